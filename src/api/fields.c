@@ -1,0 +1,56 @@
+#include <string.h>
+
+#include "api/api.h"
+#include "base/alloc.h"
+
+int api_read_fields(struct http_request *req, struct http_response *res,
+		    const struct api_field *fields, size_t n)
+{
+	char msg[256];
+	const char *key;
+	json_t *value;
+	json_object_foreach(req->body, key, value) {
+		size_t i = 0;
+		while (i < n && strcmp(fields[i].name, key) != 0)
+			i++;
+		if (i == n) {
+			char known[160] = "";
+			size_t used = 0;
+			for (size_t k = 0; k < n; k++) {
+				int w = snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "",
+						 fields[k].name);
+				if (w < 0 || (size_t)w >= sizeof known - used)
+					break;
+				used += (size_t)w;
+			}
+			strfmt(msg, sizeof msg, "Unknown field '%.60s'. This endpoint takes: %s.", key, known);
+			json_object_set_new(http_reply_error(res, IOTP_E_UNKNOWN_FIELD, msg), "field",
+					    json_string(key));
+			return -1;
+		}
+		if (!json_is_string(value)) {
+			strfmt(msg, sizeof msg, "Field '%s' must be a string.", key);
+			json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD_TYPE, msg), "field",
+					    json_string(key));
+			return -1;
+		}
+		if (json_string_length(value) > fields[i].max_len) {
+			strfmt(msg, sizeof msg, "Field '%s' is too long (at most %zu characters).", key,
+			       fields[i].max_len);
+			json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD, msg), "field",
+					    json_string(key));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(req->body, fields[i].name);
+		*fields[i].out = v ? json_string_value(v) : NULL;
+		if (!v && fields[i].required) {
+			strfmt(msg, sizeof msg, "Field '%s' is required.", fields[i].name);
+			json_object_set_new(http_reply_error(res, IOTP_E_MISSING_FIELD, msg), "field",
+					    json_string(fields[i].name));
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* Allocation failure is decided here, once: iotp cannot serve without memory,
+ * so these abort with a message instead of returning NULL. */
+#ifndef IOTP_ALLOC_H
+#define IOTP_ALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+/* snprintf that reports truncation: returns 0, or -1 when out did not fit. */
+int strfmt(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

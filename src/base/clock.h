@@ -1,0 +1,14 @@
+/* Wall-clock time in milliseconds since the Unix epoch. Only the edges of the
+ * program (http/, delivery/, main) read the clock; core/ receives "now" as an
+ * argument so tests can drive time. */
+#ifndef IOTP_CLOCK_H
+#define IOTP_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int64_t clock_now_ms(void);
+/* RFC 3339 in UTC with milliseconds: "2026-11-26T23:30:18.123Z". size >= 25. */
+void clock_format_ms(int64_t ms, char *buf, size_t size);
+
+#endif

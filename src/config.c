@@ -1,0 +1,443 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+
+enum opt_type { T_STRING, T_INT, T_BOOL, T_INT_LIST };
+
+struct option {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *def;     /* production default */
+	const char *dev_def; /* default under --dev, or NULL for the same */
+	long min, max;       /* bounds for T_INT and each T_INT_LIST element */
+	int secret;          /* masked in --dump-config */
+	const char *help;
+};
+
+#define F(field) offsetof(struct config, field)
+
+static const struct option options[] = {
+	{"listen", T_STRING, F(listen), "127.0.0.1:8080", NULL, 0, 0, 0,
+	 "Address and port the HTTP API listens on (HOST:PORT)."},
+	{"data_dir", T_STRING, F(data_dir), "./iotp-data", NULL, 0, 0, 0,
+	 "Directory for the SQLite database, the server secret and the log provider's messages."},
+	{"api_key", T_STRING, F(api_key), "", "dev", 0, 0, 1,
+	 "Key app backends send as 'Authorization: Bearer <key>'. Required outside dev mode (at least 16 characters)."},
+	{"secret", T_STRING, F(secret), "", NULL, 0, 0, 1,
+	 "64 hex digits that seal codes and messages at rest. Empty: generated once into <data_dir>/secret. "
+	 "Every node sharing a database needs the same secret."},
+	{"app_name", T_STRING, F(app_name), "iotp", NULL, 0, 0, 0,
+	 "The app's name as the SMS shows it: 'Your <app_name> code: 123-456.'"},
+	{"code_length", T_INT, F(code_length), "6", NULL, 4, 10, 0, "Digits in a code."},
+	{"code_ttl", T_INT, F(code_ttl), "600", NULL, 10, 86400, 0,
+	 "Seconds a code stays valid after it is sent; a resend within this time sends the same code and restarts it."},
+	{"session_ttl", T_INT, F(session_ttl), "1800", NULL, 10, 86400, 0,
+	 "Seconds a session lives from its creation (longer while a code it sent is still valid)."},
+	{"verified_ttl", T_INT, F(verified_ttl), "600", NULL, 10, 86400, 0,
+	 "Seconds a verified session can still be used (to register, change number, ...)."},
+	{"max_check_attempts", T_INT, F(max_check_attempts), "5", NULL, 1, 20, 0,
+	 "Code checks a session allows, right or wrong; then it refuses further checks for good."},
+	{"sms_delays", T_INT_LIST, F(sms_delays), "0,60,120,300,600", NULL, 0, 86400, 0,
+	 "Seconds to wait before each SMS of a session, counted from the previous SMS; the list's length is the "
+	 "most SMS a session sends."},
+	{"voice_delays", T_INT_LIST, F(voice_delays), "60,120,300", NULL, 0, 86400, 0,
+	 "Seconds to wait before each voice call: the first counted from the first SMS (fixed lines: from the "
+	 "start), the others from the previous call. Its length is the most calls a session makes."},
+	{"allowed_number_types", T_STRING, F(allowed_number_types),
+	 "mobile,fixed_line_or_mobile,fixed_line,voip,personal_number", NULL, 0, 0, 0,
+	 "Number types that may get a code (see phone types in docs/api.md). Others get 422 unsupported_number_type."},
+	{"default_region", T_STRING, F(default_region), "", NULL, 0, 0, 0,
+	 "Region (ISO 3166 alpha-2) for numbers typed without a country code when the request names none."},
+	{"test_numbers", T_STRING, F(test_numbers), "", NULL, 0, 0, 1,
+	 "Numbers with a fixed code that send nothing and skip send waits, for app developers' CI: "
+	 "'+15005550006:123456,+447700900001:000000'."},
+	{"allow_test_numbers", T_BOOL, F(allow_test_numbers), "false", "true", 0, 0, 0,
+	 "Whether test_numbers may be used outside dev mode."},
+	{"http_threads", T_INT, F(http_threads), "0", NULL, 0, 256, 0,
+	 "HTTP worker threads; 0 means one per CPU core."},
+	{"http_timeout", T_INT, F(http_timeout), "10", NULL, 1, 3600, 0,
+	 "Seconds a client may take to send a request (and idle between requests) before it is cut off."},
+	{"max_connections", T_INT, F(max_connections), "1024", NULL, 1, 100000, 0,
+	 "Open connections served at once."},
+	{"max_connections_per_ip", T_INT, F(max_connections_per_ip), "64", NULL, 1, 100000, 0,
+	 "Open connections one client address may hold; more get 429 too_many_connections."},
+	{"sqlite_synchronous", T_STRING, F(sqlite_synchronous), "normal", NULL, 0, 0, 0,
+	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
+	 "'full': fsync on every commit."},
+	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
+	{"provider", T_STRING, F(provider), "log", NULL, 0, 0, 0,
+	 "Message provider. Known: log (writes messages to <data_dir>/messages.jsonl and the dev inbox)."},
+	{"delivery", T_BOOL, F(delivery), "true", NULL, 0, 0, 0,
+	 "false holds every message in the outbox (maintenance); they go out once it is true again."},
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const struct option *find_option(const char *name)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static void env_name(const char *name, char *buf, size_t size)
+{
+	size_t j = 0;
+	const char *prefix = "IOTP_";
+	for (; prefix[j] && j + 1 < size; j++)
+		buf[j] = prefix[j];
+	for (size_t i = 0; name[i] && j + 1 < size; i++)
+		buf[j++] = (char)toupper((unsigned char)name[i]);
+	buf[j] = '\0';
+}
+
+static int parse_long(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_option(struct config *cfg, const struct option *o, const char *value, char *err,
+		      size_t errlen)
+{
+	char *field = (char *)cfg + o->offset;
+	char env[64];
+	env_name(o->name, env, sizeof env);
+
+	switch (o->type) {
+	case T_STRING: {
+		char **p = (char **)field;
+		free(*p);
+		*p = xstrdup(value);
+		return 0;
+	}
+	case T_INT: {
+		long v;
+		if (parse_long(value, &v) < 0) {
+			strfmt(err, errlen, "option %s (%s): '%s' is not a whole number", o->name, env, value);
+			return -1;
+		}
+		if (v < o->min || v > o->max) {
+			strfmt(err, errlen, "option %s (%s): %ld is out of range %ld..%ld", o->name, env, v,
+			       o->min, o->max);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case T_BOOL:
+		if (!strcmp(value, "true") || !strcmp(value, "on") || !strcmp(value, "yes") ||
+		    !strcmp(value, "1")) {
+			*(int *)field = 1;
+		} else if (!strcmp(value, "false") || !strcmp(value, "off") || !strcmp(value, "no") ||
+			   !strcmp(value, "0")) {
+			*(int *)field = 0;
+		} else {
+			strfmt(err, errlen, "option %s (%s): '%s' is not true or false", o->name, env, value);
+			return -1;
+		}
+		return 0;
+	case T_INT_LIST: {
+		struct config_int_list list = {0};
+		char buf[256];
+		if (strfmt(buf, sizeof buf, "%s", value) < 0) {
+			strfmt(err, errlen, "option %s (%s): value too long", o->name, env);
+			return -1;
+		}
+		char *save = NULL;
+		for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+			long v;
+			if (list.n == CONFIG_LIST_MAX) {
+				strfmt(err, errlen, "option %s (%s): at most %d values", o->name, env,
+				       CONFIG_LIST_MAX);
+				return -1;
+			}
+			if (parse_long(tok, &v) < 0 || v < o->min || v > o->max) {
+				strfmt(err, errlen,
+				       "option %s (%s): '%s' is not a number of seconds in %ld..%ld", o->name,
+				       env, tok, o->min, o->max);
+				return -1;
+			}
+			list.v[list.n++] = (int)v;
+		}
+		*(struct config_int_list *)field = list;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct option *o = find_option(name);
+	if (!o) {
+		strfmt(err, errlen, "unknown option '%s' (iotpd --print-example-config lists them all)",
+		       name);
+		return -1;
+	}
+	return set_option(cfg, o, value, err, errlen);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		strfmt(err, errlen, "cannot open configuration file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[4096];
+	int lineno = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			strfmt(err, errlen, "%s:%d: expected 'name = value'", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char *name = trim(s), *value = trim(eq + 1);
+		size_t vl = strlen(value);
+		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+			value[vl - 1] = '\0';
+			value++;
+		}
+		char inner[512];
+		if (config_set(cfg, name, value, inner, sizeof inner) < 0) {
+			strfmt(err, errlen, "%s:%d: %s", path, lineno, inner);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int config_load(struct config *cfg, const char *path, int dev, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->dev = dev;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option *o = &options[i];
+		const char *def = dev && o->dev_def ? o->dev_def : o->def;
+		if (set_option(cfg, o, def, err, errlen) < 0)
+			return -1;
+	}
+	if (path && load_file(cfg, path, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		char env[64];
+		env_name(options[i].name, env, sizeof env);
+		const char *v = getenv(env);
+		if (v && set_option(cfg, &options[i], v, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	long port;
+	if (!colon || colon == s || parse_long(colon + 1, &port) < 0)
+		return 0;
+	return port >= 0 && port <= 65535;
+}
+
+static int parse_test_numbers(struct config *cfg, char *err, size_t errlen)
+{
+	char buf[4096];
+	cfg->n_test_numbers = 0;
+	if (strfmt(buf, sizeof buf, "%s", cfg->test_numbers) < 0) {
+		strfmt(err, errlen, "option test_numbers (IOTP_TEST_NUMBERS): too long");
+		return -1;
+	}
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *colon = strchr(tok, ':');
+		if (cfg->n_test_numbers == CONFIG_TEST_NUMBERS_MAX) {
+			strfmt(err, errlen, "option test_numbers (IOTP_TEST_NUMBERS): at most %d numbers",
+			       CONFIG_TEST_NUMBERS_MAX);
+			return -1;
+		}
+		if (!colon) {
+			strfmt(err, errlen,
+			       "option test_numbers (IOTP_TEST_NUMBERS): '%s' should be +E164:CODE", tok);
+			return -1;
+		}
+		*colon = '\0';
+		const char *phone = tok, *code = colon + 1;
+		size_t pl = strlen(phone), cl = strlen(code);
+		int ok = phone[0] == '+' && pl >= 8 && pl <= 16 && cl == (size_t)cfg->code_length;
+		for (size_t i = 1; ok && i < pl; i++)
+			ok = isdigit((unsigned char)phone[i]);
+		for (size_t i = 0; ok && i < cl; i++)
+			ok = isdigit((unsigned char)code[i]);
+		if (!ok) {
+			strfmt(err, errlen,
+			       "option test_numbers (IOTP_TEST_NUMBERS): '%s:%s' needs an E.164 number "
+			       "and a code of code_length (%d) digits",
+			       phone, code, cfg->code_length);
+			return -1;
+		}
+		struct config_test_number *t = &cfg->test[cfg->n_test_numbers++];
+		memcpy(t->phone, phone, pl + 1);
+		memcpy(t->code, code, cl + 1);
+	}
+	return 0;
+}
+
+int config_validate(struct config *cfg, char *err, size_t errlen)
+{
+	if (!valid_listen(cfg->listen)) {
+		strfmt(err, errlen, "option listen (IOTP_LISTEN): '%s' is not HOST:PORT", cfg->listen);
+		return -1;
+	}
+	if (!*cfg->data_dir) {
+		strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): must not be empty");
+		return -1;
+	}
+	if (!cfg->dev && strlen(cfg->api_key) < 16) {
+		strfmt(err, errlen,
+		       "option api_key (IOTP_API_KEY): set a key of at least 16 characters "
+		       "(e.g. from 'openssl rand -hex 24'); only dev mode has a default");
+		return -1;
+	}
+	if (!*cfg->api_key) {
+		strfmt(err, errlen, "option api_key (IOTP_API_KEY): must not be empty");
+		return -1;
+	}
+	size_t sl = strlen(cfg->secret);
+	int hex = sl == 64;
+	for (size_t i = 0; hex && i < sl; i++)
+		hex = isxdigit((unsigned char)cfg->secret[i]);
+	if (sl && !hex) {
+		strfmt(err, errlen, "option secret (IOTP_SECRET): must be 64 hex digits, or empty");
+		return -1;
+	}
+	if (!*cfg->app_name || strlen(cfg->app_name) > 30) {
+		strfmt(err, errlen, "option app_name (IOTP_APP_NAME): 1 to 30 characters");
+		return -1;
+	}
+	if (cfg->sms_delays.n == 0 && cfg->voice_delays.n == 0) {
+		strfmt(err, errlen,
+		       "options sms_delays and voice_delays: at least one channel needs a send");
+		return -1;
+	}
+	if (strcmp(cfg->sqlite_synchronous, "normal") && strcmp(cfg->sqlite_synchronous, "full")) {
+		strfmt(err, errlen,
+		       "option sqlite_synchronous (IOTP_SQLITE_SYNCHRONOUS): '%s' is not normal or full",
+		       cfg->sqlite_synchronous);
+		return -1;
+	}
+	int level = log_level_from_name(cfg->log_level);
+	if (level < 0) {
+		strfmt(err, errlen,
+		       "option log_level (IOTP_LOG_LEVEL): '%s' is not debug, info, warn or error",
+		       cfg->log_level);
+		return -1;
+	}
+	if (parse_test_numbers(cfg, err, errlen) < 0)
+		return -1;
+	if (cfg->n_test_numbers && !cfg->dev && !cfg->allow_test_numbers) {
+		strfmt(err, errlen,
+		       "option test_numbers (IOTP_TEST_NUMBERS): test numbers are refused outside dev mode "
+		       "unless allow_test_numbers = true");
+		return -1;
+	}
+	return 0;
+}
+
+static void write_value(const struct config *cfg, const struct option *o, FILE *out)
+{
+	const char *field = (const char *)cfg + o->offset;
+	switch (o->type) {
+	case T_STRING:
+		fputs(*(char *const *)field, out);
+		break;
+	case T_INT:
+		fprintf(out, "%d", *(const int *)field);
+		break;
+	case T_BOOL:
+		fputs(*(const int *)field ? "true" : "false", out);
+		break;
+	case T_INT_LIST: {
+		const struct config_int_list *l = (const struct config_int_list *)field;
+		for (int i = 0; i < l->n; i++)
+			fprintf(out, "%s%d", i ? "," : "", l->v[i]);
+		break;
+	}
+	}
+}
+
+void config_dump(const struct config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option *o = &options[i];
+		fprintf(out, "%s = ", o->name);
+		const char *str = o->type == T_STRING ? *(char *const *)((const char *)cfg + o->offset) : NULL;
+		if (o->secret && str && *str)
+			fputs("********", out);
+		else
+			write_value(cfg, o, out);
+		fputc('\n', out);
+	}
+}
+
+void config_write_example(FILE *out)
+{
+	fputs("# iotpd configuration. Generated by 'iotpd --print-example-config' from the option\n"
+	      "# table in src/config.c; every option can also be set by the environment variable\n"
+	      "# IOTP_<NAME> (upper case), which wins over this file.\n",
+	      out);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option *o = &options[i];
+		char env[64];
+		env_name(o->name, env, sizeof env);
+		fprintf(out, "\n# %s\n# Environment: %s.", o->help, env);
+		if (o->dev_def)
+			fprintf(out, " Dev-mode default: %s.", o->secret ? "(set)" : o->dev_def);
+		if (o->type == T_INT)
+			fprintf(out, " Range: %ld..%ld.", o->min, o->max);
+		fprintf(out, "\n%s%s = %s\n", o->secret ? "# " : "", o->name, o->def);
+	}
+}
+
+void config_deinit(struct config *cfg)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].type == T_STRING) {
+			char **p = (char **)((char *)cfg + options[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}

@@ -1,0 +1,386 @@
+#include "core/session.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "core/code.h"
+#include "msg/text.h"
+
+/* A session_update that loses a compare-and-swap re-reads and tries again; each
+ * loss means another request made progress, so a small bound suffices. */
+#define CAS_TRIES 64
+#define SESSION_ID_BYTES 24 /* 192 bits */
+
+static int64_t secs_until(int64_t at, int64_t now)
+{
+	if (at <= now)
+		return 0;
+	return (at - now + 999) / 1000;
+}
+
+static int is_fixed_line(const struct store_session *s)
+{
+	return strcmp(s->number_type, "fixed_line") == 0;
+}
+
+static int is_expired(const struct store_session *s, int64_t now)
+{
+	return now >= s->expires_at;
+}
+
+static int code_live(const struct core *c, const struct store_session *s, int64_t now)
+{
+	return s->code_sealed_len && now < s->code_expires_at &&
+	       s->check_attempts < c->cfg->max_check_attempts;
+}
+
+/* When the next SMS may go (ms), or -1 when none can. */
+static int64_t sms_at(const struct core *c, const struct store_session *s)
+{
+	const struct config_int_list *d = &c->cfg->sms_delays;
+	if (is_fixed_line(s))
+		return -1;
+	if (s->test_number)
+		return s->created_at;
+	if (s->sms_sent >= d->n)
+		return -1;
+	int64_t from = s->sms_sent ? s->last_sms_at : s->created_at;
+	return from + (int64_t)d->v[s->sms_sent] * 1000;
+}
+
+/* When the next call may go (ms), or -1 when none can (yet). A first call waits
+ * for a first SMS, except for fixed lines, which cannot receive one. */
+static int64_t voice_at(const struct core *c, const struct store_session *s)
+{
+	const struct config_int_list *d = &c->cfg->voice_delays;
+	if (s->test_number)
+		return s->created_at;
+	if (s->voice_sent >= d->n)
+		return -1;
+	if (s->voice_sent)
+		return s->last_voice_at + (int64_t)d->v[s->voice_sent] * 1000;
+	if (is_fixed_line(s) || c->cfg->sms_delays.n == 0)
+		return s->created_at;
+	if (!s->sms_sent)
+		return -1;
+	return s->first_sms_at + (int64_t)d->v[0] * 1000;
+}
+
+void session_timers(const struct core *c, const struct store_session *s, int64_t now,
+		    struct session_timers *out)
+{
+	memset(out, 0, sizeof *out);
+	out->next_sms = out->next_call = out->next_verification_attempt = -1;
+	out->attempts_left = c->cfg->max_check_attempts - s->check_attempts;
+	if (out->attempts_left < 0)
+		out->attempts_left = 0;
+	if (s->verified_at || is_expired(s, now))
+		return;
+	if (s->check_attempts >= c->cfg->max_check_attempts)
+		return; /* no code sent now could ever be checked */
+	int64_t at = sms_at(c, s);
+	if (at >= 0)
+		out->next_sms = secs_until(at, now);
+	at = voice_at(c, s);
+	if (at >= 0)
+		out->next_call = secs_until(at, now);
+	if (code_live(c, s, now))
+		out->next_verification_attempt = 0;
+	out->allowed_to_request_code = out->next_sms >= 0 || out->next_call >= 0;
+}
+
+static enum iotp_error phone_error(enum phone_status st)
+{
+	switch (st) {
+	case PHONE_OK:
+		return IOTP_E_OK;
+	case PHONE_MISSING_COUNTRY_CODE:
+		return IOTP_E_MISSING_COUNTRY_CODE;
+	case PHONE_TOO_SHORT:
+		return IOTP_E_TOO_SHORT;
+	case PHONE_TOO_LONG:
+		return IOTP_E_TOO_LONG;
+	case PHONE_INVALID_COUNTRY_CODE:
+		return IOTP_E_INVALID_COUNTRY_CODE;
+	case PHONE_INVALID_NUMBER:
+		break;
+	}
+	return IOTP_E_INVALID_NUMBER;
+}
+
+static const struct config_test_number *test_number(const struct core *c, const char *e164)
+{
+	for (int i = 0; i < c->cfg->n_test_numbers; i++)
+		if (strcmp(c->cfg->test[i].phone, e164) == 0)
+			return &c->cfg->test[i];
+	return NULL;
+}
+
+enum iotp_error session_create(struct core *c, const char *phone, const char *region,
+			       int64_t now, struct store_session *out, struct phone_number *number)
+{
+	char reg[3] = "";
+	memset(number, 0, sizeof *number);
+	if (!region || !*region)
+		region = c->cfg->default_region;
+	if (*region) {
+		if (strlen(region) != 2)
+			return IOTP_E_INVALID_REGION;
+		reg[0] = (char)toupper((unsigned char)region[0]);
+		reg[1] = (char)toupper((unsigned char)region[1]);
+		if (!phone_region_known(reg))
+			return IOTP_E_INVALID_REGION;
+	}
+	enum iotp_error e = phone_error(phone_parse(phone, reg, number));
+	if (e)
+		return e;
+	if (!(c->allowed_types & (1u << number->type)))
+		return IOTP_E_UNSUPPORTED_NUMBER_TYPE;
+
+	struct store_session *s = out;
+	memset(s, 0, sizeof *s);
+	seal_random_id(SESSION_ID_BYTES, s->id, sizeof s->id);
+	memcpy(s->phone, number->e164, sizeof s->phone);
+	memcpy(s->region, number->region, sizeof s->region);
+	strfmt(s->number_type, sizeof s->number_type, "%s", phone_type_name(number->type));
+	s->created_at = now;
+	s->expires_at = now + (int64_t)c->cfg->session_ttl * 1000;
+	s->version = 1;
+	s->test_number = test_number(c, s->phone) != NULL;
+	if (store_session_insert(c->store, s) != 0)
+		return IOTP_E_INTERNAL;
+	return IOTP_E_OK;
+}
+
+enum iotp_error session_get(struct core *c, const char *id, struct store_session *out)
+{
+	if (strlen(id) >= STORE_ID_MAX)
+		return IOTP_E_SESSION_NOT_FOUND;
+	int rc = store_session_get(c->store, id, out);
+	if (rc == STORE_NOT_FOUND)
+		return IOTP_E_SESSION_NOT_FOUND;
+	return rc == 0 ? IOTP_E_OK : IOTP_E_INTERNAL;
+}
+
+/* The state checks every action on a session starts with. */
+static enum iotp_error usable(const struct store_session *s, int64_t now)
+{
+	if (s->verified_at)
+		return IOTP_E_ALREADY_VERIFIED;
+	if (is_expired(s, now))
+		return IOTP_E_SESSION_EXPIRED;
+	return IOTP_E_OK;
+}
+
+/* Decides whether channel may send now. */
+static enum iotp_error may_send(const struct core *c, const struct store_session *s, int voice,
+				int64_t now, int64_t *retry_after)
+{
+	if (s->check_attempts >= c->cfg->max_check_attempts)
+		return IOTP_E_ATTEMPTS_EXHAUSTED;
+	int64_t at = voice ? voice_at(c, s) : sms_at(c, s);
+	if (at < 0) {
+		const struct config_int_list *d = voice ? &c->cfg->voice_delays : &c->cfg->sms_delays;
+		int sent = voice ? s->voice_sent : s->sms_sent;
+		if (sent >= d->n && d->n > 0 && !(!voice && is_fixed_line(s)))
+			return IOTP_E_SENDS_EXHAUSTED;
+		return IOTP_E_CHANNEL_NOT_AVAILABLE;
+	}
+	if (at > now) {
+		*retry_after = secs_until(at, now);
+		return IOTP_E_SEND_TOO_SOON;
+	}
+	return IOTP_E_OK;
+}
+
+/* The code to send: the live one again, or a new one. Writes it to code and
+ * updates the sealed copy in *s. Returns 0 or -1. */
+static int code_for_send(const struct core *c, struct store_session *s, int64_t now, char *code)
+{
+	const struct config_test_number *t = s->test_number ? test_number(c, s->phone) : NULL;
+	if (t) {
+		strfmt(code, CODE_MAX_LENGTH + 1, "%s", t->code);
+	} else if (s->code_sealed_len && now < s->code_expires_at) {
+		if (seal_open(c->keys.code, s->id, s->code_sealed, s->code_sealed_len, code,
+			      CODE_MAX_LENGTH + 1, NULL) < 0) {
+			log_error("session %s: its code does not open with this server's secret", s->id);
+			return -1;
+		}
+		return 0;
+	} else {
+		code_generate(c->cfg->code_length, code);
+	}
+	return seal_close(c->keys.code, s->id, code, strlen(code), s->code_sealed,
+			  sizeof s->code_sealed, &s->code_sealed_len);
+}
+
+static int build_message(const struct core *c, const struct store_session *s, const char *channel,
+			 const char *code, int64_t now, struct store_message *m)
+{
+	char text[STORE_TEXT_MAX];
+	int minutes = (c->cfg->code_ttl + 59) / 60;
+	memset(m, 0, offsetof(struct store_message, body));
+	seal_random_id(16, m->id, sizeof m->id);
+	memcpy(m->session_id, s->id, sizeof m->session_id);
+	memcpy(m->to, s->phone, sizeof m->to);
+	strfmt(m->channel, sizeof m->channel, "%s", channel);
+	strfmt(m->provider, sizeof m->provider, "%s", c->cfg->provider);
+	m->state = STORE_MSG_QUEUED;
+	m->created_at = now;
+	m->next_attempt_at = now;
+	if (msg_render_code(channel, c->cfg->app_name, code, minutes, text, sizeof text) < 0)
+		return -1;
+	int rc = seal_close(c->keys.message, m->id, text, strlen(text), m->body, sizeof m->body,
+			    &m->body_len);
+	seal_wipe(text, sizeof text);
+	return rc;
+}
+
+enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
+				  const char *locale, int64_t now, struct store_session *out,
+				  int64_t *retry_after)
+{
+	int voice;
+	if (strcmp(channel, "sms") == 0)
+		voice = 0;
+	else if (strcmp(channel, "voice") == 0)
+		voice = 1;
+	else
+		return IOTP_E_INVALID_FIELD;
+	*retry_after = 0;
+	enum iotp_error e = session_get(c, id, out);
+	if (e)
+		return e;
+	for (int tries = 0; tries < CAS_TRIES; tries++) {
+		struct store_session s = *out;
+		if ((e = usable(&s, now)) || (e = may_send(c, &s, voice, now, retry_after)))
+			return e;
+		char code[CODE_MAX_LENGTH + 1];
+		if (code_for_send(c, &s, now, code) < 0)
+			return IOTP_E_INTERNAL;
+		struct store_message *msg = NULL, *m = NULL;
+		if (!s.test_number) {
+			m = xmalloc(sizeof *m);
+			if (build_message(c, &s, channel, code, now, m) < 0) {
+				free(m);
+				seal_wipe(code, sizeof code);
+				return IOTP_E_INTERNAL;
+			}
+			msg = m;
+		}
+		seal_wipe(code, sizeof code);
+		if (voice) {
+			s.voice_sent++;
+			s.last_voice_at = now;
+		} else {
+			if (!s.sms_sent)
+				s.first_sms_at = now;
+			s.sms_sent++;
+			s.last_sms_at = now;
+		}
+		if (locale)
+			strfmt(s.locale, sizeof s.locale, "%s", locale);
+		s.code_expires_at = now + (int64_t)c->cfg->code_ttl * 1000;
+		if (s.expires_at < s.code_expires_at)
+			s.expires_at = s.code_expires_at;
+		s.version++;
+		int rc = store_session_update(c->store, &s, msg);
+		free(m);
+		if (rc == 0) {
+			*out = s;
+			if (msg && c->outbox_notify)
+				c->outbox_notify(c->notify_arg);
+			return IOTP_E_OK;
+		}
+		if (rc != STORE_CONFLICT)
+			return IOTP_E_INTERNAL;
+		if ((e = session_get(c, id, out)))
+			return e;
+	}
+	log_error("session %s: gave up after %d conflicting updates", id, CAS_TRIES);
+	return IOTP_E_INTERNAL;
+}
+
+/* Counts one check attempt, durably, before any comparison. */
+static enum iotp_error count_attempt(struct core *c, const char *id, int64_t now,
+				     struct store_session *out)
+{
+	enum iotp_error e;
+	for (int tries = 0; tries < CAS_TRIES; tries++) {
+		struct store_session s = *out;
+		if ((e = usable(&s, now)))
+			return e;
+		if (!s.code_sealed_len)
+			return IOTP_E_NO_CODE_SENT;
+		if (s.check_attempts >= c->cfg->max_check_attempts)
+			return IOTP_E_ATTEMPTS_EXHAUSTED;
+		if (now >= s.code_expires_at)
+			return IOTP_E_CODE_EXPIRED;
+		s.check_attempts++;
+		s.version++;
+		int rc = store_session_update(c->store, &s, NULL);
+		if (rc == 0) {
+			*out = s;
+			return IOTP_E_OK;
+		}
+		if (rc != STORE_CONFLICT)
+			return IOTP_E_INTERNAL;
+		if ((e = session_get(c, id, out)))
+			return e;
+	}
+	return IOTP_E_INTERNAL;
+}
+
+static enum iotp_error mark_verified(struct core *c, const char *id, int64_t now,
+				     struct store_session *out)
+{
+	enum iotp_error e;
+	for (int tries = 0; tries < CAS_TRIES; tries++) {
+		struct store_session s = *out;
+		if (s.verified_at)
+			return IOTP_E_ALREADY_VERIFIED; /* a parallel check with the same code won */
+		s.verified_at = now;
+		s.expires_at = now + (int64_t)c->cfg->verified_ttl * 1000;
+		s.code_sealed_len = 0; /* a code works once */
+		s.code_expires_at = 0;
+		s.version++;
+		int rc = store_session_update(c->store, &s, NULL);
+		if (rc == 0) {
+			*out = s;
+			return IOTP_E_OK;
+		}
+		if (rc != STORE_CONFLICT)
+			return IOTP_E_INTERNAL;
+		if ((e = session_get(c, id, out)))
+			return e;
+	}
+	return IOTP_E_INTERNAL;
+}
+
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code, int64_t now,
+				   struct store_session *out)
+{
+	char typed[CODE_MAX_LENGTH + 1], real[CODE_MAX_LENGTH + 1];
+	enum iotp_error e = session_get(c, id, out);
+	if (e)
+		return e;
+	if (code_normalize(code, typed, sizeof typed) < 0)
+		return IOTP_E_INVALID_FIELD;
+	if ((e = count_attempt(c, id, now, out)))
+		return e;
+	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
+		      sizeof real, NULL) < 0) {
+		log_error("session %s: its code does not open with this server's secret", id);
+		return IOTP_E_INTERNAL;
+	}
+	int same = code_equal(typed, real);
+	seal_wipe(real, sizeof real);
+	seal_wipe(typed, sizeof typed);
+	if (!same)
+		return IOTP_E_INCORRECT_CODE;
+	return mark_verified(c, id, now, out);
+}

@@ -1,0 +1,57 @@
+/* session: the verification session — may this number get a code, send it,
+ * check it. Modelled on Signal's registration sessions.
+ *
+ * Every function takes "now" (ms since the epoch) instead of reading a clock,
+ * so tests drive time. Functions return 0 on success or a positive
+ * enum iotp_error the API maps to HTTP; on success and on every outcome about an
+ * existing session, *out holds the session as stored afterwards. */
+#ifndef IOTP_SESSION_H
+#define IOTP_SESSION_H
+
+#include <stdint.h>
+
+#include "core/core.h"
+#include "core/error.h"
+#include "phone/phone.h"
+
+/* What a client needs to drive its UI; seconds from now, or -1 for "null":
+ * not allowed now and not on a known schedule. */
+struct session_timers {
+	int allowed_to_request_code;
+	int64_t next_sms;
+	int64_t next_call;
+	int64_t next_verification_attempt;
+	int attempts_left;
+};
+
+void session_timers(const struct core *c, const struct store_session *s, int64_t now,
+		    struct session_timers *out);
+
+/* Creates a session for what a person typed. region may be NULL. On a refused
+ * number returns IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT,
+ * _TOO_LONG, _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE,
+ * with *number filled as far as known (for the error message). */
+enum iotp_error session_create(struct core *c, const char *phone, const char *region,
+			       int64_t now, struct store_session *out, struct phone_number *number);
+
+/* Reads a session. IOTP_E_SESSION_NOT_FOUND when there is none. */
+enum iotp_error session_get(struct core *c, const char *id, struct store_session *out);
+
+/* Sends the session's code over channel ("sms" or "voice") through the outbox.
+ * A code still valid is sent again; otherwise a new one is made. Outcomes:
+ * IOTP_E_SEND_TOO_SOON (*retry_after in s), _SENDS_EXHAUSTED,
+ * _CHANNEL_NOT_AVAILABLE, _ATTEMPTS_EXHAUSTED, _ALREADY_VERIFIED,
+ * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (channel). */
+enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
+				  const char *locale, int64_t now, struct store_session *out,
+				  int64_t *retry_after);
+
+/* Checks a code typed by a person. The attempt is counted, durably and
+ * atomically, before the comparison, so parallel guesses can never evaluate more
+ * than max_check_attempts codes. Outcomes: 0 (verified), IOTP_E_INCORRECT_CODE,
+ * _CODE_EXPIRED, _ATTEMPTS_EXHAUSTED, _NO_CODE_SENT, _ALREADY_VERIFIED,
+ * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (not a code at all). */
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code, int64_t now,
+				   struct store_session *out);
+
+#endif

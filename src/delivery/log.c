@@ -1,0 +1,98 @@
+/* The log provider, for development: each message becomes a JSON line in
+ * <data_dir>/messages.jsonl and an entry of the dev inbox. Nothing leaves the
+ * machine. The file holds message texts, codes included: it is the developer's
+ * stand-in for a phone, so it is created readable by its owner only. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "delivery/provider.h"
+
+struct log_state {
+	FILE *file;
+	struct inbox *inbox;
+};
+
+static int log_open(const struct provider_env *env, void **state, char *err, size_t errlen)
+{
+	char path[4096];
+	if (strfmt(path, sizeof path, "%s/messages.jsonl", env->cfg->data_dir) < 0) {
+		strfmt(err, errlen, "provider log: data_dir path too long");
+		return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		strfmt(err, errlen, "provider log: cannot open %s for writing", path);
+		return -1;
+	}
+	if (env->inbox)
+		inbox_load(env->inbox, path);
+	struct log_state *s = xcalloc(1, sizeof *s);
+	s->file = f;
+	s->inbox = env->inbox;
+	*state = s;
+	return 0;
+}
+
+static void log_close(void *state)
+{
+	struct log_state *s = state;
+	if (!s)
+		return;
+	fclose(s->file);
+	free(s);
+}
+
+static int log_send(void *state, const struct provider_message *m, char *error, size_t errlen)
+{
+	struct log_state *s = state;
+	struct inbox_entry e;
+	if (strlen(m->text) >= sizeof e.text) {
+		strfmt(error, errlen, "message too long for the dev inbox (%zu bytes)", strlen(m->text));
+		return PROVIDER_REFUSED;
+	}
+	memset(&e, 0, sizeof e);
+	strfmt(e.id, sizeof e.id, "%s", m->id);
+	strfmt(e.to, sizeof e.to, "%s", m->to);
+	strfmt(e.channel, sizeof e.channel, "%s", m->channel);
+	strfmt(e.text, sizeof e.text, "%s", m->text);
+	e.sent_at = m->now;
+	if (s->inbox && inbox_add(s->inbox, &e) == 1)
+		return PROVIDER_SENT; /* already delivered before a crash: at most once */
+
+	char when[32];
+	clock_format_ms(m->now, when, sizeof when);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", m->id, "to", m->to, "channel",
+			      m->channel, "text", m->text, "sent_at", when, "sent_at_ms",
+			      (json_int_t)m->now);
+	char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!line) {
+		strfmt(error, errlen, "could not encode the message");
+		return PROVIDER_RETRY;
+	}
+	int ok = fprintf(s->file, "%s\n", line) > 0 && fflush(s->file) == 0;
+	free(line);
+	if (!ok) {
+		strfmt(error, errlen, "could not write to messages.jsonl (disk full?)");
+		return PROVIDER_RETRY;
+	}
+	return PROVIDER_SENT;
+}
+
+const struct provider_ops provider_log_ops = {
+	.version = PROVIDER_OPS_VERSION,
+	.name = "log",
+	.channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE,
+	.open = log_open,
+	.close = log_close,
+	.send = log_send,
+};

@@ -1,0 +1,80 @@
+/* http: the HTTP/JSON front door (libmicrohttpd). It owns connections, limits
+ * (body size, content type, connections per address, slow clients), JSON
+ * parsing, routing and API-key auth; handlers in api/ see a parsed request and
+ * fill a response. */
+#ifndef IOTP_HTTP_H
+#define IOTP_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define HTTP_BODY_MAX (16 * 1024)
+#define HTTP_PARAMS_MAX 4
+
+struct http_conn; /* libmicrohttpd's connection, opaque to handlers */
+
+struct http_request {
+	const char *method;
+	const char *path;
+	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
+	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
+	const char *client_ip;
+	void *app;                           /* what the server was started with */
+	struct http_conn *conn;
+};
+
+struct http_response {
+	int status;
+	json_t *body;        /* owned by the response; sent as JSON and freed */
+	int64_t retry_after; /* s; sent as Retry-After when >= 0 */
+	const char *allow;   /* Allow header for 405 */
+};
+
+typedef void (*http_handler)(struct http_request *req, struct http_response *res);
+
+enum http_auth { HTTP_PUBLIC = 0, HTTP_API_KEY };
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* "/v1/sessions/{id}/code"; {x} matches one path segment */
+	http_handler handler;
+	enum http_auth auth;
+	int takes_body; /* 1: a JSON object body (an empty body reads as {}) */
+};
+
+struct http_options {
+	const char *listen; /* "HOST:PORT"; port 0 picks a free one */
+	int threads;
+	int timeout;        /* s */
+	int max_connections;
+	int max_connections_per_ip;
+	const char *api_key;
+	const struct http_route *routes;
+	size_t n_routes;
+	void *app;
+};
+
+struct http_server;
+
+/* Binds and starts serving. Sets *out only on success; writes the address it
+ * listens on ("127.0.0.1:8080") into bound. Returns 0 or -1 with err. */
+int http_start(const struct http_options *opt, struct http_server **out, char *bound,
+	       size_t boundlen, char *err, size_t errlen);
+/* Stops accepting, lets the requests in flight finish (up to grace_ms), then
+ * closes every connection and frees the server. */
+void http_stop(struct http_server *srv, int grace_ms);
+
+/* A query-string argument, or NULL. */
+const char *http_query(struct http_request *req, const char *key);
+/* A request header, or NULL. */
+const char *http_header(struct http_request *req, const char *name);
+
+/* Fills res with the standard error body {"error":{"code","message"}}; message
+ * NULL uses the table's sentence. Returns the "error" object so the caller can
+ * add details. */
+json_t *http_reply_error(struct http_response *res, enum iotp_error e, const char *message);
+
+#endif

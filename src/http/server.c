@@ -1,0 +1,376 @@
+/* The libmicrohttpd glue: connection accounting, request bodies with hard
+ * limits, JSON parsing, routing, auth, and writing JSON responses. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/auth.h"
+#include "http/conntrack.h"
+#include "http/http.h"
+#include "http/router.h"
+
+/* Past this much body we stop reading and drop the connection: a client that
+ * keeps sending after being too large is not going to read our 413 either. */
+#define DISCARD_MAX (1024 * 1024)
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_options opt;
+	struct conntrack *conns;
+	atomic_int in_flight;
+};
+
+/* One per request; freed when libmicrohttpd reports the request completed. */
+struct req_ctx {
+	char body[HTTP_BODY_MAX + 1];
+	size_t len;
+	size_t discarded;
+	int64_t started_ms;
+	char params[HTTP_PARAMS_MAX][128];
+};
+
+struct http_conn {
+	struct MHD_Connection *mhd;
+};
+
+const char *http_query(struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn->mhd, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_header(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn->mhd, MHD_HEADER_KIND, name);
+}
+
+json_t *http_reply_error(struct http_response *res, enum iotp_error e, const char *message)
+{
+	json_t *err = json_pack("{s:s, s:s}", "code", iotp_error_code(e), "message",
+				message ? message : iotp_error_message(e));
+	json_decref(res->body);
+	res->body = json_pack("{s:o}", "error", err);
+	res->status = iotp_error_status(e);
+	return err;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
+				     int close_after)
+{
+	char *text = res->body ? json_dumps(res->body, JSON_COMPACT) : xstrdup("{}");
+	json_decref(res->body);
+	res->body = NULL;
+	if (!text)
+		text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":\"encoding failed\"}}");
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (res->retry_after >= 0) {
+		char v[24];
+		strfmt(v, sizeof v, "%lld", (long long)res->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+	}
+	if (res->allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
+	if (close_after)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, enum iotp_error e,
+				  const char *message, int close_after)
+{
+	struct http_response res = {.retry_after = -1};
+	http_reply_error(&res, e, message);
+	return send_response(conn, &res, close_after);
+}
+
+static int is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	if (!ct || strncasecmp(ct, want, sizeof want - 1) != 0)
+		return 0;
+	char next = ct[sizeof want - 1];
+	return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Parses the body into a JSON object, or answers the client why not. */
+static int parse_body(struct MHD_Connection *conn, struct req_ctx *rc, json_t **out)
+{
+	char msg[256];
+	if (rc->len == 0) {
+		*out = json_object();
+		return 0;
+	}
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	if (!is_json_type(ct)) {
+		strfmt(msg, sizeof msg,
+		       "Send the body as JSON with 'Content-Type: application/json' (got %s).",
+		       ct ? "another type" : "none");
+		send_error(conn, IOTP_E_UNSUPPORTED_MEDIA_TYPE, msg, 0);
+		return -1;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		if (json_error_code(&jerr) == json_error_invalid_utf8) {
+			send_error(conn, IOTP_E_INVALID_UTF8, NULL, 0);
+		} else {
+			strfmt(msg, sizeof msg,
+			       "The body is not valid JSON: %s (line %d, column %d). Check quotes, commas "
+			       "and braces.",
+			       jerr.text, jerr.line, jerr.column);
+			send_error(conn, IOTP_E_MALFORMED_JSON, msg, 0);
+		}
+		return -1;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		send_error(conn, IOTP_E_INVALID_FIELD_TYPE,
+			   "The body must be a JSON object, like {\"phone\": \"+447911123456\"}.", 0);
+		return -1;
+	}
+	*out = j;
+	return 0;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+}
+
+static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn,
+				struct req_ctx *rc, const char *url, const char *method)
+{
+	const char *params[HTTP_PARAMS_MAX] = {0};
+	const char *allow = NULL;
+	const struct http_route *route =
+		router_match(srv->opt.routes, srv->opt.n_routes, method, url, rc->params, params, &allow);
+	struct http_response res = {.status = 200, .retry_after = -1};
+	if (!route) {
+		if (allow) {
+			res.allow = allow;
+			http_reply_error(&res, IOTP_E_METHOD_NOT_ALLOWED, NULL);
+		} else {
+			http_reply_error(&res, IOTP_E_NOT_FOUND, NULL);
+		}
+		return send_response(conn, &res, 0);
+	}
+	if (route->auth == HTTP_API_KEY &&
+	    !auth_bearer_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+			    srv->opt.api_key))
+		return send_error(conn, IOTP_E_UNAUTHORIZED, NULL, 0);
+
+	struct http_conn hc = {.mhd = conn};
+	char ip[64];
+	client_ip(conn, ip, sizeof ip);
+	struct http_request req = {.method = method, .path = url, .client_ip = ip,
+				   .app = srv->opt.app, .conn = &hc};
+	memcpy(req.params, params, sizeof params);
+	if (route->takes_body && parse_body(conn, rc, &req.body) < 0)
+		return MHD_YES;
+	route->handler(&req, &res);
+	json_decref(req.body);
+	return send_response(conn, &res, 0);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct http_server *srv = cls;
+	struct req_ctx *rc = *con_cls;
+	if (!rc) {
+		rc = xmalloc(sizeof *rc);
+		rc->len = 0;
+		rc->discarded = 0;
+		rc->started_ms = clock_now_ms();
+		*con_cls = rc;
+		atomic_fetch_add(&srv->in_flight, 1);
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		if (ci && ci->socket_context && conntrack_over_limit(ci->socket_context))
+			return send_error(conn, IOTP_E_TOO_MANY_CONNECTIONS, NULL, 1);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+			return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (clock_now_ms() - rc->started_ms > (int64_t)srv->opt.timeout * 1000)
+			return MHD_NO; /* a client trickling its body: cut it off */
+		if (rc->discarded || rc->len + n > HTTP_BODY_MAX) {
+			rc->discarded += n;
+			return rc->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+		}
+		memcpy(rc->body + rc->len, upload, n);
+		rc->len += n;
+		return MHD_YES;
+	}
+	if (rc->discarded)
+		return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+	rc->body[rc->len] = '\0';
+	return dispatch(srv, conn, rc, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct http_server *srv = cls;
+	if (!*con_cls)
+		return;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		log_info("http: a client took too long to send its request; connection closed");
+	free(*con_cls);
+	*con_cls = NULL;
+	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		char ip[64];
+		client_ip(conn, ip, sizeof ip);
+		*socket_context = conntrack_open(srv->conns, ip);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		conntrack_close(srv->conns, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof line, fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_debug("http: %s", line);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t hl = colon ? (size_t)(colon - listen) : 0;
+	if (!colon || hl >= sizeof host) {
+		strfmt(err, errlen, "option listen (IOTP_LISTEN): '%s' is not HOST:PORT", listen);
+		return -1;
+	}
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	int port = atoi(colon + 1);
+	memset(ss, 0, sizeof *ss);
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1)
+			return 0;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (strcmp(host, "localhost") == 0)
+			strfmt(host, sizeof host, "127.0.0.1");
+		if (inet_pton(AF_INET, host, &s4->sin_addr) == 1)
+			return 0;
+	}
+	strfmt(err, errlen,
+	       "option listen (IOTP_LISTEN): '%s' needs a numeric address, like 127.0.0.1:8080 or "
+	       "[::1]:8080",
+	       listen);
+	return -1;
+}
+
+int http_start(const struct http_options *opt, struct http_server **out, char *bound,
+	       size_t boundlen, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	if (parse_listen(opt->listen, &ss, err, errlen) < 0)
+		return -1;
+	struct http_server *srv = xcalloc(1, sizeof *srv);
+	srv->opt = *opt;
+	srv->conns = conntrack_new(opt->max_connections_per_ip);
+	atomic_init(&srv->in_flight, 0);
+	unsigned threads = opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+		/* A hard stop beyond which connections are refused outright; below it,
+		 * extra connections get a 429 that says why. */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)opt->max_connections_per_ip + 16,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		strfmt(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)",
+		       opt->listen);
+		conntrack_free(srv->conns);
+		free(srv);
+		return -1;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	char host[256];
+	const char *colon = strrchr(opt->listen, ':');
+	size_t hl = (size_t)(colon - opt->listen);
+	memcpy(host, opt->listen, hl < sizeof host ? hl : sizeof host - 1);
+	host[hl < sizeof host ? hl : sizeof host - 1] = '\0';
+	strfmt(bound, boundlen, "%s:%u", host, di ? (unsigned)di->port : 0u);
+	*out = srv;
+	return 0;
+}
+
+void http_stop(struct http_server *srv, int grace_ms)
+{
+	if (!srv)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < grace_ms; waited += 10) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(srv->daemon);
+	conntrack_free(srv->conns);
+	free(srv);
+}

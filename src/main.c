@@ -1,0 +1,247 @@
+/* iotpd: the verification server. Reads the configuration, opens the store,
+ * starts the delivery worker and the HTTP API, and stops them in reverse order
+ * on SIGTERM or SIGINT, letting requests in flight finish. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "base/alloc.h"
+#include "base/log.h"
+#include "config.h"
+#include "core/core.h"
+#include "delivery/inbox.h"
+#include "delivery/worker.h"
+#include "http/http.h"
+#include "phone/phone.h"
+#include "store/store.h"
+
+#define IOTP_VERSION "0.1.0"
+#define SHUTDOWN_GRACE_MS 10000
+
+static void usage(FILE *out)
+{
+	fputs("usage: iotpd --dev [--listen HOST:PORT] [--data DIR]\n"
+	      "       iotpd --config FILE [--listen HOST:PORT] [--data DIR]\n"
+	      "       iotpd [--dev] [--config FILE] --dump-config\n"
+	      "       iotpd --print-example-config\n"
+	      "\n"
+	      "  --dev                   development mode: log provider, dev inbox at\n"
+	      "                          /v1/dev/inbox, API key 'dev' unless IOTP_API_KEY is set\n"
+	      "  --config FILE           read options from FILE ('name = value' lines)\n"
+	      "  --listen HOST:PORT      where the HTTP API listens (default 127.0.0.1:8080)\n"
+	      "  --data DIR              data directory (default ./iotp-data)\n"
+	      "  --dump-config           print the effective options, secrets masked, and exit\n"
+	      "  --print-example-config  print every option with its help and default, and exit\n"
+	      "  --version               print the version and exit\n"
+	      "\n"
+	      "Every option can be set by the environment variable IOTP_<NAME>; see\n"
+	      "docs/iotp.conf.example.\n",
+	      out);
+}
+
+/* Reads the 32-byte server secret: from the option, else from <data>/secret,
+ * creating that file (mode 0600) with fresh random bytes on first start. */
+static int load_secret(const struct config *cfg, unsigned char secret[32], char *err, size_t errlen)
+{
+	char hex[65], path[4096];
+	if (cfg->secret[0]) {
+		sodium_hex2bin(secret, 32, cfg->secret, 64, NULL, NULL, NULL);
+		return 0;
+	}
+	if (mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST) {
+		strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): cannot create %s: %s",
+		       cfg->data_dir, strerror(errno));
+		return -1;
+	}
+	if (strfmt(path, sizeof path, "%s/secret", cfg->data_dir) < 0) {
+		strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): path too long");
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, hex, 64);
+		close(fd);
+		hex[n > 0 ? n : 0] = '\0';
+		if (n != 64 || sodium_hex2bin(secret, 32, hex, 64, NULL, NULL, NULL) != 0) {
+			strfmt(err, errlen, "%s does not hold 64 hex digits; restore it from a backup "
+			       "(codes and queued messages were sealed with it)", path);
+			return -1;
+		}
+		return 0;
+	}
+	randombytes_buf(secret, 32);
+	sodium_bin2hex(hex, sizeof hex, secret, 32);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, hex, 64) != 64 || fsync(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		strfmt(err, errlen, "cannot write the server secret to %s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	sodium_memzero(hex, sizeof hex);
+	log_info("created a new server secret in %s (keep it with the database)", path);
+	return 0;
+}
+
+struct args {
+	int dev, dump, example;
+	const char *config, *listen, *data;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		const char **slot = NULL;
+		if (!strcmp(s, "--dev")) {
+			a->dev = 1;
+		} else if (!strcmp(s, "--dump-config")) {
+			a->dump = 1;
+		} else if (!strcmp(s, "--print-example-config")) {
+			a->example = 1;
+		} else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(s, "--version")) {
+			printf("iotpd %s\n", IOTP_VERSION);
+			exit(0);
+		} else if (!strcmp(s, "--config")) {
+			slot = &a->config;
+		} else if (!strcmp(s, "--listen")) {
+			slot = &a->listen;
+		} else if (!strcmp(s, "--data")) {
+			slot = &a->data;
+		} else {
+			fprintf(stderr, "iotpd: unknown argument '%s'\n\n", s);
+			usage(stderr);
+			return -1;
+		}
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "iotpd: %s needs a value\n", s);
+				return -1;
+			}
+			*slot = argv[++i];
+		}
+	}
+	if (!a->dev && !a->config && !a->dump && !a->example) {
+		fprintf(stderr, "iotpd: say --dev (development) or --config FILE (production)\n\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct config cfg;
+	char err[1024];
+	int rc = 1;
+	struct store *st = NULL;
+	struct inbox *inbox = NULL;
+	struct worker *worker = NULL;
+	struct http_server *srv = NULL;
+
+	if (parse_args(argc, argv, &a) < 0)
+		return 2;
+	if (a.example) {
+		config_write_example(stdout);
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "iotpd: libsodium failed to start\n");
+		return 1;
+	}
+	if (config_load(&cfg, a.config, a.dev, err, sizeof err) < 0 ||
+	    (a.listen && config_set(&cfg, "listen", a.listen, err, sizeof err) < 0) ||
+	    (a.data && config_set(&cfg, "data_dir", a.data, err, sizeof err) < 0) ||
+	    config_validate(&cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		config_deinit(&cfg);
+		return 2;
+	}
+	if (a.dump) {
+		config_dump(&cfg, stdout);
+		config_deinit(&cfg);
+		return 0;
+	}
+	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
+
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
+	signal(SIGPIPE, SIG_IGN);
+
+	unsigned char secret[32];
+	struct core core;
+	if (phone_init() < 0) {
+		fprintf(stderr, "iotpd: the phone number library failed to start\n");
+		goto out;
+	}
+	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
+	    store_open("sqlite", cfg.data_dir, !strcmp(cfg.sqlite_synchronous, "full"), &st, err,
+		       sizeof err) < 0 ||
+	    core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	sodium_memzero(secret, sizeof secret);
+	if (cfg.dev)
+		inbox = inbox_new();
+	struct provider_env env = {.cfg = &cfg, .inbox = inbox};
+	if (worker_start(&core, &env, &worker, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	core.outbox_notify = worker_notify;
+	core.notify_arg = worker;
+	if (!cfg.delivery)
+		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
+
+	struct api api = {.core = &core, .inbox = inbox};
+	struct http_options ho = {
+		.listen = cfg.listen,
+		.threads = cfg.http_threads,
+		.timeout = cfg.http_timeout,
+		.max_connections = cfg.max_connections,
+		.max_connections_per_ip = cfg.max_connections_per_ip,
+		.api_key = cfg.api_key,
+		.app = &api,
+	};
+	ho.n_routes = api_routes(cfg.dev, &ho.routes);
+	char bound[300];
+	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	if (cfg.dev)
+		log_warn("dev mode: messages go to %s/messages.jsonl and GET /v1/dev/inbox; "
+			 "never expose this server",
+			 cfg.data_dir);
+	printf("listening on http://%s\n", bound);
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+out:
+	http_stop(srv, SHUTDOWN_GRACE_MS);
+	worker_stop(worker);
+	inbox_free(inbox);
+	store_close(st);
+	config_deinit(&cfg);
+	return rc;
+}

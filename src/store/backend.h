@@ -1,0 +1,30 @@
+/* The ops table a store backend exports (one symbol per backend file). Read
+ * store.h for the guarantees each function must give; store.c wraps these. */
+#ifndef IOTP_STORE_BACKEND_H
+#define IOTP_STORE_BACKEND_H
+
+#include "store/store.h"
+
+#define STORE_OPS_VERSION 1
+
+struct store_ops {
+	int version; /* STORE_OPS_VERSION the backend was written for */
+	const char *name;
+	int (*open)(const char *location, int synchronous_full, void **state, char *err, size_t errlen);
+	void (*close)(void *state);
+	int (*session_insert)(void *state, const struct store_session *s);
+	int (*session_get)(void *state, const char *id, struct store_session *out);
+	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg);
+	int (*outbox_claim)(void *state, int64_t now, struct store_message *out, size_t max, size_t *n);
+	int (*outbox_finish)(void *state, const struct store_message *m);
+	int (*outbox_recover)(void *state, size_t *n);
+	int (*session_messages)(void *state, const char *session_id,
+				void (*fn)(const struct store_message *m, void *arg), void *arg);
+	int (*number_sessions)(void *state, const char *phone, size_t limit,
+			       void (*fn)(const struct store_session *s, void *arg), void *arg);
+	int (*stats)(void *state, struct store_stats *out);
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif

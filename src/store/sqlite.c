@@ -1,0 +1,553 @@
+/* The SQLite store: one file (<dir>/iotp.db) in WAL mode, the embedded default.
+ *
+ * One connection serves every thread behind one mutex: SQLite runs one writer at a
+ * time anyway, and a single connection avoids SQLITE_BUSY waits and keeps every
+ * prepared statement hot. Each store call is one transaction. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "store/backend.h"
+
+/* Schema migrations, applied in order at open; PRAGMA user_version records how
+ * many have run. Append only: a released migration never changes. */
+static const char *const migrations[] = {
+	"CREATE TABLE sessions ("
+	" id TEXT PRIMARY KEY, phone TEXT NOT NULL, region TEXT NOT NULL,"
+	" number_type TEXT NOT NULL, locale TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, version INTEGER NOT NULL,"
+	" code_sealed BLOB, code_expires_at INTEGER NOT NULL,"
+	" sms_sent INTEGER NOT NULL, voice_sent INTEGER NOT NULL,"
+	" first_sms_at INTEGER NOT NULL, last_sms_at INTEGER NOT NULL, last_voice_at INTEGER NOT NULL,"
+	" check_attempts INTEGER NOT NULL, verified_at INTEGER NOT NULL, test_number INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX sessions_by_phone ON sessions(phone, created_at);"
+	"CREATE TABLE messages ("
+	" id TEXT PRIMARY KEY, session_id TEXT NOT NULL, to_phone TEXT NOT NULL,"
+	" channel TEXT NOT NULL, provider TEXT NOT NULL, state INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,"
+	" sent_at INTEGER NOT NULL, error TEXT NOT NULL, body BLOB"
+	");"
+	"CREATE INDEX messages_by_session ON messages(session_id, created_at);"
+	"CREATE INDEX messages_due ON messages(next_attempt_at) WHERE state = 0;"
+	"CREATE INDEX messages_sending ON messages(state) WHERE state = 1;",
+};
+
+#define SESSION_COLS                                                                           \
+	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
+	" code_expires_at, sms_sent, voice_sent, first_sms_at, last_sms_at, last_voice_at,"      \
+	" check_attempts, verified_at, test_number"
+#define MESSAGE_COLS                                                                           \
+	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
+	" next_attempt_at, sent_at, error"
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SESSION_INSERT,
+	S_SESSION_GET,
+	S_SESSION_UPDATE,
+	S_MESSAGE_INSERT,
+	S_OUTBOX_DUE,
+	S_OUTBOX_MARK,
+	S_OUTBOX_FINISH,
+	S_OUTBOX_RECOVER,
+	S_SESSION_MESSAGES,
+	S_NUMBER_SESSIONS,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
+	[S_SESSION_UPDATE] = "UPDATE sessions SET phone=?2, region=?3, number_type=?4, locale=?5,"
+			     " created_at=?6, expires_at=?7, version=?8, code_sealed=?9,"
+			     " code_expires_at=?10, sms_sent=?11, voice_sent=?12, first_sms_at=?13,"
+			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
+			     " verified_at=?17, test_number=?18 WHERE id=?1 AND version=?8-1",
+	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+	[S_OUTBOX_DUE] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE state = 0 AND"
+			 " next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
+	[S_OUTBOX_MARK] = "UPDATE messages SET state = 1, attempts = attempts + 1 WHERE id = ?1",
+	[S_OUTBOX_FINISH] = "UPDATE messages SET provider=?2, state=?3, next_attempt_at=?4,"
+			    " sent_at=?5, error=?6, body = CASE WHEN ?3 >= 2 THEN NULL ELSE body END"
+			    " WHERE id=?1",
+	[S_OUTBOX_RECOVER] = "UPDATE messages SET state = 0 WHERE state = 1",
+	[S_SESSION_MESSAGES] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1"
+			       " ORDER BY created_at, rowid",
+	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
+			      " ORDER BY created_at DESC LIMIT ?2",
+};
+
+struct db {
+	sqlite3 *conn;
+	sqlite3_stmt *stmt[S_COUNT];
+	pthread_mutex_t lock;
+};
+
+static int fail(struct db *db, const char *what)
+{
+	log_error("sqlite: %s: %s", what, sqlite3_errmsg(db->conn));
+	return -1;
+}
+
+static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = t ? strlen((const char *)t) : 0;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+static size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const void *b = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	if (!b || n > size)
+		return 0;
+	memcpy(dst, b, n);
+	return n;
+}
+
+static void bind_session(sqlite3_stmt *st, const struct store_session *s)
+{
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->number_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, s->locale, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, s->created_at);
+	sqlite3_bind_int64(st, 7, s->expires_at);
+	sqlite3_bind_int64(st, 8, s->version);
+	if (s->code_sealed_len)
+		sqlite3_bind_blob(st, 9, s->code_sealed, (int)s->code_sealed_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
+	sqlite3_bind_int64(st, 10, s->code_expires_at);
+	sqlite3_bind_int(st, 11, s->sms_sent);
+	sqlite3_bind_int(st, 12, s->voice_sent);
+	sqlite3_bind_int64(st, 13, s->first_sms_at);
+	sqlite3_bind_int64(st, 14, s->last_sms_at);
+	sqlite3_bind_int64(st, 15, s->last_voice_at);
+	sqlite3_bind_int(st, 16, s->check_attempts);
+	sqlite3_bind_int64(st, 17, s->verified_at);
+	sqlite3_bind_int(st, 18, s->test_number);
+}
+
+static void read_session(sqlite3_stmt *st, struct store_session *s)
+{
+	memset(s, 0, sizeof *s);
+	copy_text(s->id, sizeof s->id, st, 0);
+	copy_text(s->phone, sizeof s->phone, st, 1);
+	copy_text(s->region, sizeof s->region, st, 2);
+	copy_text(s->number_type, sizeof s->number_type, st, 3);
+	copy_text(s->locale, sizeof s->locale, st, 4);
+	s->created_at = sqlite3_column_int64(st, 5);
+	s->expires_at = sqlite3_column_int64(st, 6);
+	s->version = sqlite3_column_int64(st, 7);
+	s->code_sealed_len = copy_blob(s->code_sealed, sizeof s->code_sealed, st, 8);
+	s->code_expires_at = sqlite3_column_int64(st, 9);
+	s->sms_sent = sqlite3_column_int(st, 10);
+	s->voice_sent = sqlite3_column_int(st, 11);
+	s->first_sms_at = sqlite3_column_int64(st, 12);
+	s->last_sms_at = sqlite3_column_int64(st, 13);
+	s->last_voice_at = sqlite3_column_int64(st, 14);
+	s->check_attempts = sqlite3_column_int(st, 15);
+	s->verified_at = sqlite3_column_int64(st, 16);
+	s->test_number = sqlite3_column_int(st, 17);
+}
+
+static void read_message(sqlite3_stmt *st, struct store_message *m)
+{
+	memset(m, 0, offsetof(struct store_message, body));
+	m->body_len = 0;
+	copy_text(m->id, sizeof m->id, st, 0);
+	copy_text(m->session_id, sizeof m->session_id, st, 1);
+	copy_text(m->to, sizeof m->to, st, 2);
+	copy_text(m->channel, sizeof m->channel, st, 3);
+	copy_text(m->provider, sizeof m->provider, st, 4);
+	m->state = sqlite3_column_int(st, 5);
+	m->attempts = sqlite3_column_int(st, 6);
+	m->created_at = sqlite3_column_int64(st, 7);
+	m->next_attempt_at = sqlite3_column_int64(st, 8);
+	m->sent_at = sqlite3_column_int64(st, 9);
+	copy_text(m->error, sizeof m->error, st, 10);
+}
+
+/* Runs a prepared statement that returns no rows; returns SQLite's result. */
+static int step_done(struct db *db, enum stmt_id id)
+{
+	sqlite3_stmt *st = db->stmt[id];
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int begin(struct db *db)
+{
+	return step_done(db, S_BEGIN) == SQLITE_DONE ? 0 : fail(db, "begin");
+}
+
+static int commit(struct db *db)
+{
+	if (step_done(db, S_COMMIT) == SQLITE_DONE)
+		return 0;
+	fail(db, "commit");
+	step_done(db, S_ROLLBACK);
+	return -1;
+}
+
+static void rollback(struct db *db)
+{
+	step_done(db, S_ROLLBACK);
+}
+
+static int migrate(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int have = 0;
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		goto bad;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	int want = (int)(sizeof migrations / sizeof migrations[0]);
+	if (have > want) {
+		strfmt(err, errlen,
+		       "the database was written by a newer iotpd (schema %d, this one knows %d)", have,
+		       want);
+		return -1;
+	}
+	for (int v = have; v < want; v++) {
+		char sql[64];
+		strfmt(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db->conn, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db->conn, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			strfmt(err, errlen, "schema migration %d failed: %s", v + 1,
+			       sqlite3_errmsg(db->conn));
+			sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("sqlite: schema migrated to version %d", v + 1);
+	}
+	return 0;
+bad:
+	strfmt(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db->conn));
+	return -1;
+}
+
+static void db_close(void *state)
+{
+	struct db *db = state;
+	if (!db)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->conn);
+	pthread_mutex_destroy(&db->lock);
+	free(db);
+}
+
+static int db_open(const char *location, int synchronous_full, void **state, char *err,
+		   size_t errlen)
+{
+	char path[4096];
+	if (mkdir(location, 0700) < 0) {
+		struct stat sb;
+		if (stat(location, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+			strfmt(err, errlen, "cannot create the data directory %s", location);
+			return -1;
+		}
+	}
+	if (strfmt(path, sizeof path, "%s/iotp.db", location) < 0) {
+		strfmt(err, errlen, "data directory path too long");
+		return -1;
+	}
+	struct db *db = xcalloc(1, sizeof *db);
+	pthread_mutex_init(&db->lock, NULL);
+	if (sqlite3_open_v2(path, &db->conn,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		strfmt(err, errlen, "cannot open %s: %s", path,
+		       db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(db->conn, 5000);
+	char pragmas[256];
+	strfmt(pragmas, sizeof pragmas,
+	       "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+	       synchronous_full ? "FULL" : "NORMAL");
+	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		strfmt(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
+		goto err;
+	}
+	if (migrate(db, err, errlen) < 0)
+		goto err;
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->conn, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &db->stmt[i], NULL) != SQLITE_OK) {
+			strfmt(err, errlen, "cannot prepare a statement: %s", sqlite3_errmsg(db->conn));
+			goto err;
+		}
+	}
+	*state = db;
+	return 0;
+err:
+	db_close(db);
+	return -1;
+}
+
+static int db_session_insert(void *state, const struct store_session *s)
+{
+	struct db *db = state;
+	pthread_mutex_lock(&db->lock);
+	sqlite3_stmt *st = db->stmt[S_SESSION_INSERT];
+	bind_session(st, s);
+	int rc = step_done(db, S_SESSION_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert session");
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int db_session_get(void *state, const char *id, struct store_session *out)
+{
+	struct db *db = state;
+	pthread_mutex_lock(&db->lock);
+	sqlite3_stmt *st = db->stmt[S_SESSION_GET];
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_session(st, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+	} else {
+		rc = fail(db, "get session");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int insert_message(struct db *db, const struct store_message *m)
+{
+	sqlite3_stmt *st = db->stmt[S_MESSAGE_INSERT];
+	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, m->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, m->state);
+	sqlite3_bind_int(st, 7, m->attempts);
+	sqlite3_bind_int64(st, 8, m->created_at);
+	sqlite3_bind_int64(st, 9, m->next_attempt_at);
+	sqlite3_bind_int64(st, 10, m->sent_at);
+	sqlite3_bind_text(st, 11, m->error, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 12, m->body, (int)m->body_len, SQLITE_STATIC);
+	return step_done(db, S_MESSAGE_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert message");
+}
+
+static int db_session_update(void *state, const struct store_session *s,
+			     const struct store_message *msg)
+{
+	struct db *db = state;
+	int rc;
+	pthread_mutex_lock(&db->lock);
+	if (begin(db) < 0) {
+		rc = -1;
+		goto out;
+	}
+	bind_session(db->stmt[S_SESSION_UPDATE], s);
+	if (step_done(db, S_SESSION_UPDATE) != SQLITE_DONE) {
+		rc = fail(db, "update session");
+		rollback(db);
+		goto out;
+	}
+	if (sqlite3_changes(db->conn) == 0) {
+		rc = STORE_CONFLICT;
+		rollback(db);
+		goto out;
+	}
+	if (msg && insert_message(db, msg) < 0) {
+		rc = -1;
+		rollback(db);
+		goto out;
+	}
+	rc = commit(db);
+out:
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int db_outbox_claim(void *state, int64_t now, struct store_message *out, size_t max,
+			   size_t *n)
+{
+	struct db *db = state;
+	int rc = 0;
+	*n = 0;
+	pthread_mutex_lock(&db->lock);
+	if (begin(db) < 0) {
+		rc = -1;
+		goto out;
+	}
+	sqlite3_stmt *st = db->stmt[S_OUTBOX_DUE];
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_message *m = &out[*n];
+		read_message(st, m);
+		m->body_len = copy_blob(m->body, sizeof m->body, st, 11);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (step != SQLITE_DONE) {
+		rc = fail(db, "read outbox");
+		rollback(db);
+		*n = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		sqlite3_bind_text(db->stmt[S_OUTBOX_MARK], 1, out[i].id, -1, SQLITE_STATIC);
+		if (step_done(db, S_OUTBOX_MARK) != SQLITE_DONE) {
+			rc = fail(db, "claim message");
+			rollback(db);
+			*n = 0;
+			goto out;
+		}
+		out[i].state = STORE_MSG_SENDING;
+		out[i].attempts++;
+	}
+	rc = commit(db);
+	if (rc < 0)
+		*n = 0;
+out:
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int db_outbox_finish(void *state, const struct store_message *m)
+{
+	struct db *db = state;
+	pthread_mutex_lock(&db->lock);
+	sqlite3_stmt *st = db->stmt[S_OUTBOX_FINISH];
+	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, m->state);
+	sqlite3_bind_int64(st, 4, m->next_attempt_at);
+	sqlite3_bind_int64(st, 5, m->sent_at);
+	sqlite3_bind_text(st, 6, m->error, -1, SQLITE_STATIC);
+	int rc = step_done(db, S_OUTBOX_FINISH) == SQLITE_DONE ? 0 : fail(db, "finish message");
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int db_outbox_recover(void *state, size_t *n)
+{
+	struct db *db = state;
+	pthread_mutex_lock(&db->lock);
+	int rc = step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : fail(db, "recover outbox");
+	*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int db_session_messages(void *state, const char *session_id,
+			       void (*fn)(const struct store_message *m, void *arg), void *arg)
+{
+	struct db *db = state;
+	struct store_message *m = xmalloc(sizeof *m);
+	pthread_mutex_lock(&db->lock);
+	sqlite3_stmt *st = db->stmt[S_SESSION_MESSAGES];
+	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		read_message(st, m);
+		fn(m, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read messages");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_unlock(&db->lock);
+	free(m);
+	return rc;
+}
+
+static int db_number_sessions(void *state, const char *phone, size_t limit,
+			      void (*fn)(const struct store_session *s, void *arg), void *arg)
+{
+	struct db *db = state;
+	struct store_session s;
+	pthread_mutex_lock(&db->lock);
+	sqlite3_stmt *st = db->stmt[S_NUMBER_SESSIONS];
+	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		read_session(st, &s);
+		fn(&s, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read sessions");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+static int64_t count(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int db_stats(void *state, struct store_stats *out)
+{
+	struct db *db = state;
+	pthread_mutex_lock(&db->lock);
+	out->sessions = count(db, "SELECT count(*) FROM sessions");
+	out->verified = count(db, "SELECT count(*) FROM sessions WHERE verified_at > 0");
+	out->messages_queued = count(db, "SELECT count(*) FROM messages WHERE state IN (0, 1)");
+	out->messages_sent = count(db, "SELECT count(*) FROM messages WHERE state = 2");
+	out->messages_failed = count(db, "SELECT count(*) FROM messages WHERE state = 3");
+	pthread_mutex_unlock(&db->lock);
+	return out->sessions < 0 ? -1 : 0;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.version = STORE_OPS_VERSION,
+	.name = "sqlite",
+	.open = db_open,
+	.close = db_close,
+	.session_insert = db_session_insert,
+	.session_get = db_session_get,
+	.session_update = db_session_update,
+	.outbox_claim = db_outbox_claim,
+	.outbox_finish = db_outbox_finish,
+	.outbox_recover = db_outbox_recover,
+	.session_messages = db_session_messages,
+	.number_sessions = db_number_sessions,
+	.stats = db_stats,
+};

@@ -1,0 +1,99 @@
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "store/backend.h"
+
+struct store {
+	const struct store_ops *ops;
+	void *state;
+};
+
+static const struct store_ops *const backends[] = {
+	&store_sqlite_ops,
+};
+
+const char *store_backends(void)
+{
+	return "sqlite";
+}
+
+int store_open(const char *backend, const char *location, int synchronous_full,
+	       struct store **out, char *err, size_t errlen)
+{
+	const struct store_ops *ops = NULL;
+	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+		if (strcmp(backends[i]->name, backend) == 0)
+			ops = backends[i];
+	if (!ops) {
+		strfmt(err, errlen, "unknown store '%s' (known: %s)", backend, store_backends());
+		return -1;
+	}
+	void *state = NULL;
+	if (ops->open(location, synchronous_full, &state, err, errlen) < 0)
+		return -1;
+	struct store *st = xmalloc(sizeof *st);
+	st->ops = ops;
+	st->state = state;
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	st->ops->close(st->state);
+	free(st);
+}
+
+int store_session_insert(struct store *st, const struct store_session *s)
+{
+	return st->ops->session_insert(st->state, s);
+}
+
+int store_session_get(struct store *st, const char *id, struct store_session *out)
+{
+	return st->ops->session_get(st->state, id, out);
+}
+
+int store_session_update(struct store *st, const struct store_session *s,
+			 const struct store_message *msg)
+{
+	return st->ops->session_update(st->state, s, msg);
+}
+
+int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
+		       size_t *n)
+{
+	return st->ops->outbox_claim(st->state, now, out, max, n);
+}
+
+int store_outbox_finish(struct store *st, const struct store_message *m)
+{
+	return st->ops->outbox_finish(st->state, m);
+}
+
+int store_outbox_recover(struct store *st, size_t *n)
+{
+	return st->ops->outbox_recover(st->state, n);
+}
+
+int store_session_messages(struct store *st, const char *session_id,
+			   void (*fn)(const struct store_message *m, void *arg), void *arg)
+{
+	return st->ops->session_messages(st->state, session_id, fn, arg);
+}
+
+int store_number_sessions(struct store *st, const char *phone, size_t limit,
+			  void (*fn)(const struct store_session *s, void *arg), void *arg)
+{
+	return st->ops->number_sessions(st->state, phone, limit, fn, arg);
+}
+
+int store_get_stats(struct store *st, struct store_stats *out)
+{
+	return st->ops->stats(st->state, out);
+}

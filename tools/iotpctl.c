@@ -1,0 +1,138 @@
+/* iotpctl: the operator's command line. Reads iotpd's store directly (safe while
+ * iotpd runs: SQLite in WAL mode lets readers and the writer work at once) to
+ * answer "I never got my code": every session and message of a number. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "phone/phone.h"
+#include "store/store.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: iotpctl [--data DIR] COMMAND\n"
+	      "\n"
+	      "Commands:\n"
+	      "  number PHONE   the number's recent sessions and every message sent for them,\n"
+	      "                 oldest message first (PHONE in any format with a country code)\n"
+	      "  session ID     one session and its messages\n"
+	      "  stats          counts of sessions and messages\n"
+	      "\n"
+	      "Options:\n"
+	      "  --data DIR     iotpd's data directory (default: $IOTP_DATA_DIR or ./iotp-data)\n"
+	      "  --help         this text\n",
+	      out);
+}
+
+static const char *const states[] = {"queued", "sending", "sent", "failed"};
+
+static void when(int64_t ms, char *buf, size_t size)
+{
+	if (ms)
+		clock_format_ms(ms, buf, size);
+	else
+		strfmt(buf, size, "-");
+}
+
+static void print_message(const struct store_message *m, void *arg)
+{
+	(void)arg;
+	char created[32], sent[32];
+	when(m->created_at, created, sizeof created);
+	when(m->sent_at, sent, sizeof sent);
+	printf("    %s  %-5s via %-8s %-7s attempts=%d sent=%s%s%s\n", created, m->channel,
+	       m->provider[0] ? m->provider : "-", (unsigned)m->state < 4 ? states[m->state] : "?",
+	       m->attempts, sent, m->error[0] ? "  error: " : "", m->error);
+}
+
+static void print_session(const struct store_session *s, void *arg)
+{
+	struct store *st = arg;
+	char created[32], verified[32];
+	when(s->created_at, created, sizeof created);
+	when(s->verified_at, verified, sizeof verified);
+	printf("session %s  %s (%s, %s)\n  created %s  sms=%d voice=%d checks=%d verified=%s\n", s->id,
+	       s->phone, s->region, s->number_type, created, s->sms_sent, s->voice_sent,
+	       s->check_attempts, verified);
+	if (s->test_number)
+		printf("  test number: nothing is sent\n");
+	store_session_messages(st, s->id, print_message, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *data = getenv("IOTP_DATA_DIR");
+	int i = 1;
+	if (!data)
+		data = "./iotp-data";
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
+			data = argv[++i];
+		} else {
+			fprintf(stderr, "iotpctl: unknown option '%s'\n\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[i++];
+	const char *arg = i < argc ? argv[i] : NULL;
+	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
+		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
+		return 2;
+	}
+	char err[512];
+	struct store *st;
+	if (store_open("sqlite", data, 0, &st, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpctl: %s\n", err);
+		return 1;
+	}
+	int rc = 0;
+	if (!strcmp(cmd, "number")) {
+		struct phone_number n;
+		phone_init();
+		if (phone_parse(arg, NULL, &n) != PHONE_OK) {
+			fprintf(stderr, "iotpctl: '%s' is not a phone number with a country code\n", arg);
+			rc = 2;
+		} else {
+			printf("%s\n", n.e164);
+			if (store_number_sessions(st, n.e164, 20, print_session, st) < 0)
+				rc = 1;
+		}
+	} else if (!strcmp(cmd, "session")) {
+		struct store_session s;
+		int r = strlen(arg) < STORE_ID_MAX ? store_session_get(st, arg, &s) : STORE_NOT_FOUND;
+		if (r == STORE_NOT_FOUND) {
+			fprintf(stderr, "iotpctl: no session %s\n", arg);
+			rc = 1;
+		} else if (r < 0) {
+			rc = 1;
+		} else {
+			print_session(&s, st);
+		}
+	} else if (!strcmp(cmd, "stats")) {
+		struct store_stats s;
+		if (store_get_stats(st, &s) < 0) {
+			rc = 1;
+		} else {
+			printf("sessions %lld\nverified %lld\nmessages queued %lld\nmessages sent %lld\n"
+			       "messages failed %lld\n",
+			       (long long)s.sessions, (long long)s.verified, (long long)s.messages_queued,
+			       (long long)s.messages_sent, (long long)s.messages_failed);
+		}
+	} else {
+		fprintf(stderr, "iotpctl: unknown command '%s'\n\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	store_close(st);
+	return rc;
+}
