@@ -246,12 +246,10 @@ enum phone_status parse(const char *input, const char *region,
 	// (+44 7911 ... is Guernsey); "001" for +800 and the like is no
 	// region, so it stays "".
 	util().GetRegionCodeForNumber(n, &r);
+	set_country(out, cc);
 	if (r.size() == 2 && r != "ZZ")
 		std::memcpy(out->region, r.c_str(), 3);
-	else
-		std::memcpy(out->region, phone_region_for_calling_code(cc), 3);
 	std::memcpy(out->e164, e164.c_str(), e164.size() + 1);
-	out->calling_code = cc;
 	out->type = map_type(util().GetNumberType(n));
 	return PHONE_OK;
 }
@@ -272,7 +270,14 @@ int phone_init(void)
 		// Loads the metadata and builds our tables now, so no request
 		// pays for it; an empty region list means the library is
 		// unusable.
-		return get_tables().regions.empty() ? -1 : 0;
+		if (get_tables().regions.empty())
+			return -1;
+		// ICU loads its display names lazily: pay for that here too.
+		// Names are a nicety, so failing here does not fail init.
+		char name[64];
+
+		phone_country_name("GB", name, sizeof(name));
+		return 0;
 	} catch (...) {
 		return -1;
 	}
@@ -304,9 +309,15 @@ enum phone_status phone_parse(const char *input, const char *region,
 
 const char *phone_type_name(enum phone_type type)
 {
-	if (static_cast<int>(type) < 0 || type >= PHONE_TYPE_COUNT)
-		return type_names[PHONE_TYPE_UNKNOWN];
-	return type_names[type];
+	// A C caller may pass any int; in C++ reading an out-of-range enum
+	// is undefined, so look at its bytes as an int instead.
+	int t;
+
+	static_assert(sizeof(t) == sizeof(type), "enum phone_type is an int");
+	std::memcpy(&t, &type, sizeof(t));
+	if (t < 0 || t >= PHONE_TYPE_COUNT)
+		t = PHONE_TYPE_UNKNOWN;
+	return type_names[t];
 }
 
 int phone_type_from_name(const char *name)

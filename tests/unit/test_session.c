@@ -1,0 +1,408 @@
+/* The verification session with an injected clock: the send schedule, code
+ * reuse and expiry, attempt limits (also under parallel guesses), channels,
+ * test numbers. Runs on the real SQLite store in a temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/code.h"
+#include "core/session.h"
+
+#define T0 1800000000000LL /* ms; any fixed instant */
+#define S(x) ((int64_t)(x) * 1000)
+
+struct fixture {
+	struct config cfg;
+	struct core core;
+	struct store *st;
+	char dir[256];
+};
+
+static int setup_with(void **state, const char *test_numbers)
+{
+	static int n;
+	struct fixture *f = calloc(1, sizeof *f);
+	char err[256];
+	unsigned char secret[32];
+	if (test_numbers)
+		setenv("IOTP_TEST_NUMBERS", test_numbers, 1);
+	else
+		unsetenv("IOTP_TEST_NUMBERS");
+	snprintf(f->dir, sizeof f->dir, "%s/session-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
+	randombytes_buf(secret, sizeof secret);
+	if (config_load(&f->cfg, NULL, 1, err, sizeof err) < 0 ||
+	    config_validate(&f->cfg, err, sizeof err) < 0 ||
+	    store_open("sqlite", f->dir, 0, &f->st, err, sizeof err) < 0 ||
+	    core_init(&f->core, &f->cfg, f->st, secret, err, sizeof err) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+static int setup_test_numbers(void **state)
+{
+	return setup_with(state, "+447700900123:424242");
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[300];
+	store_close(f->st);
+	config_deinit(&f->cfg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Takes the next queued message off the outbox as the delivery worker would,
+ * opens its text, and returns the code in it ("" when nothing was queued). */
+static int sent_code(struct fixture *f, char *code, char *channel)
+{
+	struct store_message m[4];
+	size_t n = 0;
+	char text[STORE_TEXT_MAX];
+	code[0] = '\0';
+	assert_int_equal(store_outbox_claim(f->st, INT64_MAX, m, 1, &n), 0);
+	if (n == 0)
+		return 0;
+	assert_int_equal(seal_open(f->core.keys.message, m[0].id, m[0].body, m[0].body_len, text,
+				   sizeof text, NULL),
+			 0);
+	if (channel)
+		strcpy(channel, m[0].channel);
+	/* SMS: "Your iotp code: 123-456. ..."; voice: "Your iotp code is: 1, 2, ..." */
+	size_t o = 0;
+	const char *p = strstr(text, "code");
+	const char *end = strstr(text, ". ");
+	for (; p && *p && p < end && o < CODE_MAX_LENGTH; p++)
+		if (*p >= '0' && *p <= '9')
+			code[o++] = *p;
+	code[o] = '\0';
+	m[0].state = STORE_MSG_SENT;
+	store_outbox_finish(f->st, &m[0]);
+	return 1;
+}
+
+static struct store_session create(struct fixture *f, const char *phone, int64_t now)
+{
+	struct store_session s;
+	struct phone_number n;
+	assert_int_equal(session_create(&f->core, phone, NULL, now, &s, &n), 0);
+	return s;
+}
+
+static void create_normalises_and_times(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s;
+	struct phone_number n;
+	assert_int_equal(session_create(&f->core, "07400 123456", "gb", T0, &s, &n), 0);
+	assert_string_equal(s.phone, "+447400123456");
+	assert_string_equal(s.region, "GB");
+	assert_string_equal(s.number_type, "mobile");
+	assert_true(strlen(s.id) >= 32); /* 192 random bits in base64url */
+	struct session_timers t;
+	session_timers(&f->core, &s, T0, &t);
+	assert_true(t.allowed_to_request_code);
+	assert_int_equal(t.next_sms, 0);
+	assert_int_equal(t.next_call, -1); /* a call waits for a first SMS */
+	assert_int_equal(t.next_verification_attempt, -1);
+	assert_int_equal(s.expires_at, T0 + S(1800));
+	struct store_session again;
+	assert_int_equal(session_get(&f->core, s.id, &again), 0);
+	assert_string_equal(again.phone, "+447400123456");
+	assert_int_equal(session_get(&f->core, "no-such-session", &again), IOTP_E_SESSION_NOT_FOUND);
+}
+
+static void refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s;
+	struct phone_number n;
+	assert_int_equal(session_create(&f->core, "07400 123456", NULL, T0, &s, &n),
+			 IOTP_E_MISSING_COUNTRY_CODE);
+	assert_int_equal(session_create(&f->core, "+44 74", NULL, T0, &s, &n), IOTP_E_TOO_SHORT);
+	assert_string_equal(n.region, "GB");
+	assert_int_equal(n.calling_code, 44);
+	assert_int_equal(session_create(&f->core, "+44 901 234 5678", NULL, T0, &s, &n),
+			 IOTP_E_UNSUPPORTED_NUMBER_TYPE);
+	assert_int_equal(n.type, PHONE_TYPE_PREMIUM_RATE);
+	assert_int_equal(session_create(&f->core, "+1 800 234 5678", NULL, T0, &s, &n),
+			 IOTP_E_UNSUPPORTED_NUMBER_TYPE);
+	assert_int_equal(session_create(&f->core, "12345", "ZZ", T0, &s, &n), IOTP_E_INVALID_REGION);
+	assert_int_equal(session_create(&f->core, "12345", "GBR", T0, &s, &n), IOTP_E_INVALID_REGION);
+	assert_int_equal(session_create(&f->core, "hello", NULL, T0, &s, &n), IOTP_E_INVALID_NUMBER);
+}
+
+static void schedule_grows_and_ends(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry = 0;
+	char first[11], code[11];
+	/* default sms_delays: 0, 60, 120, 300, 600 */
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", "en", T0, &s, &retry), 0);
+	assert_int_equal(sent_code(f, first, NULL), 1);
+	assert_int_equal(strlen(first), 6);
+	struct session_timers t;
+	session_timers(&f->core, &s, T0, &t);
+	assert_int_equal(t.next_sms, 60);
+	assert_int_equal(t.next_call, 60);
+	assert_int_equal(t.next_verification_attempt, 0);
+
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(59), &s, &retry),
+			 IOTP_E_SEND_TOO_SOON);
+	assert_int_equal(retry, 1);
+	assert_int_equal(sent_code(f, code, NULL), 0); /* nothing queued */
+
+	int64_t at = T0;
+	const int delays[] = {60, 120, 300, 600};
+	for (int i = 0; i < 4; i++) {
+		at += S(delays[i]) / (i < 2 ? 1 : 2); /* the last two come early: still waiting */
+		if (i >= 2) {
+			assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, at, &s, &retry),
+					 IOTP_E_SEND_TOO_SOON);
+			assert_int_equal(retry, delays[i] / 2);
+			at += S(delays[i]) / 2;
+		}
+		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, at, &s, &retry), 0);
+		assert_int_equal(sent_code(f, code, NULL), 1);
+	}
+	assert_int_equal(s.sms_sent, 5);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, at + S(599), &s, &retry),
+			 IOTP_E_SENDS_EXHAUSTED);
+	session_timers(&f->core, &s, at, &t);
+	assert_int_equal(t.next_sms, -1);
+}
+
+static void resend_reuses_live_code_then_renews(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry;
+	char a[11], b[11], c[11];
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	sent_code(f, a, NULL);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(60), &s, &retry), 0);
+	sent_code(f, b, NULL);
+	assert_string_equal(a, b); /* a late first SMS still works */
+	assert_int_equal(s.code_expires_at, T0 + S(60) + S(600));
+
+	/* After the code expired: checks say so, and the next send makes a new code. */
+	int64_t later = T0 + S(60) + S(600);
+	assert_int_equal(session_check_code(&f->core, s.id, a, later, &s), IOTP_E_CODE_EXPIRED);
+	assert_int_equal(s.check_attempts, 0); /* an expired code costs no attempt */
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, later, &s, &retry), 0);
+	sent_code(f, c, NULL);
+	assert_string_not_equal(a, c); /* 1 in a million to collide */
+	assert_int_equal(session_check_code(&f->core, s.id, c, later + S(1), &s), 0);
+}
+
+static void check_right_and_wrong(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry;
+	char code[11], wrong[11], dashed[16];
+	assert_int_equal(session_check_code(&f->core, s.id, "123456", T0, &s), IOTP_E_NO_CODE_SENT);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	sent_code(f, code, NULL);
+	snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+	assert_int_equal(session_check_code(&f->core, s.id, wrong, T0 + S(5), &s),
+			 IOTP_E_INCORRECT_CODE);
+	struct session_timers t;
+	session_timers(&f->core, &s, T0 + S(5), &t);
+	assert_int_equal(t.attempts_left, 4);
+	assert_int_equal(session_check_code(&f->core, s.id, "12a456", T0 + S(6), &s),
+			 IOTP_E_INVALID_FIELD);
+	assert_int_equal(s.check_attempts, 1); /* not a code: not a guess */
+	code_format(code, dashed, sizeof dashed);
+	assert_int_equal(session_check_code(&f->core, s.id, dashed, T0 + S(7), &s), 0);
+	assert_true(s.verified_at == T0 + S(7));
+	assert_int_equal(s.expires_at, T0 + S(7) + S(600));
+	assert_int_equal(s.code_sealed_len, 0);
+	assert_int_equal(session_check_code(&f->core, s.id, code, T0 + S(8), &s),
+			 IOTP_E_ALREADY_VERIFIED);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(3000), &s, &retry),
+			 IOTP_E_ALREADY_VERIFIED);
+	session_timers(&f->core, &s, T0 + S(8), &t);
+	assert_false(t.allowed_to_request_code);
+}
+
+static void attempts_run_out(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry;
+	char code[11], wrong[11];
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	sent_code(f, code, NULL);
+	snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 7) % 1000000);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(session_check_code(&f->core, s.id, wrong, T0 + S(1), &s),
+				 IOTP_E_INCORRECT_CODE);
+	assert_int_equal(session_check_code(&f->core, s.id, code, T0 + S(2), &s),
+			 IOTP_E_ATTEMPTS_EXHAUSTED);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(600), &s, &retry),
+			 IOTP_E_ATTEMPTS_EXHAUSTED);
+	struct session_timers t;
+	session_timers(&f->core, &s, T0 + S(3), &t);
+	assert_int_equal(t.next_verification_attempt, -1);
+	assert_int_equal(t.attempts_left, 0);
+	assert_false(t.allowed_to_request_code);
+}
+
+static void channels_by_number_type(void **state)
+{
+	struct fixture *f = *state;
+	int64_t retry;
+	char code[11], channel[8];
+	/* A mobile gets a call only after a first SMS, voice_delays[0] = 60 s later. */
+	struct store_session m = create(f, "+447400123456", T0);
+	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, T0, &m, &retry),
+			 IOTP_E_CHANNEL_NOT_AVAILABLE);
+	assert_int_equal(session_send_code(&f->core, m.id, "sms", NULL, T0, &m, &retry), 0);
+	sent_code(f, code, NULL);
+	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, T0 + S(30), &m, &retry),
+			 IOTP_E_SEND_TOO_SOON);
+	assert_int_equal(retry, 30);
+	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, T0 + S(60), &m, &retry), 0);
+	char spoken[11];
+	sent_code(f, spoken, channel);
+	assert_string_equal(channel, "voice");
+	assert_string_equal(spoken, code); /* same live code, read digit by digit */
+
+	/* A fixed line cannot get an SMS and is called at once. */
+	struct store_session l = create(f, "+44 20 7183 8750", T0);
+	assert_string_equal(l.number_type, "fixed_line");
+	struct session_timers t;
+	session_timers(&f->core, &l, T0, &t);
+	assert_int_equal(t.next_sms, -1);
+	assert_int_equal(t.next_call, 0);
+	assert_int_equal(session_send_code(&f->core, l.id, "sms", NULL, T0, &l, &retry),
+			 IOTP_E_CHANNEL_NOT_AVAILABLE);
+	assert_int_equal(session_send_code(&f->core, l.id, "voice", NULL, T0, &l, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, l.id, "fax", NULL, T0, &l, &retry),
+			 IOTP_E_INVALID_FIELD);
+}
+
+static void session_expires(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry;
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(1800), &s, &retry),
+			 IOTP_E_SESSION_EXPIRED);
+	struct session_timers t;
+	session_timers(&f->core, &s, T0 + S(1800), &t);
+	assert_false(t.allowed_to_request_code);
+	assert_int_equal(t.next_sms, -1);
+}
+
+static void test_number_fixed_code_nothing_sent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+44 7700 900123", T0);
+	int64_t retry;
+	char code[11];
+	assert_true(s.test_number);
+	for (int i = 0; i < 8; i++) /* no waits between sends */
+		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + i, &s, &retry), 0);
+	assert_int_equal(sent_code(f, code, NULL), 0); /* the outbox stays empty */
+	assert_int_equal(session_check_code(&f->core, s.id, "111111", T0 + 10, &s),
+			 IOTP_E_INCORRECT_CODE); /* attempts still count */
+	assert_int_equal(session_check_code(&f->core, s.id, "424-242", T0 + 11, &s), 0);
+}
+
+struct guesser {
+	struct fixture *f;
+	const char *id;
+	const char *guess;
+	int n;
+	int incorrect, exhausted, verified, other;
+};
+
+static void *guess(void *arg)
+{
+	struct guesser *g = arg;
+	for (int i = 0; i < g->n; i++) {
+		struct store_session s;
+		enum iotp_error e = session_check_code(&g->f->core, g->id, g->guess, T0 + S(1), &s);
+		if (e == IOTP_E_INCORRECT_CODE)
+			g->incorrect++;
+		else if (e == IOTP_E_ATTEMPTS_EXHAUSTED)
+			g->exhausted++;
+		else if (e == IOTP_E_OK)
+			g->verified++;
+		else
+			g->other++;
+	}
+	return NULL;
+}
+
+static void parallel_guesses_counted_exactly(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry;
+	char code[11], wrong[11];
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	sent_code(f, code, NULL);
+	snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+	enum { THREADS = 4, EACH = 25 };
+	pthread_t t[THREADS];
+	struct guesser g[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		g[i] = (struct guesser){.f = f, .id = s.id, .guess = wrong, .n = EACH};
+		pthread_create(&t[i], NULL, guess, &g[i]);
+	}
+	int incorrect = 0, exhausted = 0, other = 0;
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		incorrect += g[i].incorrect;
+		exhausted += g[i].exhausted;
+		other += g[i].other;
+	}
+	assert_int_equal(incorrect, 5);
+	assert_int_equal(exhausted, 95);
+	assert_int_equal(other, 0);
+	assert_int_equal(session_get(&f->core, s.id, &s), 0);
+	assert_int_equal(s.check_attempts, 5);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0 || phone_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(create_normalises_and_times, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(schedule_grows_and_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(resend_reuses_live_code_then_renews, setup, teardown),
+		cmocka_unit_test_setup_teardown(check_right_and_wrong, setup, teardown),
+		cmocka_unit_test_setup_teardown(attempts_run_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(channels_by_number_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(session_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_number_fixed_code_nothing_sent, setup_test_numbers,
+						teardown),
+		cmocka_unit_test_setup_teardown(parallel_guesses_counted_exactly, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}

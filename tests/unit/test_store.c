@@ -1,0 +1,315 @@
+/* The store conformance suite: every backend must pass it unchanged. It checks
+ * the promises in store/store.h — atomic calls, compare-and-swap updates, the
+ * outbox written with the session, recovery after a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static const char *const backends[] = {"sqlite"};
+
+struct fixture {
+	const char *backend;
+	char dir[256];
+	struct store *st;
+};
+
+static int setup(void **state, const char *backend)
+{
+	static int n;
+	struct fixture *f = calloc(1, sizeof *f);
+	char err[256];
+	f->backend = backend;
+	snprintf(f->dir, sizeof f->dir, "%s/store-%s-%d-%d", IOTP_TEST_TMP, backend, (int)getpid(), n++);
+	if (store_open(backend, f->dir, 0, &f->st, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+	return setup(state, backends[0]);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[300];
+	store_close(f->st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static struct store_session make_session(const char *id, const char *phone, int64_t created)
+{
+	struct store_session s;
+	memset(&s, 0, sizeof s);
+	snprintf(s.id, sizeof s.id, "%s", id);
+	snprintf(s.phone, sizeof s.phone, "%s", phone);
+	snprintf(s.region, sizeof s.region, "GB");
+	snprintf(s.number_type, sizeof s.number_type, "mobile");
+	s.created_at = created;
+	s.expires_at = created + 1000;
+	s.version = 1;
+	return s;
+}
+
+static struct store_message make_message(const char *id, const char *session_id, int64_t due)
+{
+	struct store_message m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.id, sizeof m.id, "%s", id);
+	snprintf(m.session_id, sizeof m.session_id, "%s", session_id);
+	snprintf(m.to, sizeof m.to, "+447400123456");
+	snprintf(m.channel, sizeof m.channel, "sms");
+	m.state = STORE_MSG_QUEUED;
+	m.created_at = due;
+	m.next_attempt_at = due;
+	memcpy(m.body, "sealed-bytes", 12);
+	m.body_len = 12;
+	return m;
+}
+
+static void round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000), got;
+	memcpy(s.code_sealed, "\x01\x02\x00\x03", 4);
+	s.code_sealed_len = 4;
+	s.code_expires_at = 5000;
+	s.sms_sent = 2;
+	s.check_attempts = 3;
+	s.test_number = 1;
+	snprintf(s.locale, sizeof s.locale, "pt-BR");
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	assert_int_equal(store_session_get(f->st, "s1", &got), 0);
+	assert_memory_equal(&got, &s, sizeof s);
+	assert_int_equal(store_session_get(f->st, "nope", &got), STORE_NOT_FOUND);
+	assert_int_not_equal(store_session_insert(f->st, &s), 0); /* ids are unique */
+}
+
+static void update_is_compare_and_swap(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000), got;
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_session a = s, b = s;
+	a.check_attempts = 1;
+	a.version = 2;
+	b.check_attempts = 7;
+	b.version = 2;
+	assert_int_equal(store_session_update(f->st, &a, NULL), 0);
+	assert_int_equal(store_session_update(f->st, &b, NULL), STORE_CONFLICT); /* read v1, now v2 */
+	assert_int_equal(store_session_get(f->st, "s1", &got), 0);
+	assert_int_equal(got.check_attempts, 1);
+	assert_int_equal(got.version, 2);
+}
+
+static void outbox_written_with_session(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), lost = make_message("m2", "s1", 1000);
+	s.version = 2;
+	s.sms_sent = 1;
+	assert_int_equal(store_session_update(f->st, &s, &m), 0);
+	/* A losing writer's message must not appear: the transaction is whole or nothing. */
+	struct store_session stale = s;
+	stale.version = 2;
+	assert_int_equal(store_session_update(f->st, &stale, &lost), STORE_CONFLICT);
+
+	struct store_message out[4];
+	size_t n = 0;
+	assert_int_equal(store_outbox_claim(f->st, 999, out, 4, &n), 0);
+	assert_int_equal(n, 0); /* not due yet */
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "m1");
+	assert_int_equal(out[0].state, STORE_MSG_SENDING);
+	assert_int_equal(out[0].attempts, 1);
+	assert_int_equal(out[0].body_len, 12);
+	assert_memory_equal(out[0].body, "sealed-bytes", 12);
+	assert_int_equal(store_outbox_claim(f->st, 5000, out, 4, &n), 0);
+	assert_int_equal(n, 0); /* claimed once */
+}
+
+static int timeline_count;
+static int timeline_state;
+static void count_message(const struct store_message *m, void *arg)
+{
+	(void)arg;
+	timeline_count++;
+	timeline_state = m->state;
+	assert_int_equal(m->body_len, 0); /* the timeline never carries the text */
+}
+
+static void finish_retry_and_timeline(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), out[2];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m), 0);
+	size_t n;
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	out[0].state = STORE_MSG_QUEUED; /* transient failure: retry at 3000 */
+	out[0].next_attempt_at = 3000;
+	snprintf(out[0].error, sizeof out[0].error, "gateway timed out");
+	assert_int_equal(store_outbox_finish(f->st, &out[0]), 0);
+	assert_int_equal(store_outbox_claim(f->st, 2999, out, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_claim(f->st, 3000, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].attempts, 2);
+	assert_memory_equal(out[0].body, "sealed-bytes", 12); /* kept for the retry */
+	out[0].state = STORE_MSG_SENT;
+	out[0].sent_at = 3001;
+	out[0].error[0] = '\0';
+	snprintf(out[0].provider, sizeof out[0].provider, "log");
+	assert_int_equal(store_outbox_finish(f->st, &out[0]), 0);
+	timeline_count = 0;
+	assert_int_equal(store_session_messages(f->st, "s1", count_message, NULL), 0);
+	assert_int_equal(timeline_count, 1);
+	assert_int_equal(timeline_state, STORE_MSG_SENT);
+}
+
+static void recover_after_crash(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), out[2];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m), 0);
+	size_t n;
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	/* The process dies here: reopen the store as a new process would. */
+	char err[256];
+	store_close(f->st);
+	assert_int_equal(store_open(f->backend, f->dir, 0, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_recover(f->st, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "m1");
+	struct store_session got;
+	assert_int_equal(store_session_get(f->st, "s1", &got), 0);
+	assert_int_equal(got.version, 2);
+}
+
+struct race {
+	struct store *st;
+	int rounds;
+};
+
+static void *increment(void *arg)
+{
+	struct race *r = arg;
+	for (int i = 0; i < r->rounds; i++) {
+		for (;;) {
+			struct store_session s;
+			if (store_session_get(r->st, "race", &s) != 0)
+				return (void *)1;
+			s.check_attempts++;
+			s.version++;
+			int rc = store_session_update(r->st, &s, NULL);
+			if (rc == 0)
+				break;
+			if (rc != STORE_CONFLICT)
+				return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+static void concurrent_updates_lose_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("race", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	pthread_t t[4];
+	struct race r = {f->st, 200};
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, increment, &r);
+	for (int i = 0; i < 4; i++) {
+		void *res;
+		pthread_join(t[i], &res);
+		assert_null(res);
+	}
+	assert_int_equal(store_session_get(f->st, "race", &s), 0);
+	assert_int_equal(s.check_attempts, 800);
+	assert_int_equal(s.version, 801);
+}
+
+static char seen[4][STORE_ID_MAX];
+static int n_seen;
+static void collect(const struct store_session *s, void *arg)
+{
+	(void)arg;
+	snprintf(seen[n_seen++], STORE_ID_MAX, "%s", s->id);
+}
+
+static void sessions_of_a_number(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session a = make_session("a", "+447400123456", 1000);
+	struct store_session b = make_session("b", "+447400123456", 2000);
+	struct store_session c = make_session("c", "+447400999999", 3000);
+	assert_int_equal(store_session_insert(f->st, &a), 0);
+	assert_int_equal(store_session_insert(f->st, &b), 0);
+	assert_int_equal(store_session_insert(f->st, &c), 0);
+	n_seen = 0;
+	assert_int_equal(store_number_sessions(f->st, "+447400123456", 10, collect, NULL), 0);
+	assert_int_equal(n_seen, 2);
+	assert_string_equal(seen[0], "b"); /* newest first */
+	assert_string_equal(seen[1], "a");
+	struct store_stats st;
+	assert_int_equal(store_get_stats(f->st, &st), 0);
+	assert_int_equal(st.sessions, 3);
+}
+
+static void unknown_backend_is_named(void **state)
+{
+	(void)state;
+	char err[256];
+	struct store *st = NULL;
+	assert_int_equal(store_open("mongodb", "/tmp", 0, &st, err, sizeof err), -1);
+	assert_null(st);
+	assert_non_null(strstr(err, "mongodb"));
+	assert_non_null(strstr(err, "sqlite"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(round_trip, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(update_is_compare_and_swap, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(outbox_written_with_session, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(recover_after_crash, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_updates_lose_nothing, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup_sqlite, teardown),
+		cmocka_unit_test(unknown_backend_is_named),
+	};
+	return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
+}
