@@ -97,6 +97,29 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, enum iotp_error e
 	return send_response(conn, &res, close_after);
 }
 
+/* A client trickling its body past the timeout. libmicrohttpd cannot queue a
+ * response while a body is still arriving, so the 408 is written to the socket
+ * directly (nothing else is being written on it in this state), and the
+ * caller then closes the connection. */
+static void send_timeout_and_close(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return;
+	char body[256], msg[512];
+	strfmt(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+	       iotp_error_code(IOTP_E_REQUEST_TIMEOUT), iotp_error_message(IOTP_E_REQUEST_TIMEOUT));
+	if (strfmt(msg, sizeof msg,
+		   "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+		   "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+		   strlen(body), body) == 0) {
+		ssize_t n = send(ci->connect_fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)n; /* best effort: the connection closes either way */
+	}
+	log_info("http: a client took too long to send its body; answered 408 and closed");
+}
+
 static int is_json_type(const char *ct)
 {
 	static const char want[] = "application/json";
@@ -221,8 +244,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (clock_now_ms() - rc->started_ms > (int64_t)srv->opt.timeout * 1000)
-			return MHD_NO; /* a client trickling its body: cut it off */
+		if (clock_now_ms() - rc->started_ms > (int64_t)srv->opt.timeout * 1000) {
+			send_timeout_and_close(conn);
+			return MHD_NO;
+		}
 		if (rc->discarded || rc->len + n > HTTP_BODY_MAX) {
 			rc->discarded += n;
 			return rc->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;

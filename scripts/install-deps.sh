@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's archive, whatever iotp needs and this machine lacks.
+# usage: scripts/install-deps.sh [--bench]   (--bench adds wrk and nginx)
+set -euo pipefail
+
+pkgs=(gcc g++ clang meson ninja-build pkg-config
+      libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
+      libphonenumber-dev libicu-dev libcmocka-dev sqlite3 curl)
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(wrk nginx-light)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if ! command -v node >/dev/null 2>&1; then
+	# The end-to-end tests need Node 20 or later (node --test). Debian 12's own
+	# nodejs is 18; never install Debian's npm beside a newer Node.
+	echo "install-deps: node is missing; the end-to-end tests need Node.js >= 20" >&2
+	missing+=(nodejs)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# --no-install-recommends: libphonenumber-dev would otherwise pull ~160 MiB of Boost.
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

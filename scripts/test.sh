@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test:
+#   1. unit tests (cmocka) built with gcc, -Wall -Wextra -Werror
+#   2. the same build with clang (must compile warning-free too)
+#   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. end-to-end tests (node --test) against the real iotpd binary
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+echo "== gcc build and unit tests"
+CC=gcc CXX=g++ scripts/build.sh build
+meson test -C build --print-errorlogs
+
+echo "== clang build"
+CC=clang CXX=clang++ scripts/build.sh build-clang
+
+echo "== unit tests under ASan + UBSan"
+CC=gcc CXX=g++ scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dbuildtype=debug
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --suite unit
+
+echo "== end-to-end tests"
+IOTPD="$PWD/build/iotpd" node --test tests/e2e/

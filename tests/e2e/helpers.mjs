@@ -1,0 +1,370 @@
+// Helpers for the end-to-end tests: start the real iotpd binary on a free port
+// with a fresh data directory, talk HTTP to it, read the dev inbox, and make
+// sure nothing is left running or lying around afterwards.
+//
+// The binary is $IOTPD, or build/iotpd at the repository root.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+
+export const IOTPD = process.env.IOTPD
+  ? path.resolve(repoRoot, process.env.IOTPD)
+  : path.join(repoRoot, 'build', 'iotpd');
+
+const running = new Set(); // child processes not yet reaped
+const dirs = new Set(); // temp dirs to remove at cleanup
+
+// Last resort: never leave an iotpd behind, even if a test file crashes.
+process.on('exit', () => {
+  for (const child of running) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls fn() until it returns a truthy value (returned) or timeoutMs passes
+ *  (then returns the last value). */
+export async function waitFor(fn, { timeoutMs = 3000, intervalMs = 50 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() >= deadline) return v;
+    await sleep(intervalMs);
+  }
+}
+
+/** A fresh temp directory, removed by cleanup(). */
+export function makeDataDir(prefix = 'iotp-e2e-') {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.add(d);
+  return d;
+}
+
+/** The environment for a child: ours without any IOTP_* variable (so the
+ *  caller's shell cannot change what a test sees), plus overrides. */
+function childEnv(overrides = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IOTP_')) env[k] = v;
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined || v === null) delete env[k];
+    else env[k] = String(v);
+  }
+  return env;
+}
+
+function watch(child) {
+  const out = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (s) => (out.stdout += s));
+  child.stderr.on('data', (s) => (out.stderr += s));
+  running.add(child);
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+    child.on('error', (err) => {
+      running.delete(child);
+      resolve({ code: null, signal: null, error: err });
+    });
+  });
+  return { out, exited };
+}
+
+/**
+ * Runs iotpd with args to completion (for start-up failures). If it is still
+ * running after timeoutMs it is killed and timedOut is true.
+ */
+export async function runIotpd(args, envOverrides = {}, { timeoutMs = 10000 } = {}) {
+  const child = spawn(IOTPD, args, { env: childEnv(envOverrides), stdio: ['ignore', 'pipe', 'pipe'] });
+  const { out, exited } = watch(child);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const res = await exited;
+  clearTimeout(timer);
+  // Let the pipes drain.
+  await sleep(20);
+  return { ...res, timedOut, stdout: out.stdout, stderr: out.stderr };
+}
+
+/**
+ * Starts `iotpd --dev --listen 127.0.0.1:0 --data <dir>` and waits for its
+ * "listening on http://HOST:PORT" line.
+ *
+ * env: IOTP_* overrides (IOTP_API_KEY defaults to a random key).
+ * opts.dataDir: reuse a directory (e.g. for a restart); else a fresh one.
+ * opts.args: replaces the default mode arguments (['--dev']).
+ */
+export async function start(env = {}, opts = {}) {
+  const dataDir = opts.dataDir ?? makeDataDir();
+  const apiKey = env.IOTP_API_KEY ?? `e2e-${randomBytes(12).toString('hex')}`;
+  const args = [...(opts.args ?? ['--dev']), '--listen', '127.0.0.1:0', '--data', dataDir];
+  const child = spawn(IOTPD, args, {
+    env: childEnv({ IOTP_API_KEY: apiKey, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { out, exited } = watch(child);
+  let exitInfo = null;
+  exited.then((r) => (exitInfo = r));
+
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`iotpd did not print "listening on" within 10 s\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`));
+    }, 10000);
+    const onData = () => {
+      const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(out.stdout);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    exited.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`iotpd exited before listening (${JSON.stringify(r)})\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+
+  /**
+   * One HTTP request. body (any JSON value) is sent as JSON; rawBody (string
+   * or Buffer) is sent as is, with only the headers given. auth: true (the
+   * server's key), false (no Authorization header) or a string (another key).
+   * Returns {status, headers, body (parsed JSON or undefined), text}.
+   */
+  async function call(method, urlPath, body, { auth = true, headers = {}, rawBody } = {}) {
+    const h = {};
+    if (auth === true) h.authorization = `Bearer ${apiKey}`;
+    else if (typeof auth === 'string') h.authorization = `Bearer ${auth}`;
+    let payload;
+    if (rawBody !== undefined) payload = rawBody;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] = 'application/json';
+    }
+    for (const [k, v] of Object.entries(headers)) {
+      if (v === undefined || v === null) delete h[k.toLowerCase()];
+      else h[k.toLowerCase()] = v;
+    }
+    const res = await fetch(base + urlPath, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: json, text };
+  }
+
+  /** The dev inbox of a number (newest first). */
+  async function inbox(phone) {
+    const r = await call('GET', `/v1/dev/inbox?to=${encodeURIComponent(phone)}`);
+    if (r.status !== 200) throw new Error(`inbox: ${r.status} ${r.text}`);
+    return r.body;
+  }
+
+  /** Polls the inbox until it holds at least count messages (or timeoutMs). */
+  async function waitInbox(phone, count = 1, timeoutMs = 3000) {
+    let list = [];
+    await waitFor(async () => (list = await inbox(phone)).length >= count, { timeoutMs });
+    return list;
+  }
+
+  /** Sends signal (SIGTERM by default) and waits for the exit: {code, signal}. */
+  async function stop(signal = 'SIGTERM', timeoutMs = 15000) {
+    if (exitInfo) return exitInfo;
+    child.kill(signal);
+    let timer;
+    const r = await Promise.race([
+      exited,
+      new Promise((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!r) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`iotpd did not exit within ${timeoutMs} ms of ${signal}`);
+    }
+    return r;
+  }
+
+  return {
+    base,
+    port,
+    apiKey,
+    dataDir,
+    pid: child.pid,
+    child,
+    exited,
+    call,
+    inbox,
+    waitInbox,
+    stop,
+    kill: () => stop('SIGKILL'),
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+  };
+}
+
+/** Kills every iotpd still running (SIGKILL) and removes the temp dirs. */
+export async function cleanup() {
+  const waits = [];
+  for (const child of running) {
+    waits.push(new Promise((resolve) => child.once('exit', resolve)));
+    child.kill('SIGKILL');
+  }
+  await Promise.all(waits);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** The digits of the code in an SMS text ("Your iotp code: 123-456. ..."). */
+export function codeFromSms(text) {
+  const m = /code: ([\d-]+)\./.exec(text);
+  if (!m) throw new Error(`no code in ${JSON.stringify(text)}`);
+  return m[1].replace(/-/g, '');
+}
+
+export const SMS_RE =
+  /^Your iotp code: \d{3}-\d{3}\. Don't share this code with anyone\. It expires in \d+ minutes?\.$/;
+
+let phoneCounter = 0;
+/** A distinct valid GB mobile number for each call in this process
+ *  (+44 7400 1xxxxx), so tests sharing a server never share an inbox. */
+export function freshPhone() {
+  phoneCounter++;
+  const tail = String((process.pid * 37 + phoneCounter) % 100000).padStart(5, '0');
+  return `+4474001${tail}`;
+}
+
+/** A wrong code of the same length that differs from code. */
+export function wrongCode(code, salt = 1) {
+  const n = code.length;
+  let w;
+  do {
+    w = String((Number(code) + salt * 7919 + Math.floor(Math.random() * 1000)) % 10 ** n).padStart(n, '0');
+  } while (w === code);
+  return w;
+}
+
+/**
+ * A raw TCP connection speaking HTTP/1.1 by hand, for what fetch cannot do
+ * (hold connections open, send half a request). request() writes text and
+ * resolves with the next response on this connection.
+ */
+export async function rawConnect(port) {
+  const sock = net.connect({ host: '127.0.0.1', port });
+  await new Promise((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  let buf = Buffer.alloc(0);
+  let waiter = null;
+  let closed = false;
+  const closedP = new Promise((resolve) => sock.once('close', () => {
+    closed = true;
+    resolve();
+    if (waiter) waiter();
+  }));
+  sock.on('error', () => {});
+  sock.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    if (waiter) waiter();
+  });
+
+  function tryParse() {
+    const end = buf.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    const head = buf.subarray(0, end).toString('latin1').split('\r\n');
+    const status = Number(head[0].split(' ')[1]);
+    const headers = {};
+    for (const line of head.slice(1)) {
+      const i = line.indexOf(':');
+      headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const len = Number(headers['content-length'] ?? 0);
+    if (buf.length < end + 4 + len) return null;
+    const text = buf.subarray(end + 4, end + 4 + len).toString('utf8');
+    buf = buf.subarray(end + 4 + len);
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status, headers, text, body };
+  }
+
+  /** Resolves with the next full response, or null if the connection closes first. */
+  function response(timeoutMs = 10000) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiter = null;
+        reject(new Error('no response on raw connection'));
+      }, timeoutMs);
+      const check = () => {
+        const r = tryParse();
+        if (r || closed) {
+          clearTimeout(timer);
+          waiter = null;
+          resolve(r);
+        }
+      };
+      waiter = check;
+      check();
+    });
+  }
+
+  return {
+    socket: sock,
+    write: (data) => sock.write(data),
+    async request(text, timeoutMs) {
+      sock.write(text);
+      return response(timeoutMs);
+    },
+    response,
+    closed: closedP,
+    get isClosed() {
+      return closed;
+    },
+    /** Bytes received and not yet parsed as a response. */
+    get pending() {
+      return buf;
+    },
+    close() {
+      sock.destroy();
+      return closedP;
+    },
+  };
+}
+
+/** The text of a simple HTTP/1.1 request. */
+export function httpRequest(method, urlPath, { headers = {}, body = '' } = {}) {
+  const lines = [`${method} ${urlPath} HTTP/1.1`, 'Host: 127.0.0.1'];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  if (body || method === 'POST' || method === 'PUT') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
