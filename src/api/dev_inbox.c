@@ -1,6 +1,7 @@
 /* GET /v1/dev/inbox?to=+E164 — what the log provider "sent" to a number, newest
  * first, exactly as the phone would show it. Dev mode only. */
 #include "api/api.h"
+#include "base/alloc.h"
 #include "base/clock.h"
 
 static void add_entry(const struct inbox_entry *e, void *arg)
@@ -22,8 +23,11 @@ void api_dev_inbox(struct http_request *req, struct http_response *res)
 				    "field", json_string("to"));
 		return;
 	}
+	/* An unencoded '+' arrives as a space; take it as the '+' it was. */
+	char e164[24];
+	strfmt(e164, sizeof e164, "%s%s", to[0] == ' ' ? "+" : "", to[0] == ' ' ? to + 1 : to);
 	json_t *list = json_array();
-	inbox_query(api->inbox, to, 50, add_entry, list);
+	inbox_query(api->inbox, e164, 50, add_entry, list);
 	res->status = 200;
 	res->body = list;
 }
