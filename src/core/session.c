@@ -267,125 +267,132 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	return rc;
 }
 
-enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, int64_t now, struct store_session *out,
-				  int64_t *retry_after)
+/* Applies change to the session with compare-and-swap: read, change a copy,
+ * write it if nobody wrote in between, else read again and retry. change returns
+ * an outcome to stop with (nothing is written), or OK with the copy changed and,
+ * optionally, a heap message (*msg) to queue in the same transaction. On
+ * success *out is the session as written. */
+typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, int64_t now,
+				     void *arg, struct store_message **msg);
+
+static enum iotp_error change_session(struct core *c, const char *id, int64_t now, change_fn change,
+				      void *arg, struct store_session *out)
 {
-	int voice;
-	if (strcmp(channel, "sms") == 0)
-		voice = 0;
-	else if (strcmp(channel, "voice") == 0)
-		voice = 1;
-	else
-		return IOTP_E_INVALID_FIELD;
-	*retry_after = 0;
 	enum iotp_error e = session_get(c, id, out);
-	if (e)
-		return e;
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
+	for (int tries = 0; !e && tries < CAS_TRIES; tries++) {
 		struct store_session s = *out;
-		if ((e = usable(&s, now)) || (e = may_send(c, &s, voice, now, retry_after)))
+		struct store_message *msg = NULL;
+		if ((e = change(c, &s, now, arg, &msg))) {
+			free(msg);
 			return e;
-		char code[CODE_MAX_LENGTH + 1];
-		if (code_for_send(c, &s, now, code) < 0)
-			return IOTP_E_INTERNAL;
-		struct store_message *msg = NULL, *m = NULL;
-		if (!s.test_number) {
-			m = xmalloc(sizeof *m);
-			if (build_message(c, &s, channel, code, now, m) < 0) {
-				free(m);
-				seal_wipe(code, sizeof code);
-				return IOTP_E_INTERNAL;
-			}
-			msg = m;
 		}
-		seal_wipe(code, sizeof code);
-		if (voice) {
-			s.voice_sent++;
-			s.last_voice_at = now;
-		} else {
-			if (!s.sms_sent)
-				s.first_sms_at = now;
-			s.sms_sent++;
-			s.last_sms_at = now;
-		}
-		if (locale)
-			strfmt(s.locale, sizeof s.locale, "%s", locale);
-		s.code_expires_at = now + (int64_t)c->cfg->code_ttl * 1000;
-		if (s.expires_at < s.code_expires_at)
-			s.expires_at = s.code_expires_at;
 		s.version++;
 		int rc = store_session_update(c->store, &s, msg);
-		free(m);
+		int queued = msg != NULL;
+		free(msg);
 		if (rc == 0) {
 			*out = s;
-			if (msg && c->outbox_notify)
+			if (queued && c->outbox_notify)
 				c->outbox_notify(c->notify_arg);
 			return IOTP_E_OK;
 		}
 		if (rc != STORE_CONFLICT)
 			return IOTP_E_INTERNAL;
-		if ((e = session_get(c, id, out)))
-			return e;
+		e = session_get(c, id, out);
 	}
-	log_error("session %s: gave up after %d conflicting updates", id, CAS_TRIES);
-	return IOTP_E_INTERNAL;
+	if (!e)
+		log_error("session %s: gave up after %d conflicting updates", id, CAS_TRIES);
+	return e ? e : IOTP_E_INTERNAL;
 }
 
-/* Counts one check attempt, durably, before any comparison. */
-static enum iotp_error count_attempt(struct core *c, const char *id, int64_t now,
-				     struct store_session *out)
+struct send {
+	const char *channel;
+	int voice;
+	const char *locale;
+	int64_t *retry_after;
+};
+
+static enum iotp_error apply_send(struct core *c, struct store_session *s, int64_t now, void *arg,
+				  struct store_message **msg)
 {
+	struct send *a = arg;
 	enum iotp_error e;
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
-		struct store_session s = *out;
-		if ((e = usable(&s, now)))
-			return e;
-		if (!s.code_sealed_len)
-			return IOTP_E_NO_CODE_SENT;
-		if (s.check_attempts >= c->cfg->max_check_attempts)
-			return IOTP_E_ATTEMPTS_EXHAUSTED;
-		if (now >= s.code_expires_at)
-			return IOTP_E_CODE_EXPIRED;
-		s.check_attempts++;
-		s.version++;
-		int rc = store_session_update(c->store, &s, NULL);
-		if (rc == 0) {
-			*out = s;
-			return IOTP_E_OK;
-		}
-		if (rc != STORE_CONFLICT)
-			return IOTP_E_INTERNAL;
-		if ((e = session_get(c, id, out)))
-			return e;
+	char code[CODE_MAX_LENGTH + 1];
+	if ((e = usable(s, now)) || (e = may_send(c, s, a->voice, now, a->retry_after)))
+		return e;
+	if (code_for_send(c, s, now, code) < 0)
+		return IOTP_E_INTERNAL;
+	if (!s->test_number) {
+		*msg = xmalloc(sizeof **msg);
+		if (build_message(c, s, a->channel, code, now, *msg) < 0)
+			e = IOTP_E_INTERNAL;
 	}
-	return IOTP_E_INTERNAL;
+	seal_wipe(code, sizeof code);
+	if (e)
+		return e;
+	if (a->voice) {
+		s->voice_sent++;
+		s->last_voice_at = now;
+	} else {
+		if (!s->sms_sent)
+			s->first_sms_at = now;
+		s->sms_sent++;
+		s->last_sms_at = now;
+	}
+	if (a->locale)
+		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
+	s->code_expires_at = now + (int64_t)c->cfg->code_ttl * 1000;
+	if (s->expires_at < s->code_expires_at)
+		s->expires_at = s->code_expires_at;
+	return IOTP_E_OK;
 }
 
-static enum iotp_error mark_verified(struct core *c, const char *id, int64_t now,
-				     struct store_session *out)
+enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
+				  const char *locale, int64_t now, struct store_session *out,
+				  int64_t *retry_after)
 {
+	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after};
+	if (strcmp(channel, "sms") == 0)
+		a.voice = 0;
+	else if (strcmp(channel, "voice") == 0)
+		a.voice = 1;
+	else
+		return IOTP_E_INVALID_FIELD;
+	*retry_after = 0;
+	return change_session(c, id, now, apply_send, &a, out);
+}
+
+/* One check attempt, counted before any comparison. */
+static enum iotp_error apply_attempt(struct core *c, struct store_session *s, int64_t now,
+				     void *arg, struct store_message **msg)
+{
+	(void)arg;
+	(void)msg;
 	enum iotp_error e;
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
-		struct store_session s = *out;
-		if (s.verified_at)
-			return IOTP_E_ALREADY_VERIFIED; /* a parallel check with the same code won */
-		s.verified_at = now;
-		s.expires_at = now + (int64_t)c->cfg->verified_ttl * 1000;
-		s.code_sealed_len = 0; /* a code works once */
-		s.code_expires_at = 0;
-		s.version++;
-		int rc = store_session_update(c->store, &s, NULL);
-		if (rc == 0) {
-			*out = s;
-			return IOTP_E_OK;
-		}
-		if (rc != STORE_CONFLICT)
-			return IOTP_E_INTERNAL;
-		if ((e = session_get(c, id, out)))
-			return e;
-	}
-	return IOTP_E_INTERNAL;
+	if ((e = usable(s, now)))
+		return e;
+	if (!s->code_sealed_len)
+		return IOTP_E_NO_CODE_SENT;
+	if (s->check_attempts >= c->cfg->max_check_attempts)
+		return IOTP_E_ATTEMPTS_EXHAUSTED;
+	if (now >= s->code_expires_at)
+		return IOTP_E_CODE_EXPIRED;
+	s->check_attempts++;
+	return IOTP_E_OK;
+}
+
+static enum iotp_error apply_verified(struct core *c, struct store_session *s, int64_t now,
+				      void *arg, struct store_message **msg)
+{
+	(void)arg;
+	(void)msg;
+	if (s->verified_at)
+		return IOTP_E_ALREADY_VERIFIED; /* a parallel check with the same code won */
+	s->verified_at = now;
+	s->expires_at = now + (int64_t)c->cfg->verified_ttl * 1000;
+	s->code_sealed_len = 0; /* a code works once */
+	s->code_expires_at = 0;
+	return IOTP_E_OK;
 }
 
 enum iotp_error session_check_code(struct core *c, const char *id, const char *code, int64_t now,
@@ -397,7 +404,7 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 		return e;
 	if (code_normalize(code, typed, sizeof typed) < 0)
 		return IOTP_E_INVALID_FIELD;
-	if ((e = count_attempt(c, id, now, out)))
+	if ((e = change_session(c, id, now, apply_attempt, NULL, out)))
 		return e;
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {
@@ -409,5 +416,5 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	seal_wipe(typed, sizeof typed);
 	if (!same)
 		return IOTP_E_INCORRECT_CODE;
-	return mark_verified(c, id, now, out);
+	return change_session(c, id, now, apply_verified, NULL, out);
 }
