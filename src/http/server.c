@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "http/auth.h"
 #include "http/conntrack.h"
+#include "http/deadline.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -27,6 +28,7 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_options opt;
 	struct conntrack *conns;
+	struct deadline *deadline;
 	atomic_int in_flight;
 };
 
@@ -35,7 +37,7 @@ struct req_ctx {
 	char body[HTTP_BODY_MAX + 1];
 	size_t len;
 	size_t discarded;
-	int64_t started_ms;
+	struct deadline_entry deadline;
 	char params[HTTP_PARAMS_MAX][128];
 };
 
@@ -97,29 +99,6 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, enum iotp_error e
 	return send_response(conn, &res, close_after);
 }
 
-/* A client trickling its body past the timeout. libmicrohttpd cannot queue a
- * response while a body is still arriving, so the 408 is written to the socket
- * directly (nothing else is being written on it in this state), and the
- * caller then closes the connection. */
-static void send_timeout_and_close(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci)
-		return;
-	char body[256], msg[512];
-	strfmt(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-	       iotp_error_code(IOTP_E_REQUEST_TIMEOUT), iotp_error_message(IOTP_E_REQUEST_TIMEOUT));
-	if (strfmt(msg, sizeof msg,
-		   "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
-		   "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
-		   strlen(body), body) == 0) {
-		ssize_t n = send(ci->connect_fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)n; /* best effort: the connection closes either way */
-	}
-	log_info("http: a client took too long to send its body; answered 408 and closed");
-}
-
 static int is_json_type(const char *ct)
 {
 	static const char want[] = "application/json";
@@ -146,7 +125,7 @@ static int parse_body(struct MHD_Connection *conn, struct req_ctx *rc, json_t **
 		return -1;
 	}
 	json_error_t jerr;
-	json_t *j = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *j = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!j) {
 		if (json_error_code(&jerr) == json_error_invalid_utf8) {
 			send_error(conn, IOTP_E_INVALID_UTF8, NULL, 0);
@@ -229,25 +208,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rc = xmalloc(sizeof *rc);
 		rc->len = 0;
 		rc->discarded = 0;
-		rc->started_ms = clock_now_ms();
 		*con_cls = rc;
 		atomic_fetch_add(&srv->in_flight, 1);
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		deadline_add(srv->deadline, &rc->deadline, fd ? fd->connect_fd : -1, clock_now_ms());
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		if (ci && ci->socket_context && conntrack_over_limit(ci->socket_context))
+		if (ci && ci->socket_context && conntrack_over_limit(ci->socket_context)) {
+			deadline_settle(srv->deadline, &rc->deadline);
 			return send_error(conn, IOTP_E_TOO_MANY_CONNECTIONS, NULL, 1);
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
+			deadline_settle(srv->deadline, &rc->deadline);
 			return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (clock_now_ms() - rc->started_ms > (int64_t)srv->opt.timeout * 1000) {
-			send_timeout_and_close(conn);
-			return MHD_NO;
-		}
+		if (deadline_expired(srv->deadline, &rc->deadline))
+			return MHD_NO; /* answered 408 already */
 		if (rc->discarded || rc->len + n > HTTP_BODY_MAX) {
 			rc->discarded += n;
 			return rc->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
@@ -256,6 +239,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rc->len += n;
 		return MHD_YES;
 	}
+	if (deadline_settle(srv->deadline, &rc->deadline))
+		return MHD_NO;
 	if (rc->discarded)
 		return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
 	rc->body[rc->len] = '\0';
@@ -266,12 +251,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)conn;
+	(void)toe;
 	struct http_server *srv = cls;
 	if (!*con_cls)
 		return;
-	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
-		log_info("http: a client took too long to send its request; connection closed");
-	free(*con_cls);
+	struct req_ctx *rc = *con_cls;
+	deadline_remove(srv->deadline, &rc->deadline);
+	free(rc);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
@@ -346,6 +332,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 	struct http_server *srv = xcalloc(1, sizeof *srv);
 	srv->opt = *opt;
 	srv->conns = conntrack_new(opt->max_connections_per_ip);
+	srv->deadline = deadline_start(opt->timeout * 1000);
 	atomic_init(&srv->in_flight, 0);
 	unsigned threads = opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -356,11 +343,10 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout,
+		/* Idle connections close a little after the deadline thread has answered
+		 * a stalled request with 408 (see http/deadline.h). */
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout + 2,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
-		/* A hard stop beyond which connections are refused outright; below it,
-		 * extra connections get a 429 that says why. */
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)opt->max_connections_per_ip + 16,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
@@ -370,6 +356,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		strfmt(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)",
 		       opt->listen);
 		conntrack_free(srv->conns);
+		deadline_stop(srv->deadline);
 		free(srv);
 		return -1;
 	}
@@ -396,6 +383,7 @@ void http_stop(struct http_server *srv, int grace_ms)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(srv->daemon);
+	deadline_stop(srv->deadline);
 	conntrack_free(srv->conns);
 	free(srv);
 }

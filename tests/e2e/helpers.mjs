@@ -2,7 +2,8 @@
 // with a fresh data directory, talk HTTP to it, read the dev inbox, and make
 // sure nothing is left running or lying around afterwards.
 //
-// The binary is $IOTPD, or build/iotpd at the repository root.
+// The binary is $IOTPD (a relative path is taken from the repository root),
+// or build/iotpd at the repository root (tests/e2e/../../build/iotpd).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,8 @@ export const IOTPD = process.env.IOTPD
 const running = new Set(); // child processes not yet reaped
 const dirs = new Set(); // temp dirs to remove at cleanup
 
-// Last resort: never leave an iotpd behind, even if a test file crashes.
+// Last resort: never leave an iotpd or a temp dir behind, even if a test
+// file crashes before its after() hook runs.
 process.on('exit', () => {
   for (const child of running) {
     try {
@@ -30,6 +32,7 @@ process.on('exit', () => {
       /* already gone */
     }
   }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -148,10 +151,14 @@ export async function start(env = {}, opts = {}) {
    * One HTTP request. body (any JSON value) is sent as JSON; rawBody (string
    * or Buffer) is sent as is, with only the headers given. auth: true (the
    * server's key), false (no Authorization header) or a string (another key).
+   * Each call uses a fresh connection (Connection: close) unless keepAlive:
+   * a pooled idle connection can be closed by the server's idle timeout just
+   * as it is reused, which would fail a test for the harness's sake (the raw
+   * socket tests cover keep-alive).
    * Returns {status, headers, body (parsed JSON or undefined), text}.
    */
-  async function call(method, urlPath, body, { auth = true, headers = {}, rawBody } = {}) {
-    const h = {};
+  async function call(method, urlPath, body, { auth = true, headers = {}, rawBody, keepAlive = false } = {}) {
+    const h = keepAlive ? {} : { connection: 'close' };
     if (auth === true) h.authorization = `Bearer ${apiKey}`;
     else if (typeof auth === 'string') h.authorization = `Bearer ${auth}`;
     let payload;
