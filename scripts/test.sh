@@ -3,7 +3,8 @@
 #   1. unit tests (cmocka) built with gcc, -Wall -Wextra -Werror
 #   2. the same build with clang (must compile warning-free too)
 #   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   4. end-to-end tests (node --test) against the real iotpd binary
+#   4. end-to-end tests (node --test) against the real iotpd binary, then once
+#      more against the ASan + UBSan build of it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,6 +22,10 @@ CC=gcc CXX=g++ scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lu
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
+
+echo "== end-to-end tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	IOTPD="$PWD/build-asan/iotpd" node --test tests/e2e/
 
 echo "== end-to-end tests"
 IOTPD="$PWD/build/iotpd" node --test tests/e2e/
