@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,48 @@
  * ring, and start-up stays quick however long the file has grown. */
 #define LOAD_TAIL_BYTES (8 * 1024 * 1024)
 
+/* Messages to one number are chained, newest first, through a hash of the
+ * number, so a lookup touches only that number's messages (and its few bucket
+ * neighbours) instead of the whole ring. A link names a slot and the sequence
+ * number the message had there; once the ring overwrites the slot the numbers
+ * differ and the chain ends. */
+#define BUCKETS (INBOX_CAPACITY * 2)
+/* A re-send after a crash is one of the number's last few messages. */
+#define DUPLICATE_LOOKBACK 16
+
+struct link {
+	uint32_t slot;
+	uint64_t seq; /* 0: no message */
+};
+
+struct slot {
+	struct inbox_entry e;
+	uint64_t seq;
+	struct link prev; /* the previous message in the same bucket */
+};
+
 struct inbox {
 	pthread_mutex_t lock;
-	size_t head; /* next slot to write */
-	size_t count;
-	struct inbox_entry ring[INBOX_CAPACITY];
+	uint64_t next_seq;
+	struct link buckets[BUCKETS];
+	struct slot ring[INBOX_CAPACITY];
 };
+
+static uint32_t bucket_of(const char *to)
+{
+	uint32_t h = 2166136261u;
+	for (; *to; to++)
+		h = (h ^ (unsigned char)*to) * 16777619u;
+	return h % BUCKETS;
+}
+
+/* The slot a link points to, or NULL when that message is gone. */
+static const struct slot *follow(const struct inbox *ib, struct link l)
+{
+	if (!l.seq || ib->ring[l.slot].seq != l.seq)
+		return NULL;
+	return &ib->ring[l.slot];
+}
 
 struct inbox *inbox_new(void)
 {
@@ -34,25 +71,28 @@ void inbox_free(struct inbox *ib)
 	free(ib);
 }
 
-static const struct inbox_entry *nth_newest(const struct inbox *ib, size_t i)
-{
-	return &ib->ring[(ib->head + INBOX_CAPACITY - 1 - i) % INBOX_CAPACITY];
-}
-
 int inbox_add(struct inbox *ib, const struct inbox_entry *e)
 {
+	uint32_t b = bucket_of(e->to);
 	pthread_mutex_lock(&ib->lock);
-	/* A duplicate is a re-send of a recent message; looking back a little is enough. */
-	for (size_t i = 0; i < ib->count && i < 256; i++) {
-		if (strcmp(nth_newest(ib, i)->id, e->id) == 0) {
+	int looked = 0;
+	for (const struct slot *sl = follow(ib, ib->buckets[b]); sl && looked < DUPLICATE_LOOKBACK;
+	     sl = follow(ib, sl->prev)) {
+		if (strcmp(sl->e.to, e->to) != 0)
+			continue;
+		looked++;
+		if (strcmp(sl->e.id, e->id) == 0) {
 			pthread_mutex_unlock(&ib->lock);
 			return 1;
 		}
 	}
-	ib->ring[ib->head] = *e;
-	ib->head = (ib->head + 1) % INBOX_CAPACITY;
-	if (ib->count < INBOX_CAPACITY)
-		ib->count++;
+	uint64_t seq = ++ib->next_seq;
+	uint32_t at = (uint32_t)(seq % INBOX_CAPACITY);
+	struct slot *sl = &ib->ring[at];
+	sl->e = *e;
+	sl->seq = seq;
+	sl->prev = ib->buckets[b];
+	ib->buckets[b] = (struct link){at, seq};
 	pthread_mutex_unlock(&ib->lock);
 	return 0;
 }
@@ -60,11 +100,12 @@ int inbox_add(struct inbox *ib, const struct inbox_entry *e)
 void inbox_query(struct inbox *ib, const char *to, size_t limit,
 		 void (*fn)(const struct inbox_entry *e, void *arg), void *arg)
 {
+	size_t found = 0;
 	pthread_mutex_lock(&ib->lock);
-	for (size_t i = 0, found = 0; i < ib->count && found < limit; i++) {
-		const struct inbox_entry *e = nth_newest(ib, i);
-		if (strcmp(e->to, to) == 0) {
-			fn(e, arg);
+	for (const struct slot *sl = follow(ib, ib->buckets[bucket_of(to)]); sl && found < limit;
+	     sl = follow(ib, sl->prev)) {
+		if (strcmp(sl->e.to, to) == 0) {
+			fn(&sl->e, arg);
 			found++;
 		}
 	}

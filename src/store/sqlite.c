@@ -2,8 +2,19 @@
  *
  * One connection serves every thread behind one mutex: SQLite runs one writer at a
  * time anyway, and a single connection avoids SQLITE_BUSY waits and keeps every
- * prepared statement hot. Each store call is one transaction. */
+ * prepared statement hot.
+ *
+ * Group commit: each store call runs inside a savepoint of a shared transaction.
+ * When other calls are queued for the lock, the transaction stays open for them,
+ * and the last call of the group commits; a writing call returns only after the
+ * commit that holds its change, so every promise of store.h still holds, while
+ * one commit (and its WAL write) serves many requests under load.
+ *
+ * Checkpoints (copying the WAL back into the database, with an fsync) run on a
+ * thread of their own with a second connection, so no request waits for them. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +60,9 @@ enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_SESSION_INSERT,
 	S_SESSION_GET,
 	S_SESSION_UPDATE,
@@ -66,6 +80,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
 	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
@@ -89,10 +106,27 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " ORDER BY created_at DESC LIMIT ?2",
 };
 
+/* Most calls one commit may carry: bounds how long the first of them waits. */
+#define GROUP_MAX 64
+#define CHECKPOINT_MS 200
+
 struct db {
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[S_COUNT];
 	pthread_mutex_t lock;
+	atomic_int queued;        /* threads waiting for lock */
+	int in_txn;               /* a group transaction is open */
+	int group_ops;            /* writing calls in it */
+	uint64_t group;           /* number of the open (or last) group */
+	uint64_t committed;       /* number of the last group committed or failed */
+	int results[64];          /* outcome of group g at g % 64: 0 or -1 */
+	pthread_cond_t done;      /* signalled at every commit */
+
+	sqlite3 *ckpt_conn;       /* the checkpointer's own connection */
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_lock;
+	pthread_cond_t ckpt_wake;
+	int ckpt_stop;
 };
 
 static int fail(struct db *db, const char *what)
@@ -197,23 +231,92 @@ static int step_done(struct db *db, enum stmt_id id)
 	return rc;
 }
 
-static int begin(struct db *db)
+/* Takes the connection. Threads queued here tell the holder to keep a group
+ * transaction open for them. */
+static void enter(struct db *db)
 {
-	return step_done(db, S_BEGIN) == SQLITE_DONE ? 0 : fail(db, "begin");
+	atomic_fetch_add(&db->queued, 1);
+	pthread_mutex_lock(&db->lock);
+	atomic_fetch_sub(&db->queued, 1);
 }
 
-static int commit(struct db *db)
+static void commit_group(struct db *db)
 {
-	if (step_done(db, S_COMMIT) == SQLITE_DONE)
+	int rc = step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : fail(db, "commit");
+	if (rc < 0)
+		step_done(db, S_ROLLBACK);
+	db->in_txn = 0;
+	db->committed = db->group;
+	db->results[db->group % 64] = rc;
+	pthread_cond_broadcast(&db->done);
+}
+
+/* Gives the connection back. Commits the open group when nobody else is queued
+ * to join it (or it is full). A writing call (group != 0) then waits until its
+ * group is committed and returns the commit's outcome. */
+static int leave(struct db *db, uint64_t group)
+{
+	for (;;) {
+		if (db->in_txn &&
+		    (atomic_load(&db->queued) == 0 || db->group_ops >= GROUP_MAX))
+			commit_group(db);
+		if (!group || db->committed >= group)
+			break;
+		pthread_cond_wait(&db->done, &db->lock);
+	}
+	int rc = group ? db->results[group % 64] : 0;
+	pthread_mutex_unlock(&db->lock);
+	return rc;
+}
+
+/* Starts a writing call: joins (or opens) the group transaction and sets a
+ * savepoint, so the call can be undone alone. Returns 0 or -1. */
+static int write_begin(struct db *db)
+{
+	if (!db->in_txn) {
+		if (step_done(db, S_BEGIN) != SQLITE_DONE)
+			return fail(db, "begin");
+		db->in_txn = 1;
+		db->group++;
+		db->group_ops = 0;
+	}
+	if (step_done(db, S_SAVEPOINT) != SQLITE_DONE)
+		return fail(db, "savepoint");
+	return 0;
+}
+
+/* Ends a writing call: keeps (ok) or undoes its changes. Returns the group
+ * to wait for, or 0 when nothing was written. */
+static uint64_t write_end(struct db *db, int ok)
+{
+	if (!ok)
+		step_done(db, S_ROLLBACK_TO);
+	step_done(db, S_RELEASE);
+	if (!ok)
 		return 0;
-	fail(db, "commit");
-	step_done(db, S_ROLLBACK);
-	return -1;
+	db->group_ops++;
+	return db->group;
 }
 
-static void rollback(struct db *db)
+static void *checkpointer(void *arg)
 {
-	step_done(db, S_ROLLBACK);
+	struct db *db = arg;
+	pthread_mutex_lock(&db->ckpt_lock);
+	while (!db->ckpt_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&db->ckpt_wake, &db->ckpt_lock, &until);
+		/* PASSIVE never blocks the writer; what it cannot copy now waits for
+		 * the next round. */
+		sqlite3_wal_checkpoint_v2(db->ckpt_conn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	pthread_mutex_unlock(&db->ckpt_lock);
+	return NULL;
 }
 
 static int migrate(struct db *db, char *err, size_t errlen)
@@ -257,10 +360,21 @@ static void db_close(void *state)
 	struct db *db = state;
 	if (!db)
 		return;
+	if (db->ckpt_conn) {
+		pthread_mutex_lock(&db->ckpt_lock);
+		db->ckpt_stop = 1;
+		pthread_cond_signal(&db->ckpt_wake);
+		pthread_mutex_unlock(&db->ckpt_lock);
+		pthread_join(db->ckpt_thread, NULL);
+		sqlite3_close(db->ckpt_conn);
+	}
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close(db->conn);
 	pthread_mutex_destroy(&db->lock);
+	pthread_cond_destroy(&db->done);
+	pthread_mutex_destroy(&db->ckpt_lock);
+	pthread_cond_destroy(&db->ckpt_wake);
 	free(db);
 }
 
@@ -281,6 +395,9 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 	}
 	struct db *db = xcalloc(1, sizeof *db);
 	pthread_mutex_init(&db->lock, NULL);
+	pthread_cond_init(&db->done, NULL);
+	pthread_mutex_init(&db->ckpt_lock, NULL);
+	pthread_cond_init(&db->ckpt_wake, NULL);
 	if (sqlite3_open_v2(path, &db->conn,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -291,7 +408,8 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 	sqlite3_busy_timeout(db->conn, 5000);
 	char pragmas[256];
 	strfmt(pragmas, sizeof pragmas,
-	       "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+	       "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
+	       " PRAGMA wal_autocheckpoint=0;",
 	       synchronous_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
@@ -306,6 +424,20 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 			goto err;
 		}
 	}
+	if (sqlite3_open_v2(path, &db->ckpt_conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		strfmt(err, errlen, "cannot open %s for checkpoints", path);
+		sqlite3_close(db->ckpt_conn);
+		db->ckpt_conn = NULL;
+		goto err;
+	}
+	sqlite3_busy_timeout(db->ckpt_conn, 1000);
+	if (pthread_create(&db->ckpt_thread, NULL, checkpointer, db) != 0) {
+		strfmt(err, errlen, "cannot start the checkpoint thread");
+		sqlite3_close(db->ckpt_conn);
+		db->ckpt_conn = NULL;
+		goto err;
+	}
 	*state = db;
 	return 0;
 err:
@@ -316,18 +448,25 @@ err:
 static int db_session_insert(void *state, const struct store_session *s)
 {
 	struct db *db = state;
-	pthread_mutex_lock(&db->lock);
-	sqlite3_stmt *st = db->stmt[S_SESSION_INSERT];
-	bind_session(st, s);
-	int rc = step_done(db, S_SESSION_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert session");
-	pthread_mutex_unlock(&db->lock);
-	return rc;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		bind_session(db->stmt[S_SESSION_INSERT], s);
+		int ok = step_done(db, S_SESSION_INSERT) == SQLITE_DONE;
+		if (!ok)
+			fail(db, "insert session");
+		group = write_end(db, ok);
+		rc = ok ? 0 : -1;
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
 }
 
 static int db_session_get(void *state, const char *id, struct store_session *out)
 {
 	struct db *db = state;
-	pthread_mutex_lock(&db->lock);
+	enter(db);
 	sqlite3_stmt *st = db->stmt[S_SESSION_GET];
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -341,7 +480,7 @@ static int db_session_get(void *state, const char *id, struct store_session *out
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	pthread_mutex_unlock(&db->lock);
+	leave(db, 0);
 	return rc;
 }
 
@@ -367,45 +506,35 @@ static int db_session_update(void *state, const struct store_session *s,
 			     const struct store_message *msg)
 {
 	struct db *db = state;
-	int rc;
-	pthread_mutex_lock(&db->lock);
-	if (begin(db) < 0) {
-		rc = -1;
-		goto out;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		bind_session(db->stmt[S_SESSION_UPDATE], s);
+		if (step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
+			rc = fail(db, "update session");
+		else if (sqlite3_changes(db->conn) == 0)
+			rc = STORE_CONFLICT;
+		else if (msg && insert_message(db, msg) < 0)
+			rc = -1;
+		else
+			rc = 0;
+		group = write_end(db, rc == 0);
 	}
-	bind_session(db->stmt[S_SESSION_UPDATE], s);
-	if (step_done(db, S_SESSION_UPDATE) != SQLITE_DONE) {
-		rc = fail(db, "update session");
-		rollback(db);
-		goto out;
-	}
-	if (sqlite3_changes(db->conn) == 0) {
-		rc = STORE_CONFLICT;
-		rollback(db);
-		goto out;
-	}
-	if (msg && insert_message(db, msg) < 0) {
-		rc = -1;
-		rollback(db);
-		goto out;
-	}
-	rc = commit(db);
-out:
-	pthread_mutex_unlock(&db->lock);
-	return rc;
+	int crc = leave(db, group);
+	return rc != 0 ? rc : crc;
 }
 
 static int db_outbox_claim(void *state, int64_t now, struct store_message *out, size_t max,
 			   size_t *n)
 {
 	struct db *db = state;
-	int rc = 0;
+	uint64_t group = 0;
+	int rc = -1;
 	*n = 0;
-	pthread_mutex_lock(&db->lock);
-	if (begin(db) < 0) {
-		rc = -1;
+	enter(db);
+	if (write_begin(db) < 0)
 		goto out;
-	}
 	sqlite3_stmt *st = db->stmt[S_OUTBOX_DUE];
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -418,55 +547,59 @@ static int db_outbox_claim(void *state, int64_t now, struct store_message *out, 
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (step != SQLITE_DONE) {
-		rc = fail(db, "read outbox");
-		rollback(db);
-		*n = 0;
-		goto out;
-	}
-	for (size_t i = 0; i < *n; i++) {
+	rc = step == SQLITE_DONE ? 0 : fail(db, "read outbox");
+	for (size_t i = 0; rc == 0 && i < *n; i++) {
 		sqlite3_bind_text(db->stmt[S_OUTBOX_MARK], 1, out[i].id, -1, SQLITE_STATIC);
-		if (step_done(db, S_OUTBOX_MARK) != SQLITE_DONE) {
+		if (step_done(db, S_OUTBOX_MARK) != SQLITE_DONE)
 			rc = fail(db, "claim message");
-			rollback(db);
-			*n = 0;
-			goto out;
-		}
 		out[i].state = STORE_MSG_SENDING;
 		out[i].attempts++;
 	}
-	rc = commit(db);
-	if (rc < 0)
+	group = write_end(db, rc == 0 && *n > 0);
+out:;
+	int crc = leave(db, group);
+	if (rc < 0 || crc < 0) {
 		*n = 0;
-out:
-	pthread_mutex_unlock(&db->lock);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 static int db_outbox_finish(void *state, const struct store_message *m)
 {
 	struct db *db = state;
-	pthread_mutex_lock(&db->lock);
-	sqlite3_stmt *st = db->stmt[S_OUTBOX_FINISH];
-	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, m->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, m->state);
-	sqlite3_bind_int64(st, 4, m->next_attempt_at);
-	sqlite3_bind_int64(st, 5, m->sent_at);
-	sqlite3_bind_text(st, 6, m->error, -1, SQLITE_STATIC);
-	int rc = step_done(db, S_OUTBOX_FINISH) == SQLITE_DONE ? 0 : fail(db, "finish message");
-	pthread_mutex_unlock(&db->lock);
-	return rc;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_stmt *st = db->stmt[S_OUTBOX_FINISH];
+		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, m->provider, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, m->state);
+		sqlite3_bind_int64(st, 4, m->next_attempt_at);
+		sqlite3_bind_int64(st, 5, m->sent_at);
+		sqlite3_bind_text(st, 6, m->error, -1, SQLITE_STATIC);
+		rc = step_done(db, S_OUTBOX_FINISH) == SQLITE_DONE ? 0 : fail(db, "finish message");
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
 }
 
 static int db_outbox_recover(void *state, size_t *n)
 {
 	struct db *db = state;
-	pthread_mutex_lock(&db->lock);
-	int rc = step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : fail(db, "recover outbox");
-	*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
-	pthread_mutex_unlock(&db->lock);
-	return rc;
+	uint64_t group = 0;
+	int rc = -1;
+	*n = 0;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : fail(db, "recover outbox");
+		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
 }
 
 static int db_session_messages(void *state, const char *session_id,
@@ -474,7 +607,7 @@ static int db_session_messages(void *state, const char *session_id,
 {
 	struct db *db = state;
 	struct store_message *m = xmalloc(sizeof *m);
-	pthread_mutex_lock(&db->lock);
+	enter(db);
 	sqlite3_stmt *st = db->stmt[S_SESSION_MESSAGES];
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	int step;
@@ -485,7 +618,7 @@ static int db_session_messages(void *state, const char *session_id,
 	int rc = step == SQLITE_DONE ? 0 : fail(db, "read messages");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	pthread_mutex_unlock(&db->lock);
+	leave(db, 0);
 	free(m);
 	return rc;
 }
@@ -495,7 +628,7 @@ static int db_number_sessions(void *state, const char *phone, size_t limit,
 {
 	struct db *db = state;
 	struct store_session s;
-	pthread_mutex_lock(&db->lock);
+	enter(db);
 	sqlite3_stmt *st = db->stmt[S_NUMBER_SESSIONS];
 	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
@@ -507,7 +640,7 @@ static int db_number_sessions(void *state, const char *phone, size_t limit,
 	int rc = step == SQLITE_DONE ? 0 : fail(db, "read sessions");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	pthread_mutex_unlock(&db->lock);
+	leave(db, 0);
 	return rc;
 }
 
@@ -526,13 +659,13 @@ static int64_t count(struct db *db, const char *sql)
 static int db_stats(void *state, struct store_stats *out)
 {
 	struct db *db = state;
-	pthread_mutex_lock(&db->lock);
+	enter(db);
 	out->sessions = count(db, "SELECT count(*) FROM sessions");
 	out->verified = count(db, "SELECT count(*) FROM sessions WHERE verified_at > 0");
 	out->messages_queued = count(db, "SELECT count(*) FROM messages WHERE state IN (0, 1)");
 	out->messages_sent = count(db, "SELECT count(*) FROM messages WHERE state = 2");
 	out->messages_failed = count(db, "SELECT count(*) FROM messages WHERE state = 3");
-	pthread_mutex_unlock(&db->lock);
+	leave(db, 0);
 	return out->sessions < 0 ? -1 : 0;
 }
 
