@@ -10,7 +10,7 @@
 #   TOTAL        sessions to create (default 1000000)
 #   THREADS      wrk threads (default 2)
 #   CONNECTIONS  wrk connections (default 32)
-#   IOTPD        the server binary (default /tmp/snap/iotpd)
+#   IOTPD        the server binary (default build/iotpd)
 #   IOTPCTL      the admin tool (default: iotpctl beside IOTPD)
 #   MAX_SECONDS  give up after this long (default 900)
 #   KEEP         set to 1 to keep the temporary directory (data dir, logs)
@@ -22,7 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOTAL=${TOTAL:-1000000}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-IOTPD=${IOTPD:-/tmp/snap/iotpd}
+IOTPD=${IOTPD:-$HERE/../build/iotpd}
 IOTPCTL=${IOTPCTL:-$(dirname "$IOTPD")/iotpctl}
 MAX_SECONDS=${MAX_SECONDS:-900}
 TARGET_KB=$((64 * 1024))

@@ -10,7 +10,7 @@
 #   DURATION     seconds of each measurement (default 10)
 #   THREADS      wrk threads (default 2)
 #   CONNECTIONS  wrk connections, and latency.mjs's socket cap (default 32)
-#   IOTPD        the server binary (default /tmp/snap/iotpd)
+#   IOTPD        the server binary (default build/iotpd)
 #   KEEP         set to 1 to keep the temporary directory (logs, data dir)
 #
 # Exits non-zero only when something failed to run; a missed target is reported,
@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DURATION=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-IOTPD=${IOTPD:-/tmp/snap/iotpd}
+IOTPD=${IOTPD:-$HERE/../build/iotpd}
 TARGET_RATIO=10 # percent: flows/s at least this share of nginx's req/s
 
 die() { echo "run.sh: $*" >&2; exit 1; }

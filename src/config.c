@@ -63,7 +63,8 @@ static const struct option options[] = {
 	{"allow_test_numbers", T_BOOL, F(allow_test_numbers), "false", "true", 0, 0, 0,
 	 "Whether test_numbers may be used outside dev mode."},
 	{"http_threads", T_INT, F(http_threads), "0", NULL, 0, 256, 0,
-	 "HTTP worker threads; 0 means one per CPU core."},
+	 "HTTP worker threads; 0 means four per CPU core (a request waits for its group commit, "
+	 "so more threads than cores keep the cores busy)."},
 	{"http_timeout", T_INT, F(http_timeout), "10", NULL, 1, 3600, 0,
 	 "Seconds a client may take to send a request (and idle between requests) before it is cut off."},
 	{"max_connections", T_INT, F(max_connections), "1024", NULL, 1, 100000, 0,

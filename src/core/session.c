@@ -287,7 +287,7 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 			return e;
 		}
 		s.version++;
-		int rc = store_session_update(c->store, &s, msg);
+		int rc = store_session_update(c->store, &s, msg, out);
 		int queued = msg != NULL;
 		free(msg);
 		if (rc == 0) {
@@ -296,9 +296,11 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 				c->outbox_notify(c->notify_arg);
 			return IOTP_E_OK;
 		}
+		if (rc == STORE_NOT_FOUND)
+			return IOTP_E_SESSION_NOT_FOUND;
 		if (rc != STORE_CONFLICT)
 			return IOTP_E_INTERNAL;
-		e = session_get(c, id, out);
+		/* *out now holds the session as the winner left it: retry from there. */
 	}
 	if (!e)
 		log_error("session %s: gave up after %d conflicting updates", id, CAS_TRIES);

@@ -67,8 +67,6 @@ static void deliver(struct worker *w, struct store_message *m)
 		log_warn("message %s to session %s failed for good: %s", m->id, m->session_id,
 			 m->error);
 	}
-	if (store_outbox_finish(c->store, m) < 0)
-		log_error("message %s: could not record its outcome", m->id);
 }
 
 /* Sends everything due; returns how many messages it handled. */
@@ -80,6 +78,10 @@ static size_t drain(struct worker *w)
 			return total;
 		for (size_t i = 0; i < n; i++)
 			deliver(w, &w->batch[i]);
+		if (n && store_outbox_finish(w->core->store, w->batch, n) < 0)
+			log_error("outbox: could not record the outcome of %zu message(s); they will be "
+				  "sent again after a restart (providers drop duplicates)",
+				  n);
 		total += n;
 	} while (n == BATCH);
 	return total;

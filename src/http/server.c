@@ -334,7 +334,8 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 	srv->conns = conntrack_new(opt->max_connections_per_ip);
 	srv->deadline = deadline_start(opt->timeout * 1000);
 	atomic_init(&srv->in_flight, 0);
-	unsigned threads = opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = opt->threads > 0 ? (unsigned)opt->threads
+					   : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)

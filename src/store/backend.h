@@ -14,9 +14,10 @@ struct store_ops {
 	void (*close)(void *state);
 	int (*session_insert)(void *state, const struct store_session *s);
 	int (*session_get)(void *state, const char *id, struct store_session *out);
-	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg);
+	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg,
+			      struct store_session *current);
 	int (*outbox_claim)(void *state, int64_t now, struct store_message *out, size_t max, size_t *n);
-	int (*outbox_finish)(void *state, const struct store_message *m);
+	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);
 	int (*outbox_recover)(void *state, size_t *n);
 	int (*session_messages)(void *state, const char *session_id,
 				void (*fn)(const struct store_message *m, void *arg), void *arg);

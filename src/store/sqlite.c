@@ -106,6 +106,15 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " ORDER BY created_at DESC LIMIT ?2",
 };
 
+/* A read-only connection per thread for session reads, so the hot read of
+ * every request does not queue behind the writer's lock (WAL lets readers and
+ * the writer work at once). */
+struct reader {
+	struct reader *next;
+	sqlite3 *conn;
+	sqlite3_stmt *get;
+};
+
 /* Most calls one commit may carry: bounds how long the first of them waits. */
 #define GROUP_MAX 64
 #define CHECKPOINT_MS 200
@@ -121,6 +130,11 @@ struct db {
 	uint64_t committed;       /* number of the last group committed or failed */
 	int results[64];          /* outcome of group g at g % 64: 0 or -1 */
 	pthread_cond_t done;      /* signalled at every commit */
+
+	char path[4096];
+	pthread_key_t reader_key; /* this thread's struct reader */
+	pthread_mutex_t readers_lock;
+	struct reader *readers;   /* every reader, closed with the store */
 
 	sqlite3 *ckpt_conn;       /* the checkpointer's own connection */
 	pthread_t ckpt_thread;
@@ -368,6 +382,14 @@ static void db_close(void *state)
 		pthread_join(db->ckpt_thread, NULL);
 		sqlite3_close(db->ckpt_conn);
 	}
+	for (struct reader *r = db->readers, *next; r; r = next) {
+		next = r->next;
+		sqlite3_finalize(r->get);
+		sqlite3_close(r->conn);
+		free(r);
+	}
+	pthread_key_delete(db->reader_key);
+	pthread_mutex_destroy(&db->readers_lock);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close(db->conn);
@@ -394,6 +416,9 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 		return -1;
 	}
 	struct db *db = xcalloc(1, sizeof *db);
+	strfmt(db->path, sizeof db->path, "%s", path);
+	pthread_key_create(&db->reader_key, NULL);
+	pthread_mutex_init(&db->readers_lock, NULL);
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->done, NULL);
 	pthread_mutex_init(&db->ckpt_lock, NULL);
@@ -463,11 +488,9 @@ static int db_session_insert(void *state, const struct store_session *s)
 	return rc < 0 ? rc : crc;
 }
 
-static int db_session_get(void *state, const char *id, struct store_session *out)
+/* Reads one session on st (the caller serialises use of st). */
+static int get_session(sqlite3 *conn, sqlite3_stmt *st, const char *id, struct store_session *out)
 {
-	struct db *db = state;
-	enter(db);
-	sqlite3_stmt *st = db->stmt[S_SESSION_GET];
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -476,10 +499,47 @@ static int db_session_get(void *state, const char *id, struct store_session *out
 	} else if (rc == SQLITE_DONE) {
 		rc = STORE_NOT_FOUND;
 	} else {
-		rc = fail(db, "get session");
+		log_error("sqlite: get session: %s", sqlite3_errmsg(conn));
+		rc = -1;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static struct reader *this_reader(struct db *db)
+{
+	struct reader *r = pthread_getspecific(db->reader_key);
+	if (r)
+		return r;
+	r = xcalloc(1, sizeof *r);
+	if (sqlite3_open_v2(db->path, &r->conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v3(r->conn, stmt_sql[S_SESSION_GET], -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->get, NULL) != SQLITE_OK) {
+		log_error("sqlite: cannot open a reader: %s",
+			  r->conn ? sqlite3_errmsg(r->conn) : "out of memory");
+		sqlite3_close(r->conn);
+		free(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->conn, 5000);
+	pthread_mutex_lock(&db->readers_lock);
+	r->next = db->readers;
+	db->readers = r;
+	pthread_mutex_unlock(&db->readers_lock);
+	pthread_setspecific(db->reader_key, r);
+	return r;
+}
+
+static int db_session_get(void *state, const char *id, struct store_session *out)
+{
+	struct db *db = state;
+	struct reader *r = this_reader(db);
+	if (r)
+		return get_session(r->conn, r->get, id, out);
+	enter(db);
+	int rc = get_session(db->conn, db->stmt[S_SESSION_GET], id, out);
 	leave(db, 0);
 	return rc;
 }
@@ -503,7 +563,7 @@ static int insert_message(struct db *db, const struct store_message *m)
 }
 
 static int db_session_update(void *state, const struct store_session *s,
-			     const struct store_message *msg)
+			     const struct store_message *msg, struct store_session *current)
 {
 	struct db *db = state;
 	uint64_t group = 0;
@@ -521,6 +581,11 @@ static int db_session_update(void *state, const struct store_session *s,
 			rc = 0;
 		group = write_end(db, rc == 0);
 	}
+	/* What the winner wrote may still be in the open group, invisible to the
+	 * readers: read it here, on the writer's connection. */
+	if (rc == STORE_CONFLICT && current &&
+	    get_session(db->conn, db->stmt[S_SESSION_GET], s->id, current) == STORE_NOT_FOUND)
+		rc = STORE_NOT_FOUND;
 	int crc = leave(db, group);
 	return rc != 0 ? rc : crc;
 }
@@ -565,7 +630,7 @@ out:;
 	return 0;
 }
 
-static int db_outbox_finish(void *state, const struct store_message *m)
+static int db_outbox_finish(void *state, const struct store_message *m, size_t n)
 {
 	struct db *db = state;
 	uint64_t group = 0;
@@ -573,13 +638,17 @@ static int db_outbox_finish(void *state, const struct store_message *m)
 	enter(db);
 	if (write_begin(db) == 0) {
 		sqlite3_stmt *st = db->stmt[S_OUTBOX_FINISH];
-		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, m->provider, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, m->state);
-		sqlite3_bind_int64(st, 4, m->next_attempt_at);
-		sqlite3_bind_int64(st, 5, m->sent_at);
-		sqlite3_bind_text(st, 6, m->error, -1, SQLITE_STATIC);
-		rc = step_done(db, S_OUTBOX_FINISH) == SQLITE_DONE ? 0 : fail(db, "finish message");
+		rc = 0;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			sqlite3_bind_text(st, 1, m[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, m[i].provider, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 3, m[i].state);
+			sqlite3_bind_int64(st, 4, m[i].next_attempt_at);
+			sqlite3_bind_int64(st, 5, m[i].sent_at);
+			sqlite3_bind_text(st, 6, m[i].error, -1, SQLITE_STATIC);
+			if (step_done(db, S_OUTBOX_FINISH) != SQLITE_DONE)
+				rc = fail(db, "finish message");
+		}
 		group = write_end(db, rc == 0);
 	}
 	int crc = leave(db, group);

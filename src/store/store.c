@@ -60,9 +60,9 @@ int store_session_get(struct store *st, const char *id, struct store_session *ou
 }
 
 int store_session_update(struct store *st, const struct store_session *s,
-			 const struct store_message *msg)
+			 const struct store_message *msg, struct store_session *current)
 {
-	return st->ops->session_update(st->state, s, msg);
+	return st->ops->session_update(st->state, s, msg, current);
 }
 
 int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
@@ -71,9 +71,9 @@ int store_outbox_claim(struct store *st, int64_t now, struct store_message *out,
 	return st->ops->outbox_claim(st->state, now, out, max, n);
 }
 
-int store_outbox_finish(struct store *st, const struct store_message *m)
+int store_outbox_finish(struct store *st, const struct store_message *m, size_t n)
 {
-	return st->ops->outbox_finish(st->state, m);
+	return st->ops->outbox_finish(st->state, m, n);
 }
 
 int store_outbox_recover(struct store *st, size_t *n)

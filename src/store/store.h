@@ -92,21 +92,24 @@ const char *store_backends(void);
 
 /* Inserts a new session (its version is taken as given, normally 1). */
 int store_session_insert(struct store *st, const struct store_session *s);
-/* Reads a session by id; STORE_NOT_FOUND when there is none. */
+/* Reads a session by id; STORE_NOT_FOUND when there is none. Sees every call
+ * that has returned; may not see one still in progress. */
 int store_session_get(struct store *st, const char *id, struct store_session *out);
 /* Writes *s when the stored version is s->version - 1 (the caller bumps
- * s->version before the call); else STORE_CONFLICT and nothing changes. When
- * msg is not NULL it is queued in the same transaction. */
+ * s->version before the call); else returns STORE_CONFLICT, changes nothing,
+ * and fills *current (when not NULL) with the session as it now stands, so the
+ * caller can retry from there (STORE_NOT_FOUND if it is gone). When msg is not
+ * NULL it is queued in the same transaction. */
 int store_session_update(struct store *st, const struct store_session *s,
-			 const struct store_message *msg);
+			 const struct store_message *msg, struct store_session *current);
 
 /* Claims up to max queued messages due at now (next_attempt_at <= now), oldest
  * first, marking them SENDING; fills out[] and sets *n. */
 int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
 		       size_t *n);
-/* Records what happened to a claimed message: SENT, FAILED, or QUEUED again
- * with a later next_attempt_at (a retry). */
-int store_outbox_finish(struct store *st, const struct store_message *m);
+/* Records what happened to n claimed messages, in one transaction: each SENT,
+ * FAILED, or QUEUED again with a later next_attempt_at (a retry). */
+int store_outbox_finish(struct store *st, const struct store_message *m, size_t n);
 /* Puts back every SENDING message (after a crash the worker that claimed it is
  * gone). Called once at start-up, before the worker runs. Sets *n. */
 int store_outbox_recover(struct store *st, size_t *n);

@@ -96,7 +96,7 @@ static int sent_code(struct fixture *f, char *code, char *channel)
 			code[o++] = *p;
 	code[o] = '\0';
 	m[0].state = STORE_MSG_SENT;
-	store_outbox_finish(f->st, &m[0]);
+	store_outbox_finish(f->st, &m[0], 1);
 	return 1;
 }
 

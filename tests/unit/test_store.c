@@ -112,8 +112,12 @@ static void update_is_compare_and_swap(void **state)
 	a.version = 2;
 	b.check_attempts = 7;
 	b.version = 2;
-	assert_int_equal(store_session_update(f->st, &a, NULL), 0);
-	assert_int_equal(store_session_update(f->st, &b, NULL), STORE_CONFLICT); /* read v1, now v2 */
+	assert_int_equal(store_session_update(f->st, &a, NULL, NULL), 0);
+	struct store_session current;
+	assert_int_equal(store_session_update(f->st, &b, NULL, &current), STORE_CONFLICT);
+	/* The loser learns what stands now, to retry from there. */
+	assert_int_equal(current.version, 2);
+	assert_int_equal(current.check_attempts, 1);
 	assert_int_equal(store_session_get(f->st, "s1", &got), 0);
 	assert_int_equal(got.check_attempts, 1);
 	assert_int_equal(got.version, 2);
@@ -127,11 +131,11 @@ static void outbox_written_with_session(void **state)
 	struct store_message m = make_message("m1", "s1", 1000), lost = make_message("m2", "s1", 1000);
 	s.version = 2;
 	s.sms_sent = 1;
-	assert_int_equal(store_session_update(f->st, &s, &m), 0);
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
 	/* A losing writer's message must not appear: the transaction is whole or nothing. */
 	struct store_session stale = s;
 	stale.version = 2;
-	assert_int_equal(store_session_update(f->st, &stale, &lost), STORE_CONFLICT);
+	assert_int_equal(store_session_update(f->st, &stale, &lost, NULL), STORE_CONFLICT);
 
 	struct store_message out[4];
 	size_t n = 0;
@@ -165,14 +169,14 @@ static void finish_retry_and_timeline(void **state)
 	assert_int_equal(store_session_insert(f->st, &s), 0);
 	struct store_message m = make_message("m1", "s1", 1000), out[2];
 	s.version = 2;
-	assert_int_equal(store_session_update(f->st, &s, &m), 0);
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
 	size_t n;
 	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	out[0].state = STORE_MSG_QUEUED; /* transient failure: retry at 3000 */
 	out[0].next_attempt_at = 3000;
 	snprintf(out[0].error, sizeof out[0].error, "gateway timed out");
-	assert_int_equal(store_outbox_finish(f->st, &out[0]), 0);
+	assert_int_equal(store_outbox_finish(f->st, &out[0], 1), 0);
 	assert_int_equal(store_outbox_claim(f->st, 2999, out, 2, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_outbox_claim(f->st, 3000, out, 2, &n), 0);
@@ -183,7 +187,7 @@ static void finish_retry_and_timeline(void **state)
 	out[0].sent_at = 3001;
 	out[0].error[0] = '\0';
 	snprintf(out[0].provider, sizeof out[0].provider, "log");
-	assert_int_equal(store_outbox_finish(f->st, &out[0]), 0);
+	assert_int_equal(store_outbox_finish(f->st, &out[0], 1), 0);
 	timeline_count = 0;
 	assert_int_equal(store_session_messages(f->st, "s1", count_message, NULL), 0);
 	assert_int_equal(timeline_count, 1);
@@ -197,7 +201,7 @@ static void recover_after_crash(void **state)
 	assert_int_equal(store_session_insert(f->st, &s), 0);
 	struct store_message m = make_message("m1", "s1", 1000), out[2];
 	s.version = 2;
-	assert_int_equal(store_session_update(f->st, &s, &m), 0);
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
 	size_t n;
 	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
@@ -226,13 +230,14 @@ static void *increment(void *arg)
 {
 	struct race *r = arg;
 	for (int i = 0; i < r->rounds; i++) {
+		struct store_session s;
+		if (store_session_get(r->st, "race", &s) != 0)
+			return (void *)1;
 		for (;;) {
-			struct store_session s;
-			if (store_session_get(r->st, "race", &s) != 0)
-				return (void *)1;
-			s.check_attempts++;
-			s.version++;
-			int rc = store_session_update(r->st, &s, NULL);
+			struct store_session next = s;
+			next.check_attempts++;
+			next.version++;
+			int rc = store_session_update(r->st, &next, NULL, &s);
 			if (rc == 0)
 				break;
 			if (rc != STORE_CONFLICT)
