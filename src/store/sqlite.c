@@ -118,6 +118,10 @@ struct reader {
 /* Most calls one commit may carry: bounds how long the first of them waits. */
 #define GROUP_MAX 64
 #define CHECKPOINT_MS 200
+/* Past this many WAL frames (4 KiB each) the writer restarts the log itself:
+ * under steady writes a passive checkpoint never catches the last frame, and
+ * the WAL (and its index, mapped into memory) would grow without end. */
+#define WAL_RESTART_FRAMES 4096
 
 struct db {
 	sqlite3 *conn;
@@ -141,6 +145,7 @@ struct db {
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
 	int ckpt_stop;
+	atomic_int restart_wanted; /* set by the checkpointer, done by the writer */
 };
 
 static int fail(struct db *db, const char *what)
@@ -263,6 +268,13 @@ static void commit_group(struct db *db)
 	db->committed = db->group;
 	db->results[db->group % 64] = rc;
 	pthread_cond_broadcast(&db->done);
+	if (atomic_load(&db->restart_wanted)) {
+		/* Most frames are copied back already, so this is short; it makes the
+		 * next transaction start the WAL from its beginning again. */
+		int ck = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		if (ck == SQLITE_OK)
+			atomic_store(&db->restart_wanted, 0);
+	}
 }
 
 /* Gives the connection back. Commits the open group when nobody else is queued
@@ -327,7 +339,12 @@ static void *checkpointer(void *arg)
 		pthread_cond_timedwait(&db->ckpt_wake, &db->ckpt_lock, &until);
 		/* PASSIVE never blocks the writer; what it cannot copy now waits for
 		 * the next round. */
-		sqlite3_wal_checkpoint_v2(db->ckpt_conn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		int frames = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(db->ckpt_conn, NULL, SQLITE_CHECKPOINT_PASSIVE,
+						   &frames, &copied);
+		log_debug("sqlite: checkpoint rc=%d frames=%d copied=%d", rc, frames, copied);
+		if (rc == SQLITE_OK && frames > WAL_RESTART_FRAMES)
+			atomic_store(&db->restart_wanted, 1);
 	}
 	pthread_mutex_unlock(&db->ckpt_lock);
 	return NULL;
@@ -434,7 +451,7 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 	char pragmas[256];
 	strfmt(pragmas, sizeof pragmas,
 	       "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-	       " PRAGMA wal_autocheckpoint=0;",
+	       " PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;",
 	       synchronous_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
@@ -457,6 +474,15 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 		goto err;
 	}
 	sqlite3_busy_timeout(db->ckpt_conn, 1000);
+	/* A connection checkpoints nothing (and says -1 frames) until it has read
+	 * the database once and seen that it is in WAL mode. */
+	if (sqlite3_exec(db->ckpt_conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		strfmt(err, errlen, "cannot set up %s for checkpoints: %s", path,
+		       sqlite3_errmsg(db->ckpt_conn));
+		sqlite3_close(db->ckpt_conn);
+		db->ckpt_conn = NULL;
+		goto err;
+	}
 	if (pthread_create(&db->ckpt_thread, NULL, checkpointer, db) != 0) {
 		strfmt(err, errlen, "cannot start the checkpoint thread");
 		sqlite3_close(db->ckpt_conn);
