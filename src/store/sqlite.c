@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/backend.h"
 
@@ -118,9 +119,9 @@ struct reader {
 /* Most calls one commit may carry: bounds how long the first of them waits. */
 #define GROUP_MAX 64
 #define CHECKPOINT_MS 200
-/* Past this many WAL frames (4 KiB each) the writer restarts the log itself:
- * under steady writes a passive checkpoint never catches the last frame, and
- * the WAL (and its index, mapped into memory) would grow without end. */
+/* Past this many WAL frames (4 KiB each: 16 MiB) the checkpointer makes the log
+ * start over: under steady writes a passive checkpoint never catches the last
+ * frame, and the WAL (and its index, mapped into memory) would grow without end. */
 #define WAL_RESTART_FRAMES 4096
 
 struct db {
@@ -145,7 +146,6 @@ struct db {
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
 	int ckpt_stop;
-	atomic_int restart_wanted; /* set by the checkpointer, done by the writer */
 };
 
 static int fail(struct db *db, const char *what)
@@ -268,13 +268,6 @@ static void commit_group(struct db *db)
 	db->committed = db->group;
 	db->results[db->group % 64] = rc;
 	pthread_cond_broadcast(&db->done);
-	if (atomic_load(&db->restart_wanted)) {
-		/* Most frames are copied back already, so this is short; it makes the
-		 * next transaction start the WAL from its beginning again. */
-		int ck = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-		if (ck == SQLITE_OK)
-			atomic_store(&db->restart_wanted, 0);
-	}
 }
 
 /* Gives the connection back. Commits the open group when nobody else is queued
@@ -342,9 +335,20 @@ static void *checkpointer(void *arg)
 		int frames = 0, copied = 0;
 		int rc = sqlite3_wal_checkpoint_v2(db->ckpt_conn, NULL, SQLITE_CHECKPOINT_PASSIVE,
 						   &frames, &copied);
-		log_debug("sqlite: checkpoint rc=%d frames=%d copied=%d", rc, frames, copied);
-		if (rc == SQLITE_OK && frames > WAL_RESTART_FRAMES)
-			atomic_store(&db->restart_wanted, 1);
+		if (rc == SQLITE_OK && frames > WAL_RESTART_FRAMES) {
+			/* Catch up with the writer held off for a moment: commit the open
+			 * group, copy the few frames written since the pass above, and the
+			 * next transaction starts the WAL from its beginning again. */
+			int64_t t0 = clock_now_ms();
+			enter(db);
+			if (db->in_txn)
+				commit_group(db);
+			rc = sqlite3_wal_checkpoint_v2(db->ckpt_conn, NULL, SQLITE_CHECKPOINT_PASSIVE,
+						       &frames, &copied);
+			leave(db, 0);
+			log_debug("sqlite: WAL caught up (%d of %d frames copied) in %lld ms", copied,
+				  frames, (long long)(clock_now_ms() - t0));
+		}
 	}
 	pthread_mutex_unlock(&db->ckpt_lock);
 	return NULL;
