@@ -119,10 +119,10 @@ struct reader {
 /* Most calls one commit may carry: bounds how long the first of them waits. */
 #define GROUP_MAX 64
 #define CHECKPOINT_MS 200
-/* Past this many WAL frames (4 KiB each: 16 MiB) the checkpointer makes the log
+/* Past this many WAL frames (4 KiB each: 128 MiB) the checkpointer makes the log
  * start over: under steady writes a passive checkpoint never catches the last
  * frame, and the WAL (and its index, mapped into memory) would grow without end. */
-#define WAL_RESTART_FRAMES 4096
+#define WAL_RESTART_FRAMES 32768
 
 struct db {
 	sqlite3 *conn;
@@ -455,7 +455,7 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 	char pragmas[256];
 	strfmt(pragmas, sizeof pragmas,
 	       "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-	       " PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;",
+	       " PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=134217728;",
 	       synchronous_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
