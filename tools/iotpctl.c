@@ -47,9 +47,8 @@ static void print_message(const struct store_message *m, void *arg)
 	       m->attempts, sent, m->error[0] ? "  error: " : "", m->error);
 }
 
-static void print_session(const struct store_session *s, void *arg)
+static void print_session(const struct store_session *s, struct store *st)
 {
-	struct store *st = arg;
 	char created[32], verified[32];
 	when(s->created_at, created, sizeof created);
 	when(s->verified_at, verified, sizeof verified);
@@ -59,6 +58,20 @@ static void print_session(const struct store_session *s, void *arg)
 	if (s->test_number)
 		printf("  test number: nothing is sent\n");
 	store_session_messages(st, s->id, print_message, NULL);
+}
+
+/* Store callbacks run under the store's lock, so sessions are gathered first
+ * and their messages read after. */
+struct gathered {
+	size_t n;
+	struct store_session s[20];
+};
+
+static void gather(const struct store_session *s, void *arg)
+{
+	struct gathered *g = arg;
+	if (g->n < sizeof g->s / sizeof g->s[0])
+		g->s[g->n++] = *s;
 }
 
 int main(int argc, char **argv)
@@ -103,9 +116,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "iotpctl: '%s' is not a phone number with a country code\n", arg);
 			rc = 2;
 		} else {
+			struct gathered *g = xcalloc(1, sizeof *g);
 			printf("%s\n", n.e164);
-			if (store_number_sessions(st, n.e164, 20, print_session, st) < 0)
+			if (store_number_sessions(st, n.e164, 20, gather, g) < 0)
 				rc = 1;
+			for (size_t k = 0; k < g->n; k++)
+				print_session(&g->s[k], st);
+			free(g);
 		}
 	} else if (!strcmp(cmd, "session")) {
 		struct store_session s;

@@ -114,7 +114,8 @@ int store_outbox_finish(struct store *st, const struct store_message *m, size_t 
  * gone). Called once at start-up, before the worker runs. Sets *n. */
 int store_outbox_recover(struct store *st, size_t *n);
 
-/* Calls fn for each message of a session, oldest first (body not filled). */
+/* Calls fn for each message of a session, oldest first (body not filled).
+ * Callbacks must not call back into the store. */
 int store_session_messages(struct store *st, const char *session_id,
 			   void (*fn)(const struct store_message *m, void *arg), void *arg);
 /* Calls fn for each session of a number, newest first, at most limit. */
