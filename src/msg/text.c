@@ -2,41 +2,19 @@
 
 #include <string.h>
 
-#include "base/alloc.h"
-#include "core/code.h"
-
-static int render_sms(const char *app, const char *code, int minutes, char *out, size_t size)
-{
-	char shown[2 * CODE_MAX_LENGTH];
-	code_format(code, shown, sizeof shown);
-	return strfmt(out, size,
-		      "Your %s code: %s. Don't share this code with anyone. It expires in %d minute%s.",
-		      app, shown, minutes, minutes == 1 ? "" : "s");
-}
-
-/* The digits one by one with commas (a pause in every speech engine), twice. */
-static int render_voice(const char *app, const char *code, int minutes, char *out, size_t size)
-{
-	char spoken[4 * CODE_MAX_LENGTH];
-	size_t o = 0;
-	for (size_t i = 0; code[i] && o + 3 < sizeof spoken; i++) {
-		if (i) {
-			spoken[o++] = ',';
-			spoken[o++] = ' ';
-		}
-		spoken[o++] = code[i];
-	}
-	spoken[o] = '\0';
-	return strfmt(out, size,
-		      "Your %s code is: %s. Again: %s. Don't share this code with anyone. "
-		      "It expires in %d minute%s.",
-		      app, spoken, spoken, minutes, minutes == 1 ? "" : "s");
-}
+#include "msg/catalog.h"
 
 int msg_render_code(const char *channel, const char *app_name, const char *code, int minutes,
-		    char *out, size_t size)
+                    char *out, size_t size)
 {
+	const struct msg_lang *en = msg_lang_get("en");
+	struct msg_app app = {.name = app_name};
+	int rc;
+
 	if (strcmp(channel, "voice") == 0)
-		return render_voice(app_name, code, minutes, out, size);
-	return render_sms(app_name, code, minutes, out, size);
+		rc = msg_render_voice(NULL, en, &app, code, minutes, NULL, out, size, NULL, 0);
+	else
+		rc = msg_render_sms(NULL, en, &app, code, minutes, out, size, NULL);
+	/* A text longer than one segment is still the text to send, as before. */
+	return rc < 0 ? -1 : 0;
 }
