@@ -11,4 +11,8 @@ int64_t clock_now_ms(void);
 /* RFC 3339 in UTC with milliseconds: "2026-11-26T23:30:18.123Z". size >= 25. */
 void clock_format_ms(int64_t ms, char *buf, size_t size);
 
+struct timespec;
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
+void clock_deadline_in(int64_t ms, struct timespec *out);
+
 #endif

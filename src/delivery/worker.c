@@ -100,8 +100,7 @@ static void *run(void *arg)
 		if (w->pending || w->stopping)
 			continue;
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += POLL_MS / 1000;
+		clock_deadline_in(POLL_MS, &until);
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);

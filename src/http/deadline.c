@@ -43,12 +43,7 @@ static void *run(void *arg)
 			if (e->state == 0)
 				expire(d, e);
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += TICK_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		clock_deadline_in(TICK_MS, &until);
 		pthread_cond_timedwait(&d->wake, &d->lock, &until);
 	}
 	pthread_mutex_unlock(&d->lock);

@@ -323,12 +323,7 @@ static void *checkpointer(void *arg)
 	pthread_mutex_lock(&db->ckpt_lock);
 	while (!db->ckpt_stop) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += CHECKPOINT_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		clock_deadline_in(CHECKPOINT_MS, &until);
 		pthread_cond_timedwait(&db->ckpt_wake, &db->ckpt_lock, &until);
 		/* PASSIVE never blocks the writer; what it cannot copy now waits for
 		 * the next round. */
