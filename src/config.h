@@ -21,6 +21,24 @@ struct config_test_number {
 	char code[11];
 };
 
+/* One "[kind name]" block of the file: settings that belong to a thing there
+ * can be several of (a provider, a route, an app, a language's templates).
+ * config/ only reads them; the module that owns the kind checks and uses them,
+ * naming file:line in its errors (config_section_where). */
+struct config_entry {
+	char *key;
+	char *value;
+	int line;
+};
+
+struct config_section {
+	char *kind;  /* "provider" */
+	char *name;  /* "kannel-eu"; "" when the header has no name */
+	int line;
+	int n;
+	struct config_entry *entries;
+};
+
 struct config {
 	int dev; /* --dev: log provider, dev inbox, relaxed defaults */
 
@@ -53,6 +71,10 @@ struct config {
 	char *log_level;
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
+
+	char *path;                 /* the file read, or NULL */
+	int n_sections;
+	struct config_section *sections;
 };
 
 /* Fills cfg from defaults, then the file at path (may be NULL), then the
@@ -74,5 +96,27 @@ void config_dump(const struct config *cfg, FILE *out);
 void config_write_example(FILE *out);
 
 void config_deinit(struct config *cfg);
+
+/* The sections of one kind, in file order: pass NULL first, then the previous
+ * answer; NULL when there are no more. */
+const struct config_section *config_section_next(const struct config *cfg, const char *kind,
+						 const struct config_section *prev);
+/* The section "[kind name]", or NULL. */
+const struct config_section *config_section_find(const struct config *cfg, const char *kind,
+						 const char *name);
+/* The value of key in a section, or NULL when it is not set. */
+const char *config_section_get(const struct config_section *s, const char *key);
+/* Refuses keys a section's owner does not know: allowed is NULL-terminated.
+ * Returns 0, or -1 with "FILE:LINE: [kind name]: unknown setting 'x' (known: a, b)". */
+int config_section_check_keys(const struct config *cfg, const struct config_section *s,
+			      const char *const *allowed, char *err, size_t errlen);
+/* Whether a section setting's value is a credential, by its name (it holds
+ * "secret", "password", "token", "key" or "auth"): masked in --dump-config.
+ * Modules name their credential settings so. */
+int config_key_is_secret(const char *key);
+/* Writes "FILE:LINE: [kind name]" for a section (line 0) or for one of its
+ * entries, so errors point where the operator has to look. */
+void config_section_where(const struct config *cfg, const struct config_section *s,
+			  const char *key, char *buf, size_t size);
 
 #endif

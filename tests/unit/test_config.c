@@ -181,6 +181,66 @@ static void example_lists_every_option(void **state)
 	free(buf);
 }
 
+static void sections_are_read_in_order(void **state)
+{
+	(void)state;
+	struct config c;
+	const char *path = write_file("code_length = 8\n"
+				      "[provider kannel-eu]\n"
+				      "type = kannel\n"
+				      "password = \"hunter2\"\n"
+				      "\n[route]\nsms = kannel-eu\n"
+				      "[provider backup]\ntype = http\n");
+	assert_int_equal(config_load(&c, path, 1, err, sizeof err), 0);
+	assert_int_equal(c.code_length, 8);
+	assert_int_equal(c.n_sections, 3);
+	const struct config_section *p = config_section_next(&c, "provider", NULL);
+	assert_non_null(p);
+	assert_string_equal(p->name, "kannel-eu");
+	assert_string_equal(config_section_get(p, "password"), "hunter2");
+	assert_null(config_section_get(p, "url"));
+	p = config_section_next(&c, "provider", p);
+	assert_string_equal(p->name, "backup");
+	assert_null(config_section_next(&c, "provider", p));
+	const struct config_section *r = config_section_find(&c, "route", "");
+	assert_non_null(r);
+	assert_string_equal(config_section_get(r, "sms"), "kannel-eu");
+
+	static const char *const known[] = {"type", "url", NULL};
+	assert_int_equal(config_section_check_keys(&c, config_section_find(&c, "provider", "kannel-eu"), known,
+						   err, sizeof err),
+			 -1);
+	assert_non_null(strstr(err, ":4: [provider kannel-eu]: unknown setting 'password' (known: type, url)"));
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	config_dump(&c, out);
+	fclose(out);
+	assert_non_null(strstr(buf, "[provider kannel-eu]\ntype = kannel\npassword = ********\n"));
+	assert_null(strstr(buf, "hunter2"));
+	free(buf);
+	config_deinit(&c);
+}
+
+static void bad_sections_name_the_line(void **state)
+{
+	(void)state;
+	struct config c;
+	assert_int_equal(config_load(&c, write_file("[provider a]\nx = 1\nx = 2\n"), 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":3: [provider a]: 'x' is set twice"));
+	config_deinit(&c);
+	assert_int_equal(config_load(&c, write_file("[provider a]\n[provider a]\n"), 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":2: section [provider a] appears twice"));
+	config_deinit(&c);
+	assert_int_equal(config_load(&c, write_file("[Provider a b]\n"), 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":1: section header"));
+	config_deinit(&c);
+	assert_int_equal(config_load(&c, write_file("[provider\n"), 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":1: expected a section header"));
+	config_deinit(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +251,8 @@ int main(void)
 		cmocka_unit_test_setup(test_numbers_rules, clear_env),
 		cmocka_unit_test_setup(dump_masks_secrets, clear_env),
 		cmocka_unit_test_setup(example_lists_every_option, clear_env),
+		cmocka_unit_test_setup(sections_are_read_in_order, clear_env),
+		cmocka_unit_test_setup(bad_sections_name_the_line, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
