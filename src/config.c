@@ -76,9 +76,18 @@ static const struct option options[] = {
 	 "'full': fsync on every commit."},
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
 	{"provider", T_STRING, F(provider), "log", NULL, 0, 0, 0,
-	 "Message provider. Known: log (writes messages to <data_dir>/messages.jsonl and the dev inbox)."},
+	 "Message provider when the file has no [provider NAME] sections: log (writes messages to "
+	 "<data_dir>/messages.jsonl and the dev inbox). Real gateways (kannel, http) and routes per "
+	 "country are sections: see docs/delivery.md."},
 	{"delivery", T_BOOL, F(delivery), "true", NULL, 0, 0, 0,
 	 "false holds every message in the outbox (maintenance); they go out once it is true again."},
+	{"public_url", T_STRING, F(public_url), "", NULL, 0, 0, 0,
+	 "Base URL at which gateways reach this server for delivery reports (e.g. "
+	 "https://otp.example.com). Empty: http://<listen address>."},
+	{"alpha_sender_forbidden", T_STRING, F(alpha_sender_forbidden),
+	 "US,CA,PR,CN,AR,BR,CL,CO,CR,EC,GT,MX,NI,PA,PE,UY,VE,KR,VN", NULL, 0, 0, 0,
+	 "Regions whose carriers refuse alphanumeric sender ids: messages there come from the "
+	 "[sender XX] or [sender default] number instead. Check your gateway's current list."},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

@@ -71,6 +71,8 @@ struct config {
 	char *log_level;
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
+	char *public_url;           /* how gateways reach iotpd; "" = the listen address */
+	char *alpha_sender_forbidden; /* regions that refuse alphanumeric senders */
 
 	char *path;                 /* the file read, or NULL */
 	int n_sections;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "base/log.h"
 #include "config.h"
 #include "core/core.h"
+#include "delivery/delivery.h"
+#include "delivery/fetch.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
 #include "http/http.h"
@@ -91,6 +94,16 @@ static int load_secret(const struct config *cfg, unsigned char secret[32], char 
 	return 0;
 }
 
+static _Atomic(struct worker *) the_worker;
+
+static void notify_worker(void *arg)
+{
+	(void)arg;
+	struct worker *w = atomic_load(&the_worker);
+	if (w)
+		worker_notify(w);
+}
+
 struct args {
 	int dev, dump, example;
 	const char *config, *listen, *data;
@@ -149,6 +162,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 	struct store *st = NULL;
 	struct inbox *inbox = NULL;
+	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
 
@@ -200,17 +214,23 @@ int main(int argc, char **argv)
 	sodium_memzero(secret, sizeof secret);
 	if (cfg.dev)
 		inbox = inbox_new();
-	struct provider_env env = {.cfg = &cfg, .inbox = inbox};
-	if (worker_start(&core, &env, &worker, err, sizeof err) < 0) {
+	if (fetch_global_init() < 0) {
+		fprintf(stderr, "iotpd: libcurl failed to start\n");
+		goto out;
+	}
+	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
 	}
-	core.outbox_notify = worker_notify;
-	core.notify_arg = worker;
-	if (!cfg.delivery)
-		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
+	unsigned ch = delivery_channels(delivery);
+	core.channels = (ch & PROVIDER_CHANNEL_SMS ? CORE_CHANNEL_SMS : 0) |
+			(ch & PROVIDER_CHANNEL_VOICE ? CORE_CHANNEL_VOICE : 0) |
+			(ch & PROVIDER_CHANNEL_WHATSAPP ? CORE_CHANNEL_WHATSAPP : 0);
 
-	struct api api = {.core = &core, .inbox = inbox};
+	/* Requests may queue messages before the worker runs (it starts once the
+	 * API listens); the worker's first drain picks those up. */
+	core.outbox_notify = notify_worker;
+	struct api api = {.core = &core, .inbox = inbox, .delivery = delivery};
 	struct http_options ho = {
 		.listen = cfg.listen,
 		.threads = cfg.http_threads,
@@ -230,6 +250,18 @@ int main(int argc, char **argv)
 		log_warn("dev mode: messages go to %s/messages.jsonl and GET /v1/dev/inbox; "
 			 "never expose this server",
 			 cfg.data_dir);
+	/* The worker starts once the API listens: callback URLs name its address. */
+	char public_url[512];
+	strfmt(public_url, sizeof public_url, "%s%s", cfg.public_url[0] ? "" : "http://",
+	       cfg.public_url[0] ? cfg.public_url : bound);
+	delivery_set_public_url(delivery, public_url);
+	if (worker_start(&core, delivery, &worker, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	atomic_store(&the_worker, worker);
+	if (!cfg.delivery)
+		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 	printf("listening on http://%s\n", bound);
 	fflush(stdout);
 
@@ -239,7 +271,10 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
+	atomic_store(&the_worker, NULL);
 	worker_stop(worker);
+	delivery_free(delivery);
+	fetch_global_cleanup();
 	inbox_free(inbox);
 	store_close(st);
 	config_deinit(&cfg);

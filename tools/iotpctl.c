@@ -18,15 +18,14 @@ static void usage(FILE *out)
 	      "  number PHONE   the number's recent sessions and every message sent for them,\n"
 	      "                 oldest message first (PHONE in any format with a country code)\n"
 	      "  session ID     one session and its messages\n"
-	      "  stats          counts of sessions and messages\n"
+	      "  stats          counts of sessions and messages, and per provider and region\n"
+	      "                 the time from code request to submission and to delivery\n"
 	      "\n"
 	      "Options:\n"
 	      "  --data DIR     iotpd's data directory (default: $IOTP_DATA_DIR or ./iotp-data)\n"
 	      "  --help         this text\n",
 	      out);
 }
-
-static const char *const states[] = {"queued", "sending", "sent", "failed"};
 
 static void when(int64_t ms, char *buf, size_t size)
 {
@@ -42,9 +41,30 @@ static void print_message(const struct store_message *m, void *arg)
 	char created[32], sent[32];
 	when(m->created_at, created, sizeof created);
 	when(m->sent_at, sent, sizeof sent);
-	printf("    %s  %-5s via %-8s %-7s attempts=%d sent=%s%s%s\n", created, m->channel,
-	       m->provider[0] ? m->provider : "-", (unsigned)m->state < 4 ? states[m->state] : "?",
-	       m->attempts, sent, m->error[0] ? "  error: " : "", m->error);
+	printf("    %s  %-5s via %-8s %-9s attempts=%d sent=%s", created, m->channel,
+	       m->provider[0] ? m->provider : "-", store_message_state_name(m->state), m->attempts,
+	       sent);
+	if (m->sent_at)
+		printf(" (+%lld ms)", (long long)(m->sent_at - m->created_at));
+	if (m->final_at) {
+		char fin[32];
+		when(m->final_at, fin, sizeof fin);
+		printf(" %s=%s (+%lld ms)", store_message_state_name(m->state), fin,
+		       (long long)(m->final_at - m->created_at));
+	}
+	printf("%s%s\n", m->error[0] ? "\n      why: " : "", m->error);
+}
+
+static const char *const outcomes[] = {"submitted", "refused", "failed", "unknown", "skipped"};
+
+static void print_attempt(const struct store_attempt *a, void *arg)
+{
+	(void)arg;
+	char at[32];
+	when(a->started_at, at, sizeof at);
+	printf("      hand-over %s  message %.8s…  to %-10s %-9s (%lld ms)%s%s\n", at, a->message_id,
+	       a->provider, (unsigned)a->outcome < 5 ? outcomes[a->outcome] : "?",
+	       (long long)(a->finished_at - a->started_at), a->error[0] ? ": " : "", a->error);
 }
 
 static void print_session(const struct store_session *s, struct store *st)
@@ -58,6 +78,22 @@ static void print_session(const struct store_session *s, struct store *st)
 	if (s->test_number)
 		printf("  test number: nothing is sent\n");
 	store_session_messages(st, s->id, print_message, NULL);
+	store_session_attempts(st, s->id, print_attempt, NULL);
+}
+
+static void print_delivery(const struct store_delivery_stats *d, void *arg)
+{
+	int *header = arg;
+	if (!*header) {
+		printf("\ndelivery (last 24 h)   provider        region  messages submitted delivered "
+		       "failed  submit avg/max ms  deliver avg/max ms\n");
+		*header = 1;
+	}
+	printf("delivery               %-15s %-6s  %8lld %9lld %9lld %6lld  %8lld/%-8lld  %8lld/%lld\n",
+	       d->provider, d->region[0] ? d->region : "-", (long long)d->messages,
+	       (long long)d->submitted, (long long)d->delivered, (long long)d->failed,
+	       (long long)d->submit_ms_avg, (long long)d->submit_ms_max,
+	       (long long)d->deliver_ms_avg, (long long)d->deliver_ms_max);
 }
 
 /* Store callbacks run under the store's lock, so sessions are gathered first
@@ -144,6 +180,10 @@ int main(int argc, char **argv)
 			       "messages failed %lld\n",
 			       (long long)s.sessions, (long long)s.verified, (long long)s.messages_queued,
 			       (long long)s.messages_sent, (long long)s.messages_failed);
+			int header = 0;
+			if (store_delivery_stats(st, clock_now_ms() - 24LL * 3600 * 1000, print_delivery,
+						 &header) < 0)
+				rc = 1;
 		}
 	} else {
 		fprintf(stderr, "iotpctl: unknown command '%s'\n\n", cmd);

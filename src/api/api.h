@@ -11,9 +11,12 @@
 #include "http/http.h"
 
 /* What handlers reach through req->app. */
+struct delivery;
+
 struct api {
 	struct core *core;
-	struct inbox *inbox; /* NULL outside dev mode */
+	struct inbox *inbox;       /* NULL outside dev mode */
+	struct delivery *delivery; /* providers, for delivery reports */
 };
 
 /* The route table: the whole API on one screen (api/routes.c). dev adds the dev
@@ -40,5 +43,6 @@ void api_session_create(struct http_request *req, struct http_response *res);
 void api_session_get(struct http_request *req, struct http_response *res);
 void api_session_send_code(struct http_request *req, struct http_response *res);
 void api_session_check_code(struct http_request *req, struct http_response *res);
+void api_dlr(struct http_request *req, struct http_response *res);
 
 #endif

@@ -39,17 +39,48 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 			 s->verified_at != 0, "verified_at", time_or_null(s->verified_at));
 }
 
-static const char *const state_names[] = {"queued", "sending", "sent", "failed"};
+/* The timeline: each message with its hand-overs, in words for support. */
+struct timeline {
+	json_t *messages;
+	json_t *by_id; /* message id -> its "attempts" array */
+};
+
+static const char *const outcome_names[] = {"submitted", "refused", "failed", "unknown",
+					    "skipped"};
 
 static void add_message(const struct store_message *m, void *arg)
 {
-	const char *state = (unsigned)m->state < 4 ? state_names[m->state] : "unknown";
-	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "id", m->id,
-					     "channel", m->channel, "provider", m->provider, "status",
-					     state, "attempts", m->attempts, "created_at",
-					     time_or_null(m->created_at), "sent_at",
-					     time_or_null(m->sent_at), "error",
-					     m->error[0] ? json_string(m->error) : json_null()));
+	struct timeline *t = arg;
+	json_t *attempts = json_array();
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "id", m->id,
+			      "channel", m->channel, "provider", m->provider,
+			      "status", store_message_state_name(m->state), "attempts", m->attempts,
+			      "created_at", time_or_null(m->created_at),
+			      "sent_at", time_or_null(m->sent_at),
+			      "accepted_at", time_or_null(m->accepted_at),
+			      "final_at", time_or_null(m->final_at),
+			      "error", m->error[0] ? json_string(m->error) : json_null(),
+			      "hand_overs", json_incref(attempts));
+	if (m->sent_at)
+		json_object_set_new(j, "submit_ms", json_integer(m->sent_at - m->created_at));
+	if (m->state == STORE_MSG_DELIVERED && m->final_at)
+		json_object_set_new(j, "deliver_ms", json_integer(m->final_at - m->created_at));
+	json_array_append_new(t->messages, j);
+	json_object_set_new(t->by_id, m->id, attempts);
+}
+
+static void add_attempt(const struct store_attempt *a, void *arg)
+{
+	struct timeline *t = arg;
+	json_t *list = json_object_get(t->by_id, a->message_id);
+	if (!list)
+		return;
+	json_array_append_new(
+		list, json_pack("{s:s, s:s, s:o, s:o, s:o}", "provider", a->provider, "outcome",
+				(unsigned)a->outcome < 5 ? outcome_names[a->outcome] : "unknown",
+				"started_at", time_or_null(a->started_at), "finished_at",
+				time_or_null(a->finished_at), "error",
+				a->error[0] ? json_string(a->error) : json_null()));
 }
 
 /* Answers with the session (status) or with an error that carries it. */
@@ -168,13 +199,16 @@ void api_session_get(struct http_request *req, struct http_response *res)
 	enum iotp_error e = session_get(api->core, req->params[0], &s);
 	reply(req, res, e, &s, now, 200);
 	if (e == IOTP_E_OK) {
-		json_t *timeline = json_array();
-		if (store_session_messages(api->core->store, s.id, add_message, timeline) < 0) {
-			json_decref(timeline);
+		struct timeline t = {json_array(), json_object()};
+		if (store_session_messages(api->core->store, s.id, add_message, &t) < 0 ||
+		    store_session_attempts(api->core->store, s.id, add_attempt, &t) < 0) {
+			json_decref(t.messages);
+			json_decref(t.by_id);
 			http_reply_error(res, IOTP_E_INTERNAL, NULL);
 			return;
 		}
-		json_object_set_new(res->body, "timeline", timeline);
+		json_decref(t.by_id);
+		json_object_set_new(res->body, "timeline", t.messages);
 	}
 }
 
@@ -201,10 +235,12 @@ void api_session_send_code(struct http_request *req, struct http_response *res)
 		return;
 	if (!channel)
 		channel = "sms";
-	if (strcmp(channel, "sms") != 0 && strcmp(channel, "voice") != 0) {
-		json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
-						     "Field 'channel' must be \"sms\" or \"voice\"."),
-				    "field", json_string("channel"));
+	if (strcmp(channel, "sms") != 0 && strcmp(channel, "voice") != 0 &&
+	    strcmp(channel, "whatsapp") != 0) {
+		json_object_set_new(
+			http_reply_error(res, IOTP_E_INVALID_FIELD,
+					 "Field 'channel' must be \"sms\", \"voice\" or \"whatsapp\"."),
+			"field", json_string("channel"));
 		return;
 	}
 	if (locale && !valid_locale(locale)) {

@@ -13,6 +13,7 @@ int core_init(struct core *c, const struct config *cfg, struct store *st,
 	c->cfg = cfg;
 	c->store = st;
 	seal_derive(secret, &c->keys);
+	c->channels = CORE_CHANNEL_SMS | CORE_CHANNEL_VOICE;
 
 	char buf[512];
 	if (strfmt(buf, sizeof buf, "%s", cfg->allowed_number_types) < 0) {

@@ -7,11 +7,17 @@
 #include "config.h"
 #include "store/store.h"
 
+/* Channels a code can go by; main sets those the delivery routes serve. */
+#define CORE_CHANNEL_SMS 1u
+#define CORE_CHANNEL_VOICE 2u
+#define CORE_CHANNEL_WHATSAPP 4u
+
 struct core {
 	const struct config *cfg;
 	struct store *store;
 	struct seal_keys keys;
 	unsigned allowed_types; /* bit (1 << enum phone_type) per allowed type */
+	unsigned channels;      /* CORE_CHANNEL_*; core_init sets sms and voice */
 	/* Called after a message was queued, so the delivery worker wakes at once
 	 * instead of at its next poll. May be NULL. */
 	void (*outbox_notify)(void *arg);

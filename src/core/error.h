@@ -56,7 +56,15 @@
 	X(CODE_EXPIRED, 410, "code_expired", "The code has expired. Request a new one.")            \
 	X(ATTEMPTS_EXHAUSTED, 429, "attempts_exhausted",                                          \
 	  "Too many wrong codes for this session. Start a new session to get a new code.")        \
-	X(UNAVAILABLE, 503, "unavailable", "The server is shutting down. Retry in a moment.")
+	X(UNAVAILABLE, 503, "unavailable", "The server is shutting down. Retry in a moment.")      \
+	X(CHANNEL_NOT_CONFIGURED, 422, "channel_not_configured",                                  \
+	  "This server has no provider for that channel. Use another channel, such as sms.")      \
+	X(REPORT_FORGED, 403, "report_forged",                                                    \
+	  "The delivery report's token or signature is wrong. Check the provider's callback secret.") \
+	X(REPORT_INVALID, 400, "report_invalid",                                                  \
+	  "The delivery report names no message or has no status this provider's status_map knows.") \
+	X(REPORT_UNKNOWN, 404, "report_unknown",                                                  \
+	  "No message handed to this provider has that id. Check the provider name in the URL.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -254,12 +254,16 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	seal_random_id(16, m->id, sizeof m->id);
 	memcpy(m->session_id, s->id, sizeof m->session_id);
 	memcpy(m->to, s->phone, sizeof m->to);
+	memcpy(m->region, s->region, sizeof m->region);
 	strfmt(m->channel, sizeof m->channel, "%s", channel);
-	strfmt(m->provider, sizeof m->provider, "%s", c->cfg->provider);
 	m->state = STORE_MSG_QUEUED;
 	m->created_at = now;
 	m->next_attempt_at = now;
-	if (msg_render_code(channel, c->cfg->app_name, code, minutes, text, sizeof text) < 0)
+	/* A WhatsApp authentication template is approved at the platform with the
+	 * code as its one parameter: the provider gets the bare code. */
+	if (!strcmp(channel, "whatsapp"))
+		strfmt(text, sizeof text, "%s", code);
+	else if (msg_render_code(channel, c->cfg->app_name, code, minutes, text, sizeof text) < 0)
 		return -1;
 	int rc = seal_close(c->keys.message, m->id, text, strlen(text), m->body, sizeof m->body,
 			    &m->body_len);
@@ -354,12 +358,18 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 				  int64_t *retry_after)
 {
 	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after};
+	unsigned bit;
+	/* WhatsApp follows the SMS schedule: it stands in for an SMS. */
 	if (strcmp(channel, "sms") == 0)
-		a.voice = 0;
+		a.voice = 0, bit = CORE_CHANNEL_SMS;
+	else if (strcmp(channel, "whatsapp") == 0)
+		a.voice = 0, bit = CORE_CHANNEL_WHATSAPP;
 	else if (strcmp(channel, "voice") == 0)
-		a.voice = 1;
+		a.voice = 1, bit = CORE_CHANNEL_VOICE;
 	else
 		return IOTP_E_INVALID_FIELD;
+	if (!(c->channels & bit))
+		return IOTP_E_CHANNEL_NOT_CONFIGURED;
 	*retry_after = 0;
 	return change_session(c, id, now, apply_send, &a, out);
 }

@@ -37,10 +37,12 @@ enum iotp_error session_create(struct core *c, const char *phone, const char *re
 /* Reads a session. IOTP_E_SESSION_NOT_FOUND when there is none. */
 enum iotp_error session_get(struct core *c, const char *id, struct store_session *out);
 
-/* Sends the session's code over channel ("sms" or "voice") through the outbox.
+/* Sends the session's code over channel ("sms", "voice" or "whatsapp", which
+ * follows the SMS schedule) through the outbox.
  * A code still valid is sent again; otherwise a new one is made. Outcomes:
  * IOTP_E_SEND_TOO_SOON (*retry_after in s), _SENDS_EXHAUSTED,
- * _CHANNEL_NOT_AVAILABLE, _ATTEMPTS_EXHAUSTED, _ALREADY_VERIFIED,
+ * _CHANNEL_NOT_AVAILABLE, _CHANNEL_NOT_CONFIGURED (no provider serves it),
+ * _ATTEMPTS_EXHAUSTED, _ALREADY_VERIFIED,
  * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (channel). */
 enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
 				  const char *locale, int64_t now, struct store_session *out,

@@ -13,7 +13,7 @@
 struct inbox_entry {
 	char id[48];
 	char to[17];
-	char channel[8];
+	char channel[12];
 	char text[INBOX_TEXT_MAX];
 	int64_t sent_at; /* ms */
 };

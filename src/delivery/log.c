@@ -20,7 +20,10 @@ struct log_state {
 
 static int log_open(const struct provider_env *env, void **state, char *err, size_t errlen)
 {
+	static const char *const keys[] = {PROVIDER_COMMON_KEYS, NULL};
 	char path[4096];
+	if (env->section && config_section_check_keys(env->cfg, env->section, keys, err, errlen) < 0)
+		return -1;
 	if (strfmt(path, sizeof path, "%s/messages.jsonl", env->cfg->data_dir) < 0) {
 		strfmt(err, errlen, "provider log: data_dir path too long");
 		return -1;
@@ -51,9 +54,12 @@ static void log_close(void *state)
 	free(s);
 }
 
-static int log_send(void *state, const struct provider_message *m, char *error, size_t errlen)
+static int log_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
+		    char *error, size_t errlen)
 {
 	struct log_state *s = state;
+	ref[0] = '\0';
+	(void)reflen;
 	struct inbox_entry e;
 	if (strlen(m->text) >= sizeof e.text) {
 		strfmt(error, errlen, "message too long for the dev inbox (%zu bytes)", strlen(m->text));
@@ -70,9 +76,11 @@ static int log_send(void *state, const struct provider_message *m, char *error, 
 
 	char when[32];
 	clock_format_ms(m->now, when, sizeof when);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", m->id, "to", m->to, "channel",
-			      m->channel, "text", m->text, "sent_at", when, "sent_at_ms",
-			      (json_int_t)m->now);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "id", m->id, "to", m->to,
+			      "channel", m->channel, "from", m->from, "text", m->text, "sent_at", when,
+			      "sent_at_ms", (json_int_t)m->now);
+	if (j && m->ssml)
+		json_object_set_new(j, "ssml", json_string(m->ssml));
 	char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!line) {
@@ -90,9 +98,10 @@ static int log_send(void *state, const struct provider_message *m, char *error, 
 
 const struct provider_ops provider_log_ops = {
 	.version = PROVIDER_OPS_VERSION,
-	.name = "log",
-	.channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE,
+	.type = "log",
+	.channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE | PROVIDER_CHANNEL_WHATSAPP,
 	.open = log_open,
 	.close = log_close,
 	.send = log_send,
+	.report = NULL,
 };

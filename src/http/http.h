@@ -21,6 +21,8 @@ struct http_request {
 	const char *path;
 	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
 	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
+	const char *raw_body;                /* HTTP_RAW_BODY routes: the body as sent, NUL-ended */
+	size_t raw_len;
 	const char *client_ip;
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
@@ -37,12 +39,15 @@ typedef void (*http_handler)(struct http_request *req, struct http_response *res
 
 enum http_auth { HTTP_PUBLIC = 0, HTTP_API_KEY };
 
+#define HTTP_RAW_BODY 2
+
 struct http_route {
 	const char *method;
 	const char *pattern; /* "/v1/sessions/{id}/code"; {x} matches one path segment */
 	http_handler handler;
 	enum http_auth auth;
-	int takes_body; /* 1: a JSON object body (an empty body reads as {}) */
+	int takes_body; /* 1: a JSON object body (an empty body reads as {});
+			   HTTP_RAW_BODY: any body, unparsed (gateways' callbacks) */
 };
 
 struct http_options {

@@ -190,8 +190,12 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
 				   .app = srv->opt.app, .conn = &hc};
 	memcpy(req.params, params, sizeof params);
-	if (route->takes_body && parse_body(conn, rc, &req.body) < 0)
+	if (route->takes_body == HTTP_RAW_BODY) {
+		req.raw_body = rc->body;
+		req.raw_len = rc->len;
+	} else if (route->takes_body && parse_body(conn, rc, &req.body) < 0) {
 		return MHD_YES;
+	}
 	route->handler(&req, &res);
 	json_decref(req.body);
 	return send_response(conn, &res, 0);

@@ -5,7 +5,7 @@
 
 #include "store/store.h"
 
-#define STORE_OPS_VERSION 1
+#define STORE_OPS_VERSION 2
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -17,8 +17,14 @@ struct store_ops {
 	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg,
 			      struct store_session *current);
 	int (*outbox_claim)(void *state, int64_t now, struct store_message *out, size_t max, size_t *n);
+	int (*outbox_handing)(void *state, const char *id, const char *provider);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);
-	int (*outbox_recover)(void *state, size_t *n);
+	int (*outbox_recover)(void *state, int64_t now, size_t *requeued, size_t *unknown);
+	int (*message_report)(void *state, const struct store_report *r, char out[STORE_ID_MAX]);
+	int (*session_attempts)(void *state, const char *session_id,
+				void (*fn)(const struct store_attempt *a, void *arg), void *arg);
+	int (*delivery_stats)(void *state, int64_t since,
+			      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 	int (*session_messages)(void *state, const char *session_id,
 				void (*fn)(const struct store_message *m, void *arg), void *arg);
 	int (*number_sessions)(void *state, const char *phone, size_t limit,

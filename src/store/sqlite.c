@@ -47,7 +47,24 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_by_session ON messages(session_id, created_at);"
 	"CREATE INDEX messages_due ON messages(next_attempt_at) WHERE state = 0;"
 	"CREATE INDEX messages_sending ON messages(state) WHERE state = 1;",
+	/* 2: real delivery — the number's region, the provider's reference, the
+	 * hand-over in progress, carrier times, and every hand-over. */
+	"ALTER TABLE messages ADD COLUMN region TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN provider_ref TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN accepted_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN final_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN handing TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX messages_by_ref ON messages(provider, provider_ref) WHERE provider_ref <> '';"
+	"CREATE INDEX messages_by_time ON messages(created_at);"
+	"CREATE TABLE message_attempts ("
+	" message_id TEXT NOT NULL, provider TEXT NOT NULL, outcome INTEGER NOT NULL,"
+	" started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, error TEXT NOT NULL"
+	");"
+	"CREATE INDEX attempts_by_message ON message_attempts(message_id);",
 };
+
+/* store_message_rank in SQL, for the report's "never backwards" rule. */
+#define RANK(x) "(CASE " x " WHEN 0 THEN 0 WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 4 THEN 3 ELSE 4 END)"
 
 #define SESSION_COLS                                                                           \
 	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
@@ -55,7 +72,7 @@ static const char *const migrations[] = {
 	" check_attempts, verified_at, test_number"
 #define MESSAGE_COLS                                                                           \
 	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
-	" next_attempt_at, sent_at, error"
+	" next_attempt_at, sent_at, error, region, provider_ref, accepted_at, final_at"
 
 enum stmt_id {
 	S_BEGIN,
@@ -72,6 +89,12 @@ enum stmt_id {
 	S_OUTBOX_MARK,
 	S_OUTBOX_FINISH,
 	S_OUTBOX_RECOVER,
+	S_OUTBOX_HANDING,
+	S_OUTBOX_UNKNOWN,
+	S_ATTEMPT_INSERT,
+	S_REPORT_BY_REF,
+	S_REPORT,
+	S_SESSION_ATTEMPTS,
 	S_SESSION_MESSAGES,
 	S_NUMBER_SESSIONS,
 	S_COUNT
@@ -93,14 +116,39 @@ static const char *const stmt_sql[S_COUNT] = {
 			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
 			     " verified_at=?17, test_number=?18 WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
 	[S_OUTBOX_DUE] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE state = 0 AND"
 			 " next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
 	[S_OUTBOX_MARK] = "UPDATE messages SET state = 1, attempts = attempts + 1 WHERE id = ?1",
-	[S_OUTBOX_FINISH] = "UPDATE messages SET provider=?2, state=?3, next_attempt_at=?4,"
-			    " sent_at=?5, error=?6, body = CASE WHEN ?3 >= 2 THEN NULL ELSE body END"
+	/* A report that came in during the round (state no longer 1) wins. */
+	[S_OUTBOX_FINISH] = "UPDATE messages SET provider=?2, handing='', next_attempt_at=?4,"
+			    " error = CASE WHEN state = 1 THEN ?6 ELSE error END,"
+			    " sent_at = CASE WHEN sent_at = 0 THEN ?5 ELSE sent_at END,"
+			    " provider_ref = CASE WHEN provider_ref = '' THEN ?7 ELSE provider_ref END,"
+			    " body = CASE WHEN ?3 >= 2 OR state <> 1 THEN NULL ELSE body END,"
+			    " state = CASE WHEN state = 1 THEN ?3 ELSE state END"
 			    " WHERE id=?1",
-	[S_OUTBOX_RECOVER] = "UPDATE messages SET state = 0 WHERE state = 1",
+	[S_OUTBOX_RECOVER] = "UPDATE messages SET state = 0 WHERE state = 1 AND handing = ''",
+	[S_OUTBOX_HANDING] = "UPDATE messages SET handing = ?2, provider = ?2 WHERE id = ?1 AND state = 1",
+	[S_OUTBOX_UNKNOWN] = "UPDATE messages SET state = 2, sent_at = ?1, body = NULL, handing = '',"
+			     " error = 'iotpd stopped while handing this message to ' || provider ||"
+			     " '; it was not sent again, so the person gets it at most once (ask for a"
+			     " new code if it never arrives)' WHERE state = 1 AND handing <> ''"
+			     " RETURNING id, provider",
+	[S_ATTEMPT_INSERT] = "INSERT INTO message_attempts (message_id, provider, outcome, started_at,"
+			     " finished_at, error) VALUES (?1,?2,?3,?4,?5,?6)",
+	[S_REPORT_BY_REF] = "SELECT id FROM messages WHERE provider = ?1 AND provider_ref = ?2",
+	[S_REPORT] = "UPDATE messages SET state = ?3,"
+		     " error = CASE WHEN ?4 <> '' THEN ?4 ELSE error END,"
+		     " accepted_at = CASE WHEN ?3 = 4 THEN ?5 ELSE accepted_at END,"
+		     " final_at = CASE WHEN ?3 IN (3, 5, 6) THEN ?5 ELSE final_at END,"
+		     " sent_at = CASE WHEN sent_at = 0 THEN ?5 ELSE sent_at END,"
+		     " provider_ref = CASE WHEN provider_ref = '' THEN ?6 ELSE provider_ref END,"
+		     " body = NULL"
+		     " WHERE id = ?1 AND provider = ?2 AND " RANK("state") " < " RANK("?3"),
+	[S_SESSION_ATTEMPTS] = "SELECT a.message_id, a.provider, a.outcome, a.started_at,"
+			       " a.finished_at, a.error FROM message_attempts a JOIN messages m"
+			       " ON m.id = a.message_id WHERE m.session_id = ?1 ORDER BY a.rowid",
 	[S_SESSION_MESSAGES] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1"
 			       " ORDER BY created_at, rowid",
 	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
@@ -238,6 +286,11 @@ static void read_message(sqlite3_stmt *st, struct store_message *m)
 	m->next_attempt_at = sqlite3_column_int64(st, 8);
 	m->sent_at = sqlite3_column_int64(st, 9);
 	copy_text(m->error, sizeof m->error, st, 10);
+	copy_text(m->region, sizeof m->region, st, 11);
+	copy_text(m->provider_ref, sizeof m->provider_ref, st, 12);
+	m->accepted_at = sqlite3_column_int64(st, 13);
+	m->final_at = sqlite3_column_int64(st, 14);
+	m->n_tried = 0;
 }
 
 /* Runs a prepared statement that returns no rows; returns SQLite's result. */
@@ -583,7 +636,11 @@ static int insert_message(struct db *db, const struct store_message *m)
 	sqlite3_bind_int64(st, 9, m->next_attempt_at);
 	sqlite3_bind_int64(st, 10, m->sent_at);
 	sqlite3_bind_text(st, 11, m->error, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 12, m->body, (int)m->body_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, m->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, m->provider_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, m->accepted_at);
+	sqlite3_bind_int64(st, 15, m->final_at);
+	sqlite3_bind_blob(st, 16, m->body, (int)m->body_len, SQLITE_STATIC);
 	return step_done(db, S_MESSAGE_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert message");
 }
 
@@ -632,7 +689,7 @@ static int db_outbox_claim(void *state, int64_t now, struct store_message *out, 
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_message *m = &out[*n];
 		read_message(st, m);
-		m->body_len = copy_blob(m->body, sizeof m->body, st, 11);
+		m->body_len = copy_blob(m->body, sizeof m->body, st, 15);
 		(*n)++;
 	}
 	sqlite3_reset(st);
@@ -655,6 +712,32 @@ out:;
 	return 0;
 }
 
+static int insert_attempt(struct db *db, const struct store_attempt *a)
+{
+	sqlite3_stmt *st = db->stmt[S_ATTEMPT_INSERT];
+	sqlite3_bind_text(st, 1, a->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, a->outcome);
+	sqlite3_bind_int64(st, 4, a->started_at);
+	sqlite3_bind_int64(st, 5, a->finished_at);
+	sqlite3_bind_text(st, 6, a->error, -1, SQLITE_STATIC);
+	return step_done(db, S_ATTEMPT_INSERT) == SQLITE_DONE ? 0 : fail(db, "record attempt");
+}
+
+static int message_exists(struct db *db, const char *id, const char *provider)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(db->conn, "SELECT 1 FROM messages WHERE id = ?1 AND provider = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, provider, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 static int db_outbox_finish(void *state, const struct store_message *m, size_t n)
 {
 	struct db *db = state;
@@ -671,8 +754,11 @@ static int db_outbox_finish(void *state, const struct store_message *m, size_t n
 			sqlite3_bind_int64(st, 4, m[i].next_attempt_at);
 			sqlite3_bind_int64(st, 5, m[i].sent_at);
 			sqlite3_bind_text(st, 6, m[i].error, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 7, m[i].provider_ref, -1, SQLITE_STATIC);
 			if (step_done(db, S_OUTBOX_FINISH) != SQLITE_DONE)
 				rc = fail(db, "finish message");
+			for (int k = 0; rc == 0 && k < m[i].n_tried && k < STORE_ATTEMPTS_MAX; k++)
+				rc = insert_attempt(db, &m[i].tried[k]);
 		}
 		group = write_end(db, rc == 0);
 	}
@@ -680,20 +766,176 @@ static int db_outbox_finish(void *state, const struct store_message *m, size_t n
 	return rc < 0 ? rc : crc;
 }
 
-static int db_outbox_recover(void *state, size_t *n)
+static int db_outbox_handing(void *state, const char *id, const char *provider)
 {
 	struct db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	*n = 0;
 	enter(db);
 	if (write_begin(db) == 0) {
-		rc = step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : fail(db, "recover outbox");
-		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		sqlite3_bind_text(db->stmt[S_OUTBOX_HANDING], 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(db->stmt[S_OUTBOX_HANDING], 2, provider, -1, SQLITE_STATIC);
+		rc = step_done(db, S_OUTBOX_HANDING) == SQLITE_DONE ? 0 : fail(db, "hand over message");
 		group = write_end(db, rc == 0);
 	}
 	int crc = leave(db, group);
 	return rc < 0 ? rc : crc;
+}
+
+static int db_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	*requeued = *unknown = 0;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : fail(db, "recover outbox");
+		*requeued = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		/* Gather first: the attempt inserts reuse the connection. */
+		struct store_attempt *found = NULL;
+		size_t n = 0;
+		sqlite3_stmt *st = db->stmt[S_OUTBOX_UNKNOWN];
+		sqlite3_bind_int64(st, 1, now);
+		int step;
+		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+			found = xrealloc(found, (n + 1) * sizeof *found);
+			struct store_attempt *a = &found[n++];
+			memset(a, 0, sizeof *a);
+			copy_text(a->message_id, sizeof a->message_id, st, 0);
+			copy_text(a->provider, sizeof a->provider, st, 1);
+			a->outcome = STORE_ATTEMPT_UNKNOWN;
+			a->started_at = a->finished_at = now;
+			strfmt(a->error, sizeof a->error,
+			       "iotpd stopped during the hand-over; the message was not sent again");
+		}
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = fail(db, "recover hand-overs");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = insert_attempt(db, &found[i]);
+		*unknown = rc == 0 ? n : 0;
+		free(found);
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
+}
+
+static int db_message_report(void *state, const struct store_report *r, char out[STORE_ID_MAX])
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	char id[STORE_ID_MAX];
+	strfmt(id, sizeof id, "%s", r->id);
+	enter(db);
+	if (write_begin(db) < 0)
+		goto out;
+	rc = 0;
+	if (!id[0]) {
+		sqlite3_stmt *st = db->stmt[S_REPORT_BY_REF];
+		sqlite3_bind_text(st, 1, r->provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->provider_ref, -1, SQLITE_STATIC);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW)
+			copy_text(id, sizeof id, st, 0);
+		else if (step == SQLITE_DONE)
+			rc = STORE_NOT_FOUND;
+		else
+			rc = fail(db, "find reported message");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	if (rc == 0) {
+		sqlite3_stmt *st = db->stmt[S_REPORT];
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->provider, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, r->state);
+		sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, r->at);
+		sqlite3_bind_text(st, 6, r->provider_ref, -1, SQLITE_STATIC);
+		if (step_done(db, S_REPORT) != SQLITE_DONE)
+			rc = fail(db, "apply report");
+		else if (sqlite3_changes(db->conn) == 0)
+			rc = message_exists(db, id, r->provider) ? STORE_STALE : STORE_NOT_FOUND;
+	}
+	group = write_end(db, rc == 0);
+out:;
+	int crc = leave(db, group);
+	if (out)
+		strfmt(out, STORE_ID_MAX, "%s", rc == 0 || rc == STORE_STALE ? id : "");
+	return rc != 0 ? rc : crc;
+}
+
+static int db_session_attempts(void *state, const char *session_id,
+			       void (*fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	struct db *db = state;
+	struct store_attempt a;
+	enter(db);
+	sqlite3_stmt *st = db->stmt[S_SESSION_ATTEMPTS];
+	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof a);
+		copy_text(a.message_id, sizeof a.message_id, st, 0);
+		copy_text(a.provider, sizeof a.provider, st, 1);
+		a.outcome = sqlite3_column_int(st, 2);
+		a.started_at = sqlite3_column_int64(st, 3);
+		a.finished_at = sqlite3_column_int64(st, 4);
+		copy_text(a.error, sizeof a.error, st, 5);
+		fn(&a, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read attempts");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	leave(db, 0);
+	return rc;
+}
+
+static int db_delivery_stats(void *state, int64_t since,
+			     void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg)
+{
+	struct db *db = state;
+	static const char sql[] =
+		"SELECT provider, region, count(*),"
+		" sum(sent_at > 0), sum(state = 5), sum(state IN (3, 6)),"
+		" coalesce(avg(CASE WHEN sent_at > 0 THEN sent_at - created_at END), 0),"
+		" coalesce(max(CASE WHEN sent_at > 0 THEN sent_at - created_at END), 0),"
+		" coalesce(avg(CASE WHEN state = 5 THEN final_at - created_at END), 0),"
+		" coalesce(max(CASE WHEN state = 5 THEN final_at - created_at END), 0)"
+		" FROM messages WHERE created_at >= ?1 AND provider <> ''"
+		" GROUP BY provider, region ORDER BY provider, region";
+	sqlite3_stmt *st;
+	enter(db);
+	if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK) {
+		int rc = fail(db, "prepare delivery stats");
+		leave(db, 0);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, since);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_delivery_stats d;
+		memset(&d, 0, sizeof d);
+		copy_text(d.provider, sizeof d.provider, st, 0);
+		copy_text(d.region, sizeof d.region, st, 1);
+		d.messages = sqlite3_column_int64(st, 2);
+		d.submitted = sqlite3_column_int64(st, 3);
+		d.delivered = sqlite3_column_int64(st, 4);
+		d.failed = sqlite3_column_int64(st, 5);
+		d.submit_ms_avg = sqlite3_column_int64(st, 6);
+		d.submit_ms_max = sqlite3_column_int64(st, 7);
+		d.deliver_ms_avg = sqlite3_column_int64(st, 8);
+		d.deliver_ms_max = sqlite3_column_int64(st, 9);
+		fn(&d, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read delivery stats");
+	sqlite3_finalize(st);
+	leave(db, 0);
+	return rc;
 }
 
 static int db_session_messages(void *state, const char *session_id,
@@ -757,8 +999,8 @@ static int db_stats(void *state, struct store_stats *out)
 	out->sessions = count(db, "SELECT count(*) FROM sessions");
 	out->verified = count(db, "SELECT count(*) FROM sessions WHERE verified_at > 0");
 	out->messages_queued = count(db, "SELECT count(*) FROM messages WHERE state IN (0, 1)");
-	out->messages_sent = count(db, "SELECT count(*) FROM messages WHERE state = 2");
-	out->messages_failed = count(db, "SELECT count(*) FROM messages WHERE state = 3");
+	out->messages_sent = count(db, "SELECT count(*) FROM messages WHERE state IN (2, 4, 5)");
+	out->messages_failed = count(db, "SELECT count(*) FROM messages WHERE state IN (3, 6)");
 	leave(db, 0);
 	return out->sessions < 0 ? -1 : 0;
 }
@@ -772,8 +1014,12 @@ const struct store_ops store_sqlite_ops = {
 	.session_get = db_session_get,
 	.session_update = db_session_update,
 	.outbox_claim = db_outbox_claim,
+	.outbox_handing = db_outbox_handing,
 	.outbox_finish = db_outbox_finish,
 	.outbox_recover = db_outbox_recover,
+	.message_report = db_message_report,
+	.session_attempts = db_session_attempts,
+	.delivery_stats = db_delivery_stats,
 	.session_messages = db_session_messages,
 	.number_sessions = db_number_sessions,
 	.stats = db_stats,

@@ -76,9 +76,49 @@ int store_outbox_finish(struct store *st, const struct store_message *m, size_t 
 	return st->ops->outbox_finish(st->state, m, n);
 }
 
-int store_outbox_recover(struct store *st, size_t *n)
+int store_outbox_handing(struct store *st, const char *id, const char *provider)
 {
-	return st->ops->outbox_recover(st->state, n);
+	return st->ops->outbox_handing(st->state, id, provider);
+}
+
+int store_outbox_recover(struct store *st, int64_t now, size_t *requeued, size_t *unknown)
+{
+	return st->ops->outbox_recover(st->state, now, requeued, unknown);
+}
+
+int store_message_report(struct store *st, const struct store_report *r, char out[STORE_ID_MAX])
+{
+	return st->ops->message_report(st->state, r, out);
+}
+
+int store_session_attempts(struct store *st, const char *session_id,
+			   void (*fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	return st->ops->session_attempts(st->state, session_id, fn, arg);
+}
+
+int store_delivery_stats(struct store *st, int64_t since,
+			 void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg)
+{
+	return st->ops->delivery_stats(st->state, since, fn, arg);
+}
+
+int store_message_rank(int state)
+{
+	static const int rank[STORE_MSG_STATES] = {
+		[STORE_MSG_QUEUED] = 0,   [STORE_MSG_SENDING] = 1,   [STORE_MSG_SENT] = 2,
+		[STORE_MSG_ACCEPTED] = 3, [STORE_MSG_FAILED] = 4,    [STORE_MSG_DELIVERED] = 4,
+		[STORE_MSG_EXPIRED] = 4,
+	};
+	return state >= 0 && state < STORE_MSG_STATES ? rank[state] : -1;
+}
+
+const char *store_message_state_name(int state)
+{
+	static const char *const names[STORE_MSG_STATES] = {
+		"queued", "sending", "submitted", "failed", "accepted", "delivered", "expired",
+	};
+	return state >= 0 && state < STORE_MSG_STATES ? names[state] : "unknown";
 }
 
 int store_session_messages(struct store *st, const char *session_id,

@@ -24,6 +24,7 @@
 
 #define STORE_NOT_FOUND 1
 #define STORE_CONFLICT 2
+#define STORE_STALE 3 /* a delivery report older than what is known: ignored */
 
 #define STORE_ID_MAX 48
 #define STORE_SEALED_MAX 96 /* nonce + sealed code + tag */
@@ -53,11 +54,47 @@ struct store_session {
 	int test_number;  /* 1: fixed code, nothing is sent */
 };
 
+/* A message's life: queued -> sending -> submitted (a provider took it) ->
+ * accepted (the carrier's SMSC took it) -> delivered | failed | expired. The
+ * numbers are stored; their order is store_message_rank's, not numeric. A
+ * state only ever moves to a higher rank, so late, duplicate and out-of-order
+ * delivery reports cannot move a message backwards. */
 enum store_message_state {
 	STORE_MSG_QUEUED = 0, /* in the outbox, waiting for the worker */
 	STORE_MSG_SENDING,    /* claimed by a worker; back to queued if it dies */
-	STORE_MSG_SENT,       /* the provider accepted it */
-	STORE_MSG_FAILED,     /* the provider refused it for good */
+	STORE_MSG_SENT,       /* submitted: a provider accepted it */
+	STORE_MSG_FAILED,     /* refused by every provider, or reported undelivered */
+	STORE_MSG_ACCEPTED,   /* the carrier (SMSC) accepted it */
+	STORE_MSG_DELIVERED,  /* the phone has it */
+	STORE_MSG_EXPIRED,    /* the carrier gave up before the phone could take it */
+	STORE_MSG_STATES
+};
+
+/* 0 queued, 1 sending, 2 submitted, 3 accepted, 4 final (failed, delivered,
+ * expired); -1 for a value that is no state. */
+int store_message_rank(int state);
+/* "queued", "sending", "submitted", "failed", "accepted", "delivered",
+ * "expired", or "unknown". */
+const char *store_message_state_name(int state);
+
+/* What one hand-over of a message to one provider came to. */
+enum store_attempt_outcome {
+	STORE_ATTEMPT_SUBMITTED = 0, /* the provider took it */
+	STORE_ATTEMPT_REFUSED,       /* the provider said no for good */
+	STORE_ATTEMPT_FAILED,        /* could not reach it, timeout, 5xx: may work later */
+	STORE_ATTEMPT_UNKNOWN,       /* iotpd stopped during the hand-over */
+	STORE_ATTEMPT_SKIPPED,       /* the provider was out of rotation (circuit open) */
+};
+
+#define STORE_ATTEMPTS_MAX 4 /* hand-overs one delivery round can make */
+
+struct store_attempt {
+	char message_id[STORE_ID_MAX];
+	char provider[32];
+	int outcome; /* enum store_attempt_outcome */
+	int64_t started_at;
+	int64_t finished_at;
+	char error[256];
 };
 
 /* An outbound message: an outbox row, and later an entry of the session's timeline. */
@@ -65,14 +102,21 @@ struct store_message {
 	char id[STORE_ID_MAX];
 	char session_id[STORE_ID_MAX];
 	char to[17];
-	char channel[8];  /* "sms" | "voice" */
+	char region[3];   /* of the number: picks the route and the sender */
+	char channel[12]; /* "sms" | "voice" | "whatsapp" */
 	char provider[32];
+	char provider_ref[64]; /* the provider's id for the message, once known */
 	int state;        /* enum store_message_state */
-	int attempts;
+	int attempts;     /* delivery rounds (each may try several providers) */
 	int64_t created_at;
 	int64_t next_attempt_at;
-	int64_t sent_at;
+	int64_t sent_at;     /* submitted to a provider */
+	int64_t accepted_at; /* accepted by the carrier */
+	int64_t final_at;    /* delivered, failed or expired */
 	char error[256];
+	/* Hand-overs of the round in hand, written by store_outbox_finish. */
+	int n_tried;
+	struct store_attempt tried[STORE_ATTEMPTS_MAX];
 	/* The text, sealed with the server secret (delivery/ unseals it). Only filled
 	 * by store_outbox_claim; the timeline never carries it. */
 	unsigned char body[STORE_TEXT_MAX + 64];
@@ -107,12 +151,41 @@ int store_session_update(struct store *st, const struct store_session *s,
  * first, marking them SENDING; fills out[] and sets *n. */
 int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
 		       size_t *n);
+/* Says, durably, that the claimed message id is about to be handed to
+ * provider: should iotpd stop before store_outbox_finish, the restart knows
+ * the hand-over may have happened and does not repeat it. */
+int store_outbox_handing(struct store *st, const char *id, const char *provider);
 /* Records what happened to n claimed messages, in one transaction: each SENT,
- * FAILED, or QUEUED again with a later next_attempt_at (a retry). */
+ * FAILED, or QUEUED again with a later next_attempt_at (a retry), with the
+ * provider's reference and the round's hand-overs (m->tried). A delivery
+ * report that arrived during the round wins over the state given here. */
 int store_outbox_finish(struct store *st, const struct store_message *m, size_t n);
-/* Puts back every SENDING message (after a crash the worker that claimed it is
- * gone). Called once at start-up, before the worker runs. Sets *n. */
-int store_outbox_recover(struct store *st, size_t *n);
+/* After a crash, at start-up, before the worker runs: puts back every SENDING
+ * message that was not yet being handed over (*requeued), and marks those
+ * caught in a hand-over as submitted with an unknown outcome (*unknown), so
+ * no message reaches a provider twice. */
+int store_outbox_recover(struct store *st, int64_t now, size_t *requeued, size_t *unknown);
+
+/* A delivery report: the message is named by id, or by the provider's
+ * reference (id empty). */
+struct store_report {
+	char id[STORE_ID_MAX];
+	char provider[32];
+	char provider_ref[64];
+	int state;        /* STORE_MSG_ACCEPTED, _DELIVERED, _FAILED, _EXPIRED or _SENT */
+	int64_t at;
+	char reason[256]; /* "" keeps the message's reason */
+};
+
+/* Applies a report to the message the provider was given: 0 when it moved the
+ * message on, STORE_STALE when the message is already as far or further (a
+ * duplicate or a late report), STORE_NOT_FOUND when the provider was given no
+ * such message. Sets *out (may be NULL) to the message's id. */
+int store_message_report(struct store *st, const struct store_report *r, char out[STORE_ID_MAX]);
+
+/* Calls fn for each hand-over of the session's messages, in order. */
+int store_session_attempts(struct store *st, const char *session_id,
+			   void (*fn)(const struct store_attempt *a, void *arg), void *arg);
 
 /* Calls fn for each message of a session, oldest first (body not filled).
  * Callbacks must not call back into the store. */
@@ -130,5 +203,20 @@ struct store_stats {
 	int64_t messages_failed;
 };
 int store_get_stats(struct store *st, struct store_stats *out);
+
+/* Delivery figures of one provider in one region since a time, for dashboards:
+ * how long from the code request to the hand-over and to the phone. */
+struct store_delivery_stats {
+	char provider[32];
+	char region[3];
+	int64_t messages;
+	int64_t submitted;
+	int64_t delivered;
+	int64_t failed;
+	int64_t submit_ms_avg, submit_ms_max;   /* request -> submitted */
+	int64_t deliver_ms_avg, deliver_ms_max; /* request -> delivered */
+};
+int store_delivery_stats(struct store *st, int64_t since,
+			 void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 
 #endif

@@ -45,7 +45,7 @@ test('number shows each session and its messages, in any typing of the number', 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`session ${c.body.id}`));
   assert.match(r.stdout, /sms=1 voice=0 checks=1 verified=\d{4}-/);
-  assert.match(r.stdout, /sms\s+via log\s+sent\s+attempts=1/);
+  assert.match(r.stdout, /sms\s+via log\s+submitted\s+attempts=1/);
   // The support view never shows the code.
   assert.doesNotMatch(r.stdout, new RegExp(codeFromSms(sms.text)));
 });

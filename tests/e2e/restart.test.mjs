@@ -42,8 +42,8 @@ describe('restart', () => {
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.verified, true);
     let later;
-    await waitFor(async () => (later = await b.call('GET', `/v1/sessions/${session.id}`)).body.timeline[0].status === 'sent');
-    assert.equal(later.body.timeline[0].status, 'sent');
+    await waitFor(async () => (later = await b.call('GET', `/v1/sessions/${session.id}`)).body.timeline[0].status === 'submitted');
+    assert.equal(later.body.timeline[0].status, 'submitted');
     assert.equal((await b.stop()).code, 0);
   });
 

@@ -265,7 +265,7 @@ describe('GET /v1/sessions/{id}', () => {
     let g;
     await waitFor(async () => {
       g = await srv.call('GET', `/v1/sessions/${session.id}`);
-      return g.status === 200 && g.body.timeline?.[0]?.status === 'sent';
+      return g.status === 200 && g.body.timeline?.[0]?.status === 'submitted';
     });
     assert.equal(g.status, 200, g.text);
     assertSessionShape(g.body);
@@ -276,10 +276,14 @@ describe('GET /v1/sessions/{id}', () => {
     const [m] = g.body.timeline;
     assert.equal(m.channel, 'sms');
     assert.equal(m.provider, 'log');
-    assert.equal(m.status, 'sent');
+    assert.equal(m.status, 'submitted');
     assert.match(m.created_at, ISO_RE);
     assert.match(m.sent_at, ISO_RE);
     assert.ok(Date.parse(m.sent_at) >= Date.parse(m.created_at));
+    assert.equal(m.hand_overs.length, 1, 'one hand-over, to the log provider');
+    assert.equal(m.hand_overs[0].provider, 'log');
+    assert.equal(m.hand_overs[0].outcome, 'submitted');
+    assert.equal(typeof m.submit_ms, 'number');
   });
 
   test('a fresh session has an empty timeline', async () => {

@@ -211,14 +211,129 @@ static void recover_after_crash(void **state)
 	assert_int_equal(store_open(f->backend, f->dir, 0, &f->st, err, sizeof err), 0);
 	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_outbox_recover(f->st, &n), 0);
+	size_t unknown;
+	assert_int_equal(store_outbox_recover(f->st, 1500, &n, &unknown), 0);
 	assert_int_equal(n, 1);
+	assert_int_equal(unknown, 0);
 	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0].id, "m1");
 	struct store_session got;
 	assert_int_equal(store_session_get(f->st, "s1", &got), 0);
 	assert_int_equal(got.version, 2);
+}
+
+static int attempts_seen;
+static int attempt_outcome;
+static void count_attempt(const struct store_attempt *a, void *arg)
+{
+	(void)arg;
+	attempts_seen++;
+	attempt_outcome = a->outcome;
+}
+
+/* A crash during a hand-over: the message is not handed over again. */
+static void recover_mid_hand_over(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), m2 = make_message("m2", "s1", 1000);
+	struct store_message out[2];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	s.version = 3;
+	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	size_t n, unknown;
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_outbox_handing(f->st, "m1", "kannel-a"), 0);
+	/* Dies: m1 was being handed over, m2 not yet. */
+	assert_int_equal(store_outbox_recover(f->st, 2000, &n, &unknown), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(unknown, 1);
+	assert_int_equal(store_outbox_claim(f->st, 5000, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "m2");
+	attempts_seen = 0;
+	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
+	assert_int_equal(attempts_seen, 1);
+	assert_int_equal(attempt_outcome, STORE_ATTEMPT_UNKNOWN);
+	/* Its report still counts. */
+	struct store_report r = {.id = "m1", .provider = "kannel-a", .state = STORE_MSG_DELIVERED,
+				 .at = 2100};
+	char id[STORE_ID_MAX];
+	assert_int_equal(store_message_report(f->st, &r, id), 0);
+	assert_string_equal(id, "m1");
+}
+
+static void report_state(const struct store_message *m, void *arg)
+{
+	if (!strcmp(m->id, "m1"))
+		*(struct store_message *)arg = *m;
+}
+
+/* Reports move a message forward only: duplicates and late ones change nothing. */
+static void reports_never_go_backwards(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), out[1], got;
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	size_t n;
+	assert_int_equal(store_outbox_claim(f->st, 1000, out, 1, &n), 0);
+	assert_int_equal(store_outbox_handing(f->st, "m1", "k"), 0);
+	char id[STORE_ID_MAX];
+	/* A report before the worker recorded the hand-over: it wins over finish. */
+	struct store_report r = {.id = "m1", .provider = "k", .state = STORE_MSG_DELIVERED, .at = 1010};
+	assert_int_equal(store_message_report(f->st, &r, id), 0);
+	out[0].state = STORE_MSG_SENT;
+	out[0].sent_at = 1020;
+	snprintf(out[0].provider, sizeof out[0].provider, "k");
+	snprintf(out[0].provider_ref, sizeof out[0].provider_ref, "REF-1");
+	out[0].n_tried = 1;
+	out[0].tried[0] = (struct store_attempt){.message_id = "m1", .provider = "k",
+						 .outcome = STORE_ATTEMPT_SUBMITTED, .started_at = 1001,
+						 .finished_at = 1005};
+	assert_int_equal(store_outbox_finish(f->st, out, 1), 0);
+	assert_int_equal(store_session_messages(f->st, "s1", report_state, &got), 0);
+	assert_int_equal(got.state, STORE_MSG_DELIVERED);
+	assert_int_equal(got.final_at, 1010);
+	assert_string_equal(got.provider_ref, "REF-1");
+	/* Late "accepted", duplicate "delivered", "failed" after delivered: stale. */
+	r.state = STORE_MSG_ACCEPTED;
+	assert_int_equal(store_message_report(f->st, &r, id), STORE_STALE);
+	r.state = STORE_MSG_DELIVERED;
+	assert_int_equal(store_message_report(f->st, &r, id), STORE_STALE);
+	r.state = STORE_MSG_FAILED;
+	assert_int_equal(store_message_report(f->st, &r, id), STORE_STALE);
+	assert_int_equal(store_session_messages(f->st, "s1", report_state, &got), 0);
+	assert_int_equal(got.state, STORE_MSG_DELIVERED);
+	/* By the provider's reference; another provider cannot touch it. */
+	struct store_report byref = {.provider = "k", .provider_ref = "REF-1",
+				     .state = STORE_MSG_EXPIRED, .at = 1};
+	assert_int_equal(store_message_report(f->st, &byref, id), STORE_STALE);
+	assert_string_equal(id, "m1");
+	struct store_report other = {.id = "m1", .provider = "evil", .state = STORE_MSG_FAILED};
+	assert_int_equal(store_message_report(f->st, &other, id), STORE_NOT_FOUND);
+	struct store_report none = {.id = "zz", .provider = "k", .state = STORE_MSG_FAILED};
+	assert_int_equal(store_message_report(f->st, &none, id), STORE_NOT_FOUND);
+}
+
+static void rank_orders_states(void **state)
+{
+	(void)state;
+	assert_true(store_message_rank(STORE_MSG_QUEUED) < store_message_rank(STORE_MSG_SENDING));
+	assert_true(store_message_rank(STORE_MSG_SENDING) < store_message_rank(STORE_MSG_SENT));
+	assert_true(store_message_rank(STORE_MSG_SENT) < store_message_rank(STORE_MSG_ACCEPTED));
+	assert_true(store_message_rank(STORE_MSG_ACCEPTED) < store_message_rank(STORE_MSG_DELIVERED));
+	assert_int_equal(store_message_rank(STORE_MSG_DELIVERED), store_message_rank(STORE_MSG_FAILED));
+	assert_int_equal(store_message_rank(STORE_MSG_EXPIRED), store_message_rank(STORE_MSG_FAILED));
+	assert_int_equal(store_message_rank(99), -1);
+	assert_string_equal(store_message_state_name(STORE_MSG_SENT), "submitted");
+	assert_string_equal(store_message_state_name(STORE_MSG_EXPIRED), "expired");
 }
 
 struct race {
@@ -312,6 +427,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(outbox_written_with_session, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup_sqlite, teardown),
+		cmocka_unit_test(rank_orders_states),
 		cmocka_unit_test_setup_teardown(concurrent_updates_lose_nothing, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup_sqlite, teardown),
 		cmocka_unit_test(unknown_backend_is_named),

@@ -1,0 +1,41 @@
+/* fetch: one HTTP client connection per provider instance (libcurl easy
+ * handle), kept alive between messages so a gateway is not paying a TCP
+ * handshake per code. Not thread-safe: its owner (the delivery thread) uses it. */
+#ifndef IOTP_FETCH_H
+#define IOTP_FETCH_H
+
+#include <stddef.h>
+
+#define FETCH_ANSWER_MAX 8192
+
+struct fetch;
+
+struct fetch_request {
+	const char *method;   /* "GET", "POST", "PUT" */
+	const char *url;
+	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+	const char *body;     /* may be NULL */
+	size_t body_len;
+	const char *userpwd;  /* "user:password" for basic auth, or NULL */
+};
+
+struct fetch_answer {
+	long status;                    /* HTTP status */
+	char body[FETCH_ANSWER_MAX + 1]; /* NUL-terminated, cut at FETCH_ANSWER_MAX */
+	size_t len;
+};
+
+struct fetch *fetch_new(long timeout_ms);
+void fetch_free(struct fetch *f);
+
+/* Sends the request and waits at most the timeout. Returns 0 with *ans
+ * filled when an HTTP answer came (any status), or -1 with the transport
+ * failure in words in err (refused, timed out, name not found). */
+int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answer *ans, char *err,
+	     size_t errlen);
+
+/* Process-wide libcurl set-up and tear-down, from main. */
+int fetch_global_init(void);
+void fetch_global_cleanup(void);
+
+#endif

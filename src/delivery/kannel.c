@@ -1,0 +1,228 @@
+/* The kannel provider: SMS through Kannel's smsbox (the open-source SMS
+ * gateway that speaks SMPP and friends to carriers), over its sendsms HTTP
+ * interface, with a dlr-url that brings delivery reports back to iotpd.
+ *
+ * Kannel's answers: 202 "0: Accepted for delivery" and 202 "3: Queued for later
+ * delivery" (no SMSC connected yet: Kannel keeps it) both mean Kannel has the
+ * message; 403 is a wrong username or password; other 4xx are refusals of
+ * this message; 5xx and transport failures are worth another try. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/seal.h"
+#include "delivery/callback.h"
+#include "delivery/expand.h"
+#include "delivery/fetch.h"
+#include "delivery/provider.h"
+#include "delivery/report.h"
+#include "msg/sms.h"
+#include "store/store.h"
+
+#define URL_MAX 8192
+
+struct kannel {
+	char name[32];
+	char *url, *username, *password, *smsc, *secret;
+	int dlr_mask;
+	const char *public_url;
+	struct fetch *fetch;
+};
+
+static void kannel_close(void *state)
+{
+	struct kannel *k = state;
+	if (!k)
+		return;
+	fetch_free(k->fetch);
+	free(k->url);
+	free(k->username);
+	free(k->password);
+	free(k->smsc);
+	free(k->secret);
+	free(k);
+}
+
+static int kannel_open(const struct provider_env *env, void **state, char *err, size_t errlen)
+{
+	static const char *const keys[] = {PROVIDER_COMMON_KEYS, "url", "username", "password", "smsc",
+					   "dlr_mask", "callback_secret", "timeout_ms", NULL};
+	const struct config_section *s = env->section;
+	char where[512];
+	if (config_section_check_keys(env->cfg, s, keys, err, errlen) < 0)
+		return -1;
+	config_section_where(env->cfg, s, NULL, where, sizeof where);
+	const char *url = config_section_get(s, "url");
+	const char *user = config_section_get(s, "username");
+	const char *pass = config_section_get(s, "password");
+	const char *secret = config_section_get(s, "callback_secret");
+	if (!url || strncmp(url, "http", 4) != 0) {
+		strfmt(err, errlen,
+		       "%s: set url to smsbox's sendsms address, e.g. "
+		       "http://127.0.0.1:13013/cgi-bin/sendsms",
+		       where);
+		return -1;
+	}
+	if (!user || !pass) {
+		strfmt(err, errlen, "%s: set username and password (a sendsms-user of Kannel)", where);
+		return -1;
+	}
+	if (!secret || strlen(secret) < 16) {
+		strfmt(err, errlen,
+		       "%s: set callback_secret to 16 or more random characters (openssl rand -hex 24); "
+		       "it authenticates Kannel's delivery reports",
+		       where);
+		return -1;
+	}
+	long timeout = 5000, mask = 31;
+	if (provider_section_long(env->cfg, s, "timeout_ms", 100, 120000, &timeout, err, errlen) < 0 ||
+	    provider_section_long(env->cfg, s, "dlr_mask", 0, 31, &mask, err, errlen) < 0)
+		return -1;
+	struct kannel *k = xcalloc(1, sizeof *k);
+	strfmt(k->name, sizeof k->name, "%s", env->name);
+	k->url = xstrdup(url);
+	k->username = xstrdup(user);
+	k->password = xstrdup(pass);
+	const char *smsc = config_section_get(s, "smsc");
+	k->smsc = smsc ? xstrdup(smsc) : NULL;
+	k->secret = xstrdup(secret);
+	k->dlr_mask = (int)mask;
+	k->public_url = env->public_url;
+	k->fetch = fetch_new(timeout);
+	if (!k->fetch) {
+		kannel_close(k);
+		strfmt(err, errlen, "%s: cannot set up an HTTP client", where);
+		return -1;
+	}
+	*state = k;
+	return 0;
+}
+
+struct vars {
+	const struct kannel *k;
+	const struct provider_message *m;
+	const char *coding, *mask, *dlr;
+};
+
+static const char *var(void *arg, const char *name)
+{
+	struct vars *v = arg;
+	if (!strcmp(name, "user"))
+		return v->k->username;
+	if (!strcmp(name, "pass"))
+		return v->k->password;
+	if (!strcmp(name, "to"))
+		return v->m->to;
+	if (!strcmp(name, "from"))
+		return v->m->from;
+	if (!strcmp(name, "text"))
+		return v->m->text;
+	if (!strcmp(name, "coding"))
+		return v->coding;
+	if (!strcmp(name, "mask"))
+		return v->mask;
+	if (!strcmp(name, "dlr"))
+		return v->dlr;
+	if (!strcmp(name, "smsc"))
+		return v->k->smsc ? v->k->smsc : "";
+	return NULL;
+}
+
+static int kannel_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
+		       char *error, size_t errlen)
+{
+	struct kannel *k = state;
+	char dlr[1024], mask[8], err[256];
+	char *url = xmalloc(URL_MAX);
+	ref[0] = '\0';
+	(void)reflen;
+	/* Kannel fills the %-escapes when it calls back: %d the report type, %A the
+	 * SMSC's words, %F the SMSC's id for the message. */
+	char token[CALLBACK_TOKEN_LEN + 1];
+	callback_token(k->secret, m->id, token);
+	strfmt(dlr, sizeof dlr, "%s/v1/dlr/%s?m=%s&t=%s&type=%%d&reply=%%A&ref=%%F", k->public_url,
+	       k->name, m->id, token);
+	strfmt(mask, sizeof mask, "%d", k->dlr_mask);
+	struct msg_sms_size size;
+	int ucs2 = msg_sms_measure(m->text, &size) == 0 && size.encoding == MSG_UCS2;
+	struct vars v = {k, m, ucs2 ? "2" : "0", mask, dlr};
+	const char *tmpl = k->smsc ? "?username={user}&password={pass}&to={to}&from={from}&text={text}"
+				     "&charset=UTF-8&coding={coding}&dlr-mask={mask}&dlr-url={dlr}"
+				     "&smsc={smsc}"
+				   : "?username={user}&password={pass}&to={to}&from={from}&text={text}"
+				     "&charset=UTF-8&coding={coding}&dlr-mask={mask}&dlr-url={dlr}";
+	size_t base = strlen(k->url);
+	int rc;
+	if (base >= URL_MAX / 2) {
+		strfmt(error, errlen, "the sendsms url is too long");
+		rc = PROVIDER_REFUSED;
+		goto out;
+	}
+	memcpy(url, k->url, base);
+	if (expand_template(tmpl, EXPAND_URL, var, &v, url + base, URL_MAX - base, err, sizeof err) <
+	    0) {
+		strfmt(error, errlen, "cannot build the sendsms request: %s", err);
+		rc = PROVIDER_REFUSED;
+		goto out;
+	}
+	if (!m->from[0]) {
+		/* An empty from= makes Kannel use its own default sender. */
+		char *p = strstr(url + base, "&from=&");
+		if (p)
+			memmove(p, p + 6, strlen(p + 6) + 1);
+	}
+	struct fetch_request req = {.method = "GET", .url = url};
+	struct fetch_answer *ans = xmalloc(sizeof *ans);
+	if (fetch_do(k->fetch, &req, ans, err, sizeof err) < 0) {
+		strfmt(error, errlen, "Kannel did not answer: %s", err);
+		rc = PROVIDER_RETRY;
+	} else if (ans->status == 202 || ans->status == 200) {
+		rc = PROVIDER_SENT;
+	} else if (ans->status == 403) {
+		strfmt(error, errlen,
+		       "Kannel refused the username or password (403): check [provider %s] against "
+		       "its sendsms-user",
+		       k->name);
+		rc = PROVIDER_REFUSED;
+	} else if (ans->status >= 500) {
+		strfmt(error, errlen, "Kannel failed (%ld): %.120s", ans->status, ans->body);
+		rc = PROVIDER_RETRY;
+	} else {
+		strfmt(error, errlen, "Kannel refused the message (%ld): %.120s", ans->status, ans->body);
+		rc = PROVIDER_REFUSED;
+	}
+	free(ans);
+out:
+	seal_wipe(url, URL_MAX);
+	free(url);
+	return rc;
+}
+
+static int kannel_report(void *state, const struct provider_report_in *in,
+			 struct provider_report *out, char *error, size_t errlen)
+{
+	struct kannel *k = state;
+	const char *id = in->query(in->arg, "m"), *token = in->query(in->arg, "t");
+	const char *type = in->query(in->arg, "type"), *reply = in->query(in->arg, "reply");
+	const char *ref = in->query(in->arg, "ref");
+	memset(out, 0, sizeof *out);
+	if (!id || strlen(id) >= sizeof out->id || !callback_token_ok(k->secret, id, token)) {
+		strfmt(error, errlen, "the report's message id and token do not match");
+		return PROVIDER_REPORT_FORGED;
+	}
+	strfmt(out->id, sizeof out->id, "%s", id);
+	if (ref && ref[0] != '%')
+		strfmt(out->ref, sizeof out->ref, "%s", ref);
+	int t = type ? atoi(type) : 0;
+	return report_from_kannel(t, reply ? reply : "", out, error, errlen);
+}
+
+const struct provider_ops provider_kannel_ops = {
+	.version = PROVIDER_OPS_VERSION,
+	.type = "kannel",
+	.channels = PROVIDER_CHANNEL_SMS,
+	.open = kannel_open,
+	.close = kannel_close,
+	.send = kannel_send,
+	.report = kannel_report,
+};
