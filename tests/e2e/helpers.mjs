@@ -375,3 +375,19 @@ export function httpRequest(method, urlPath, { headers = {}, body = '' } = {}) {
   if (body || method === 'POST' || method === 'PUT') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
+
+/**
+ * Starts iotpd in production mode with a configuration file holding text
+ * (options and [kind name] sections; listen and data_dir come from start()).
+ * opts as for start(); opts.dev adds --dev (for the dev inbox).
+ */
+export async function startWithConfig(text, env = {}, opts = {}) {
+  const { writeFileSync } = await import('node:fs');
+  const confDir = makeDataDir('iotp-conf-');
+  const file = path.join(confDir, 'iotp.conf');
+  writeFileSync(file, text);
+  const args = [...(opts.dev ? ['--dev'] : []), '--config', file];
+  const srv = await start(env, { ...opts, args });
+  srv.configFile = file;
+  return srv;
+}

@@ -1,0 +1,198 @@
+// Real Kannel for the end-to-end tests: bearerbox + smsbox from Debian's
+// kannel package, on free loopback ports, with either the `fake` SMSC (the
+// test itself is the fake SMSC client and reads every message Kannel
+// delivers) or `smpp` to an SMPP simulator the test runs (smpp-sim.mjs).
+// Everything is started by the test and stopped after it.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { makeDataDir, sleep, waitFor } from './helpers.mjs';
+
+export const BEARERBOX = '/usr/sbin/bearerbox';
+export const SMSBOX = '/usr/sbin/smsbox';
+
+/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
+export async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** The token iotpd puts in a report URL: HMAC-SHA256(secret, id), 128 bits in hex. */
+export function reportToken(secret, id) {
+  return createHmac('sha256', secret).update(id).digest('hex').slice(0, 32);
+}
+
+/** Decodes one line of Kannel's fake SMSC protocol: "from to type data". */
+export function parseFakeLine(line) {
+  const parts = line.split(' ');
+  const [from, to, type] = parts;
+  const data = parts.slice(3).join(' ');
+  let text;
+  const bytes = Buffer.from(decodeURIComponent(data.replace(/\+/g, ' ')).split('').map((c) => c.charCodeAt(0)));
+  if (type === 'ucs-2') {
+    const be = Buffer.alloc(bytes.length);
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      be[i] = bytes[i + 1];
+      be[i + 1] = bytes[i];
+    }
+    text = be.toString('utf16le');
+  } else {
+    text = bytes.toString('latin1');
+  }
+  return { from: decodeURIComponent(from), to: decodeURIComponent(to), type, text };
+}
+
+function spawnBox(bin, conf, logs) {
+  const child = spawn(bin, [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d) => (logs.out += d));
+  child.stderr.on('data', (d) => (logs.out += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, exited };
+}
+
+/**
+ * Starts Kannel. opts.smsc: 'fake' (default) or {smpp: port} to reach an SMPP
+ * simulator. Returns {sendsmsUrl, username, password, received (fake SMSC
+ * messages: {from, to, type, text, at}), waitFor(pred), status(), stop()}.
+ */
+export async function startKannel(opts = {}) {
+  const dir = makeDataDir('iotp-kannel-');
+  mkdirSync(path.join(dir, 'log'), { recursive: true });
+  const [admin, boxPort, sendsms, fakePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const username = 'iotp';
+  const password = 'kannel-test-pass';
+  const adminPassword = 'adm-' + Math.random().toString(36).slice(2);
+  const smsc = opts.smsc?.smpp
+    ? [
+        'group = smsc',
+        'smsc = smpp',
+        'smsc-id = sim',
+        'host = 127.0.0.1',
+        `port = ${opts.smsc.smpp}`,
+        'transceiver-mode = true',
+        'system-id = kannel',
+        'smsc-password = simpass',
+        'system-type = ""',
+        'msg-id-type = 0x01',
+        'reconnect-delay = 1',
+      ]
+    : ['group = smsc', 'smsc = fake', 'smsc-id = fake', `port = ${fakePort}`, 'connect-allow-ip = 127.0.0.1'];
+  const conf = [
+    'group = core',
+    `admin-port = ${admin}`,
+    'admin-interface = 127.0.0.1',
+    `admin-password = ${adminPassword}`,
+    `smsbox-port = ${boxPort}`,
+    'smsbox-interface = 127.0.0.1',
+    'box-allow-ip = 127.0.0.1',
+    'dlr-storage = internal',
+    `log-file = ${dir}/log/bearerbox.log`,
+    'log-level = 1',
+    '',
+    'group = smsbox',
+    'bearerbox-host = 127.0.0.1',
+    `bearerbox-port = ${boxPort}`,
+    `sendsms-port = ${sendsms}`,
+    'sendsms-interface = 127.0.0.1',
+    'http-request-retry = 3',
+    `log-file = ${dir}/log/smsbox.log`,
+    'log-level = 1',
+    '',
+    'group = sendsms-user',
+    `username = ${username}`,
+    `password = ${password}`,
+    '',
+    ...smsc,
+    '',
+  ].join('\n');
+  const confPath = path.join(dir, 'kannel.conf');
+  writeFileSync(confPath, conf);
+  const logs = { out: '' };
+  const statusUrl = `http://127.0.0.1:${admin}/status.txt?password=${adminPassword}`;
+  const status = async () => {
+    try {
+      return await (await fetch(statusUrl, { headers: { connection: 'close' } })).text();
+    } catch {
+      return '';
+    }
+  };
+
+  const bb = spawnBox(BEARERBOX, confPath, logs);
+  if (!(await waitFor(status, { timeoutMs: 10000 }))) throw new Error(`bearerbox did not start:\n${logs.out}`);
+
+  // The fake SMSC: the test is the client Kannel delivers to, one line each.
+  const received = [];
+  let sock = null;
+  if (!opts.smsc?.smpp) {
+    sock = await waitFor(
+      () =>
+        new Promise((resolve) => {
+          const s = net.connect({ host: '127.0.0.1', port: fakePort });
+          s.once('connect', () => resolve(s));
+          s.once('error', () => resolve(null));
+        }),
+      { timeoutMs: 5000 },
+    );
+    if (!sock) throw new Error('could not connect to the fake SMSC port');
+    let buf = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).replace(/\r$/, '');
+        buf = buf.slice(i + 1);
+        if (line) received.push({ ...parseFakeLine(line), at: performance.now() });
+      }
+    });
+    sock.on('error', () => {});
+  }
+
+  const sb = spawnBox(SMSBOX, confPath, logs);
+  const ready = await waitFor(
+    async () => {
+      const s = await status();
+      return /smsbox:.*on-line/.test(s) && /\(online/.test(s);
+    },
+    { timeoutMs: 15000 },
+  );
+  if (!ready) throw new Error(`Kannel did not become ready:\n${await status()}\n${logs.out}`);
+
+  async function stop() {
+    try {
+      await fetch(`http://127.0.0.1:${admin}/shutdown?password=${adminPassword}`, { headers: { connection: 'close' } });
+    } catch {
+      /* already down */
+    }
+    const done = Promise.all([bb.exited, sb.exited]);
+    const timer = setTimeout(() => {
+      bb.child.kill('SIGKILL');
+      sb.child.kill('SIGKILL');
+    }, 8000);
+    if (sock) sock.destroy();
+    await done;
+    clearTimeout(timer);
+  }
+
+  return {
+    sendsmsUrl: `http://127.0.0.1:${sendsms}/cgi-bin/sendsms`,
+    sendsmsPort: sendsms,
+    username,
+    password,
+    received,
+    status,
+    /** Waits for a fake-SMSC message matching pred; returns it or undefined. */
+    async waitMessage(pred, timeoutMs = 5000) {
+      return waitFor(() => received.find(pred), { timeoutMs, intervalMs: 10 });
+    },
+    stop,
+    logs,
+  };
+}
+
+export { sleep };
