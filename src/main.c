@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 	}
 	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2; /* a configuration mistake, like those found above */
 		goto out;
 	}
 	unsigned ch = delivery_channels(delivery);

@@ -61,6 +61,8 @@ static void add_message(const struct store_message *m, void *arg)
 			      "final_at", time_or_null(m->final_at),
 			      "error", m->error[0] ? json_string(m->error) : json_null(),
 			      "hand_overs", json_incref(attempts));
+	if (m->provider_ref[0])
+		json_object_set_new(j, "provider_ref", json_string(m->provider_ref));
 	if (m->sent_at)
 		json_object_set_new(j, "submit_ms", json_integer(m->sent_at - m->created_at));
 	if (m->state == STORE_MSG_DELIVERED && m->final_at)
