@@ -1,0 +1,126 @@
+// Failover and the circuit breaker with real HTTP providers on loopback: a
+// provider that refuses connections, answers 503 or never answers passes the
+// message to the next one at once; one that keeps failing is taken out of
+// rotation, and put back after a probe succeeds. A transient failure of every
+// provider is retried later.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanup, freshPhone, sleep, startWithConfig, waitFor } from './helpers.mjs';
+import { freePort } from './kannel.mjs';
+import { startReceiver } from './receiver.mjs';
+
+let good, slow, flaky, srv, downPort;
+let flakyStatus = 503;
+
+const provider = (name, url, extra = '') => `
+[provider ${name}]
+type = http
+url = ${url}/send
+body = to={to}&text={text}&ref={message_id}
+timeout_ms = 400
+${extra}`;
+
+before(async () => {
+  good = await startReceiver(() => ({ status: 200, body: {} }));
+  slow = await startReceiver(() => ({ hold: true }));
+  flaky = await startReceiver(() => ({ status: flakyStatus, body: { error: 'busy' } }));
+  downPort = await freePort();
+  srv = await startWithConfig(`
+${provider('down', `http://127.0.0.1:${downPort}`, 'breaker_failures = 2\nbreaker_open_ms = 1500')}
+${provider('slow', slow.url)}
+${provider('flaky', flaky.url)}
+${provider('good', good.url)}
+
+[route default]
+sms = down, good
+
+[route FR]
+sms = slow, flaky, good
+
+[route DE]
+sms = flaky
+`);
+});
+
+after(async () => {
+  await srv?.stop();
+  for (const r of [good, slow, flaky]) await r?.close();
+  await cleanup();
+});
+
+async function send(phone) {
+  const c = await srv.call('POST', '/v1/sessions', { phone });
+  assert.equal(c.status, 201, c.text);
+  const s = await srv.call('POST', `/v1/sessions/${c.body.id}/code`, {});
+  assert.equal(s.status, 200, s.text);
+  return c.body.id;
+}
+
+async function settled(id, pred = (m) => m && m.status !== 'queued' && m.status !== 'sending') {
+  let m;
+  await waitFor(async () => pred((m = (await srv.call('GET', `/v1/sessions/${id}`)).body.timeline[0])), { timeoutMs: 8000 });
+  return m;
+}
+
+const outcomes = (m) => m.hand_overs.map((h) => `${h.provider}:${h.outcome}`);
+
+describe('failover', () => {
+  test('connection refused, then 503, then no answer: the next provider takes it at once', async () => {
+    const a = await settled(await send(freshPhone()));
+    assert.equal(a.status, 'submitted');
+    assert.equal(a.provider, 'good');
+    assert.deepEqual(outcomes(a), ['down:failed', 'good:submitted']);
+    assert.match(a.hand_overs[0].error, /could not connect/);
+
+    const fr = await settled(await send('+33612345' + String(100 + (process.pid % 800)).padStart(3, '0')));
+    assert.equal(fr.status, 'submitted', JSON.stringify(fr));
+    assert.deepEqual(outcomes(fr), ['slow:failed', 'flaky:failed', 'good:submitted']);
+    assert.match(fr.hand_overs[0].error, /no answer within 400 ms/);
+    assert.match(fr.hand_overs[1].error, /flaky failed \(503\)/);
+  });
+
+  test('the breaker takes a failing provider out of rotation and a probe puts it back', async () => {
+    // The previous test failed "down" once; one more failure opens it.
+    const b = await settled(await send(freshPhone()));
+    assert.deepEqual(outcomes(b), ['down:failed', 'good:submitted']);
+    const c = await settled(await send(freshPhone()));
+    assert.deepEqual(outcomes(c), ['down:skipped', 'good:submitted'], 'out of rotation: not even tried');
+    assert.match(c.hand_overs[0].error, /out of rotation after 2 failures/);
+    assert.match(srv.stderr, /provider down: 2 failures in a row; out of rotation/);
+
+    // The provider comes back; after the open period a message probes it.
+    const back = await startReceiver(() => ({ status: 200, body: {} }), downPort);
+    try {
+      await sleep(1600);
+      const d = await settled(await send(freshPhone()));
+      assert.deepEqual(outcomes(d), ['down:submitted'], 'the probe went to the recovered provider');
+      const e = await settled(await send(freshPhone()));
+      assert.deepEqual(outcomes(e), ['down:submitted'], 'and it is back in rotation');
+      assert.equal(back.requests.length, 2);
+    } finally {
+      await back.close();
+    }
+  });
+
+  test('when every provider fails transiently the message is retried later', async () => {
+    flakyStatus = 503;
+    const id = await send('+4915112345' + String(100 + (process.pid % 800)).padStart(3, '0'));
+    const first = await settled(id, (m) => m && m.hand_overs.length >= 1);
+    assert.equal(first.status, 'queued', 'kept for another round');
+    assert.match(first.error, /flaky failed \(503\)/);
+    flakyStatus = 200;
+    const m = await settled(id, (x) => x && x.status === 'submitted');
+    assert.equal(m.status, 'submitted');
+    assert.equal(m.attempts, 2);
+    assert.deepEqual(outcomes(m), ['flaky:failed', 'flaky:submitted']);
+  });
+
+  test('when every provider refuses the message fails with the reason', async () => {
+    flakyStatus = 400;
+    const m = await settled(await send('+4915112346' + String(100 + (process.pid % 800)).padStart(3, '0')));
+    assert.equal(m.status, 'failed');
+    assert.deepEqual(outcomes(m), ['flaky:refused']);
+    assert.match(m.error, /flaky refused the message \(400\)/);
+    flakyStatus = 503;
+  });
+});
