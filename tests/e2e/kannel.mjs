@@ -78,7 +78,7 @@ export async function startKannel(opts = {}) {
         'system-id = kannel',
         'smsc-password = simpass',
         'system-type = ""',
-        'msg-id-type = 0x01',
+        'msg-id-type = 0x00', // the simulator's ids are decimal in both PDUs
         'reconnect-delay = 1',
       ]
     : ['group = smsc', 'smsc = fake', 'smsc-id = fake', `port = ${fakePort}`, 'connect-allow-ip = 127.0.0.1'];
@@ -192,6 +192,7 @@ export async function startKannel(opts = {}) {
     },
     stop,
     logs,
+    logDir: path.join(dir, 'log'),
   };
 }
 
