@@ -100,6 +100,7 @@ int sender_table_new(const struct config *cfg, struct sender_table **out, char *
 		}
 		if (alpha && !number && strcmp(s->name, "default") &&
 		    sender_alpha_forbidden(t, s->name)) {
+			config_section_where(cfg, s, "alpha", where, sizeof where);
 			strfmt(err, errlen,
 			       "%s: %s refuses alphanumeric senders (alpha_sender_forbidden); set a "
 			       "number",

@@ -1,0 +1,296 @@
+/* Delivery's pure parts: template expansion and escaping, the circuit
+ * breaker's states (time injected), senders per country, what gateways'
+ * reports mean, callback tokens and signatures, and routes read from the
+ * configuration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "delivery/breaker.h"
+#include "delivery/callback.h"
+#include "delivery/delivery.h"
+#include "delivery/expand.h"
+#include "delivery/report.h"
+#include "delivery/sender.h"
+#include "store/store.h"
+
+static char err[512];
+
+static const char *lookup(void *arg, const char *name)
+{
+	(void)arg;
+	if (!strcmp(name, "to"))
+		return "+447400123456";
+	if (!strcmp(name, "text"))
+		return "Code: \"12 3\"\n& more/é";
+	if (!strcmp(name, "empty"))
+		return "";
+	return NULL;
+}
+
+static void expand_escapes_for_each_place(void **state)
+{
+	(void)state;
+	char out[256];
+	assert_int_equal(expand_template("to={to}&text={text}", EXPAND_URL, lookup, NULL, out,
+					 sizeof out, err, sizeof err),
+			 0);
+	assert_string_equal(out, "to=%2B447400123456&text=Code%3A%20%2212%203%22%0A%26%20more%2F%C3%A9");
+	assert_int_equal(expand_template("{\"to\": \"{to}\", \"t\": \"{text}\"}", EXPAND_JSON, lookup,
+					 NULL, out, sizeof out, err, sizeof err),
+			 0);
+	assert_string_equal(out, "{\"to\": \"+447400123456\", \"t\": \"Code: \\\"12 3\\\"\\n& more/é\"}");
+	/* Braces that are not placeholders stay: {} { x} {UPPER} {a-b}. */
+	assert_int_equal(expand_template("{} { x} {UPPER} {a-b} {empty}.", EXPAND_RAW, lookup, NULL, out,
+					 sizeof out, err, sizeof err),
+			 0);
+	assert_string_equal(out, "{} { x} {UPPER} {a-b} .");
+}
+
+static void expand_refuses_mistakes(void **state)
+{
+	(void)state;
+	char out[16];
+	assert_int_equal(expand_template("{nope}", EXPAND_RAW, lookup, NULL, out, sizeof out, err,
+					 sizeof err),
+			 -1);
+	assert_string_equal(err, "unknown placeholder {nope}");
+	assert_int_equal(expand_template("X: {text}", EXPAND_RAW, lookup, NULL, out, sizeof out, err,
+					 sizeof err),
+			 -1);
+	assert_non_null(strstr(err, "line break"));
+	assert_int_equal(expand_template("{to}{to}", EXPAND_URL, lookup, NULL, out, sizeof out, err,
+					 sizeof err),
+			 -1);
+	assert_non_null(strstr(err, "longer than 15 bytes"));
+}
+
+static void form_fields_decode(void **state)
+{
+	(void)state;
+	char v[64];
+	assert_int_equal(expand_form_get("a=1&status=delivered&why=absent+sub%21", "why", v, sizeof v), 0);
+	assert_string_equal(v, "absent sub!");
+	assert_int_equal(expand_form_get("a=1&status=delivered", "status", v, sizeof v), 0);
+	assert_string_equal(v, "delivered");
+	assert_int_equal(expand_form_get("xstatus=1", "status", v, sizeof v), -1);
+	assert_int_equal(expand_form_get("", "a", v, sizeof v), -1);
+}
+
+static void breaker_opens_probes_and_closes(void **state)
+{
+	(void)state;
+	struct breaker b;
+	breaker_init(&b, 3, 1000);
+	assert_int_equal(breaker_state(&b, 0), BREAKER_CLOSED);
+	assert_int_equal(breaker_failure(&b, 10), 0);
+	assert_int_equal(breaker_failure(&b, 20), 0);
+	breaker_success(&b); /* a success resets the count */
+	assert_int_equal(breaker_failure(&b, 30), 0);
+	assert_int_equal(breaker_failure(&b, 40), 0);
+	assert_int_equal(breaker_allow(&b, 45), 1);
+	assert_int_equal(breaker_failure(&b, 50), 1); /* the third in a row opens it */
+	assert_int_equal(breaker_state(&b, 51), BREAKER_OPEN);
+	assert_int_equal(breaker_allow(&b, 1049), 0);
+	assert_int_equal(breaker_reopens_at(&b), 1050);
+	/* Half-open: one probe, the others held back. */
+	assert_int_equal(breaker_state(&b, 1050), BREAKER_HALF_OPEN);
+	assert_int_equal(breaker_allow(&b, 1050), 1);
+	assert_int_equal(breaker_allow(&b, 1051), 0);
+	/* The probe fails: open again for a full period. */
+	assert_int_equal(breaker_failure(&b, 1100), 0);
+	assert_int_equal(breaker_allow(&b, 2099), 0);
+	assert_int_equal(breaker_allow(&b, 2100), 1);
+	breaker_success(&b);
+	assert_int_equal(breaker_state(&b, 2101), BREAKER_CLOSED);
+	assert_int_equal(breaker_allow(&b, 2101), 1);
+	assert_int_equal(breaker_allow(&b, 2102), 1);
+	assert_string_equal(breaker_state_name(BREAKER_HALF_OPEN), "half-open");
+}
+
+static const char *write_file(const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/test_delivery_%d.conf", IOTP_TEST_TMP, (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void senders_per_country(void **state)
+{
+	(void)state;
+	struct config c;
+	struct sender_table *t;
+	assert_int_equal(config_load(&c,
+				     write_file("alpha_sender_forbidden = US, CA\n"
+						"[sender default]\nalpha = iotp\nnumber = +447700900123\n"
+						"[sender IN]\nalpha = IOTPIN\n"
+						"[sender CA]\nnumber = +16135550100\n"),
+				     1, err, sizeof err),
+			 0);
+	assert_int_equal(sender_table_new(&c, &t, err, sizeof err), 0);
+	assert_string_equal(sender_for(t, "GB", "sms"), "iotp");
+	assert_string_equal(sender_for(t, "IN", "sms"), "IOTPIN");
+	assert_string_equal(sender_for(t, "US", "sms"), "+447700900123"); /* forbidden: default number */
+	assert_string_equal(sender_for(t, "CA", "sms"), "+16135550100");  /* its own number */
+	assert_string_equal(sender_for(t, "GB", "voice"), "+447700900123"); /* calls show numbers */
+	assert_true(sender_alpha_forbidden(t, "US"));
+	assert_false(sender_alpha_forbidden(t, "GB"));
+	sender_table_free(t);
+	config_deinit(&c);
+
+	/* An alphanumeric sender alone for a country that forbids them is refused. */
+	assert_int_equal(config_load(&c, write_file("[sender US]\nalpha = iotp\n"), 1, err, sizeof err), 0);
+	assert_int_equal(sender_table_new(&c, &t, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":2: [sender US]: US refuses alphanumeric senders"));
+	config_deinit(&c);
+	assert_int_equal(config_load(&c, write_file("[sender default]\nalpha = much-too-long-id\n"), 1,
+				     err, sizeof err),
+			 0);
+	assert_int_equal(sender_table_new(&c, &t, err, sizeof err), -1);
+	assert_non_null(strstr(err, "1 to 11 letters"));
+	config_deinit(&c);
+}
+
+static void kannel_reports(void **state)
+{
+	(void)state;
+	struct provider_report r;
+	assert_int_equal(report_from_kannel(1, "", &r, err, sizeof err), 0);
+	assert_int_equal(r.state, STORE_MSG_DELIVERED);
+	assert_int_equal(report_from_kannel(8, "ACK/", &r, err, sizeof err), 0);
+	assert_int_equal(r.state, STORE_MSG_ACCEPTED);
+	assert_int_equal(report_from_kannel(4, "", &r, err, sizeof err), PROVIDER_REPORT_IGNORED);
+	assert_int_equal(report_from_kannel(16, "NACK/0x0000000b/Invalid Destination Address", &r, err,
+					    sizeof err),
+			 0);
+	assert_int_equal(r.state, STORE_MSG_FAILED);
+	assert_non_null(strstr(r.reason, "SMS centre refused the message (NACK/0x0000000b"));
+	assert_int_equal(report_from_kannel(2,
+					    "id:1001 sub:001 dlvrd:000 submit date:2611270400 done "
+					    "date:2611270400 stat:UNDELIV err:001 text:",
+					    &r, err, sizeof err),
+			 0);
+	assert_int_equal(r.state, STORE_MSG_FAILED);
+	assert_non_null(strstr(r.reason, "(UNDELIV, error 001)"));
+	assert_int_equal(report_from_kannel(2, "id:1 stat:EXPIRED err:000", &r, err, sizeof err), 0);
+	assert_int_equal(r.state, STORE_MSG_EXPIRED);
+	assert_non_null(strstr(r.reason, "(EXPIRED)"));
+	/* A failure report without a receipt still fails, with Kannel's words. */
+	assert_int_equal(report_from_kannel(2, "", &r, err, sizeof err), 0);
+	assert_int_equal(r.state, STORE_MSG_FAILED);
+	assert_int_equal(report_from_kannel(3, "", &r, err, sizeof err), PROVIDER_REPORT_INVALID);
+	char reason[256];
+	assert_int_equal(report_smpp_stat("xstat:DELIVRD", reason, sizeof reason), -1);
+	assert_int_equal(report_smpp_stat("stat:REJECTD err:0x45", reason, sizeof reason),
+			 STORE_MSG_FAILED);
+	assert_non_null(strstr(reason, "rejected"));
+	assert_int_equal(report_state_from_name("delivered"), STORE_MSG_DELIVERED);
+	assert_int_equal(report_state_from_name("sent"), -1);
+}
+
+static void tokens_and_signatures(void **state)
+{
+	(void)state;
+	char tok[CALLBACK_TOKEN_LEN + 1], url[256];
+	callback_token("s3cret-s3cret-s3cret", "msg-1", tok);
+	assert_int_equal(strlen(tok), 32);
+	assert_true(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", tok));
+	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-2", tok));
+	assert_false(callback_token_ok("other-secret-other", "msg-1", tok));
+	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", NULL));
+	tok[31] = tok[31] == '0' ? '1' : '0';
+	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", tok));
+	assert_int_equal(callback_url("http://h:1", "k", "msg-1", "s3cret-s3cret-s3cret", url, sizeof url), 0);
+	assert_non_null(strstr(url, "http://h:1/v1/dlr/k?m=msg-1&t="));
+	/* RFC 4231 test case 2: HMAC-SHA256(key "Jefe", "what do ya want for nothing?"). */
+	const char *body = "what do ya want for nothing?";
+	const char *mac = "sha256=5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843";
+	assert_true(callback_signature_ok("Jefe", body, strlen(body), mac, "sha256="));
+	assert_false(callback_signature_ok("Jefe", body, strlen(body) - 1, mac, "sha256="));
+	assert_false(callback_signature_ok("Jefe", body, strlen(body), mac + 7, "sha256="));
+	assert_false(callback_signature_ok("Jefe", body, strlen(body), NULL, "sha256="));
+}
+
+static void routes_from_sections(void **state)
+{
+	(void)state;
+	struct config c;
+	struct delivery *d;
+	struct delivery_provider *plan[DELIVERY_ROUTE_MAX];
+	const char *conf = "[provider a]\ntype = log\n"
+			   "[provider b]\ntype = log\nchannels = sms\n"
+			   "[route default]\nsms = a, b\nvoice = a\n"
+			   "[route FR]\nsms = b\n";
+	assert_int_equal(config_load(&c, write_file(conf), 1, err, sizeof err), 0);
+	free(c.data_dir);
+	c.data_dir = strdup(IOTP_TEST_TMP);
+	assert_int_equal(delivery_new(&c, NULL, &d, err, sizeof err), 0);
+	assert_int_equal(delivery_channels(d), PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE);
+	assert_int_equal(delivery_plan(d, "GB", "sms", plan, DELIVERY_ROUTE_MAX), 2);
+	assert_string_equal(plan[0]->name, "a");
+	assert_string_equal(plan[1]->name, "b");
+	assert_int_equal(delivery_plan(d, "FR", "sms", plan, DELIVERY_ROUTE_MAX), 1);
+	assert_string_equal(plan[0]->name, "b");
+	/* FR has no voice route: the default's. */
+	assert_int_equal(delivery_plan(d, "FR", "voice", plan, DELIVERY_ROUTE_MAX), 1);
+	assert_string_equal(plan[0]->name, "a");
+	assert_int_equal(delivery_plan(d, "GB", "whatsapp", plan, DELIVERY_ROUTE_MAX), 0);
+	delivery_free(d);
+	config_deinit(&c);
+
+	const char *bad[][2] = {
+		{"[provider a]\ntype = log\n[route default]\nsms = zz\n", ":4: [route default]: no [provider zz] section"},
+		{"[provider a]\ntype = log\nchannels = sms\n[route default]\nvoice = a\n",
+		 ":5: [route default]: provider a does not serve voice"},
+		{"[provider a]\ntype = smpp\n", ":2: [provider a]: unknown provider type smpp (known: log, kannel, http)"},
+		{"[provider a]\ntype = kannel\nurl = http://x/\nusername = u\npassword = p\n",
+		 "[provider a]: set callback_secret"},
+		{"[provider a]\ntype = log\n", "need a [route default]"},
+		{"[provider a]\ntype = log\n[route Gb]\nsms = a\n", "[route Gb]: name a region in capitals"},
+		{"[provider a]\ntype = http\nurl = http://x/\nbody_format = json\nbody = {\"t\": {text}}\n[route default]\nsms = a\n",
+		 "body is not JSON once filled in"},
+		{"[provider a]\ntype = http\nurl = http://x/\nbody = t={text}\nfoo = 1\n", ":5: [provider a]: unknown setting 'foo'"},
+		{"[provider a]\ntype = log\nbreaker_failures = 0\n", ":3: [provider a]: breaker_failures '0' is not a whole number in 1..1000"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(config_load(&c, write_file(bad[i][0]), 1, err, sizeof err), 0);
+		free(c.data_dir);
+		c.data_dir = strdup(IOTP_TEST_TMP);
+		if (delivery_new(&c, NULL, &d, err, sizeof err) == 0) {
+			delivery_free(d);
+			fail_msg("accepted: %s", bad[i][0]);
+		}
+		if (!strstr(err, bad[i][1]))
+			fail_msg("for %s: got '%s', want '%s'", bad[i][0], err, bad[i][1]);
+		config_deinit(&c);
+	}
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(expand_escapes_for_each_place),
+		cmocka_unit_test(expand_refuses_mistakes),
+		cmocka_unit_test(form_fields_decode),
+		cmocka_unit_test(breaker_opens_probes_and_closes),
+		cmocka_unit_test(senders_per_country),
+		cmocka_unit_test(kannel_reports),
+		cmocka_unit_test(tokens_and_signatures),
+		cmocka_unit_test(routes_from_sections),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
