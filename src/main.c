@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	unsigned char secret[32];
-	struct core core;
+	struct core core = {0};
 	if (phone_init() < 0) {
 		fprintf(stderr, "iotpd: the phone number library failed to start\n");
 		goto out;
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		.timeout = cfg.http_timeout,
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
-		.api_key = cfg.api_key,
+		.authenticate = api_authenticate,
 		.app = &api,
 	};
 	ho.n_routes = api_routes(cfg.dev, &ho.routes);
@@ -241,6 +241,7 @@ out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
 	worker_stop(worker);
 	inbox_free(inbox);
+	core_deinit(&core);
 	store_close(st);
 	config_deinit(&cfg);
 	return rc;

@@ -20,6 +20,10 @@ struct api {
  * inbox. Sets *out and returns the count. */
 size_t api_routes(int dev, const struct http_route **out);
 
+/* http_options.authenticate: the app whose key "Authorization: Bearer <key>"
+ * presents; its id becomes req->principal. */
+int api_authenticate(void *api, const char *authorization, const char **principal);
+
 /* One expected field of a JSON body. */
 struct api_field {
 	const char *name;

@@ -135,26 +135,51 @@ static void reply_bad_number(struct http_response *res, enum iotp_error e,
 		json_object_set_new(err, "number_type", json_string(phone_type_name(n->type)));
 }
 
+static int valid_locale(const char *l)
+{
+	/* BCP 47 shape, loosely: letters, digits and '-', starting with a letter. */
+	if (!isalpha((unsigned char)l[0]))
+		return 0;
+	for (; *l; l++)
+		if (!isalnum((unsigned char)*l) && *l != '-' && *l != '_')
+			return 0;
+	return 1;
+}
+
+/* Refuses a locale that is not shaped like a language tag (an unknown but
+ * well-formed one is fine: the message falls back to the next rule). */
+static int locale_ok(const char *locale, struct http_response *res)
+{
+	if (!locale || valid_locale(locale))
+		return 1;
+	json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
+					     "Field 'locale' must be a language tag such as "
+					     "\"en\", \"es\" or \"pt-BR\"."),
+			    "field", json_string("locale"));
+	return 0;
+}
+
 void api_session_create(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
-	const char *phone, *region;
+	struct session_request r = {.app = req->principal};
 	const struct api_field fields[] = {
-		{"phone", 1, PHONE_INPUT_MAX * 4, &phone},
-		{"region", 0, 8, &region},
+		{"phone", 1, PHONE_INPUT_MAX * 4, &r.phone},
+		{"region", 0, 8, &r.region},
+		{"locale", 0, 15, &r.locale},
 	};
-	if (api_read_fields(req, res, fields, 2) < 0)
+	if (api_read_fields(req, res, fields, 3) < 0 || !locale_ok(r.locale, res))
 		return;
 	struct store_session s;
 	struct phone_number n;
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_create(api->core, phone, region, now, &s, &n);
+	enum iotp_error e = session_create(api->core, &r, now, &s, &n);
 	if (e == IOTP_E_INTERNAL) {
 		http_reply_error(res, e, NULL);
 		return;
 	}
 	if (e) {
-		reply_bad_number(res, e, &n, region);
+		reply_bad_number(res, e, &n, r.region);
 		return;
 	}
 	reply(req, res, e, &s, now, 201);
@@ -178,17 +203,6 @@ void api_session_get(struct http_request *req, struct http_response *res)
 	}
 }
 
-static int valid_locale(const char *l)
-{
-	/* BCP 47 shape, loosely: letters, digits and '-', starting with a letter. */
-	if (!isalpha((unsigned char)l[0]))
-		return 0;
-	for (; *l; l++)
-		if (!isalnum((unsigned char)*l) && *l != '-' && *l != '_')
-			return 0;
-	return 1;
-}
-
 void api_session_send_code(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
@@ -207,13 +221,8 @@ void api_session_send_code(struct http_request *req, struct http_response *res)
 				    "field", json_string("channel"));
 		return;
 	}
-	if (locale && !valid_locale(locale)) {
-		json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
-						     "Field 'locale' must be a language tag such as "
-						     "\"en\", \"es\" or \"pt-BR\"."),
-				    "field", json_string("locale"));
+	if (!locale_ok(locale, res))
 		return;
-	}
 	struct store_session s;
 	int64_t now = clock_now_ms(), retry_after = 0;
 	enum iotp_error e =

@@ -8,7 +8,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "core/code.h"
-#include "msg/text.h"
+#include "msg/catalog.h"
 
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
  * loss means another request made progress, so a small bound suffices. */
@@ -139,9 +139,10 @@ static const struct config_test_number *test_number_typed(const struct core *c, 
 	return test_number(c, canon);
 }
 
-enum iotp_error session_create(struct core *c, const char *phone, const char *region,
-			       int64_t now, struct store_session *out, struct phone_number *number)
+enum iotp_error session_create(struct core *c, const struct session_request *r, int64_t now,
+			       struct store_session *out, struct phone_number *number)
 {
+	const char *phone = r->phone, *region = r->region;
 	char reg[3] = "";
 	memset(number, 0, sizeof *number);
 	if (!region || !*region)
@@ -178,6 +179,9 @@ enum iotp_error session_create(struct core *c, const char *phone, const char *re
 	s->expires_at = now + (int64_t)c->cfg->session_ttl * 1000;
 	s->version = 1;
 	s->test_number = test_number(c, s->phone) != NULL;
+	strfmt(s->app, sizeof s->app, "%s", r->app ? r->app : APP_DEFAULT);
+	if (r->locale)
+		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
 	if (store_session_insert(c->store, s) != 0)
 		return IOTP_E_INTERNAL;
 	return IOTP_E_OK;
@@ -245,11 +249,42 @@ static int code_for_send(const struct core *c, struct store_session *s, int64_t 
 			  sizeof s->code_sealed, &s->code_sealed_len);
 }
 
+/* Writes what the person receives: in their language (session_language), for
+ * their app, by SMS or as a voice script. A text longer than one segment is
+ * still sent (start-up checks make that an operator's choice, never a
+ * surprise). Returns 0 or -1. */
+static int render(const struct core *c, const struct store_session *s, const char *channel,
+		  const char *code, char *text, size_t size)
+{
+	const struct app *app = session_app(c, s);
+	struct msg_lang_choice lc;
+	session_language(c, s, &lc);
+	int minutes = (c->cfg->code_ttl + 59) / 60;
+	int rc = strcmp(channel, "voice") == 0
+			 ? msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region,
+					    text, size, NULL, 0)
+			 : msg_render_sms(c->apps.catalog, lc.lang, &app->msg, code, minutes, text, size,
+					  NULL);
+	return rc < 0 ? -1 : 0;
+}
+
+const struct app *session_app(const struct core *c, const struct store_session *s)
+{
+	const struct app *app = apps_find(&c->apps, s->app);
+	/* An app taken out of the configuration: its sessions finish as the default's. */
+	return app ? app : &c->apps.v[0];
+}
+
+void session_language(const struct core *c, const struct store_session *s,
+		      struct msg_lang_choice *out)
+{
+	msg_lang_choose(s->locale, app_language(session_app(c, s), s->region), s->region, out);
+}
+
 static int build_message(const struct core *c, const struct store_session *s, const char *channel,
 			 const char *code, int64_t now, struct store_message *m)
 {
 	char text[STORE_TEXT_MAX];
-	int minutes = (c->cfg->code_ttl + 59) / 60;
 	memset(m, 0, offsetof(struct store_message, body));
 	seal_random_id(16, m->id, sizeof m->id);
 	memcpy(m->session_id, s->id, sizeof m->session_id);
@@ -259,8 +294,10 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	m->state = STORE_MSG_QUEUED;
 	m->created_at = now;
 	m->next_attempt_at = now;
-	if (msg_render_code(channel, c->cfg->app_name, code, minutes, text, sizeof text) < 0)
+	if (render(c, s, channel, code, text, sizeof text) < 0) {
+		seal_wipe(text, sizeof text);
 		return -1;
+	}
 	int rc = seal_close(c->keys.message, m->id, text, strlen(text), m->body, sizeof m->body,
 			    &m->body_len);
 	seal_wipe(text, sizeof text);

@@ -22,6 +22,7 @@ struct http_request {
 	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
 	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
 	const char *client_ip;
+	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
 };
@@ -51,7 +52,10 @@ struct http_options {
 	int timeout;        /* s */
 	int max_connections;
 	int max_connections_per_ip;
-	const char *api_key;
+	/* Decides who an "Authorization" header (may be NULL) belongs to, for
+	 * HTTP_API_KEY routes: returns 0 and sets *principal (a string that lives as
+	 * long as the server), or -1 for 401. */
+	int (*authenticate)(void *app, const char *authorization, const char **principal);
 	const struct http_route *routes;
 	size_t n_routes;
 	void *app;

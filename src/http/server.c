@@ -179,16 +179,18 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		}
 		return send_response(conn, &res, 0);
 	}
+	const char *principal = NULL;
 	if (route->auth == HTTP_API_KEY &&
-	    !auth_bearer_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-			    srv->opt.api_key))
+	    srv->opt.authenticate(srv->opt.app,
+				  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+				  &principal) < 0)
 		return send_error(conn, IOTP_E_UNAUTHORIZED, NULL, 0);
 
 	struct http_conn hc = {.mhd = conn};
 	char ip[64];
 	client_ip(conn, ip, sizeof ip);
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
-				   .app = srv->opt.app, .conn = &hc};
+				   .principal = principal, .app = srv->opt.app, .conn = &hc};
 	memcpy(req.params, params, sizeof params);
 	if (route->takes_body && parse_body(conn, rc, &req.body) < 0)
 		return MHD_YES;

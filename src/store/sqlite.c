@@ -47,12 +47,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_by_session ON messages(session_id, created_at);"
 	"CREATE INDEX messages_due ON messages(next_attempt_at) WHERE state = 0;"
 	"CREATE INDEX messages_sending ON messages(state) WHERE state = 1;",
+	/* 2: sessions belong to an app (its key, name and templates). */
+	"ALTER TABLE sessions ADD COLUMN app TEXT NOT NULL DEFAULT 'default';",
 };
 
 #define SESSION_COLS                                                                           \
 	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
 	" code_expires_at, sms_sent, voice_sent, first_sms_at, last_sms_at, last_voice_at,"      \
-	" check_attempts, verified_at, test_number"
+	" check_attempts, verified_at, test_number, app"
 #define MESSAGE_COLS                                                                           \
 	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
 	" next_attempt_at, sent_at, error"
@@ -85,13 +87,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
 	[S_SESSION_UPDATE] = "UPDATE sessions SET phone=?2, region=?3, number_type=?4, locale=?5,"
 			     " created_at=?6, expires_at=?7, version=?8, code_sealed=?9,"
 			     " code_expires_at=?10, sms_sent=?11, voice_sent=?12, first_sms_at=?13,"
 			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
-			     " verified_at=?17, test_number=?18 WHERE id=?1 AND version=?8-1",
+			     " verified_at=?17, test_number=?18, app=?19 WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
 	[S_OUTBOX_DUE] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE state = 0 AND"
@@ -198,6 +200,7 @@ static void bind_session(sqlite3_stmt *st, const struct store_session *s)
 	sqlite3_bind_int(st, 16, s->check_attempts);
 	sqlite3_bind_int64(st, 17, s->verified_at);
 	sqlite3_bind_int(st, 18, s->test_number);
+	sqlite3_bind_text(st, 19, s->app, -1, SQLITE_STATIC);
 }
 
 static void read_session(sqlite3_stmt *st, struct store_session *s)
@@ -221,6 +224,7 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 	s->check_attempts = sqlite3_column_int(st, 15);
 	s->verified_at = sqlite3_column_int64(st, 16);
 	s->test_number = sqlite3_column_int(st, 17);
+	copy_text(s->app, sizeof s->app, st, 18);
 }
 
 static void read_message(sqlite3_stmt *st, struct store_message *m)

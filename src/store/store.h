@@ -28,6 +28,7 @@
 #define STORE_ID_MAX 48
 #define STORE_SEALED_MAX 96 /* nonce + sealed code + tag */
 #define STORE_TEXT_MAX 2048
+#define STORE_APP_MAX 33
 
 /* A verification session as stored. Times are ms since the epoch; 0 = never. */
 struct store_session {
@@ -35,7 +36,8 @@ struct store_session {
 	char phone[17];   /* E.164 */
 	char region[3];
 	char number_type[24];
-	char locale[16];
+	char locale[16];  /* the locale the client asked for, "" for none */
+	char app[STORE_APP_MAX]; /* the app that created it (core/app.h) */
 	int64_t created_at;
 	int64_t expires_at;
 	int64_t version;  /* bumped by every successful session_update */
