@@ -7,6 +7,7 @@ static const struct http_route routes[] = {
 	{"GET", "/v1/sessions/{id}", api_session_get, HTTP_API_KEY, 0},
 	{"POST", "/v1/sessions/{id}/code", api_session_send_code, HTTP_API_KEY, 1},
 	{"PUT", "/v1/sessions/{id}/code", api_session_check_code, HTTP_API_KEY, 1},
+	{"GET", "/v1/lookup/{phone}", api_lookup, HTTP_API_KEY, 0},
 	/* Dev mode only: must stay last (see api_routes). */
 	{"GET", "/v1/dev/inbox", api_dev_inbox, HTTP_API_KEY, 0},
 };

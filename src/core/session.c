@@ -8,6 +8,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "core/code.h"
+#include "core/number.h"
 #include "msg/catalog.h"
 
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
@@ -93,81 +94,15 @@ void session_timers(const struct core *c, const struct store_session *s, int64_t
 	out->allowed_to_request_code = out->next_sms >= 0 || out->next_call >= 0;
 }
 
-static enum iotp_error phone_error(enum phone_status st)
-{
-	switch (st) {
-	case PHONE_OK:
-		return IOTP_E_OK;
-	case PHONE_MISSING_COUNTRY_CODE:
-		return IOTP_E_MISSING_COUNTRY_CODE;
-	case PHONE_TOO_SHORT:
-		return IOTP_E_TOO_SHORT;
-	case PHONE_TOO_LONG:
-		return IOTP_E_TOO_LONG;
-	case PHONE_INVALID_COUNTRY_CODE:
-		return IOTP_E_INVALID_COUNTRY_CODE;
-	case PHONE_INVALID_NUMBER:
-		break;
-	}
-	return IOTP_E_INVALID_NUMBER;
-}
-
-static const struct config_test_number *test_number(const struct core *c, const char *e164)
-{
-	for (int i = 0; i < c->cfg->n_test_numbers; i++)
-		if (strcmp(c->cfg->test[i].phone, e164) == 0)
-			return &c->cfg->test[i];
-	return NULL;
-}
-
-/* The configured test number that what a person typed spells, ignoring the
- * usual separators, or NULL. */
-static const struct config_test_number *test_number_typed(const struct core *c, const char *typed)
-{
-	char canon[PHONE_E164_MAX + 2];
-	size_t n = 0;
-	if (!c->cfg->n_test_numbers)
-		return NULL;
-	for (const char *p = typed; *p; p++) {
-		if (*p == ' ' || *p == '-' || *p == '.' || *p == '(' || *p == ')')
-			continue;
-		if (n + 1 >= sizeof canon || !(isdigit((unsigned char)*p) || (*p == '+' && n == 0)))
-			return NULL;
-		canon[n++] = *p;
-	}
-	canon[n] = '\0';
-	return test_number(c, canon);
-}
-
 enum iotp_error session_create(struct core *c, const struct session_request *r, int64_t now,
 			       struct store_session *out, struct phone_number *number)
 {
-	const char *phone = r->phone, *region = r->region;
-	char reg[3] = "";
-	memset(number, 0, sizeof *number);
-	if (!region || !*region)
-		region = c->cfg->default_region;
-	if (*region) {
-		if (strlen(region) != 2)
-			return IOTP_E_INVALID_REGION;
-		reg[0] = (char)toupper((unsigned char)region[0]);
-		reg[1] = (char)toupper((unsigned char)region[1]);
-		if (!phone_region_known(reg))
-			return IOTP_E_INVALID_REGION;
-	}
-	enum iotp_error e = phone_error(phone_parse(phone, reg, number));
-	const struct config_test_number *test = test_number_typed(c, phone);
-	if (test && e) {
-		/* Test numbers may be fictional (+44 7700 900xxx is reserved for drama):
-		 * a configured one is taken as typed, whatever the library thinks. */
-		strfmt(number->e164, sizeof number->e164, "%s", test->phone);
-		number->type = PHONE_TYPE_MOBILE;
-		e = IOTP_E_OK;
-	}
+	int test = 0;
+	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
+	if (!e)
+		e = number_allowed(c, number, test);
 	if (e)
 		return e;
-	if (!test && !(c->allowed_types & (1u << number->type)))
-		return IOTP_E_UNSUPPORTED_NUMBER_TYPE;
 
 	struct store_session *s = out;
 	memset(s, 0, sizeof *s);
@@ -178,7 +113,7 @@ enum iotp_error session_create(struct core *c, const struct session_request *r, 
 	s->created_at = now;
 	s->expires_at = now + (int64_t)c->cfg->session_ttl * 1000;
 	s->version = 1;
-	s->test_number = test_number(c, s->phone) != NULL;
+	s->test_number = number_test(c, s->phone) != NULL;
 	strfmt(s->app, sizeof s->app, "%s", r->app ? r->app : APP_DEFAULT);
 	if (r->locale)
 		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
@@ -232,7 +167,7 @@ static enum iotp_error may_send(const struct core *c, const struct store_session
  * updates the sealed copy in *s. Returns 0 or -1. */
 static int code_for_send(const struct core *c, struct store_session *s, int64_t now, char *code)
 {
-	const struct config_test_number *t = s->test_number ? test_number(c, s->phone) : NULL;
+	const struct config_test_number *t = s->test_number ? number_test(c, s->phone) : NULL;
 	if (t) {
 		strfmt(code, CODE_MAX_LENGTH + 1, "%s", t->code);
 	} else if (s->code_sealed_len && now < s->code_expires_at) {
