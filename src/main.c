@@ -192,9 +192,14 @@ int main(int argc, char **argv)
 	}
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
 	    store_open("sqlite", cfg.data_dir, !strcmp(cfg.sqlite_synchronous, "full"), &st, err,
-		       sizeof err) < 0 ||
-	    core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+		       sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	if (core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+		/* Everything core_init refuses is configuration: exit as a bad option does. */
+		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2;
 		goto out;
 	}
 	sodium_memzero(secret, sizeof secret);

@@ -206,7 +206,8 @@ static int load(struct apps *a, const struct config *cfg, char *err, size_t errl
 		char inner[512];
 		int minutes = (cfg->code_ttl + 59) / 60;
 		if (msg_catalog_check(a->catalog, &a->v[i].msg, minutes, inner, sizeof inner) != 0) {
-			strfmt(err, errlen, "app %s: %s", a->v[i].id, inner);
+			strfmt(err, errlen, "%s: app %s: %s", cfg->path ? cfg->path : "built-in templates",
+			       a->v[i].id, inner);
 			return -1;
 		}
 	}

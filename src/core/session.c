@@ -296,6 +296,8 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		return e;
 	if (code_for_send(c, s, now, code) < 0)
 		return IOTP_E_INTERNAL;
+	if (a->locale) /* the person's latest word on their language */
+		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
 	if (!s->test_number) {
 		*msg = xmalloc(sizeof **msg);
 		if (build_message(c, s, a->channel, code, now, *msg) < 0)
@@ -313,8 +315,6 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		s->sms_sent++;
 		s->last_sms_at = now;
 	}
-	if (a->locale)
-		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
 	s->code_expires_at = now + (int64_t)c->cfg->code_ttl * 1000;
 	if (s->expires_at < s->code_expires_at)
 		s->expires_at = s->code_expires_at;
