@@ -1,6 +1,7 @@
 /* iotpd: the verification server. Reads the configuration, opens the store,
  * starts the delivery worker and the HTTP API, and stops them in reverse order
  * on SIGTERM or SIGINT, letting requests in flight finish. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "core/core.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "phone/phone.h"
 #include "store/store.h"
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct events *events = NULL;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
@@ -158,8 +161,8 @@ int main(int argc, char **argv)
 		config_write_example(stdout);
 		return 0;
 	}
-	if (sodium_init() < 0) {
-		fprintf(stderr, "iotpd: libsodium failed to start\n");
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "iotpd: libsodium or libcurl failed to start\n");
 		return 1;
 	}
 	if (config_load(&cfg, a.config, a.dev, err, sizeof err) < 0 ||
@@ -212,6 +215,12 @@ int main(int argc, char **argv)
 	}
 	core.outbox_notify = worker_notify;
 	core.notify_arg = worker;
+	if (events_start(&core, &events, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	core.events_notify = events_notify;
+	core.events_arg = events;
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 
@@ -245,6 +254,7 @@ int main(int argc, char **argv)
 out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
 	worker_stop(worker);
+	events_stop(events);
 	inbox_free(inbox);
 	core_deinit(&core);
 	store_close(st);
