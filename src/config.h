@@ -71,8 +71,21 @@ struct config {
 	char *log_level;
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
-	char *public_url;           /* how gateways reach iotpd; "" = the listen address */
+	char *callback_base_url;    /* how gateways reach iotpd; "" = the listen address */
 	char *alpha_sender_forbidden; /* regions that refuse alphanumeric senders */
+
+	int pin_max_attempts;
+	struct config_int_list pin_waits;          /* s after the 1st, 2nd, ... wrong PIN */
+	int pin_lapse;                             /* s */
+	struct config_int_list pin_reminder_hours; /* h until the next reminder */
+	int pin_reset_ttl;                         /* s */
+	int reverify_after;                        /* s; 0: never */
+	char *public_url;
+	char *smtp_url;
+	char *smtp_from;
+	char *smtp_user;
+	char *smtp_password;
+	int webhook_timeout;                       /* s */
 
 	char *path;                 /* the file read, or NULL */
 	int n_sections;

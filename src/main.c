@@ -1,6 +1,7 @@
 /* iotpd: the verification server. Reads the configuration, opens the store,
  * starts the delivery worker and the HTTP API, and stops them in reverse order
  * on SIGTERM or SIGINT, letting requests in flight finish. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,9 +19,9 @@
 #include "config.h"
 #include "core/core.h"
 #include "delivery/delivery.h"
-#include "delivery/fetch.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "phone/phone.h"
 #include "store/store.h"
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct events *events = NULL;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
@@ -172,8 +174,8 @@ int main(int argc, char **argv)
 		config_write_example(stdout);
 		return 0;
 	}
-	if (sodium_init() < 0) {
-		fprintf(stderr, "iotpd: libsodium failed to start\n");
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "iotpd: libsodium or libcurl failed to start\n");
 		return 1;
 	}
 	if (config_load(&cfg, a.config, a.dev, err, sizeof err) < 0 ||
@@ -199,25 +201,26 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	unsigned char secret[32];
-	struct core core;
+	struct core core = {0};
 	if (phone_init() < 0) {
 		fprintf(stderr, "iotpd: the phone number library failed to start\n");
 		goto out;
 	}
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
 	    store_open("sqlite", cfg.data_dir, !strcmp(cfg.sqlite_synchronous, "full"), &st, err,
-		       sizeof err) < 0 ||
-	    core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+		       sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	if (core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+		/* Everything core_init refuses is configuration: exit as a bad option does. */
+		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2;
 		goto out;
 	}
 	sodium_memzero(secret, sizeof secret);
 	if (cfg.dev)
 		inbox = inbox_new();
-	if (fetch_global_init() < 0) {
-		fprintf(stderr, "iotpd: libcurl failed to start\n");
-		goto out;
-	}
 	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		rc = 2; /* a configuration mistake, like those found above */
@@ -231,6 +234,12 @@ int main(int argc, char **argv)
 	/* Requests may queue messages before the worker runs (it starts once the
 	 * API listens); the worker's first drain picks those up. */
 	core.outbox_notify = notify_worker;
+	if (events_start(&core, &events, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	core.events_notify = events_notify;
+	core.events_arg = events;
 	struct api api = {.core = &core, .inbox = inbox, .delivery = delivery};
 	struct http_options ho = {
 		.listen = cfg.listen,
@@ -238,7 +247,7 @@ int main(int argc, char **argv)
 		.timeout = cfg.http_timeout,
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
-		.api_key = cfg.api_key,
+		.authenticate = api_authenticate,
 		.app = &api,
 	};
 	ho.n_routes = api_routes(cfg.dev, &ho.routes);
@@ -252,10 +261,10 @@ int main(int argc, char **argv)
 			 "never expose this server",
 			 cfg.data_dir);
 	/* The worker starts once the API listens: callback URLs name its address. */
-	char public_url[512];
-	strfmt(public_url, sizeof public_url, "%s%s", cfg.public_url[0] ? "" : "http://",
-	       cfg.public_url[0] ? cfg.public_url : bound);
-	delivery_set_public_url(delivery, public_url);
+	char callback_base[512];
+	strfmt(callback_base, sizeof callback_base, "%s%s", cfg.callback_base_url[0] ? "" : "http://",
+	       cfg.callback_base_url[0] ? cfg.callback_base_url : bound);
+	delivery_set_public_url(delivery, callback_base);
 	if (worker_start(&core, delivery, &worker, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
@@ -275,8 +284,9 @@ out:
 	atomic_store(&the_worker, NULL);
 	worker_stop(worker);
 	delivery_free(delivery);
-	fetch_global_cleanup();
+	events_stop(events);
 	inbox_free(inbox);
+	core_deinit(&core);
 	store_close(st);
 	config_deinit(&cfg);
 	return rc;

@@ -7,12 +7,14 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "config.h"
+#include "ctl.h"
 #include "phone/phone.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
 {
-	fputs("usage: iotpctl [--data DIR] COMMAND\n"
+	fputs("usage: iotpctl [--data DIR] [--config FILE] [--dev] COMMAND\n"
 	      "\n"
 	      "Commands:\n"
 	      "  number PHONE   the number's recent sessions and every message sent for them,\n"
@@ -20,9 +22,15 @@ static void usage(FILE *out)
 	      "  session ID     one session and its messages\n"
 	      "  stats          counts of sessions and messages, and per provider and region\n"
 	      "                 the time from code request to submission and to delivery\n"
+	      "  template preview --phone +E164 [--locale TAG] [--app ID]\n"
+	      "                 the exact SMS and voice texts the number would get, the\n"
+	      "                 language and why, the encoding and the segment count\n"
 	      "\n"
 	      "Options:\n"
-	      "  --data DIR     iotpd's data directory (default: $IOTP_DATA_DIR or ./iotp-data)\n"
+	      "  --data DIR     iotpd's data directory (default: the configuration's data_dir,\n"
+	      "                 else $IOTP_DATA_DIR, else ./iotp-data)\n"
+	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
+	      "  --dev          read the configuration with iotpd --dev's defaults\n"
 	      "  --help         this text\n",
 	      out);
 }
@@ -112,16 +120,18 @@ static void gather(const struct store_session *s, void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *data = getenv("IOTP_DATA_DIR");
-	int i = 1;
-	if (!data)
-		data = "./iotp-data";
+	const char *data = NULL, *config_path = NULL;
+	int i = 1, dev = 0;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
 			data = argv[++i];
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config_path = argv[++i];
+		} else if (!strcmp(argv[i], "--dev")) {
+			dev = 1;
 		} else {
 			fprintf(stderr, "iotpctl: unknown option '%s'\n\n", argv[i]);
 			usage(stderr);
@@ -134,13 +144,31 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[i++];
 	const char *arg = i < argc ? argv[i] : NULL;
+	char err[1024];
+	struct config cfg;
+	if (config_load(&cfg, config_path, dev, err, sizeof err) < 0 ||
+	    config_validate(&cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpctl: %s\n", err);
+		config_deinit(&cfg);
+		return 2;
+	}
+	if (!strcmp(cmd, "template")) {
+		int trc = ctl_template(&cfg, argc - i, argv + i);
+		config_deinit(&cfg);
+		return trc;
+	}
+	if (!data)
+		data = config_path ? cfg.data_dir : getenv("IOTP_DATA_DIR");
+	if (!data)
+		data = "./iotp-data";
 	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
 		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
 		return 2;
 	}
-	char err[512];
 	struct store *st;
-	if (store_open("sqlite", data, 0, &st, err, sizeof err) < 0) {
+	int opened = store_open("sqlite", data, 0, &st, err, sizeof err);
+	config_deinit(&cfg);
+	if (opened < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
 		return 1;
 	}

@@ -12,6 +12,7 @@
 
 #include "core/core.h"
 #include "core/error.h"
+#include "msg/lang.h"
 #include "phone/phone.h"
 
 /* What a client needs to drive its UI; seconds from now, or -1 for "null":
@@ -27,12 +28,29 @@ struct session_timers {
 void session_timers(const struct core *c, const struct store_session *s, int64_t now,
 		    struct session_timers *out);
 
-/* Creates a session for what a person typed. region may be NULL. On a refused
- * number returns IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT,
- * _TOO_LONG, _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE,
- * with *number filled as far as known (for the error message). */
-enum iotp_error session_create(struct core *c, const char *phone, const char *region,
-			       int64_t now, struct store_session *out, struct phone_number *number);
+/* What a client asks a session for. */
+struct session_request {
+	const char *app;    /* the calling app's id (core/app.h); NULL: the default app */
+	const char *phone;  /* as the person typed it */
+	const char *region; /* ISO 3166 alpha-2 for a number typed without +; may be NULL */
+	const char *locale; /* BCP 47, the language the person reads; may be NULL */
+};
+
+/* Creates a session for what a person typed. On a refused number returns
+ * IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT, _TOO_LONG,
+ * _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE, with
+ * *number filled as far as known (for the error message). */
+enum iotp_error session_create(struct core *c, const struct session_request *r, int64_t now,
+			       struct store_session *out, struct phone_number *number);
+
+/* The app a session belongs to (the default app when its own is no longer
+ * configured). */
+const struct app *session_app(const struct core *c, const struct store_session *s);
+/* The language the session's next message is written in, and why: the locale
+ * it was given, its app's language for the number's country, the country's
+ * main language, English. */
+void session_language(const struct core *c, const struct store_session *s,
+		      struct msg_lang_choice *out);
 
 /* Reads a session. IOTP_E_SESSION_NOT_FOUND when there is none. */
 enum iotp_error session_get(struct core *c, const char *id, struct store_session *out);

@@ -11,16 +11,6 @@ struct fetch {
 	long timeout_ms;
 };
 
-int fetch_global_init(void)
-{
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-void fetch_global_cleanup(void)
-{
-	curl_global_cleanup();
-}
-
 struct fetch *fetch_new(long timeout_ms)
 {
 	struct fetch *f = xcalloc(1, sizeof *f);

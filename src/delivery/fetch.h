@@ -34,8 +34,6 @@ void fetch_free(struct fetch *f);
 int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answer *ans, char *err,
 	     size_t errlen);
 
-/* Process-wide libcurl set-up and tear-down, from main. */
-int fetch_global_init(void);
-void fetch_global_cleanup(void);
+/* libcurl's process-wide set-up (curl_global_init) is main's. */
 
 #endif

@@ -24,6 +24,7 @@ struct http_request {
 	const char *raw_body;                /* HTTP_RAW_BODY routes: the body as sent, NUL-ended */
 	size_t raw_len;
 	const char *client_ip;
+	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
 };
@@ -33,6 +34,7 @@ struct http_response {
 	json_t *body;        /* owned by the response; sent as JSON and freed */
 	int64_t retry_after; /* s; sent as Retry-After when >= 0 */
 	const char *allow;   /* Allow header for 405 */
+	char *html;          /* when set (heap, owned): sent instead of body as text/html */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -56,7 +58,10 @@ struct http_options {
 	int timeout;        /* s */
 	int max_connections;
 	int max_connections_per_ip;
-	const char *api_key;
+	/* Decides who an "Authorization" header (may be NULL) belongs to, for
+	 * HTTP_API_KEY routes: returns 0 and sets *principal (a string that lives as
+	 * long as the server), or -1 for 401. */
+	int (*authenticate)(void *app, const char *authorization, const char **principal);
 	const struct http_route *routes;
 	size_t n_routes;
 	void *app;
