@@ -110,6 +110,10 @@ static const struct option options[] = {
 	 "Seconds an app's webhook (or the SMTP server) may take to answer before the event is retried."},
 	{"delivery", T_BOOL, F(delivery), "true", NULL, 0, 0, 0,
 	 "false holds every message in the outbox (maintenance); they go out once it is true again."},
+	{"delivery_threads", T_INT, F(delivery_threads), "16", NULL, 1, 256, 0,
+	 "Messages handed to gateways at once. A gateway answers each hand-over in its own time "
+	 "(Kannel takes ~40 ms when a delivery report is asked for), so more threads keep codes "
+	 "flowing while others wait."},
 	{"callback_base_url", T_STRING, F(callback_base_url), "", NULL, 0, 0, 0,
 	 "Base URL at which SMS gateways reach this server with delivery reports (e.g. "
 	 "https://otp.example.com, or http://10.0.0.5:8080 for a Kannel beside it). Empty: "

@@ -71,6 +71,7 @@ struct config {
 	char *log_level;
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
+	int delivery_threads;       /* messages handed over at once */
 	char *callback_base_url;    /* how gateways reach iotpd; "" = the listen address */
 	char *alpha_sender_forbidden; /* regions that refuse alphanumeric senders */
 

@@ -6,6 +6,7 @@
 #ifndef IOTP_DELIVERY_H
 #define IOTP_DELIVERY_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,8 @@ struct delivery_provider {
 	const struct provider_ops *ops;
 	void *state;
 	unsigned channels;      /* PROVIDER_CHANNEL_* it serves here */
-	struct breaker breaker; /* the delivery thread's alone */
+	pthread_mutex_t lock;   /* guards breaker: the delivery threads share it */
+	struct breaker breaker;
 };
 
 struct delivery;

@@ -1,24 +1,26 @@
 #include "delivery/fetch.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 
+/* Idle handles kept for reuse: each keeps its connection to the gateway. */
+#define FETCH_IDLE_MAX 64
+
 struct fetch {
-	CURL *curl;
+	pthread_mutex_t lock;
 	long timeout_ms;
+	int n_idle;
+	CURL *idle[FETCH_IDLE_MAX];
 };
 
 struct fetch *fetch_new(long timeout_ms)
 {
 	struct fetch *f = xcalloc(1, sizeof *f);
-	f->curl = curl_easy_init();
-	if (!f->curl) {
-		free(f);
-		return NULL;
-	}
+	pthread_mutex_init(&f->lock, NULL);
 	f->timeout_ms = timeout_ms;
 	return f;
 }
@@ -27,8 +29,32 @@ void fetch_free(struct fetch *f)
 {
 	if (!f)
 		return;
-	curl_easy_cleanup(f->curl);
+	for (int i = 0; i < f->n_idle; i++)
+		curl_easy_cleanup(f->idle[i]);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
+}
+
+static CURL *take(struct fetch *f)
+{
+	CURL *c = NULL;
+	pthread_mutex_lock(&f->lock);
+	if (f->n_idle)
+		c = f->idle[--f->n_idle];
+	pthread_mutex_unlock(&f->lock);
+	return c ? c : curl_easy_init();
+}
+
+static void give_back(struct fetch *f, CURL *c)
+{
+	pthread_mutex_lock(&f->lock);
+	if (f->n_idle < FETCH_IDLE_MAX) {
+		f->idle[f->n_idle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (c)
+		curl_easy_cleanup(c);
 }
 
 static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
@@ -43,7 +69,11 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
 int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answer *ans, char *err,
 	     size_t errlen)
 {
-	CURL *c = f->curl;
+	CURL *c = take(f);
+	if (!c) {
+		strfmt(err, errlen, "cannot set up an HTTP client");
+		return -1;
+	}
 	struct curl_slist *headers = NULL;
 	char curl_err[CURL_ERROR_SIZE] = "";
 	ans->status = 0;
@@ -78,6 +108,9 @@ int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answ
 	CURLcode rc = curl_easy_perform(c);
 	curl_slist_free_all(headers);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ans->status);
+	give_back(f, c);
 	ans->body[ans->len] = '\0';
 	if (rc != CURLE_OK) {
 		const char *what = curl_easy_strerror(rc);
@@ -89,6 +122,5 @@ int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answ
 			strfmt(err, errlen, "%s", curl_err[0] ? curl_err : what);
 		return -1;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ans->status);
 	return 0;
 }

@@ -1,6 +1,7 @@
-/* fetch: one HTTP client connection per provider instance (libcurl easy
- * handle), kept alive between messages so a gateway is not paying a TCP
- * handshake per code. Not thread-safe: its owner (the delivery thread) uses it. */
+/* fetch: a provider instance's HTTP client: a pool of libcurl easy handles,
+ * each keeping its connection to the gateway alive between messages, so a
+ * gateway is not paying a TCP handshake per code. Several delivery threads
+ * may call fetch_do at once; each gets a handle of its own. */
 #ifndef IOTP_FETCH_H
 #define IOTP_FETCH_H
 
@@ -25,6 +26,7 @@ struct fetch_answer {
 	size_t len;
 };
 
+/* Never returns NULL (handles are made on first use). */
 struct fetch *fetch_new(long timeout_ms);
 void fetch_free(struct fetch *f);
 

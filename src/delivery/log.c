@@ -4,6 +4,7 @@
  * stand-in for a phone, so it is created readable by its owner only. */
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "delivery/provider.h"
 
 struct log_state {
+	pthread_mutex_t lock; /* one line at a time from the delivery threads */
 	FILE *file;
 	struct inbox *inbox;
 };
@@ -39,6 +41,7 @@ static int log_open(const struct provider_env *env, void **state, char *err, siz
 	if (env->inbox)
 		inbox_load(env->inbox, path);
 	struct log_state *s = xcalloc(1, sizeof *s);
+	pthread_mutex_init(&s->lock, NULL);
 	s->file = f;
 	s->inbox = env->inbox;
 	*state = s;
@@ -51,6 +54,7 @@ static void log_close(void *state)
 	if (!s)
 		return;
 	fclose(s->file);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -87,7 +91,9 @@ static int log_send(void *state, const struct provider_message *m, char *ref, si
 		strfmt(error, errlen, "could not encode the message");
 		return PROVIDER_RETRY;
 	}
+	pthread_mutex_lock(&s->lock);
 	int ok = fprintf(s->file, "%s\n", line) > 0 && fflush(s->file) == 0;
+	pthread_mutex_unlock(&s->lock);
 	free(line);
 	if (!ok) {
 		strfmt(error, errlen, "could not write to messages.jsonl (disk full?)");

@@ -5,9 +5,10 @@
  * happened; later it reads the delivery reports its gateway sends back.
  *
  * Every provider guarantees:
- * - send() is called by one delivery thread at a time per instance;
- * - report() may be called from any HTTP thread at any time, at once with
- *   send(): it reads only what open() set up;
+ * - send() may be called from several delivery threads at once (a gateway
+ *   that answers slowly must not hold the others up), and report() from any
+ *   HTTP thread at any time: per-call state (connections) comes from a pool,
+ *   the rest is what open() set up and never changes;
  * - the message id is iotp's idempotency key: a provider that can tell its
  *   gateway passes it on (Kannel's dlr-url, the http provider's {message_id});
  * - texts and credentials are never logged. */

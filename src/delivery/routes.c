@@ -96,10 +96,13 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 			return -1;
 	}
 	breaker_init(&p->breaker, (int)failures, open_ms);
+	pthread_mutex_init(&p->lock, NULL);
 	struct provider_env env = {.cfg = cfg, .section = s, .name = p->name, .inbox = inbox,
 				   .public_url = d->public_url};
-	if (ops->open(&env, &p->state, err, errlen) < 0)
+	if (ops->open(&env, &p->state, err, errlen) < 0) {
+		pthread_mutex_destroy(&p->lock);
 		return -1;
+	}
 	d->n_providers++;
 	return 0;
 }
@@ -213,8 +216,10 @@ void delivery_free(struct delivery *d)
 {
 	if (!d)
 		return;
-	for (int i = 0; i < d->n_providers; i++)
+	for (int i = 0; i < d->n_providers; i++) {
 		d->providers[i].ops->close(d->providers[i].state);
+		pthread_mutex_destroy(&d->providers[i].lock);
+	}
 	sender_table_free(d->senders);
 	free(d);
 }

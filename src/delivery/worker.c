@@ -10,7 +10,10 @@
 #include "base/clock.h"
 #include "base/log.h"
 
-#define BATCH 32
+/* Each thread claims a few messages at a time, so a burst spreads over the
+ * threads instead of queueing behind one slow hand-over. */
+#define BATCH 4
+#define THREADS_MAX 256
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
@@ -19,12 +22,12 @@
 struct worker {
 	struct core *core;
 	struct delivery *d;
-	pthread_t thread;
+	int n_threads;
+	pthread_t threads[THREADS_MAX];
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int pending; /* notifications since the last drain */
+	int pending; /* notifications no thread has taken up yet */
 	int stopping;
-	struct store_message batch[BATCH];
 };
 
 /* Exponential backoff with full jitter: 1 s, 2 s, 4 s ... capped at 5 min. */
@@ -59,20 +62,26 @@ static size_t order(struct delivery_provider **plan, size_t n, struct store_mess
 {
 	size_t k = 0;
 	struct delivery_provider *soonest = NULL;
+	int64_t soonest_at = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (breaker_allow(&plan[i]->breaker, now)) {
+		pthread_mutex_lock(&plan[i]->lock);
+		int allow = breaker_allow(&plan[i]->breaker, now);
+		int failures = plan[i]->breaker.failures;
+		int64_t back = breaker_reopens_at(&plan[i]->breaker);
+		pthread_mutex_unlock(&plan[i]->lock);
+		if (allow) {
 			out[k++] = plan[i];
 			continue;
 		}
 		char why[160];
 		strfmt(why, sizeof why,
 		       "out of rotation after %d failures in a row; tried again from %lld s on",
-		       plan[i]->breaker.failures,
-		       (long long)((breaker_reopens_at(&plan[i]->breaker) - now + 999) / 1000));
+		       failures, (long long)((back - now + 999) / 1000));
 		record(m, plan[i]->name, STORE_ATTEMPT_SKIPPED, now, why);
-		if (!soonest ||
-		    breaker_reopens_at(&plan[i]->breaker) < breaker_reopens_at(&soonest->breaker))
+		if (!soonest || back < soonest_at) {
 			soonest = plan[i];
+			soonest_at = back;
+		}
 	}
 	if (!k && soonest)
 		out[k++] = soonest;
@@ -122,7 +131,9 @@ static void deliver(struct worker *w, struct store_message *m)
 		int outcome = p->ops->send(p->state, &pm, ref, sizeof ref, error, sizeof error);
 		strfmt(m->provider, sizeof m->provider, "%s", p->name);
 		if (outcome == PROVIDER_SENT) {
+			pthread_mutex_lock(&p->lock);
 			breaker_success(&p->breaker);
+			pthread_mutex_unlock(&p->lock);
 			record(m, p->name, STORE_ATTEMPT_SUBMITTED, started, "");
 			strfmt(m->provider_ref, sizeof m->provider_ref, "%s", ref);
 			sent = 1;
@@ -131,9 +142,13 @@ static void deliver(struct worker *w, struct store_message *m)
 		transient |= outcome == PROVIDER_RETRY;
 		record(m, p->name, outcome == PROVIDER_RETRY ? STORE_ATTEMPT_FAILED : STORE_ATTEMPT_REFUSED,
 		       started, error);
-		if (breaker_failure(&p->breaker, clock_now_ms()))
+		pthread_mutex_lock(&p->lock);
+		int opened = breaker_failure(&p->breaker, clock_now_ms());
+		int failures = p->breaker.failures;
+		pthread_mutex_unlock(&p->lock);
+		if (opened)
 			log_warn("provider %s: %d failures in a row; out of rotation for %lld ms (last: %s)",
-				 p->name, p->breaker.failures, (long long)p->breaker.open_ms, error);
+				 p->name, failures, (long long)p->breaker.open_ms, error);
 		log_info("message %s: provider %s did not take it (%s)%s", m->id, p->name, error,
 			 i + 1 < n ? "; trying the next" : "");
 	}
@@ -155,19 +170,26 @@ static void deliver(struct worker *w, struct store_message *m)
 	}
 }
 
-/* Sends everything due; returns how many messages it handled. */
-static size_t drain(struct worker *w)
+/* Sends everything due, a few at a time; wakes another thread while there is
+ * more, so a burst is shared out. Returns how many messages it handled. */
+static size_t drain(struct worker *w, struct store_message *batch)
 {
 	size_t n = 0, total = 0;
 	do {
-		if (store_outbox_claim(w->core->store, clock_now_ms(), w->batch, BATCH, &n) < 0)
+		if (store_outbox_claim(w->core->store, clock_now_ms(), batch, BATCH, &n) < 0)
 			return total;
+		if (n == BATCH) {
+			pthread_mutex_lock(&w->lock);
+			w->pending++;
+			pthread_cond_signal(&w->wake);
+			pthread_mutex_unlock(&w->lock);
+		}
 		for (size_t i = 0; i < n; i++)
-			deliver(w, &w->batch[i]);
+			deliver(w, &batch[i]);
 		/* One commit for the batch: each hand-over was announced to the store
 		 * before it happened, so a crash before this line loses no fact that
 		 * matters — the restart treats those messages as handed over. */
-		if (n && store_outbox_finish(w->core->store, w->batch, n) < 0)
+		if (n && store_outbox_finish(w->core->store, batch, n) < 0)
 			log_error("outbox: could not record the outcome of %zu message(s); after a "
 				  "restart they count as handed over with an unknown outcome",
 				  n);
@@ -179,12 +201,14 @@ static size_t drain(struct worker *w)
 static void *run(void *arg)
 {
 	struct worker *w = arg;
+	struct store_message *batch = xcalloc(BATCH, sizeof *batch);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		w->pending = 0;
+		if (w->pending > 0)
+			w->pending--;
 		pthread_mutex_unlock(&w->lock);
 		if (w->core->cfg->delivery)
-			drain(w);
+			drain(w, batch);
 		pthread_mutex_lock(&w->lock);
 		if (w->pending || w->stopping)
 			continue;
@@ -193,6 +217,7 @@ static void *run(void *arg)
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
+	free(batch);
 	return NULL;
 }
 
@@ -218,12 +243,17 @@ int worker_start(struct core *core, struct delivery *d, struct worker **out, cha
 	w->d = d;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	if (pthread_create(&w->thread, NULL, run, w) != 0) {
-		strfmt(err, errlen, "cannot start the delivery thread");
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->wake);
-		free(w);
-		return -1;
+	int want = core->cfg->delivery_threads;
+	if (want < 1)
+		want = 1;
+	if (want > THREADS_MAX)
+		want = THREADS_MAX;
+	for (; w->n_threads < want; w->n_threads++) {
+		if (pthread_create(&w->threads[w->n_threads], NULL, run, w) != 0) {
+			strfmt(err, errlen, "cannot start delivery thread %d", w->n_threads + 1);
+			worker_stop(w);
+			return -1;
+		}
 	}
 	*out = w;
 	return 0;
@@ -233,7 +263,7 @@ void worker_notify(void *arg)
 {
 	struct worker *w = arg;
 	pthread_mutex_lock(&w->lock);
-	w->pending = 1;
+	w->pending++;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -244,9 +274,10 @@ void worker_stop(struct worker *w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
-	pthread_cond_signal(&w->wake);
+	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	for (int i = 0; i < w->n_threads; i++)
+		pthread_join(w->threads[i], NULL);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	free(w);

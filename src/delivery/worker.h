@@ -1,11 +1,12 @@
-/* worker: the delivery thread that drains the outbox through the providers.
+/* worker: the delivery threads (option delivery_threads) that drain the
+ * outbox through the providers, each claiming a few messages at a time.
  * For each message it follows the route's providers in order: a provider that
  * fails or refuses passes the message to the next at once; when none took it
  * and some failure was transient, the message is retried later (exponential
  * backoff with jitter). Every hand-over is recorded, and announced to the
  * store before it happens, so a restart never hands a message over twice.
- * It wakes when told a message was queued, and polls besides, so messages left
- * by a crash or a paused delivery go out on their own. */
+ * A thread wakes when told a message was queued, and polls besides, so
+ * messages left by a crash or a paused delivery go out on their own. */
 #ifndef IOTP_WORKER_H
 #define IOTP_WORKER_H
 
@@ -14,14 +15,14 @@
 
 struct worker;
 
-/* Starts the thread over d's providers (d stays the caller's and must outlive
+/* Starts the threads over d's providers (d stays the caller's and must outlive
  * the worker). First settles messages a previous process left mid-send. Sets
  * *out only on success; on failure returns -1 with a reason in err. */
 int worker_start(struct core *core, struct delivery *d, struct worker **out, char *err,
 		 size_t errlen);
 /* Wakes the thread (safe from any thread; arg is the worker). */
 void worker_notify(void *arg);
-/* Finishes the batch in hand, stops the thread, frees. NULL does nothing. */
+/* Lets each thread finish the batch in hand, stops them, frees. NULL does nothing. */
 void worker_stop(struct worker *w);
 
 #endif

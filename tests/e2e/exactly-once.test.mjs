@@ -21,7 +21,9 @@ test('a restart with messages in flight hands each over exactly once', async () 
   const conf = path.join(makeDataDir('iotp-conf-'), 'iotp.conf');
   writeFileSync(
     conf,
-    `[provider gw]\ntype = http\nurl = ${gw.url}/send\nbody = to={to}&text={text}&ref={message_id}\ntimeout_ms = 60000\n\n[route default]\nsms = gw\n`,
+    // One delivery thread: the messages sent after the held one queue up
+    // behind it (claimed or not yet), the case a restart has to sort out.
+    `delivery_threads = 1\n\n[provider gw]\ntype = http\nurl = ${gw.url}/send\nbody = to={to}&text={text}&ref={message_id}\ntimeout_ms = 60000\n\n[route default]\nsms = gw\n`,
   );
   const a = await start({}, { dataDir: dir, args: ['--config', conf] });
   const sessions = [];

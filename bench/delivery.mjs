@@ -1,0 +1,163 @@
+// bench/delivery.mjs: how long from POST /v1/sessions/{id}/code until the
+// SMS reaches the SMSC, through iotpd and real Kannel (bearerbox + smsbox,
+// fake SMSC; the benchmark itself is the fake SMSC client and timestamps each
+// line as it arrives). Kannel's own sendsms rate is measured in the same run,
+// as the reference iotpd should never fall behind.
+//
+//   node bench/delivery.mjs                 # LIGHT=300 HEAVY=4000 CONC=32
+//   IOTPD=build/iotpd node bench/delivery.mjs
+//
+// Everything runs on loopback and is stopped at the end. Session creation is
+// not timed; each timed send uses a fresh session (no send waits in between).
+import http from 'node:http';
+import { cleanup, startWithConfig } from '../tests/e2e/helpers.mjs';
+import { startKannel } from '../tests/e2e/kannel.mjs';
+
+const LIGHT = Number(process.env.LIGHT ?? 300);
+const HEAVY = Number(process.env.HEAVY ?? 4000);
+const CONC = Number(process.env.CONC ?? 32);
+const KANNEL_N = Number(process.env.KANNEL_N ?? 4000);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function request(url, { method = 'GET', body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (data += d));
+      res.on('end', () => resolve({ status: res.statusCode, text: data }));
+    });
+    req.on('error', reject);
+    if (body) req.end(body);
+    else req.end();
+  });
+}
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const fmt = (ms) => `${ms.toFixed(2)} ms`;
+
+let counter = 0;
+const phone = () => `+4474${String(10000000 + counter++).slice(-8)}`;
+
+async function main() {
+  const kannel = await startKannel();
+  const arrived = new Map(); // to -> time the SMSC got it
+  const seen = kannel.received.length;
+  const waiters = new Map();
+  // Index arrivals as they come (the harness appends to kannel.received).
+  const poll = setInterval(() => {}, 1000);
+  const origPush = kannel.received.push.bind(kannel.received);
+  kannel.received.push = (m) => {
+    arrived.set(m.to, m.at);
+    const w = waiters.get(m.to);
+    if (w) {
+      waiters.delete(m.to);
+      w(m.at);
+    }
+    return origPush(m);
+  };
+  const arrival = (to) =>
+    arrived.has(to) ? Promise.resolve(arrived.get(to)) : new Promise((resolve) => waiters.set(to, resolve));
+  void seen;
+
+  // 1. Kannel alone: sendsms straight to smsbox, CONC keep-alive connections.
+  const kStart = performance.now();
+  let kNext = 0;
+  const kLat = [];
+  async function kWorker() {
+    while (kNext < KANNEL_N) {
+      kNext++;
+      const to = phone();
+      const t0 = performance.now();
+      const q = new URLSearchParams({ username: kannel.username, password: kannel.password, to, from: 'iotp', text: 'Your iotp code: 123-456.', charset: 'UTF-8' });
+      const r = await request(`${kannel.sendsmsUrl}?${q}`);
+      if (r.status !== 202) throw new Error(`sendsms: ${r.status} ${r.text}`);
+      kLat.push((await arrival(to)) - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: CONC }, kWorker));
+  const kSecs = (performance.now() - kStart) / 1000;
+  const kRate = KANNEL_N / kSecs;
+
+  // 2. iotpd in front of the same Kannel.
+  const srv = await startWithConfig(`
+sms_delays = 0,0,0
+http_threads = 8
+
+[provider kannel]
+type = kannel
+url = ${kannel.sendsmsUrl}
+username = ${kannel.username}
+password = ${kannel.password}
+callback_secret = bench-callback-secret-0123456789
+
+[sender default]
+alpha = iotp
+
+[route default]
+sms = kannel
+`);
+  const auth = { authorization: `Bearer ${srv.apiKey}`, 'content-type': 'application/json' };
+  async function session() {
+    const to = phone();
+    const r = await request(`${srv.base}/v1/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ phone: to }) });
+    if (r.status !== 201) throw new Error(`create: ${r.status} ${r.text}`);
+    return { id: JSON.parse(r.text).id, to };
+  }
+  async function timedSend(s) {
+    const t0 = performance.now();
+    const r = await request(`${srv.base}/v1/sessions/${s.id}/code`, { method: 'POST', headers: auth, body: '{}' });
+    if (r.status !== 200) throw new Error(`send: ${r.status} ${r.text}`);
+    const answered = performance.now() - t0;
+    return { answered, smsc: (await arrival(s.to)) - t0 };
+  }
+
+  // Light load: one send at a time.
+  const light = [];
+  for (let i = 0; i < LIGHT; i++) light.push(await timedSend(await session()));
+
+  // Heavy load: CONC clients, each sending as soon as its last SMS arrived.
+  const pre = [];
+  for (let i = 0; i < HEAVY; i++) pre.push(await session());
+  const heavy = [];
+  let next = 0;
+  const hStart = performance.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (next < pre.length) heavy.push(await timedSend(pre[next++]));
+    }),
+  );
+  const hSecs = (performance.now() - hStart) / 1000;
+  const hRate = HEAVY / hSecs;
+
+  // Delivery reports: Kannel's fake SMSC reports every message delivered.
+  await new Promise((r) => setTimeout(r, 2000));
+  const { spawnSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const { IOTPD } = await import('../tests/e2e/helpers.mjs');
+  const st = spawnSync(path.join(path.dirname(IOTPD), 'iotpctl'), ['--config', srv.configFile, '--data', srv.dataDir, 'stats'], {
+    encoding: 'utf8',
+    env: { ...process.env, IOTP_API_KEY: srv.apiKey },
+  });
+
+  console.log(`Kannel alone (sendsms, ${CONC} keep-alive connections, ${KANNEL_N} messages): ${kRate.toFixed(0)} msg/s; send -> SMSC p50 ${fmt(pct(kLat, 50))}, p99 ${fmt(pct(kLat, 99))}`);
+  console.log(`iotpd light load (1 at a time, ${LIGHT} codes): POST answered p50 ${fmt(pct(light.map((x) => x.answered), 50))}, p99 ${fmt(pct(light.map((x) => x.answered), 99))}; POST -> SMSC p50 ${fmt(pct(light.map((x) => x.smsc), 50))}, p99 ${fmt(pct(light.map((x) => x.smsc), 99))}`);
+  console.log(`iotpd heavy load (${CONC} clients, ${HEAVY} codes): ${hRate.toFixed(0)} codes/s (${((100 * hRate) / kRate).toFixed(0)}% of Kannel alone); POST -> SMSC p50 ${fmt(pct(heavy.map((x) => x.smsc), 50))}, p99 ${fmt(pct(heavy.map((x) => x.smsc), 99))}`);
+  console.log(st.stdout.split('\n').filter((l) => l.startsWith('delivery') || l.startsWith('messages')).join('\n'));
+
+  clearInterval(poll);
+  agent.destroy();
+  await srv.stop();
+  await kannel.stop();
+  await cleanup();
+}
+
+main().catch(async (e) => {
+  console.error(e);
+  await cleanup();
+  process.exit(1);
+});
