@@ -5,6 +5,7 @@
 // as the reference iotpd should never fall behind.
 //
 //   node bench/delivery.mjs                 # LIGHT=300 HEAVY=4000 CONC=32
+//   DLR_MASK=0 node bench/delivery.mjs      # iotpd asks Kannel for no reports
 //   IOTPD=build/iotpd node bench/delivery.mjs
 //
 // Everything runs on loopback and is stopped at the end. Session creation is
@@ -83,10 +84,36 @@ async function main() {
   const kSecs = (performance.now() - kStart) / 1000;
   const kRate = KANNEL_N / kSecs;
 
+  // 1b. Kannel alone asked for delivery reports (as iotpd asks), to a local
+  // receiver that answers 200: one at a time, then CONC at once.
+  const dlrSink = http.createServer((q, r) => r.end('ok'));
+  await new Promise((r) => dlrSink.listen(0, '127.0.0.1', r));
+  const dlrUrl = `http://127.0.0.1:${dlrSink.address().port}/dlr?type=%d`;
+  async function kSend(lat) {
+    const to = phone();
+    const t0 = performance.now();
+    const q = new URLSearchParams({ username: kannel.username, password: kannel.password, to, from: 'iotp', text: 'Your iotp code: 123-456.', charset: 'UTF-8', 'dlr-mask': '31', 'dlr-url': dlrUrl });
+    const r = await request(`${kannel.sendsmsUrl}?${q}`);
+    if (r.status !== 202) throw new Error(`sendsms: ${r.status} ${r.text}`);
+    lat.push((await arrival(to)) - t0);
+  }
+  const kdLight = [];
+  for (let i = 0; i < LIGHT; i++) await kSend(kdLight);
+  const kdLat = [];
+  let kdNext = 0;
+  const kdStart = performance.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (kdNext++ < KANNEL_N) await kSend(kdLat);
+    }),
+  );
+  const kdRate = KANNEL_N / ((performance.now() - kdStart) / 1000);
+
   // 2. iotpd in front of the same Kannel.
   const srv = await startWithConfig(`
 sms_delays = 0,0,0
 http_threads = 8
+delivery_threads = ${process.env.DELIVERY_THREADS ?? 64}
 
 [provider kannel]
 type = kannel
@@ -94,6 +121,7 @@ url = ${kannel.sendsmsUrl}
 username = ${kannel.username}
 password = ${kannel.password}
 callback_secret = bench-callback-secret-0123456789
+dlr_mask = ${process.env.DLR_MASK ?? 31}
 
 [sender default]
 alpha = iotp
@@ -145,11 +173,13 @@ sms = kannel
   });
 
   console.log(`Kannel alone (sendsms, ${CONC} keep-alive connections, ${KANNEL_N} messages): ${kRate.toFixed(0)} msg/s; send -> SMSC p50 ${fmt(pct(kLat, 50))}, p99 ${fmt(pct(kLat, 99))}`);
+  console.log(`Kannel alone with DLRs asked: 1 at a time send -> SMSC p50 ${fmt(pct(kdLight, 50))}, p99 ${fmt(pct(kdLight, 99))}; ${CONC} connections ${kdRate.toFixed(0)} msg/s, p50 ${fmt(pct(kdLat, 50))}, p99 ${fmt(pct(kdLat, 99))}`);
   console.log(`iotpd light load (1 at a time, ${LIGHT} codes): POST answered p50 ${fmt(pct(light.map((x) => x.answered), 50))}, p99 ${fmt(pct(light.map((x) => x.answered), 99))}; POST -> SMSC p50 ${fmt(pct(light.map((x) => x.smsc), 50))}, p99 ${fmt(pct(light.map((x) => x.smsc), 99))}`);
-  console.log(`iotpd heavy load (${CONC} clients, ${HEAVY} codes): ${hRate.toFixed(0)} codes/s (${((100 * hRate) / kRate).toFixed(0)}% of Kannel alone); POST -> SMSC p50 ${fmt(pct(heavy.map((x) => x.smsc), 50))}, p99 ${fmt(pct(heavy.map((x) => x.smsc), 99))}`);
+  console.log(`iotpd heavy load (${CONC} clients, ${HEAVY} codes): ${hRate.toFixed(0)} codes/s (${((100 * hRate) / kdRate).toFixed(0)}% of Kannel alone with DLRs); POST -> SMSC p50 ${fmt(pct(heavy.map((x) => x.smsc), 50))}, p99 ${fmt(pct(heavy.map((x) => x.smsc), 99))}`);
   console.log(st.stdout.split('\n').filter((l) => l.startsWith('delivery') || l.startsWith('messages')).join('\n'));
 
   clearInterval(poll);
+  dlrSink.close();
   agent.destroy();
   await srv.stop();
   await kannel.stop();

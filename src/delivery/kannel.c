@@ -101,7 +101,7 @@ static int kannel_open(const struct provider_env *env, void **state, char *err, 
 struct vars {
 	const struct kannel *k;
 	const struct provider_message *m;
-	const char *coding, *mask, *dlr;
+	const char *mask, *dlr;
 };
 
 static const char *var(void *arg, const char *name)
@@ -117,8 +117,6 @@ static const char *var(void *arg, const char *name)
 		return v->m->from;
 	if (!strcmp(name, "text"))
 		return v->m->text;
-	if (!strcmp(name, "coding"))
-		return v->coding;
 	if (!strcmp(name, "mask"))
 		return v->mask;
 	if (!strcmp(name, "dlr"))
@@ -145,12 +143,14 @@ static int kannel_send(void *state, const struct provider_message *m, char *ref,
 	strfmt(mask, sizeof mask, "%d", k->dlr_mask);
 	struct msg_sms_size size;
 	int ucs2 = msg_sms_measure(m->text, &size) == 0 && size.encoding == MSG_UCS2;
-	struct vars v = {k, m, ucs2 ? "2" : "0", mask, dlr};
-	const char *tmpl = k->smsc ? "?username={user}&password={pass}&to={to}&from={from}&text={text}"
-				     "&charset=UTF-8&coding={coding}&dlr-mask={mask}&dlr-url={dlr}"
-				     "&smsc={smsc}"
-				   : "?username={user}&password={pass}&to={to}&from={from}&text={text}"
-				     "&charset=UTF-8&coding={coding}&dlr-mask={mask}&dlr-url={dlr}";
+	struct vars v = {k, m, mask, dlr};
+	char tmpl[256];
+	/* coding=2 (UCS-2) only where GSM-7 cannot carry the text; without it
+	 * Kannel sends GSM-7. */
+	strfmt(tmpl, sizeof tmpl, "%s%s%s%s",
+	       "?username={user}&password={pass}&to={to}&from={from}&text={text}&charset=UTF-8",
+	       ucs2 ? "&coding=2" : "", k->dlr_mask ? "&dlr-mask={mask}&dlr-url={dlr}" : "",
+	       k->smsc ? "&smsc={smsc}" : "");
 	size_t base = strlen(k->url);
 	int rc;
 	if (base >= URL_MAX / 2) {
@@ -166,7 +166,7 @@ static int kannel_send(void *state, const struct provider_message *m, char *ref,
 		goto out;
 	}
 	if (!m->from[0]) {
-		/* An empty from= makes Kannel use its own default sender. */
+		/* No from= makes Kannel use its own default sender (global-sender). */
 		char *p = strstr(url + base, "&from=&");
 		if (p)
 			memmove(p, p + 6, strlen(p + 6) + 1);
