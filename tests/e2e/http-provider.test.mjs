@@ -229,6 +229,18 @@ describe('http provider: configuration', () => {
     assert.match(r.stdout, /var_token = \*+/);
   });
 
+  test('the example provider configurations in docs/providers load', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const docs = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'providers');
+    const files = readdirSync(docs).filter((f) => f.endsWith('.conf'));
+    assert.ok(files.length >= 3, files.join(', '));
+    for (const f of files) {
+      const ex = await startWithConfig(readFileSync(path.join(docs, f), 'utf8'));
+      assert.match(ex.stdout, /listening on/, f);
+      await ex.stop();
+    }
+  });
+
   test('an unknown placeholder stops start-up with file and line', async () => {
     const dir = makeDataDir();
     const file = path.join(dir, 'bad.conf');
