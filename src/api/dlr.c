@@ -26,39 +26,39 @@ void api_dlr(struct http_request *req, struct http_response *res)
 	struct api *api = req->app;
 	const char *provider = req->params[0];
 	struct provider_report_in in = {
-		.query = query,
-		.header = header,
-		.arg = req,
-		.content_type = http_header(req, "Content-Type"),
-		.body = req->raw_body ? req->raw_body : "",
-		.body_len = req->raw_len,
+	    .query = query,
+	    .header = header,
+	    .arg = req,
+	    .content_type = http_header(req, "Content-Type"),
+	    .body = req->raw_body ? req->raw_body : "",
+	    .body_len = req->raw_len,
 	};
 	char id[STORE_ID_MAX], why[256] = "";
 	int rc = api->delivery ? delivery_report(api->delivery, api->core->store, provider, &in,
-						 clock_now_ms(), id, why, sizeof why)
-			       : DELIVERY_REPORT_UNKNOWN;
+	                                         clock_now_ms(), id, why, sizeof why)
+	                       : DELIVERY_REPORT_UNKNOWN;
 	switch (rc) {
 	case 0:
 	case DELIVERY_REPORT_STALE:
 	case DELIVERY_REPORT_IGNORED:
 		log_debug("report from %s for message %s: %s", provider, id[0] ? id : "-",
-			  rc ? why : "applied");
+		          rc ? why : "applied");
 		res->status = 200;
 		res->body = json_pack("{s:s}", "status", rc == 0 ? "applied" : "ignored");
 		return;
 	case DELIVERY_REPORT_FORGED:
-		log_warn("refused a forged delivery report for provider %.32s from %s: %s", provider,
-			 req->client_ip, why);
+		log_warn("refused a forged delivery report for provider %.32s from %s: %s",
+		         provider, req->client_ip, why);
 		http_reply_error(res, IOTP_E_REPORT_FORGED, NULL);
 		return;
 	case DELIVERY_REPORT_INVALID:
 		log_warn("refused a delivery report for provider %.32s from %s: %s", provider,
-			 req->client_ip, why);
+		         req->client_ip, why);
 		http_reply_error(res, IOTP_E_REPORT_INVALID, NULL);
 		return;
 	case DELIVERY_REPORT_UNKNOWN:
 		log_warn("refused a delivery report for provider %.32s from %s: %s", provider,
-			 req->client_ip, why[0] ? why : "no such provider");
+		         req->client_ip, why[0] ? why : "no such provider");
 		http_reply_error(res, IOTP_E_REPORT_UNKNOWN, NULL);
 		return;
 	default:

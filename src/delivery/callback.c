@@ -7,7 +7,7 @@
 #include "base/alloc.h"
 
 static void hmac(const char *secret, const void *data, size_t len,
-		 unsigned char out[crypto_auth_hmacsha256_BYTES])
+                 unsigned char out[crypto_auth_hmacsha256_BYTES])
 {
 	crypto_auth_hmacsha256_state st;
 	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
@@ -32,7 +32,7 @@ int callback_token_ok(const char *secret, const char *message_id, const char *to
 }
 
 int callback_signature_ok(const char *secret, const char *body, size_t len, const char *header,
-			  const char *prefix)
+                          const char *prefix)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char want[2 * sizeof mac + 1], got[2 * sizeof mac + 1];
@@ -48,7 +48,7 @@ int callback_signature_ok(const char *secret, const char *body, size_t len, cons
 }
 
 int callback_url(const char *public_url, const char *provider, const char *message_id,
-		 const char *secret, char *out, size_t size)
+                 const char *secret, char *out, size_t size)
 {
 	char token[CALLBACK_TOKEN_LEN + 1];
 	callback_token(secret, message_id, token);

@@ -20,9 +20,9 @@ int callback_token_ok(const char *secret, const char *message_id, const char *to
 /* Whether header is prefix followed by the hex HMAC-SHA256 of body under
  * secret (any case); constant-time. NULL header: no. */
 int callback_signature_ok(const char *secret, const char *body, size_t len, const char *header,
-			  const char *prefix);
+                          const char *prefix);
 /* Writes "<public_url>/v1/dlr/<provider>?m=<id>&t=<token>". Returns 0 or -1 when too long. */
 int callback_url(const char *public_url, const char *provider, const char *message_id,
-		 const char *secret, char *out, size_t size);
+                 const char *secret, char *out, size_t size);
 
 #endif

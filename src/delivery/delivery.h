@@ -29,8 +29,8 @@ struct delivery_provider {
 	char name[32];
 	const struct provider_ops *ops;
 	void *state;
-	unsigned channels;      /* PROVIDER_CHANNEL_* it serves here */
-	pthread_mutex_t lock;   /* guards breaker: the delivery threads share it */
+	unsigned channels;    /* PROVIDER_CHANNEL_* it serves here */
+	pthread_mutex_t lock; /* guards breaker: the delivery threads share it */
 	struct breaker breaker;
 };
 
@@ -39,7 +39,7 @@ struct delivery;
 /* Opens every provider and reads routes and senders. Sets *out only on
  * success; else returns -1 with the reason (FILE:LINE for sections) in err. */
 int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery **out, char *err,
-		 size_t errlen);
+                 size_t errlen);
 /* Closes the providers and frees. NULL does nothing. */
 void delivery_free(struct delivery *d);
 
@@ -53,7 +53,7 @@ unsigned delivery_channels(const struct delivery *d);
 /* The providers for a message to region over channel, in the order to try:
  * the region's route, else the default's. Returns how many (0: none). */
 size_t delivery_plan(struct delivery *d, const char *region, const char *channel,
-		     struct delivery_provider **out, size_t max);
+                     struct delivery_provider **out, size_t max);
 
 /* The sender for a message to region over channel ("" for none). */
 const char *delivery_sender(const struct delivery *d, const char *region, const char *channel);
@@ -62,7 +62,7 @@ const char *delivery_sender(const struct delivery *d, const char *region, const 
  * or a DELIVERY_REPORT_* outcome with why in error, or -1 (store failure).
  * Sets id to the message's id when known. Safe from any thread. */
 int delivery_report(struct delivery *d, struct store *st, const char *provider,
-		    const struct provider_report_in *in, int64_t now, char id[STORE_ID_MAX],
-		    char *error, size_t errlen);
+                    const struct provider_report_in *in, int64_t now, char id[STORE_ID_MAX],
+                    char *error, size_t errlen);
 
 #endif

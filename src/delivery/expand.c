@@ -65,7 +65,7 @@ static int name_char(char c)
 }
 
 int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup lookup, void *arg,
-		    char *out, size_t size, char *err, size_t errlen)
+                    char *out, size_t size, char *err, size_t errlen)
 {
 	struct out o = {out, size, 0, 0};
 	for (const char *s = tmpl; *s; s++) {
@@ -91,7 +91,8 @@ int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup look
 			return -1;
 		}
 		if (esc == EXPAND_RAW && strpbrk(v, "\r\n")) {
-			strfmt(err, errlen, "placeholder {%s} holds a line break, which a header cannot", name);
+			strfmt(err, errlen,
+			       "placeholder {%s} holds a line break, which a header cannot", name);
 			return -1;
 		}
 		put_escaped(&o, v, esc);

@@ -19,7 +19,7 @@ typedef const char *(*expand_lookup)(void *arg, const char *name);
 /* Writes tmpl with every placeholder replaced into out. Returns 0, or -1 with
  * the reason in err (unknown placeholder, out too small, CR/LF in a header). */
 int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup lookup, void *arg,
-		    char *out, size_t size, char *err, size_t errlen);
+                    char *out, size_t size, char *err, size_t errlen);
 
 /* Percent-decodes a form or query value in place ('+' is a space). */
 void expand_url_decode(char *s);

@@ -67,7 +67,7 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
 }
 
 int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answer *ans, char *err,
-	     size_t errlen)
+             size_t errlen)
 {
 	CURL *c = take(f);
 	if (!c) {
@@ -117,7 +117,8 @@ int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answ
 		if (rc == CURLE_OPERATION_TIMEDOUT)
 			strfmt(err, errlen, "no answer within %ld ms", f->timeout_ms);
 		else if (rc == CURLE_COULDNT_CONNECT)
-			strfmt(err, errlen, "could not connect (%s)", curl_err[0] ? curl_err : what);
+			strfmt(err, errlen, "could not connect (%s)",
+			       curl_err[0] ? curl_err : what);
 		else
 			strfmt(err, errlen, "%s", curl_err[0] ? curl_err : what);
 		return -1;

@@ -12,16 +12,16 @@
 struct fetch;
 
 struct fetch_request {
-	const char *method;   /* "GET", "POST", "PUT" */
+	const char *method; /* "GET", "POST", "PUT" */
 	const char *url;
 	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
-	const char *body;     /* may be NULL */
+	const char *body;           /* may be NULL */
 	size_t body_len;
-	const char *userpwd;  /* "user:password" for basic auth, or NULL */
+	const char *userpwd; /* "user:password" for basic auth, or NULL */
 };
 
 struct fetch_answer {
-	long status;                    /* HTTP status */
+	long status;                     /* HTTP status */
 	char body[FETCH_ANSWER_MAX + 1]; /* NUL-terminated, cut at FETCH_ANSWER_MAX */
 	size_t len;
 };
@@ -34,7 +34,7 @@ void fetch_free(struct fetch *f);
  * filled when an HTTP answer came (any status), or -1 with the transport
  * failure in words in err (refused, timed out, name not found). */
 int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answer *ans, char *err,
-	     size_t errlen);
+             size_t errlen);
 
 /* libcurl's process-wide set-up (curl_global_init) is main's. */
 

@@ -93,7 +93,7 @@ static void vars_init(struct vars *v, const struct http *h, const struct provide
 	v->callback[0] = '\0';
 	if (h->callback_secret)
 		callback_url(h->public_url, h->name, m->id, h->callback_secret, v->callback,
-			     sizeof v->callback);
+		             sizeof v->callback);
 	else if (h->sig_secret)
 		strfmt(v->callback, sizeof v->callback, "%s/v1/dlr/%s", h->public_url, h->name);
 }
@@ -121,7 +121,8 @@ static int parse_status_map(struct http *h, const char *map, char *where, char *
 		if (!colon || colon == tok || state < 0 || h->n_rules == STATUS_MAP_MAX ||
 		    (size_t)(colon - tok) >= sizeof h->rules[0].word) {
 			strfmt(err, errlen,
-			       "%s: status_map entry '%s' should be PROVIDER_WORD:STATE with STATE one of "
+			       "%s: status_map entry '%s' should be PROVIDER_WORD:STATE with STATE "
+			       "one of "
 			       "submitted, accepted, delivered, failed, expired",
 			       where, tok);
 			return -1;
@@ -138,9 +139,14 @@ static int parse_status_map(struct http *h, const char *map, char *where, char *
  * start-up instead of the first code. */
 static int check_templates(struct http *h, char *where, char *err, size_t errlen)
 {
-	struct provider_message m = {.id = "MSGID", .to = "+447400123456", .region = "GB",
-				     .channel = "sms", .text = "Your code: \"123-456\"\n",
-				     .ssml = "<speak>1 2 3</speak>", .from = "iotp", .now = 0};
+	struct provider_message m = {.id = "MSGID",
+	                             .to = "+447400123456",
+	                             .region = "GB",
+	                             .channel = "sms",
+	                             .text = "Your code: \"123-456\"\n",
+	                             .ssml = "<speak>1 2 3</speak>",
+	                             .from = "iotp",
+	                             .now = 0};
 	struct vars v;
 	char *buf = xmalloc(BODY_MAX), inner[256];
 	int rc = -1;
@@ -151,28 +157,30 @@ static int check_templates(struct http *h, char *where, char *err, size_t errlen
 	}
 	for (int i = 0; i < h->n_headers; i++)
 		if (expand_template(h->headers[i], EXPAND_RAW, var, &v, buf, BODY_MAX, inner,
-				    sizeof inner) < 0) {
+		                    sizeof inner) < 0) {
 			strfmt(err, errlen, "%s: header '%.40s': %s", where, h->headers[i], inner);
 			goto out;
 		}
-	if (h->basic_auth && expand_template(h->basic_auth, EXPAND_RAW, var, &v, buf, BODY_MAX, inner,
-					     sizeof inner) < 0) {
+	if (h->basic_auth && expand_template(h->basic_auth, EXPAND_RAW, var, &v, buf, BODY_MAX,
+	                                     inner, sizeof inner) < 0) {
 		strfmt(err, errlen, "%s: basic_auth: %s", where, inner);
 		goto out;
 	}
 	if (h->body) {
 		enum expand_escape esc = h->format == BODY_JSON ? EXPAND_JSON : EXPAND_URL;
-		if (expand_template(h->body, esc, var, &v, buf, BODY_MAX, inner, sizeof inner) < 0) {
+		if (expand_template(h->body, esc, var, &v, buf, BODY_MAX, inner, sizeof inner) <
+		    0) {
 			strfmt(err, errlen, "%s: body: %s", where, inner);
 			goto out;
 		}
 		json_error_t jerr;
 		json_t *j = h->format == BODY_JSON ? json_loads(buf, 0, &jerr) : NULL;
 		if (h->format == BODY_JSON && !j) {
-			strfmt(err, errlen,
-			       "%s: body is not JSON once filled in: %s (column %d); placeholders go "
-			       "inside quotes, like \"to\": \"{to}\"",
-			       where, jerr.text, jerr.column);
+			strfmt(
+			    err, errlen,
+			    "%s: body is not JSON once filled in: %s (column %d); placeholders go "
+			    "inside quotes, like \"to\": \"{to}\"",
+			    where, jerr.text, jerr.column);
 			goto out;
 		}
 		json_decref(j);
@@ -185,12 +193,27 @@ out:
 
 static int http_open(const struct provider_env *env, void **state, char *err, size_t errlen)
 {
-	static const char *const keys[] = {
-		PROVIDER_COMMON_KEYS, "url", "method", "body_format", "body", "basic_auth",
-		"id_field", "accept_field", "accept_value", "error_field", "timeout_ms",
-		"callback_secret", "callback_signature_header", "callback_signature_secret",
-		"callback_signature_prefix", "callback_id_field", "callback_ref_field",
-		"callback_status_field", "callback_reason_field", "status_map", NULL};
+	static const char *const keys[] = {PROVIDER_COMMON_KEYS,
+	                                   "url",
+	                                   "method",
+	                                   "body_format",
+	                                   "body",
+	                                   "basic_auth",
+	                                   "id_field",
+	                                   "accept_field",
+	                                   "accept_value",
+	                                   "error_field",
+	                                   "timeout_ms",
+	                                   "callback_secret",
+	                                   "callback_signature_header",
+	                                   "callback_signature_secret",
+	                                   "callback_signature_prefix",
+	                                   "callback_id_field",
+	                                   "callback_ref_field",
+	                                   "callback_status_field",
+	                                   "callback_reason_field",
+	                                   "status_map",
+	                                   NULL};
 	const struct config_section *s = env->section;
 	char where[512];
 	struct http *h = xcalloc(1, sizeof *h);
@@ -204,8 +227,9 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 		if (!strncmp(key, "header_", 7) && key[7]) {
 			if (h->n_headers == HEADERS_MAX || !strchr(s->entries[i].value, ':')) {
 				config_section_where(env->cfg, s, key, where, sizeof where);
-				strfmt(err, errlen, "%s: %s must be 'Name: value' (at most %d headers)",
-				       where, key, HEADERS_MAX);
+				strfmt(err, errlen,
+				       "%s: %s must be 'Name: value' (at most %d headers)", where,
+				       key, HEADERS_MAX);
 				goto err;
 			}
 			h->headers[h->n_headers++] = s->entries[i].value;
@@ -215,19 +239,20 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 			known = !strcmp(keys[j], key);
 		if (!known) {
 			config_section_where(env->cfg, s, key, where, sizeof where);
-			strfmt(err, errlen,
-			       "%s: unknown setting '%s' (known: url, method, body_format, body, "
-			       "basic_auth, header_*, var_*, id_field, accept_field, accept_value, "
-			       "error_field, timeout_ms, callback_*, status_map, channels, breaker_*)",
-			       where, key);
+			strfmt(
+			    err, errlen,
+			    "%s: unknown setting '%s' (known: url, method, body_format, body, "
+			    "basic_auth, header_*, var_*, id_field, accept_field, accept_value, "
+			    "error_field, timeout_ms, callback_*, status_map, channels, breaker_*)",
+			    where, key);
 			goto err;
 		}
 	}
 	config_section_where(env->cfg, s, NULL, where, sizeof where);
 	h->url = config_section_get(s, "url");
 	if (!h->url || strncmp(h->url, "http", 4) != 0) {
-		strfmt(err, errlen, "%s: set url to the provider's API address (http:// or https://)",
-		       where);
+		strfmt(err, errlen,
+		       "%s: set url to the provider's API address (http:// or https://)", where);
 		goto err;
 	}
 	h->method = config_section_get(s, "method");
@@ -276,12 +301,14 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 	h->cb_status = config_section_get(s, "callback_status_field");
 	h->cb_reason = config_section_get(s, "callback_reason_field");
 	if (h->callback_secret && strlen(h->callback_secret) < 16) {
-		strfmt(err, errlen, "%s: callback_secret needs 16 or more random characters", where);
+		strfmt(err, errlen, "%s: callback_secret needs 16 or more random characters",
+		       where);
 		goto err;
 	}
 	if (!h->sig_header != !h->sig_secret) {
 		strfmt(err, errlen,
-		       "%s: callback_signature_header and callback_signature_secret go together", where);
+		       "%s: callback_signature_header and callback_signature_secret go together",
+		       where);
 		goto err;
 	}
 	if (h->cb_status && !h->callback_secret && !h->sig_secret) {
@@ -299,13 +326,15 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 		goto err;
 	}
 	const char *map = config_section_get(s, "status_map");
-	if (parse_status_map(h, map ? map
-				    : "submitted:submitted, accepted:accepted, delivered:delivered, "
-				      "failed:failed, expired:expired",
-			     where, err, errlen) < 0)
+	if (parse_status_map(h,
+	                     map ? map
+	                         : "submitted:submitted, accepted:accepted, delivered:delivered, "
+	                           "failed:failed, expired:expired",
+	                     where, err, errlen) < 0)
 		goto err;
 	long timeout = 5000;
-	if (provider_section_long(env->cfg, s, "timeout_ms", 100, 120000, &timeout, err, errlen) < 0)
+	if (provider_section_long(env->cfg, s, "timeout_ms", 100, 120000, &timeout, err, errlen) <
+	    0)
 		goto err;
 	if (check_templates(h, where, err, errlen) < 0)
 		goto err;
@@ -347,7 +376,7 @@ static const char *json_path_text(json_t *root, const char *path, char *buf, siz
 }
 
 static int http_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
-		     char *error, size_t errlen)
+                     char *error, size_t errlen)
 {
 	struct http *h = state;
 	struct vars v;
@@ -364,7 +393,7 @@ static int http_send(void *state, const struct provider_message *m, char *ref, s
 	for (int i = 0; i < h->n_headers; i++) {
 		hdr[i] = xmalloc(1024);
 		if (expand_template(h->headers[i], EXPAND_RAW, var, &v, hdr[i], 1024, inner,
-				    sizeof inner) < 0) {
+		                    sizeof inner) < 0) {
 			strfmt(error, errlen, "cannot build a header: %s", inner);
 			goto out;
 		}
@@ -377,20 +406,23 @@ static int http_send(void *state, const struct provider_message *m, char *ref, s
 	if (h->basic_auth) {
 		auth = xmalloc(512);
 		if (expand_template(h->basic_auth, EXPAND_RAW, var, &v, auth, 512, inner,
-				    sizeof inner) < 0) {
+		                    sizeof inner) < 0) {
 			strfmt(error, errlen, "cannot build basic_auth: %s", inner);
 			goto out;
 		}
 	}
 	body[0] = '\0';
 	if (h->body && expand_template(h->body, h->format == BODY_JSON ? EXPAND_JSON : EXPAND_URL,
-				       var, &v, body, BODY_MAX, inner, sizeof inner) < 0) {
+	                               var, &v, body, BODY_MAX, inner, sizeof inner) < 0) {
 		strfmt(error, errlen, "cannot build the body: %s", inner);
 		goto out;
 	}
-	struct fetch_request req = {.method = h->method, .url = url, .headers = (const char **)hdr,
-				    .body = h->body ? body : NULL, .body_len = strlen(body),
-				    .userpwd = auth};
+	struct fetch_request req = {.method = h->method,
+	                            .url = url,
+	                            .headers = (const char **)hdr,
+	                            .body = h->body ? body : NULL,
+	                            .body_len = strlen(body),
+	                            .userpwd = auth};
 	if (fetch_do(h->fetch, &req, ans, inner, sizeof inner) < 0) {
 		strfmt(error, errlen, "%s did not answer: %s", h->name, inner);
 		rc = PROVIDER_RETRY;
@@ -417,7 +449,8 @@ static int http_send(void *state, const struct provider_message *m, char *ref, s
 		strfmt(error, errlen, "%s failed (%ld): %s", h->name, ans->status, why);
 		rc = PROVIDER_RETRY;
 	} else {
-		strfmt(error, errlen, "%s refused the message (%ld): %s", h->name, ans->status, why);
+		strfmt(error, errlen, "%s refused the message (%ld): %s", h->name, ans->status,
+		       why);
 		rc = PROVIDER_REFUSED;
 	}
 	json_decref(j);
@@ -446,7 +479,7 @@ static int is_form(const char *ct)
 /* A callback field: from a JSON body by path, a form body by name, else the
  * query string. */
 static const char *field(const struct provider_report_in *in, json_t *j, const char *name,
-			 char *buf, size_t size)
+                         char *buf, size_t size)
 {
 	if (!name)
 		return NULL;
@@ -462,19 +495,20 @@ static const char *field(const struct provider_report_in *in, json_t *j, const c
 }
 
 static int http_report(void *state, const struct provider_report_in *in,
-		       struct provider_report *out, char *error, size_t errlen)
+                       struct provider_report *out, char *error, size_t errlen)
 {
 	struct http *h = state;
 	const char *m = in->query(in->arg, "m"), *t = in->query(in->arg, "t");
 	memset(out, 0, sizeof *out);
 	int by_url = h->callback_secret && m && t && strlen(m) < sizeof out->id &&
-		     callback_token_ok(h->callback_secret, m, t);
+	             callback_token_ok(h->callback_secret, m, t);
 	int by_sig = !by_url && h->sig_secret &&
-		     callback_signature_ok(h->sig_secret, in->body, in->body_len,
-					   in->header(in->arg, h->sig_header), h->sig_prefix);
+	             callback_signature_ok(h->sig_secret, in->body, in->body_len,
+	                                   in->header(in->arg, h->sig_header), h->sig_prefix);
 	if (!by_url && !by_sig) {
-		strfmt(error, errlen, "%s", h->sig_secret ? "the signature does not match the body"
-							  : "the message id and token do not match");
+		strfmt(error, errlen, "%s",
+		       h->sig_secret ? "the signature does not match the body"
+		                     : "the message id and token do not match");
 		return PROVIDER_REPORT_FORGED;
 	}
 	if (!h->cb_status) {
@@ -502,7 +536,8 @@ static int http_report(void *state, const struct provider_report_in *in,
 		strfmt(error, errlen, "the callback carries no status");
 		rc = PROVIDER_REPORT_IGNORED;
 	} else if (out->state < 0) {
-		strfmt(error, errlen, "status '%.40s' is not in status_map: nothing changes", status);
+		strfmt(error, errlen, "status '%.40s' is not in status_map: nothing changes",
+		       status);
 		rc = PROVIDER_REPORT_IGNORED;
 	} else if (!out->id[0] && !out->ref[0]) {
 		strfmt(error, errlen, "the callback names no message");
@@ -518,11 +553,11 @@ static int http_report(void *state, const struct provider_report_in *in,
 }
 
 const struct provider_ops provider_http_ops = {
-	.version = PROVIDER_OPS_VERSION,
-	.type = "http",
-	.channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE | PROVIDER_CHANNEL_WHATSAPP,
-	.open = http_open,
-	.close = http_close,
-	.send = http_send,
-	.report = http_report,
+    .version = PROVIDER_OPS_VERSION,
+    .type = "http",
+    .channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE | PROVIDER_CHANNEL_WHATSAPP,
+    .open = http_open,
+    .close = http_close,
+    .send = http_send,
+    .report = http_report,
 };

@@ -45,8 +45,9 @@ static void kannel_close(void *state)
 
 static int kannel_open(const struct provider_env *env, void **state, char *err, size_t errlen)
 {
-	static const char *const keys[] = {PROVIDER_COMMON_KEYS, "url", "username", "password", "smsc",
-					   "dlr_mask", "callback_secret", "timeout_ms", NULL};
+	static const char *const keys[] = {PROVIDER_COMMON_KEYS, "url",        "username",
+	                                   "password",           "smsc",       "dlr_mask",
+	                                   "callback_secret",    "timeout_ms", NULL};
 	const struct config_section *s = env->section;
 	char where[512];
 	if (config_section_check_keys(env->cfg, s, keys, err, errlen) < 0)
@@ -64,18 +65,21 @@ static int kannel_open(const struct provider_env *env, void **state, char *err, 
 		return -1;
 	}
 	if (!user || !pass) {
-		strfmt(err, errlen, "%s: set username and password (a sendsms-user of Kannel)", where);
+		strfmt(err, errlen, "%s: set username and password (a sendsms-user of Kannel)",
+		       where);
 		return -1;
 	}
 	if (!secret || strlen(secret) < 16) {
 		strfmt(err, errlen,
-		       "%s: set callback_secret to 16 or more random characters (openssl rand -hex 24); "
+		       "%s: set callback_secret to 16 or more random characters (openssl rand -hex "
+		       "24); "
 		       "it authenticates Kannel's delivery reports",
 		       where);
 		return -1;
 	}
 	long timeout = 5000, mask = 31;
-	if (provider_section_long(env->cfg, s, "timeout_ms", 100, 120000, &timeout, err, errlen) < 0 ||
+	if (provider_section_long(env->cfg, s, "timeout_ms", 100, 120000, &timeout, err, errlen) <
+	        0 ||
 	    provider_section_long(env->cfg, s, "dlr_mask", 0, 31, &mask, err, errlen) < 0)
 		return -1;
 	struct kannel *k = xcalloc(1, sizeof *k);
@@ -127,7 +131,7 @@ static const char *var(void *arg, const char *name)
 }
 
 static int kannel_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
-		       char *error, size_t errlen)
+                       char *error, size_t errlen)
 {
 	struct kannel *k = state;
 	char dlr[1024], mask[8], err[256];
@@ -159,8 +163,8 @@ static int kannel_send(void *state, const struct provider_message *m, char *ref,
 		goto out;
 	}
 	memcpy(url, k->url, base);
-	if (expand_template(tmpl, EXPAND_URL, var, &v, url + base, URL_MAX - base, err, sizeof err) <
-	    0) {
+	if (expand_template(tmpl, EXPAND_URL, var, &v, url + base, URL_MAX - base, err,
+	                    sizeof err) < 0) {
 		strfmt(error, errlen, "cannot build the sendsms request: %s", err);
 		rc = PROVIDER_REFUSED;
 		goto out;
@@ -188,7 +192,8 @@ static int kannel_send(void *state, const struct provider_message *m, char *ref,
 		strfmt(error, errlen, "Kannel failed (%ld): %.120s", ans->status, ans->body);
 		rc = PROVIDER_RETRY;
 	} else {
-		strfmt(error, errlen, "Kannel refused the message (%ld): %.120s", ans->status, ans->body);
+		strfmt(error, errlen, "Kannel refused the message (%ld): %.120s", ans->status,
+		       ans->body);
 		rc = PROVIDER_REFUSED;
 	}
 	free(ans);
@@ -199,7 +204,7 @@ out:
 }
 
 static int kannel_report(void *state, const struct provider_report_in *in,
-			 struct provider_report *out, char *error, size_t errlen)
+                         struct provider_report *out, char *error, size_t errlen)
 {
 	struct kannel *k = state;
 	const char *id = in->query(in->arg, "m"), *token = in->query(in->arg, "t");
@@ -218,11 +223,11 @@ static int kannel_report(void *state, const struct provider_report_in *in,
 }
 
 const struct provider_ops provider_kannel_ops = {
-	.version = PROVIDER_OPS_VERSION,
-	.type = "kannel",
-	.channels = PROVIDER_CHANNEL_SMS,
-	.open = kannel_open,
-	.close = kannel_close,
-	.send = kannel_send,
-	.report = kannel_report,
+    .version = PROVIDER_OPS_VERSION,
+    .type = "kannel",
+    .channels = PROVIDER_CHANNEL_SMS,
+    .open = kannel_open,
+    .close = kannel_close,
+    .send = kannel_send,
+    .report = kannel_report,
 };

@@ -24,7 +24,8 @@ static int log_open(const struct provider_env *env, void **state, char *err, siz
 {
 	static const char *const keys[] = {PROVIDER_COMMON_KEYS, NULL};
 	char path[4096];
-	if (env->section && config_section_check_keys(env->cfg, env->section, keys, err, errlen) < 0)
+	if (env->section &&
+	    config_section_check_keys(env->cfg, env->section, keys, err, errlen) < 0)
 		return -1;
 	if (strfmt(path, sizeof path, "%s/messages.jsonl", env->cfg->data_dir) < 0) {
 		strfmt(err, errlen, "provider log: data_dir path too long");
@@ -59,14 +60,15 @@ static void log_close(void *state)
 }
 
 static int log_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
-		    char *error, size_t errlen)
+                    char *error, size_t errlen)
 {
 	struct log_state *s = state;
 	ref[0] = '\0';
 	(void)reflen;
 	struct inbox_entry e;
 	if (strlen(m->text) >= sizeof e.text) {
-		strfmt(error, errlen, "message too long for the dev inbox (%zu bytes)", strlen(m->text));
+		strfmt(error, errlen, "message too long for the dev inbox (%zu bytes)",
+		       strlen(m->text));
 		return PROVIDER_REFUSED;
 	}
 	memset(&e, 0, sizeof e);
@@ -81,8 +83,8 @@ static int log_send(void *state, const struct provider_message *m, char *ref, si
 	char when[32];
 	clock_format_ms(m->now, when, sizeof when);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "id", m->id, "to", m->to,
-			      "channel", m->channel, "from", m->from, "text", m->text, "sent_at", when,
-			      "sent_at_ms", (json_int_t)m->now);
+	                      "channel", m->channel, "from", m->from, "text", m->text, "sent_at",
+	                      when, "sent_at_ms", (json_int_t)m->now);
 	if (j && m->ssml)
 		json_object_set_new(j, "ssml", json_string(m->ssml));
 	char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -103,11 +105,11 @@ static int log_send(void *state, const struct provider_message *m, char *ref, si
 }
 
 const struct provider_ops provider_log_ops = {
-	.version = PROVIDER_OPS_VERSION,
-	.type = "log",
-	.channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE | PROVIDER_CHANNEL_WHATSAPP,
-	.open = log_open,
-	.close = log_close,
-	.send = log_send,
-	.report = NULL,
+    .version = PROVIDER_OPS_VERSION,
+    .type = "log",
+    .channels = PROVIDER_CHANNEL_SMS | PROVIDER_CHANNEL_VOICE | PROVIDER_CHANNEL_WHATSAPP,
+    .open = log_open,
+    .close = log_close,
+    .send = log_send,
+    .report = NULL,
 };

@@ -7,9 +7,9 @@
 #include "base/alloc.h"
 
 static const struct provider_ops *const providers[] = {
-	&provider_log_ops,
-	&provider_kannel_ops,
-	&provider_http_ops,
+    &provider_log_ops,
+    &provider_kannel_ops,
+    &provider_http_ops,
 };
 
 const struct provider_ops *provider_find(const char *type, const char **known)
@@ -48,8 +48,8 @@ int provider_channels_parse(const char *list, unsigned *out)
 	return 0;
 }
 
-int provider_section_long(const struct config *cfg, const struct config_section *s,
-			  const char *key, long min, long max, long *out, char *err, size_t errlen)
+int provider_section_long(const struct config *cfg, const struct config_section *s, const char *key,
+                          long min, long max, long *out, char *err, size_t errlen)
 {
 	const char *v = config_section_get(s, key);
 	if (!v)
@@ -60,8 +60,8 @@ int provider_section_long(const struct config *cfg, const struct config_section 
 	if (errno || end == v || *end || n < min || n > max) {
 		char where[512];
 		config_section_where(cfg, s, key, where, sizeof where);
-		strfmt(err, errlen, "%s: %s '%s' is not a whole number in %ld..%ld", where, key, v, min,
-		       max);
+		strfmt(err, errlen, "%s: %s '%s' is not a whole number in %ld..%ld", where, key, v,
+		       min, max);
 		return -1;
 	}
 	*out = n;

@@ -54,7 +54,7 @@ struct provider_env {
 	const struct config *cfg;
 	const struct config_section *section; /* "[provider NAME]" */
 	const char *name;
-	struct inbox *inbox;    /* the dev inbox; NULL outside dev mode */
+	struct inbox *inbox; /* the dev inbox; NULL outside dev mode */
 	/* How gateways reach iotpd ("http://host:port"), for callback URLs. Points
 	 * at storage that is filled before the first send. */
 	const char *public_url;
@@ -86,11 +86,11 @@ struct provider_ops {
 	/* Returns PROVIDER_SENT (with the provider's id for the message in ref, or
 	 * ""), _RETRY or _REFUSED with a reason in error. */
 	int (*send)(void *state, const struct provider_message *m, char *ref, size_t reflen,
-		    char *error, size_t errlen);
+	            char *error, size_t errlen);
 	/* Authenticates and reads a delivery report; NULL when the type gets none.
 	 * Returns 0 with *out filled, or PROVIDER_REPORT_* with why in error. */
 	int (*report)(void *state, const struct provider_report_in *in, struct provider_report *out,
-		      char *error, size_t errlen);
+	              char *error, size_t errlen);
 };
 
 extern const struct provider_ops provider_log_ops;
@@ -103,8 +103,8 @@ extern const struct provider_ops provider_http_ops;
 
 /* Reads a whole-number setting of a section within min..max into *out (left
  * alone when the setting is absent). Returns 0, or -1 with FILE:LINE in err. */
-int provider_section_long(const struct config *cfg, const struct config_section *s,
-			  const char *key, long min, long max, long *out, char *err, size_t errlen);
+int provider_section_long(const struct config *cfg, const struct config_section *s, const char *key,
+                          long min, long max, long *out, char *err, size_t errlen);
 
 /* The provider type named type, or NULL; known lists the names for an error. */
 const struct provider_ops *provider_find(const char *type, const char **known);

@@ -43,7 +43,8 @@ int report_smpp_stat(const char *receipt, char *reason, size_t size)
 		return STORE_MSG_ACCEPTED;
 	if (!strcmp(stat, "EXPIRED")) {
 		strfmt(reason, size,
-		       "The phone stayed unreachable (off or out of coverage) until the carrier gave up "
+		       "The phone stayed unreachable (off or out of coverage) until the carrier "
+		       "gave up "
 		       "(EXPIRED%s).",
 		       code);
 		return STORE_MSG_EXPIRED;
@@ -57,14 +58,15 @@ int report_smpp_stat(const char *receipt, char *reason, size_t size)
 	}
 	if (!strcmp(stat, "REJECTD")) {
 		strfmt(reason, size,
-		       "The carrier rejected the message: the sender may be blocked in this country or "
+		       "The carrier rejected the message: the sender may be blocked in this "
+		       "country or "
 		       "the number barred from receiving it (REJECTD%s).",
 		       code);
 		return STORE_MSG_FAILED;
 	}
 	if (!strcmp(stat, "DELETED")) {
-		strfmt(reason, size, "The carrier deleted the message before delivering it (DELETED%s).",
-		       code);
+		strfmt(reason, size,
+		       "The carrier deleted the message before delivering it (DELETED%s).", code);
 		return STORE_MSG_FAILED;
 	}
 	strfmt(reason, size, "The carrier reported the message as %s%s.", stat, code);
@@ -72,7 +74,7 @@ int report_smpp_stat(const char *receipt, char *reason, size_t size)
 }
 
 int report_from_kannel(int type, const char *reply, struct provider_report *out, char *error,
-		       size_t errlen)
+                       size_t errlen)
 {
 	out->reason[0] = '\0';
 	switch (type) {
@@ -113,9 +115,9 @@ int report_state_from_name(const char *name)
 		const char *name;
 		int state;
 	} map[] = {
-		{"submitted", STORE_MSG_SENT},     {"accepted", STORE_MSG_ACCEPTED},
-		{"delivered", STORE_MSG_DELIVERED}, {"failed", STORE_MSG_FAILED},
-		{"expired", STORE_MSG_EXPIRED},
+	    {"submitted", STORE_MSG_SENT},      {"accepted", STORE_MSG_ACCEPTED},
+	    {"delivered", STORE_MSG_DELIVERED}, {"failed", STORE_MSG_FAILED},
+	    {"expired", STORE_MSG_EXPIRED},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(map[i].name, name))

@@ -12,7 +12,7 @@
  * "id:... stat:UNDELIV err:..."). Fills out->state and out->reason; returns 0,
  * PROVIDER_REPORT_IGNORED (buffered) or PROVIDER_REPORT_INVALID. */
 int report_from_kannel(int type, const char *reply, struct provider_report *out, char *error,
-		       size_t errlen);
+                       size_t errlen);
 
 /* The state of an SMPP receipt's "stat:" word (DELIVRD, UNDELIV, EXPIRED,
  * REJECTD, DELETED, ACCEPTD, ENROUTE, UNKNOWN) with its reason; -1 when the

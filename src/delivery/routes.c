@@ -46,8 +46,8 @@ static int find_provider(const struct delivery *d, const char *name)
 }
 
 static int open_provider(struct delivery *d, const struct config *cfg, struct inbox *inbox,
-			 const struct config_section *s, const char *name, const char *type,
-			 char *err, size_t errlen)
+                         const struct config_section *s, const char *name, const char *type,
+                         char *err, size_t errlen)
 {
 	char where[512] = "";
 	const char *known;
@@ -58,12 +58,13 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 	const struct provider_ops *ops = type ? provider_find(type, &known) : NULL;
 	if (!ops) {
 		strfmt(err, errlen, "%s: %s provider type%s%s (known: %s)", where,
-		       type ? "unknown" : "set the", type ? " " : "", type ? type : "", "log, kannel, http");
+		       type ? "unknown" : "set the", type ? " " : "", type ? type : "",
+		       "log, kannel, http");
 		return -1;
 	}
 	if (ops->version != PROVIDER_OPS_VERSION) {
-		strfmt(err, errlen, "%s: provider %s was built for another interface version", where,
-		       type);
+		strfmt(err, errlen, "%s: provider %s was built for another interface version",
+		       where, type);
 		return -1;
 	}
 	if (d->n_providers == PROVIDERS_MAX) {
@@ -79,26 +80,27 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 	if (s) {
 		const char *ch = config_section_get(s, "channels");
 		unsigned bits;
-		if (ch && (provider_channels_parse(ch, &bits) < 0 || !bits || (bits & ~ops->channels))) {
+		if (ch &&
+		    (provider_channels_parse(ch, &bits) < 0 || !bits || (bits & ~ops->channels))) {
 			config_section_where(cfg, s, "channels", where, sizeof where);
-			strfmt(err, errlen, "%s: channels '%s': a %s provider serves only %s%s%s", where,
-			       ch, type, ops->channels & PROVIDER_CHANNEL_SMS ? "sms " : "",
+			strfmt(err, errlen, "%s: channels '%s': a %s provider serves only %s%s%s",
+			       where, ch, type, ops->channels & PROVIDER_CHANNEL_SMS ? "sms " : "",
 			       ops->channels & PROVIDER_CHANNEL_VOICE ? "voice " : "",
 			       ops->channels & PROVIDER_CHANNEL_WHATSAPP ? "whatsapp" : "");
 			return -1;
 		}
 		if (ch)
 			p->channels = bits;
-		if (provider_section_long(cfg, s, "breaker_failures", 1, 1000, &failures, err, errlen) <
-			    0 ||
+		if (provider_section_long(cfg, s, "breaker_failures", 1, 1000, &failures, err,
+		                          errlen) < 0 ||
 		    provider_section_long(cfg, s, "breaker_open_ms", 100, 3600000, &open_ms, err,
-					  errlen) < 0)
+		                          errlen) < 0)
 			return -1;
 	}
 	breaker_init(&p->breaker, (int)failures, open_ms);
 	pthread_mutex_init(&p->lock, NULL);
-	struct provider_env env = {.cfg = cfg, .section = s, .name = p->name, .inbox = inbox,
-				   .public_url = d->public_url};
+	struct provider_env env = {
+	    .cfg = cfg, .section = s, .name = p->name, .inbox = inbox, .public_url = d->public_url};
 	if (ops->open(&env, &p->state, err, errlen) < 0) {
 		pthread_mutex_destroy(&p->lock);
 		return -1;
@@ -108,7 +110,7 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 }
 
 static int read_route(struct delivery *d, const struct config *cfg, const struct config_section *s,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	static const char *const keys[] = {"sms", "voice", "whatsapp", NULL};
 	char where[512];
@@ -116,7 +118,7 @@ static int read_route(struct delivery *d, const struct config *cfg, const struct
 		return -1;
 	config_section_where(cfg, s, NULL, where, sizeof where);
 	int region = strlen(s->name) == 2 && s->name[0] >= 'A' && s->name[0] <= 'Z' &&
-		     s->name[1] >= 'A' && s->name[1] <= 'Z';
+	             s->name[1] >= 'A' && s->name[1] <= 'Z';
 	if (!region && strcmp(s->name, "default")) {
 		strfmt(err, errlen, "%s: name a region in capitals (GB, US) or 'default'", where);
 		return -1;
@@ -136,14 +138,16 @@ static int read_route(struct delivery *d, const struct config *cfg, const struct
 		config_section_where(cfg, s, channel_names[c], where, sizeof where);
 		strfmt(buf, sizeof buf, "%s", list);
 		char *save = NULL;
-		for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		for (char *tok = strtok_r(buf, ", ", &save); tok;
+		     tok = strtok_r(NULL, ", ", &save)) {
 			int i = find_provider(d, tok);
 			if (i < 0) {
 				strfmt(err, errlen, "%s: no [provider %s] section", where, tok);
 				return -1;
 			}
 			if (!(d->providers[i].channels & provider_channel_bit(channel_names[c]))) {
-				strfmt(err, errlen, "%s: provider %s does not serve %s (see its channels)",
+				strfmt(err, errlen,
+				       "%s: provider %s does not serve %s (see its channels)",
 				       where, tok, channel_names[c]);
 				return -1;
 			}
@@ -162,12 +166,13 @@ static int read_route(struct delivery *d, const struct config *cfg, const struct
 }
 
 int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery **out, char *err,
-		 size_t errlen)
+                 size_t errlen)
 {
 	struct delivery *d = xcalloc(1, sizeof *d);
 	if (sender_table_new(cfg, &d->senders, err, errlen) < 0)
 		goto err;
-	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "provider", s));) {
+	for (const struct config_section *s = NULL;
+	     (s = config_section_next(cfg, "provider", s));) {
 		char where[512];
 		config_section_where(cfg, s, NULL, where, sizeof where);
 		if (!s->name[0]) {
@@ -175,12 +180,13 @@ int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery 
 			goto err;
 		}
 		if (open_provider(d, cfg, inbox, s, s->name, config_section_get(s, "type"), err,
-				  errlen) < 0)
+		                  errlen) < 0)
 			goto err;
 	}
 	if (d->n_providers == 0) {
 		/* No sections: the option provider serves every channel it can. */
-		if (open_provider(d, cfg, inbox, NULL, cfg->provider, cfg->provider, err, errlen) < 0)
+		if (open_provider(d, cfg, inbox, NULL, cfg->provider, cfg->provider, err, errlen) <
+		    0)
 			goto err;
 		struct route *r = &d->routes[d->n_routes++];
 		memset(r, 0, sizeof *r);
@@ -194,12 +200,14 @@ int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery 
 		r->n[2] = 0;
 		d->channels &= ~PROVIDER_CHANNEL_WHATSAPP;
 	} else {
-		for (const struct config_section *s = NULL; (s = config_section_next(cfg, "route", s));)
+		for (const struct config_section *s = NULL;
+		     (s = config_section_next(cfg, "route", s));)
 			if (read_route(d, cfg, s, err, errlen) < 0)
 				goto err;
 		if (!d->channels) {
 			strfmt(err, errlen,
-			       "%s: [provider] sections need a [route default] (or [route XX]) that names "
+			       "%s: [provider] sections need a [route default] (or [route XX]) "
+			       "that names "
 			       "them, e.g. 'sms = %s'",
 			       cfg->path ? cfg->path : "configuration", d->providers[0].name);
 			goto err;
@@ -238,7 +246,7 @@ unsigned delivery_channels(const struct delivery *d)
 }
 
 size_t delivery_plan(struct delivery *d, const char *region, const char *channel,
-		     struct delivery_provider **out, size_t max)
+                     struct delivery_provider **out, size_t max)
 {
 	int c = channel_index(channel);
 	const struct route *own = NULL, *def = NULL;
@@ -263,8 +271,8 @@ const char *delivery_sender(const struct delivery *d, const char *region, const 
 }
 
 int delivery_report(struct delivery *d, struct store *st, const char *provider,
-		    const struct provider_report_in *in, int64_t now, char id[STORE_ID_MAX],
-		    char *error, size_t errlen)
+                    const struct provider_report_in *in, int64_t now, char id[STORE_ID_MAX],
+                    char *error, size_t errlen)
 {
 	id[0] = '\0';
 	int i = find_provider(d, provider);
@@ -298,7 +306,8 @@ int delivery_report(struct delivery *d, struct store *st, const char *provider,
 		return DELIVERY_REPORT_UNKNOWN;
 	}
 	if (rc == STORE_STALE) {
-		strfmt(error, errlen, "the message is already past %s", store_message_state_name(r.state));
+		strfmt(error, errlen, "the message is already past %s",
+		       store_message_state_name(r.state));
 		return DELIVERY_REPORT_STALE;
 	}
 	return rc < 0 ? -1 : 0;

@@ -50,8 +50,7 @@ static int valid_region(const char *r)
 	return strlen(r) == 2 && isupper((unsigned char)r[0]) && isupper((unsigned char)r[1]);
 }
 
-int sender_table_new(const struct config *cfg, struct sender_table **out, char *err,
-		     size_t errlen)
+int sender_table_new(const struct config *cfg, struct sender_table **out, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"alpha", "number", NULL};
 	struct sender_table *t = xcalloc(1, sizeof *t);
@@ -63,7 +62,8 @@ int sender_table_new(const struct config *cfg, struct sender_table **out, char *
 	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		if (!valid_region(tok) || used + 4 >= sizeof t->forbidden) {
 			strfmt(err, errlen,
-			       "option alpha_sender_forbidden (IOTP_ALPHA_SENDER_FORBIDDEN): '%s' is not "
+			       "option alpha_sender_forbidden (IOTP_ALPHA_SENDER_FORBIDDEN): '%s' "
+			       "is not "
 			       "a two-letter region such as US",
 			       tok);
 			goto err;
@@ -78,7 +78,8 @@ int sender_table_new(const struct config *cfg, struct sender_table **out, char *
 			goto err;
 		config_section_where(cfg, s, NULL, where, sizeof where);
 		if (strcmp(s->name, "default") && !valid_region(s->name)) {
-			strfmt(err, errlen, "%s: name a region in capitals (GB, US) or 'default'", where);
+			strfmt(err, errlen, "%s: name a region in capitals (GB, US) or 'default'",
+			       where);
 			goto err;
 		}
 		const char *alpha = config_section_get(s, "alpha");
@@ -86,7 +87,8 @@ int sender_table_new(const struct config *cfg, struct sender_table **out, char *
 		if (alpha && !valid_alpha(alpha)) {
 			config_section_where(cfg, s, "alpha", where, sizeof where);
 			strfmt(err, errlen,
-			       "%s: alpha '%s' must be 1 to 11 letters, digits, spaces, '-' or '.', with "
+			       "%s: alpha '%s' must be 1 to 11 letters, digits, spaces, '-' or "
+			       "'.', with "
 			       "at least one letter",
 			       where, alpha);
 			goto err;
@@ -94,23 +96,26 @@ int sender_table_new(const struct config *cfg, struct sender_table **out, char *
 		if (number && !valid_number(number)) {
 			config_section_where(cfg, s, "number", where, sizeof where);
 			strfmt(err, errlen,
-			       "%s: number '%s' must be an E.164 number (+14155550100) or a short code",
+			       "%s: number '%s' must be an E.164 number (+14155550100) or a short "
+			       "code",
 			       where, number);
 			goto err;
 		}
 		if (alpha && !number && strcmp(s->name, "default") &&
 		    sender_alpha_forbidden(t, s->name)) {
 			config_section_where(cfg, s, "alpha", where, sizeof where);
-			strfmt(err, errlen,
-			       "%s: %s refuses alphanumeric senders (alpha_sender_forbidden); set a "
-			       "number",
-			       where, s->name);
+			strfmt(
+			    err, errlen,
+			    "%s: %s refuses alphanumeric senders (alpha_sender_forbidden); set a "
+			    "number",
+			    where, s->name);
 			goto err;
 		}
 		t->s = xrealloc(t->s, (size_t)(t->n + 1) * sizeof *t->s);
 		struct sender *e = &t->s[t->n++];
 		memset(e, 0, sizeof *e);
-		strfmt(e->region, sizeof e->region, "%s", strcmp(s->name, "default") ? s->name : "");
+		strfmt(e->region, sizeof e->region, "%s",
+		       strcmp(s->name, "default") ? s->name : "");
 		strfmt(e->alpha, sizeof e->alpha, "%s", alpha ? alpha : "");
 		strfmt(e->number, sizeof e->number, "%s", number ? number : "");
 	}

@@ -14,8 +14,7 @@ struct sender_table;
 
 /* Reads and checks the [sender ...] sections and the forbidden list. Sets *out
  * only on success; else returns -1 with "FILE:LINE: ..." in err. */
-int sender_table_new(const struct config *cfg, struct sender_table **out, char *err,
-		     size_t errlen);
+int sender_table_new(const struct config *cfg, struct sender_table **out, char *err, size_t errlen);
 void sender_table_free(struct sender_table *t);
 
 /* The sender for a message to region over channel; "" when none is set. */

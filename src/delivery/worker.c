@@ -40,7 +40,7 @@ static int64_t backoff_ms(int attempts)
 }
 
 static struct store_attempt *record(struct store_message *m, const char *provider, int outcome,
-				    int64_t started, const char *error)
+                                    int64_t started, const char *error)
 {
 	if (m->n_tried >= STORE_ATTEMPTS_MAX)
 		return NULL;
@@ -57,8 +57,8 @@ static struct store_attempt *record(struct store_message *m, const char *provide
 
 /* The providers to try, in route order, those out of rotation last; when all
  * are out, the one due back first goes as a probe. Returns how many to try. */
-static size_t order(struct delivery_provider **plan, size_t n, struct store_message *m,
-		    int64_t now, struct delivery_provider **out)
+static size_t order(struct delivery_provider **plan, size_t n, struct store_message *m, int64_t now,
+                    struct delivery_provider **out)
 {
 	size_t k = 0;
 	struct delivery_provider *soonest = NULL;
@@ -99,7 +99,8 @@ static void deliver(struct worker *w, struct store_message *m)
 	m->n_tried = 0;
 	if (seal_open(c->keys.message, m->id, m->body, m->body_len, text, sizeof text, NULL) < 0) {
 		strfmt(m->error, sizeof m->error,
-		       "the message does not open with this server's secret (was the secret changed?)");
+		       "the message does not open with this server's secret (was the secret "
+		       "changed?)");
 		m->state = STORE_MSG_FAILED;
 		return;
 	}
@@ -114,10 +115,13 @@ static void deliver(struct worker *w, struct store_message *m)
 		       "no route sends %s to %s: add the channel to [route default] or [route %s]",
 		       m->channel, m->region[0] ? m->region : "this country",
 		       m->region[0] ? m->region : "XX");
-	struct provider_message pm = {.id = m->id, .to = m->to, .region = m->region,
-				      .channel = m->channel, .text = text,
-				      .ssml = ssml && *ssml ? ssml : NULL,
-				      .from = delivery_sender(w->d, m->region, m->channel)};
+	struct provider_message pm = {.id = m->id,
+	                              .to = m->to,
+	                              .region = m->region,
+	                              .channel = m->channel,
+	                              .text = text,
+	                              .ssml = ssml && *ssml ? ssml : NULL,
+	                              .from = delivery_sender(w->d, m->region, m->channel)};
 	for (size_t i = 0; i < n && !sent; i++) {
 		struct delivery_provider *p = try[i];
 		int64_t started = clock_now_ms();
@@ -140,17 +144,19 @@ static void deliver(struct worker *w, struct store_message *m)
 			break;
 		}
 		transient |= outcome == PROVIDER_RETRY;
-		record(m, p->name, outcome == PROVIDER_RETRY ? STORE_ATTEMPT_FAILED : STORE_ATTEMPT_REFUSED,
+		record(m, p->name,
+		       outcome == PROVIDER_RETRY ? STORE_ATTEMPT_FAILED : STORE_ATTEMPT_REFUSED,
 		       started, error);
 		pthread_mutex_lock(&p->lock);
 		int opened = breaker_failure(&p->breaker, clock_now_ms());
 		int failures = p->breaker.failures;
 		pthread_mutex_unlock(&p->lock);
 		if (opened)
-			log_warn("provider %s: %d failures in a row; out of rotation for %lld ms (last: %s)",
-				 p->name, failures, (long long)p->breaker.open_ms, error);
+			log_warn("provider %s: %d failures in a row; out of rotation for %lld ms "
+			         "(last: %s)",
+			         p->name, failures, (long long)p->breaker.open_ms, error);
 		log_info("message %s: provider %s did not take it (%s)%s", m->id, p->name, error,
-			 i + 1 < n ? "; trying the next" : "");
+		         i + 1 < n ? "; trying the next" : "");
 	}
 	seal_wipe(text, sizeof text);
 	now = clock_now_ms();
@@ -162,11 +168,12 @@ static void deliver(struct worker *w, struct store_message *m)
 		m->next_attempt_at = now + backoff_ms(m->attempts);
 		strfmt(m->error, sizeof m->error, "%s", error);
 		log_warn("message %s to session %s: round %d failed (%s); retrying", m->id,
-			 m->session_id, m->attempts, error);
+		         m->session_id, m->attempts, error);
 	} else {
 		m->state = STORE_MSG_FAILED;
 		strfmt(m->error, sizeof m->error, "%s", error);
-		log_warn("message %s to session %s failed for good: %s", m->id, m->session_id, error);
+		log_warn("message %s to session %s failed for good: %s", m->id, m->session_id,
+		         error);
 	}
 }
 
@@ -191,8 +198,8 @@ static size_t drain(struct worker *w, struct store_message *batch)
 		 * matters — the restart treats those messages as handed over. */
 		if (n && store_outbox_finish(w->core->store, batch, n) < 0)
 			log_error("outbox: could not record the outcome of %zu message(s); after a "
-				  "restart they count as handed over with an unknown outcome",
-				  n);
+			          "restart they count as handed over with an unknown outcome",
+			          n);
 		total += n;
 	} while (n == BATCH);
 	return total;
@@ -222,7 +229,7 @@ static void *run(void *arg)
 }
 
 int worker_start(struct core *core, struct delivery *d, struct worker **out, char *err,
-		 size_t errlen)
+                 size_t errlen)
 {
 	size_t requeued = 0, unknown = 0;
 	if (store_outbox_recover(core->store, clock_now_ms(), &requeued, &unknown) < 0) {
@@ -230,14 +237,16 @@ int worker_start(struct core *core, struct delivery *d, struct worker **out, cha
 		return -1;
 	}
 	if (requeued)
-		log_info("outbox: %zu message(s) were claimed but not yet handed over when the last "
-			 "process stopped; sending them now",
-			 requeued);
+		log_info(
+		    "outbox: %zu message(s) were claimed but not yet handed over when the last "
+		    "process stopped; sending them now",
+		    requeued);
 	if (unknown)
-		log_warn("outbox: %zu message(s) were being handed to a provider when the last process "
-			 "stopped; not sending them again (at most once), their delivery reports still "
-			 "count",
-			 unknown);
+		log_warn(
+		    "outbox: %zu message(s) were being handed to a provider when the last process "
+		    "stopped; not sending them again (at most once), their delivery reports still "
+		    "count",
+		    unknown);
 	struct worker *w = xcalloc(1, sizeof *w);
 	w->core = core;
 	w->d = d;

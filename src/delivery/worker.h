@@ -19,7 +19,7 @@ struct worker;
  * the worker). First settles messages a previous process left mid-send. Sets
  * *out only on success; on failure returns -1 with a reason in err. */
 int worker_start(struct core *core, struct delivery *d, struct worker **out, char *err,
-		 size_t errlen);
+                 size_t errlen);
 /* Wakes the thread (safe from any thread; arg is the worker). */
 void worker_notify(void *arg);
 /* Lets each thread finish the batch in hand, stops them, frees. NULL does nothing. */

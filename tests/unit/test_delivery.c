@@ -41,17 +41,19 @@ static void expand_escapes_for_each_place(void **state)
 	(void)state;
 	char out[256];
 	assert_int_equal(expand_template("to={to}&text={text}", EXPAND_URL, lookup, NULL, out,
-					 sizeof out, err, sizeof err),
-			 0);
-	assert_string_equal(out, "to=%2B447400123456&text=Code%3A%20%2212%203%22%0A%26%20more%2F%C3%A9");
-	assert_int_equal(expand_template("{\"to\": \"{to}\", \"t\": \"{text}\"}", EXPAND_JSON, lookup,
-					 NULL, out, sizeof out, err, sizeof err),
-			 0);
-	assert_string_equal(out, "{\"to\": \"+447400123456\", \"t\": \"Code: \\\"12 3\\\"\\n& more/é\"}");
+	                                 sizeof out, err, sizeof err),
+	                 0);
+	assert_string_equal(out,
+	                    "to=%2B447400123456&text=Code%3A%20%2212%203%22%0A%26%20more%2F%C3%A9");
+	assert_int_equal(expand_template("{\"to\": \"{to}\", \"t\": \"{text}\"}", EXPAND_JSON,
+	                                 lookup, NULL, out, sizeof out, err, sizeof err),
+	                 0);
+	assert_string_equal(
+	    out, "{\"to\": \"+447400123456\", \"t\": \"Code: \\\"12 3\\\"\\n& more/é\"}");
 	/* Braces that are not placeholders stay: {} { x} {UPPER} {a-b}. */
-	assert_int_equal(expand_template("{} { x} {UPPER} {a-b} {empty}.", EXPAND_RAW, lookup, NULL, out,
-					 sizeof out, err, sizeof err),
-			 0);
+	assert_int_equal(expand_template("{} { x} {UPPER} {a-b} {empty}.", EXPAND_RAW, lookup, NULL,
+	                                 out, sizeof out, err, sizeof err),
+	                 0);
 	assert_string_equal(out, "{} { x} {UPPER} {a-b} .");
 }
 
@@ -59,17 +61,17 @@ static void expand_refuses_mistakes(void **state)
 {
 	(void)state;
 	char out[16];
-	assert_int_equal(expand_template("{nope}", EXPAND_RAW, lookup, NULL, out, sizeof out, err,
-					 sizeof err),
-			 -1);
+	assert_int_equal(
+	    expand_template("{nope}", EXPAND_RAW, lookup, NULL, out, sizeof out, err, sizeof err),
+	    -1);
 	assert_string_equal(err, "unknown placeholder {nope}");
-	assert_int_equal(expand_template("X: {text}", EXPAND_RAW, lookup, NULL, out, sizeof out, err,
-					 sizeof err),
-			 -1);
+	assert_int_equal(expand_template("X: {text}", EXPAND_RAW, lookup, NULL, out, sizeof out,
+	                                 err, sizeof err),
+	                 -1);
 	assert_non_null(strstr(err, "line break"));
-	assert_int_equal(expand_template("{to}{to}", EXPAND_URL, lookup, NULL, out, sizeof out, err,
-					 sizeof err),
-			 -1);
+	assert_int_equal(
+	    expand_template("{to}{to}", EXPAND_URL, lookup, NULL, out, sizeof out, err, sizeof err),
+	    -1);
 	assert_non_null(strstr(err, "longer than 15 bytes"));
 }
 
@@ -77,7 +79,8 @@ static void form_fields_decode(void **state)
 {
 	(void)state;
 	char v[64];
-	assert_int_equal(expand_form_get("a=1&status=delivered&why=absent+sub%21", "why", v, sizeof v), 0);
+	assert_int_equal(
+	    expand_form_get("a=1&status=delivered&why=absent+sub%21", "why", v, sizeof v), 0);
 	assert_string_equal(v, "absent sub!");
 	assert_int_equal(expand_form_get("a=1&status=delivered", "status", v, sizeof v), 0);
 	assert_string_equal(v, "delivered");
@@ -132,18 +135,20 @@ static void senders_per_country(void **state)
 	(void)state;
 	struct config c;
 	struct sender_table *t;
-	assert_int_equal(config_load(&c,
-				     write_file("alpha_sender_forbidden = US, CA\n"
-						"[sender default]\nalpha = iotp\nnumber = +447700900123\n"
-						"[sender IN]\nalpha = IOTPIN\n"
-						"[sender CA]\nnumber = +16135550100\n"),
-				     1, err, sizeof err),
-			 0);
+	assert_int_equal(
+	    config_load(&c,
+	                write_file("alpha_sender_forbidden = US, CA\n"
+	                           "[sender default]\nalpha = iotp\nnumber = +447700900123\n"
+	                           "[sender IN]\nalpha = IOTPIN\n"
+	                           "[sender CA]\nnumber = +16135550100\n"),
+	                1, err, sizeof err),
+	    0);
 	assert_int_equal(sender_table_new(&c, &t, err, sizeof err), 0);
 	assert_string_equal(sender_for(t, "GB", "sms"), "iotp");
 	assert_string_equal(sender_for(t, "IN", "sms"), "IOTPIN");
-	assert_string_equal(sender_for(t, "US", "sms"), "+447700900123"); /* forbidden: default number */
-	assert_string_equal(sender_for(t, "CA", "sms"), "+16135550100");  /* its own number */
+	assert_string_equal(sender_for(t, "US", "sms"),
+	                    "+447700900123"); /* forbidden: default number */
+	assert_string_equal(sender_for(t, "CA", "sms"), "+16135550100");    /* its own number */
 	assert_string_equal(sender_for(t, "GB", "voice"), "+447700900123"); /* calls show numbers */
 	assert_true(sender_alpha_forbidden(t, "US"));
 	assert_false(sender_alpha_forbidden(t, "GB"));
@@ -151,13 +156,14 @@ static void senders_per_country(void **state)
 	config_deinit(&c);
 
 	/* An alphanumeric sender alone for a country that forbids them is refused. */
-	assert_int_equal(config_load(&c, write_file("[sender US]\nalpha = iotp\n"), 1, err, sizeof err), 0);
+	assert_int_equal(
+	    config_load(&c, write_file("[sender US]\nalpha = iotp\n"), 1, err, sizeof err), 0);
 	assert_int_equal(sender_table_new(&c, &t, err, sizeof err), -1);
 	assert_non_null(strstr(err, ":2: [sender US]: US refuses alphanumeric senders"));
 	config_deinit(&c);
-	assert_int_equal(config_load(&c, write_file("[sender default]\nalpha = much-too-long-id\n"), 1,
-				     err, sizeof err),
-			 0);
+	assert_int_equal(config_load(&c, write_file("[sender default]\nalpha = much-too-long-id\n"),
+	                             1, err, sizeof err),
+	                 0);
 	assert_int_equal(sender_table_new(&c, &t, err, sizeof err), -1);
 	assert_non_null(strstr(err, "1 to 11 letters"));
 	config_deinit(&c);
@@ -172,19 +178,20 @@ static void kannel_reports(void **state)
 	assert_int_equal(report_from_kannel(8, "ACK/", &r, err, sizeof err), 0);
 	assert_int_equal(r.state, STORE_MSG_ACCEPTED);
 	assert_int_equal(report_from_kannel(4, "", &r, err, sizeof err), PROVIDER_REPORT_IGNORED);
-	assert_int_equal(report_from_kannel(16, "NACK/0x0000000b/Invalid Destination Address", &r, err,
-					    sizeof err),
-			 0);
+	assert_int_equal(report_from_kannel(16, "NACK/0x0000000b/Invalid Destination Address", &r,
+	                                    err, sizeof err),
+	                 0);
 	assert_int_equal(r.state, STORE_MSG_FAILED);
 	assert_non_null(strstr(r.reason, "SMS centre refused the message (NACK/0x0000000b"));
 	assert_int_equal(report_from_kannel(2,
-					    "id:1001 sub:001 dlvrd:000 submit date:2611270400 done "
-					    "date:2611270400 stat:UNDELIV err:001 text:",
-					    &r, err, sizeof err),
-			 0);
+	                                    "id:1001 sub:001 dlvrd:000 submit date:2611270400 done "
+	                                    "date:2611270400 stat:UNDELIV err:001 text:",
+	                                    &r, err, sizeof err),
+	                 0);
 	assert_int_equal(r.state, STORE_MSG_FAILED);
 	assert_non_null(strstr(r.reason, "(UNDELIV, error 001)"));
-	assert_int_equal(report_from_kannel(2, "id:1 stat:EXPIRED err:000", &r, err, sizeof err), 0);
+	assert_int_equal(report_from_kannel(2, "id:1 stat:EXPIRED err:000", &r, err, sizeof err),
+	                 0);
 	assert_int_equal(r.state, STORE_MSG_EXPIRED);
 	assert_non_null(strstr(r.reason, "(EXPIRED)"));
 	/* A failure report without a receipt still fails, with Kannel's words. */
@@ -194,7 +201,7 @@ static void kannel_reports(void **state)
 	char reason[256];
 	assert_int_equal(report_smpp_stat("xstat:DELIVRD", reason, sizeof reason), -1);
 	assert_int_equal(report_smpp_stat("stat:REJECTD err:0x45", reason, sizeof reason),
-			 STORE_MSG_FAILED);
+	                 STORE_MSG_FAILED);
 	assert_non_null(strstr(reason, "rejected"));
 	assert_int_equal(report_state_from_name("delivered"), STORE_MSG_DELIVERED);
 	assert_int_equal(report_state_from_name("sent"), -1);
@@ -212,7 +219,8 @@ static void tokens_and_signatures(void **state)
 	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", NULL));
 	tok[31] = tok[31] == '0' ? '1' : '0';
 	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", tok));
-	assert_int_equal(callback_url("http://h:1", "k", "msg-1", "s3cret-s3cret-s3cret", url, sizeof url), 0);
+	assert_int_equal(
+	    callback_url("http://h:1", "k", "msg-1", "s3cret-s3cret-s3cret", url, sizeof url), 0);
 	assert_non_null(strstr(url, "http://h:1/v1/dlr/k?m=msg-1&t="));
 	/* RFC 4231 test case 2: HMAC-SHA256(key "Jefe", "what do ya want for nothing?"). */
 	const char *body = "what do ya want for nothing?";
@@ -230,9 +238,9 @@ static void routes_from_sections(void **state)
 	struct delivery *d;
 	struct delivery_provider *plan[DELIVERY_ROUTE_MAX];
 	const char *conf = "[provider a]\ntype = log\n"
-			   "[provider b]\ntype = log\nchannels = sms\n"
-			   "[route default]\nsms = a, b\nvoice = a\n"
-			   "[route FR]\nsms = b\n";
+	                   "[provider b]\ntype = log\nchannels = sms\n"
+	                   "[route default]\nsms = a, b\nvoice = a\n"
+	                   "[route FR]\nsms = b\n";
 	assert_int_equal(config_load(&c, write_file(conf), 1, err, sizeof err), 0);
 	free(c.data_dir);
 	c.data_dir = strdup(IOTP_TEST_TMP);
@@ -251,18 +259,24 @@ static void routes_from_sections(void **state)
 	config_deinit(&c);
 
 	const char *bad[][2] = {
-		{"[provider a]\ntype = log\n[route default]\nsms = zz\n", ":4: [route default]: no [provider zz] section"},
-		{"[provider a]\ntype = log\nchannels = sms\n[route default]\nvoice = a\n",
-		 ":5: [route default]: provider a does not serve voice"},
-		{"[provider a]\ntype = smpp\n", ":2: [provider a]: unknown provider type smpp (known: log, kannel, http)"},
-		{"[provider a]\ntype = kannel\nurl = http://x/\nusername = u\npassword = p\n",
-		 "[provider a]: set callback_secret"},
-		{"[provider a]\ntype = log\n", "need a [route default]"},
-		{"[provider a]\ntype = log\n[route Gb]\nsms = a\n", "[route Gb]: name a region in capitals"},
-		{"[provider a]\ntype = http\nurl = http://x/\nbody_format = json\nbody = {\"t\": {text}}\n[route default]\nsms = a\n",
-		 "body is not JSON once filled in"},
-		{"[provider a]\ntype = http\nurl = http://x/\nbody = t={text}\nfoo = 1\n", ":5: [provider a]: unknown setting 'foo'"},
-		{"[provider a]\ntype = log\nbreaker_failures = 0\n", ":3: [provider a]: breaker_failures '0' is not a whole number in 1..1000"},
+	    {"[provider a]\ntype = log\n[route default]\nsms = zz\n",
+	     ":4: [route default]: no [provider zz] section"},
+	    {"[provider a]\ntype = log\nchannels = sms\n[route default]\nvoice = a\n",
+	     ":5: [route default]: provider a does not serve voice"},
+	    {"[provider a]\ntype = smpp\n",
+	     ":2: [provider a]: unknown provider type smpp (known: log, kannel, http)"},
+	    {"[provider a]\ntype = kannel\nurl = http://x/\nusername = u\npassword = p\n",
+	     "[provider a]: set callback_secret"},
+	    {"[provider a]\ntype = log\n", "need a [route default]"},
+	    {"[provider a]\ntype = log\n[route Gb]\nsms = a\n",
+	     "[route Gb]: name a region in capitals"},
+	    {"[provider a]\ntype = http\nurl = http://x/\nbody_format = json\nbody = {\"t\": "
+	     "{text}}\n[route default]\nsms = a\n",
+	     "body is not JSON once filled in"},
+	    {"[provider a]\ntype = http\nurl = http://x/\nbody = t={text}\nfoo = 1\n",
+	     ":5: [provider a]: unknown setting 'foo'"},
+	    {"[provider a]\ntype = log\nbreaker_failures = 0\n",
+	     ":3: [provider a]: breaker_failures '0' is not a whole number in 1..1000"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(config_load(&c, write_file(bad[i][0]), 1, err, sizeof err), 0);
@@ -283,14 +297,14 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(expand_escapes_for_each_place),
-		cmocka_unit_test(expand_refuses_mistakes),
-		cmocka_unit_test(form_fields_decode),
-		cmocka_unit_test(breaker_opens_probes_and_closes),
-		cmocka_unit_test(senders_per_country),
-		cmocka_unit_test(kannel_reports),
-		cmocka_unit_test(tokens_and_signatures),
-		cmocka_unit_test(routes_from_sections),
+	    cmocka_unit_test(expand_escapes_for_each_place),
+	    cmocka_unit_test(expand_refuses_mistakes),
+	    cmocka_unit_test(form_fields_decode),
+	    cmocka_unit_test(breaker_opens_probes_and_closes),
+	    cmocka_unit_test(senders_per_country),
+	    cmocka_unit_test(kannel_reports),
+	    cmocka_unit_test(tokens_and_signatures),
+	    cmocka_unit_test(routes_from_sections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
