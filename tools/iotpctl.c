@@ -21,6 +21,10 @@ static void usage(FILE *out)
 	      "                 oldest message first (PHONE in any format with a country code)\n"
 	      "  session ID     one session and its messages\n"
 	      "  stats          counts of sessions and messages\n"
+	      "  account show PHONE [--app ID]\n"
+	      "                 the account on a number: device, PIN, re-verification, events\n"
+	      "  account reverify PHONE [--app ID] [--reason TEXT]\n"
+	      "                 marks it: its device must verify the number again\n"
 	      "  template preview --phone +E164 [--locale TAG] [--app ID]\n"
 	      "                 the exact SMS and voice texts the number would get, the\n"
 	      "                 language and why, the encoding and the segment count\n"
@@ -127,13 +131,13 @@ int main(int argc, char **argv)
 		data = "./iotp-data";
 	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
 		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
+		config_deinit(&cfg);
 		return 2;
 	}
 	struct store *st;
-	int opened = store_open("sqlite", data, 0, &st, err, sizeof err);
-	config_deinit(&cfg);
-	if (opened < 0) {
+	if (store_open("sqlite", data, 0, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
+		config_deinit(&cfg);
 		return 1;
 	}
 	int rc = 0;
@@ -173,11 +177,14 @@ int main(int argc, char **argv)
 			       (long long)s.sessions, (long long)s.verified, (long long)s.messages_queued,
 			       (long long)s.messages_sent, (long long)s.messages_failed);
 		}
+	} else if (!strcmp(cmd, "account")) {
+		rc = ctl_account(&cfg, st, argc - i, argv + i);
 	} else {
 		fprintf(stderr, "iotpctl: unknown command '%s'\n\n", cmd);
 		usage(stderr);
 		rc = 2;
 	}
 	store_close(st);
+	config_deinit(&cfg);
 	return rc;
 }
