@@ -33,7 +33,8 @@ static void usage(FILE *out)
 	      "  --data DIR     iotpd's data directory (default: the configuration's data_dir,\n"
 	      "                 else $IOTP_DATA_DIR, else ./iotp-data)\n"
 	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
-	      "  --dev          read the configuration with iotpd --dev's defaults\n"
+	      "  --dev          read the configuration with iotpd --dev's defaults (the default\n"
+	      "                 without --config)\n"
 	      "  --help         this text\n",
 	      out);
 }
@@ -114,7 +115,9 @@ int main(int argc, char **argv)
 	const char *arg = i < argc ? argv[i] : NULL;
 	char err[1024];
 	struct config cfg;
-	if (config_load(&cfg, config_path, dev, err, sizeof err) < 0 ||
+	/* Without a file there is nothing of the server's to check (no key, no
+	 * apps): read with the development defaults. */
+	if (config_load(&cfg, config_path, dev || !config_path, err, sizeof err) < 0 ||
 	    config_validate(&cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
 		config_deinit(&cfg);
