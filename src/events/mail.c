@@ -64,7 +64,7 @@ int mail_send(void *curl, const struct core *c, const struct store_event *e, cha
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	int len = strfmt(text, sizeof text,
+	strfmt(text, sizeof text,
 			 "Date: %s\r\nFrom: %s\r\nTo: %s\r\nMessage-ID: <%s@iotp>\r\n"
 			 "Subject: Reset your two-step verification PIN\r\n"
 			 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -77,7 +77,7 @@ int mail_send(void *curl, const struct core *c, const struct store_event *e, cha
 	json_decref(payload);
 	strfmt(rcpt, sizeof rcpt, "<%s>", to);
 	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
-	struct upload u = {text, len > 0 ? (size_t)len : 0, 0};
+	struct upload u = {text, strlen(text), 0};
 	CURL *h = curl;
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, cfg->smtp_url);
