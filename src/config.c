@@ -114,6 +114,9 @@ static const struct option options[] = {
 	 "Messages handed to gateways at once. A gateway answers each hand-over in its own time "
 	 "(Kannel takes ~40 ms when a delivery report is asked for), so more threads keep codes "
 	 "flowing while others wait."},
+	{"dlr_timeout", T_INT, F(dlr_timeout), "0", NULL, 0, 86400, 0,
+	 "Seconds after which a message the carrier has not confirmed (no delivery report) makes "
+	 "the session's next send try the other providers of its route first. 0: off."},
 	{"callback_base_url", T_STRING, F(callback_base_url), "", NULL, 0, 0, 0,
 	 "Base URL at which SMS gateways reach this server with delivery reports (e.g. "
 	 "https://otp.example.com, or http://10.0.0.5:8080 for a Kannel beside it). Empty: "

@@ -72,6 +72,7 @@ struct config {
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
 	int delivery_threads;       /* messages handed over at once */
+	int dlr_timeout;            /* s without a report before a resend avoids the provider; 0 off */
 	char *callback_base_url;    /* how gateways reach iotpd; "" = the listen address */
 	char *alpha_sender_forbidden; /* regions that refuse alphanumeric senders */
 

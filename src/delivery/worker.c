@@ -88,6 +88,50 @@ static size_t order(struct delivery_provider **plan, size_t n, struct store_mess
 	return k;
 }
 
+/* The session's latest other message on the same channel, if the carrier
+ * never confirmed it within dlr_timeout: its provider is to be avoided. */
+struct silent {
+	const struct store_message *m;
+	int64_t now, limit;
+	char provider[32];
+};
+
+static void find_silent(const struct store_message *o, void *arg)
+{
+	struct silent *s = arg;
+	if (!strcmp(o->id, s->m->id) || strcmp(o->channel, s->m->channel) ||
+	    o->created_at > s->m->created_at)
+		return;
+	int unconfirmed = (o->state == STORE_MSG_SENT || o->state == STORE_MSG_ACCEPTED) &&
+	                  o->sent_at && s->now - o->sent_at >= s->limit;
+	strfmt(s->provider, sizeof s->provider, "%s", unconfirmed ? o->provider : "");
+}
+
+/* Optional (dlr_timeout): when the session's previous message went to a
+ * provider and no delivery report came in time, that provider goes last for
+ * this one — the person asked again because nothing arrived. */
+static void prefer_others(struct worker *w, const struct store_message *m,
+                          struct delivery_provider **plan, size_t n, int64_t now)
+{
+	struct silent s = {.m = m, .now = now, .limit = (int64_t)w->core->cfg->dlr_timeout * 1000};
+	if (!s.limit || n < 2 ||
+	    store_session_messages(w->core->store, m->session_id, find_silent, &s) < 0 ||
+	    !s.provider[0])
+		return;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (strcmp(plan[i]->name, s.provider))
+			continue;
+		struct delivery_provider *p = plan[i];
+		memmove(&plan[i], &plan[i + 1], (n - i - 1) * sizeof *plan);
+		plan[n - 1] = p;
+		log_info(
+		    "message %s: the session's last message via %s got no delivery report in %d s; "
+		    "trying the others first",
+		    m->id, p->name, w->core->cfg->dlr_timeout);
+		return;
+	}
+}
+
 static void deliver(struct worker *w, struct store_message *m)
 {
 	struct core *c = w->core;
@@ -108,6 +152,7 @@ static void deliver(struct worker *w, struct store_message *m)
 	if (ssml)
 		*ssml++ = '\0';
 	size_t n = delivery_plan(w->d, m->region, m->channel, plan, DELIVERY_ROUTE_MAX);
+	prefer_others(w, m, plan, n, now);
 	n = order(plan, n, m, now, try);
 	int transient = 0, sent = 0;
 	if (!n)

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, freshPhone, sleep, startWithConfig, waitFor } from './helpers.mjs';
-import { freePort } from './kannel.mjs';
+import { freePort, reportToken } from './kannel.mjs';
 import { startReceiver } from './receiver.mjs';
 
 let good, slow, flaky, srv, downPort;
@@ -122,5 +122,49 @@ describe('failover', () => {
     assert.deepEqual(outcomes(m), ['flaky:refused']);
     assert.match(m.error, /flaky refused the message \(400\)/);
     flakyStatus = 503;
+  });
+});
+
+describe('no delivery report in time (dlr_timeout)', () => {
+  test('the session\'s next send tries the other provider first; a confirmed one does not', async () => {
+    const silent = await startReceiver(() => ({ status: 200, body: {} }));
+    const other = await startReceiver(() => ({ status: 200, body: {} }));
+    const s2 = await startWithConfig(`
+sms_delays = 0,0,0
+dlr_timeout = 1
+${provider('silent', silent.url, 'callback_secret = silent-callback-secret-0123\ncallback_status_field = status')}
+${provider('other', other.url)}
+
+[route default]
+sms = silent, other
+`);
+    try {
+      const c = await s2.call('POST', '/v1/sessions', { phone: freshPhone() });
+      const id = c.body.id;
+      const sendAndWait = async (i) => {
+        const r = await s2.call('POST', `/v1/sessions/${id}/code`, {});
+        assert.equal(r.status, 200, r.text);
+        let m;
+        await waitFor(async () => (m = (await s2.call('GET', `/v1/sessions/${id}`)).body.timeline[i])?.status === 'submitted');
+        return m;
+      };
+      const first = await sendAndWait(0);
+      assert.deepEqual(outcomes(first), ['silent:submitted']);
+      // The carrier confirms the first: a later resend keeps the route's order.
+      const dlr = await s2.call('POST', `/v1/dlr/silent?m=${first.id}&t=${reportToken('silent-callback-secret-0123', first.id)}`, { status: 'delivered' }, { auth: false });
+      assert.equal(dlr.status, 200, dlr.text);
+      await sleep(1100);
+      const second = await sendAndWait(1);
+      assert.deepEqual(outcomes(second), ['silent:submitted']);
+      // Nothing confirmed the second for more than a second: the third goes elsewhere.
+      await sleep(1100);
+      const third = await sendAndWait(2);
+      assert.deepEqual(outcomes(third), ['other:submitted']);
+      assert.match(s2.stderr, /got no delivery report in 1 s; trying the others first/);
+    } finally {
+      await s2.stop();
+      await silent.close();
+      await other.close();
+    }
   });
 });
