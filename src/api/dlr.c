@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "delivery/delivery.h"
@@ -45,6 +46,11 @@ void api_dlr(struct http_request *req, struct http_response *res)
 		          rc ? why : "applied");
 		res->status = 200;
 		res->body = json_pack("{s:s}", "status", rc == 0 ? "applied" : "ignored");
+		return;
+	case DELIVERY_REPORT_CHALLENGE:
+		/* WhatsApp's (Meta's) webhook subscription: echo hub.challenge as is. */
+		res->status = 200;
+		res->html = xstrdup(id);
 		return;
 	case DELIVERY_REPORT_FORGED:
 		log_warn("refused a forged delivery report for provider %.32s from %s: %s",

@@ -23,7 +23,8 @@
 #define DELIVERY_REPORT_IGNORED 2 /* authentic, about no state */
 #define DELIVERY_REPORT_FORGED 3
 #define DELIVERY_REPORT_INVALID 4
-#define DELIVERY_REPORT_UNKNOWN 5 /* no such provider, or it was given no such message */
+#define DELIVERY_REPORT_UNKNOWN 5   /* no such provider, or it was given no such message */
+#define DELIVERY_REPORT_CHALLENGE 6 /* a webhook subscription check: answer with id's text */
 
 struct delivery_provider {
 	char name[32];
@@ -60,7 +61,8 @@ const char *delivery_sender(const struct delivery *d, const char *region, const 
 
 /* Authenticates a report for provider and applies it to the store. Returns 0
  * or a DELIVERY_REPORT_* outcome with why in error, or -1 (store failure).
- * Sets id to the message's id when known. Safe from any thread. */
+ * Sets id to the message's id when known (for DELIVERY_REPORT_CHALLENGE: to
+ * the text to answer with). Safe from any thread. */
 int delivery_report(struct delivery *d, struct store *st, const char *provider,
                     const struct provider_report_in *in, int64_t now, char id[STORE_ID_MAX],
                     char *error, size_t errlen);

@@ -10,6 +10,7 @@
  * are worth another try, any other status is a refusal of this message. */
 #include <ctype.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ struct http {
 	int n_headers;
 	const char *headers[HEADERS_MAX]; /* templates "Name: value" */
 	const char *id_field, *accept_field, *accept_value, *error_field;
-	const char *callback_secret, *sig_header, *sig_secret, *sig_prefix;
+	const char *callback_secret, *sig_header, *sig_secret, *sig_prefix, *verify_token;
 	const char *cb_id, *cb_ref, *cb_status, *cb_reason;
 	int n_rules;
 	struct status_rule rules[STATUS_MAP_MAX];
@@ -212,6 +213,7 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 	                                   "callback_ref_field",
 	                                   "callback_status_field",
 	                                   "callback_reason_field",
+	                                   "callback_verify_token",
 	                                   "status_map",
 	                                   NULL};
 	const struct config_section *s = env->section;
@@ -296,6 +298,7 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 	h->sig_prefix = config_section_get(s, "callback_signature_prefix");
 	if (!h->sig_prefix)
 		h->sig_prefix = "sha256=";
+	h->verify_token = config_section_get(s, "callback_verify_token");
 	h->cb_id = config_section_get(s, "callback_id_field");
 	h->cb_ref = config_section_get(s, "callback_ref_field");
 	h->cb_status = config_section_get(s, "callback_status_field");
@@ -494,12 +497,35 @@ static const char *field(const struct provider_report_in *in, json_t *j, const c
 	return buf;
 }
 
+/* Meta's webhook subscription check: GET ?hub.mode=subscribe&hub.verify_token=
+ * &hub.challenge=; answered with the challenge when the token is ours. */
+static int subscription(const struct http *h, const struct provider_report_in *in,
+                        struct provider_report *out, char *error, size_t errlen)
+{
+	const char *token = in->query(in->arg, "hub.verify_token");
+	const char *challenge = in->query(in->arg, "hub.challenge");
+	size_t tl = token ? strlen(token) : 0, cl = challenge ? strlen(challenge) : 0;
+	int ok = h->verify_token && tl == strlen(h->verify_token) &&
+	         sodium_memcmp(token, h->verify_token, tl) == 0 && cl > 0 && cl < sizeof out->ref;
+	for (size_t i = 0; ok && i < cl; i++)
+		ok = isdigit((unsigned char)challenge[i]) != 0;
+	if (!ok) {
+		strfmt(error, errlen, "a webhook subscription check with a wrong verify token");
+		return PROVIDER_REPORT_FORGED;
+	}
+	strfmt(out->ref, sizeof out->ref, "%s", challenge);
+	return PROVIDER_REPORT_CHALLENGE;
+}
+
 static int http_report(void *state, const struct provider_report_in *in,
                        struct provider_report *out, char *error, size_t errlen)
 {
 	struct http *h = state;
 	const char *m = in->query(in->arg, "m"), *t = in->query(in->arg, "t");
 	memset(out, 0, sizeof *out);
+	const char *mode = in->query(in->arg, "hub.mode");
+	if (mode && !strcmp(mode, "subscribe"))
+		return subscription(h, in, out, error, errlen);
 	int by_url = h->callback_secret && m && t && strlen(m) < sizeof out->id &&
 	             callback_token_ok(h->callback_secret, m, t);
 	int by_sig = !by_url && h->sig_secret &&

@@ -32,9 +32,10 @@
 #define PROVIDER_REFUSED 2 /* this provider will not take this message */
 
 /* Outcomes of report() besides 0 (an authentic report, parsed). */
-#define PROVIDER_REPORT_FORGED 1  /* token or signature wrong or missing */
-#define PROVIDER_REPORT_INVALID 2 /* authentic, but no message or no known status */
-#define PROVIDER_REPORT_IGNORED 3 /* authentic, but says nothing about a state */
+#define PROVIDER_REPORT_FORGED 1    /* token or signature wrong or missing */
+#define PROVIDER_REPORT_INVALID 2   /* authentic, but no message or no known status */
+#define PROVIDER_REPORT_IGNORED 3   /* authentic, but says nothing about a state */
+#define PROVIDER_REPORT_CHALLENGE 4 /* a webhook subscription check: answer out->ref */
 
 #define PROVIDER_REF_MAX 64
 

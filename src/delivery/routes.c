@@ -287,6 +287,10 @@ int delivery_report(struct delivery *d, struct store *st, const char *provider,
 		return DELIVERY_REPORT_FORGED;
 	if (rc == PROVIDER_REPORT_INVALID)
 		return DELIVERY_REPORT_INVALID;
+	if (rc == PROVIDER_REPORT_CHALLENGE) {
+		strfmt(id, STORE_ID_MAX, "%s", rep.ref);
+		return DELIVERY_REPORT_CHALLENGE;
+	}
 	if (rc == PROVIDER_REPORT_IGNORED) {
 		strfmt(id, STORE_ID_MAX, "%s", rep.id);
 		return DELIVERY_REPORT_IGNORED;

@@ -46,6 +46,7 @@ var_token = wa-token-not-for-logs
 id_field = messages.0.id
 callback_signature_header = X-Hub-Signature-256
 callback_signature_secret = ${WA_SECRET}
+callback_verify_token = wa-verify-token-123
 callback_ref_field = entry.0.changes.0.value.statuses.0.id
 callback_status_field = entry.0.changes.0.value.statuses.0.status
 callback_reason_field = entry.0.changes.0.value.statuses.0.errors.0.title
@@ -218,6 +219,19 @@ describe('http provider: WhatsApp Cloud API authentication template', () => {
     await waitStatus(id, 'delivered');
     const ok = await srv.call('PUT', `/v1/sessions/${id}/code`, { code });
     assert.equal(ok.status, 200, ok.text);
+  });
+});
+
+describe('http provider: WhatsApp webhook subscription check', () => {
+  test('the challenge is echoed for the right verify token only', async () => {
+    const get = (q) => fetch(`${srv.base}/v1/dlr/wa?${q}`, { headers: { connection: 'close' } });
+    let r = await get('hub.mode=subscribe&hub.verify_token=wa-verify-token-123&hub.challenge=1158201444');
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), '1158201444');
+    r = await get('hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1158201444');
+    assert.equal(r.status, 403);
+    r = await get('hub.mode=subscribe&hub.verify_token=wa-verify-token-123&hub.challenge=<script>');
+    assert.equal(r.status, 403, 'only a numeric challenge is echoed');
   });
 });
 
