@@ -20,6 +20,7 @@
 #include "delivery/worker.h"
 #include "http/http.h"
 #include "phone/phone.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define IOTP_VERSION "0.1.0"
@@ -151,6 +152,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct policy *policy = NULL;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
@@ -193,10 +195,12 @@ int main(int argc, char **argv)
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
 	    store_open("sqlite", cfg.data_dir, !strcmp(cfg.sqlite_synchronous, "full"), &st, err,
 		       sizeof err) < 0 ||
-	    core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+	    core_init(&core, &cfg, st, secret, err, sizeof err) < 0 ||
+	    policy_new(&cfg, st, &core.keys, &policy, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
 	}
+	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
 	if (cfg.dev)
 		inbox = inbox_new();
@@ -218,6 +222,7 @@ int main(int argc, char **argv)
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
 		.api_key = cfg.api_key,
+		.trusted_proxies = cfg.trusted_proxies,
 		.app = &api,
 	};
 	ho.n_routes = api_routes(cfg.dev, &ho.routes);
@@ -240,6 +245,7 @@ int main(int argc, char **argv)
 out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
 	worker_stop(worker);
+	policy_free(policy);
 	inbox_free(inbox);
 	store_close(st);
 	config_deinit(&cfg);

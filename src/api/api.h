@@ -40,5 +40,6 @@ void api_session_create(struct http_request *req, struct http_response *res);
 void api_session_get(struct http_request *req, struct http_response *res);
 void api_session_send_code(struct http_request *req, struct http_response *res);
 void api_session_check_code(struct http_request *req, struct http_response *res);
+void api_session_update(struct http_request *req, struct http_response *res);
 
 #endif

@@ -7,11 +7,14 @@
 #include "config.h"
 #include "store/store.h"
 
+struct policy;
+
 struct core {
 	const struct config *cfg;
 	struct store *store;
 	struct seal_keys keys;
 	unsigned allowed_types; /* bit (1 << enum phone_type) per allowed type */
+	struct policy *policy;  /* fraud and abuse defence; NULL: none (unit tests) */
 	/* Called after a message was queued, so the delivery worker wakes at once
 	 * instead of at its next poll. May be NULL. */
 	void (*outbox_notify)(void *arg);

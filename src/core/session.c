@@ -90,7 +90,8 @@ void session_timers(const struct core *c, const struct store_session *s, int64_t
 		out->next_call = secs_until(at, now);
 	if (code_live(c, s, now))
 		out->next_verification_attempt = 0;
-	out->allowed_to_request_code = out->next_sms >= 0 || out->next_call >= 0;
+	out->allowed_to_request_code =
+		(out->next_sms >= 0 || out->next_call >= 0) && !s->pow_difficulty;
 }
 
 static enum iotp_error phone_error(enum phone_status st)
@@ -139,9 +140,23 @@ static const struct config_test_number *test_number_typed(const struct core *c, 
 	return test_number(c, canon);
 }
 
-enum iotp_error session_create(struct core *c, const char *phone, const char *region,
-			       int64_t now, struct store_session *out, struct phone_number *number)
+/* Policy hooks run only with a policy and a client; *v is always usable. */
+static struct policy *policy_for(const struct core *c, const struct policy_client *who,
+				 struct policy_verdict **v, struct policy_verdict *local)
 {
+	if (!*v)
+		*v = local;
+	memset(*v, 0, sizeof **v);
+	return who ? c->policy : NULL;
+}
+
+enum iotp_error session_create(struct core *c, const char *phone, const char *region,
+			       const struct policy_client *who, int64_t now,
+			       struct store_session *out, struct phone_number *number,
+			       struct policy_verdict *v)
+{
+	struct policy_verdict local;
+	struct policy *pol = policy_for(c, who, &v, &local);
 	char reg[3] = "";
 	memset(number, 0, sizeof *number);
 	if (!region || !*region)
@@ -167,6 +182,8 @@ enum iotp_error session_create(struct core *c, const char *phone, const char *re
 		return e;
 	if (!test && !(c->allowed_types & (1u << number->type)))
 		return IOTP_E_UNSUPPORTED_NUMBER_TYPE;
+	if (!test && pol && (e = policy_create(pol, who, number->e164, number->region, now, v)))
+		return e;
 
 	struct store_session *s = out;
 	memset(s, 0, sizeof *s);
@@ -178,6 +195,7 @@ enum iotp_error session_create(struct core *c, const char *phone, const char *re
 	s->expires_at = now + (int64_t)c->cfg->session_ttl * 1000;
 	s->version = 1;
 	s->test_number = test_number(c, s->phone) != NULL;
+	s->pow_difficulty = v->pow_difficulty;
 	if (store_session_insert(c->store, s) != 0)
 		return IOTP_E_INTERNAL;
 	return IOTP_E_OK;
@@ -209,6 +227,8 @@ static enum iotp_error may_send(const struct core *c, const struct store_session
 {
 	if (s->check_attempts >= c->cfg->max_check_attempts)
 		return IOTP_E_ATTEMPTS_EXHAUSTED;
+	if (s->pow_difficulty)
+		return IOTP_E_CHALLENGE_REQUIRED;
 	int64_t at = voice ? voice_at(c, s) : sms_at(c, s);
 	if (at < 0) {
 		const struct config_int_list *d = voice ? &c->cfg->voice_delays : &c->cfg->sms_delays;
@@ -312,6 +332,7 @@ struct send {
 	int voice;
 	const char *locale;
 	int64_t *retry_after;
+	int pretend; /* policy: record the send, deliver nothing */
 };
 
 static enum iotp_error apply_send(struct core *c, struct store_session *s, int64_t now, void *arg,
@@ -326,8 +347,17 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		return IOTP_E_INTERNAL;
 	if (!s->test_number) {
 		*msg = xmalloc(sizeof **msg);
-		if (build_message(c, s, a->channel, code, now, *msg) < 0)
+		if (build_message(c, s, a->channel, code, now, *msg) < 0) {
 			e = IOTP_E_INTERNAL;
+		} else if (a->pretend) {
+			/* The client is answered as if the code went; the timeline keeps
+			 * the truth, and the worker never sees a failed row. */
+			(*msg)->state = STORE_MSG_FAILED;
+			(*msg)->body_len = 0;
+			strfmt((*msg)->error, sizeof (*msg)->error, "%s",
+			       "not sent: number range blocked for suspected SMS pumping "
+			       "(fraud_action = pretend)");
+		}
 	}
 	seal_wipe(code, sizeof code);
 	if (e)
@@ -350,9 +380,12 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 }
 
 enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, int64_t now, struct store_session *out,
-				  int64_t *retry_after)
+				  const char *locale, const struct policy_client *who, int64_t now,
+				  struct store_session *out, int64_t *retry_after,
+				  struct policy_verdict *v)
 {
+	struct policy_verdict local;
+	struct policy *pol = policy_for(c, who, &v, &local);
 	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after};
 	if (strcmp(channel, "sms") == 0)
 		a.voice = 0;
@@ -361,7 +394,59 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	else
 		return IOTP_E_INVALID_FIELD;
 	*retry_after = 0;
-	return change_session(c, id, now, apply_send, &a, out);
+	enum iotp_error e = session_get(c, id, out);
+	if (e)
+		return e;
+	if (pol && !out->test_number) {
+		/* The session's own rules answer first, so a send it would refuse
+		 * anyway costs the client no tokens. */
+		if ((e = usable(out, now)) || (e = may_send(c, out, a.voice, now, retry_after)))
+			return e;
+		if ((e = policy_send(pol, who, out->phone, out->region, now, v))) {
+			*retry_after = v->retry_after;
+			return e;
+		}
+		a.pretend = v->pretend;
+	}
+	e = change_session(c, id, now, apply_send, &a, out);
+	if (!e && pol && !out->test_number && !a.pretend)
+		policy_sent(pol, out->phone, out->region, now);
+	return e;
+}
+
+struct solve {
+	const char *nonce;
+};
+
+static enum iotp_error apply_solve(struct core *c, struct store_session *s, int64_t now, void *arg,
+				   struct store_message **msg)
+{
+	(void)msg;
+	struct solve *a = arg;
+	enum iotp_error e;
+	if ((e = usable(s, now)))
+		return e;
+	if (!s->pow_difficulty || !c->policy)
+		return IOTP_E_CHALLENGE_NOT_REQUESTED;
+	if (!policy_pow_verify(c->policy, s->id, s->pow_difficulty, a->nonce))
+		return IOTP_E_CHALLENGE_FAILED;
+	s->pow_difficulty = 0; /* single use: the compare-and-swap lets one request win */
+	return IOTP_E_OK;
+}
+
+enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
+					const char *answer, int64_t now, struct store_session *out)
+{
+	struct solve a = {.nonce = answer};
+	enum iotp_error e = session_get(c, id, out);
+	if (e)
+		return e;
+	if (strcmp(kind, "proof_of_work") != 0) {
+		if ((e = usable(out, now)))
+			return e;
+		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
+	}
+	return change_session(c, id, now, apply_solve, &a, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -397,16 +482,25 @@ static enum iotp_error apply_verified(struct core *c, struct store_session *s, i
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_check_code(struct core *c, const char *id, const char *code, int64_t now,
-				   struct store_session *out)
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
+				   const struct policy_client *who, int64_t now,
+				   struct store_session *out, struct policy_verdict *v)
 {
+	struct policy_verdict local;
+	struct policy *pol = policy_for(c, who, &v, &local);
 	char typed[CODE_MAX_LENGTH + 1], real[CODE_MAX_LENGTH + 1];
 	enum iotp_error e = session_get(c, id, out);
 	if (e)
 		return e;
 	if (code_normalize(code, typed, sizeof typed) < 0)
 		return IOTP_E_INVALID_FIELD;
+	if (out->test_number)
+		pol = NULL;
+	if (pol && (e = policy_check(pol, who, out->phone, now, v)))
+		return e;
 	if ((e = change_session(c, id, now, apply_attempt, NULL, out)))
+		return e;
+	if (pol && (e = policy_check_counted(pol, out->phone, now, v)))
 		return e;
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {
@@ -418,5 +512,8 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	seal_wipe(typed, sizeof typed);
 	if (!same)
 		return IOTP_E_INCORRECT_CODE;
-	return change_session(c, id, now, apply_verified, NULL, out);
+	e = change_session(c, id, now, apply_verified, NULL, out);
+	if (pol)
+		policy_check_result(pol, out->phone, out->region, e == IOTP_E_OK, now);
+	return e;
 }

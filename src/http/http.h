@@ -21,7 +21,7 @@ struct http_request {
 	const char *path;
 	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
 	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
-	const char *client_ip;
+	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
 };
@@ -52,6 +52,7 @@ struct http_options {
 	int max_connections;
 	int max_connections_per_ip;
 	const char *api_key;
+	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
 	const struct http_route *routes;
 	size_t n_routes;
 	void *app;

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,29 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_by_session ON messages(session_id, created_at);"
 	"CREATE INDEX messages_due ON messages(next_attempt_at) WHERE state = 0;"
 	"CREATE INDEX messages_sending ON messages(state) WHERE state = 1;",
+	/* 2: fraud and abuse defence (policy/). */
+	"ALTER TABLE sessions ADD COLUMN pow_difficulty INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE buckets ("
+	" key TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL, full_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX buckets_full ON buckets(full_at);"
+	"CREATE TABLE decay ("
+	" key TEXT PRIMARY KEY, a REAL NOT NULL, b REAL NOT NULL, at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE fraud_blocks ("
+	" key TEXT PRIMARY KEY, state INTEGER NOT NULL, since INTEGER NOT NULL, sent REAL NOT NULL,"
+	" verified REAL NOT NULL, baseline REAL NOT NULL, reason TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL, subject TEXT NOT NULL,"
+	" detail TEXT NOT NULL"
+	");",
 };
 
 #define SESSION_COLS                                                                           \
 	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
 	" code_expires_at, sms_sent, voice_sent, first_sms_at, last_sms_at, last_voice_at,"      \
-	" check_attempts, verified_at, test_number"
+	" check_attempts, verified_at, test_number, pow_difficulty"
 #define MESSAGE_COLS                                                                           \
 	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
 	" next_attempt_at, sent_at, error"
@@ -74,6 +92,18 @@ enum stmt_id {
 	S_OUTBOX_RECOVER,
 	S_SESSION_MESSAGES,
 	S_NUMBER_SESSIONS,
+	S_BUCKET_GET,
+	S_BUCKET_PUT,
+	S_BUCKET_PRUNE,
+	S_DECAY_GET,
+	S_DECAY_PUT,
+	S_DECAY_RESET,
+	S_BLOCK_GET,
+	S_BLOCK_PUT,
+	S_BLOCK_DELETE,
+	S_BLOCK_LIST,
+	S_EVENT_INSERT,
+	S_EVENT_LIST,
 	S_COUNT
 };
 
@@ -85,13 +115,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
 	[S_SESSION_UPDATE] = "UPDATE sessions SET phone=?2, region=?3, number_type=?4, locale=?5,"
 			     " created_at=?6, expires_at=?7, version=?8, code_sealed=?9,"
 			     " code_expires_at=?10, sms_sent=?11, voice_sent=?12, first_sms_at=?13,"
 			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
-			     " verified_at=?17, test_number=?18 WHERE id=?1 AND version=?8-1",
+			     " verified_at=?17, test_number=?18, pow_difficulty=?19 WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
 	[S_OUTBOX_DUE] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE state = 0 AND"
@@ -105,6 +135,25 @@ static const char *const stmt_sql[S_COUNT] = {
 			       " ORDER BY created_at, rowid",
 	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
 			      " ORDER BY created_at DESC LIMIT ?2",
+	[S_BUCKET_GET] = "SELECT tokens, at FROM buckets WHERE key = ?1",
+	[S_BUCKET_PUT] = "INSERT INTO buckets (key, tokens, at, full_at) VALUES (?1, ?2, ?3, ?4)"
+			 " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at,"
+			 " full_at = excluded.full_at",
+	[S_BUCKET_PRUNE] = "DELETE FROM buckets WHERE key IN"
+			   " (SELECT key FROM buckets WHERE full_at < ?1 LIMIT 10000)",
+	[S_DECAY_GET] = "SELECT a, b, at FROM decay WHERE key = ?1",
+	[S_DECAY_PUT] = "INSERT INTO decay (key, a, b, at) VALUES (?1, ?2, ?3, ?4)"
+			" ON CONFLICT (key) DO UPDATE SET a = excluded.a, b = excluded.b, at = excluded.at",
+	[S_DECAY_RESET] = "DELETE FROM decay WHERE key = ?1",
+	[S_BLOCK_GET] = "SELECT state FROM fraud_blocks WHERE key = ?1",
+	[S_BLOCK_PUT] = "INSERT OR REPLACE INTO fraud_blocks (key, state, since, sent, verified,"
+			" baseline, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = ?1",
+	[S_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason FROM fraud_blocks"
+			 " ORDER BY since",
+	[S_EVENT_INSERT] = "INSERT INTO events (at, type, subject, detail) VALUES (?1, ?2, ?3, ?4)",
+	[S_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM events WHERE id > ?1"
+			 " ORDER BY id LIMIT ?2",
 };
 
 /* A read-only connection per thread for session reads, so the hot read of
@@ -198,6 +247,7 @@ static void bind_session(sqlite3_stmt *st, const struct store_session *s)
 	sqlite3_bind_int(st, 16, s->check_attempts);
 	sqlite3_bind_int64(st, 17, s->verified_at);
 	sqlite3_bind_int(st, 18, s->test_number);
+	sqlite3_bind_int(st, 19, s->pow_difficulty);
 }
 
 static void read_session(sqlite3_stmt *st, struct store_session *s)
@@ -221,6 +271,7 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 	s->check_attempts = sqlite3_column_int(st, 15);
 	s->verified_at = sqlite3_column_int64(st, 16);
 	s->test_number = sqlite3_column_int(st, 17);
+	s->pow_difficulty = sqlite3_column_int(st, 18);
 }
 
 static void read_message(sqlite3_stmt *st, struct store_message *m)
@@ -763,6 +814,299 @@ static int db_stats(void *state, struct store_stats *out)
 	return out->sessions < 0 ? -1 : 0;
 }
 
+/* Token buckets and counters run on the writer's connection inside the group
+ * transaction, so they see every change of the group before its commit: that
+ * is what makes a take atomic across threads. A take does not wait for the
+ * commit that holds it: a token taken and lost in a crash only errs on the
+ * client's side, and not waiting keeps the limits off the request's path. */
+static int bucket_read(struct db *db, const char *key, double *tokens, int64_t *at)
+{
+	sqlite3_stmt *st = db->stmt[S_BUCKET_GET];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*tokens = sqlite3_column_double(st, 0);
+		*at = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : fail(db, "read bucket");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+#define TAKE_MAX 16
+
+static int db_buckets_take(void *state, const struct store_bucket *b, size_t n, int64_t now,
+			   size_t *refused, int64_t *retry_after_ms)
+{
+	struct db *db = state;
+	double level[TAKE_MAX];
+	int rc = 0;
+	*refused = 0;
+	*retry_after_ms = 0;
+	if (n > TAKE_MAX)
+		return -1;
+	enter(db);
+	if (write_begin(db) < 0) {
+		leave(db, 0);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		double tokens;
+		int64_t at;
+		int r = bucket_read(db, b[i].key, &tokens, &at);
+		if (r < 0) {
+			rc = -1;
+			break;
+		}
+		if (r == STORE_NOT_FOUND) {
+			tokens = b[i].capacity;
+		} else if (now > at) {
+			tokens += (double)(now - at) * b[i].refill_per_ms;
+			if (tokens > b[i].capacity)
+				tokens = b[i].capacity;
+		}
+		level[i] = tokens;
+		double need = b[i].cost > 0 ? b[i].cost : b[i].cost == 0 ? 1 : 0;
+		if (tokens + 1e-9 < need) {
+			*refused = i;
+			*retry_after_ms = b[i].refill_per_ms > 0
+						  ? (int64_t)((need - tokens) / b[i].refill_per_ms) + 1
+						  : INT64_MAX / 2;
+			rc = STORE_LIMITED;
+		}
+	}
+	int written = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (b[i].cost == 0)
+			continue;
+		double left = level[i] - b[i].cost;
+		if (left > b[i].capacity)
+			left = b[i].capacity;
+		double missing = b[i].capacity - left;
+		int64_t full_at = now + (b[i].refill_per_ms > 0
+						 ? (int64_t)(missing / b[i].refill_per_ms) + 1
+						 : INT64_MAX / 4);
+		sqlite3_stmt *st = db->stmt[S_BUCKET_PUT];
+		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, left);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, full_at);
+		if (step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
+			rc = fail(db, "write bucket");
+		written = 1;
+	}
+	write_end(db, rc == 0 && written);
+	leave(db, 0);
+	return rc;
+}
+
+static int db_buckets_prune(void *state, int64_t now, size_t *n)
+{
+	struct db *db = state;
+	int rc = -1;
+	*n = 0;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, now);
+		rc = step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : fail(db, "prune buckets");
+		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		write_end(db, rc == 0);
+	}
+	leave(db, 0);
+	return rc;
+}
+
+static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
+{
+	struct db *db = state;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) < 0)
+		goto out;
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
+		double a = 0, b = 0;
+		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			int64_t at = sqlite3_column_int64(st, 2);
+			double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms) : 1.0;
+			a = sqlite3_column_double(st, 0) * f;
+			b = sqlite3_column_double(st, 1) * f;
+		} else if (step != SQLITE_DONE) {
+			rc = fail(db, "read counter");
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		d[i].out[0] = a + d[i].add[0];
+		d[i].out[1] = b + d[i].add[1];
+		if (rc < 0)
+			break;
+		st = db->stmt[S_DECAY_PUT];
+		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, d[i].out[0]);
+		sqlite3_bind_double(st, 3, d[i].out[1]);
+		sqlite3_bind_int64(st, 4, now > 0 ? now : 0);
+		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
+			rc = fail(db, "write counter");
+	}
+	write_end(db, rc == 0);
+out:
+	leave(db, 0);
+	return rc;
+}
+
+static int db_decay_reset(void *state, const char *key)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_text(db->stmt[S_DECAY_RESET], 1, key, -1, SQLITE_STATIC);
+		rc = step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : fail(db, "reset counter");
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
+}
+
+static int add_event(struct db *db, int64_t at, const char *type, const char *subject,
+		     const char *detail)
+{
+	sqlite3_stmt *st = db->stmt[S_EVENT_INSERT];
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+	return step_done(db, S_EVENT_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert event");
+}
+
+/* The measure on key now (0: none), or -1. */
+static int block_state(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db->stmt[S_BLOCK_GET];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	int rc = step == SQLITE_ROW ? sqlite3_column_int(st, 0)
+		 : step == SQLITE_DONE ? 0
+				       : fail(db, "read block");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int db_block_set(void *state, const struct store_block *b)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		int have = block_state(db, b->key);
+		if (have < 0) {
+			rc = -1;
+		} else if (have >= b->state) {
+			rc = STORE_CONFLICT;
+		} else {
+			sqlite3_stmt *st = db->stmt[S_BLOCK_PUT];
+			sqlite3_bind_text(st, 1, b->key, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, b->state);
+			sqlite3_bind_int64(st, 3, b->since);
+			sqlite3_bind_double(st, 4, b->sent);
+			sqlite3_bind_double(st, 5, b->verified);
+			sqlite3_bind_double(st, 6, b->baseline);
+			sqlite3_bind_text(st, 7, b->reason, -1, SQLITE_STATIC);
+			rc = step_done(db, S_BLOCK_PUT) == SQLITE_DONE ? 0 : fail(db, "write block");
+			if (rc == 0)
+				rc = add_event(db, b->since,
+					       b->state == STORE_BLOCK_BLOCKED ? "fraud.prefix_blocked"
+									 : "fraud.prefix_throttled",
+					       b->key, b->reason);
+		}
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc != 0 ? rc : crc;
+}
+
+static int db_block_lift(void *state, const char *key, const char *who, int64_t now)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_text(db->stmt[S_BLOCK_DELETE], 1, key, -1, SQLITE_STATIC);
+		rc = step_done(db, S_BLOCK_DELETE) == SQLITE_DONE ? 0 : fail(db, "delete block");
+		if (rc == 0 && sqlite3_changes(db->conn) == 0)
+			rc = STORE_NOT_FOUND;
+		if (rc == 0) {
+			char detail[128];
+			strfmt(detail, sizeof detail, "lifted by %s", who);
+			rc = add_event(db, now, "fraud.prefix_unblocked", key, detail);
+		}
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc != 0 ? rc : crc;
+}
+
+static int db_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg),
+			  void *arg)
+{
+	struct db *db = state;
+	struct store_block b;
+	enter(db);
+	sqlite3_stmt *st = db->stmt[S_BLOCK_LIST];
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof b);
+		copy_text(b.key, sizeof b.key, st, 0);
+		b.state = sqlite3_column_int(st, 1);
+		b.since = sqlite3_column_int64(st, 2);
+		b.sent = sqlite3_column_double(st, 3);
+		b.verified = sqlite3_column_double(st, 4);
+		b.baseline = sqlite3_column_double(st, 5);
+		copy_text(b.reason, sizeof b.reason, st, 6);
+		fn(&b, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read blocks");
+	sqlite3_reset(st);
+	leave(db, 0);
+	return rc;
+}
+
+static int db_events_list(void *state, int64_t after_id, size_t limit,
+			  void (*fn)(const struct store_event *e, void *arg), void *arg)
+{
+	struct db *db = state;
+	struct store_event e;
+	enter(db);
+	sqlite3_stmt *st = db->stmt[S_EVENT_LIST];
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof e);
+		e.id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		copy_text(e.type, sizeof e.type, st, 2);
+		copy_text(e.subject, sizeof e.subject, st, 3);
+		copy_text(e.detail, sizeof e.detail, st, 4);
+		fn(&e, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read events");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	leave(db, 0);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -777,4 +1121,12 @@ const struct store_ops store_sqlite_ops = {
 	.session_messages = db_session_messages,
 	.number_sessions = db_number_sessions,
 	.stats = db_stats,
+	.buckets_take = db_buckets_take,
+	.buckets_prune = db_buckets_prune,
+	.decay_add = db_decay_add,
+	.decay_reset = db_decay_reset,
+	.block_set = db_block_set,
+	.block_lift = db_block_lift,
+	.blocks_list = db_blocks_list,
+	.events_list = db_events_list,
 };
