@@ -356,7 +356,9 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 
 	/* Risk signals; each one makes the proof-of-work harder. */
 	int risk = region_bit(p->pow_regions, s.region);
-	if (measure(p, &s) >= STORE_BLOCK_THROTTLED)
+	/* Not for a blocked range: its sends are refused (or pretended) anyway,
+	 * and a challenge there would tell a pretend block apart. */
+	if (measure(p, &s) == STORE_BLOCK_THROTTLED)
 		risk++;
 	if (p->cfg->pow_ip_sessions > 0 && s.ip[0]) {
 		char key[KEY_MAX];

@@ -8,6 +8,9 @@
 #ifndef IOTP_POLICY_PUMPING_H
 #define IOTP_POLICY_PUMPING_H
 
+/* How far under min_sent decayed counts may read and still count as min_sent. */
+#define PUMPING_SLACK 0.05
+
 struct pumping_params {
 	double min_sent;         /* recent sends needed before judging */
 	double throttle_ratio;   /* throttle below this share of the baseline, 0..1 */
