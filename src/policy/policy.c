@@ -43,6 +43,7 @@ struct policy {
 	pthread_mutex_t lock; /* guards what follows */
 	int64_t blocks_at;    /* when blocks[] was read */
 	int64_t pruned_at;
+	int64_t longest_period_ms; /* after it, any bucket is full again */
 	int n_blocks;
 	struct cached_block *blocks;
 };
@@ -247,6 +248,13 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	crypto_generichash(p->pow_key, sizeof p->pow_key, (const unsigned char *)"iotp pow v1", 11,
 			   keys->code, sizeof keys->code);
 	p->blocks = xcalloc(BLOCKS_MAX, sizeof *p->blocks);
+	for (int a = 0; a < LIMITS_ACTIONS; a++)
+		for (int sc = 0; sc < LIMITS_SCOPES; sc++)
+			if (p->lim.r[a][sc].period_ms > p->longest_period_ms)
+				p->longest_period_ms = p->lim.r[a][sc].period_ms;
+	for (int i = 0; i < p->geo.n_caps; i++)
+		if (p->geo.caps[i].rate.period_ms > p->longest_period_ms)
+			p->longest_period_ms = p->geo.caps[i].rate.period_ms;
 
 	if (!p->on)
 		log_warn("limits = off: RATE LIMITS, SPEND CAPS, PROOF-OF-WORK AND THE SMS-PUMPING "
@@ -300,7 +308,7 @@ static void maintain(struct policy *p, int64_t now)
 	if (p->on && now - p->pruned_at >= PRUNE_EVERY_MS) {
 		size_t n = 0;
 		p->pruned_at = now;
-		store_buckets_prune(p->st, now, &n);
+		store_buckets_prune(p->st, now - p->longest_period_ms, &n);
 		if (n)
 			log_debug("policy: forgot %zu full buckets", n);
 	}
@@ -363,10 +371,11 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	if (p->cfg->pow_ip_sessions > 0 && s.ip[0]) {
 		char key[KEY_MAX];
 		strfmt(key, sizeof key, "ipsessions|%s", s.ip);
-		struct store_decay d = {.key = key, .half_life_ms = p->window_ms, .add = {1, 0}};
+		struct store_decay d = {.key = key, .half_life_ms = {p->window_ms, p->window_ms},
+					.add = {1, 0}};
 		if (store_decay_add(p->st, &d, 1, now) < 0)
 			return IOTP_E_INTERNAL;
-		if (d.out[0] > p->cfg->pow_ip_sessions)
+		if (d.out[0][0] > p->cfg->pow_ip_sessions)
 			risk++;
 	}
 	if (risk) {
@@ -411,28 +420,22 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 	return batch_take(p, &t, now, v);
 }
 
-/* Counts into the six windows of a number (prefix3, prefix5, country; short
- * and long), and fills counts[] (the same order). */
+/* Counts into the windows of a number's keys (prefix3, prefix5, country) and
+ * fills counts[] in the same order. */
 static int count(struct policy *p, const struct subject *s, int sent, int verified, int64_t now,
 		 struct pumping_counts counts[3], char keys[3][40])
 {
-	char names[6][KEY_MAX];
-	struct store_decay d[6];
+	struct store_decay d[3];
 	strfmt(keys[0], 40, "p3|%s", s->prefix3);
 	strfmt(keys[1], 40, "p5|%s", s->prefix5);
 	strfmt(keys[2], 40, "cc|%s", s->region);
-	for (int i = 0; i < 3; i++) {
-		strfmt(names[2 * i], KEY_MAX, "s|%s", keys[i]);
-		strfmt(names[2 * i + 1], KEY_MAX, "l|%s", keys[i]);
-		d[2 * i] = (struct store_decay){names[2 * i], p->window_ms, {sent, verified}, {0, 0}};
-		d[2 * i + 1] = (struct store_decay){names[2 * i + 1], p->baseline_ms, {sent, verified},
-						    {0, 0}};
-	}
-	if (store_decay_add(p->st, d, 6, now) < 0)
+	for (int i = 0; i < 3; i++)
+		d[i] = (struct store_decay){.key = keys[i], .half_life_ms = {p->window_ms, p->baseline_ms}, .add = {sent, verified}};
+	if (store_decay_add(p->st, d, 3, now) < 0)
 		return -1;
 	for (int i = 0; i < 3; i++)
-		counts[i] = (struct pumping_counts){d[2 * i].out[0], d[2 * i].out[1],
-						    d[2 * i + 1].out[0], d[2 * i + 1].out[1]};
+		counts[i] = (struct pumping_counts){d[i].out[0][0], d[i].out[0][1], d[i].out[1][0],
+						    d[i].out[1][1]};
 	return 0;
 }
 
@@ -569,10 +572,5 @@ int policy_unblock(struct store *st, const char *key, const char *who, int64_t n
 		return rc;
 	/* Judged afresh: the burst that caused the block would otherwise block it
 	 * again at the next send, and would skew its own baseline for days. */
-	char name[KEY_MAX];
-	strfmt(name, sizeof name, "s|%s", key);
-	if (store_decay_reset(st, name) < 0)
-		return -1;
-	strfmt(name, sizeof name, "l|%s", key);
-	return store_decay_reset(st, name);
+	return store_decay_reset(st, key);
 }

@@ -26,7 +26,7 @@ struct store_ops {
 	int (*stats)(void *state, struct store_stats *out);
 	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, int64_t now,
 			    size_t *refused, int64_t *retry_after_ms);
-	int (*buckets_prune)(void *state, int64_t now, size_t *n);
+	int (*buckets_prune)(void *state, int64_t before, size_t *n);
 	int (*decay_add)(void *state, struct store_decay *d, size_t n, int64_t now);
 	int (*decay_reset)(void *state, const char *key);
 	int (*block_set)(void *state, const struct store_block *b);

@@ -51,11 +51,12 @@ static const char *const migrations[] = {
 	/* 2: fraud and abuse defence (policy/). */
 	"ALTER TABLE sessions ADD COLUMN pow_difficulty INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE buckets ("
-	" key TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL, full_at INTEGER NOT NULL"
+	" key TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL"
 	") WITHOUT ROWID;"
-	"CREATE INDEX buckets_full ON buckets(full_at);"
+	"CREATE INDEX buckets_by_age ON buckets(at);"
 	"CREATE TABLE decay ("
-	" key TEXT PRIMARY KEY, a REAL NOT NULL, b REAL NOT NULL, at INTEGER NOT NULL"
+	" key TEXT PRIMARY KEY, a REAL NOT NULL, b REAL NOT NULL, la REAL NOT NULL, lb REAL NOT NULL,"
+	" at INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"CREATE TABLE fraud_blocks ("
 	" key TEXT PRIMARY KEY, state INTEGER NOT NULL, since INTEGER NOT NULL, sent REAL NOT NULL,"
@@ -92,8 +93,7 @@ enum stmt_id {
 	S_OUTBOX_RECOVER,
 	S_SESSION_MESSAGES,
 	S_NUMBER_SESSIONS,
-	S_BUCKET_GET,
-	S_BUCKET_PUT,
+	S_BUCKET_TAKE,
 	S_BUCKET_PRUNE,
 	S_DECAY_GET,
 	S_DECAY_PUT,
@@ -135,15 +135,19 @@ static const char *const stmt_sql[S_COUNT] = {
 			       " ORDER BY created_at, rowid",
 	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
 			      " ORDER BY created_at DESC LIMIT ?2",
-	[S_BUCKET_GET] = "SELECT tokens, at FROM buckets WHERE key = ?1",
-	[S_BUCKET_PUT] = "INSERT INTO buckets (key, tokens, at, full_at) VALUES (?1, ?2, ?3, ?4)"
-			 " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at,"
-			 " full_at = excluded.full_at",
+	/* One statement per bucket: refill for the time passed (never past
+	 * capacity ?2, at ?3 tokens per ms), take the cost ?4, and say what is
+	 * left; the caller undoes the whole call when any bucket went short. */
+	[S_BUCKET_TAKE] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, min(?2, ?2 - ?4), ?5)"
+			  " ON CONFLICT (key) DO UPDATE SET"
+			  " tokens = min(?2, min(?2, tokens + max(0, ?5 - at) * ?3) - ?4),"
+			  " at = max(at, ?5) RETURNING tokens",
 	[S_BUCKET_PRUNE] = "DELETE FROM buckets WHERE key IN"
-			   " (SELECT key FROM buckets WHERE full_at < ?1 LIMIT 10000)",
-	[S_DECAY_GET] = "SELECT a, b, at FROM decay WHERE key = ?1",
-	[S_DECAY_PUT] = "INSERT INTO decay (key, a, b, at) VALUES (?1, ?2, ?3, ?4)"
-			" ON CONFLICT (key) DO UPDATE SET a = excluded.a, b = excluded.b, at = excluded.at",
+			   " (SELECT key FROM buckets WHERE at < ?1 LIMIT 10000)",
+	[S_DECAY_GET] = "SELECT a, b, la, lb, at FROM decay WHERE key = ?1",
+	[S_DECAY_PUT] = "INSERT INTO decay (key, a, b, la, lb, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+			" ON CONFLICT (key) DO UPDATE SET a = excluded.a, b = excluded.b,"
+			" la = excluded.la, lb = excluded.lb, at = excluded.at",
 	[S_DECAY_RESET] = "DELETE FROM decay WHERE key = ?1",
 	[S_BLOCK_GET] = "SELECT state FROM fraud_blocks WHERE key = ?1",
 	[S_BLOCK_PUT] = "INSERT OR REPLACE INTO fraud_blocks (key, state, since, sent, verified,"
@@ -819,30 +823,12 @@ static int db_stats(void *state, struct store_stats *out)
  * is what makes a take atomic across threads. A take does not wait for the
  * commit that holds it: a token taken and lost in a crash only errs on the
  * client's side, and not waiting keeps the limits off the request's path. */
-static int bucket_read(struct db *db, const char *key, double *tokens, int64_t *at)
-{
-	sqlite3_stmt *st = db->stmt[S_BUCKET_GET];
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*tokens = sqlite3_column_double(st, 0);
-		*at = sqlite3_column_int64(st, 1);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : fail(db, "read bucket");
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc;
-}
-
 #define TAKE_MAX 16
 
 static int db_buckets_take(void *state, const struct store_bucket *b, size_t n, int64_t now,
 			   size_t *refused, int64_t *retry_after_ms)
 {
 	struct db *db = state;
-	double level[TAKE_MAX];
 	int rc = 0;
 	*refused = 0;
 	*retry_after_ms = 0;
@@ -853,64 +839,45 @@ static int db_buckets_take(void *state, const struct store_bucket *b, size_t n, 
 		leave(db, 0);
 		return -1;
 	}
+	sqlite3_stmt *st = db->stmt[S_BUCKET_TAKE];
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		double tokens;
-		int64_t at;
-		int r = bucket_read(db, b[i].key, &tokens, &at);
-		if (r < 0) {
-			rc = -1;
-			break;
-		}
-		if (r == STORE_NOT_FOUND) {
-			tokens = b[i].capacity;
-		} else if (now > at) {
-			tokens += (double)(now - at) * b[i].refill_per_ms;
-			if (tokens > b[i].capacity)
-				tokens = b[i].capacity;
-		}
-		level[i] = tokens;
-		double need = b[i].cost > 0 ? b[i].cost : b[i].cost == 0 ? 1 : 0;
-		if (tokens + 1e-9 < need) {
+		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, b[i].capacity);
+		sqlite3_bind_double(st, 3, b[i].refill_per_ms);
+		sqlite3_bind_double(st, 4, b[i].cost);
+		sqlite3_bind_int64(st, 5, now);
+		int step = sqlite3_step(st);
+		double left = step == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+		if (step == SQLITE_ROW)
+			step = sqlite3_step(st);
+		if (step != SQLITE_DONE)
+			rc = fail(db, "take from bucket");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		/* A peek (cost 0) needs one token left; a take, none short. */
+		double need = b[i].cost == 0 ? 1 : 0;
+		if (rc == 0 && left + 1e-9 < need) {
 			*refused = i;
+			double missing = need - left;
 			*retry_after_ms = b[i].refill_per_ms > 0
-						  ? (int64_t)((need - tokens) / b[i].refill_per_ms) + 1
+						  ? (int64_t)(missing / b[i].refill_per_ms) + 1
 						  : INT64_MAX / 2;
 			rc = STORE_LIMITED;
 		}
 	}
-	int written = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (b[i].cost == 0)
-			continue;
-		double left = level[i] - b[i].cost;
-		if (left > b[i].capacity)
-			left = b[i].capacity;
-		double missing = b[i].capacity - left;
-		int64_t full_at = now + (b[i].refill_per_ms > 0
-						 ? (int64_t)(missing / b[i].refill_per_ms) + 1
-						 : INT64_MAX / 4);
-		sqlite3_stmt *st = db->stmt[S_BUCKET_PUT];
-		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, left);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_int64(st, 4, full_at);
-		if (step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
-			rc = fail(db, "write bucket");
-		written = 1;
-	}
-	write_end(db, rc == 0 && written);
+	write_end(db, rc == 0);
 	leave(db, 0);
 	return rc;
 }
 
-static int db_buckets_prune(void *state, int64_t now, size_t *n)
+static int db_buckets_prune(void *state, int64_t before, size_t *n)
 {
 	struct db *db = state;
 	int rc = -1;
 	*n = 0;
 	enter(db);
 	if (write_begin(db) == 0) {
-		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, now);
+		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
 		rc = step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : fail(db, "prune buckets");
 		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
 		write_end(db, rc == 0);
@@ -929,28 +896,33 @@ static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t no
 	rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
-		double a = 0, b = 0;
+		double v[2][2] = {{0, 0}, {0, 0}};
 		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
 		int step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
-			int64_t at = sqlite3_column_int64(st, 2);
-			double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms) : 1.0;
-			a = sqlite3_column_double(st, 0) * f;
-			b = sqlite3_column_double(st, 1) * f;
+			int64_t at = sqlite3_column_int64(st, 4);
+			for (int w = 0; w < 2; w++) {
+				double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms[w]) : 1.0;
+				v[w][0] = sqlite3_column_double(st, 2 * w) * f;
+				v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
+			}
 		} else if (step != SQLITE_DONE) {
 			rc = fail(db, "read counter");
 		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		d[i].out[0] = a + d[i].add[0];
-		d[i].out[1] = b + d[i].add[1];
 		if (rc < 0)
 			break;
+		for (int w = 0; w < 2; w++)
+			for (int k = 0; k < 2; k++)
+				d[i].out[w][k] = v[w][k] + d[i].add[k];
 		st = db->stmt[S_DECAY_PUT];
 		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, d[i].out[0]);
-		sqlite3_bind_double(st, 3, d[i].out[1]);
-		sqlite3_bind_int64(st, 4, now > 0 ? now : 0);
+		sqlite3_bind_double(st, 2, d[i].out[0][0]);
+		sqlite3_bind_double(st, 3, d[i].out[0][1]);
+		sqlite3_bind_double(st, 4, d[i].out[1][0]);
+		sqlite3_bind_double(st, 5, d[i].out[1][1]);
+		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
 		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
 			rc = fail(db, "write counter");
 	}

@@ -104,9 +104,9 @@ int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n,
 	return st->ops->buckets_take(st->state, b, n, now, refused, retry_after_ms);
 }
 
-int store_buckets_prune(struct store *st, int64_t now, size_t *n)
+int store_buckets_prune(struct store *st, int64_t before, size_t *n)
 {
-	return st->ops->buckets_prune(st->state, now, n);
+	return st->ops->buckets_prune(st->state, before, n);
 }
 
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now)

@@ -150,21 +150,23 @@ struct store_bucket {
  * calls (threads or nodes) never take more than a bucket holds. */
 int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n, int64_t now,
 		       size_t *refused, int64_t *retry_after_ms);
-/* Forgets buckets that have refilled completely by now (they read as full
- * anyway), so the table holds only recently used keys. Sets *n to how many. */
-int store_buckets_prune(struct store *st, int64_t now, size_t *n);
+/* Forgets buckets last touched before before. A bucket "N per period" is full
+ * again one period after its last take, so callers pass now minus their
+ * longest period: what is forgotten reads as full anyway. Sets *n. */
+int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
 /* A pair of exponentially decaying counters (a rolling window without
- * buckets): each value halves every half_life_ms. */
+ * buckets), kept in two windows at once: in window w each value halves every
+ * half_life_ms[w]. */
 struct store_decay {
 	const char *key;
-	double half_life_ms;
-	double add[2]; /* added at now, after decaying what was there */
-	double out[2]; /* the values at now, after the addition */
+	double half_life_ms[2];
+	double add[2];    /* added to both windows at now, after decaying what was there */
+	double out[2][2]; /* [window][value] at now, after the addition */
 };
 /* Updates n counter pairs atomically and fills their out[]. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
-/* Forgets one counter pair (it reads as zero again). */
+/* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);
 
 /* A fraud measure on a key (a number prefix or a country). */

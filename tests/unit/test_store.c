@@ -337,10 +337,13 @@ static void buckets_take_refill_peek_refund(void **state)
 		assert_int_equal(store_buckets_take(f->st, &refund, 1, 2000, &refused, &wait), 0);
 	struct store_bucket three = {"a", 2, 0.001, 3};
 	assert_int_equal(store_buckets_take(f->st, &three, 1, 2000, &refused, &wait), STORE_LIMITED);
-	/* Full buckets are forgotten by a prune; they read as full anyway. */
+	/* Buckets untouched since before a time are forgotten by a prune (the
+	 * caller passes now minus its longest period: they are full by then). */
 	size_t n;
+	assert_int_equal(store_buckets_prune(f->st, 1500, &n), 0);
+	assert_int_equal(n, 1); /* "b", last taken at 1000 */
 	assert_int_equal(store_buckets_prune(f->st, 1000000, &n), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 1);
 	assert_int_equal(store_buckets_take(f->st, b, 2, 1000000, &refused, &wait), 0);
 }
 
@@ -381,18 +384,19 @@ static void buckets_hold_under_parallel_takes(void **state)
 static void decay_halves_per_half_life(void **state)
 {
 	struct fixture *f = *state;
-	struct store_decay d = {"k", 1000, {8, 4}, {0, 0}};
+	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}};
 	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
-	assert_true(d.out[0] == 8 && d.out[1] == 4);
+	assert_true(d.out[0][0] == 8 && d.out[0][1] == 4 && d.out[1][0] == 8);
 	d.add[0] = 1;
 	d.add[1] = 0;
 	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
-	assert_true(d.out[0] > 4.99 && d.out[0] < 5.01); /* 8 halved, plus 1 */
-	assert_true(d.out[1] > 1.99 && d.out[1] < 2.01);
+	assert_true(d.out[0][0] > 4.99 && d.out[0][0] < 5.01); /* 8 halved, plus 1 */
+	assert_true(d.out[0][1] > 1.99 && d.out[0][1] < 2.01);
+	assert_true(d.out[1][0] > 7.72 && d.out[1][0] < 7.74); /* 8 * 2^-1/4, plus 1 */
 	assert_int_equal(store_decay_reset(f->st, "k"), 0);
 	d.add[0] = 0;
 	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
-	assert_true(d.out[0] == 0 && d.out[1] == 0);
+	assert_true(d.out[0][0] == 0 && d.out[0][1] == 0 && d.out[1][0] == 0);
 }
 
 static void count_block(const struct store_block *b, void *arg)
