@@ -408,10 +408,7 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 		}
 		a.pretend = v->pretend;
 	}
-	e = change_session(c, id, now, apply_send, &a, out);
-	if (!e && pol && !out->test_number && !a.pretend)
-		policy_sent(pol, out->phone, out->region, now);
-	return e;
+	return change_session(c, id, now, apply_send, &a, out);
 }
 
 struct solve {
@@ -496,11 +493,11 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 		return IOTP_E_INVALID_FIELD;
 	if (out->test_number)
 		pol = NULL;
-	if (pol && (e = policy_check(pol, who, out->phone, now, v)))
-		return e;
 	if ((e = change_session(c, id, now, apply_attempt, NULL, out)))
 		return e;
-	if (pol && (e = policy_check_counted(pol, out->phone, now, v)))
+	/* After the session counted the attempt: a refusal here costs the attempt,
+	 * and the session's own limits answer first under parallel guesses. */
+	if (pol && (e = policy_check(pol, who, out->phone, now, v)))
 		return e;
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {

@@ -159,14 +159,16 @@ static void batch_action(struct batch *t, const struct policy *p, enum limits_ac
 	}
 }
 
-static enum iotp_error batch_take(struct policy *p, struct batch *t, int64_t now,
-				  struct policy_verdict *v)
+/* Takes the batch and, when granted, adds d[] to its counters: one round on
+ * the store's writer. */
+static enum iotp_error batch_take(struct policy *p, struct batch *t, struct store_decay *d,
+				  size_t nd, int64_t now, struct policy_verdict *v)
 {
 	size_t refused;
 	int64_t wait_ms;
-	if (!t->n)
+	if (!t->n && !nd)
 		return IOTP_E_OK;
-	int rc = store_buckets_take(p->st, t->b, t->n, now, &refused, &wait_ms);
+	int rc = store_buckets_take_count(p->st, t->b, t->n, d, nd, now, &refused, &wait_ms);
 	if (rc == 0)
 		return IOTP_E_OK;
 	if (rc != STORE_LIMITED)
@@ -343,6 +345,76 @@ static int measure(struct policy *p, const struct subject *s)
 	return worst;
 }
 
+/* The counters of a number's keys (prefix3, prefix5, country), ready to add
+ * sent and verified to. */
+static void counters(const struct policy *p, const struct subject *s, int sent, int verified,
+		     struct store_decay d[3], char keys[3][40])
+{
+	strfmt(keys[0], 40, "p3|%s", s->prefix3);
+	strfmt(keys[1], 40, "p5|%s", s->prefix5);
+	strfmt(keys[2], 40, "cc|%s", s->region);
+	for (int i = 0; i < 3; i++)
+		d[i] = (struct store_decay){.key = keys[i],
+					    .half_life_ms = {p->window_ms, p->baseline_ms},
+					    .add = {sent, verified}};
+}
+
+static struct pumping_counts counts_of(const struct store_decay *d)
+{
+	return (struct pumping_counts){d->out[0][0], d->out[0][1], d->out[1][0], d->out[1][1]};
+}
+
+static void decide(struct policy *p, const char *key, int verdict, const struct pumping_counts *c,
+		   double baseline, int64_t now)
+{
+	if (!verdict || block_state(p, key) >= verdict)
+		return;
+	struct store_block b = {.state = verdict, .since = now, .sent = c->sent,
+				.verified = c->verified, .baseline = baseline};
+	char what[64];
+	strfmt(b.key, sizeof b.key, "%s", key);
+	policy_describe_key(key, what, sizeof what);
+	strfmt(b.reason, sizeof b.reason,
+	       "%s: %.0f codes sent, %.0f verified in the recent window (%.0f%%) against a baseline "
+	       "of %.0f%%",
+	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
+	       100.0 * baseline);
+	int rc = store_block_set(p->st, &b);
+	if (rc == 0)
+		log_warn("fraud.%s %s", verdict == STORE_BLOCK_BLOCKED ? "prefix_blocked" : "prefix_throttled",
+			 b.reason);
+	/* Seen at once by this node; the others within BLOCKS_REFRESH_MS. */
+	pthread_mutex_lock(&p->lock);
+	int found = 0;
+	for (int i = 0; i < p->n_blocks && !found; i++)
+		if (!strcmp(p->blocks[i].key, key)) {
+			if (p->blocks[i].state < verdict)
+				p->blocks[i].state = verdict;
+			found = 1;
+		}
+	if (!found && p->n_blocks < BLOCKS_MAX) {
+		memcpy(p->blocks[p->n_blocks].key, b.key, sizeof b.key);
+		p->blocks[p->n_blocks++].state = verdict;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Judges a number's keys on their counts after a send; may throttle or block. */
+static void judge(struct policy *p, const struct store_decay d[3], char keys[3][40], int64_t now)
+{
+	struct pumping_counts c[3] = {counts_of(&d[0]), counts_of(&d[1]), counts_of(&d[2])};
+	double country = pumping_baseline(&p->country, &c[2], p->default_baseline);
+	/* A whole country is only ever throttled automatically: blocking it would
+	 * refuse every honest person there on the strength of a few ranges. */
+	int verdict = pumping_judge(&p->country, &c[2], country);
+	decide(p, keys[2], verdict > STORE_BLOCK_THROTTLED ? STORE_BLOCK_THROTTLED : verdict, &c[2],
+	       country, now);
+	double b5 = pumping_baseline(&p->prefix5, &c[1], country);
+	decide(p, keys[1], pumping_judge(&p->prefix5, &c[1], b5), &c[1], b5, now);
+	double b3 = pumping_baseline(&p->prefix3, &c[0], country);
+	decide(p, keys[0], pumping_judge(&p->prefix3, &c[0], b3), &c[0], b3, now);
+}
+
 enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
 			      const char *region, int64_t now, struct policy_verdict *v)
 {
@@ -358,7 +430,13 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	maintain(p, now);
 	struct batch t = {0};
 	batch_action(&t, p, LIMITS_CREATE, &s);
-	enum iotp_error e = batch_take(p, &t, now, v);
+	/* Sessions per address, counted with the limits: a risk signal below. */
+	char key[KEY_MAX];
+	strfmt(key, sizeof key, "ipsessions|%s", s.ip);
+	struct store_decay d = {.key = key, .half_life_ms = {p->window_ms, p->window_ms},
+				.add = {1, 0}};
+	size_t nd = p->cfg->pow_ip_sessions > 0 && s.ip[0] ? 1 : 0;
+	enum iotp_error e = batch_take(p, &t, &d, nd, now, v);
 	if (e)
 		return e;
 
@@ -368,16 +446,8 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	 * and a challenge there would tell a pretend block apart. */
 	if (measure(p, &s) == STORE_BLOCK_THROTTLED)
 		risk++;
-	if (p->cfg->pow_ip_sessions > 0 && s.ip[0]) {
-		char key[KEY_MAX];
-		strfmt(key, sizeof key, "ipsessions|%s", s.ip);
-		struct store_decay d = {.key = key, .half_life_ms = {p->window_ms, p->window_ms},
-					.add = {1, 0}};
-		if (store_decay_add(p->st, &d, 1, now) < 0)
-			return IOTP_E_INTERNAL;
-		if (d.out[0][0] > p->cfg->pow_ip_sessions)
-			risk++;
-	}
+	if (nd && d.out[0][0] > p->cfg->pow_ip_sessions)
+		risk++;
 	if (risk) {
 		int bits = p->cfg->pow_difficulty + 2 * (risk - 1);
 		v->pow_difficulty = bits > 30 ? 30 : bits;
@@ -417,83 +487,18 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 		batch_add(&t, prefix, c->region[0] ? "spend.country" : "spend.global", key, &c->rate, 1,
 			  IOTP_E_SPEND_CAP_REACHED);
 	}
-	return batch_take(p, &t, now, v);
-}
-
-/* Counts into the windows of a number's keys (prefix3, prefix5, country) and
- * fills counts[] in the same order. */
-static int count(struct policy *p, const struct subject *s, int sent, int verified, int64_t now,
-		 struct pumping_counts counts[3], char keys[3][40])
-{
+	/* The send is counted for the pumping detector with its tokens, in one
+	 * round: should the session then refuse it after all (a parallel send
+	 * won), the detector has counted one send too many, erring on the side
+	 * of caution. */
 	struct store_decay d[3];
-	strfmt(keys[0], 40, "p3|%s", s->prefix3);
-	strfmt(keys[1], 40, "p5|%s", s->prefix5);
-	strfmt(keys[2], 40, "cc|%s", s->region);
-	for (int i = 0; i < 3; i++)
-		d[i] = (struct store_decay){.key = keys[i], .half_life_ms = {p->window_ms, p->baseline_ms}, .add = {sent, verified}};
-	if (store_decay_add(p->st, d, 3, now) < 0)
-		return -1;
-	for (int i = 0; i < 3; i++)
-		counts[i] = (struct pumping_counts){d[i].out[0][0], d[i].out[0][1], d[i].out[1][0],
-						    d[i].out[1][1]};
-	return 0;
-}
-
-static void decide(struct policy *p, const char *key, int verdict, const struct pumping_counts *c,
-		   double baseline, int64_t now)
-{
-	if (!verdict || block_state(p, key) >= verdict)
-		return;
-	struct store_block b = {.state = verdict, .since = now, .sent = c->sent,
-				.verified = c->verified, .baseline = baseline};
-	char what[64];
-	strfmt(b.key, sizeof b.key, "%s", key);
-	policy_describe_key(key, what, sizeof what);
-	strfmt(b.reason, sizeof b.reason,
-	       "%s: %.0f codes sent, %.0f verified in the recent window (%.0f%%) against a baseline "
-	       "of %.0f%%",
-	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
-	       100.0 * baseline);
-	int rc = store_block_set(p->st, &b);
-	if (rc == 0)
-		log_warn("fraud.%s %s", verdict == STORE_BLOCK_BLOCKED ? "prefix_blocked" : "prefix_throttled",
-			 b.reason);
-	/* Seen at once by this node; the others within BLOCKS_REFRESH_MS. */
-	pthread_mutex_lock(&p->lock);
-	int found = 0;
-	for (int i = 0; i < p->n_blocks && !found; i++)
-		if (!strcmp(p->blocks[i].key, key)) {
-			if (p->blocks[i].state < verdict)
-				p->blocks[i].state = verdict;
-			found = 1;
-		}
-	if (!found && p->n_blocks < BLOCKS_MAX) {
-		memcpy(p->blocks[p->n_blocks].key, b.key, sizeof b.key);
-		p->blocks[p->n_blocks++].state = verdict;
-	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-void policy_sent(struct policy *p, const char *e164, const char *region, int64_t now)
-{
-	if (!p->on)
-		return;
-	struct subject s;
-	struct pumping_counts c[3];
 	char keys[3][40];
-	subject_fill(&s, e164, region, NULL);
-	if (count(p, &s, 1, 0, now, c, keys) < 0)
-		return;
-	double country = pumping_baseline(&p->country, &c[2], p->default_baseline);
-	/* A whole country is only ever throttled automatically: blocking it would
-	 * refuse every honest person there on the strength of a few ranges. */
-	int verdict = pumping_judge(&p->country, &c[2], country);
-	decide(p, keys[2], verdict > STORE_BLOCK_THROTTLED ? STORE_BLOCK_THROTTLED : verdict, &c[2],
-	       country, now);
-	double b5 = pumping_baseline(&p->prefix5, &c[1], country);
-	decide(p, keys[1], pumping_judge(&p->prefix5, &c[1], b5), &c[1], b5, now);
-	double b3 = pumping_baseline(&p->prefix3, &c[0], country);
-	decide(p, keys[0], pumping_judge(&p->prefix3, &c[0], b3), &c[0], b3, now);
+	counters(p, &s, 1, 0, d, keys);
+	enum iotp_error e = batch_take(p, &t, d, 3, now, v);
+	if (e)
+		return e;
+	judge(p, d, keys, now);
+	return IOTP_E_OK;
 }
 
 enum iotp_error policy_check(struct policy *p, const struct policy_client *who, const char *e164,
@@ -506,23 +511,12 @@ enum iotp_error policy_check(struct policy *p, const struct policy_client *who, 
 	subject_fill(&s, e164, NULL, who);
 	struct batch t = {0};
 	batch_action(&t, p, LIMITS_CHECK, &s);
-	/* A peek: a number already out of wrong guesses is refused before the
-	 * session spends an attempt on it. */
+	/* Every evaluated code takes one from the number's wrong-code allowance,
+	 * before the comparison, so parallel guesses across sessions can never
+	 * evaluate more than it allows; a right code gives it back. */
 	batch_add(&t, "check_failed|number", "check_failed.number", s.number,
-		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 0, IOTP_E_NUMBER_CHECKS_LOCKED);
-	return batch_take(p, &t, now, v);
-}
-
-enum iotp_error policy_check_counted(struct policy *p, const char *e164, int64_t now,
-				     struct policy_verdict *v)
-{
-	memset(v, 0, sizeof *v);
-	if (!p->on)
-		return IOTP_E_OK;
-	struct batch t = {0};
-	batch_add(&t, "check_failed|number", "check_failed.number", e164,
 		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 1, IOTP_E_NUMBER_CHECKS_LOCKED);
-	return batch_take(p, &t, now, v);
+	return batch_take(p, &t, NULL, 0, now, v);
 }
 
 void policy_check_result(struct policy *p, const char *e164, const char *region, int right,
@@ -530,16 +524,16 @@ void policy_check_result(struct policy *p, const char *e164, const char *region,
 {
 	if (!p->on || !right)
 		return;
+	struct subject s;
 	struct batch t = {0};
 	struct policy_verdict v;
-	batch_add(&t, "check_failed|number", "check_failed.number", e164,
-		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
-	batch_take(p, &t, now, &v);
-	struct subject s;
-	struct pumping_counts c[3];
+	struct store_decay d[3];
 	char keys[3][40];
 	subject_fill(&s, e164, region, NULL);
-	count(p, &s, 0, 1, now, c, keys);
+	batch_add(&t, "check_failed|number", "check_failed.number", s.number,
+		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
+	counters(p, &s, 0, 1, d, keys);
+	batch_take(p, &t, d, 3, now, &v);
 }
 
 void policy_pow_challenge(const struct policy *p, const char *session_id, char out[33])

@@ -46,19 +46,18 @@ void policy_free(struct policy *p);
 /* A session is about to be created for e164 in region. */
 enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
 			      const char *region, int64_t now, struct policy_verdict *v);
-/* A code is about to be sent. */
+/* A code is about to be sent: geo, the pumping measures, spend caps and send
+ * limits. When it may go (v->pretend aside), the send is counted for the
+ * pumping detector in the same round, and the detector judges the number's
+ * ranges, which may throttle or block them for later sends. */
 enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
 			    const char *region, int64_t now, struct policy_verdict *v);
-/* A code was sent for real: feeds the pumping detector, which may block. */
-void policy_sent(struct policy *p, const char *e164, const char *region, int64_t now);
-/* A code is about to be checked (before the session counts the attempt). */
+/* The session counted a check attempt; the code is about to be compared.
+ * Takes the check limits and one of the number's wrong-code allowance
+ * (check_failed.number), so parallel guesses on one number across sessions
+ * never evaluate more than it allows. */
 enum iotp_error policy_check(struct policy *p, const struct policy_client *who, const char *e164,
 			     int64_t now, struct policy_verdict *v);
-/* The session counted the attempt; the code is about to be compared. Takes
- * one from the number's wrong-code allowance, so parallel guesses on one
- * number across sessions can never evaluate more than it allows. */
-enum iotp_error policy_check_counted(struct policy *p, const char *e164, int64_t now,
-				     struct policy_verdict *v);
 /* The comparison's result: a right code gives the allowance back and counts
  * a verification for the pumping detector. */
 void policy_check_result(struct policy *p, const char *e164, const char *region, int right,

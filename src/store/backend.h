@@ -24,8 +24,8 @@ struct store_ops {
 	int (*number_sessions)(void *state, const char *phone, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
 	int (*stats)(void *state, struct store_stats *out);
-	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, int64_t now,
-			    size_t *refused, int64_t *retry_after_ms);
+	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
+			    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
 	int (*buckets_prune)(void *state, int64_t before, size_t *n);
 	int (*decay_add)(void *state, struct store_decay *d, size_t n, int64_t now);
 	int (*decay_reset)(void *state, const char *key);

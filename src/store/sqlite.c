@@ -825,8 +825,11 @@ static int db_stats(void *state, struct store_stats *out)
  * client's side, and not waiting keeps the limits off the request's path. */
 #define TAKE_MAX 16
 
-static int db_buckets_take(void *state, const struct store_bucket *b, size_t n, int64_t now,
-			   size_t *refused, int64_t *retry_after_ms)
+static int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now);
+
+static int db_buckets_take(void *state, const struct store_bucket *b, size_t n,
+			   struct store_decay *d, size_t nd, int64_t now, size_t *refused,
+			   int64_t *retry_after_ms)
 {
 	struct db *db = state;
 	int rc = 0;
@@ -865,6 +868,8 @@ static int db_buckets_take(void *state, const struct store_bucket *b, size_t n, 
 			rc = STORE_LIMITED;
 		}
 	}
+	if (rc == 0 && nd)
+		rc = decay_apply(db, d, nd, now);
 	write_end(db, rc == 0);
 	leave(db, 0);
 	return rc;
@@ -886,17 +891,14 @@ static int db_buckets_prune(void *state, int64_t before, size_t *n)
 	return rc;
 }
 
-static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
+/* Decays and adds n counter pairs on the writer's connection, inside the
+ * caller's savepoint. Returns 0 or -1. */
+static int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
 {
-	struct db *db = state;
-	int rc = -1;
-	enter(db);
-	if (write_begin(db) < 0)
-		goto out;
-	rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
 		double v[2][2] = {{0, 0}, {0, 0}};
+		int rc = 0;
 		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
 		int step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
@@ -912,7 +914,7 @@ static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t no
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		if (rc < 0)
-			break;
+			return -1;
 		for (int w = 0; w < 2; w++)
 			for (int k = 0; k < 2; k++)
 				d[i].out[w][k] = v[w][k] + d[i].add[k];
@@ -924,10 +926,20 @@ static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t no
 		sqlite3_bind_double(st, 5, d[i].out[1][1]);
 		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
 		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
-			rc = fail(db, "write counter");
+			return fail(db, "write counter");
 	}
-	write_end(db, rc == 0);
-out:
+	return 0;
+}
+
+static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
+{
+	struct db *db = state;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = decay_apply(db, d, n, now);
+		write_end(db, rc == 0);
+	}
 	leave(db, 0);
 	return rc;
 }

@@ -101,7 +101,14 @@ int store_get_stats(struct store *st, struct store_stats *out)
 int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n, int64_t now,
 		       size_t *refused, int64_t *retry_after_ms)
 {
-	return st->ops->buckets_take(st->state, b, n, now, refused, retry_after_ms);
+	return st->ops->buckets_take(st->state, b, n, NULL, 0, now, refused, retry_after_ms);
+}
+
+int store_buckets_take_count(struct store *st, const struct store_bucket *b, size_t n,
+			     struct store_decay *d, size_t nd, int64_t now, size_t *refused,
+			     int64_t *retry_after_ms)
+{
+	return st->ops->buckets_take(st->state, b, n, d, nd, now, refused, retry_after_ms);
 }
 
 int store_buckets_prune(struct store *st, int64_t before, size_t *n)

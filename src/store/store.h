@@ -166,6 +166,12 @@ struct store_decay {
 };
 /* Updates n counter pairs atomically and fills their out[]. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
+/* store_buckets_take, and when every bucket granted, store_decay_add of d in
+ * the same transaction (d is untouched when a bucket refused): one round on
+ * the writer for a request's limits and its counts. */
+int store_buckets_take_count(struct store *st, const struct store_bucket *b, size_t n,
+			     struct store_decay *d, size_t nd, int64_t now, size_t *refused,
+			     int64_t *retry_after_ms);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);
 

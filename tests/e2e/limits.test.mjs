@@ -146,7 +146,7 @@ describe('send and check limits', () => {
     const r = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code }, from(ip));
     limited(r, 'rate_limited_ip', 'check.ip');
     const other = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code }, from('192.0.2.30'));
-    assert.equal(other.status, 200, 'the same code from elsewhere verifies: the refusal spent no attempt');
+    assert.equal(other.status, 200, 'the same code from elsewhere verifies (the refused check was the 4th attempt of 5)');
   });
 
   test('check_failed.number: wrong codes lock a number for checks across sessions; a right code is not counted', async () => {
@@ -167,7 +167,10 @@ describe('send and check limits', () => {
     assert.equal((await srv.call('PUT', `/v1/sessions/${c.id}/code`, { code: wrongCode(c.code) })).status, 400, 'the fourth wrong code');
     const r = await srv.call('PUT', `/v1/sessions/${c.id}/code`, { code: c.code });
     limited(r, 'number_checks_locked', 'check_failed.number');
-    assert.equal(r.body.session.attempts_left, 4, 'the refused check spent none of the session\'s attempts');
+    assert.equal(r.body.session.attempts_left, 3, 'a refused check counts as an attempt of the session');
+    // While locked, even the right code is not evaluated in any session of the number.
+    const d = await sessionWithCode(4);
+    assert.equal((await srv.call('PUT', `/v1/sessions/${d.id}/code`, { code: d.code })).body.error.code, 'number_checks_locked');
     // Another number is not affected.
     const other = freshPhone();
     const o = await srv.call('POST', '/v1/sessions', { phone: other });
