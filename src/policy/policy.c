@@ -41,7 +41,10 @@ struct policy {
 	unsigned char pow_key[POW_KEY_BYTES];
 
 	pthread_mutex_t lock; /* guards what follows */
-	int64_t blocks_at;    /* when blocks[] was read */
+	/* Read without the lock on every request, so that the common case (no
+	 * measure in force, the copy fresh) takes no lock at all. */
+	atomic_int any_blocks;
+	_Atomic int64_t blocks_at; /* when blocks[] was read */
 	int64_t pruned_at;
 	int64_t longest_period_ms; /* after it, any bucket is full again */
 	int n_blocks;
@@ -299,13 +302,18 @@ static void gather_block(const struct store_block *b, void *arg)
  * buckets now and then. One thread does it; the others use the copy. */
 static void maintain(struct policy *p, int64_t now)
 {
+	int64_t at = atomic_load(&p->blocks_at);
+	if (now - at < BLOCKS_REFRESH_MS && now >= at)
+		return;
 	if (pthread_mutex_trylock(&p->lock) != 0)
 		return;
 	if (now - p->blocks_at >= BLOCKS_REFRESH_MS || now < p->blocks_at) {
 		struct gather g = {p->blocks, 0};
-		if (store_blocks_list(p->st, gather_block, &g) == 0)
+		if (store_blocks_list(p->st, gather_block, &g) == 0) {
 			p->n_blocks = g.n;
-		p->blocks_at = now;
+			atomic_store(&p->any_blocks, g.n > 0);
+		}
+		atomic_store(&p->blocks_at, now);
 	}
 	if (p->on && now - p->pruned_at >= PRUNE_EVERY_MS) {
 		size_t n = 0;
@@ -320,6 +328,8 @@ static void maintain(struct policy *p, int64_t now)
 static int block_state(struct policy *p, const char *key)
 {
 	int state = 0;
+	if (!atomic_load(&p->any_blocks))
+		return 0;
 	pthread_mutex_lock(&p->lock);
 	for (int i = 0; i < p->n_blocks; i++)
 		if (!strcmp(p->blocks[i].key, key))
@@ -396,6 +406,7 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 		memcpy(p->blocks[p->n_blocks].key, b.key, sizeof b.key);
 		p->blocks[p->n_blocks++].state = verdict;
 	}
+	atomic_store(&p->any_blocks, p->n_blocks > 0);
 	pthread_mutex_unlock(&p->lock);
 }
 
