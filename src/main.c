@@ -1,6 +1,7 @@
 /* iotpd: the verification server. Reads the configuration, opens the store,
  * starts the delivery worker and the HTTP API, and stops them in reverse order
  * on SIGTERM or SIGINT, letting requests in flight finish. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "core/core.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "phone/phone.h"
 #include "policy/policy.h"
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
 	struct policy *policy = NULL;
+	struct events *events = NULL;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
@@ -160,8 +163,8 @@ int main(int argc, char **argv)
 		config_write_example(stdout);
 		return 0;
 	}
-	if (sodium_init() < 0) {
-		fprintf(stderr, "iotpd: libsodium failed to start\n");
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "iotpd: libsodium or libcurl failed to start\n");
 		return 1;
 	}
 	if (config_load(&cfg, a.config, a.dev, err, sizeof err) < 0 ||
@@ -187,17 +190,26 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	unsigned char secret[32];
-	struct core core;
+	struct core core = {0};
 	if (phone_init() < 0) {
 		fprintf(stderr, "iotpd: the phone number library failed to start\n");
 		goto out;
 	}
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
 	    store_open("sqlite", cfg.data_dir, !strcmp(cfg.sqlite_synchronous, "full"), &st, err,
-		       sizeof err) < 0 ||
-	    core_init(&core, &cfg, st, secret, err, sizeof err) < 0 ||
-	    policy_new(&cfg, st, &core.keys, &policy, err, sizeof err) < 0) {
+		       sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	if (core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
+		/* Everything core_init refuses is configuration: exit as a bad option does. */
+		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	if (policy_new(&cfg, st, &core.keys, &policy, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2;
 		goto out;
 	}
 	core.policy = policy;
@@ -211,6 +223,12 @@ int main(int argc, char **argv)
 	}
 	core.outbox_notify = worker_notify;
 	core.notify_arg = worker;
+	if (events_start(&core, &events, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	core.events_notify = events_notify;
+	core.events_arg = events;
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 
@@ -221,7 +239,7 @@ int main(int argc, char **argv)
 		.timeout = cfg.http_timeout,
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
-		.api_key = cfg.api_key,
+		.authenticate = api_authenticate,
 		.trusted_proxies = cfg.trusted_proxies,
 		.app = &api,
 	};
@@ -245,8 +263,10 @@ int main(int argc, char **argv)
 out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
 	worker_stop(worker);
+	events_stop(events);
 	policy_free(policy);
 	inbox_free(inbox);
+	core_deinit(&core);
 	store_close(st);
 	config_deinit(&cfg);
 	return rc;

@@ -7,19 +7,28 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "config.h"
+#include "ctl.h"
 #include "phone/phone.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
 {
-	fputs("usage: iotpctl [--data DIR] COMMAND\n"
+	fputs("usage: iotpctl [--data DIR] [--config FILE] [--dev] COMMAND\n"
 	      "\n"
 	      "Commands:\n"
 	      "  number PHONE   the number's recent sessions and every message sent for them,\n"
 	      "                 oldest message first (PHONE in any format with a country code)\n"
 	      "  session ID     one session and its messages\n"
 	      "  stats          counts of sessions and messages\n"
+	      "  account show PHONE [--app ID]\n"
+	      "                 the account on a number: device, PIN, re-verification, events\n"
+	      "  account reverify PHONE [--app ID] [--reason TEXT]\n"
+	      "                 marks it: its device must verify the number again\n"
+	      "  template preview --phone +E164 [--locale TAG] [--app ID]\n"
+	      "                 the exact SMS and voice texts the number would get, the\n"
+	      "                 language and why, the encoding and the segment count\n"
 	      "  fraud list     number ranges and countries throttled or blocked for SMS\n"
 	      "                 pumping, and why (docs/fraud.md)\n"
 	      "  fraud unblock KEY\n"
@@ -28,7 +37,11 @@ static void usage(FILE *out)
 	      "  fraud events   the fraud event log, oldest first\n"
 	      "\n"
 	      "Options:\n"
-	      "  --data DIR     iotpd's data directory (default: $IOTP_DATA_DIR or ./iotp-data)\n"
+	      "  --data DIR     iotpd's data directory (default: the configuration's data_dir,\n"
+	      "                 else $IOTP_DATA_DIR, else ./iotp-data)\n"
+	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
+	      "  --dev          read the configuration with iotpd --dev's defaults (the default\n"
+	      "                 without --config)\n"
 	      "  --help         this text\n",
 	      out);
 }
@@ -92,7 +105,7 @@ static void print_block(const struct store_block *b, void *arg)
 	       100.0 * b->baseline, what);
 }
 
-static void print_event(const struct store_event *e, void *arg)
+static void print_event(const struct store_fraud_event *e, void *arg)
 {
 	(void)arg;
 	char at[32];
@@ -109,7 +122,7 @@ static int fraud(struct store *st, int argc, char **argv)
 		return store_blocks_list(st, print_block, NULL) < 0 ? 1 : 0;
 	}
 	if (!strcmp(sub, "events"))
-		return store_events_list(st, 0, 1000000, print_event, NULL) < 0 ? 1 : 0;
+		return store_fraud_events(st, 0, 1000000, print_event, NULL) < 0 ? 1 : 0;
 	if (!strcmp(sub, "unblock")) {
 		if (argc < 2) {
 			fprintf(stderr, "iotpctl: fraud unblock needs a KEY from 'iotpctl fraud list'\n");
@@ -135,16 +148,18 @@ static int fraud(struct store *st, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *data = getenv("IOTP_DATA_DIR");
-	int i = 1;
-	if (!data)
-		data = "./iotp-data";
+	const char *data = NULL, *config_path = NULL;
+	int i = 1, dev = 0;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
 			data = argv[++i];
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config_path = argv[++i];
+		} else if (!strcmp(argv[i], "--dev")) {
+			dev = 1;
 		} else {
 			fprintf(stderr, "iotpctl: unknown option '%s'\n\n", argv[i]);
 			usage(stderr);
@@ -157,14 +172,34 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[i++];
 	const char *arg = i < argc ? argv[i] : NULL;
-	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
-		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
+	char err[1024];
+	struct config cfg;
+	/* Without a file there is nothing of the server's to check (no key, no
+	 * apps): read with the development defaults. */
+	if (config_load(&cfg, config_path, dev || !config_path, err, sizeof err) < 0 ||
+	    config_validate(&cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpctl: %s\n", err);
+		config_deinit(&cfg);
 		return 2;
 	}
-	char err[512];
+	if (!strcmp(cmd, "template")) {
+		int trc = ctl_template(&cfg, argc - i, argv + i);
+		config_deinit(&cfg);
+		return trc;
+	}
+	if (!data)
+		data = config_path ? cfg.data_dir : getenv("IOTP_DATA_DIR");
+	if (!data)
+		data = "./iotp-data";
+	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
+		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
+		config_deinit(&cfg);
+		return 2;
+	}
 	struct store *st;
 	if (store_open("sqlite", data, 0, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
+		config_deinit(&cfg);
 		return 1;
 	}
 	int rc = 0;
@@ -204,6 +239,8 @@ int main(int argc, char **argv)
 			       (long long)s.sessions, (long long)s.verified, (long long)s.messages_queued,
 			       (long long)s.messages_sent, (long long)s.messages_failed);
 		}
+	} else if (!strcmp(cmd, "account")) {
+		rc = ctl_account(&cfg, st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "fraud")) {
 		rc = fraud(st, argc - i, argv + i);
 	} else {
@@ -212,5 +249,6 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	store_close(st);
+	config_deinit(&cfg);
 	return rc;
 }

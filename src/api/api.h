@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "delivery/inbox.h"
 #include "http/http.h"
+#include "phone/phone.h"
 
 /* What handlers reach through req->app. */
 struct api {
@@ -19,6 +20,16 @@ struct api {
 /* The route table: the whole API on one screen (api/routes.c). dev adds the dev
  * inbox. Sets *out and returns the count. */
 size_t api_routes(int dev, const struct http_route **out);
+
+/* http_options.authenticate: the app whose key "Authorization: Bearer <key>"
+ * presents; its id becomes req->principal. */
+int api_authenticate(void *api, const char *authorization, const char **principal);
+
+/* Fills res with the 422 for a number refused by core/number.h: what is wrong,
+ * for which country, what a valid number there looks like (as fields too:
+ * region, country_name, calling_code, example, number_type). */
+void api_reply_bad_number(struct http_response *res, enum iotp_error e,
+			  const struct phone_number *n, const char *typed_region);
 
 /* One expected field of a JSON body. */
 struct api_field {
@@ -34,12 +45,28 @@ struct api_field {
 int api_read_fields(struct http_request *req, struct http_response *res,
 		    const struct api_field *fields, size_t n);
 
+/* 1 when locale (may be NULL) is shaped like a BCP 47 tag; else fills res with
+ * a 400 naming the field and returns 0. A well-formed tag iotp has no
+ * language for is fine: the message falls back to the next rule. */
+int api_locale_ok(const char *locale, struct http_response *res);
+
 void api_health(struct http_request *req, struct http_response *res);
 void api_dev_inbox(struct http_request *req, struct http_response *res);
 void api_session_create(struct http_request *req, struct http_response *res);
 void api_session_get(struct http_request *req, struct http_response *res);
 void api_session_send_code(struct http_request *req, struct http_response *res);
 void api_session_check_code(struct http_request *req, struct http_response *res);
+void api_lookup(struct http_request *req, struct http_response *res);
+void api_account_register(struct http_request *req, struct http_response *res);
+void api_account_me(struct http_request *req, struct http_response *res);
+void api_account_set_pin(struct http_request *req, struct http_response *res);
+void api_account_remove_pin(struct http_request *req, struct http_response *res);
+void api_account_check_pin(struct http_request *req, struct http_response *res);
+void api_account_change_number(struct http_request *req, struct http_response *res);
+void api_account_reverify(struct http_request *req, struct http_response *res);
+void api_pin_reset_request(struct http_request *req, struct http_response *res);
+void api_pin_reset_page(struct http_request *req, struct http_response *res);
+void api_pin_reset(struct http_request *req, struct http_response *res);
 void api_session_update(struct http_request *req, struct http_response *res);
 
 #endif

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -52,5 +53,29 @@ int api_read_fields(struct http_request *req, struct http_response *res,
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int valid_locale(const char *l)
+{
+	/* BCP 47 shape, loosely: letters, digits and '-', starting with a letter. */
+	if (!isalpha((unsigned char)l[0]))
+		return 0;
+	for (; *l; l++)
+		if (!isalnum((unsigned char)*l) && *l != '-' && *l != '_')
+			return 0;
+	return 1;
+}
+
+/* Refuses a locale that is not shaped like a language tag (an unknown but
+ * well-formed one is fine: the message falls back to the next rule). */
+int api_locale_ok(const char *locale, struct http_response *res)
+{
+	if (!locale || valid_locale(locale))
+		return 1;
+	json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
+					     "Field 'locale' must be a language tag such as "
+					     "\"en\", \"es\" or \"pt-BR\"."),
+			    "field", json_string("locale"));
 	return 0;
 }

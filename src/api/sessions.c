@@ -58,11 +58,12 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 	return j;
 }
 
-/* Who is asking, for policy. Apps arrive with per-app keys; until then every
- * request is the app "default". */
+/* Who is asking, for policy: the client address and the app its key
+ * belongs to. */
 static struct policy_client client_of(const struct http_request *req)
 {
-	return (struct policy_client){.ip = req->client_ip, .app = "default"};
+	return (struct policy_client){.ip = req->client_ip,
+				      .app = req->principal ? req->principal : APP_DEFAULT};
 }
 
 /* Adds what a policy refusal may tell: Retry-After, which limit, which
@@ -124,85 +125,23 @@ static void reply(struct http_request *req, struct http_response *res, enum iotp
 		json_object_set_new(res->body, "session", session_json(api->core, s, now));
 }
 
-/* The sentence for a refused number: what is wrong, for which country, and what
- * a valid number there looks like. */
-static void reply_bad_number(struct http_response *res, enum iotp_error e,
-			     const struct phone_number *n, const char *typed_region)
-{
-	char country[64] = "", example[40] = "", where[128] = "", msg[512];
-	const char *region = n->region[0] ? n->region : NULL;
-	if (region && phone_country_name(region, country, sizeof country) == 0)
-		strfmt(where, sizeof where, " for %s (+%d)", country, n->calling_code);
-	if (region)
-		phone_example(region, example, sizeof example);
-	char like[96] = "";
-	if (example[0])
-		strfmt(like, sizeof like, " A valid number there looks like %s.", example);
-	switch (e) {
-	case IOTP_E_TOO_SHORT:
-		strfmt(msg, sizeof msg,
-		       "The number is too short%s — did you include the country code and every digit?%s",
-		       where, like);
-		break;
-	case IOTP_E_TOO_LONG:
-		strfmt(msg, sizeof msg, "The number is too long%s — check for an extra digit.%s", where,
-		       like);
-		break;
-	case IOTP_E_MISSING_COUNTRY_CODE:
-		strfmt(msg, sizeof msg,
-		       "The number has no country code. Start it with + and the country code "
-		       "(e.g. +44 7400 123456), or send \"region\" with the two-letter country code "
-		       "(e.g. \"GB\").");
-		break;
-	case IOTP_E_INVALID_COUNTRY_CODE:
-		strfmt(msg, sizeof msg,
-		       "No country uses this calling code. Start the number with + and a real country "
-		       "code, e.g. +44 for the United Kingdom or +1 for the United States.");
-		break;
-	case IOTP_E_INVALID_REGION:
-		strfmt(msg, sizeof msg,
-		       "Region '%.8s' is not a two-letter country code. Use an ISO 3166 code such as "
-		       "GB or US.",
-		       typed_region ? typed_region : "");
-		break;
-	case IOTP_E_UNSUPPORTED_NUMBER_TYPE:
-		strfmt(msg, sizeof msg,
-		       "Codes cannot be sent to %s numbers%s. Use a mobile number.%s",
-		       phone_type_name(n->type), where, like);
-		break;
-	default:
-		strfmt(msg, sizeof msg, "This is not a valid phone number%s.%s", where, like);
-		break;
-	}
-	json_t *err = http_reply_error(res, e, msg);
-	if (region) {
-		json_object_set_new(err, "region", json_string(region));
-		if (country[0])
-			json_object_set_new(err, "country_name", json_string(country));
-		json_object_set_new(err, "calling_code", json_integer(n->calling_code));
-		if (example[0])
-			json_object_set_new(err, "example", json_string(example));
-	}
-	if (e == IOTP_E_UNSUPPORTED_NUMBER_TYPE)
-		json_object_set_new(err, "number_type", json_string(phone_type_name(n->type)));
-}
-
 void api_session_create(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
-	const char *phone, *region;
+	struct session_request r = {.app = req->principal};
 	const struct api_field fields[] = {
-		{"phone", 1, PHONE_INPUT_MAX * 4, &phone},
-		{"region", 0, 8, &region},
+		{"phone", 1, PHONE_INPUT_MAX * 4, &r.phone},
+		{"region", 0, 8, &r.region},
+		{"locale", 0, 15, &r.locale},
 	};
-	if (api_read_fields(req, res, fields, 2) < 0)
+	if (api_read_fields(req, res, fields, 3) < 0 || !api_locale_ok(r.locale, res))
 		return;
 	struct store_session s;
 	struct phone_number n;
 	struct policy_verdict v;
 	struct policy_client who = client_of(req);
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_create(api->core, phone, region, &who, now, &s, &n, &v);
+	enum iotp_error e = session_create(api->core, &r, &who, now, &s, &n, &v);
 	if (e == IOTP_E_INTERNAL) {
 		http_reply_error(res, e, NULL);
 		return;
@@ -213,7 +152,7 @@ void api_session_create(struct http_request *req, struct http_response *res)
 		return;
 	}
 	if (e) {
-		reply_bad_number(res, e, &n, region);
+		api_reply_bad_number(res, e, &n, r.region);
 		return;
 	}
 	reply(req, res, e, &s, now, 201);
@@ -237,17 +176,6 @@ void api_session_get(struct http_request *req, struct http_response *res)
 	}
 }
 
-static int valid_locale(const char *l)
-{
-	/* BCP 47 shape, loosely: letters, digits and '-', starting with a letter. */
-	if (!isalpha((unsigned char)l[0]))
-		return 0;
-	for (; *l; l++)
-		if (!isalnum((unsigned char)*l) && *l != '-' && *l != '_')
-			return 0;
-	return 1;
-}
-
 void api_session_send_code(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
@@ -266,13 +194,8 @@ void api_session_send_code(struct http_request *req, struct http_response *res)
 				    "field", json_string("channel"));
 		return;
 	}
-	if (locale && !valid_locale(locale)) {
-		json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
-						     "Field 'locale' must be a language tag such as "
-						     "\"en\", \"es\" or \"pt-BR\"."),
-				    "field", json_string("locale"));
+	if (!api_locale_ok(locale, res))
 		return;
-	}
 	struct store_session s;
 	struct policy_verdict v;
 	struct policy_client who = client_of(req);

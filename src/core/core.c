@@ -56,5 +56,10 @@ int core_init(struct core *c, const struct config *cfg, struct store *st,
 		       r);
 		return -1;
 	}
-	return 0;
+	return apps_load(&c->apps, cfg, err, errlen);
+}
+
+void core_deinit(struct core *c)
+{
+	apps_free(&c->apps);
 }

@@ -5,6 +5,7 @@
 
 #include "base/seal.h"
 #include "config.h"
+#include "core/app.h"
 #include "store/store.h"
 
 struct policy;
@@ -15,15 +16,21 @@ struct core {
 	struct seal_keys keys;
 	unsigned allowed_types; /* bit (1 << enum phone_type) per allowed type */
 	struct policy *policy;  /* fraud and abuse defence; NULL: none (unit tests) */
+	struct apps apps;       /* the apps served, their languages and templates */
 	/* Called after a message was queued, so the delivery worker wakes at once
 	 * instead of at its next poll. May be NULL. */
 	void (*outbox_notify)(void *arg);
 	void *notify_arg;
+	/* Called after events were written, so events/ delivers them at once. */
+	void (*events_notify)(void *arg);
+	void *events_arg;
 };
 
-/* Fills what core derives from the configuration (allowed number types).
- * Returns 0, or -1 with a sentence naming the option in err. */
+/* Fills what core derives from the configuration (allowed number types, apps,
+ * templates). Returns 0, or -1 with a sentence naming the option in err (and
+ * nothing to free). */
 int core_init(struct core *c, const struct config *cfg, struct store *st,
 	      const unsigned char secret[32], char *err, size_t errlen);
+void core_deinit(struct core *c);
 
 #endif

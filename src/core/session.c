@@ -8,7 +8,9 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "core/code.h"
-#include "msg/text.h"
+#include "core/event.h"
+#include "core/number.h"
+#include "msg/catalog.h"
 
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
  * loss means another request made progress, so a small bound suffices. */
@@ -94,52 +96,6 @@ void session_timers(const struct core *c, const struct store_session *s, int64_t
 		(out->next_sms >= 0 || out->next_call >= 0) && !s->pow_difficulty;
 }
 
-static enum iotp_error phone_error(enum phone_status st)
-{
-	switch (st) {
-	case PHONE_OK:
-		return IOTP_E_OK;
-	case PHONE_MISSING_COUNTRY_CODE:
-		return IOTP_E_MISSING_COUNTRY_CODE;
-	case PHONE_TOO_SHORT:
-		return IOTP_E_TOO_SHORT;
-	case PHONE_TOO_LONG:
-		return IOTP_E_TOO_LONG;
-	case PHONE_INVALID_COUNTRY_CODE:
-		return IOTP_E_INVALID_COUNTRY_CODE;
-	case PHONE_INVALID_NUMBER:
-		break;
-	}
-	return IOTP_E_INVALID_NUMBER;
-}
-
-static const struct config_test_number *test_number(const struct core *c, const char *e164)
-{
-	for (int i = 0; i < c->cfg->n_test_numbers; i++)
-		if (strcmp(c->cfg->test[i].phone, e164) == 0)
-			return &c->cfg->test[i];
-	return NULL;
-}
-
-/* The configured test number that what a person typed spells, ignoring the
- * usual separators, or NULL. */
-static const struct config_test_number *test_number_typed(const struct core *c, const char *typed)
-{
-	char canon[PHONE_E164_MAX + 2];
-	size_t n = 0;
-	if (!c->cfg->n_test_numbers)
-		return NULL;
-	for (const char *p = typed; *p; p++) {
-		if (*p == ' ' || *p == '-' || *p == '.' || *p == '(' || *p == ')')
-			continue;
-		if (n + 1 >= sizeof canon || !(isdigit((unsigned char)*p) || (*p == '+' && n == 0)))
-			return NULL;
-		canon[n++] = *p;
-	}
-	canon[n] = '\0';
-	return test_number(c, canon);
-}
-
 /* Policy hooks run only with a policy and a client; *v is always usable. */
 static struct policy *policy_for(const struct core *c, const struct policy_client *who,
 				 struct policy_verdict **v, struct policy_verdict *local)
@@ -150,38 +106,19 @@ static struct policy *policy_for(const struct core *c, const struct policy_clien
 	return who ? c->policy : NULL;
 }
 
-enum iotp_error session_create(struct core *c, const char *phone, const char *region,
+enum iotp_error session_create(struct core *c, const struct session_request *r,
 			       const struct policy_client *who, int64_t now,
 			       struct store_session *out, struct phone_number *number,
 			       struct policy_verdict *v)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
-	char reg[3] = "";
-	memset(number, 0, sizeof *number);
-	if (!region || !*region)
-		region = c->cfg->default_region;
-	if (*region) {
-		if (strlen(region) != 2)
-			return IOTP_E_INVALID_REGION;
-		reg[0] = (char)toupper((unsigned char)region[0]);
-		reg[1] = (char)toupper((unsigned char)region[1]);
-		if (!phone_region_known(reg))
-			return IOTP_E_INVALID_REGION;
-	}
-	enum iotp_error e = phone_error(phone_parse(phone, reg, number));
-	const struct config_test_number *test = test_number_typed(c, phone);
-	if (test && e) {
-		/* Test numbers may be fictional (+44 7700 900xxx is reserved for drama):
-		 * a configured one is taken as typed, whatever the library thinks. */
-		strfmt(number->e164, sizeof number->e164, "%s", test->phone);
-		number->type = PHONE_TYPE_MOBILE;
-		e = IOTP_E_OK;
-	}
+	int test = 0;
+	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
+	if (!e)
+		e = number_allowed(c, number, test);
 	if (e)
 		return e;
-	if (!test && !(c->allowed_types & (1u << number->type)))
-		return IOTP_E_UNSUPPORTED_NUMBER_TYPE;
 	if (!test && pol && (e = policy_create(pol, who, number->e164, number->region, now, v)))
 		return e;
 
@@ -194,7 +131,10 @@ enum iotp_error session_create(struct core *c, const char *phone, const char *re
 	s->created_at = now;
 	s->expires_at = now + (int64_t)c->cfg->session_ttl * 1000;
 	s->version = 1;
-	s->test_number = test_number(c, s->phone) != NULL;
+	s->test_number = number_test(c, s->phone) != NULL;
+	strfmt(s->app, sizeof s->app, "%s", r->app ? r->app : APP_DEFAULT);
+	if (r->locale)
+		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
 	s->pow_difficulty = v->pow_difficulty;
 	if (store_session_insert(c->store, s) != 0)
 		return IOTP_E_INTERNAL;
@@ -248,7 +188,7 @@ static enum iotp_error may_send(const struct core *c, const struct store_session
  * updates the sealed copy in *s. Returns 0 or -1. */
 static int code_for_send(const struct core *c, struct store_session *s, int64_t now, char *code)
 {
-	const struct config_test_number *t = s->test_number ? test_number(c, s->phone) : NULL;
+	const struct config_test_number *t = s->test_number ? number_test(c, s->phone) : NULL;
 	if (t) {
 		strfmt(code, CODE_MAX_LENGTH + 1, "%s", t->code);
 	} else if (s->code_sealed_len && now < s->code_expires_at) {
@@ -265,11 +205,42 @@ static int code_for_send(const struct core *c, struct store_session *s, int64_t 
 			  sizeof s->code_sealed, &s->code_sealed_len);
 }
 
+/* Writes what the person receives: in their language (session_language), for
+ * their app, by SMS or as a voice script. A text longer than one segment is
+ * still sent (start-up checks make that an operator's choice, never a
+ * surprise). Returns 0 or -1. */
+static int render(const struct core *c, const struct store_session *s, const char *channel,
+		  const char *code, char *text, size_t size)
+{
+	const struct app *app = session_app(c, s);
+	struct msg_lang_choice lc;
+	session_language(c, s, &lc);
+	int minutes = (c->cfg->code_ttl + 59) / 60;
+	int rc = strcmp(channel, "voice") == 0
+			 ? msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region,
+					    text, size, NULL, 0)
+			 : msg_render_sms(c->apps.catalog, lc.lang, &app->msg, code, minutes, text, size,
+					  NULL);
+	return rc < 0 ? -1 : 0;
+}
+
+const struct app *session_app(const struct core *c, const struct store_session *s)
+{
+	const struct app *app = apps_find(&c->apps, s->app);
+	/* An app taken out of the configuration: its sessions finish as the default's. */
+	return app ? app : &c->apps.v[0];
+}
+
+void session_language(const struct core *c, const struct store_session *s,
+		      struct msg_lang_choice *out)
+{
+	msg_lang_choose(s->locale, app_language(session_app(c, s), s->region), s->region, out);
+}
+
 static int build_message(const struct core *c, const struct store_session *s, const char *channel,
 			 const char *code, int64_t now, struct store_message *m)
 {
 	char text[STORE_TEXT_MAX];
-	int minutes = (c->cfg->code_ttl + 59) / 60;
 	memset(m, 0, offsetof(struct store_message, body));
 	seal_random_id(16, m->id, sizeof m->id);
 	memcpy(m->session_id, s->id, sizeof m->session_id);
@@ -279,8 +250,10 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	m->state = STORE_MSG_QUEUED;
 	m->created_at = now;
 	m->next_attempt_at = now;
-	if (msg_render_code(channel, c->cfg->app_name, code, minutes, text, sizeof text) < 0)
+	if (render(c, s, channel, code, text, sizeof text) < 0) {
+		seal_wipe(text, sizeof text);
 		return -1;
+	}
 	int rc = seal_close(c->keys.message, m->id, text, strlen(text), m->body, sizeof m->body,
 			    &m->body_len);
 	seal_wipe(text, sizeof text);
@@ -296,7 +269,8 @@ typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, in
 				     void *arg, struct store_message **msg);
 
 static enum iotp_error change_session(struct core *c, const char *id, int64_t now, change_fn change,
-				      void *arg, struct store_session *out)
+				      void *arg, const struct store_event *event,
+				      struct store_session *out)
 {
 	enum iotp_error e = session_get(c, id, out);
 	for (int tries = 0; !e && tries < CAS_TRIES; tries++) {
@@ -307,13 +281,16 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 			return e;
 		}
 		s.version++;
-		int rc = store_session_update(c->store, &s, msg, out);
+		/* The event goes with a message: it tells of a code on its way. */
+		int rc = store_session_update_event(c->store, &s, msg, msg ? event : NULL, out);
 		int queued = msg != NULL;
 		free(msg);
 		if (rc == 0) {
 			*out = s;
 			if (queued && c->outbox_notify)
 				c->outbox_notify(c->notify_arg);
+			if (queued && event && c->events_notify)
+				c->events_notify(c->events_arg);
 			return IOTP_E_OK;
 		}
 		if (rc == STORE_NOT_FOUND)
@@ -345,6 +322,8 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		return e;
 	if (code_for_send(c, s, now, code) < 0)
 		return IOTP_E_INTERNAL;
+	if (a->locale) /* the person's latest word on their language */
+		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
 	if (!s->test_number) {
 		*msg = xmalloc(sizeof **msg);
 		if (build_message(c, s, a->channel, code, now, *msg) < 0) {
@@ -371,8 +350,6 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		s->sms_sent++;
 		s->last_sms_at = now;
 	}
-	if (a->locale)
-		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
 	s->code_expires_at = now + (int64_t)c->cfg->code_ttl * 1000;
 	if (s->expires_at < s->code_expires_at)
 		s->expires_at = s->code_expires_at;
@@ -394,21 +371,35 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	else
 		return IOTP_E_INVALID_FIELD;
 	*retry_after = 0;
-	enum iotp_error e = session_get(c, id, out);
+	/* Someone asks for a code for a number that has an account: the app can
+	 * warn the person on their device that it must never be shared. */
+	struct store_session cur;
+	struct store_account acct;
+	struct store_event ev, *event = NULL;
+	enum iotp_error e = session_get(c, id, &cur);
 	if (e)
 		return e;
-	if (pol && !out->test_number) {
+	if (pol && !cur.test_number) {
 		/* The session's own rules answer first, so a send it would refuse
 		 * anyway costs the client no tokens. */
-		if ((e = usable(out, now)) || (e = may_send(c, out, a.voice, now, retry_after)))
+		if ((e = usable(&cur, now)) || (e = may_send(c, &cur, a.voice, now, retry_after))) {
+			*out = cur;
 			return e;
-		if ((e = policy_send(pol, who, out->phone, out->region, now, v))) {
+		}
+		if ((e = policy_send(pol, who, cur.phone, cur.region, now, v))) {
 			*retry_after = v->retry_after;
+			*out = cur;
 			return e;
 		}
 		a.pretend = v->pretend;
 	}
-	return change_session(c, id, now, apply_send, &a, out);
+	if (!cur.test_number && !a.pretend &&
+	    store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
+	    event_make(&ev, "verification.code_requested", cur.app, acct.id, now,
+		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
+				 "channel", channel, "session_id", cur.id)) == 0)
+		event = &ev;
+	return change_session(c, id, now, apply_send, &a, event, out);
 }
 
 struct solve {
@@ -443,7 +434,7 @@ enum iotp_error session_solve_challenge(struct core *c, const char *id, const ch
 			return e;
 		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
 	}
-	return change_session(c, id, now, apply_solve, &a, out);
+	return change_session(c, id, now, apply_solve, &a, NULL, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -493,7 +484,7 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 		return IOTP_E_INVALID_FIELD;
 	if (out->test_number)
 		pol = NULL;
-	if ((e = change_session(c, id, now, apply_attempt, NULL, out)))
+	if ((e = change_session(c, id, now, apply_attempt, NULL, NULL, out)))
 		return e;
 	/* After the session counted the attempt: a refusal here costs the attempt,
 	 * and the session's own limits answer first under parallel guesses. */
@@ -509,7 +500,7 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	seal_wipe(typed, sizeof typed);
 	if (!same)
 		return IOTP_E_INCORRECT_CODE;
-	e = change_session(c, id, now, apply_verified, NULL, out);
+	e = change_session(c, id, now, apply_verified, NULL, NULL, out);
 	if (pol)
 		policy_check_result(pol, out->phone, out->region, e == IOTP_E_OK, now);
 	return e;

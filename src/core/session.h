@@ -12,6 +12,7 @@
 
 #include "core/core.h"
 #include "core/error.h"
+#include "msg/lang.h"
 #include "phone/phone.h"
 #include "policy/policy.h"
 
@@ -28,21 +29,38 @@ struct session_timers {
 void session_timers(const struct core *c, const struct store_session *s, int64_t now,
 		    struct session_timers *out);
 
+/* What a client asks a session for. */
+struct session_request {
+	const char *app;    /* the calling app's id (core/app.h); NULL: the default app */
+	const char *phone;  /* as the person typed it */
+	const char *region; /* ISO 3166 alpha-2 for a number typed without +; may be NULL */
+	const char *locale; /* BCP 47, the language the person reads; may be NULL */
+};
+
 /* Policy: the functions below take who is asking (who; NULL skips the policy
  * hooks, as for calls that come from no client) and fill *v (may be NULL) with
  * what a policy refusal may tell the client: the limit, Retry-After, the
  * country. Test numbers skip the policy: they send nothing. */
 
-/* Creates a session for what a person typed. region may be NULL. On a refused
- * number returns IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT,
- * _TOO_LONG, _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE,
- * with *number filled as far as known (for the error message); policy may
- * refuse with _COUNTRY_NOT_ALLOWED or a _RATE_LIMITED_*, or make the session
- * owe a proof-of-work (pow_difficulty). */
-enum iotp_error session_create(struct core *c, const char *phone, const char *region,
+/* Creates a session for what a person typed. On a refused number returns
+ * IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT, _TOO_LONG,
+ * _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE, with
+ * *number filled as far as known (for the error message); policy may refuse
+ * with _COUNTRY_NOT_ALLOWED or a _RATE_LIMITED_*, or make the session owe a
+ * proof-of-work (pow_difficulty). */
+enum iotp_error session_create(struct core *c, const struct session_request *r,
 			       const struct policy_client *who, int64_t now,
 			       struct store_session *out, struct phone_number *number,
 			       struct policy_verdict *v);
+
+/* The app a session belongs to (the default app when its own is no longer
+ * configured). */
+const struct app *session_app(const struct core *c, const struct store_session *s);
+/* The language the session's next message is written in, and why: the locale
+ * it was given, its app's language for the number's country, the country's
+ * main language, English. */
+void session_language(const struct core *c, const struct store_session *s,
+		      struct msg_lang_choice *out);
 
 /* Submits the answer to a challenge the session asked for: kind
  * "proof_of_work" (answer: the nonce) or "captcha". Outcomes: 0 (solved; the

@@ -1,10 +1,10 @@
-/* auth: API-key checks for app endpoints. */
+/* auth: reading credentials out of an Authorization header. Deciding whether
+ * they are right belongs to whoever started the server (http_options). */
 #ifndef IOTP_AUTH_H
 #define IOTP_AUTH_H
 
-/* 1 when header is "Bearer <key>" with the right key. The comparison takes the
- * same time whatever the header holds (both sides are hashed first, so neither
- * content nor length leaks through timing). */
-int auth_bearer_ok(const char *header, const char *key);
+/* The token of a "Bearer <token>" header (scheme case ignored), or NULL when
+ * header is NULL, names another scheme, or carries an empty token. */
+const char *auth_bearer(const char *header);
 
 #endif

@@ -22,6 +22,7 @@ struct http_request {
 	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
 	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
 	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
+	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
 };
@@ -31,6 +32,7 @@ struct http_response {
 	json_t *body;        /* owned by the response; sent as JSON and freed */
 	int64_t retry_after; /* s; sent as Retry-After when >= 0 */
 	const char *allow;   /* Allow header for 405 */
+	char *html;          /* when set (heap, owned): sent instead of body as text/html */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -51,7 +53,10 @@ struct http_options {
 	int timeout;        /* s */
 	int max_connections;
 	int max_connections_per_ip;
-	const char *api_key;
+	/* Decides who an "Authorization" header (may be NULL) belongs to, for
+	 * HTTP_API_KEY routes: returns 0 and sets *principal (a string that lives as
+	 * long as the server), or -1 for 401. */
+	int (*authenticate)(void *app, const char *authorization, const char **principal);
 	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
 	const struct http_route *routes;
 	size_t n_routes;

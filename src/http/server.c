@@ -69,14 +69,18 @@ json_t *http_reply_error(struct http_response *res, enum iotp_error e, const cha
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
 				     int close_after)
 {
-	char *text = res->body ? json_dumps(res->body, JSON_COMPACT) : xstrdup("{}");
+	char *text = res->html	   ? res->html
+		     : res->body ? json_dumps(res->body, JSON_COMPACT)
+				 : xstrdup("{}");
+	const char *type = res->html ? "text/html; charset=utf-8" : "application/json";
 	json_decref(res->body);
 	res->body = NULL;
+	res->html = NULL;
 	if (!text)
 		text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":\"encoding failed\"}}");
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (res->retry_after >= 0) {
 		char v[24];
@@ -180,9 +184,11 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		}
 		return send_response(conn, &res, 0);
 	}
+	const char *principal = NULL;
 	if (route->auth == HTTP_API_KEY &&
-	    !auth_bearer_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-			    srv->opt.api_key))
+	    srv->opt.authenticate(srv->opt.app,
+				  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+				  &principal) < 0)
 		return send_error(conn, IOTP_E_UNAUTHORIZED, NULL, 0);
 
 	struct http_conn hc = {.mhd = conn};
@@ -192,7 +198,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 			 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), ip,
 			 sizeof ip);
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
-				   .app = srv->opt.app, .conn = &hc};
+				   .principal = principal, .app = srv->opt.app, .conn = &hc};
 	memcpy(req.params, params, sizeof params);
 	if (route->takes_body && parse_body(conn, rc, &req.body) < 0)
 		return MHD_YES;

@@ -315,7 +315,7 @@ static const struct msg_builtin builtins[] = {
 			"Az Ön {app} kódja: {code}. Ne adja meg senkinek. {minutes} percig érvényes.",
 			"{app} kód: {code}. Ne adja tovább. {minutes} percig érvényes.",
 			"Kód: {code}. Ne adja meg senkinek.",
-			"Ezt a kódot ne adja meg senkinek.",
+			"Ne adja meg senkinek.",
 		},
 		"Az Ön {app} kódja: {code}. Még egyszer: {code}. Ezt a kódot ne adja meg senkinek. A kód {minutes} percig érvényes.",
 	},

@@ -395,6 +395,26 @@ int phone_example(const char *region, char *buf, size_t size)
 	}
 }
 
+int phone_format(const char *e164, int international, char *buf, size_t size)
+{
+	if (!buf || size == 0)
+		return -1;
+	buf[0] = '\0';
+	try {
+		PhoneNumber n;
+		if (util().Parse(e164, "ZZ", &n) != PhoneNumberUtil::NO_PARSING_ERROR)
+			return -1;
+		std::string s;
+		util().Format(n, international ? PhoneNumberUtil::INTERNATIONAL : PhoneNumberUtil::NATIONAL,
+			      &s);
+		copy_utf8(buf, size, s);
+		return 0;
+	} catch (...) {
+		buf[0] = '\0';
+		return -1;
+	}
+}
+
 const char *phone_region_for_calling_code(int calling_code)
 {
 	if (calling_code < 1 || calling_code > kMaxCallingCode)

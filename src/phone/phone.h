@@ -82,6 +82,11 @@ int phone_calling_code(const char *region);
  * Returns 0, or -1 when the region has none. */
 int phone_example(const char *region, char *buf, size_t size);
 
+/* An E.164 number as people of its country write it ("07400 123456",
+ * international 0: national) or as the rest of the world does ("+44 7400
+ * 123456"). Returns 0, or -1 when e164 does not parse. */
+int phone_format(const char *e164, int international, char *buf, size_t size);
+
 /* Main region of a calling code (44 -> "GB"), or "" when the code is unused.
  * Returns a static string. */
 const char *phone_region_for_calling_code(int calling_code);

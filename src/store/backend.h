@@ -15,7 +15,7 @@ struct store_ops {
 	int (*session_insert)(void *state, const struct store_session *s);
 	int (*session_get)(void *state, const char *id, struct store_session *out);
 	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg,
-			      struct store_session *current);
+			      const struct store_event *event, struct store_session *current);
 	int (*outbox_claim)(void *state, int64_t now, struct store_message *out, size_t max, size_t *n);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);
 	int (*outbox_recover)(void *state, size_t *n);
@@ -24,6 +24,14 @@ struct store_ops {
 	int (*number_sessions)(void *state, const char *phone, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
 	int (*stats)(void *state, struct store_stats *out);
+	int (*account_write)(void *state, const struct store_account_write *w);
+	/* by: "id", "phone" (key = app, key2 = phone), "device" or "reset" (key = 32 bytes) */
+	int (*account_find)(void *state, const char *by, const void *key, const char *key2,
+			    struct store_account *out);
+	int (*event_claim)(void *state, int64_t now, struct store_event *out, size_t max, size_t *n);
+	int (*event_finish)(void *state, const struct store_event *e, size_t n);
+	int (*account_events)(void *state, const char *account_id,
+			      void (*fn)(const struct store_event *e, void *arg), void *arg);
 	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 			    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
 	int (*buckets_prune)(void *state, int64_t before, size_t *n);
@@ -32,8 +40,8 @@ struct store_ops {
 	int (*block_set)(void *state, const struct store_block *b);
 	int (*block_lift)(void *state, const char *key, const char *who, int64_t now);
 	int (*blocks_list)(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
-	int (*events_list)(void *state, int64_t after_id, size_t limit,
-			   void (*fn)(const struct store_event *e, void *arg), void *arg);
+	int (*fraud_events)(void *state, int64_t after_id, size_t limit,
+			    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -1,8 +1,8 @@
 /* Rendering: every built-in SMS of every language fits one segment with a
  * 10-digit code, a 12-character app name and both auto-fill lines; the
  * suffix lines have their exact formats; right-to-left texts isolate the
- * code; voice scripts say the code twice; plural forms agree; the old
- * msg_render_code call still writes what it wrote. */
+ * code; voice scripts say the code twice; plural forms agree; the English texts are
+ * exactly what iotp has always sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,6 @@
 #include "msg/msg.h"
 #include "msg/sms.h"
 #include "msg/template.h"
-#include "msg/text.h"
 
 #define LRI "\xE2\x81\xA6"
 #define FSI "\xE2\x81\xA8"
@@ -426,21 +425,23 @@ static void plural_forms_agree(void **state)
 	}
 }
 
-static void old_call_writes_what_it_wrote(void **state)
+static void english_texts_are_exact(void **state)
 {
 	(void)state;
 	char out[512];
-	assert_int_equal(msg_render_code("sms", "Acme Bank", "123456", 10, out, sizeof out), 0);
+	const struct msg_lang *en = msg_lang_get("en");
+	struct msg_app bank = {.name = "Acme Bank"}, iotp = {.name = "iotp"};
+	assert_int_equal(msg_render_sms(NULL, en, &bank, "123456", 10, out, sizeof out, NULL), 0);
 	assert_string_equal(out, "Your Acme Bank code: 123-456. Don't share this code with anyone. "
 	                         "It expires in 10 minutes.");
-	assert_int_equal(msg_render_code("sms", "iotp", "12345678", 1, out, sizeof out), 0);
+	assert_int_equal(msg_render_sms(NULL, en, &iotp, "12345678", 1, out, sizeof out, NULL), 0);
 	assert_string_equal(out, "Your iotp code: 1234-5678. Don't share this code with anyone. "
 	                         "It expires in 1 minute.");
-	assert_int_equal(msg_render_code("voice", "iotp", "123456", 1, out, sizeof out), 0);
+	assert_int_equal(msg_render_voice(NULL, en, &iotp, "123456", 1, NULL, out, sizeof out, NULL, 0), 0);
 	assert_string_equal(out, "Your iotp code is: 1, 2, 3, 4, 5, 6. Again: 1, 2, 3, 4, 5, 6. "
 	                         "Don't share this code with anyone. It expires in 1 minute.");
-	assert_int_equal(msg_render_code("sms", "iotp", "123456", 10, out, 20), -1);
-	assert_int_equal(msg_render_code("sms", "iotp", "12x456", 10, out, sizeof out), -1);
+	assert_true(msg_render_sms(NULL, en, &iotp, "123456", 10, out, 20, NULL) < 0);
+	assert_int_equal(msg_render_sms(NULL, en, &iotp, "12x456", 10, out, sizeof out, NULL), MSG_EINVAL);
 }
 
 static void grouping_matches_core(void **state)
@@ -537,7 +538,7 @@ int main(void)
 	    cmocka_unit_test(rtl_isolates_keep_the_code_in_order),
 	    cmocka_unit_test(voice_says_the_code_twice),
 	    cmocka_unit_test(plural_forms_agree),
-	    cmocka_unit_test(old_call_writes_what_it_wrote),
+	    cmocka_unit_test(english_texts_are_exact),
 	    cmocka_unit_test(grouping_matches_core),
 	    cmocka_unit_test(refuses_bad_input),
 	    cmocka_unit_test(scripts_use_their_own_letters),

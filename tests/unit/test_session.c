@@ -49,6 +49,14 @@ static int setup_with(void **state, const char *test_numbers)
 	return 0;
 }
 
+/* session_create as a client of the default app calls it. */
+static enum iotp_error new_session(struct core *c, const char *phone, const char *region, int64_t now,
+			      struct store_session *s, struct phone_number *n)
+{
+	struct session_request r = {.phone = phone, .region = region};
+	return session_create(c, &r, NULL, now, s, n, NULL);
+}
+
 static int setup(void **state)
 {
 	return setup_with(state, NULL);
@@ -63,6 +71,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	char cmd[300];
+	core_deinit(&f->core);
 	store_close(f->st);
 	config_deinit(&f->cfg);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
@@ -104,7 +113,7 @@ static struct store_session create(struct fixture *f, const char *phone, int64_t
 {
 	struct store_session s;
 	struct phone_number n;
-	assert_int_equal(session_create(&f->core, phone, NULL, NULL, now, &s, &n, NULL), 0);
+	assert_int_equal(new_session(&f->core, phone, NULL, now, &s, &n), 0);
 	return s;
 }
 
@@ -113,7 +122,7 @@ static void create_normalises_and_times(void **state)
 	struct fixture *f = *state;
 	struct store_session s;
 	struct phone_number n;
-	assert_int_equal(session_create(&f->core, "07400 123456", "gb", NULL, T0, &s, &n, NULL), 0);
+	assert_int_equal(new_session(&f->core, "07400 123456", "gb", T0, &s, &n), 0);
 	assert_string_equal(s.phone, "+447400123456");
 	assert_string_equal(s.region, "GB");
 	assert_string_equal(s.number_type, "mobile");
@@ -136,19 +145,19 @@ static void refusals(void **state)
 	struct fixture *f = *state;
 	struct store_session s;
 	struct phone_number n;
-	assert_int_equal(session_create(&f->core, "07400 123456", NULL, NULL, T0, &s, &n, NULL),
+	assert_int_equal(new_session(&f->core, "07400 123456", NULL, T0, &s, &n),
 			 IOTP_E_MISSING_COUNTRY_CODE);
-	assert_int_equal(session_create(&f->core, "+44 74", NULL, NULL, T0, &s, &n, NULL), IOTP_E_TOO_SHORT);
+	assert_int_equal(new_session(&f->core, "+44 74", NULL, T0, &s, &n), IOTP_E_TOO_SHORT);
 	assert_string_equal(n.region, "GB");
 	assert_int_equal(n.calling_code, 44);
-	assert_int_equal(session_create(&f->core, "+44 901 234 5678", NULL, NULL, T0, &s, &n, NULL),
+	assert_int_equal(new_session(&f->core, "+44 901 234 5678", NULL, T0, &s, &n),
 			 IOTP_E_UNSUPPORTED_NUMBER_TYPE);
 	assert_int_equal(n.type, PHONE_TYPE_PREMIUM_RATE);
-	assert_int_equal(session_create(&f->core, "+1 800 234 5678", NULL, NULL, T0, &s, &n, NULL),
+	assert_int_equal(new_session(&f->core, "+1 800 234 5678", NULL, T0, &s, &n),
 			 IOTP_E_UNSUPPORTED_NUMBER_TYPE);
-	assert_int_equal(session_create(&f->core, "12345", "ZZ", NULL, T0, &s, &n, NULL), IOTP_E_INVALID_REGION);
-	assert_int_equal(session_create(&f->core, "12345", "GBR", NULL, T0, &s, &n, NULL), IOTP_E_INVALID_REGION);
-	assert_int_equal(session_create(&f->core, "hello", NULL, NULL, T0, &s, &n, NULL), IOTP_E_INVALID_NUMBER);
+	assert_int_equal(new_session(&f->core, "12345", "ZZ", T0, &s, &n), IOTP_E_INVALID_REGION);
+	assert_int_equal(new_session(&f->core, "12345", "GBR", T0, &s, &n), IOTP_E_INVALID_REGION);
+	assert_int_equal(new_session(&f->core, "hello", NULL, T0, &s, &n), IOTP_E_INVALID_NUMBER);
 }
 
 static void schedule_grows_and_ends(void **state)

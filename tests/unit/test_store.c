@@ -405,7 +405,7 @@ static void count_block(const struct store_block *b, void *arg)
 	(*(int *)arg)++;
 }
 
-static void count_event(const struct store_event *e, void *arg)
+static void count_event(const struct store_fraud_event *e, void *arg)
 {
 	char *types = arg;
 	strcat(types, e->type);
@@ -431,7 +431,7 @@ static void blocks_escalate_once_and_lift_with_events(void **state)
 	assert_int_equal(store_blocks_list(f->st, count_block, &n), 0);
 	assert_int_equal(n, 0);
 	char types[256] = "";
-	assert_int_equal(store_events_list(f->st, 0, 10, count_event, types), 0);
+	assert_int_equal(store_fraud_events(f->st, 0, 10, count_event, types), 0);
 	assert_string_equal(types, "fraud.prefix_throttled;fraud.prefix_blocked;fraud.prefix_unblocked;");
 }
 

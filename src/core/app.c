@@ -1,0 +1,281 @@
+#include "core/app.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "phone/phone.h"
+
+#define KEY_MIN_PRODUCTION 16
+
+static const char *const app_keys[] = {"api_key",     "name",	     "domain",
+				       "app_hash",    "hash_place",  "languages",
+				       "webhook_url", "webhook_secret", NULL};
+
+/* "sms.es" -> (MSG_SMS, "es"); returns 0, or -1 when key names no template. */
+static int template_key(const char *key, enum msg_channel *ch, const char **lang)
+{
+	if (!strncmp(key, "sms.", 4)) {
+		*ch = MSG_SMS;
+		*lang = key + 4;
+		return 0;
+	}
+	if (!strncmp(key, "voice.", 6)) {
+		*ch = MSG_VOICE;
+		*lang = key + 6;
+		return 0;
+	}
+	return -1;
+}
+
+static int known_key(const char *key, const char *const *known)
+{
+	for (size_t i = 0; known && known[i]; i++)
+		if (!strcmp(known[i], key))
+			return 1;
+	return 0;
+}
+
+/* Loads the template overrides of a section (sms.LANG, voice.LANG) for app_id
+ * (NULL: every app) and refuses any other key not in known. */
+static int load_templates(struct apps *a, const struct config *cfg, const struct config_section *s,
+			  const char *app_id, const char *const *known, char *err, size_t errlen)
+{
+	char where[512], inner[512];
+	for (int i = 0; i < s->n; i++) {
+		const struct config_entry *e = &s->entries[i];
+		enum msg_channel ch;
+		const char *lang;
+		config_section_where(cfg, s, e->key, where, sizeof where);
+		if (template_key(e->key, &ch, &lang) < 0) {
+			if (known_key(e->key, known))
+				continue;
+			strfmt(err, errlen,
+			       "%s: unknown setting '%s' (known: %s%ssms.LANG, voice.LANG, e.g. sms.es)",
+			       where, e->key, known ? "api_key, name, domain, app_hash, hash_place, " : "",
+			       known ? "languages, webhook_url, webhook_secret, " : "");
+			return -1;
+		}
+		if (!msg_lang_get(lang)) {
+			strfmt(err, errlen,
+			       "%s: '%s': iotp has no built-in language '%s' (see docs/messages.md for the "
+			       "list)",
+			       where, e->key, lang);
+			return -1;
+		}
+		if (msg_catalog_override(a->catalog, app_id, msg_lang_get(lang)->tag, ch, e->value,
+					 inner, sizeof inner) != 0) {
+			strfmt(err, errlen, "%s: %s", where, inner);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "CH:fr, IN:hi" -> the app's language per country. */
+static int parse_languages(struct app *app, const struct config *cfg, const struct config_section *s,
+			   char *err, size_t errlen)
+{
+	const char *v = config_section_get(s, "languages");
+	if (!v)
+		return 0;
+	char where[512], *buf = xstrdup(v), *save = NULL;
+	config_section_where(cfg, s, "languages", where, sizeof where);
+	int rc = 0;
+	for (char *tok = strtok_r(buf, ", ", &save); tok && !rc; tok = strtok_r(NULL, ", ", &save)) {
+		char *colon = strchr(tok, ':');
+		if (!colon) {
+			strfmt(err, errlen, "%s: languages: '%s' is not REGION:LANGUAGE (e.g. CH:fr)", where,
+			       tok);
+			rc = -1;
+			break;
+		}
+		*colon = '\0';
+		const struct msg_lang *lang = msg_lang_get(colon + 1);
+		if (strlen(tok) != 2 || !phone_region_known(tok)) {
+			strfmt(err, errlen,
+			       "%s: languages: '%s' is not a region code such as CH or IN (upper case)", where,
+			       tok);
+			rc = -1;
+		} else if (!lang) {
+			strfmt(err, errlen,
+			       "%s: languages: iotp has no built-in language '%s' (see docs/messages.md)",
+			       where, colon + 1);
+			rc = -1;
+		} else {
+			app->langs = xrealloc(app->langs, (size_t)(app->n_langs + 1) * sizeof *app->langs);
+			struct app_lang *l = &app->langs[app->n_langs++];
+			memcpy(l->region, tok, 3);
+			l->lang = lang;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static int parse_app(struct app *app, const struct config *cfg, const struct config_section *s,
+		     char *err, size_t errlen)
+{
+	char where[512];
+	config_section_where(cfg, s, NULL, where, sizeof where);
+	int is_default = !strcmp(s->name, APP_DEFAULT);
+	if (!*s->name || strlen(s->name) >= APP_ID_MAX) {
+		strfmt(err, errlen, "%s: an app needs an id of 1 to %d characters: [app acme]", where,
+		       APP_ID_MAX - 1);
+		return -1;
+	}
+	if (is_default && (config_section_get(s, "api_key") || config_section_get(s, "name"))) {
+		strfmt(err, errlen,
+		       "%s: the default app takes its key and name from the options api_key and "
+		       "app_name; set them there",
+		       where);
+		return -1;
+	}
+	if (!is_default) {
+		strfmt(app->id, sizeof app->id, "%s", s->name);
+		app->api_key = config_section_get(s, "api_key");
+		app->msg.name = config_section_get(s, "name");
+		if (!app->api_key || strlen(app->api_key) < (cfg->dev ? 1 : KEY_MIN_PRODUCTION)) {
+			strfmt(err, errlen, "%s: set api_key, at least %d characters", where,
+			       cfg->dev ? 1 : KEY_MIN_PRODUCTION);
+			return -1;
+		}
+		if (!app->msg.name) {
+			strfmt(err, errlen, "%s: set name, the app's name as its messages show it", where);
+			return -1;
+		}
+	}
+	app->msg.id = app->id;
+	app->webhook_url = config_section_get(s, "webhook_url");
+	app->webhook_secret = config_section_get(s, "webhook_secret");
+	if (app->webhook_url && (strncmp(app->webhook_url, "http://", 7) &&
+				 strncmp(app->webhook_url, "https://", 8))) {
+		config_section_where(cfg, s, "webhook_url", where, sizeof where);
+		strfmt(err, errlen, "%s: webhook_url must start with http:// or https://", where);
+		return -1;
+	}
+	if (app->webhook_url && (!app->webhook_secret || strlen(app->webhook_secret) < 16)) {
+		config_section_where(cfg, s, "webhook_url", where, sizeof where);
+		strfmt(err, errlen,
+		       "%s: a webhook needs webhook_secret (16 characters or more), which signs each "
+		       "delivery so the app can tell it comes from iotp",
+		       where);
+		return -1;
+	}
+	app->msg.domain = config_section_get(s, "domain");
+	app->msg.app_hash = config_section_get(s, "app_hash");
+	const char *place = config_section_get(s, "hash_place");
+	if (place && !strcmp(place, "origin_line")) {
+		app->msg.hash_place = MSG_HASH_ORIGIN_LINE;
+	} else if (place && strcmp(place, "own_line")) {
+		config_section_where(cfg, s, "hash_place", where, sizeof where);
+		strfmt(err, errlen, "%s: hash_place is own_line or origin_line, not '%s'", where, place);
+		return -1;
+	}
+	return parse_languages(app, cfg, s, err, errlen);
+}
+
+static int load(struct apps *a, const struct config *cfg, char *err, size_t errlen)
+{
+	if (msg_catalog_new(&a->catalog) != 0) {
+		strfmt(err, errlen, "cannot create the template catalog");
+		return -1;
+	}
+	const struct config_section *t = config_section_find(cfg, "templates", "");
+	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "templates", s));) {
+		if (*s->name) {
+			char where[512];
+			config_section_where(cfg, s, NULL, where, sizeof where);
+			strfmt(err, errlen,
+			       "%s: [templates] takes no name; an app's own templates go in its [app ID] "
+			       "section",
+			       where);
+			return -1;
+		}
+	}
+	if (t && load_templates(a, cfg, t, NULL, NULL, err, errlen) < 0)
+		return -1;
+
+	int n = 1;
+	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "app", s));)
+		n += strcmp(s->name, APP_DEFAULT) != 0;
+	a->v = xcalloc((size_t)n, sizeof *a->v);
+	a->n = 1;
+	strfmt(a->v[0].id, sizeof a->v[0].id, "%s", APP_DEFAULT);
+	a->v[0].api_key = cfg->api_key;
+	a->v[0].msg.name = cfg->app_name;
+	a->v[0].msg.id = a->v[0].id;
+	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "app", s));) {
+		struct app *app = strcmp(s->name, APP_DEFAULT) ? &a->v[a->n++] : &a->v[0];
+		if (parse_app(app, cfg, s, err, errlen) < 0 ||
+		    load_templates(a, cfg, s, app->id, app_keys, err, errlen) < 0)
+			return -1;
+	}
+	for (int i = 0; i < a->n; i++) {
+		for (int j = 0; j < i; j++) {
+			if (!strcmp(a->v[i].api_key, a->v[j].api_key)) {
+				strfmt(err, errlen, "apps %s and %s have the same api_key; give each its own",
+				       a->v[j].id, a->v[i].id);
+				return -1;
+			}
+		}
+		char inner[512];
+		int minutes = (cfg->code_ttl + 59) / 60;
+		if (msg_catalog_check(a->catalog, &a->v[i].msg, minutes, inner, sizeof inner) != 0) {
+			strfmt(err, errlen, "%s: app %s: %s", cfg->path ? cfg->path : "built-in templates",
+			       a->v[i].id, inner);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int apps_load(struct apps *out, const struct config *cfg, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (load(out, cfg, err, errlen) < 0) {
+		apps_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void apps_free(struct apps *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i].langs);
+	free(a->v);
+	msg_catalog_free(a->catalog);
+	memset(a, 0, sizeof *a);
+}
+
+const struct app *apps_find(const struct apps *a, const char *id)
+{
+	for (int i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i].id, id))
+			return &a->v[i];
+	return NULL;
+}
+
+const struct app *apps_by_key(const struct apps *a, const char *key)
+{
+	unsigned char given[crypto_generichash_BYTES], want[crypto_generichash_BYTES];
+	const struct app *found = NULL;
+	crypto_generichash(given, sizeof given, (const unsigned char *)key, strlen(key), NULL, 0);
+	for (int i = 0; i < a->n; i++) {
+		const char *k = a->v[i].api_key;
+		crypto_generichash(want, sizeof want, (const unsigned char *)k, strlen(k), NULL, 0);
+		if (sodium_memcmp(given, want, sizeof want) == 0)
+			found = &a->v[i];
+	}
+	return found;
+}
+
+const char *app_language(const struct app *a, const char *region)
+{
+	for (int i = 0; i < a->n_langs; i++)
+		if (!strcmp(a->langs[i].region, region))
+			return a->langs[i].lang->tag;
+	return NULL;
+}

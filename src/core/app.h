@@ -1,0 +1,59 @@
+/* app: the apps one iotpd serves. Each has its API key, the name its messages
+ * show, its web domain (origin-bound code line) and Android SMS Retriever hash,
+ * the language it wants per country, and its template overrides.
+ *
+ * The top-level options api_key and app_name make the app "default";
+ * "[app default]" adds its other settings; "[app ID]" declares another app with
+ * its own key. "[templates]" overrides built-in templates for every app.
+ * Loaded once at start-up, read-only afterwards (safe from every thread). */
+#ifndef IOTP_APP_H
+#define IOTP_APP_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "msg/catalog.h"
+
+#define APP_ID_MAX 33 /* 32 characters */
+#define APP_DEFAULT "default"
+
+struct app_lang {
+	char region[3];
+	const struct msg_lang *lang;
+};
+
+struct app {
+	char id[APP_ID_MAX];
+	const char *api_key; /* borrowed from the configuration */
+	struct msg_app msg;  /* name, domain, hash: strings borrowed from the configuration */
+	const char *webhook_url;    /* where its events go (events/); NULL: nowhere */
+	const char *webhook_secret; /* signs them (Iotp-Signature) */
+	int n_langs;
+	struct app_lang *langs;
+};
+
+struct apps {
+	int n;
+	struct app *v; /* v[0] is "default" */
+	struct msg_catalog *catalog;
+};
+
+/* Reads the apps and templates from cfg, and checks that every message each
+ * app can send fits one SMS segment in every language (code_ttl gives the
+ * minutes its texts state). cfg must outlive *out. Returns 0, or -1 with a
+ * sentence naming the file, line and setting in err (*out then holds nothing
+ * to free). */
+int apps_load(struct apps *out, const struct config *cfg, char *err, size_t errlen);
+void apps_free(struct apps *a);
+
+/* The app with this id, or NULL. */
+const struct app *apps_find(const struct apps *a, const char *id);
+/* The app whose API key was presented, or NULL. Compares against every key in
+ * constant time per key, so timing tells nothing about which keys exist. */
+const struct app *apps_by_key(const struct apps *a, const char *key);
+
+/* The language the app configured for numbers of region (ISO 3166 alpha-2), as
+ * its tag, or NULL when it configured none. */
+const char *app_language(const struct app *a, const char *region);
+
+#endif
