@@ -133,7 +133,9 @@ static int fraud(struct store *st, int argc, char **argv)
 		strfmt(by, sizeof by, "iotpctl (%s)", who ? who : "unknown user");
 		int rc = policy_unblock(st, argv[1], by, clock_now_ms());
 		if (rc == STORE_NOT_FOUND) {
-			fprintf(stderr, "iotpctl: nothing is blocked or throttled under '%s' (see 'iotpctl fraud list')\n",
+			fprintf(stderr,
+				"iotpctl: nothing is blocked or throttled under '%s' "
+				"(see 'iotpctl fraud list')\n",
 				argv[1]);
 			return 1;
 		}

@@ -10,7 +10,13 @@
 
 #include "config.h"
 
-enum limits_action { LIMITS_CREATE, LIMITS_SEND, LIMITS_CHECK, LIMITS_CHECK_FAILED, LIMITS_ACTIONS };
+enum limits_action {
+	LIMITS_CREATE,
+	LIMITS_SEND,
+	LIMITS_CHECK,
+	LIMITS_CHECK_FAILED, /* wrong codes */
+	LIMITS_ACTIONS
+};
 
 enum limits_scope {
 	LIMITS_NUMBER,

@@ -154,7 +154,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = ?1",
 	[S_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason FROM fraud_blocks"
 			 " ORDER BY since",
-	[S_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail) VALUES (?1, ?2, ?3, ?4)",
+	[S_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
+				 " VALUES (?1, ?2, ?3, ?4)",
 	[S_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > ?1"
 			 " ORDER BY id LIMIT ?2",
 };
