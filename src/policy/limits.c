@@ -8,7 +8,7 @@
 #include "base/alloc.h"
 
 static const char *const action_names[LIMITS_ACTIONS] = {"create", "send", "check",
-							 "check_failed"};
+							 "check_failed", "lookup"};
 static const char *const scope_names[LIMITS_SCOPES] = {
 	"number", "prefix3", "prefix5", "ip", "network", "country", "app", "global"};
 
@@ -24,6 +24,8 @@ static const char *const defaults[LIMITS_ACTIONS][LIMITS_SCOPES] = {
 			 "2000/1m"},
 	[LIMITS_CHECK] = {"0", "0", "0", "600/1h", "3000/1h", "0", "10000/1m", "10000/1m"},
 	[LIMITS_CHECK_FAILED] = {"10/1h", "0", "0", "0", "0", "0", "0", "0"},
+	/* Lookups send nothing and cost nothing: only a scraper meets these. */
+	[LIMITS_LOOKUP] = {"0", "0", "0", "600/1m", "3000/1m", "0", "20000/1m", "0"},
 };
 
 const char *limits_action_name(enum limits_action a)

@@ -1,5 +1,5 @@
 /* limits: the rate-limit table — for each action (session creation, code
- * send, code check, wrong code) and each scope (number, prefixes, client
+ * send, code check, wrong code, number lookup) and each scope (number, prefixes, client
  * address and network, country, app, everything) a token bucket "N per
  * period". Read from the [limits] section; documented in docs/fraud.md. */
 #ifndef IOTP_POLICY_LIMITS_H
@@ -15,6 +15,7 @@ enum limits_action {
 	LIMITS_SEND,
 	LIMITS_CHECK,
 	LIMITS_CHECK_FAILED, /* wrong codes */
+	LIMITS_LOOKUP,       /* GET /v1/lookup: free for iotp, so generous */
 	LIMITS_ACTIONS
 };
 

@@ -466,6 +466,19 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	return IOTP_E_OK;
 }
 
+enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who, const char *e164,
+			      int64_t now, struct policy_verdict *v)
+{
+	struct subject s;
+	memset(v, 0, sizeof *v);
+	if (!p->on)
+		return IOTP_E_OK;
+	subject_fill(&s, e164, NULL, who);
+	struct batch t = {0};
+	batch_action(&t, p, LIMITS_LOOKUP, &s);
+	return batch_take(p, &t, NULL, 0, now, v);
+}
+
 enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
 			    const char *region, int64_t now, struct policy_verdict *v)
 {

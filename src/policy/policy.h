@@ -63,6 +63,11 @@ enum iotp_error policy_check(struct policy *p, const struct policy_client *who, 
 void policy_check_result(struct policy *p, const char *e164, const char *region, int right,
 			 int64_t now);
 
+/* A number lookup (GET /v1/lookup): its own limits, apart from sends.
+ * e164 may be NULL (an invalid number is limited too). */
+enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who, const char *e164,
+			      int64_t now, struct policy_verdict *v);
+
 /* The proof-of-work challenge of a session (32 hex digits + NUL). */
 void policy_pow_challenge(const struct policy *p, const char *session_id, char out[33]);
 /* 1 when nonce solves the session's challenge at difficulty, else 0. */
