@@ -24,6 +24,7 @@
 #include "events/events.h"
 #include "http/http.h"
 #include "phone/phone.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define IOTP_VERSION "0.1.0"
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct policy *policy = NULL;
 	struct events *events = NULL;
 
 	if (parse_args(argc, argv, &a) < 0)
@@ -218,6 +220,12 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (policy_new(&cfg, st, &core.keys, &policy, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
 	if (cfg.dev)
 		inbox = inbox_new();
@@ -248,6 +256,7 @@ int main(int argc, char **argv)
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
 		.authenticate = api_authenticate,
+		.trusted_proxies = cfg.trusted_proxies,
 		.app = &api,
 	};
 	ho.n_routes = api_routes(cfg.dev, &ho.routes);
@@ -285,6 +294,7 @@ out:
 	worker_stop(worker);
 	delivery_free(delivery);
 	events_stop(events);
+	policy_free(policy);
 	inbox_free(inbox);
 	core_deinit(&core);
 	store_close(st);

@@ -12,6 +12,7 @@
 #define CORE_CHANNEL_SMS 1u
 #define CORE_CHANNEL_VOICE 2u
 #define CORE_CHANNEL_WHATSAPP 4u
+struct policy;
 
 struct core {
 	const struct config *cfg;
@@ -19,6 +20,7 @@ struct core {
 	struct seal_keys keys;
 	unsigned allowed_types; /* bit (1 << enum phone_type) per allowed type */
 	unsigned channels;      /* CORE_CHANNEL_*; core_init sets sms and voice */
+	struct policy *policy;  /* fraud and abuse defence; NULL: none (unit tests) */
 	struct apps apps;       /* the apps served, their languages and templates */
 	/* Called after a message was queued, so the delivery worker wakes at once
 	 * instead of at its next poll. May be NULL. */

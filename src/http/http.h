@@ -23,7 +23,7 @@ struct http_request {
 	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
 	const char *raw_body;                /* HTTP_RAW_BODY routes: the body as sent, NUL-ended */
 	size_t raw_len;
-	const char *client_ip;
+	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
 	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
@@ -62,6 +62,7 @@ struct http_options {
 	 * HTTP_API_KEY routes: returns 0 and sets *principal (a string that lives as
 	 * long as the server), or -1 for 401. */
 	int (*authenticate)(void *app, const char *authorization, const char **principal);
+	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
 	const struct http_route *routes;
 	size_t n_routes;
 	void *app;
