@@ -23,12 +23,14 @@ test('a restart with messages in flight hands each over exactly once', async () 
     conf,
     // One delivery thread: the messages sent after the held one queue up
     // behind it (claimed or not yet), the case a restart has to sort out.
-    `delivery_threads = 1\n\n[provider gw]\ntype = http\nurl = ${gw.url}/send\nbody = to={to}&text={text}&ref={message_id}\ntimeout_ms = 60000\n\n[route default]\nsms = gw\n`,
+    `delivery_threads = 1\n\n[provider gw]\ntype = http\nurl = ${gw.url}/send\nbody = to={to}&text={text}&ref={message_id}\ntimeout_ms = 60000\n\n[route default]\nsms = gw\n\n[geo]\nallow = *\n`,
   );
   const a = await start({}, { dataDir: dir, args: ['--config', conf] });
+  try {
   const sessions = [];
   const send = async (srv) => {
     const c = await srv.call('POST', '/v1/sessions', { phone: freshPhone() });
+    assert.equal(c.status, 201, c.text);
     const s = await srv.call('POST', `/v1/sessions/${c.body.id}/code`, {});
     assert.equal(s.status, 200, s.text);
     sessions.push(c.body.id);
@@ -69,5 +71,7 @@ test('a restart with messages in flight hands each over exactly once', async () 
   assert.equal(held.hand_overs.at(-1).outcome, 'unknown');
   assert.match(b.stderr, /1 message\(s\) were being handed to a provider when the last process stopped/);
   await b.stop();
-  await gw.close();
+  } finally {
+    await gw.close();
+  }
 });

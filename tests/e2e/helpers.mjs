@@ -390,7 +390,8 @@ export async function startWithConfig(text, env = {}, opts = {}) {
   const { writeFileSync } = await import('node:fs');
   const confDir = makeDataDir('iotp-conf-');
   const file = path.join(confDir, 'iotp.conf');
-  writeFileSync(file, text);
+  // Production mode allows no country until [geo] says so (docs/fraud.md).
+  writeFileSync(file, /^\[geo\]/m.test(text) ? text : `${text}\n[geo]\nallow = *\n`);
   const args = [...(opts.dev ? ['--dev'] : []), '--config', file];
   const srv = await start(env, { ...opts, args });
   srv.configFile = file;
