@@ -4,7 +4,8 @@
 #   2. the same build with clang (must compile warning-free too)
 #   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. end-to-end tests (node --test) against the real iotpd binary, then once
-#      more against the ASan + UBSan build of it
+#      more against the ASan + UBSan build of it (tests/e2e/package.json's
+#      packages, the Twilio and Supabase SDKs among them, installed by npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -22,6 +23,9 @@ CC=gcc CXX=g++ scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lu
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
+
+echo "== end-to-end test packages (the official SDKs the compat tests drive, from npm)"
+(cd tests/e2e && npm ci --no-audit --no-fund)
 
 echo "== end-to-end tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

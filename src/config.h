@@ -72,6 +72,12 @@ struct config {
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
 
+	char *twilio_account_sid;   /* "" = the Twilio facade is off */
+	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
+	char *gotrue_prefix;
+	int gotrue_jwt_exp;         /* s */
+	int gotrue_refresh_ttl;     /* s */
+
 	char *path;                 /* the file read, or NULL */
 	int n_sections;
 	struct config_section *sections;

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/log.h"
+#include "compat/compat.h"
 #include "config.h"
 #include "core/core.h"
 #include "delivery/inbox.h"
@@ -151,6 +152,8 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct http_route *routes = NULL;
+	size_t n_native = 0, n_routes = 0;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
@@ -225,7 +228,11 @@ int main(int argc, char **argv)
 		.authenticate = api_authenticate,
 		.app = &api,
 	};
-	ho.n_routes = api_routes(cfg.dev, &ho.routes);
+	compat_http_options(&ho);
+	const struct http_route *native;
+	n_native = api_routes(cfg.dev, &native);
+	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
+	ho.routes = routes;
 	char bound[300];
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
@@ -244,6 +251,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
+	compat_routes_free(routes, n_routes, n_native);
 	worker_stop(worker);
 	inbox_free(inbox);
 	core_deinit(&core);

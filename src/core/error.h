@@ -56,7 +56,9 @@
 	X(CODE_EXPIRED, 410, "code_expired", "The code has expired. Request a new one.")            \
 	X(ATTEMPTS_EXHAUSTED, 429, "attempts_exhausted",                                          \
 	  "Too many wrong codes for this session. Start a new session to get a new code.")        \
-	X(UNAVAILABLE, 503, "unavailable", "The server is shutting down. Retry in a moment.")
+	X(UNAVAILABLE, 503, "unavailable", "The server is shutting down. Retry in a moment.")      \
+	X(MALFORMED_FORM, 400, "malformed_form",                                                  \
+	  "The form body is not valid application/x-www-form-urlencoded. Check its %-escapes.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -24,6 +24,9 @@ struct store_ops {
 	int (*number_sessions)(void *state, const char *phone, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
 	int (*stats)(void *state, struct store_stats *out);
+	int (*record_get)(void *state, const char *kind, const char *key, int64_t now,
+			  struct store_record *out);
+	int (*record_put)(void *state, const struct store_record *r, int64_t now);
 };
 
 extern const struct store_ops store_sqlite_ops;

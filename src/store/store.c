@@ -97,3 +97,14 @@ int store_get_stats(struct store *st, struct store_stats *out)
 {
 	return st->ops->stats(st->state, out);
 }
+
+int store_record_get(struct store *st, const char *kind, const char *key, int64_t now,
+		     struct store_record *out)
+{
+	return st->ops->record_get(st->state, kind, key, now, out);
+}
+
+int store_record_put(struct store *st, const struct store_record *r, int64_t now)
+{
+	return st->ops->record_put(st->state, r, now);
+}
