@@ -189,6 +189,16 @@ describe('the signed-in user', () => {
     assert.equal(me.error.name, 'AuthSessionMissingError');
   });
 
+  test('parallel refreshes with one token: exactly one wins', async () => {
+    const { session } = await signIn();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => auth().refreshSession({ refresh_token: session.refresh_token })),
+    );
+    const won = results.filter((r) => !r.error);
+    assert.equal(won.length, 1, results.map((r) => r.error?.code ?? 'ok').join(','));
+    for (const r of results.filter((x) => x.error)) assert.ok(r.error.status === 400, r.error.message);
+  });
+
   test('an unknown refresh token is refresh_token_not_found', async () => {
     const r = await auth().refreshSession({ refresh_token: 'no-such-token' });
     assertApiError(r.error, 400, 'refresh_token_not_found');

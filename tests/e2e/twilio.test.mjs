@@ -238,6 +238,22 @@ describe('errors clients branch on', () => {
     assert.equal((await svc.verifications(phone).fetch()).status, 'max_attempts_reached');
   });
 
+  test('parallel checks cannot get more than five guesses', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        svc.verificationChecks.create({ to: phone, code: wrongCode(code, i + 1) })),
+    );
+    const pending = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(pending.length, 5, 'exactly max_check_attempts guesses were compared');
+    for (const r of refused) assert.equal(r.reason.code, 60202);
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 60202, 429);
+  });
+
   test('60203: max send attempts (the session sends three SMS here)', async () => {
     const phone = freshPhone();
     const svc = client.verify.v2.services(service.sid);
