@@ -77,6 +77,35 @@ static const struct option options[] = {
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
 	{"provider", T_STRING, F(provider), "log", NULL, 0, 0, 0,
 	 "Message provider. Known: log (writes messages to <data_dir>/messages.jsonl and the dev inbox)."},
+	{"pin_max_attempts", T_INT, F(pin_max_attempts), "10", NULL, 1, 100, 0,
+	 "Wrong two-step verification PINs an account allows in a row; then the PIN is locked until it is "
+	 "reset by e-mail or lapses."},
+	{"pin_waits", T_INT_LIST, F(pin_waits), "0,0,30,60,300,900,3600,14400,43200,86400", NULL, 0,
+	 2592000, 0,
+	 "Seconds to wait after the 1st, 2nd, ... wrong PIN in a row before the next is compared (the last "
+	 "repeats), answered with Retry-After."},
+	{"pin_lapse", T_INT, F(pin_lapse), "604800", NULL, 1, 31536000, 0,
+	 "Seconds without the account being used (7 days) after which its PIN no longer protects a new "
+	 "registration: the owner registers with the code alone, as WhatsApp does."},
+	{"pin_reminder_hours", T_INT_LIST, F(pin_reminder_hours), "12,24,72,168,336", NULL, 1, 8760, 0,
+	 "Hours until the next PIN reminder after the 1st, 2nd, ... right answer in a row (the last "
+	 "repeats); a wrong answer starts over."},
+	{"pin_reset_ttl", T_INT, F(pin_reset_ttl), "3600", NULL, 60, 604800, 0,
+	 "Seconds an e-mailed PIN reset link works."},
+	{"reverify_after", T_INT, F(reverify_after), "0", NULL, 0, 315360000, 0,
+	 "Seconds after its last verification at which an account must verify its number again before it "
+	 "is served (e.g. 7776000 for 90 days); 0: never."},
+	{"public_url", T_STRING, F(public_url), "http://127.0.0.1:8080", NULL, 0, 0, 0,
+	 "The address people's browsers reach iotpd at, for links in e-mails (PIN reset)."},
+	{"smtp_url", T_STRING, F(smtp_url), "", NULL, 0, 0, 0,
+	 "SMTP server for PIN reset e-mails: smtp://host:port (STARTTLS when offered) or smtps://host:port. "
+	 "Empty: no e-mail; PINs can only lapse."},
+	{"smtp_from", T_STRING, F(smtp_from), "iotp@localhost", NULL, 0, 0, 0,
+	 "Sender address of iotp's e-mails."},
+	{"smtp_user", T_STRING, F(smtp_user), "", NULL, 0, 0, 0, "SMTP user name, if the server wants one."},
+	{"smtp_password", T_STRING, F(smtp_password), "", NULL, 0, 0, 1, "SMTP password."},
+	{"webhook_timeout", T_INT, F(webhook_timeout), "5", NULL, 1, 60, 0,
+	 "Seconds an app's webhook (or the SMTP server) may take to answer before the event is retried."},
 	{"delivery", T_BOOL, F(delivery), "true", NULL, 0, 0, 0,
 	 "false holds every message in the outbox (maintenance); they go out once it is true again."},
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
@@ -183,7 +212,7 @@ static int set_option(struct config *cfg, const struct option *o, const char *va
 			}
 			if (parse_long(tok, &v) < 0 || v < o->min || v > o->max) {
 				strfmt(err, errlen,
-				       "option %s (%s): '%s' is not a number of seconds in %ld..%ld", o->name,
+				       "option %s (%s): '%s' is not a whole number in %ld..%ld", o->name,
 				       env, tok, o->min, o->max);
 				return -1;
 			}

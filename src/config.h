@@ -72,6 +72,18 @@ struct config {
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
 
+	int pin_max_attempts;
+	struct config_int_list pin_waits;          /* s after the 1st, 2nd, ... wrong PIN */
+	int pin_lapse;                             /* s */
+	struct config_int_list pin_reminder_hours; /* h until the next reminder */
+	int pin_reset_ttl;                         /* s */
+	int reverify_after;                        /* s; 0: never */
+	char *public_url;
+	char *smtp_url;
+	char *smtp_from;
+	char *smtp_user;
+	char *smtp_password;
+	int webhook_timeout;                       /* s */
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *gotrue_prefix;

@@ -1,6 +1,7 @@
 /* iotpd: the verification server. Reads the configuration, opens the store,
  * starts the delivery worker and the HTTP API, and stops them in reverse order
  * on SIGTERM or SIGINT, letting requests in flight finish. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "core/core.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
+#include "events/events.h"
 #include "http/http.h"
 #include "phone/phone.h"
 #include "store/store.h"
@@ -152,6 +154,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct events *events = NULL;
 	struct http_route *routes = NULL;
 	size_t n_native = 0, n_routes = 0;
 
@@ -161,8 +164,8 @@ int main(int argc, char **argv)
 		config_write_example(stdout);
 		return 0;
 	}
-	if (sodium_init() < 0) {
-		fprintf(stderr, "iotpd: libsodium failed to start\n");
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "iotpd: libsodium or libcurl failed to start\n");
 		return 1;
 	}
 	if (config_load(&cfg, a.config, a.dev, err, sizeof err) < 0 ||
@@ -215,6 +218,12 @@ int main(int argc, char **argv)
 	}
 	core.outbox_notify = worker_notify;
 	core.notify_arg = worker;
+	if (events_start(&core, &events, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
+	core.events_notify = events_notify;
+	core.events_arg = events;
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 
@@ -253,6 +262,7 @@ out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
 	compat_routes_free(routes, n_routes, n_native);
 	worker_stop(worker);
+	events_stop(events);
 	inbox_free(inbox);
 	core_deinit(&core);
 	store_close(st);

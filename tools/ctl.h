@@ -7,4 +7,7 @@
 
 int ctl_template(const struct config *cfg, int argc, char **argv);
 
+struct store;
+int ctl_account(const struct config *cfg, struct store *st, int argc, char **argv);
+
 #endif

@@ -21,6 +21,10 @@ static void usage(FILE *out)
 	      "                 oldest message first (PHONE in any format with a country code)\n"
 	      "  session ID     one session and its messages\n"
 	      "  stats          counts of sessions and messages\n"
+	      "  account show PHONE [--app ID]\n"
+	      "                 the account on a number: device, PIN, re-verification, events\n"
+	      "  account reverify PHONE [--app ID] [--reason TEXT]\n"
+	      "                 marks it: its device must verify the number again\n"
 	      "  template preview --phone +E164 [--locale TAG] [--app ID]\n"
 	      "                 the exact SMS and voice texts the number would get, the\n"
 	      "                 language and why, the encoding and the segment count\n"
@@ -29,7 +33,8 @@ static void usage(FILE *out)
 	      "  --data DIR     iotpd's data directory (default: the configuration's data_dir,\n"
 	      "                 else $IOTP_DATA_DIR, else ./iotp-data)\n"
 	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
-	      "  --dev          read the configuration with iotpd --dev's defaults\n"
+	      "  --dev          read the configuration with iotpd --dev's defaults (the default\n"
+	      "                 without --config)\n"
 	      "  --help         this text\n",
 	      out);
 }
@@ -110,7 +115,9 @@ int main(int argc, char **argv)
 	const char *arg = i < argc ? argv[i] : NULL;
 	char err[1024];
 	struct config cfg;
-	if (config_load(&cfg, config_path, dev, err, sizeof err) < 0 ||
+	/* Without a file there is nothing of the server's to check (no key, no
+	 * apps): read with the development defaults. */
+	if (config_load(&cfg, config_path, dev || !config_path, err, sizeof err) < 0 ||
 	    config_validate(&cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
 		config_deinit(&cfg);
@@ -127,13 +134,13 @@ int main(int argc, char **argv)
 		data = "./iotp-data";
 	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
 		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
+		config_deinit(&cfg);
 		return 2;
 	}
 	struct store *st;
-	int opened = store_open("sqlite", data, 0, &st, err, sizeof err);
-	config_deinit(&cfg);
-	if (opened < 0) {
+	if (store_open("sqlite", data, 0, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
+		config_deinit(&cfg);
 		return 1;
 	}
 	int rc = 0;
@@ -173,11 +180,14 @@ int main(int argc, char **argv)
 			       (long long)s.sessions, (long long)s.verified, (long long)s.messages_queued,
 			       (long long)s.messages_sent, (long long)s.messages_failed);
 		}
+	} else if (!strcmp(cmd, "account")) {
+		rc = ctl_account(&cfg, st, argc - i, argv + i);
 	} else {
 		fprintf(stderr, "iotpctl: unknown command '%s'\n\n", cmd);
 		usage(stderr);
 		rc = 2;
 	}
 	store_close(st);
+	config_deinit(&cfg);
 	return rc;
 }

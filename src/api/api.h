@@ -57,5 +57,15 @@ void api_session_get(struct http_request *req, struct http_response *res);
 void api_session_send_code(struct http_request *req, struct http_response *res);
 void api_session_check_code(struct http_request *req, struct http_response *res);
 void api_lookup(struct http_request *req, struct http_response *res);
+void api_account_register(struct http_request *req, struct http_response *res);
+void api_account_me(struct http_request *req, struct http_response *res);
+void api_account_set_pin(struct http_request *req, struct http_response *res);
+void api_account_remove_pin(struct http_request *req, struct http_response *res);
+void api_account_check_pin(struct http_request *req, struct http_response *res);
+void api_account_change_number(struct http_request *req, struct http_response *res);
+void api_account_reverify(struct http_request *req, struct http_response *res);
+void api_pin_reset_request(struct http_request *req, struct http_response *res);
+void api_pin_reset_page(struct http_request *req, struct http_response *res);
+void api_pin_reset(struct http_request *req, struct http_response *res);
 
 #endif

@@ -8,6 +8,18 @@ static const struct http_route routes[] = {
 	{"POST", "/v1/sessions/{id}/code", api_session_send_code, HTTP_API_KEY, 1},
 	{"PUT", "/v1/sessions/{id}/code", api_session_check_code, HTTP_API_KEY, 1},
 	{"GET", "/v1/lookup/{phone}", api_lookup, HTTP_API_KEY, 0},
+	{"POST", "/v1/accounts", api_account_register, HTTP_API_KEY, 1},
+	{"POST", "/v1/accounts/pin-reset", api_pin_reset_request, HTTP_API_KEY, 1},
+	/* The device's own routes: "Authorization: Device <credential>", checked by the handler. */
+	{"GET", "/v1/accounts/me", api_account_me, HTTP_PUBLIC, 0},
+	{"PUT", "/v1/accounts/me/pin", api_account_set_pin, HTTP_PUBLIC, 1},
+	{"DELETE", "/v1/accounts/me/pin", api_account_remove_pin, HTTP_PUBLIC, 1},
+	{"POST", "/v1/accounts/me/pin/check", api_account_check_pin, HTTP_PUBLIC, 1},
+	{"POST", "/v1/accounts/me/number", api_account_change_number, HTTP_PUBLIC, 1},
+	{"POST", "/v1/accounts/me/reverify", api_account_reverify, HTTP_PUBLIC, 1},
+	/* The e-mailed PIN reset link: the token is the credential. */
+	{"GET", "/v1/pin-reset", api_pin_reset_page, HTTP_PUBLIC, 0},
+	{"POST", "/v1/pin-reset", api_pin_reset, HTTP_PUBLIC, 1},
 	/* Dev mode only: must stay last (see api_routes). */
 	{"GET", "/v1/dev/inbox", api_dev_inbox, HTTP_API_KEY, 0},
 };

@@ -8,6 +8,7 @@ void seal_derive(const unsigned char master[32], struct seal_keys *out)
 	crypto_kdf_derive_from_key(out->code, sizeof out->code, SEAL_CODE, "iotpseal", master);
 	crypto_kdf_derive_from_key(out->message, sizeof out->message, SEAL_MESSAGE, "iotpseal",
 				   master);
+	crypto_kdf_derive_from_key(out->account, sizeof out->account, SEAL_ACCOUNT, "iotpseal", master);
 }
 
 int seal_close(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,

@@ -11,11 +11,12 @@
 #define SEAL_OVERHEAD 40 /* nonce (24) + tag (16) */
 
 /* Which key: one subkey of the server secret per purpose. */
-enum seal_purpose { SEAL_CODE = 1, SEAL_MESSAGE = 2 };
+enum seal_purpose { SEAL_CODE = 1, SEAL_MESSAGE = 2, SEAL_ACCOUNT = 3 };
 
 struct seal_keys {
 	unsigned char code[SEAL_KEY_BYTES];
 	unsigned char message[SEAL_KEY_BYTES];
+	unsigned char account[SEAL_KEY_BYTES]; /* recovery e-mails, credential hashes, PIN pepper */
 };
 
 /* Derives the purpose keys from a 32-byte master secret. */

@@ -9,8 +9,9 @@
 
 #define KEY_MIN_PRODUCTION 16
 
-static const char *const app_keys[] = {"api_key", "name", "domain", "app_hash", "hash_place",
-				       "languages", NULL};
+static const char *const app_keys[] = {"api_key",     "name",	     "domain",
+				       "app_hash",    "hash_place",  "languages",
+				       "webhook_url", "webhook_secret", NULL};
 
 /* "sms.es" -> (MSG_SMS, "es"); returns 0, or -1 when key names no template. */
 static int template_key(const char *key, enum msg_channel *ch, const char **lang)
@@ -53,7 +54,7 @@ static int load_templates(struct apps *a, const struct config *cfg, const struct
 			strfmt(err, errlen,
 			       "%s: unknown setting '%s' (known: %s%ssms.LANG, voice.LANG, e.g. sms.es)",
 			       where, e->key, known ? "api_key, name, domain, app_hash, hash_place, " : "",
-			       known ? "languages, " : "");
+			       known ? "languages, webhook_url, webhook_secret, " : "");
 			return -1;
 		}
 		if (!msg_lang_get(lang)) {
@@ -146,6 +147,22 @@ static int parse_app(struct app *app, const struct config *cfg, const struct con
 		}
 	}
 	app->msg.id = app->id;
+	app->webhook_url = config_section_get(s, "webhook_url");
+	app->webhook_secret = config_section_get(s, "webhook_secret");
+	if (app->webhook_url && (strncmp(app->webhook_url, "http://", 7) &&
+				 strncmp(app->webhook_url, "https://", 8))) {
+		config_section_where(cfg, s, "webhook_url", where, sizeof where);
+		strfmt(err, errlen, "%s: webhook_url must start with http:// or https://", where);
+		return -1;
+	}
+	if (app->webhook_url && (!app->webhook_secret || strlen(app->webhook_secret) < 16)) {
+		config_section_where(cfg, s, "webhook_url", where, sizeof where);
+		strfmt(err, errlen,
+		       "%s: a webhook needs webhook_secret (16 characters or more), which signs each "
+		       "delivery so the app can tell it comes from iotp",
+		       where);
+		return -1;
+	}
 	app->msg.domain = config_section_get(s, "domain");
 	app->msg.app_hash = config_section_get(s, "app_hash");
 	const char *place = config_section_get(s, "hash_place");

@@ -26,6 +26,8 @@ struct app {
 	char id[APP_ID_MAX];
 	const char *api_key; /* borrowed from the configuration */
 	struct msg_app msg;  /* name, domain, hash: strings borrowed from the configuration */
+	const char *webhook_url;    /* where its events go (events/); NULL: nowhere */
+	const char *webhook_secret; /* signs them (Iotp-Signature) */
 	int n_langs;
 	struct app_lang *langs;
 };

@@ -18,6 +18,9 @@ struct core {
 	 * instead of at its next poll. May be NULL. */
 	void (*outbox_notify)(void *arg);
 	void *notify_arg;
+	/* Called after events were written, so events/ delivers them at once. */
+	void (*events_notify)(void *arg);
+	void *events_arg;
 };
 
 /* Fills what core derives from the configuration (allowed number types, apps,

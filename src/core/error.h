@@ -56,7 +56,34 @@
 	X(CODE_EXPIRED, 410, "code_expired", "The code has expired. Request a new one.")            \
 	X(ATTEMPTS_EXHAUSTED, 429, "attempts_exhausted",                                          \
 	  "Too many wrong codes for this session. Start a new session to get a new code.")        \
-	X(UNAVAILABLE, 503, "unavailable", "The server is shutting down. Retry in a moment.")      \
+	X(UNAVAILABLE, 503, "unavailable", "The server is shutting down. Retry in a moment.")       \
+	X(SESSION_NOT_VERIFIED, 409, "session_not_verified",                                      \
+	  "This session's number is not verified yet. Check its code with PUT /v1/sessions/{id}/code first.") \
+	X(SESSION_SPENT, 409, "session_spent",                                                    \
+	  "This session has already been used. Verify the number again with a new session.")     \
+	X(SESSION_TOO_OLD, 410, "session_too_old",                                                \
+	  "This session was verified too long ago to be used. Verify the number again.")          \
+	X(SESSION_WRONG_NUMBER, 409, "session_wrong_number",                                      \
+	  "The session verified another number than this operation needs.")                       \
+	X(PIN_REQUIRED, 423, "pin_required",                                                      \
+	  "This number has a two-step verification PIN. Send it with the registration, or reset it.") \
+	X(INCORRECT_PIN, 403, "incorrect_pin", "That PIN is not right. Try again after Retry-After, if given.") \
+	X(PIN_WAIT, 429, "pin_wait", "Too many wrong PINs in a row. Try again after the time in Retry-After.") \
+	X(PIN_LOCKED, 423, "pin_locked",                                                          \
+	  "Too many wrong PINs: the PIN is locked. Reset it by e-mail, or register with the code alone after reset_available_at.") \
+	X(INVALID_CREDENTIAL, 401, "invalid_credential",                                          \
+	  "Missing, wrong or replaced device credential. Send 'Authorization: Device <credential>' from the latest registration.") \
+	X(REVERIFICATION_REQUIRED, 403, "reverification_required",                                \
+	  "Verify this account's number again: spend a verified session at POST /v1/accounts/me/reverify.") \
+	X(NO_PIN, 409, "no_pin", "This account has no PIN. Set one with PUT /v1/accounts/me/pin.")  \
+	X(NO_RECOVERY_EMAIL, 409, "no_recovery_email",                                            \
+	  "This account has no recovery e-mail, so no reset link can be sent; the PIN lapses after reset_available_at.") \
+	X(RESET_LINK_INVALID, 410, "reset_link_invalid",                                          \
+	  "This reset link is wrong, already used or expired. Ask for a new one.")                \
+	X(SAME_NUMBER, 409, "same_number", "The new number is already this account's number.")     \
+	X(ACCOUNT_NOT_FOUND, 404, "account_not_found", "No account has this number.")             \
+	X(MAIL_NOT_CONFIGURED, 503, "mail_not_configured",                                        \
+	  "This server cannot send e-mail (no smtp_url). Ask the operator, or wait for the PIN to lapse.") \
 	X(MALFORMED_FORM, 400, "malformed_form",                                                  \
 	  "The form body is not valid application/x-www-form-urlencoded. Check its %-escapes.")
 

@@ -8,6 +8,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "core/code.h"
+#include "core/event.h"
 #include "core/number.h"
 #include "msg/catalog.h"
 
@@ -248,7 +249,8 @@ typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, in
 				     void *arg, struct store_message **msg);
 
 static enum iotp_error change_session(struct core *c, const char *id, int64_t now, change_fn change,
-				      void *arg, struct store_session *out)
+				      void *arg, const struct store_event *event,
+				      struct store_session *out)
 {
 	enum iotp_error e = session_get(c, id, out);
 	for (int tries = 0; !e && tries < CAS_TRIES; tries++) {
@@ -259,13 +261,16 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 			return e;
 		}
 		s.version++;
-		int rc = store_session_update(c->store, &s, msg, out);
+		/* The event goes with a message: it tells of a code on its way. */
+		int rc = store_session_update_event(c->store, &s, msg, msg ? event : NULL, out);
 		int queued = msg != NULL;
 		free(msg);
 		if (rc == 0) {
 			*out = s;
 			if (queued && c->outbox_notify)
 				c->outbox_notify(c->notify_arg);
+			if (queued && event && c->events_notify)
+				c->events_notify(c->events_arg);
 			return IOTP_E_OK;
 		}
 		if (rc == STORE_NOT_FOUND)
@@ -333,7 +338,20 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	else
 		return IOTP_E_INVALID_FIELD;
 	*retry_after = 0;
-	return change_session(c, id, now, apply_send, &a, out);
+	/* Someone asks for a code for a number that has an account: the app can
+	 * warn the person on their device that it must never be shared. */
+	struct store_session cur;
+	struct store_account acct;
+	struct store_event ev, *event = NULL;
+	enum iotp_error e = session_get(c, id, &cur);
+	if (e)
+		return e;
+	if (!cur.test_number && store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
+	    event_make(&ev, "verification.code_requested", cur.app, acct.id, now,
+		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
+				 "channel", channel, "session_id", cur.id)) == 0)
+		event = &ev;
+	return change_session(c, id, now, apply_send, &a, event, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -378,7 +396,7 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 		return e;
 	if (code_normalize(code, typed, sizeof typed) < 0)
 		return IOTP_E_INVALID_FIELD;
-	if ((e = change_session(c, id, now, apply_attempt, NULL, out)))
+	if ((e = change_session(c, id, now, apply_attempt, NULL, NULL, out)))
 		return e;
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {
@@ -390,5 +408,5 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	seal_wipe(typed, sizeof typed);
 	if (!same)
 		return IOTP_E_INCORRECT_CODE;
-	return change_session(c, id, now, apply_verified, NULL, out);
+	return change_session(c, id, now, apply_verified, NULL, NULL, out);
 }

@@ -34,6 +34,7 @@ struct http_response {
 	json_t *body;        /* owned by the response; sent as JSON and freed */
 	int64_t retry_after; /* s; sent as Retry-After when >= 0 */
 	const char *allow;   /* Allow header for 405 */
+	char *html;          /* when set (heap, owned): sent instead of body as text/html */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

@@ -76,14 +76,18 @@ static void http_reply_error_fn(struct http_response *res, enum iotp_error e, co
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
 				     int close_after)
 {
-	char *text = res->body ? json_dumps(res->body, JSON_COMPACT) : xstrdup("{}");
+	char *text = res->html	   ? res->html
+		     : res->body ? json_dumps(res->body, JSON_COMPACT)
+				 : xstrdup("{}");
+	const char *type = res->html ? "text/html; charset=utf-8" : "application/json";
 	json_decref(res->body);
 	res->body = NULL;
+	res->html = NULL;
 	if (!text)
 		text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":\"encoding failed\"}}");
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (res->retry_after >= 0) {
 		char v[24];

@@ -15,7 +15,7 @@ struct store_ops {
 	int (*session_insert)(void *state, const struct store_session *s);
 	int (*session_get)(void *state, const char *id, struct store_session *out);
 	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg,
-			      struct store_session *current);
+			      const struct store_event *event, struct store_session *current);
 	int (*outbox_claim)(void *state, int64_t now, struct store_message *out, size_t max, size_t *n);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);
 	int (*outbox_recover)(void *state, size_t *n);
@@ -24,6 +24,14 @@ struct store_ops {
 	int (*number_sessions)(void *state, const char *phone, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
 	int (*stats)(void *state, struct store_stats *out);
+	int (*account_write)(void *state, const struct store_account_write *w);
+	/* by: "id", "phone" (key = app, key2 = phone), "device" or "reset" (key = 32 bytes) */
+	int (*account_find)(void *state, const char *by, const void *key, const char *key2,
+			    struct store_account *out);
+	int (*event_claim)(void *state, int64_t now, struct store_event *out, size_t max, size_t *n);
+	int (*event_finish)(void *state, const struct store_event *e, size_t n);
+	int (*account_events)(void *state, const char *account_id,
+			      void (*fn)(const struct store_event *e, void *arg), void *arg);
 	int (*record_get)(void *state, const char *kind, const char *key, int64_t now,
 			  struct store_record *out);
 	int (*record_put)(void *state, const struct store_record *r, int64_t now);

@@ -24,6 +24,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/backend.h"
+#include "store/sqlite_db.h"
 
 /* Schema migrations, applied in order at open; PRAGMA user_version records how
  * many have run. Append only: a released migration never changes. */
@@ -49,7 +50,30 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_sending ON messages(state) WHERE state = 1;",
 	/* 2: sessions belong to an app (its key, name and templates). */
 	"ALTER TABLE sessions ADD COLUMN app TEXT NOT NULL DEFAULT 'default';",
-	/* 3: what the compatibility facades keep (compat/; see store_record). */
+	/* 3: accounts on verified numbers, the sessions they spent, and the events
+	 * the app hears about (written with what caused them; see sqlite_account.c). */
+	"ALTER TABLE sessions ADD COLUMN spent_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE accounts ("
+	" id TEXT PRIMARY KEY, app TEXT NOT NULL, phone TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, verified_at INTEGER NOT NULL, seen_at INTEGER NOT NULL,"
+	" version INTEGER NOT NULL, device_id TEXT NOT NULL, device_name TEXT NOT NULL,"
+	" push_token TEXT NOT NULL, device_key BLOB NOT NULL, device_at INTEGER NOT NULL,"
+	" pin_hash TEXT NOT NULL, pin_set_at INTEGER NOT NULL, pin_failures INTEGER NOT NULL,"
+	" pin_retry_at INTEGER NOT NULL, pin_checked_at INTEGER NOT NULL, pin_streak INTEGER NOT NULL,"
+	" email_sealed BLOB, reset_key BLOB, reset_expires_at INTEGER NOT NULL,"
+	" reverify INTEGER NOT NULL, reverify_reason TEXT NOT NULL, closed_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX accounts_live_phone ON accounts(app, phone) WHERE closed_at = 0;"
+	"CREATE UNIQUE INDEX accounts_by_device ON accounts(device_key);"
+	"CREATE INDEX accounts_by_reset ON accounts(reset_key) WHERE reset_key IS NOT NULL;"
+	"CREATE TABLE events ("
+	" id TEXT PRIMARY KEY, type TEXT NOT NULL, app TEXT NOT NULL, account_id TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, payload TEXT NOT NULL, state INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, delivered_at INTEGER NOT NULL,"
+	" error TEXT NOT NULL"
+	");"
+	"CREATE INDEX events_due ON events(next_attempt_at) WHERE state = 0;",
+	/* 4: what the compatibility facades keep (compat/; see store_record). */
 	"CREATE TABLE records ("
 	" kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
 	" version INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
@@ -61,30 +85,11 @@ static const char *const migrations[] = {
 #define SESSION_COLS                                                                           \
 	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
 	" code_expires_at, sms_sent, voice_sent, first_sms_at, last_sms_at, last_voice_at,"      \
-	" check_attempts, verified_at, test_number, app"
+	" check_attempts, verified_at, test_number, app, spent_at"
 #define MESSAGE_COLS                                                                           \
 	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
 	" next_attempt_at, sent_at, error"
 
-enum stmt_id {
-	S_BEGIN,
-	S_COMMIT,
-	S_ROLLBACK,
-	S_SAVEPOINT,
-	S_RELEASE,
-	S_ROLLBACK_TO,
-	S_SESSION_INSERT,
-	S_SESSION_GET,
-	S_SESSION_UPDATE,
-	S_MESSAGE_INSERT,
-	S_OUTBOX_DUE,
-	S_OUTBOX_MARK,
-	S_OUTBOX_FINISH,
-	S_OUTBOX_RECOVER,
-	S_SESSION_MESSAGES,
-	S_NUMBER_SESSIONS,
-	S_COUNT
-};
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -94,13 +99,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
 	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
 	[S_SESSION_UPDATE] = "UPDATE sessions SET phone=?2, region=?3, number_type=?4, locale=?5,"
 			     " created_at=?6, expires_at=?7, version=?8, code_sealed=?9,"
 			     " code_expires_at=?10, sms_sent=?11, voice_sent=?12, first_sms_at=?13,"
 			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
-			     " verified_at=?17, test_number=?18, app=?19 WHERE id=?1 AND version=?8-1",
+			     " verified_at=?17, test_number=?18, app=?19, spent_at=?20"
+			     " WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
 	[S_OUTBOX_DUE] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE state = 0 AND"
@@ -116,54 +122,13 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " ORDER BY created_at DESC LIMIT ?2",
 };
 
-/* A read-only connection per thread for session reads, so the hot read of
- * every request does not queue behind the writer's lock (WAL lets readers and
- * the writer work at once). */
-struct reader {
-	struct reader *next;
-	sqlite3 *conn;
-	sqlite3_stmt *get;
-};
-
-/* Most calls one commit may carry: bounds how long the first of them waits. */
-#define GROUP_MAX 64
-#define CHECKPOINT_MS 200
-/* Past this many WAL frames (4 KiB each: 128 MiB) the checkpointer makes the log
- * start over: under steady writes a passive checkpoint never catches the last
- * frame, and the WAL (and its index, mapped into memory) would grow without end. */
-#define WAL_RESTART_FRAMES 32768
-
-struct db {
-	sqlite3 *conn;
-	sqlite3_stmt *stmt[S_COUNT];
-	pthread_mutex_t lock;
-	atomic_int queued;        /* threads waiting for lock */
-	int in_txn;               /* a group transaction is open */
-	int group_ops;            /* writing calls in it */
-	uint64_t group;           /* number of the open (or last) group */
-	uint64_t committed;       /* number of the last group committed or failed */
-	int results[64];          /* outcome of group g at g % 64: 0 or -1 */
-	pthread_cond_t done;      /* signalled at every commit */
-
-	char path[4096];
-	pthread_key_t reader_key; /* this thread's struct reader */
-	pthread_mutex_t readers_lock;
-	struct reader *readers;   /* every reader, closed with the store */
-
-	sqlite3 *ckpt_conn;       /* the checkpointer's own connection */
-	pthread_t ckpt_thread;
-	pthread_mutex_t ckpt_lock;
-	pthread_cond_t ckpt_wake;
-	int ckpt_stop;
-};
-
-static int fail(struct db *db, const char *what)
+int fail(struct db *db, const char *what)
 {
 	log_error("sqlite: %s: %s", what, sqlite3_errmsg(db->conn));
 	return -1;
 }
 
-static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	size_t n = t ? strlen((const char *)t) : 0;
@@ -174,7 +139,7 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	dst[n] = '\0';
 }
 
-static size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col)
+size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const void *b = sqlite3_column_blob(st, col);
 	size_t n = (size_t)sqlite3_column_bytes(st, col);
@@ -208,6 +173,7 @@ static void bind_session(sqlite3_stmt *st, const struct store_session *s)
 	sqlite3_bind_int64(st, 17, s->verified_at);
 	sqlite3_bind_int(st, 18, s->test_number);
 	sqlite3_bind_text(st, 19, s->app, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 20, s->spent_at);
 }
 
 static void read_session(sqlite3_stmt *st, struct store_session *s)
@@ -232,6 +198,7 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 	s->verified_at = sqlite3_column_int64(st, 16);
 	s->test_number = sqlite3_column_int(st, 17);
 	copy_text(s->app, sizeof s->app, st, 18);
+	s->spent_at = sqlite3_column_int64(st, 19);
 }
 
 static void read_message(sqlite3_stmt *st, struct store_message *m)
@@ -263,7 +230,7 @@ static int step_done(struct db *db, enum stmt_id id)
 
 /* Takes the connection. Threads queued here tell the holder to keep a group
  * transaction open for them. */
-static void enter(struct db *db)
+void enter(struct db *db)
 {
 	atomic_fetch_add(&db->queued, 1);
 	pthread_mutex_lock(&db->lock);
@@ -284,7 +251,7 @@ static void commit_group(struct db *db)
 /* Gives the connection back. Commits the open group when nobody else is queued
  * to join it (or it is full). A writing call (group != 0) then waits until its
  * group is committed and returns the commit's outcome. */
-static int leave(struct db *db, uint64_t group)
+int leave(struct db *db, uint64_t group)
 {
 	for (;;) {
 		if (db->in_txn &&
@@ -301,7 +268,7 @@ static int leave(struct db *db, uint64_t group)
 
 /* Starts a writing call: joins (or opens) the group transaction and sets a
  * savepoint, so the call can be undone alone. Returns 0 or -1. */
-static int write_begin(struct db *db)
+int write_begin(struct db *db)
 {
 	if (!db->in_txn) {
 		if (step_done(db, S_BEGIN) != SQLITE_DONE)
@@ -317,7 +284,7 @@ static int write_begin(struct db *db)
 
 /* Ends a writing call: keeps (ok) or undoes its changes. Returns the group
  * to wait for, or 0 when nothing was written. */
-static uint64_t write_end(struct db *db, int ok)
+uint64_t write_end(struct db *db, int ok)
 {
 	if (!ok)
 		step_done(db, S_ROLLBACK_TO);
@@ -419,6 +386,7 @@ static void db_close(void *state)
 	pthread_mutex_destroy(&db->readers_lock);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
+	account_finalize(db);
 	sqlite3_close(db->conn);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->done);
@@ -476,6 +444,8 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 			goto err;
 		}
 	}
+	if (account_prepare(db, err, errlen) < 0)
+		goto err;
 	if (sqlite3_open_v2(path, &db->ckpt_conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot open %s for checkpoints", path);
@@ -598,23 +568,28 @@ static int insert_message(struct db *db, const struct store_message *m)
 	return step_done(db, S_MESSAGE_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert message");
 }
 
+int session_cas(struct db *db, const struct store_session *s)
+{
+	bind_session(db->stmt[S_SESSION_UPDATE], s);
+	if (step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
+		return fail(db, "update session");
+	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
+}
+
 static int db_session_update(void *state, const struct store_session *s,
-			     const struct store_message *msg, struct store_session *current)
+			     const struct store_message *msg, const struct store_event *event,
+			     struct store_session *current)
 {
 	struct db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
 	enter(db);
 	if (write_begin(db) == 0) {
-		bind_session(db->stmt[S_SESSION_UPDATE], s);
-		if (step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
-			rc = fail(db, "update session");
-		else if (sqlite3_changes(db->conn) == 0)
-			rc = STORE_CONFLICT;
-		else if (msg && insert_message(db, msg) < 0)
+		rc = session_cas(db, s);
+		if (rc == 0 && msg && insert_message(db, msg) < 0)
 			rc = -1;
-		else
-			rc = 0;
+		if (rc == 0 && event && event_insert(db, event) < 0)
+			rc = -1;
 		group = write_end(db, rc == 0);
 	}
 	/* What the winner wrote may still be in the open group, invisible to the
@@ -882,6 +857,11 @@ const struct store_ops store_sqlite_ops = {
 	.session_messages = db_session_messages,
 	.number_sessions = db_number_sessions,
 	.stats = db_stats,
+	.account_write = db_account_write,
+	.account_find = db_account_find,
+	.event_claim = db_event_claim,
+	.event_finish = db_event_finish,
+	.account_events = db_account_events,
 	.record_get = db_record_get,
 	.record_put = db_record_put,
 };

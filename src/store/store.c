@@ -62,7 +62,14 @@ int store_session_get(struct store *st, const char *id, struct store_session *ou
 int store_session_update(struct store *st, const struct store_session *s,
 			 const struct store_message *msg, struct store_session *current)
 {
-	return st->ops->session_update(st->state, s, msg, current);
+	return st->ops->session_update(st->state, s, msg, NULL, current);
+}
+
+int store_session_update_event(struct store *st, const struct store_session *s,
+			       const struct store_message *msg, const struct store_event *event,
+			       struct store_session *current)
+{
+	return st->ops->session_update(st->state, s, msg, event, current);
 }
 
 int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
@@ -96,6 +103,51 @@ int store_number_sessions(struct store *st, const char *phone, size_t limit,
 int store_get_stats(struct store *st, struct store_stats *out)
 {
 	return st->ops->stats(st->state, out);
+}
+
+int store_account_write(struct store *st, const struct store_account_write *w)
+{
+	return st->ops->account_write(st->state, w);
+}
+
+int store_account_get(struct store *st, const char *id, struct store_account *out)
+{
+	return st->ops->account_find(st->state, "id", id, NULL, out);
+}
+
+int store_account_by_phone(struct store *st, const char *app, const char *phone,
+			   struct store_account *out)
+{
+	return st->ops->account_find(st->state, "phone", app, phone, out);
+}
+
+int store_account_by_device(struct store *st, const unsigned char key[STORE_KEY_LEN],
+			    struct store_account *out)
+{
+	return st->ops->account_find(st->state, "device", key, NULL, out);
+}
+
+int store_account_by_reset(struct store *st, const unsigned char key[STORE_KEY_LEN],
+			   struct store_account *out)
+{
+	return st->ops->account_find(st->state, "reset", key, NULL, out);
+}
+
+int store_event_claim(struct store *st, int64_t now, struct store_event *out, size_t max,
+		      size_t *n)
+{
+	return st->ops->event_claim(st->state, now, out, max, n);
+}
+
+int store_event_finish(struct store *st, const struct store_event *e, size_t n)
+{
+	return st->ops->event_finish(st->state, e, n);
+}
+
+int store_account_events(struct store *st, const char *account_id,
+			 void (*fn)(const struct store_event *e, void *arg), void *arg)
+{
+	return st->ops->account_events(st->state, account_id, fn, arg);
 }
 
 int store_record_get(struct store *st, const char *kind, const char *key, int64_t now,

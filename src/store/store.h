@@ -53,6 +53,7 @@ struct store_session {
 	int check_attempts;
 	int64_t verified_at;
 	int test_number;  /* 1: fixed code, nothing is sent */
+	int64_t spent_at; /* when an account operation used it up; 0: unspent */
 };
 
 enum store_message_state {
@@ -81,6 +82,26 @@ struct store_message {
 	size_t body_len;
 };
 
+/* Something the app hears about (a webhook), written in the same transaction
+ * as what caused it and delivered at least once by events/. */
+enum store_event_state { STORE_EVENT_PENDING = 0, STORE_EVENT_DELIVERED, STORE_EVENT_FAILED };
+
+#define STORE_PAYLOAD_MAX 2048
+
+struct store_event {
+	char id[STORE_ID_MAX];
+	char type[40];    /* "account.device_replaced" */
+	char app[STORE_APP_MAX];
+	char account_id[STORE_ID_MAX];
+	int64_t created_at;
+	char payload[STORE_PAYLOAD_MAX]; /* the JSON body's "data" object */
+	int state;        /* enum store_event_state */
+	int attempts;
+	int64_t next_attempt_at;
+	int64_t delivered_at;
+	char error[256];
+};
+
 struct store;
 
 /* Opens (and creates, and migrates) the store named by backend ("sqlite") at
@@ -104,6 +125,10 @@ int store_session_get(struct store *st, const char *id, struct store_session *ou
  * NULL it is queued in the same transaction. */
 int store_session_update(struct store *st, const struct store_session *s,
 			 const struct store_message *msg, struct store_session *current);
+/* The same, with an event written in the same transaction (event may be NULL). */
+int store_session_update_event(struct store *st, const struct store_session *s,
+			       const struct store_message *msg, const struct store_event *event,
+			       struct store_session *current);
 
 /* Claims up to max queued messages due at now (next_attempt_at <= now), oldest
  * first, marking them SENDING; fills out[] and sets *n. */
@@ -156,5 +181,77 @@ struct store_stats {
 	int64_t messages_failed;
 };
 int store_get_stats(struct store *st, struct store_stats *out);
+
+/* An account bound to a verified number: one device, an optional PIN, and
+ * the state of re-verification. Times are ms since the epoch; 0 = never. */
+#define STORE_KEY_LEN 32
+#define STORE_PIN_HASH_MAX 128
+#define STORE_EMAIL_SEALED_MAX 400
+
+struct store_account {
+	char id[STORE_ID_MAX];
+	char app[STORE_APP_MAX];
+	char phone[17];
+	int64_t created_at;
+	int64_t verified_at; /* the last time a code proved the number */
+	int64_t seen_at;     /* the device's last request (to the hour) */
+	int64_t version;     /* bumped by every write */
+
+	char device_id[STORE_ID_MAX];
+	char device_name[65];
+	char push_token[257];
+	unsigned char device_key[STORE_KEY_LEN]; /* hash of the device credential */
+	int64_t device_at;   /* when this device registered */
+
+	char pin_hash[STORE_PIN_HASH_MAX]; /* argon2id string; "" = no PIN */
+	int64_t pin_set_at;
+	int pin_failures;    /* wrong PINs since the last right one */
+	int64_t pin_retry_at; /* no PIN is compared before this */
+	int64_t pin_checked_at; /* last successful check (reminders) */
+	int pin_streak;      /* reminders passed in a row */
+	unsigned char email_sealed[STORE_EMAIL_SEALED_MAX]; /* recovery e-mail, sealed */
+	size_t email_sealed_len;
+	unsigned char reset_key[STORE_KEY_LEN]; /* hash of a live PIN-reset token */
+	int has_reset;
+	int64_t reset_expires_at;
+
+	int reverify;        /* 1: must verify its number again before it is served */
+	char reverify_reason[64];
+	int64_t closed_at;   /* its number moved to another account; 0: live */
+};
+
+/* The writes of one account operation, all in one transaction or none. */
+struct store_account_write {
+	const struct store_session *spend[2]; /* compare-and-swap, like session_update */
+	int n_spend;
+	const struct store_account *account; /* written: inserted when insert, else CAS */
+	int insert;
+	const struct store_account *closed;  /* another account closed by it (CAS); may be NULL */
+	const struct store_event *events[3];
+	int n_events;
+};
+
+/* Returns 0, STORE_CONFLICT when a version check failed or the number already
+ * has a live account of the app (nothing is written), or -1. */
+int store_account_write(struct store *st, const struct store_account_write *w);
+/* Lookups: 0 or STORE_NOT_FOUND. by_phone sees live accounts only; the
+ * others see closed ones too. */
+int store_account_get(struct store *st, const char *id, struct store_account *out);
+int store_account_by_phone(struct store *st, const char *app, const char *phone,
+			   struct store_account *out);
+int store_account_by_device(struct store *st, const unsigned char key[STORE_KEY_LEN],
+			    struct store_account *out);
+int store_account_by_reset(struct store *st, const unsigned char key[STORE_KEY_LEN],
+			   struct store_account *out);
+
+/* Claims up to max pending events due at now (marking their attempt), oldest
+ * first; then records each outcome (DELIVERED, FAILED, or PENDING with a later
+ * next_attempt_at) in one transaction. */
+int store_event_claim(struct store *st, int64_t now, struct store_event *out, size_t max,
+		      size_t *n);
+int store_event_finish(struct store *st, const struct store_event *e, size_t n);
+/* Calls fn for each event of an account, oldest first (support and tests). */
+int store_account_events(struct store *st, const char *account_id,
+			 void (*fn)(const struct store_event *e, void *arg), void *arg);
 
 #endif

@@ -1,0 +1,314 @@
+/* /v1/accounts — registration on a verified number, the device's own view of
+ * its account (Authorization: Device <credential>), its PIN, change of number
+ * and re-verification; /v1/pin-reset — the e-mailed link. */
+#include <string.h>
+
+#include "api/api.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "core/account.h"
+
+static json_t *time_or_null(int64_t ms)
+{
+	char buf[32];
+	if (!ms)
+		return json_null();
+	clock_format_ms(ms, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static json_t *account_json(const struct core *c, const struct store_account *a, int64_t now)
+{
+	int has_pin = a->pin_hash[0] != '\0';
+	int locked = has_pin && a->pin_failures >= c->cfg->pin_max_attempts;
+	int64_t due = c->cfg->reverify_after ? a->verified_at + (int64_t)c->cfg->reverify_after * 1000 : 0;
+	int required = a->reverify || (due && now >= due);
+	return json_pack(
+		"{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s, s:o, s:b}, s:{s:b, s:o, s:o, s:o, s:b, s:b, s:i},"
+		" s:{s:b, s:o, s:o}}",
+		"id", a->id, "phone", a->phone, "app", a->app, "created_at", time_or_null(a->created_at),
+		"last_verified_at", time_or_null(a->verified_at), "device", "id", a->device_id, "name",
+		a->device_name, "registered_at", time_or_null(a->device_at), "push_token",
+		a->push_token[0] != '\0', "pin", "enabled", has_pin, "set_at",
+		time_or_null(a->pin_set_at), "next_reminder_at",
+		time_or_null(account_pin_reminder_at(c, a)), "lapses_at",
+		time_or_null(account_pin_lapses_at(c, a)), "recovery_email", a->email_sealed_len > 0,
+		"locked", locked, "attempts_left",
+		has_pin ? c->cfg->pin_max_attempts - a->pin_failures : c->cfg->pin_max_attempts,
+		"reverification", "required", required, "reason",
+		a->reverify && a->reverify_reason[0] ? json_string(a->reverify_reason)
+						     : (required ? json_string("age") : json_null()),
+		"due_at", time_or_null(due));
+}
+
+/* The answer to a refused PIN: the error, attempts left, when the PIN lapses,
+ * and Retry-After while a wait runs. */
+static void reply_pin(struct http_response *res, enum iotp_error e, const struct account_result *r)
+{
+	json_t *err = http_reply_error(res, e, NULL);
+	json_object_set_new(err, "attempts_left", json_integer(r->attempts_left));
+	json_object_set_new(err, "reset_available_at", time_or_null(r->reset_available_at));
+	if (r->retry_after > 0) {
+		res->retry_after = r->retry_after;
+		json_object_set_new(err, "retry_after", json_integer(r->retry_after));
+	}
+}
+
+static int is_pin_outcome(enum iotp_error e)
+{
+	return e == IOTP_E_PIN_REQUIRED || e == IOTP_E_INCORRECT_PIN || e == IOTP_E_PIN_WAIT ||
+	       e == IOTP_E_PIN_LOCKED;
+}
+
+static void reply(struct api *api, struct http_response *res, enum iotp_error e,
+		  const struct account_result *r, int64_t now, int status)
+{
+	if (e == IOTP_E_OK) {
+		res->status = status;
+		res->body = json_pack("{s:o}", "account", account_json(api->core, &r->account, now));
+		return;
+	}
+	if (is_pin_outcome(e))
+		reply_pin(res, e, r);
+	else
+		http_reply_error(res, e, NULL);
+}
+
+static void invalid(struct http_response *res, const char *field, const char *message)
+{
+	json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD, message), "field",
+			    json_string(field));
+}
+
+void api_account_register(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	json_t *device = json_incref(json_object_get(req->body, "device"));
+	json_object_del(req->body, "device");
+	struct account_device d = {0};
+	const char *session_id, *pin;
+	const struct api_field fields[] = {
+		{"session_id", 1, STORE_ID_MAX, &session_id},
+		{"pin", 0, 16, &pin},
+	};
+	const struct api_field device_fields[] = {
+		{"name", 1, 64, &d.name},
+		{"push_token", 0, 256, &d.push_token},
+	};
+	struct http_request dreq = *req;
+	dreq.body = device;
+	if (api_read_fields(req, res, fields, 2) < 0)
+		goto out;
+	if (!json_is_object(device)) {
+		json_object_set_new(http_reply_error(res, device ? IOTP_E_INVALID_FIELD_TYPE
+								 : IOTP_E_MISSING_FIELD,
+						     "Field 'device' must be an object: "
+						     "{\"name\": \"Ana's phone\", \"push_token\": ...}."),
+				    "field", json_string("device"));
+		goto out;
+	}
+	if (api_read_fields(&dreq, res, device_fields, 2) < 0)
+		goto out;
+	struct account_result r;
+	int64_t now = clock_now_ms();
+	enum iotp_error e = account_register(api->core, req->principal, session_id, &d, pin, now, &r);
+	if (e == IOTP_E_INVALID_FIELD) {
+		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
+		goto out;
+	}
+	reply(api, res, e, &r, now, r.created ? 201 : 200);
+	if (e == IOTP_E_OK) {
+		json_object_set_new(res->body, "credential", json_string(r.credential));
+		json_object_set_new(res->body, "created", json_boolean(r.created));
+	}
+out:
+	json_decref(device);
+}
+
+/* The account of the device that calls (Authorization: Device <credential>).
+ * Returns 0, or -1 after answering 401 (or 403 while it must re-verify, unless
+ * allow_reverify). */
+static int device_account(struct http_request *req, struct http_response *res, int allow_reverify,
+			  struct store_account *a, int64_t now)
+{
+	struct api *api = req->app;
+	static const char scheme[] = "Device ";
+	const char *h = http_header(req, "Authorization");
+	const char *cred = h && !strncmp(h, scheme, sizeof scheme - 1) ? h + sizeof scheme - 1 : NULL;
+	int reverify = 0;
+	enum iotp_error e = account_authenticate(api->core, cred, now, a, &reverify);
+	if (e) {
+		http_reply_error(res, e, NULL);
+		return -1;
+	}
+	if (reverify && !allow_reverify) {
+		json_t *err = http_reply_error(res, IOTP_E_REVERIFICATION_REQUIRED, NULL);
+		json_object_set_new(err, "phone", json_string(a->phone));
+		return -1;
+	}
+	return 0;
+}
+
+void api_account_me(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0)
+		return;
+	res->body = json_pack("{s:o}", "account", account_json(api->core, &a, now));
+}
+
+void api_account_set_pin(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	const char *pin, *email, *field = NULL;
+	const struct api_field fields[] = {{"pin", 1, 16, &pin}, {"email", 0, 254, &email}};
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 2) < 0)
+		return;
+	struct account_result r;
+	enum iotp_error e = account_set_pin(api->core, a.id, pin, email, now, &r, &field);
+	if (e == IOTP_E_INVALID_FIELD) {
+		invalid(res, field,
+			!strcmp(field, "pin") ? "Field 'pin' must be 6 digits, like \"123456\"."
+					      : "Field 'email' must be an e-mail address, like "
+						"\"ana@example.com\" (or \"\" to remove it).");
+		return;
+	}
+	reply(api, res, e, &r, now, 200);
+}
+
+void api_account_remove_pin(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	const char *pin;
+	const struct api_field fields[] = {{"pin", 1, 16, &pin}};
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+		return;
+	struct account_result r;
+	enum iotp_error e = account_remove_pin(api->core, a.id, pin, now, &r);
+	if (e == IOTP_E_INVALID_FIELD) {
+		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
+		return;
+	}
+	reply(api, res, e, &r, now, 200);
+}
+
+void api_account_check_pin(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	const char *pin;
+	const struct api_field fields[] = {{"pin", 1, 16, &pin}};
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+		return;
+	struct account_result r;
+	enum iotp_error e = account_check_pin(api->core, a.id, pin, now, &r);
+	if (e == IOTP_E_INVALID_FIELD) {
+		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
+		return;
+	}
+	reply(api, res, e, &r, now, 200);
+}
+
+void api_account_change_number(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	const char *old_id, *new_id;
+	const struct api_field fields[] = {
+		{"old_session_id", 1, STORE_ID_MAX, &old_id},
+		{"new_session_id", 1, STORE_ID_MAX, &new_id},
+	};
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 2) < 0)
+		return;
+	struct account_result r;
+	enum iotp_error e = account_change_number(api->core, a.id, old_id, new_id, now, &r);
+	reply(api, res, e, &r, now, 200);
+}
+
+void api_account_reverify(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	const char *session_id;
+	const struct api_field fields[] = {{"session_id", 1, STORE_ID_MAX, &session_id}};
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 1, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+		return;
+	struct account_result r;
+	enum iotp_error e = account_reverify(api->core, a.id, session_id, now, &r);
+	reply(api, res, e, &r, now, 200);
+}
+
+void api_pin_reset_request(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	const char *session_id;
+	const struct api_field fields[] = {{"session_id", 1, STORE_ID_MAX, &session_id}};
+	if (api_read_fields(req, res, fields, 1) < 0)
+		return;
+	struct account_result r;
+	int64_t now = clock_now_ms();
+	enum iotp_error e = account_request_pin_reset(api->core, req->principal, session_id, now, &r);
+	if (e == IOTP_E_NO_RECOVERY_EMAIL) {
+		json_t *err = http_reply_error(res, e, NULL);
+		json_object_set_new(err, "reset_available_at",
+				    time_or_null(account_pin_lapses_at(api->core, &r.account)));
+		return;
+	}
+	if (e) {
+		http_reply_error(res, e, NULL);
+		return;
+	}
+	res->status = 202;
+	res->body = json_pack("{s:b, s:o}", "sent", 1, "expires_at",
+			      time_or_null(r.account.reset_expires_at));
+}
+
+/* The page the e-mailed link opens. It changes nothing by itself (mail
+ * scanners fetch links): a button posts the token. */
+static const char reset_page[] =
+	"<!doctype html><html lang=en><meta charset=utf-8>"
+	"<meta name=viewport content='width=device-width,initial-scale=1'>"
+	"<title>Reset your PIN</title>"
+	"<body style='font-family:system-ui,sans-serif;max-width:32em;margin:3em auto;padding:0 1em'>"
+	"<h1>Reset your two-step verification PIN</h1>"
+	"<p>This turns the PIN off, so you can register your number again with the code "
+	"from the SMS alone. You can choose a new PIN afterwards.</p>"
+	"<button id=go style='font-size:1.1em;padding:.5em 1em'>Turn the PIN off</button>"
+	"<p id=out role=status></p>"
+	"<script>document.getElementById('go').onclick=async function(){"
+	"var t=new URLSearchParams(location.search).get('token')||'';"
+	"var r=await fetch('pin-reset',{method:'POST',headers:{'Content-Type':'application/json'},"
+	"body:JSON.stringify({token:t})});var j=await r.json();"
+	"document.getElementById('out').textContent=r.ok?'Done: your PIN is off. Register your "
+	"number again in the app.':j.error.message;this.disabled=r.ok;};</script>";
+
+void api_pin_reset_page(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	res->status = 200;
+	res->html = xstrdup(reset_page);
+}
+
+void api_pin_reset(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	const char *token;
+	const struct api_field fields[] = {{"token", 1, 64, &token}};
+	if (api_read_fields(req, res, fields, 1) < 0)
+		return;
+	enum iotp_error e = account_reset_pin(api->core, token, clock_now_ms());
+	if (e) {
+		http_reply_error(res, e, NULL);
+		return;
+	}
+	res->body = json_pack("{s:b}", "pin_removed", 1);
+}

@@ -1,0 +1,42 @@
+/* events: delivers what core/ wrote to the events table — webhooks to the
+ * app (signed, retried with backoff, at least once) and iotp's own e-mails
+ * (mail.* events, by SMTP). One worker thread; libcurl for both. */
+#ifndef IOTP_EVENTS_H
+#define IOTP_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+#define WEBHOOK_SIGNATURE_MAX 96
+
+/* The Iotp-Signature header of a delivery: "t=<unix seconds>,v1=<hex of
+ * HMAC-SHA256(secret, "<t>.<body>")>". The app recomputes it over the raw
+ * body and refuses a mismatch or an old t (replays). */
+void webhook_sign(const char *secret, int64_t unix_seconds, const char *body, size_t len,
+		  char out[WEBHOOK_SIGNATURE_MAX]);
+
+/* The JSON body an event is delivered as (heap; free it). */
+char *webhook_body(const struct store_event *e);
+
+/* Posts body to url with its signature. Returns 0 when the app answered 2xx,
+ * 1 for a failure worth retrying, with a reason in error. */
+int webhook_post(void *curl, const char *url, const char *secret, const char *event_id,
+		 const char *body, int timeout_s, int64_t now, char *error, size_t errlen);
+
+/* Sends a mail.* event's e-mail by SMTP (cfg smtp_*). Returns 0, 1 (retry) or
+ * 2 (can never be sent), with a reason in error. */
+int mail_send(void *curl, const struct core *c, const struct store_event *e, char *error,
+	      size_t errlen);
+
+struct events;
+
+/* Starts the worker; returns 0 or -1 with err. */
+int events_start(struct core *c, struct events **out, char *err, size_t errlen);
+/* Wakes the worker at once (an event was written). */
+void events_notify(void *events);
+/* Finishes the batch in hand and stops. NULL is fine. */
+void events_stop(struct events *ev);
+
+#endif

@@ -1,0 +1,327 @@
+/* The SQLite store's accounts and events. Account operations are rare next to
+ * session traffic, so they run on the writer's connection (reads too: they see
+ * a group's writes before its commit, which keeps read-your-writes simple) and
+ * join its group commit like every other write. */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "store/backend.h"
+#include "store/sqlite_db.h"
+
+#define ACCOUNT_COLS                                                                            \
+	"id, app, phone, created_at, verified_at, seen_at, version, device_id, device_name,"     \
+	" push_token, device_key, device_at, pin_hash, pin_set_at, pin_failures, pin_retry_at,"  \
+	" pin_checked_at, pin_streak, email_sealed, reset_key, reset_expires_at, reverify,"      \
+	" reverify_reason, closed_at"
+#define EVENT_COLS                                                                              \
+	"id, type, app, account_id, created_at, payload, state, attempts, next_attempt_at,"      \
+	" delivered_at, error"
+
+enum {
+	A_INSERT,
+	A_UPDATE,
+	A_BY_ID,
+	A_BY_PHONE,
+	A_BY_DEVICE,
+	A_BY_RESET,
+	E_INSERT,
+	E_DUE,
+	E_MARK,
+	E_FINISH,
+	E_BY_ACCOUNT,
+	A_COUNT
+};
+
+static const char *const sql[A_COUNT] = {
+	[A_INSERT] = "INSERT INTO accounts (" ACCOUNT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+		     "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
+	[A_UPDATE] = "UPDATE accounts SET app=?2, phone=?3, created_at=?4, verified_at=?5,"
+		     " seen_at=?6, version=?7, device_id=?8, device_name=?9, push_token=?10,"
+		     " device_key=?11, device_at=?12, pin_hash=?13, pin_set_at=?14,"
+		     " pin_failures=?15, pin_retry_at=?16, pin_checked_at=?17, pin_streak=?18,"
+		     " email_sealed=?19, reset_key=?20, reset_expires_at=?21, reverify=?22,"
+		     " reverify_reason=?23, closed_at=?24 WHERE id=?1 AND version=?7-1",
+	[A_BY_ID] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1",
+	[A_BY_PHONE] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE app = ?1 AND phone = ?2"
+		       " AND closed_at = 0",
+	[A_BY_DEVICE] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE device_key = ?1",
+	[A_BY_RESET] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE reset_key = ?1",
+	[E_INSERT] = "INSERT INTO events (" EVENT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[E_DUE] = "SELECT " EVENT_COLS " FROM events WHERE state = 0 AND next_attempt_at <= ?1"
+		  " ORDER BY next_attempt_at, created_at LIMIT ?2",
+	[E_MARK] = "UPDATE events SET attempts = attempts + 1 WHERE id = ?1",
+	[E_FINISH] = "UPDATE events SET state=?2, next_attempt_at=?3, delivered_at=?4, error=?5"
+		     " WHERE id=?1",
+	[E_BY_ACCOUNT] = "SELECT " EVENT_COLS " FROM events WHERE account_id = ?1"
+			 " ORDER BY created_at, rowid",
+};
+
+int account_prepare(struct db *db, char *err, size_t errlen)
+{
+	for (int i = 0; i < A_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->acct[i],
+				       NULL) != SQLITE_OK) {
+			strfmt(err, errlen, "cannot prepare an account statement: %s",
+			       sqlite3_errmsg(db->conn));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void account_finalize(struct db *db)
+{
+	for (int i = 0; i < A_COUNT; i++) {
+		sqlite3_finalize(db->acct[i]);
+		db->acct[i] = NULL;
+	}
+}
+
+static int step(struct db *db, int id)
+{
+	int rc = sqlite3_step(db->acct[id]);
+	sqlite3_reset(db->acct[id]);
+	sqlite3_clear_bindings(db->acct[id]);
+	return rc;
+}
+
+static void bind_blob_or_null(sqlite3_stmt *st, int col, const void *b, size_t n)
+{
+	if (n)
+		sqlite3_bind_blob(st, col, b, (int)n, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static void bind_account(sqlite3_stmt *st, const struct store_account *a)
+{
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->app, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->created_at);
+	sqlite3_bind_int64(st, 5, a->verified_at);
+	sqlite3_bind_int64(st, 6, a->seen_at);
+	sqlite3_bind_int64(st, 7, a->version);
+	sqlite3_bind_text(st, 8, a->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->device_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, a->push_token, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, a->device_key, STORE_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, a->device_at);
+	sqlite3_bind_text(st, 13, a->pin_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, a->pin_set_at);
+	sqlite3_bind_int(st, 15, a->pin_failures);
+	sqlite3_bind_int64(st, 16, a->pin_retry_at);
+	sqlite3_bind_int64(st, 17, a->pin_checked_at);
+	sqlite3_bind_int(st, 18, a->pin_streak);
+	bind_blob_or_null(st, 19, a->email_sealed, a->email_sealed_len);
+	bind_blob_or_null(st, 20, a->reset_key, a->has_reset ? STORE_KEY_LEN : 0);
+	sqlite3_bind_int64(st, 21, a->reset_expires_at);
+	sqlite3_bind_int(st, 22, a->reverify);
+	sqlite3_bind_text(st, 23, a->reverify_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 24, a->closed_at);
+}
+
+static void read_account(sqlite3_stmt *st, struct store_account *a)
+{
+	memset(a, 0, sizeof *a);
+	copy_text(a->id, sizeof a->id, st, 0);
+	copy_text(a->app, sizeof a->app, st, 1);
+	copy_text(a->phone, sizeof a->phone, st, 2);
+	a->created_at = sqlite3_column_int64(st, 3);
+	a->verified_at = sqlite3_column_int64(st, 4);
+	a->seen_at = sqlite3_column_int64(st, 5);
+	a->version = sqlite3_column_int64(st, 6);
+	copy_text(a->device_id, sizeof a->device_id, st, 7);
+	copy_text(a->device_name, sizeof a->device_name, st, 8);
+	copy_text(a->push_token, sizeof a->push_token, st, 9);
+	copy_blob(a->device_key, STORE_KEY_LEN, st, 10);
+	a->device_at = sqlite3_column_int64(st, 11);
+	copy_text(a->pin_hash, sizeof a->pin_hash, st, 12);
+	a->pin_set_at = sqlite3_column_int64(st, 13);
+	a->pin_failures = sqlite3_column_int(st, 14);
+	a->pin_retry_at = sqlite3_column_int64(st, 15);
+	a->pin_checked_at = sqlite3_column_int64(st, 16);
+	a->pin_streak = sqlite3_column_int(st, 17);
+	a->email_sealed_len = copy_blob(a->email_sealed, sizeof a->email_sealed, st, 18);
+	a->has_reset = copy_blob(a->reset_key, STORE_KEY_LEN, st, 19) == STORE_KEY_LEN;
+	a->reset_expires_at = sqlite3_column_int64(st, 20);
+	a->reverify = sqlite3_column_int(st, 21);
+	copy_text(a->reverify_reason, sizeof a->reverify_reason, st, 22);
+	a->closed_at = sqlite3_column_int64(st, 23);
+}
+
+static void bind_event(sqlite3_stmt *st, const struct store_event *e)
+{
+	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->app, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, e->created_at);
+	sqlite3_bind_text(st, 6, e->payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, e->state);
+	sqlite3_bind_int(st, 8, e->attempts);
+	sqlite3_bind_int64(st, 9, e->next_attempt_at);
+	sqlite3_bind_int64(st, 10, e->delivered_at);
+	sqlite3_bind_text(st, 11, e->error, -1, SQLITE_STATIC);
+}
+
+static void read_event(sqlite3_stmt *st, struct store_event *e)
+{
+	memset(e, 0, sizeof *e);
+	copy_text(e->id, sizeof e->id, st, 0);
+	copy_text(e->type, sizeof e->type, st, 1);
+	copy_text(e->app, sizeof e->app, st, 2);
+	copy_text(e->account_id, sizeof e->account_id, st, 3);
+	e->created_at = sqlite3_column_int64(st, 4);
+	copy_text(e->payload, sizeof e->payload, st, 5);
+	e->state = sqlite3_column_int(st, 6);
+	e->attempts = sqlite3_column_int(st, 7);
+	e->next_attempt_at = sqlite3_column_int64(st, 8);
+	e->delivered_at = sqlite3_column_int64(st, 9);
+	copy_text(e->error, sizeof e->error, st, 10);
+}
+
+int event_insert(struct db *db, const struct store_event *e)
+{
+	bind_event(db->acct[E_INSERT], e);
+	return step(db, E_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert event");
+}
+
+/* Inserts or compare-and-swaps one account: 0, STORE_CONFLICT or -1. */
+static int put_account(struct db *db, const struct store_account *a, int insert)
+{
+	int id = insert ? A_INSERT : A_UPDATE;
+	bind_account(db->acct[id], a);
+	int rc = step(db, id);
+	if (rc == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT; /* the number (or device key) is taken */
+	if (rc != SQLITE_DONE)
+		return fail(db, insert ? "insert account" : "update account");
+	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
+}
+
+int db_account_write(void *state, const struct store_account_write *w)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = 0;
+		for (int i = 0; i < w->n_spend && rc == 0; i++)
+			rc = session_cas(db, w->spend[i]);
+		/* The closed account first: it frees the number the other one takes. */
+		if (rc == 0 && w->closed)
+			rc = put_account(db, w->closed, 0);
+		if (rc == 0 && w->account)
+			rc = put_account(db, w->account, w->insert);
+		for (int i = 0; i < w->n_events && rc == 0; i++)
+			rc = event_insert(db, w->events[i]);
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc != 0 ? rc : crc;
+}
+
+int db_account_find(void *state, const char *by, const void *key, const char *key2,
+			   struct store_account *out)
+{
+	struct db *db = state;
+	int id = !strcmp(by, "id")	  ? A_BY_ID
+		 : !strcmp(by, "phone")	  ? A_BY_PHONE
+		 : !strcmp(by, "device") ? A_BY_DEVICE
+					  : A_BY_RESET;
+	sqlite3_stmt *st = db->acct[id];
+	enter(db);
+	if (id == A_BY_ID || id == A_BY_PHONE)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 1, key, STORE_KEY_LEN, SQLITE_STATIC);
+	if (key2)
+		sqlite3_bind_text(st, 2, key2, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_account(st, out);
+	int result = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOT_FOUND : fail(db, "find account");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	leave(db, 0);
+	return result;
+}
+
+int db_event_claim(void *state, int64_t now, struct store_event *out, size_t max,
+			  size_t *n)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	*n = 0;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_stmt *st = db->acct[E_DUE];
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+		int r;
+		while (*n < max && (r = sqlite3_step(st)) == SQLITE_ROW)
+			read_event(st, &out[(*n)++]);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		rc = 0;
+		for (size_t i = 0; i < *n && rc == 0; i++) {
+			out[i].attempts++;
+			sqlite3_bind_text(db->acct[E_MARK], 1, out[i].id, -1, SQLITE_STATIC);
+			if (step(db, E_MARK) != SQLITE_DONE)
+				rc = fail(db, "mark event");
+		}
+		group = write_end(db, rc == 0 && *n > 0);
+	}
+	int crc = leave(db, group);
+	if (rc < 0)
+		*n = 0;
+	return rc < 0 ? rc : crc;
+}
+
+int db_event_finish(void *state, const struct store_event *e, size_t n)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = 0;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			sqlite3_stmt *st = db->acct[E_FINISH];
+			sqlite3_bind_text(st, 1, e[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, e[i].state);
+			sqlite3_bind_int64(st, 3, e[i].next_attempt_at);
+			sqlite3_bind_int64(st, 4, e[i].delivered_at);
+			sqlite3_bind_text(st, 5, e[i].error, -1, SQLITE_STATIC);
+			if (step(db, E_FINISH) != SQLITE_DONE)
+				rc = fail(db, "finish event");
+		}
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
+}
+
+int db_account_events(void *state, const char *account_id,
+			     void (*fn)(const struct store_event *e, void *arg), void *arg)
+{
+	struct db *db = state;
+	sqlite3_stmt *st = db->acct[E_BY_ACCOUNT];
+	struct store_event e;
+	int r, rc = 0;
+	enter(db);
+	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		read_event(st, &e);
+		fn(&e, arg);
+	}
+	if (r != SQLITE_DONE)
+		rc = fail(db, "account events");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	leave(db, 0);
+	return rc;
+}

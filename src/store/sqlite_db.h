@@ -1,0 +1,113 @@
+/* The SQLite backend's insides, shared by its files (sqlite.c: sessions and
+ * the outbox; sqlite_account.c: accounts and events). Nothing outside
+ * src/store/sqlite*.c includes this. */
+#ifndef IOTP_SQLITE_DB_H
+#define IOTP_SQLITE_DB_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_SESSION_INSERT,
+	S_SESSION_GET,
+	S_SESSION_UPDATE,
+	S_MESSAGE_INSERT,
+	S_OUTBOX_DUE,
+	S_OUTBOX_MARK,
+	S_OUTBOX_FINISH,
+	S_OUTBOX_RECOVER,
+	S_SESSION_MESSAGES,
+	S_NUMBER_SESSIONS,
+	S_COUNT
+};
+
+#define ACCOUNT_STMT_MAX 16
+
+/* A read-only connection per thread for session reads, so the hot read of
+ * every request does not queue behind the writer's lock (WAL lets readers and
+ * the writer work at once). */
+struct reader {
+	struct reader *next;
+	sqlite3 *conn;
+	sqlite3_stmt *get;
+};
+
+/* Most calls one commit may carry: bounds how long the first of them waits. */
+#define GROUP_MAX 64
+#define CHECKPOINT_MS 200
+/* Past this many WAL frames (4 KiB each: 128 MiB) the checkpointer makes the log
+ * start over: under steady writes a passive checkpoint never catches the last
+ * frame, and the WAL (and its index, mapped into memory) would grow without end. */
+#define WAL_RESTART_FRAMES 32768
+
+struct db {
+	sqlite3 *conn;
+	sqlite3_stmt *stmt[S_COUNT];
+	pthread_mutex_t lock;
+	atomic_int queued;        /* threads waiting for lock */
+	int in_txn;               /* a group transaction is open */
+	int group_ops;            /* writing calls in it */
+	uint64_t group;           /* number of the open (or last) group */
+	uint64_t committed;       /* number of the last group committed or failed */
+	int results[64];          /* outcome of group g at g % 64: 0 or -1 */
+	pthread_cond_t done;      /* signalled at every commit */
+
+	char path[4096];
+	pthread_key_t reader_key; /* this thread's struct reader */
+	pthread_mutex_t readers_lock;
+	struct reader *readers;   /* every reader, closed with the store */
+
+	sqlite3 *ckpt_conn;       /* the checkpointer's own connection */
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_lock;
+	pthread_cond_t ckpt_wake;
+	int ckpt_stop;
+
+	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
+};
+
+/* Logs what failed with SQLite's message; returns -1. */
+int fail(struct db *db, const char *what);
+void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col);
+size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col);
+
+/* The writer's protocol (group commit): enter, write_begin, the writes,
+ * write_end (keep or undo them), leave (which waits for the commit). */
+void enter(struct db *db);
+int leave(struct db *db, uint64_t group);
+int write_begin(struct db *db);
+uint64_t write_end(struct db *db, int ok);
+
+/* The compare-and-swap write of a session (see store_session_update), inside
+ * an open write: 0, STORE_CONFLICT or -1. */
+int session_cas(struct db *db, const struct store_session *s);
+
+/* Inserts an event inside an open write: 0 or -1. */
+int event_insert(struct db *db, const struct store_event *e);
+
+/* The store_ops entries sqlite_account.c implements. */
+int db_account_write(void *state, const struct store_account_write *w);
+int db_account_find(void *state, const char *by, const void *key, const char *key2,
+		    struct store_account *out);
+int db_event_claim(void *state, int64_t now, struct store_event *out, size_t max, size_t *n);
+int db_event_finish(void *state, const struct store_event *e, size_t n);
+int db_account_events(void *state, const char *account_id,
+		      void (*fn)(const struct store_event *e, void *arg), void *arg);
+
+/* Prepares and finalizes sqlite_account.c's statements on the writer's
+ * connection. */
+int account_prepare(struct db *db, char *err, size_t errlen);
+void account_finalize(struct db *db);
+
+#endif

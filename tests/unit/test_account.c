@@ -1,0 +1,209 @@
+/* Accounts with a driven clock: the PIN wait schedule and the hard limit,
+ * lapse after pin_lapse, reminders, single-use sessions, change of number;
+ * and the webhook signature against an independent HMAC-SHA256. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/account.h"
+#include "core/code.h"
+#include "core/session.h"
+#include "events/events.h"
+
+#define T0 ((int64_t)1800000000000)
+#define S(x) ((int64_t)(x) * 1000)
+
+struct fixture {
+	struct config cfg;
+	struct core core;
+	struct store *st;
+	char dir[256];
+};
+
+static int setup(void **state)
+{
+	static int n;
+	struct fixture *f = calloc(1, sizeof *f);
+	char err[512];
+	unsigned char secret[32];
+	setenv("IOTP_PIN_WAITS", "0,0,30,60", 1);
+	setenv("IOTP_PIN_MAX_ATTEMPTS", "6", 1);
+	setenv("IOTP_PIN_LAPSE", "604800", 1);
+	setenv("IOTP_PIN_REMINDER_HOURS", "12,24,72", 1);
+	setenv("IOTP_TEST_NUMBERS", "+447700900001:111111,+447700900002:222222,+447700900003:333333", 1);
+	snprintf(f->dir, sizeof f->dir, "%s/account-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
+	randombytes_buf(secret, sizeof secret);
+	if (config_load(&f->cfg, NULL, 1, err, sizeof err) < 0 ||
+	    config_validate(&f->cfg, err, sizeof err) < 0 ||
+	    store_open("sqlite", f->dir, 0, &f->st, err, sizeof err) < 0 ||
+	    core_init(&f->core, &f->cfg, f->st, secret, err, sizeof err) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[300];
+	core_deinit(&f->core);
+	store_close(f->st);
+	config_deinit(&f->cfg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+/* A verified session for a test number (fixed code) at time now. */
+static char *verified(struct fixture *f, const char *phone, const char *code, int64_t now)
+{
+	static char id[STORE_ID_MAX];
+	struct session_request r = {.phone = phone};
+	struct store_session s;
+	struct phone_number n;
+	int64_t retry;
+	assert_int_equal(session_create(&f->core, &r, now, &s, &n), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, now, &s, &retry), 0);
+	assert_int_equal(session_check_code(&f->core, s.id, code, now, &s), 0);
+	memcpy(id, s.id, sizeof id);
+	return id;
+}
+
+static const struct account_device phone_a = {.name = "a"}, phone_b = {.name = "b"};
+
+static void pin_waits_grow_and_the_limit_holds(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r;
+	const char *field;
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0),
+					  &phone_a, "123456", T0, &r),
+			 0);
+	assert_int_equal(r.created, 1);
+	assert_true(r.account.pin_hash[0] != '\0');
+	assert_null(strstr(r.account.pin_hash, "123456"));
+	(void)field;
+
+	int64_t t = T0 + S(1);
+	char sid[STORE_ID_MAX];
+	strcpy(sid, verified(f, "+447700900001", "111111", t));
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, NULL, t, &r),
+			 IOTP_E_PIN_REQUIRED);
+	assert_int_equal(r.attempts_left, 6);
+	assert_int_equal(r.reset_available_at, T0 + S(604800));
+	/* 1st and 2nd wrong: no wait; 3rd: 30 s; 4th: 60 s; then 60 s again. */
+	static const int64_t waits[] = {0, 0, 30, 60, 60};
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "000000", t, &r),
+				 IOTP_E_INCORRECT_PIN);
+		assert_int_equal(r.attempts_left, 5 - i);
+		assert_int_equal(r.retry_after, waits[i]);
+		if (waits[i]) {
+			assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "123456",
+							  t + S(waits[i]) - 1, &r),
+					 IOTP_E_PIN_WAIT);
+			assert_int_equal(r.retry_after, 1);
+		}
+		t += S(waits[i]);
+	}
+	/* The 6th wrong PIN locks it; then even the right one is refused. */
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "000000", t, &r),
+			 IOTP_E_INCORRECT_PIN);
+	assert_int_equal(r.attempts_left, 0);
+	t += S(120);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "123456", t, &r),
+			 IOTP_E_PIN_LOCKED);
+	/* A week after the account was last used, the PIN lapses: the code alone
+	 * registers (the session was verified too long ago: use a fresh one). */
+	int64_t lapse = T0 + S(604800);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", lapse - S(1)),
+					  &phone_b, NULL, lapse - S(1), &r),
+			 IOTP_E_PIN_LOCKED);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", lapse),
+					  &phone_b, NULL, lapse, &r),
+			 0);
+	assert_int_equal(r.account.pin_hash[0], '\0');
+	assert_int_equal(r.account.pin_failures, 0);
+}
+
+static void sessions_spend_once_and_age(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r;
+	char sid[STORE_ID_MAX];
+	strcpy(sid, verified(f, "+447700900002", "222222", T0));
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_a, NULL, T0, &r), 0);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_a, NULL, T0, &r),
+			 IOTP_E_SESSION_SPENT);
+	/* verified_ttl (600 s) is the use window. */
+	strcpy(sid, verified(f, "+447700900002", "222222", T0));
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, NULL, T0 + S(601), &r),
+			 IOTP_E_SESSION_TOO_OLD);
+	assert_int_equal(account_register(&f->core, "other", sid, &phone_b, NULL, T0, &r),
+			 IOTP_E_SESSION_NOT_FOUND);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "12345", T0, &r),
+			 IOTP_E_INVALID_FIELD);
+}
+
+static void reminders_move_out(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r;
+	const char *field = NULL;
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900003", "333333", T0),
+					  &phone_a, NULL, T0, &r),
+			 0);
+	char id[STORE_ID_MAX];
+	strcpy(id, r.account.id);
+	assert_int_equal(account_pin_reminder_at(&f->core, &r.account), 0);
+	assert_int_equal(account_set_pin(&f->core, id, "654321", "ana@example.com", T0, &r, &field), 0);
+	assert_int_equal(account_pin_reminder_at(&f->core, &r.account), T0 + S(12 * 3600));
+	assert_int_equal(account_check_pin(&f->core, id, "654321", T0 + S(100), &r), 0);
+	assert_int_equal(account_pin_reminder_at(&f->core, &r.account), T0 + S(100) + S(24 * 3600));
+	assert_int_equal(account_check_pin(&f->core, id, "654321", T0 + S(200), &r), 0);
+	assert_int_equal(account_check_pin(&f->core, id, "654321", T0 + S(300), &r), 0);
+	assert_int_equal(account_pin_reminder_at(&f->core, &r.account), T0 + S(300) + S(72 * 3600));
+	/* A wrong answer starts the schedule over. */
+	assert_int_equal(account_check_pin(&f->core, id, "000000", T0 + S(400), &r), IOTP_E_INCORRECT_PIN);
+	assert_int_equal(account_pin_reminder_at(&f->core, &r.account), T0 + S(300) + S(12 * 3600));
+	assert_int_equal(account_set_pin(&f->core, id, "65432a", NULL, T0, &r, &field), IOTP_E_INVALID_FIELD);
+	assert_string_equal(field, "pin");
+	assert_int_equal(account_set_pin(&f->core, id, "654321", "not-an-address", T0, &r, &field),
+			 IOTP_E_INVALID_FIELD);
+	assert_string_equal(field, "email");
+}
+
+static void webhook_signature_is_hmac_sha256(void **state)
+{
+	(void)state;
+	char sig[WEBHOOK_SIGNATURE_MAX];
+	const char *body = "{\"a\":1}";
+	webhook_sign("whsec-unit-0123456789", 1700000000, body, strlen(body), sig);
+	/* Python: hmac.new(secret, b'1700000000.{"a":1}', sha256).hexdigest() */
+	assert_string_equal(sig, "t=1700000000,v1=d84a80e81c4598f77148d402afce995d57587e40825561201d21d0094e238d2c");
+	webhook_sign("whsec-unit-0123456789", 1700000001, body, strlen(body), sig);
+	assert_null(strstr(sig, "d84a80e81c4598f7"));
+}
+
+int main(void)
+{
+	if (sodium_init() < 0 || phone_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(pin_waits_grow_and_the_limit_holds, setup, teardown),
+		cmocka_unit_test_setup_teardown(sessions_spend_once_and_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(reminders_move_out, setup, teardown),
+		cmocka_unit_test(webhook_signature_is_hmac_sha256),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
