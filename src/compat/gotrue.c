@@ -19,6 +19,7 @@
 #define K_USER "gt_user"
 #define K_PHONE "gt_phone"
 #define K_OTP "gt_otp"
+#define KEEP_MS (24LL * 3600 * 1000)
 
 static struct core *core_of(struct http_request *req)
 {
@@ -57,7 +58,7 @@ static const struct {
 	{"invalid_utf8", 400, "bad_json"},
 	{"invalid_field_type", 400, "bad_json"},
 	{"unsupported_media_type", 400, "bad_json"},
-	{"body_too_large", 413, "request_too_large"},
+	{"body_too_large", 413, "validation_failed"},
 	{"invalid_number", 400, "validation_failed"},
 	{"missing_country_code", 400, "validation_failed"},
 	{"too_short", 400, "validation_failed"},
@@ -80,8 +81,6 @@ static const struct {
 	{"number_checks_locked", 429, "over_request_rate_limit"},
 	{"country_not_allowed", 422, "sms_send_failed"},
 	{"prefix_blocked", 422, "sms_send_failed"},
-	{"too_many_connections", 429, "over_request_rate_limit"},
-	{"request_timeout", 408, "request_timeout"},
 	{"unavailable", 503, "unexpected_failure"},
 };
 
@@ -330,7 +329,9 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 	json_t *j = json_pack("{s:s, s:s}", "session", s.id, "user", user);
 	/* The newest code wins; a parallel request's session is left unused. */
 	for (int tries = 0; tries < 16; tries++) {
-		rc = compat_record_put(c->store, &rec, K_OTP, key, j, s.expires_at, now);
+		/* Resends stretch the session; the pointer outlives it, and the
+		 * session itself says whether its code still works. */
+		rc = compat_record_put(c->store, &rec, K_OTP, key, j, s.expires_at + KEEP_MS, now);
 		if (rc != STORE_CONFLICT)
 			break;
 		json_t *old = compat_record_get(c->store, K_OTP, key, now, &rec, &rc);

@@ -465,7 +465,9 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 			rc = -1;
 			break;
 		}
-		rc = compat_record_put(c->store, &prec, K_PENDING, key, ptr, s.expires_at, now);
+		/* Resends stretch the session; the pointer outlives it, and readers
+		 * ask the session itself whether it is still pending. */
+		rc = compat_record_put(c->store, &prec, K_PENDING, key, ptr, s.expires_at + KEEP_MS, now);
 		if (rc != STORE_CONFLICT)
 			break;
 		rc = 0;

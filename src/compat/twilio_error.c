@@ -15,7 +15,6 @@ static const struct {
 } map[] = {
 	{"unauthorized", 20003, 401, "Authenticate"},
 	{"not_found", 20404, 404, "The requested resource was not found"},
-	{"method_not_allowed", 20004, 405, "Method not allowed"},
 	{"malformed_form", 60200, 400, NULL},
 	{"invalid_utf8", 60200, 400, NULL},
 	{"unsupported_media_type", 60200, 400, NULL},
@@ -51,8 +50,6 @@ static const struct {
 	{"country_not_allowed", 60605, 403, NULL},
 	{"prefix_blocked", 60410, 403, NULL},
 	{"unavailable", 20503, 503, NULL},
-	{"too_many_connections", 20429, 429, NULL},
-	{"request_timeout", 20408, 408, NULL},
 };
 
 void twilio_reply(struct http_response *res, int code, int status, const char *message)
