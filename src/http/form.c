@@ -78,6 +78,10 @@ static int is_utf8(const unsigned char *s)
 int form_parse(char *body, size_t len, struct http_form *out, char *err, size_t errlen)
 {
 	out->n = 0;
+	if (memchr(body, '\0', len)) {
+		strfmt(err, errlen, "The form body holds a NUL byte.");
+		return -1;
+	}
 	size_t i = 0;
 	while (i < len) {
 		size_t end = i;

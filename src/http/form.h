@@ -16,7 +16,7 @@ struct http_form {
 /* Decodes body (len bytes, NUL-terminated at len) in place: '+' is a space and
  * %XX a byte; keys and values then point into body. An empty body is an empty
  * form. Refuses, returning -1 with a sentence in err: a bad %-escape, an empty
- * key, a decoded NUL byte, text that is not UTF-8, or more than HTTP_FORM_MAX
+ * key, a NUL byte (raw or decoded), text that is not UTF-8, or more than HTTP_FORM_MAX
  * pairs. Returns 0. */
 int form_parse(char *body, size_t len, struct http_form *out, char *err, size_t errlen);
 

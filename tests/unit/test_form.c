@@ -68,6 +68,9 @@ static void refuses_bad_forms(void **state)
 	assert_int_equal(parse("a=%C3%28", buf, sizeof buf, &f), -1);    /* not UTF-8 */
 	assert_int_equal(parse("a=%ED%A0%80", buf, sizeof buf, &f), -1); /* a surrogate */
 	assert_int_equal(parse("a=%C0%AF", buf, sizeof buf, &f), -1);    /* overlong */
+	char nul[] = "a=1\0b=2";
+	char err[128];
+	assert_int_equal(form_parse(nul, sizeof nul - 1, &f, err, sizeof err), -1);
 	char many[512] = "";
 	for (int i = 0; i <= HTTP_FORM_MAX; i++)
 		strcat(many, "k=v&");
