@@ -8,7 +8,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { AuthApiError, AuthClient, isAuthApiError } from '@supabase/auth-js';
 
-import { cleanup, codeFromSms, freshPhone, sleep, start, wrongCode } from './helpers.mjs';
+import {
+  cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, sleep, start, wrongCode,
+} from './helpers.mjs';
 
 const SECRET = 'super-secret-jwt-token-with-at-least-32-characters';
 
@@ -19,9 +21,9 @@ before(async () => {
 after(cleanup);
 
 /** A fresh SDK client, as an app would make one (no storage between tests). */
-function auth(server = srv, apikey = server.apiKey) {
+function auth(server = srv, apikey = server.apiKey, prefix = '/auth/v1') {
   return new AuthClient({
-    url: `${server.base}/auth/v1`,
+    url: `${server.base}${prefix}`,
     headers: { apikey },
     persistSession: false,
     autoRefreshToken: false,
@@ -230,6 +232,21 @@ describe('the signed-in user', () => {
     assert.notEqual(viaOld.user.id, user.id);
   });
 
+  test('resend type phone_change sends the new number its code again', async () => {
+    const { client, session } = await signIn();
+    await client.setSession({ access_token: session.access_token, refresh_token: session.refresh_token });
+    const newPhone = freshPhone();
+    assert.equal((await client.updateUser({ phone: newPhone })).error, null);
+    const code = await codeOf(newPhone, 1);
+    const again = await client.resend({ type: 'phone_change', phone: newPhone });
+    assert.equal(again.error, null, String(again.error));
+    assert.equal(await codeOf(newPhone, 2), code, 'the same code');
+    const none = await client.resend({ type: 'phone_change', phone: freshPhone() });
+    assertApiError(none.error, 422, 'validation_failed');
+    const done = await client.verifyOtp({ phone: newPhone, token: code, type: 'phone_change' });
+    assert.equal(done.error, null, String(done.error));
+  });
+
   test('updateUser to a number another user holds is phone_exists', async () => {
     const a = await signIn();
     const b = await signIn();
@@ -269,15 +286,39 @@ describe('credentials and shapes', () => {
   });
 });
 
-describe('expiry', () => {
+describe('configuration', () => {
+  test('off unless gotrue_jwt_secret is set; a short secret or a bad prefix refuses to start', async () => {
+    const plain = await start();
+    const r = await plain.call('POST', '/auth/v1/otp', { phone: freshPhone() }, { auth: false, headers: { apikey: plain.apiKey } });
+    assert.equal(r.status, 404);
+    const args = ['--dev', '--listen', '127.0.0.1:0', '--data', makeDataDir()];
+    const short = await runIotpd(args, { IOTP_GOTRUE_JWT_SECRET: 'too-short' });
+    assert.equal(short.code, 2);
+    assert.match(short.stderr, /gotrue_jwt_secret \(IOTP_GOTRUE_JWT_SECRET\): at least 32 characters/);
+    const prefix = await runIotpd(args, { IOTP_GOTRUE_JWT_SECRET: SECRET, IOTP_GOTRUE_PREFIX: 'auth/' });
+    assert.equal(prefix.code, 2);
+    assert.match(prefix.stderr, /gotrue_prefix/);
+  });
+
+  test('GET /settings says phone sign-up is on', async () => {
+    const r = await srv.call('GET', '/auth/v1/settings', undefined, { auth: false, headers: { apikey: srv.apiKey } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.external.phone, true);
+    assert.equal(r.body.disable_signup, false);
+  });
+});
+
+describe('expiry, under another prefix', () => {
   let short;
   before(async () => {
-    short = await start({ IOTP_GOTRUE_JWT_SECRET: SECRET, IOTP_CODE_TTL: '10', IOTP_SESSION_TTL: '60' });
+    short = await start({
+      IOTP_GOTRUE_JWT_SECRET: SECRET, IOTP_GOTRUE_PREFIX: '/custom/auth', IOTP_CODE_TTL: '10', IOTP_SESSION_TTL: '60',
+    });
   });
 
   test('an expired code is otp_expired', async () => {
     const phone = freshPhone();
-    const client = auth(short);
+    const client = auth(short, short.apiKey, '/custom/auth');
     await client.signInWithOtp({ phone });
     const token = await codeOf(phone, 1, short);
     await sleep(10500);

@@ -7,7 +7,9 @@ import { after, before, describe, test } from 'node:test';
 
 import twilio from 'twilio';
 
-import { cleanup, codeFromSms, freshPhone, start, wrongCode } from './helpers.mjs';
+import {
+  cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode,
+} from './helpers.mjs';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 
@@ -304,5 +306,21 @@ describe('errors clients branch on', () => {
     });
     assert.equal(form.status, 201, form.text);
     assert.equal(form.body.friendly_name, 'Café & Co', '+ is a space, %XX a byte, UTF-8 kept');
+  });
+});
+
+describe('configuration', () => {
+  test('off unless twilio_account_sid is set; a malformed SID refuses to start', async () => {
+    const plain = await start();
+    const basic = `Basic ${Buffer.from(`${ACCOUNT}:${plain.apiKey}`).toString('base64')}`;
+    const r = await plain.call('GET', `/v2/Services/${service.sid}`, undefined, {
+      auth: false, headers: { authorization: basic },
+    });
+    assert.equal(r.status, 404);
+    const bad = await runIotpd(['--dev', '--listen', '127.0.0.1:0', '--data', makeDataDir()], {
+      IOTP_TWILIO_ACCOUNT_SID: 'AC123',
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /twilio_account_sid \(IOTP_TWILIO_ACCOUNT_SID\): 'AC' and 32 hex digits/);
   });
 });
