@@ -2,10 +2,11 @@
  * a session's code, /verify checks it and logs the user in; PUT /user starts a
  * change of number that /verify type=phone_change completes.
  *
- * Users are records until the facade moves onto core/account.h (docs/compat.md
- * says what changes then): "gt_user" (key: the user's UUID), "gt_phone" (key:
- * app|E.164 → the user holding that number; user "" once released), and
- * "gt_otp" (key: app|type|E.164 → the session whose code /verify expects). */
+ * A user is an iotp account (core/account.h): signed in and moved by its
+ * verified sessions. Records keep what GoTrue names and accounts do not:
+ * "gt_user" (key: the user's UUID, as Supabase's auth.uid() needs) names its
+ * account; "gt_alias" (key: the account id) names its user; "gt_otp" (key:
+ * app|type|E.164) names the session whose code /verify expects. */
 #include <string.h>
 
 #include "base/alloc.h"
@@ -13,11 +14,12 @@
 #include "compat/compat.h"
 #include "compat/compat_internal.h"
 #include "compat/gotrue.h"
+#include "core/account.h"
 #include "core/number.h"
 #include "core/session.h"
 
 #define K_USER "gt_user"
-#define K_PHONE "gt_phone"
+#define K_ALIAS "gt_alias"
 #define K_OTP "gt_otp"
 #define KEEP_MS (24LL * 3600 * 1000)
 
@@ -124,7 +126,23 @@ int gotrue_user_load(struct store *st, const char *id, int64_t now, struct gotru
 {
 	int rc;
 	u->j = compat_record_get(st, K_USER, id, now, &u->rec, &rc);
-	return u->j ? 0 : rc;
+	if (!u->j)
+		return rc;
+	/* The number and its proof are the account's: read them fresh. An account
+	 * closed because its number moved to another is a user no more. */
+	struct store_account a;
+	rc = store_account_get(st, jstr(u->j, "account"), &a);
+	if (rc == 0 && a.closed_at)
+		rc = STORE_NOT_FOUND;
+	if (rc != 0) {
+		json_decref(u->j);
+		u->j = NULL;
+		return rc;
+	}
+	json_object_set_new(u->j, "phone", json_string(a.phone));
+	json_object_set_new(u->j, "created", json_integer(a.created_at));
+	json_object_set_new(u->j, "confirmed", json_integer(a.verified_at));
+	return 0;
 }
 
 int gotrue_user_save(struct store *st, struct gotrue_user *u, int64_t now)
@@ -153,6 +171,9 @@ json_t *gotrue_user_json(json_t *u)
 		"phone", "providers", "phone", "user_metadata", "identities", "created_at",
 		time_or_null(jint(u, "created")), "updated_at", time_or_null(jint(u, "updated")),
 		"is_anonymous", 0);
+	/* The iotp account this user is, as the native API names it. */
+	json_object_set_new(json_object_get(j, "app_metadata"), "iotp_account_id",
+			    json_string(jstr(u, "account")));
 	if (new_phone[0]) {
 		json_object_set_new(j, "new_phone", json_string(new_phone + 1));
 		json_object_set_new(j, "phone_change_sent_at",
@@ -161,92 +182,53 @@ json_t *gotrue_user_json(json_t *u)
 	return j;
 }
 
-static void phone_key(const char *app, const char *e164, char *out, size_t size)
+/* The GoTrue user (a UUID, as Supabase's auth.uid() needs) of an account, made
+ * on its first sign-in here. Returns 0 with *u loaded, or -1. */
+static int user_for_account(struct store *st, const struct store_account *a, int64_t now,
+			    struct gotrue_user *u)
 {
-	strfmt(out, size, "%s|%s", app, e164);
-}
-
-/* The id of the user holding e164 in app into out (37 bytes): 0,
- * STORE_NOT_FOUND or -1. */
-static int user_by_phone(struct store *st, const char *app, const char *e164, int64_t now,
-			 char *out)
-{
-	char key[STORE_RECORD_KEY_MAX];
-	struct store_record rec;
-	int rc;
-	phone_key(app, e164, key, sizeof key);
-	json_t *p = compat_record_get(st, K_PHONE, key, now, &rec, &rc);
-	if (!p)
-		return rc;
-	rc = *jstr(p, "user") ? 0 : STORE_NOT_FOUND;
-	strfmt(out, 37, "%s", jstr(p, "user"));
-	json_decref(p);
-	return rc;
-}
-
-/* Points e164 in app at user (who may be "" to release it). When claim is
- * set the number must be free: STORE_CONFLICT when another user holds it.
- * Returns 0, STORE_CONFLICT or -1. */
-static int phone_set(struct store *st, const char *app, const char *e164, const char *user,
-		     int claim, int64_t now)
-{
-	char key[STORE_RECORD_KEY_MAX];
-	phone_key(app, e164, key, sizeof key);
-	for (int tries = 0; tries < 16; tries++) {
+	for (int tries = 0; tries < 4; tries++) {
 		struct store_record rec;
 		int rc;
-		json_t *p = compat_record_get(st, K_PHONE, key, now, &rec, &rc);
-		if (!p && rc != STORE_NOT_FOUND)
-			return -1;
-		if (!p)
-			rec.version = 0;
-		const char *holder = p ? jstr(p, "user") : "";
-		if (claim && *holder && strcmp(holder, user) != 0) {
-			json_decref(p);
-			return STORE_CONFLICT;
+		json_t *alias = compat_record_get(st, K_ALIAS, a->id, now, &rec, &rc);
+		if (alias) {
+			rc = gotrue_user_load(st, jstr(alias, "user"), now, u);
+			json_decref(alias);
+			return rc == 0 ? 0 : -1;
 		}
-		json_decref(p);
-		json_t *j = json_pack("{s:s}", "user", user);
-		rc = compat_record_put(st, &rec, K_PHONE, key, j, 0, now);
+		if (rc != STORE_NOT_FOUND)
+			return -1;
+		char id[37];
+		compat_uuid(id);
+		memset(u, 0, sizeof *u);
+		u->j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:I}", "id", id, "account", a->id,
+				 "app", a->app, "updated", (json_int_t)now, "last_sign_in",
+				 (json_int_t)0, "new_phone", "", "phone_change_sent", (json_int_t)0);
+		rc = gotrue_user_save(st, u, now);
+		json_decref(u->j);
+		u->j = NULL;
+		if (rc != 0)
+			return -1;
+		json_t *j = json_pack("{s:s}", "user", id);
+		memset(&rec, 0, sizeof rec);
+		rc = compat_record_put(st, &rec, K_ALIAS, a->id, j, 0, now);
 		json_decref(j);
-		if (rc != STORE_CONFLICT)
-			return rc;
+		if (rc != 0 && rc != STORE_CONFLICT)
+			return -1;
+		/* On a conflict a parallel first sign-in named the account first: the
+		 * loop reads its alias (the user record made here stays unused). */
 	}
 	return -1;
 }
 
-/* The user on e164, made when there is none (GoTrue signs up on first
- * verify). Returns 0 or -1. */
-static int user_for_phone(struct store *st, const char *app, const char *e164, int64_t now,
-			  struct gotrue_user *u)
+/* Whether another live account of app holds e164 (GoTrue's phone_exists). */
+static int phone_taken(struct store *st, const char *app, const char *e164, const char *account)
 {
-	char id[37];
-	for (int tries = 0; tries < 4; tries++) {
-		int rc = user_by_phone(st, app, e164, now, id);
-		if (rc == 0)
-			return gotrue_user_load(st, id, now, u) == 0 ? 0 : -1;
-		if (rc != STORE_NOT_FOUND)
-			return -1;
-		compat_uuid(id);
-		memset(u, 0, sizeof *u);
-		u->j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I}", "id", id, "app", app,
-				 "phone", e164, "created", (json_int_t)now, "updated", (json_int_t)now,
-				 "confirmed", (json_int_t)0, "last_sign_in", (json_int_t)0,
-				 "new_phone", "", "phone_change_sent", (json_int_t)0);
-		if (gotrue_user_save(st, u, now) != 0) {
-			json_decref(u->j);
-			return -1;
-		}
-		rc = phone_set(st, app, e164, id, 1, now);
-		if (rc == 0)
-			return 0;
-		json_decref(u->j);
-		u->j = NULL;
-		if (rc != STORE_CONFLICT)
-			return -1;
-		/* A parallel first verify made the user: use theirs. */
-	}
-	return -1;
+	struct store_account other;
+	int rc = store_account_by_phone(st, app, e164, &other);
+	if (rc < 0)
+		return -1;
+	return rc == 0 && strcmp(other.id, account) != 0;
 }
 
 /* --- codes ------------------------------------------------------------ */
@@ -366,8 +348,8 @@ void gotrue_otp(struct http_request *req, struct http_response *res)
 		return;
 	json_t *create = json_object_get(req->body, "create_user");
 	if (json_is_false(create)) {
-		char id[37];
-		int rc = user_by_phone(c->store, req->principal, n.e164, clock_now_ms(), id);
+		struct store_account a;
+		int rc = store_account_by_phone(c->store, req->principal, n.e164, &a);
 		if (rc == STORE_NOT_FOUND) {
 			gotrue_reply(res, 422, "otp_disabled", "Signups not allowed for otp");
 			return;
@@ -456,24 +438,45 @@ void gotrue_verify(struct http_request *req, struct http_response *res)
 		return;
 	}
 	struct gotrue_user u = {0};
+	struct account_result ar;
 	if (!strcmp(type, "sms")) {
-		rc = user_for_phone(c->store, req->principal, n.e164, now, &u);
+		/* The verified session signs the number's account in (making it on
+		 * the first sign-in): the same account as the native API's. */
+		e = account_sign_in(c, req->principal, s.id, now, &ar);
+		if (e == IOTP_E_PIN_REQUIRED) {
+			json_decref(otp);
+			gotrue_reply(res, 403, "insufficient_aal",
+				     "This number is guarded by a two-step verification PIN: sign in "
+				     "through the app's own registration instead.");
+			return;
+		}
+		rc = e ? -1 : user_for_account(c->store, &ar.account, now, &u);
 	} else {
 		rc = gotrue_user_load(c->store, jstr(otp, "user"), now, &u);
 		if (rc == 0 && strcmp(jstr(u.j, "new_phone"), n.e164) != 0)
 			rc = STORE_NOT_FOUND; /* a later PUT /user asked for another number */
 		if (rc == 0) {
-			rc = phone_set(c->store, req->principal, n.e164, jstr(u.j, "id"), 1, now);
-			if (rc == STORE_CONFLICT) {
+			int taken = phone_taken(c->store, req->principal, n.e164, jstr(u.j, "account"));
+			if (taken) {
 				json_decref(u.j);
 				json_decref(otp);
-				gotrue_reply(res, 422, "phone_exists",
-					     "Phone number already registered by another user");
+				if (taken < 0)
+					gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
+				else
+					gotrue_reply(res, 422, "phone_exists",
+						     "Phone number already registered by another user");
 				return;
 			}
+			e = account_move_number(c, jstr(u.j, "account"), s.id, now, &ar);
+			rc = e ? -1 : 0;
 		}
-		if (rc == 0) /* the old number is free for others now */
-			rc = phone_set(c->store, req->principal, jstr(u.j, "phone"), "", 0, now);
+		if (rc == 0) { /* read the account as it now stands */
+			char id[37];
+			strfmt(id, sizeof id, "%s", jstr(u.j, "id"));
+			json_decref(u.j);
+			u.j = NULL;
+			rc = gotrue_user_load(c->store, id, now, &u);
+		}
 	}
 	json_decref(otp);
 	if (rc != 0) {
@@ -485,14 +488,10 @@ void gotrue_verify(struct http_request *req, struct http_response *res)
 		return;
 	}
 	for (int tries = 0; tries < 16; tries++) {
-		if (!jint(u.j, "confirmed"))
-			json_object_set_new(u.j, "confirmed", json_integer(now));
 		json_object_set_new(u.j, "last_sign_in", json_integer(now));
 		json_object_set_new(u.j, "updated", json_integer(now));
-		if (!strcmp(type, "phone_change")) {
-			json_object_set_new(u.j, "phone", json_string(n.e164));
+		if (!strcmp(type, "phone_change"))
 			json_object_set_new(u.j, "new_phone", json_string(""));
-		}
 		rc = gotrue_user_save(c->store, &u, now);
 		if (rc != STORE_CONFLICT)
 			break;
@@ -558,11 +557,14 @@ void gotrue_user_update(struct http_request *req, struct http_response *res)
 		json_decref(u.j);
 		return;
 	}
-	char holder[37];
-	int rc = user_by_phone(c->store, req->principal, n.e164, now, holder);
-	if (rc == 0) {
+	int rc = phone_taken(c->store, req->principal, n.e164, jstr(u.j, "account"));
+	if (rc) {
 		json_decref(u.j);
-		gotrue_reply(res, 422, "phone_exists", "A user with this phone number has already been registered");
+		if (rc < 0)
+			gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
+		else
+			gotrue_reply(res, 422, "phone_exists",
+				     "A user with this phone number has already been registered");
 		return;
 	}
 	char id[37];

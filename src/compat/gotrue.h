@@ -13,14 +13,16 @@
 /* Fills res with GoTrue's error JSON {code, error_code, msg}. */
 void gotrue_reply(struct http_response *res, int status, const char *error_code, const char *msg);
 
-/* A user as stored ("gt_user" record): id, app, phone (E.164), created,
- * updated, confirmed, last_sign_in, new_phone, phone_change_sent (ms). */
+/* A user: its "gt_user" record (id, account, app, updated, last_sign_in,
+ * new_phone, phone_change_sent; ms) with, once loaded, its account's phone
+ * (E.164), created and confirmed (its verified_at). */
 struct gotrue_user {
 	json_t *j; /* owned */
 	struct store_record rec;
 };
 
-/* Loads a user by id: 0, STORE_NOT_FOUND or -1. */
+/* Loads a user by id with its account: 0, STORE_NOT_FOUND (also when its
+ * account was closed) or -1. */
 int gotrue_user_load(struct store *st, const char *id, int64_t now, struct gotrue_user *u);
 /* Writes u->j back (compare-and-swap on what was loaded): 0, STORE_CONFLICT or -1. */
 int gotrue_user_save(struct store *st, struct gotrue_user *u, int64_t now);

@@ -165,37 +165,43 @@ void gotrue_token(struct http_request *req, struct http_response *res)
 	}
 	char login[64];
 	strfmt(login, sizeof login, "%s", jstr(r, "login"));
-	/* Mark it used first, with compare-and-swap: of parallel refreshes with
-	 * one token exactly one wins; a used token ends the login. */
+	struct store_record lrec;
+	json_t *l = NULL;
+	struct gotrue_user u = {0};
 	int used = json_is_true(json_object_get(r, "used"));
 	if (!used) {
+		l = login_live(st, login, now, &lrec);
+		if (!l || strcmp(jstr(l, "app"), req->principal) != 0 ||
+		    gotrue_user_load(st, jstr(r, "user"), now, &u) != 0) {
+			json_decref(l);
+			json_decref(r);
+			gotrue_reply(res, 400, "session_expired", "Invalid Refresh Token: Session Expired");
+			return;
+		}
+		/* Mark it used, with compare-and-swap: of parallel refreshes with one
+		 * token exactly one wins. */
 		json_object_set_new(r, "used", json_true());
 		rc = compat_record_put(st, &rec, K_REFRESH, key, r, rec.expires_at, now);
 		used = rc == STORE_CONFLICT;
 		if (rc != 0 && rc != STORE_CONFLICT) {
+			json_decref(l);
+			json_decref(u.j);
 			json_decref(r);
 			gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
 			return;
 		}
 	}
+	json_decref(r);
 	if (used) {
-		json_decref(r);
+		/* A token presented twice has leaked, or raced itself: either way the
+		 * login it belongs to ends, winner's new tokens included. */
+		json_decref(l);
+		json_decref(u.j);
 		login_revoke(st, login, now);
 		gotrue_reply(res, 400, "refresh_token_already_used",
 			     "Invalid Refresh Token: Already Used");
 		return;
 	}
-	struct store_record lrec;
-	json_t *l = login_live(st, login, now, &lrec);
-	struct gotrue_user u = {0};
-	if (!l || strcmp(jstr(l, "app"), req->principal) != 0 ||
-	    gotrue_user_load(st, jstr(r, "user"), now, &u) != 0) {
-		json_decref(l);
-		json_decref(r);
-		gotrue_reply(res, 400, "session_expired", "Invalid Refresh Token: Session Expired");
-		return;
-	}
-	json_decref(r);
 	/* The login lives on from this refresh. */
 	int64_t expires = now + (int64_t)cfg_of(req)->gotrue_refresh_ttl * 1000;
 	compat_record_put(st, &lrec, K_LOGIN, login, l, expires, now);

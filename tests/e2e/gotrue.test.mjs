@@ -198,7 +198,10 @@ describe('the signed-in user', () => {
     );
     const won = results.filter((r) => !r.error);
     assert.equal(won.length, 1, results.map((r) => r.error?.code ?? 'ok').join(','));
-    for (const r of results.filter((x) => x.error)) assert.ok(r.error.status === 400, r.error.message);
+    for (const r of results.filter((x) => x.error)) assertApiError(r.error, 400, 'refresh_token_already_used');
+    // The others were reuses: the login is over, the winner's new token included.
+    const next = await auth().refreshSession({ refresh_token: won[0].data.session.refresh_token });
+    assert.ok(next.error, 'the login ended');
   });
 
   test('an unknown refresh token is refresh_token_not_found', async () => {
@@ -264,6 +267,66 @@ describe('the signed-in user', () => {
     assert.equal(me.error?.name, 'AuthSessionMissingError');
     const r = await auth().refreshSession({ refresh_token: session.refresh_token });
     assert.ok(r.error, 'the refresh token is refused');
+  });
+});
+
+/** A verified native session for phone (POST /v1/sessions, code, check). */
+async function nativeVerified(phone) {
+  const c = await srv.call('POST', '/v1/sessions', { phone });
+  assert.equal(c.status, 201, c.text);
+  const before = (await srv.inbox(phone)).length;
+  assert.equal((await srv.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' })).status, 200);
+  const code = await codeOf(phone, before + 1);
+  const v = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code });
+  assert.equal(v.status, 200, v.text);
+  return c.body.id;
+}
+
+describe('users are iotp accounts', () => {
+  test('a GoTrue sign-in makes the account the native API registers on', async () => {
+    const { user, phone } = await signIn();
+    const accountId = user.app_metadata.iotp_account_id;
+    assert.equal(typeof accountId, 'string');
+    const reg = await srv.call('POST', '/v1/accounts', {
+      session_id: await nativeVerified(phone), device: { name: 'phone' },
+    });
+    assert.equal(reg.status, 200, reg.text);
+    assert.equal(reg.body.created, false, 'the account existed');
+    assert.equal(reg.body.account.id, accountId);
+  });
+
+  test('a native account signs in through GoTrue, and a native change of number shows there', async () => {
+    const phone = freshPhone();
+    const reg = await srv.call('POST', '/v1/accounts', {
+      session_id: await nativeVerified(phone), device: { name: 'phone' },
+    });
+    assert.equal(reg.status, 201, reg.text);
+    const { session, user } = await signIn(phone);
+    assert.equal(user.app_metadata.iotp_account_id, reg.body.account.id);
+
+    const newPhone = freshPhone();
+    const moved = await srv.call('POST', '/v1/accounts/me/number', {
+      old_session_id: await nativeVerified(phone), new_session_id: await nativeVerified(newPhone),
+    }, { auth: false, headers: { authorization: `Device ${reg.body.credential}` } });
+    assert.equal(moved.status, 200, moved.text);
+    const me = await auth().getUser(session.access_token);
+    assert.equal(me.error, null, String(me.error));
+    assert.equal(me.data.user.phone, newPhone.slice(1));
+    assert.equal(me.data.user.id, user.id, 'the same user');
+  });
+
+  test('a number guarded by a two-step PIN does not sign in by SMS code alone', async () => {
+    const phone = freshPhone();
+    const reg = await srv.call('POST', '/v1/accounts', {
+      session_id: await nativeVerified(phone), device: { name: 'phone' }, pin: '482916',
+    });
+    assert.equal(reg.status, 201, reg.text);
+    const client = auth();
+    await client.signInWithOtp({ phone });
+    const token = await codeOf(phone, (await srv.inbox(phone)).length);
+    const r = await client.verifyOtp({ phone, token, type: 'sms' });
+    assertApiError(r.error, 403, 'insufficient_aal');
+    assert.equal(r.data.session, null);
   });
 });
 
