@@ -53,8 +53,11 @@ static const struct option options[] = {
 	 "Seconds to wait before each voice call: the first counted from the first SMS (fixed lines: from the "
 	 "start), the others from the previous call. Its length is the most calls a session makes."},
 	{"allowed_number_types", T_STRING, F(allowed_number_types),
-	 "mobile,fixed_line_or_mobile,fixed_line,voip,personal_number", NULL, 0, 0, 0,
-	 "Number types that may get a code (see phone types in docs/api.md). Others get 422 unsupported_number_type."},
+	 "mobile,fixed_line_or_mobile,fixed_line", NULL, 0, 0, 0,
+	 "Number types that may get a code (see phone types in docs/api.md); others get 422 "
+	 "unsupported_number_type. Fixed lines get voice calls only. Add voip to accept VoIP numbers (NIST SP "
+	 "800-63B advises against). premium_rate, shared_cost, uan, pager and personal_number are never "
+	 "accepted: they are how SMS pumping is paid."},
 	{"default_region", T_STRING, F(default_region), "", NULL, 0, 0, 0,
 	 "Region (ISO 3166 alpha-2) for numbers typed without a country code when the request names none."},
 	{"test_numbers", T_STRING, F(test_numbers), "", NULL, 0, 0, 1,
@@ -108,6 +111,44 @@ static const struct option options[] = {
 	 "Seconds an app's webhook (or the SMTP server) may take to answer before the event is retried."},
 	{"delivery", T_BOOL, F(delivery), "true", NULL, 0, 0, 0,
 	 "false holds every message in the outbox (maintenance); they go out once it is true again."},
+	{"limits", T_BOOL, F(limits), "on", NULL, 0, 0, 0,
+	 "off turns the rate limits, spend caps, proof-of-work and SMS-pumping detector of docs/fraud.md "
+	 "off for local integration testing; accepted only in dev mode. A session's own resend schedule, "
+	 "attempt limit and expiry always hold."},
+	{"trusted_proxies", T_STRING, F(trusted_proxies), "", NULL, 0, 0, 0,
+	 "Addresses of your reverse proxies (comma-separated). Only a request from one of them has its "
+	 "client address taken from X-Forwarded-For (the last address there not itself a trusted proxy)."},
+	{"fraud_action", T_STRING, F(fraud_action), "refuse", NULL, 0, 0, 0,
+	 "What a send to a number range blocked for SMS pumping answers: 'refuse' (403 prefix_blocked) or "
+	 "'pretend' (answer as if sent, send nothing; the timeline records the truth)."},
+	{"fraud_window", T_INT, F(fraud_window), "3600", NULL, 60, 86400, 0,
+	 "Seconds: half-life of the recent window of codes sent and verified per prefix and country."},
+	{"fraud_baseline_window", T_INT, F(fraud_baseline_window), "604800", NULL, 3600, 31536000, 0,
+	 "Seconds: half-life of the long window whose conversion is each prefix's and country's baseline."},
+	{"fraud_prefix3_min_sent", T_INT, F(fraud_prefix3_min_sent), "10", NULL, 1, 100000, 0,
+	 "Recent sends to one number-without-its-last-3-digits before its conversion is judged."},
+	{"fraud_prefix5_min_sent", T_INT, F(fraud_prefix5_min_sent), "20", NULL, 1, 100000, 0,
+	 "Recent sends to one number-without-its-last-5-digits before its conversion is judged."},
+	{"fraud_country_min_sent", T_INT, F(fraud_country_min_sent), "200", NULL, 1, 10000000, 0,
+	 "Recent sends to one country before its conversion is judged."},
+	{"fraud_baseline_min_sent", T_INT, F(fraud_baseline_min_sent), "50", NULL, 1, 10000000, 0,
+	 "Sends of history a prefix or country needs before its own baseline is trusted; with less, a "
+	 "prefix uses its country's and a country uses fraud_default_baseline."},
+	{"fraud_throttle_percent", T_INT, F(fraud_throttle_percent), "50", NULL, 0, 100, 0,
+	 "Throttle (new sessions owe a proof-of-work) when recent conversion falls below this % of the baseline."},
+	{"fraud_block_percent", T_INT, F(fraud_block_percent), "20", NULL, 0, 100, 0,
+	 "Block (no code is sent until 'iotpctl fraud unblock') when recent conversion falls below this % "
+	 "of the baseline."},
+	{"fraud_default_baseline", T_INT, F(fraud_default_baseline), "60", NULL, 1, 100, 0,
+	 "Conversion (%) assumed where there is no history yet."},
+	{"pow_countries", T_STRING, F(pow_countries), "", NULL, 0, 0, 0,
+	 "Region codes (comma-separated) whose every new session owes a proof-of-work first."},
+	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,
+	 "Sessions one client address may start within fraud_window before its new ones owe a proof-of-work "
+	 "(0: never)."},
+	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
+	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
+	 "risk signal adds 2."},
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
@@ -504,6 +545,17 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 	}
 	if (parse_test_numbers(cfg, err, errlen) < 0)
 		return -1;
+	if (!cfg->limits && !cfg->dev) {
+		strfmt(err, errlen,
+		       "option limits (IOTP_LIMITS): 'off' is accepted only in dev mode (--dev); in "
+		       "production the rate limits protect your SMS budget");
+		return -1;
+	}
+	if (strcmp(cfg->fraud_action, "refuse") && strcmp(cfg->fraud_action, "pretend")) {
+		strfmt(err, errlen, "option fraud_action (IOTP_FRAUD_ACTION): '%s' is not refuse or pretend",
+		       cfg->fraud_action);
+		return -1;
+	}
 	if (cfg->n_test_numbers && !cfg->dev && !cfg->allow_test_numbers) {
 		strfmt(err, errlen,
 		       "option test_numbers (IOTP_TEST_NUMBERS): test numbers are refused outside dev mode "
@@ -587,6 +639,14 @@ void config_write_example(FILE *out)
 			fprintf(out, " Range: %ld..%ld.", o->min, o->max);
 		fprintf(out, "\n%s%s = %s\n", o->secret ? "# " : "", o->name, o->def);
 	}
+	fputs("\n# Countries that may get codes (docs/fraud.md). Outside dev mode a country is\n"
+	      "# refused until an allow list names it; this set is a starting point: the EU's\n"
+	      "# larger markets, the UK, North America, Australia and New Zealand. [geo APP]\n"
+	      "# sections set an app's own lists; rate limits go in [limits], spend caps in\n"
+	      "# [spend].\n"
+	      "[geo]\n"
+	      "allow = GB, IE, FR, DE, ES, IT, NL, BE, AT, PT, SE, DK, FI, NO, PL, US, CA, AU, NZ\n",
+	      out);
 }
 
 const struct config_section *config_section_next(const struct config *cfg, const char *kind,

@@ -84,6 +84,22 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;
 	int webhook_timeout;                       /* s */
+	/* Fraud and abuse defence (policy/, docs/fraud.md). */
+	int limits;                 /* 0: rate limits off (dev mode only) */
+	char *trusted_proxies;      /* addresses whose X-Forwarded-For is believed */
+	char *fraud_action;         /* "refuse" | "pretend" */
+	int fraud_window;           /* s, half-life of the recent window */
+	int fraud_baseline_window;  /* s, half-life of the baseline window */
+	int fraud_prefix3_min_sent;
+	int fraud_prefix5_min_sent;
+	int fraud_country_min_sent;
+	int fraud_baseline_min_sent;
+	int fraud_throttle_percent; /* of the baseline */
+	int fraud_block_percent;    /* of the baseline */
+	int fraud_default_baseline; /* %, conversion assumed without history */
+	char *pow_countries;
+	int pow_ip_sessions;
+	int pow_difficulty;         /* bits */
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *gotrue_prefix;

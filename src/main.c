@@ -23,6 +23,7 @@
 #include "events/events.h"
 #include "http/http.h"
 #include "phone/phone.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define IOTP_VERSION "0.1.0"
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct policy *policy = NULL;
 	struct events *events = NULL;
 	struct http_route *routes = NULL;
 	size_t n_native = 0, n_routes = 0;
@@ -208,6 +210,12 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (policy_new(&cfg, st, &core.keys, &policy, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
 	if (cfg.dev)
 		inbox = inbox_new();
@@ -235,6 +243,7 @@ int main(int argc, char **argv)
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
 		.authenticate = api_authenticate,
+		.trusted_proxies = cfg.trusted_proxies,
 		.app = &api,
 	};
 	compat_http_options(&ho);
@@ -263,6 +272,7 @@ out:
 	compat_routes_free(routes, n_routes, n_native);
 	worker_stop(worker);
 	events_stop(events);
+	policy_free(policy);
 	inbox_free(inbox);
 	core_deinit(&core);
 	store_close(st);

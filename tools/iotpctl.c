@@ -10,6 +10,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "phone/phone.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
@@ -28,6 +29,12 @@ static void usage(FILE *out)
 	      "  template preview --phone +E164 [--locale TAG] [--app ID]\n"
 	      "                 the exact SMS and voice texts the number would get, the\n"
 	      "                 language and why, the encoding and the segment count\n"
+	      "  fraud list     number ranges and countries throttled or blocked for SMS\n"
+	      "                 pumping, and why (docs/fraud.md)\n"
+	      "  fraud unblock KEY\n"
+	      "                 lifts a measure (KEY as 'fraud list' shows it, e.g.\n"
+	      "                 p3|+447911123); its counters start afresh\n"
+	      "  fraud events   the fraud event log, oldest first\n"
 	      "\n"
 	      "Options:\n"
 	      "  --data DIR     iotpd's data directory (default: the configuration's data_dir,\n"
@@ -85,6 +92,60 @@ static void gather(const struct store_session *s, void *arg)
 	struct gathered *g = arg;
 	if (g->n < sizeof g->s / sizeof g->s[0])
 		g->s[g->n++] = *s;
+}
+
+static void print_block(const struct store_block *b, void *arg)
+{
+	(void)arg;
+	char since[32], what[64];
+	when(b->since, since, sizeof since);
+	policy_describe_key(b->key, what, sizeof what);
+	printf("%-20s %-9s since %s  sent=%.0f verified=%.0f baseline=%.0f%%  (%s)\n", b->key,
+	       b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled", since, b->sent, b->verified,
+	       100.0 * b->baseline, what);
+}
+
+static void print_event(const struct store_fraud_event *e, void *arg)
+{
+	(void)arg;
+	char at[32];
+	when(e->at, at, sizeof at);
+	printf("%lld  %s  %-24s %-20s %s\n", (long long)e->id, at, e->type, e->subject, e->detail);
+}
+
+/* iotpctl fraud list|unblock KEY|events */
+static int fraud(struct store *st, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "list";
+	if (!strcmp(sub, "list")) {
+		printf("%-20s %-9s\n", "KEY", "MEASURE");
+		return store_blocks_list(st, print_block, NULL) < 0 ? 1 : 0;
+	}
+	if (!strcmp(sub, "events"))
+		return store_fraud_events(st, 0, 1000000, print_event, NULL) < 0 ? 1 : 0;
+	if (!strcmp(sub, "unblock")) {
+		if (argc < 2) {
+			fprintf(stderr, "iotpctl: fraud unblock needs a KEY from 'iotpctl fraud list'\n");
+			return 2;
+		}
+		const char *who = getenv("USER");
+		char by[64];
+		strfmt(by, sizeof by, "iotpctl (%s)", who ? who : "unknown user");
+		int rc = policy_unblock(st, argv[1], by, clock_now_ms());
+		if (rc == STORE_NOT_FOUND) {
+			fprintf(stderr,
+				"iotpctl: nothing is blocked or throttled under '%s' "
+				"(see 'iotpctl fraud list')\n",
+				argv[1]);
+			return 1;
+		}
+		if (rc < 0)
+			return 1;
+		printf("lifted %s; iotpd sees it within a second\n", argv[1]);
+		return 0;
+	}
+	fprintf(stderr, "iotpctl: unknown fraud command '%s' (list, unblock KEY, events)\n", sub);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -182,6 +243,8 @@ int main(int argc, char **argv)
 		}
 	} else if (!strcmp(cmd, "account")) {
 		rc = ctl_account(&cfg, st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "fraud")) {
+		rc = fraud(st, argc - i, argv + i);
 	} else {
 		fprintf(stderr, "iotpctl: unknown command '%s'\n\n", cmd);
 		usage(stderr);

@@ -67,5 +67,6 @@ void api_account_reverify(struct http_request *req, struct http_response *res);
 void api_pin_reset_request(struct http_request *req, struct http_response *res);
 void api_pin_reset_page(struct http_request *req, struct http_response *res);
 void api_pin_reset(struct http_request *req, struct http_response *res);
+void api_session_update(struct http_request *req, struct http_response *res);
 
 #endif

@@ -1,12 +1,15 @@
 /* GET /v1/lookup/{phone}: what iotp knows about a number without sending
  * anything — the anchor is Twilio Lookup. A number session creation would
  * refuse as invalid gets the same 422 here; a valid number of a type codes may
- * not go to gets 200 with "code_allowed": false and the reason. */
+ * not go to gets 200 with "code_allowed": false and the reason. Lookups have
+ * their own rate limits (lookup.* in [limits]), apart from sends. */
 #include <string.h>
 
 #include "api/api.h"
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "core/number.h"
+#include "policy/policy.h"
 #include "msg/lang.h"
 
 static const char *const reason_names[] = {"locale", "app", "country", "default"};
@@ -32,6 +35,21 @@ void api_lookup(struct http_request *req, struct http_response *res)
 	struct phone_number n;
 	int test = 0;
 	enum iotp_error e = number_read(api->core, req->params[0], region, &n, &test);
+	if (api->core->policy) {
+		struct policy_client who = {.ip = req->client_ip,
+					    .app = req->principal ? req->principal : APP_DEFAULT};
+		struct policy_verdict v;
+		enum iotp_error limited =
+			policy_lookup(api->core->policy, &who, e ? NULL : n.e164, clock_now_ms(), &v);
+		if (limited) {
+			json_t *err = http_reply_error(res, limited, NULL);
+			if (v.limit[0])
+				json_object_set_new(err, "limit", json_string(v.limit));
+			if (v.retry_after > 0)
+				res->retry_after = v.retry_after;
+			return;
+		}
+	}
 	if (e) {
 		api_reply_bad_number(res, e, &n, region);
 		return;

@@ -23,11 +23,28 @@ static json_t *time_or_null(int64_t ms)
 	return json_string(buf);
 }
 
+/* What the session asks of the client before it may request a code, and the
+ * challenge itself (docs/fraud.md says how to solve it). */
+static void add_challenge(const struct core *c, const struct store_session *s, json_t *j)
+{
+	if (!s->pow_difficulty || !c->policy || s->verified_at)
+		return;
+	char challenge[33];
+	policy_pow_challenge(c->policy, s->id, challenge);
+	json_array_append_new(json_object_get(j, "requested_information"),
+			      json_string("proof_of_work"));
+	json_object_set_new(j, "challenge",
+			    json_pack("{s:{s:s, s:s, s:i}}", "proof_of_work", "algorithm",
+				      "sha256-leading-zero-bits", "challenge", challenge,
+				      "difficulty", s->pow_difficulty));
+}
+
 static json_t *session_json(const struct core *c, const struct store_session *s, int64_t now)
 {
 	struct session_timers t;
 	session_timers(c, s, now, &t);
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:[], s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:b, s:o}",
+	json_t *j =
+		json_pack("{s:s, s:s, s:s, s:s, s:b, s:[], s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:b, s:o}",
 			 "id", s->id, "phone", s->phone, "region", s->region, "number_type",
 			 s->number_type, "allowed_to_request_code", t.allowed_to_request_code,
 			 "requested_information", "next_sms", seconds_or_null(t.next_sms),
@@ -37,6 +54,42 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 			 time_or_null(s->expires_at), "code_expires_at",
 			 time_or_null(s->code_sealed_len ? s->code_expires_at : 0), "verified",
 			 s->verified_at != 0, "verified_at", time_or_null(s->verified_at));
+	add_challenge(c, s, j);
+	return j;
+}
+
+/* Who is asking, for policy: the client address and the app its key
+ * belongs to. */
+static struct policy_client client_of(const struct http_request *req)
+{
+	return (struct policy_client){.ip = req->client_ip,
+				      .app = req->principal ? req->principal : APP_DEFAULT};
+}
+
+/* Adds what a policy refusal may tell: Retry-After, which limit, which
+ * country. Says nothing of other numbers. */
+static void add_verdict(struct http_response *res, enum iotp_error e,
+			const struct policy_verdict *v)
+{
+	json_t *err = json_object_get(res->body, "error");
+	if (!err)
+		return;
+	if (iotp_error_status(e) == 429 && v->retry_after > 0)
+		res->retry_after = v->retry_after;
+	if (v->limit[0])
+		json_object_set_new(err, "limit", json_string(v->limit));
+	if (e == IOTP_E_COUNTRY_NOT_ALLOWED && v->region[0]) {
+		char country[64] = "", msg[256];
+		phone_country_name(v->region, country, sizeof country);
+		strfmt(msg, sizeof msg,
+		       "Codes are not sent to numbers in %s (%s). Use a number from another country, "
+		       "or ask the operator to allow it.",
+		       country[0] ? country : v->region, v->region);
+		json_object_set_new(err, "message", json_string(msg));
+		json_object_set_new(err, "region", json_string(v->region));
+		if (country[0])
+			json_object_set_new(err, "country_name", json_string(country));
+	}
 }
 
 static const char *const state_names[] = {"queued", "sending", "sent", "failed"};
@@ -85,10 +138,17 @@ void api_session_create(struct http_request *req, struct http_response *res)
 		return;
 	struct store_session s;
 	struct phone_number n;
+	struct policy_verdict v;
+	struct policy_client who = client_of(req);
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_create(api->core, &r, now, &s, &n);
+	enum iotp_error e = session_create(api->core, &r, &who, now, &s, &n, &v);
 	if (e == IOTP_E_INTERNAL) {
 		http_reply_error(res, e, NULL);
+		return;
+	}
+	if (e && e != IOTP_E_UNSUPPORTED_NUMBER_TYPE && iotp_error_status(e) != 422) {
+		http_reply_error(res, e, NULL);
+		add_verdict(res, e, &v);
 		return;
 	}
 	if (e) {
@@ -137,12 +197,16 @@ void api_session_send_code(struct http_request *req, struct http_response *res)
 	if (!api_locale_ok(locale, res))
 		return;
 	struct store_session s;
+	struct policy_verdict v;
+	struct policy_client who = client_of(req);
 	int64_t now = clock_now_ms(), retry_after = 0;
-	enum iotp_error e =
-		session_send_code(api->core, req->params[0], channel, locale, now, &s, &retry_after);
+	enum iotp_error e = session_send_code(api->core, req->params[0], channel, locale, &who, now,
+					      &s, &retry_after, &v);
 	reply(req, res, e, &s, now, 200);
 	if (e == IOTP_E_SEND_TOO_SOON)
 		res->retry_after = retry_after;
+	if (e)
+		add_verdict(res, e, &v);
 }
 
 void api_session_check_code(struct http_request *req, struct http_response *res)
@@ -153,8 +217,10 @@ void api_session_check_code(struct http_request *req, struct http_response *res)
 	if (api_read_fields(req, res, fields, 1) < 0)
 		return;
 	struct store_session s;
+	struct policy_verdict v;
+	struct policy_client who = client_of(req);
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_check_code(api->core, req->params[0], code, now, &s);
+	enum iotp_error e = session_check_code(api->core, req->params[0], code, &who, now, &s, &v);
 	if (e == IOTP_E_INVALID_FIELD) {
 		json_object_set_new(http_reply_error(res, e,
 						     "Field 'code' must be the digits from the message, "
@@ -163,5 +229,33 @@ void api_session_check_code(struct http_request *req, struct http_response *res)
 		json_object_set_new(res->body, "session", session_json(api->core, &s, now));
 		return;
 	}
+	reply(req, res, e, &s, now, 200);
+	if (e)
+		add_verdict(res, e, &v);
+}
+
+/* PATCH /v1/sessions/{id}: answers a challenge the session asked for. */
+void api_session_update(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	const char *pow, *captcha;
+	const struct api_field fields[] = {
+		{"proof_of_work", 0, 64, &pow},
+		{"captcha", 0, 4096, &captcha},
+	};
+	if (api_read_fields(req, res, fields, 2) < 0)
+		return;
+	if (!pow == !captcha) {
+		json_object_set_new(http_reply_error(res, IOTP_E_MISSING_FIELD,
+						     "Send exactly one of 'proof_of_work' (the nonce "
+						     "that solves the session's challenge) and 'captcha'."),
+				    "field", json_string("proof_of_work"));
+		return;
+	}
+	struct store_session s;
+	int64_t now = clock_now_ms();
+	enum iotp_error e = session_solve_challenge(api->core, req->params[0],
+						    pow ? "proof_of_work" : "captcha",
+						    pow ? pow : captcha, now, &s);
 	reply(req, res, e, &s, now, 200);
 }

@@ -105,6 +105,12 @@ int compat_gotrue_authenticate(void *arg, const char *apikey, const char **princ
 	return 0;
 }
 
+struct policy_client compat_client(const struct http_request *req)
+{
+	return (struct policy_client){.ip = req->client_ip,
+				      .app = req->principal ? req->principal : APP_DEFAULT};
+}
+
 void compat_sid(const char *prefix, char out[35])
 {
 	unsigned char raw[16];

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 /* A fresh id: prefix then 32 lowercase hex digits (16 random bytes), as
@@ -22,6 +23,9 @@ json_t *compat_record_get(struct store *st, const char *kind, const char *key, i
  * must not exist yet) with expires_at. Returns 0, STORE_CONFLICT or -1. */
 int compat_record_put(struct store *st, struct store_record *rec, const char *kind,
 		      const char *key, json_t *value, int64_t expires_at, int64_t now);
+
+/* Who is asking, for policy/: the client address and the calling app. */
+struct policy_client compat_client(const struct http_request *req);
 
 /* RFC 3339 in UTC: "2026-11-27T04:00:00Z" (no fraction, as both APIs write). */
 json_t *compat_time(int64_t ms);

@@ -83,6 +83,7 @@ static const struct {
 	{"number_checks_locked", 429, "over_request_rate_limit"},
 	{"country_not_allowed", 422, "sms_send_failed"},
 	{"prefix_blocked", 422, "sms_send_failed"},
+	{"challenge_required", 400, "captcha_failed"},
 	{"unavailable", 503, "unexpected_failure"},
 };
 
@@ -113,6 +114,8 @@ static void reply_send_error(struct http_response *res, enum iotp_error e, int64
 		return;
 	}
 	gotrue_reply_error(res, e, NULL);
+	if (iotp_error_status(e) == 429 && retry_after > 0)
+		res->retry_after = retry_after;
 }
 
 static void otp_invalid(struct http_response *res)
@@ -273,6 +276,8 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 {
 	struct core *c = core_of(req);
 	int64_t now = clock_now_ms(), retry_after = 0;
+	struct policy_client who = compat_client(req);
+	struct policy_verdict v = {0};
 	char key[STORE_RECORD_KEY_MAX];
 	otp_key(req->principal, type, e164, key, sizeof key);
 	struct store_record rec;
@@ -290,9 +295,9 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 	    session_get(c, jstr(otp, "session"), &s) == IOTP_E_OK && !s.verified_at &&
 	    now < s.expires_at && s.check_attempts < c->cfg->max_check_attempts) {
 		json_decref(otp);
-		e = session_send_code(c, s.id, "sms", NULL, now, &s, &retry_after);
+		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
 		if (e) {
-			reply_send_error(res, e, retry_after);
+			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after);
 			return;
 		}
 		res->body = json_pack("{s:s}", "message_id", s.id);
@@ -301,11 +306,11 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 	json_decref(otp);
 	struct session_request sr = {.app = req->principal, .phone = e164};
 	struct phone_number n;
-	e = session_create(c, &sr, now, &s, &n);
+	e = session_create(c, &sr, &who, now, &s, &n, &v);
 	if (!e)
-		e = session_send_code(c, s.id, "sms", NULL, now, &s, &retry_after);
+		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
 	if (e) {
-		reply_send_error(res, e, retry_after);
+		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after);
 		return;
 	}
 	json_t *j = json_pack("{s:s, s:s}", "session", s.id, "user", user);
@@ -428,13 +433,20 @@ void gotrue_verify(struct http_request *req, struct http_response *res)
 		return;
 	}
 	struct store_session s;
-	enum iotp_error e = session_check_code(c, jstr(otp, "session"), token, now, &s);
+	struct policy_client who = compat_client(req);
+	struct policy_verdict v = {0};
+	enum iotp_error e = session_check_code(c, jstr(otp, "session"), token, &who, now, &s, &v);
 	if (e) {
 		json_decref(otp);
-		if (e == IOTP_E_INTERNAL)
+		if (e == IOTP_E_INTERNAL) {
 			gotrue_reply_error(res, e, NULL);
-		else
+		} else if (iotp_error_status(e) == 429 && e != IOTP_E_ATTEMPTS_EXHAUSTED) {
+			gotrue_reply_error(res, e, NULL); /* policy/: checks paused, rate limits */
+			if (v.retry_after > 0)
+				res->retry_after = v.retry_after;
+		} else {
 			otp_invalid(res); /* wrong, expired, used up: GoTrue says the same */
+		}
 		return;
 	}
 	struct gotrue_user u = {0};

@@ -363,7 +363,7 @@ static void apply_status(json_t *j, void *arg)
 static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after)
 {
 	twilio_reply_error(res, e, NULL);
-	if (e == IOTP_E_SEND_TOO_SOON)
+	if (res->status == 429 && retry_after > 0)
 		res->retry_after = retry_after;
 }
 
@@ -396,6 +396,8 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 	}
 	const char *core_channel = strcmp(channel, "call") == 0 ? "voice" : "sms";
 	int64_t now = clock_now_ms(), retry_after = 0;
+	struct policy_client who = compat_client(req);
+	struct policy_verdict pv = {0};
 	struct store_session s;
 	struct verif v = {0};
 	enum iotp_error e;
@@ -405,10 +407,10 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 	    !strcmp(jstr(v.j, "status"), "pending") &&
 	    session_get(c, jstr(v.j, "session"), &s) == IOTP_E_OK && !s.verified_at &&
 	    now < s.expires_at && s.check_attempts < c->cfg->max_check_attempts) {
-		e = session_send_code(c, s.id, core_channel, locale, now, &s, &retry_after);
+		e = session_send_code(c, s.id, core_channel, locale, &who, now, &s, &retry_after, &pv);
 		if (e) {
 			json_decref(v.j);
-			reply_send_error(res, e, retry_after);
+			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : pv.retry_after);
 			return;
 		}
 		struct attempt_arg a = {channel, now};
@@ -427,7 +429,7 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 
 	struct session_request sr = {.app = req->principal, .phone = to, .locale = locale};
 	struct phone_number n;
-	e = session_create(c, &sr, now, &s, &n);
+	e = session_create(c, &sr, &who, now, &s, &n, &pv);
 	if (e) {
 		char msg[300];
 		if (e == IOTP_E_INTERNAL) {
@@ -438,9 +440,9 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 		twilio_reply_error(res, e, msg);
 		return;
 	}
-	e = session_send_code(c, s.id, core_channel, locale, now, &s, &retry_after);
+	e = session_send_code(c, s.id, core_channel, locale, &who, now, &s, &retry_after, &pv);
 	if (e) {
-		reply_send_error(res, e, retry_after);
+		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : pv.retry_after);
 		return;
 	}
 	memset(&v, 0, sizeof v);
@@ -575,7 +577,9 @@ void twilio_verification_check(struct http_request *req, struct http_response *r
 		return;
 	}
 	struct store_session s;
-	enum iotp_error e = session_check_code(c, jstr(v.j, "session"), code, now, &s);
+	struct policy_client who = compat_client(req);
+	struct policy_verdict pv = {0};
+	enum iotp_error e = session_check_code(c, jstr(v.j, "session"), code, &who, now, &s, &pv);
 	if (e == IOTP_E_OK) {
 		json_object_set_new(v.j, "updated", json_integer(now));
 		res->body = verif_json(req, &v, "approved", &s, 1, 1);
@@ -585,6 +589,8 @@ void twilio_verification_check(struct http_request *req, struct http_response *r
 		invalid(res, "Code", "the digits of the message");
 	} else {
 		twilio_reply_error(res, e, NULL);
+		if (res->status == 429 && pv.retry_after > 0)
+			res->retry_after = pv.retry_after;
 	}
 	json_decref(v.j);
 }

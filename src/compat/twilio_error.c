@@ -49,6 +49,8 @@ static const struct {
 	{"number_checks_locked", 60202, 429, "Max check attempts reached"},
 	{"country_not_allowed", 60605, 403, NULL},
 	{"prefix_blocked", 60410, 403, NULL},
+	/* A proof-of-work Twilio's clients cannot solve: too many requests. */
+	{"challenge_required", 20429, 429, NULL},
 	{"unavailable", 20503, 503, NULL},
 };
 

@@ -30,6 +30,17 @@ int core_init(struct core *c, const struct config *cfg, struct store *st,
 			       tok);
 			return -1;
 		}
+		if (t == PHONE_TYPE_PREMIUM_RATE || t == PHONE_TYPE_SHARED_COST || t == PHONE_TYPE_UAN ||
+		    t == PHONE_TYPE_PAGER || t == PHONE_TYPE_PERSONAL_NUMBER) {
+			/* These ranges pay their holder per message or call: the very
+			 * thing SMS pumping exploits (docs/fraud.md). */
+			strfmt(err, errlen,
+			       "option allowed_number_types (IOTP_ALLOWED_NUMBER_TYPES): '%s' numbers are "
+			       "never accepted (premium_rate, shared_cost, uan, pager and personal_number "
+			       "are how SMS pumping is paid)",
+			       tok);
+			return -1;
+		}
 		c->allowed_types |= 1u << t;
 	}
 	if (!c->allowed_types) {

@@ -8,11 +8,14 @@
 #include "core/app.h"
 #include "store/store.h"
 
+struct policy;
+
 struct core {
 	const struct config *cfg;
 	struct store *store;
 	struct seal_keys keys;
 	unsigned allowed_types; /* bit (1 << enum phone_type) per allowed type */
+	struct policy *policy;  /* fraud and abuse defence; NULL: none (unit tests) */
 	struct apps apps;       /* the apps served, their languages and templates */
 	/* Called after a message was queued, so the delivery worker wakes at once
 	 * instead of at its next poll. May be NULL. */

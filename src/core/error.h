@@ -84,6 +84,36 @@
 	X(ACCOUNT_NOT_FOUND, 404, "account_not_found", "No account has this number.")             \
 	X(MAIL_NOT_CONFIGURED, 503, "mail_not_configured",                                        \
 	  "This server cannot send e-mail (no smtp_url). Ask the operator, or wait for the PIN to lapse.") \
+	X(RATE_LIMITED_NUMBER, 429, "rate_limited_number",                                        \
+	  "Too many requests for this number. Retry after the time in Retry-After.")              \
+	X(RATE_LIMITED_PREFIX, 429, "rate_limited_prefix",                                        \
+	  "Too many requests for numbers in this range. Retry after the time in Retry-After.")    \
+	X(RATE_LIMITED_IP, 429, "rate_limited_ip",                                                \
+	  "Too many requests from your address. Retry after the time in Retry-After.")            \
+	X(RATE_LIMITED_NETWORK, 429, "rate_limited_network",                                      \
+	  "Too many requests from your network. Retry after the time in Retry-After.")            \
+	X(RATE_LIMITED_COUNTRY, 429, "rate_limited_country",                                      \
+	  "Too many requests for numbers in this country right now. Retry after the time in Retry-After.") \
+	X(RATE_LIMITED_APP, 429, "rate_limited_app",                                              \
+	  "This app has made too many requests. Retry after the time in Retry-After.")            \
+	X(RATE_LIMITED_GLOBAL, 429, "rate_limited_global",                                        \
+	  "The server is taking too many requests. Retry after the time in Retry-After.")         \
+	X(NUMBER_CHECKS_LOCKED, 429, "number_checks_locked",                                      \
+	  "Too many wrong codes for this number recently; checks are paused. Retry after the time in Retry-After.") \
+	X(COUNTRY_NOT_ALLOWED, 403, "country_not_allowed",                                        \
+	  "Codes are not sent to numbers in this country. Use a number from another country, or ask the operator.") \
+	X(SPEND_CAP_REACHED, 429, "spend_cap_reached",                                            \
+	  "The operator's message budget for now is spent. Retry after the time in Retry-After.") \
+	X(PREFIX_BLOCKED, 403, "prefix_blocked",                                                  \
+	  "Codes to this number range are paused because of suspected fraud. Use another number or contact support.") \
+	X(CHALLENGE_REQUIRED, 409, "challenge_required",                                          \
+	  "Solve the challenge in requested_information first, with PATCH /v1/sessions/{id}.")     \
+	X(CHALLENGE_FAILED, 400, "challenge_failed",                                              \
+	  "That is not a solution of this session's challenge. Solve it again and resubmit.")      \
+	X(CHALLENGE_NOT_REQUESTED, 409, "challenge_not_requested",                                \
+	  "This session asks for no such challenge (it may already be solved).")                  \
+	X(CHALLENGE_NOT_SUPPORTED, 422, "challenge_not_supported",                                \
+	  "This server does not offer that kind of challenge. Send the one in requested_information.") \
 	X(MALFORMED_FORM, 400, "malformed_form",                                                  \
 	  "The form body is not valid application/x-www-form-urlencoded. Check its %-escapes.")
 

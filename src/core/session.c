@@ -92,17 +92,34 @@ void session_timers(const struct core *c, const struct store_session *s, int64_t
 		out->next_call = secs_until(at, now);
 	if (code_live(c, s, now))
 		out->next_verification_attempt = 0;
-	out->allowed_to_request_code = out->next_sms >= 0 || out->next_call >= 0;
+	out->allowed_to_request_code =
+		(out->next_sms >= 0 || out->next_call >= 0) && !s->pow_difficulty;
 }
 
-enum iotp_error session_create(struct core *c, const struct session_request *r, int64_t now,
-			       struct store_session *out, struct phone_number *number)
+/* Policy hooks run only with a policy and a client; *v is always usable. */
+static struct policy *policy_for(const struct core *c, const struct policy_client *who,
+				 struct policy_verdict **v, struct policy_verdict *local)
 {
+	if (!*v)
+		*v = local;
+	memset(*v, 0, sizeof **v);
+	return who ? c->policy : NULL;
+}
+
+enum iotp_error session_create(struct core *c, const struct session_request *r,
+			       const struct policy_client *who, int64_t now,
+			       struct store_session *out, struct phone_number *number,
+			       struct policy_verdict *v)
+{
+	struct policy_verdict local;
+	struct policy *pol = policy_for(c, who, &v, &local);
 	int test = 0;
 	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
 	if (!e)
 		e = number_allowed(c, number, test);
 	if (e)
+		return e;
+	if (!test && pol && (e = policy_create(pol, who, number->e164, number->region, now, v)))
 		return e;
 
 	struct store_session *s = out;
@@ -118,6 +135,7 @@ enum iotp_error session_create(struct core *c, const struct session_request *r, 
 	strfmt(s->app, sizeof s->app, "%s", r->app ? r->app : APP_DEFAULT);
 	if (r->locale)
 		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
+	s->pow_difficulty = v->pow_difficulty;
 	if (store_session_insert(c->store, s) != 0)
 		return IOTP_E_INTERNAL;
 	return IOTP_E_OK;
@@ -149,6 +167,8 @@ static enum iotp_error may_send(const struct core *c, const struct store_session
 {
 	if (s->check_attempts >= c->cfg->max_check_attempts)
 		return IOTP_E_ATTEMPTS_EXHAUSTED;
+	if (s->pow_difficulty)
+		return IOTP_E_CHALLENGE_REQUIRED;
 	int64_t at = voice ? voice_at(c, s) : sms_at(c, s);
 	if (at < 0) {
 		const struct config_int_list *d = voice ? &c->cfg->voice_delays : &c->cfg->sms_delays;
@@ -289,6 +309,7 @@ struct send {
 	int voice;
 	const char *locale;
 	int64_t *retry_after;
+	int pretend; /* policy: record the send, deliver nothing */
 };
 
 static enum iotp_error apply_send(struct core *c, struct store_session *s, int64_t now, void *arg,
@@ -305,8 +326,17 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
 	if (!s->test_number) {
 		*msg = xmalloc(sizeof **msg);
-		if (build_message(c, s, a->channel, code, now, *msg) < 0)
+		if (build_message(c, s, a->channel, code, now, *msg) < 0) {
 			e = IOTP_E_INTERNAL;
+		} else if (a->pretend) {
+			/* The client is answered as if the code went; the timeline keeps
+			 * the truth, and the worker never sees a failed row. */
+			(*msg)->state = STORE_MSG_FAILED;
+			(*msg)->body_len = 0;
+			strfmt((*msg)->error, sizeof (*msg)->error, "%s",
+			       "not sent: number range blocked for suspected SMS pumping "
+			       "(fraud_action = pretend)");
+		}
 	}
 	seal_wipe(code, sizeof code);
 	if (e)
@@ -327,9 +357,12 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 }
 
 enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, int64_t now, struct store_session *out,
-				  int64_t *retry_after)
+				  const char *locale, const struct policy_client *who, int64_t now,
+				  struct store_session *out, int64_t *retry_after,
+				  struct policy_verdict *v)
 {
+	struct policy_verdict local;
+	struct policy *pol = policy_for(c, who, &v, &local);
 	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after};
 	if (strcmp(channel, "sms") == 0)
 		a.voice = 0;
@@ -346,12 +379,62 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	enum iotp_error e = session_get(c, id, &cur);
 	if (e)
 		return e;
-	if (!cur.test_number && store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
+	if (pol && !cur.test_number) {
+		/* The session's own rules answer first, so a send it would refuse
+		 * anyway costs the client no tokens. */
+		if ((e = usable(&cur, now)) || (e = may_send(c, &cur, a.voice, now, retry_after))) {
+			*out = cur;
+			return e;
+		}
+		if ((e = policy_send(pol, who, cur.phone, cur.region, now, v))) {
+			*retry_after = v->retry_after;
+			*out = cur;
+			return e;
+		}
+		a.pretend = v->pretend;
+	}
+	if (!cur.test_number && !a.pretend &&
+	    store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
 	    event_make(&ev, "verification.code_requested", cur.app, acct.id, now,
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
 				 "channel", channel, "session_id", cur.id)) == 0)
 		event = &ev;
 	return change_session(c, id, now, apply_send, &a, event, out);
+}
+
+struct solve {
+	const char *nonce;
+};
+
+static enum iotp_error apply_solve(struct core *c, struct store_session *s, int64_t now, void *arg,
+				   struct store_message **msg)
+{
+	(void)msg;
+	struct solve *a = arg;
+	enum iotp_error e;
+	if ((e = usable(s, now)))
+		return e;
+	if (!s->pow_difficulty || !c->policy)
+		return IOTP_E_CHALLENGE_NOT_REQUESTED;
+	if (!policy_pow_verify(c->policy, s->id, s->pow_difficulty, a->nonce))
+		return IOTP_E_CHALLENGE_FAILED;
+	s->pow_difficulty = 0; /* single use: the compare-and-swap lets one request win */
+	return IOTP_E_OK;
+}
+
+enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
+					const char *answer, int64_t now, struct store_session *out)
+{
+	struct solve a = {.nonce = answer};
+	enum iotp_error e = session_get(c, id, out);
+	if (e)
+		return e;
+	if (strcmp(kind, "proof_of_work") != 0) {
+		if ((e = usable(out, now)))
+			return e;
+		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
+	}
+	return change_session(c, id, now, apply_solve, &a, NULL, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -387,16 +470,25 @@ static enum iotp_error apply_verified(struct core *c, struct store_session *s, i
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_check_code(struct core *c, const char *id, const char *code, int64_t now,
-				   struct store_session *out)
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
+				   const struct policy_client *who, int64_t now,
+				   struct store_session *out, struct policy_verdict *v)
 {
+	struct policy_verdict local;
+	struct policy *pol = policy_for(c, who, &v, &local);
 	char typed[CODE_MAX_LENGTH + 1], real[CODE_MAX_LENGTH + 1];
 	enum iotp_error e = session_get(c, id, out);
 	if (e)
 		return e;
 	if (code_normalize(code, typed, sizeof typed) < 0)
 		return IOTP_E_INVALID_FIELD;
+	if (out->test_number)
+		pol = NULL;
 	if ((e = change_session(c, id, now, apply_attempt, NULL, NULL, out)))
+		return e;
+	/* After the session counted the attempt: a refusal here costs the attempt,
+	 * and the session's own limits answer first under parallel guesses. */
+	if (pol && (e = policy_check(pol, who, out->phone, now, v)))
 		return e;
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {
@@ -408,5 +500,8 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	seal_wipe(typed, sizeof typed);
 	if (!same)
 		return IOTP_E_INCORRECT_CODE;
-	return change_session(c, id, now, apply_verified, NULL, NULL, out);
+	e = change_session(c, id, now, apply_verified, NULL, NULL, out);
+	if (pol)
+		policy_check_result(pol, out->phone, out->region, e == IOTP_E_OK, now);
+	return e;
 }

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "msg/lang.h"
 #include "phone/phone.h"
+#include "policy/policy.h"
 
 /* What a client needs to drive its UI; seconds from now, or -1 for "null":
  * not allowed now and not on a known schedule. */
@@ -36,12 +37,21 @@ struct session_request {
 	const char *locale; /* BCP 47, the language the person reads; may be NULL */
 };
 
+/* Policy: the functions below take who is asking (who; NULL skips the policy
+ * hooks, as for calls that come from no client) and fill *v (may be NULL) with
+ * what a policy refusal may tell the client: the limit, Retry-After, the
+ * country. Test numbers skip the policy: they send nothing. */
+
 /* Creates a session for what a person typed. On a refused number returns
  * IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT, _TOO_LONG,
  * _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE, with
- * *number filled as far as known (for the error message). */
-enum iotp_error session_create(struct core *c, const struct session_request *r, int64_t now,
-			       struct store_session *out, struct phone_number *number);
+ * *number filled as far as known (for the error message); policy may refuse
+ * with _COUNTRY_NOT_ALLOWED or a _RATE_LIMITED_*, or make the session owe a
+ * proof-of-work (pow_difficulty). */
+enum iotp_error session_create(struct core *c, const struct session_request *r,
+			       const struct policy_client *who, int64_t now,
+			       struct store_session *out, struct phone_number *number,
+			       struct policy_verdict *v);
 
 /* The app a session belongs to (the default app when its own is no longer
  * configured). */
@@ -52,6 +62,15 @@ const struct app *session_app(const struct core *c, const struct store_session *
 void session_language(const struct core *c, const struct store_session *s,
 		      struct msg_lang_choice *out);
 
+/* Submits the answer to a challenge the session asked for: kind
+ * "proof_of_work" (answer: the nonce) or "captcha". Outcomes: 0 (solved; the
+ * session may now request a code), IOTP_E_CHALLENGE_FAILED,
+ * _CHALLENGE_NOT_REQUESTED (none owed, or already solved: a solution works
+ * once), _CHALLENGE_NOT_SUPPORTED, _ALREADY_VERIFIED, _SESSION_EXPIRED,
+ * _SESSION_NOT_FOUND. */
+enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
+					const char *answer, int64_t now, struct store_session *out);
+
 /* Reads a session. IOTP_E_SESSION_NOT_FOUND when there is none. */
 enum iotp_error session_get(struct core *c, const char *id, struct store_session *out);
 
@@ -59,17 +78,22 @@ enum iotp_error session_get(struct core *c, const char *id, struct store_session
  * A code still valid is sent again; otherwise a new one is made. Outcomes:
  * IOTP_E_SEND_TOO_SOON (*retry_after in s), _SENDS_EXHAUSTED,
  * _CHANNEL_NOT_AVAILABLE, _ATTEMPTS_EXHAUSTED, _ALREADY_VERIFIED,
- * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (channel). */
+ * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (channel),
+ * _CHALLENGE_REQUIRED; from policy _COUNTRY_NOT_ALLOWED, _PREFIX_BLOCKED,
+ * _SPEND_CAP_REACHED, _RATE_LIMITED_* (*retry_after set for all 429s). */
 enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, int64_t now, struct store_session *out,
-				  int64_t *retry_after);
+				  const char *locale, const struct policy_client *who, int64_t now,
+				  struct store_session *out, int64_t *retry_after,
+				  struct policy_verdict *v);
 
 /* Checks a code typed by a person. The attempt is counted, durably and
  * atomically, before the comparison, so parallel guesses can never evaluate more
  * than max_check_attempts codes. Outcomes: 0 (verified), IOTP_E_INCORRECT_CODE,
  * _CODE_EXPIRED, _ATTEMPTS_EXHAUSTED, _NO_CODE_SENT, _ALREADY_VERIFIED,
- * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (not a code at all). */
-enum iotp_error session_check_code(struct core *c, const char *id, const char *code, int64_t now,
-				   struct store_session *out);
+ * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (not a code at all);
+ * from policy _NUMBER_CHECKS_LOCKED and _RATE_LIMITED_*. */
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
+				   const struct policy_client *who, int64_t now,
+				   struct store_session *out, struct policy_verdict *v);
 
 #endif

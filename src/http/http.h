@@ -23,7 +23,7 @@ struct http_request {
 	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
 	json_t *body;                        /* a JSON object when the route takes JSON, else NULL */
 	const struct http_form *form;        /* the pairs when the route takes a form, else NULL */
-	const char *client_ip;
+	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
 	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
 	struct http_conn *conn;
@@ -68,6 +68,7 @@ struct http_options {
 	 * HTTP_API_KEY routes: returns 0 and sets *principal (a string that lives as
 	 * long as the server), or -1 for 401. */
 	int (*authenticate)(void *app, const char *authorization, const char **principal);
+	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
 	/* The same for HTTP_BASIC routes, given the decoded user and password (both
 	 * NULL when the header is missing or not Basic). May be NULL: then 401. */
 	int (*authenticate_basic)(void *app, const char *user, const char *password,

@@ -18,6 +18,7 @@
 #include "http/auth.h"
 #include "http/conntrack.h"
 #include "http/deadline.h"
+#include "http/forwarded.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -256,8 +257,11 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	}
 
 	struct http_conn hc = {.mhd = conn};
-	char ip[64];
-	client_ip(conn, ip, sizeof ip);
+	char peer[64], ip[64];
+	client_ip(conn, peer, sizeof peer);
+	forwarded_client(srv->opt.trusted_proxies, peer,
+			 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), ip,
+			 sizeof ip);
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
 				   .principal = principal, .app = srv->opt.app, .conn = &hc};
 	memcpy(req.params, params, sizeof params);

@@ -32,6 +32,16 @@ struct store_ops {
 	int (*event_finish)(void *state, const struct store_event *e, size_t n);
 	int (*account_events)(void *state, const char *account_id,
 			      void (*fn)(const struct store_event *e, void *arg), void *arg);
+	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
+			    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
+	int (*buckets_prune)(void *state, int64_t before, size_t *n);
+	int (*decay_add)(void *state, struct store_decay *d, size_t n, int64_t now);
+	int (*decay_reset)(void *state, const char *key);
+	int (*block_set)(void *state, const struct store_block *b);
+	int (*block_lift)(void *state, const char *key, const char *who, int64_t now);
+	int (*blocks_list)(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
+	int (*fraud_events)(void *state, int64_t after_id, size_t limit,
+			    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
 	int (*record_get)(void *state, const char *kind, const char *key, int64_t now,
 			  struct store_record *out);
 	int (*record_put)(void *state, const struct store_record *r, int64_t now);

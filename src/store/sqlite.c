@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,26 @@ static const char *const migrations[] = {
 	" error TEXT NOT NULL"
 	");"
 	"CREATE INDEX events_due ON events(next_attempt_at) WHERE state = 0;",
-	/* 4: what the compatibility facades keep (compat/; see store_record). */
+	/* 4: fraud and abuse defence (policy/): token buckets, decaying counters,
+	 * the measures in force and their event log. */
+	"ALTER TABLE sessions ADD COLUMN pow_difficulty INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE buckets ("
+	" key TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX buckets_by_age ON buckets(at);"
+	"CREATE TABLE decay ("
+	" key TEXT PRIMARY KEY, a REAL NOT NULL, b REAL NOT NULL, la REAL NOT NULL, lb REAL NOT NULL,"
+	" at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE fraud_blocks ("
+	" key TEXT PRIMARY KEY, state INTEGER NOT NULL, since INTEGER NOT NULL, sent REAL NOT NULL,"
+	" verified REAL NOT NULL, baseline REAL NOT NULL, reason TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE fraud_events ("
+	" id INTEGER PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL, subject TEXT NOT NULL,"
+	" detail TEXT NOT NULL"
+	");",
+	/* 5: what the compatibility facades keep (compat/; see store_record). */
 	"CREATE TABLE records ("
 	" kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
 	" version INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
@@ -85,7 +105,7 @@ static const char *const migrations[] = {
 #define SESSION_COLS                                                                           \
 	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
 	" code_expires_at, sms_sent, voice_sent, first_sms_at, last_sms_at, last_voice_at,"      \
-	" check_attempts, verified_at, test_number, app, spent_at"
+	" check_attempts, verified_at, test_number, app, spent_at, pow_difficulty"
 #define MESSAGE_COLS                                                                           \
 	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
 	" next_attempt_at, sent_at, error"
@@ -99,13 +119,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
 	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
 	[S_SESSION_UPDATE] = "UPDATE sessions SET phone=?2, region=?3, number_type=?4, locale=?5,"
 			     " created_at=?6, expires_at=?7, version=?8, code_sealed=?9,"
 			     " code_expires_at=?10, sms_sent=?11, voice_sent=?12, first_sms_at=?13,"
 			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
-			     " verified_at=?17, test_number=?18, app=?19, spent_at=?20"
+			     " verified_at=?17, test_number=?18, app=?19, spent_at=?20,"
+			     " pow_difficulty=?21"
 			     " WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
@@ -120,6 +141,30 @@ static const char *const stmt_sql[S_COUNT] = {
 			       " ORDER BY created_at, rowid",
 	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
 			      " ORDER BY created_at DESC LIMIT ?2",
+	/* One statement per bucket: refill for the time passed (never past
+	 * capacity ?2, at ?3 tokens per ms), take the cost ?4, and say what is
+	 * left; the caller undoes the whole call when any bucket went short. */
+	[S_BUCKET_TAKE] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, min(?2, ?2 - ?4), ?5)"
+			  " ON CONFLICT (key) DO UPDATE SET"
+			  " tokens = min(?2, min(?2, tokens + max(0, ?5 - at) * ?3) - ?4),"
+			  " at = max(at, ?5) RETURNING tokens",
+	[S_BUCKET_PRUNE] = "DELETE FROM buckets WHERE key IN"
+			   " (SELECT key FROM buckets WHERE at < ?1 LIMIT 10000)",
+	[S_DECAY_GET] = "SELECT a, b, la, lb, at FROM decay WHERE key = ?1",
+	[S_DECAY_PUT] = "INSERT INTO decay (key, a, b, la, lb, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+			" ON CONFLICT (key) DO UPDATE SET a = excluded.a, b = excluded.b,"
+			" la = excluded.la, lb = excluded.lb, at = excluded.at",
+	[S_DECAY_RESET] = "DELETE FROM decay WHERE key = ?1",
+	[S_BLOCK_GET] = "SELECT state FROM fraud_blocks WHERE key = ?1",
+	[S_BLOCK_PUT] = "INSERT OR REPLACE INTO fraud_blocks (key, state, since, sent, verified,"
+			" baseline, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = ?1",
+	[S_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason FROM fraud_blocks"
+			 " ORDER BY since",
+	[S_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
+				 " VALUES (?1, ?2, ?3, ?4)",
+	[S_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > ?1"
+			 " ORDER BY id LIMIT ?2",
 };
 
 int fail(struct db *db, const char *what)
@@ -174,6 +219,7 @@ static void bind_session(sqlite3_stmt *st, const struct store_session *s)
 	sqlite3_bind_int(st, 18, s->test_number);
 	sqlite3_bind_text(st, 19, s->app, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 20, s->spent_at);
+	sqlite3_bind_int(st, 21, s->pow_difficulty);
 }
 
 static void read_session(sqlite3_stmt *st, struct store_session *s)
@@ -199,6 +245,7 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 	s->test_number = sqlite3_column_int(st, 17);
 	copy_text(s->app, sizeof s->app, st, 18);
 	s->spent_at = sqlite3_column_int64(st, 19);
+	s->pow_difficulty = sqlite3_column_int(st, 20);
 }
 
 static void read_message(sqlite3_stmt *st, struct store_message *m)
@@ -749,6 +796,279 @@ static int db_stats(void *state, struct store_stats *out)
 	return out->sessions < 0 ? -1 : 0;
 }
 
+/* Token buckets and counters run on the writer's connection inside the group
+ * transaction, so they see every change of the group before its commit: that
+ * is what makes a take atomic across threads. A take does not wait for the
+ * commit that holds it: a token taken and lost in a crash only errs on the
+ * client's side, and not waiting keeps the limits off the request's path. */
+#define TAKE_MAX 16
+
+static int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now);
+
+static int db_buckets_take(void *state, const struct store_bucket *b, size_t n,
+			   struct store_decay *d, size_t nd, int64_t now, size_t *refused,
+			   int64_t *retry_after_ms)
+{
+	struct db *db = state;
+	int rc = 0;
+	*refused = 0;
+	*retry_after_ms = 0;
+	if (n > TAKE_MAX)
+		return -1;
+	enter(db);
+	if (write_begin(db) < 0) {
+		leave(db, 0);
+		return -1;
+	}
+	sqlite3_stmt *st = db->stmt[S_BUCKET_TAKE];
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, b[i].capacity);
+		sqlite3_bind_double(st, 3, b[i].refill_per_ms);
+		sqlite3_bind_double(st, 4, b[i].cost);
+		sqlite3_bind_int64(st, 5, now);
+		int step = sqlite3_step(st);
+		double left = step == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+		if (step == SQLITE_ROW)
+			step = sqlite3_step(st);
+		if (step != SQLITE_DONE)
+			rc = fail(db, "take from bucket");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		/* A peek (cost 0) needs one token left; a take, none short. */
+		double need = b[i].cost == 0 ? 1 : 0;
+		if (rc == 0 && left + 1e-9 < need) {
+			*refused = i;
+			double missing = need - left;
+			*retry_after_ms = b[i].refill_per_ms > 0
+						  ? (int64_t)(missing / b[i].refill_per_ms) + 1
+						  : INT64_MAX / 2;
+			rc = STORE_LIMITED;
+		}
+	}
+	if (rc == 0 && nd)
+		rc = decay_apply(db, d, nd, now);
+	write_end(db, rc == 0);
+	leave(db, 0);
+	return rc;
+}
+
+static int db_buckets_prune(void *state, int64_t before, size_t *n)
+{
+	struct db *db = state;
+	int rc = -1;
+	*n = 0;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
+		rc = step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : fail(db, "prune buckets");
+		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		write_end(db, rc == 0);
+	}
+	leave(db, 0);
+	return rc;
+}
+
+/* Decays and adds n counter pairs on the writer's connection, inside the
+ * caller's savepoint. Returns 0 or -1. */
+static int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
+		double v[2][2] = {{0, 0}, {0, 0}};
+		int rc = 0;
+		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			int64_t at = sqlite3_column_int64(st, 4);
+			for (int w = 0; w < 2; w++) {
+				double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms[w]) : 1.0;
+				v[w][0] = sqlite3_column_double(st, 2 * w) * f;
+				v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
+			}
+		} else if (step != SQLITE_DONE) {
+			rc = fail(db, "read counter");
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc < 0)
+			return -1;
+		for (int w = 0; w < 2; w++)
+			for (int k = 0; k < 2; k++)
+				d[i].out[w][k] = v[w][k] + d[i].add[k];
+		st = db->stmt[S_DECAY_PUT];
+		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, d[i].out[0][0]);
+		sqlite3_bind_double(st, 3, d[i].out[0][1]);
+		sqlite3_bind_double(st, 4, d[i].out[1][0]);
+		sqlite3_bind_double(st, 5, d[i].out[1][1]);
+		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
+		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
+			return fail(db, "write counter");
+	}
+	return 0;
+}
+
+static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
+{
+	struct db *db = state;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = decay_apply(db, d, n, now);
+		write_end(db, rc == 0);
+	}
+	leave(db, 0);
+	return rc;
+}
+
+static int db_decay_reset(void *state, const char *key)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_text(db->stmt[S_DECAY_RESET], 1, key, -1, SQLITE_STATIC);
+		rc = step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : fail(db, "reset counter");
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
+}
+
+static int fraud_event_add(struct db *db, int64_t at, const char *type, const char *subject,
+		     const char *detail)
+{
+	sqlite3_stmt *st = db->stmt[S_FRAUD_EVENT_INSERT];
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+	return step_done(db, S_FRAUD_EVENT_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert event");
+}
+
+/* The measure on key now (0: none), or -1. */
+static int block_state(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db->stmt[S_BLOCK_GET];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	int rc = step == SQLITE_ROW ? sqlite3_column_int(st, 0)
+		 : step == SQLITE_DONE ? 0
+				       : fail(db, "read block");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static int db_block_set(void *state, const struct store_block *b)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		int have = block_state(db, b->key);
+		if (have < 0) {
+			rc = -1;
+		} else if (have >= b->state) {
+			rc = STORE_CONFLICT;
+		} else {
+			sqlite3_stmt *st = db->stmt[S_BLOCK_PUT];
+			sqlite3_bind_text(st, 1, b->key, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, b->state);
+			sqlite3_bind_int64(st, 3, b->since);
+			sqlite3_bind_double(st, 4, b->sent);
+			sqlite3_bind_double(st, 5, b->verified);
+			sqlite3_bind_double(st, 6, b->baseline);
+			sqlite3_bind_text(st, 7, b->reason, -1, SQLITE_STATIC);
+			rc = step_done(db, S_BLOCK_PUT) == SQLITE_DONE ? 0 : fail(db, "write block");
+			if (rc == 0)
+				rc = fraud_event_add(db, b->since,
+					       b->state == STORE_BLOCK_BLOCKED ? "fraud.prefix_blocked"
+									 : "fraud.prefix_throttled",
+					       b->key, b->reason);
+		}
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc != 0 ? rc : crc;
+}
+
+static int db_block_lift(void *state, const char *key, const char *who, int64_t now)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_text(db->stmt[S_BLOCK_DELETE], 1, key, -1, SQLITE_STATIC);
+		rc = step_done(db, S_BLOCK_DELETE) == SQLITE_DONE ? 0 : fail(db, "delete block");
+		if (rc == 0 && sqlite3_changes(db->conn) == 0)
+			rc = STORE_NOT_FOUND;
+		if (rc == 0) {
+			char detail[128];
+			strfmt(detail, sizeof detail, "lifted by %s", who);
+			rc = fraud_event_add(db, now, "fraud.prefix_unblocked", key, detail);
+		}
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc != 0 ? rc : crc;
+}
+
+static int db_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg),
+			  void *arg)
+{
+	struct db *db = state;
+	struct store_block b;
+	enter(db);
+	sqlite3_stmt *st = db->stmt[S_BLOCK_LIST];
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof b);
+		copy_text(b.key, sizeof b.key, st, 0);
+		b.state = sqlite3_column_int(st, 1);
+		b.since = sqlite3_column_int64(st, 2);
+		b.sent = sqlite3_column_double(st, 3);
+		b.verified = sqlite3_column_double(st, 4);
+		b.baseline = sqlite3_column_double(st, 5);
+		copy_text(b.reason, sizeof b.reason, st, 6);
+		fn(&b, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read blocks");
+	sqlite3_reset(st);
+	leave(db, 0);
+	return rc;
+}
+
+static int db_fraud_events(void *state, int64_t after_id, size_t limit,
+			   void (*fn)(const struct store_fraud_event *e, void *arg), void *arg)
+{
+	struct db *db = state;
+	struct store_fraud_event e;
+	enter(db);
+	sqlite3_stmt *st = db->stmt[S_FRAUD_EVENT_LIST];
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof e);
+		e.id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		copy_text(e.type, sizeof e.type, st, 2);
+		copy_text(e.subject, sizeof e.subject, st, 3);
+		copy_text(e.detail, sizeof e.detail, st, 4);
+		fn(&e, arg);
+	}
+	int rc = step == SQLITE_DONE ? 0 : fail(db, "read events");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	leave(db, 0);
+	return rc;
+}
+
 /* Records are the facades' (compat/), rare next to sessions: their statements
  * are prepared per call rather than kept, which keeps them out of the hot
  * statement table. */
@@ -862,6 +1182,14 @@ const struct store_ops store_sqlite_ops = {
 	.event_claim = db_event_claim,
 	.event_finish = db_event_finish,
 	.account_events = db_account_events,
+	.buckets_take = db_buckets_take,
+	.buckets_prune = db_buckets_prune,
+	.decay_add = db_decay_add,
+	.decay_reset = db_decay_reset,
+	.block_set = db_block_set,
+	.block_lift = db_block_lift,
+	.blocks_list = db_blocks_list,
+	.fraud_events = db_fraud_events,
 	.record_get = db_record_get,
 	.record_put = db_record_put,
 };

@@ -150,6 +150,56 @@ int store_account_events(struct store *st, const char *account_id,
 	return st->ops->account_events(st->state, account_id, fn, arg);
 }
 
+int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n, int64_t now,
+		       size_t *refused, int64_t *retry_after_ms)
+{
+	return st->ops->buckets_take(st->state, b, n, NULL, 0, now, refused, retry_after_ms);
+}
+
+int store_buckets_take_count(struct store *st, const struct store_bucket *b, size_t n,
+			     struct store_decay *d, size_t nd, int64_t now, size_t *refused,
+			     int64_t *retry_after_ms)
+{
+	return st->ops->buckets_take(st->state, b, n, d, nd, now, refused, retry_after_ms);
+}
+
+int store_buckets_prune(struct store *st, int64_t before, size_t *n)
+{
+	return st->ops->buckets_prune(st->state, before, n);
+}
+
+int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now)
+{
+	return st->ops->decay_add(st->state, d, n, now);
+}
+
+int store_decay_reset(struct store *st, const char *key)
+{
+	return st->ops->decay_reset(st->state, key);
+}
+
+int store_block_set(struct store *st, const struct store_block *b)
+{
+	return st->ops->block_set(st->state, b);
+}
+
+int store_block_lift(struct store *st, const char *key, const char *who, int64_t now)
+{
+	return st->ops->block_lift(st->state, key, who, now);
+}
+
+int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
+		      void *arg)
+{
+	return st->ops->blocks_list(st->state, fn, arg);
+}
+
+int store_fraud_events(struct store *st, int64_t after_id, size_t limit,
+		       void (*fn)(const struct store_fraud_event *e, void *arg), void *arg)
+{
+	return st->ops->fraud_events(st->state, after_id, limit, fn, arg);
+}
+
 int store_record_get(struct store *st, const char *kind, const char *key, int64_t now,
 		     struct store_record *out)
 {

@@ -24,6 +24,7 @@
 
 #define STORE_NOT_FOUND 1
 #define STORE_CONFLICT 2
+#define STORE_LIMITED 3 /* a bucket lacks tokens */
 
 #define STORE_ID_MAX 48
 #define STORE_SEALED_MAX 96 /* nonce + sealed code + tag */
@@ -54,6 +55,7 @@ struct store_session {
 	int64_t verified_at;
 	int test_number;  /* 1: fixed code, nothing is sent */
 	int64_t spent_at; /* when an account operation used it up; 0: unspent */
+	int pow_difficulty; /* >0: a proof-of-work of this many bits is owed before a send */
 };
 
 enum store_message_state {
@@ -253,5 +255,84 @@ int store_event_finish(struct store *st, const struct store_event *e, size_t n);
 /* Calls fn for each event of an account, oldest first (support and tests). */
 int store_account_events(struct store *st, const char *account_id,
 			 void (*fn)(const struct store_event *e, void *arg), void *arg);
+
+/* A token bucket, kept in the store so that every thread and every node
+ * sharing the store draws from the same one. A bucket never seen is full. */
+struct store_bucket {
+	const char *key;      /* names the bucket: "send|ip|192.0.2.1" */
+	double capacity;      /* tokens when full (the burst) */
+	double refill_per_ms; /* tokens added back per ms, up to capacity */
+	double cost;          /* tokens to take; 0: only require one to be there
+			       * (a peek); negative: give tokens back (a refund) */
+};
+
+/* Takes from n buckets at now, all or none, in one atomic step: when one of
+ * them holds fewer than its cost (or, for a peek, fewer than one token) nothing
+ * is taken from any, and the call returns STORE_LIMITED with *refused set to
+ * its index and *retry_after_ms to the wait until it would have enough. Parallel
+ * calls (threads or nodes) never take more than a bucket holds. */
+int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n, int64_t now,
+		       size_t *refused, int64_t *retry_after_ms);
+/* Forgets buckets last touched before before. A bucket "N per period" is full
+ * again one period after its last take, so callers pass now minus their
+ * longest period: what is forgotten reads as full anyway. Sets *n. */
+int store_buckets_prune(struct store *st, int64_t before, size_t *n);
+
+/* A pair of exponentially decaying counters (a rolling window without
+ * buckets), kept in two windows at once: in window w each value halves every
+ * half_life_ms[w]. */
+struct store_decay {
+	const char *key;
+	double half_life_ms[2];
+	double add[2];    /* added to both windows at now, after decaying what was there */
+	double out[2][2]; /* [window][value] at now, after the addition */
+};
+/* Updates n counter pairs atomically and fills their out[]. */
+int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
+/* store_buckets_take, and when every bucket granted, store_decay_add of d in
+ * the same transaction (d is untouched when a bucket refused): one round on
+ * the writer for a request's limits and its counts. */
+int store_buckets_take_count(struct store *st, const struct store_bucket *b, size_t n,
+			     struct store_decay *d, size_t nd, int64_t now, size_t *refused,
+			     int64_t *retry_after_ms);
+/* Forgets one key's counters (they read as zero again). */
+int store_decay_reset(struct store *st, const char *key);
+
+/* A fraud measure on a key (a number prefix or a country). */
+#define STORE_BLOCK_THROTTLED 1 /* new sessions there must prove work first */
+#define STORE_BLOCK_BLOCKED 2   /* no code is sent there */
+
+struct store_block {
+	char key[40];     /* "p3|+4479111234" */
+	int state;        /* STORE_BLOCK_* */
+	int64_t since;    /* ms */
+	double sent;      /* the window's counts when it was decided */
+	double verified;
+	double baseline;  /* the conversion it was compared with, 0..1 */
+	char reason[160];
+};
+
+/* Records a measure and its event ("fraud.prefix_blocked" or
+ * "fraud.prefix_throttled") in one transaction, unless the key already holds
+ * this state or a stronger one: then nothing changes and STORE_CONFLICT. */
+int store_block_set(struct store *st, const struct store_block *b);
+/* Lifts the measure on key and records "fraud.prefix_unblocked" by who;
+ * STORE_NOT_FOUND when there is none. */
+int store_block_lift(struct store *st, const char *key, const char *who, int64_t now);
+/* Calls fn for every measure in force (callbacks must not call the store). */
+int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
+		      void *arg);
+/* The fraud event log (fraud.prefix_blocked, ...), oldest first, from id
+ * after_id on. (Webhooks to apps are struct store_event; a later change may
+ * also send these there.) */
+struct store_fraud_event {
+	int64_t id;
+	int64_t at;
+	char type[40];
+	char subject[40];
+	char detail[256];
+};
+int store_fraud_events(struct store *st, int64_t after_id, size_t limit,
+		       void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
 
 #endif

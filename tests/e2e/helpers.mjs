@@ -260,11 +260,16 @@ export const SMS_RE =
 
 let phoneCounter = 0;
 /** A distinct valid GB mobile number for each call in this process
- *  (+44 7400 1xxxxx), so tests sharing a server never share an inbox. */
+ *  (+44 74ab cdefgh), so tests sharing a server never share an inbox. Each
+ *  call moves to another range (abc), so a test's codes that are never
+ *  verified do not look like SMS pumping into one range (docs/fraud.md). */
 export function freshPhone() {
   phoneCounter++;
-  const tail = String((process.pid * 37 + phoneCounter) % 100000).padStart(5, '0');
-  return `+4474001${tail}`;
+  const range = phoneCounter % 900; // 900 ranges: 740..744, 746..749 (745 is partly unassigned)
+  const a = [0, 1, 2, 3, 4, 6, 7, 8, 9][Math.floor(range / 100)];
+  const bc = String(range % 100).padStart(2, '0');
+  const tail = String((process.pid * 37 + Math.floor(phoneCounter / 900)) % 100000).padStart(5, '0');
+  return `+4474${a}${bc}${tail}`;
 }
 
 /** A wrong code of the same length that differs from code. */

@@ -259,6 +259,24 @@ describe('lookup', () => {
   });
 });
 
+describe('lookup limits', () => {
+  test('lookups have their own limit, apart from sessions', async () => {
+    const file = writeConfig('[limits]\nlookup.ip = 3/1m\n');
+    const own = await start({}, { args: ['--dev', '--config', file] });
+    for (let i = 0; i < 3; i++)
+      assert.equal((await own.call('GET', '/v1/lookup/%2B34612345678')).status, 200);
+    const r = await own.call('GET', '/v1/lookup/%2B34612345678');
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.body.error.code, 'rate_limited_ip');
+    assert.equal(r.body.error.limit, 'lookup.ip');
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    // An invalid number counts too (a scraper cannot dodge by typos).
+    assert.equal((await own.call('GET', '/v1/lookup/%2B4474')).status, 429);
+    // Sessions are limited apart.
+    assert.equal((await own.call('POST', '/v1/sessions', { phone: '+34612345678' })).status, 201);
+  });
+});
+
 describe('iotpctl template preview', () => {
   test('prints the texts, the language and why, the encoding and the segments', async () => {
     const { stdout } = await run(IOTPCTL, ['--dev', '--config', configFile, 'template', 'preview', '--phone', '+966501234567']);

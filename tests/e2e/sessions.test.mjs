@@ -338,7 +338,7 @@ describe('auth, routing and headers', () => {
     const s = await createSession(freshPhone());
     for (const [method, p, allow] of [
       ['GET', '/v1/sessions', ['POST']],
-      ['DELETE', `/v1/sessions/${s.id}`, ['GET']],
+      ['DELETE', `/v1/sessions/${s.id}`, ['GET', 'PATCH']],
       ['PATCH', `/v1/sessions/${s.id}/code`, ['POST', 'PUT']],
       ['POST', '/healthz', ['GET']],
     ]) {

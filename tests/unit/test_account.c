@@ -72,9 +72,9 @@ static char *verified(struct fixture *f, const char *phone, const char *code, in
 	struct store_session s;
 	struct phone_number n;
 	int64_t retry;
-	assert_int_equal(session_create(&f->core, &r, now, &s, &n), 0);
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, now, &s, &retry), 0);
-	assert_int_equal(session_check_code(&f->core, s.id, code, now, &s), 0);
+	assert_int_equal(session_create(&f->core, &r, NULL, now, &s, &n, NULL), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, now, &s, &retry, NULL), 0);
+	assert_int_equal(session_check_code(&f->core, s.id, code, NULL, now, &s, NULL), 0);
 	memcpy(id, s.id, sizeof id);
 	return id;
 }

@@ -54,7 +54,7 @@ static enum iotp_error new_session(struct core *c, const char *phone, const char
 			      struct store_session *s, struct phone_number *n)
 {
 	struct session_request r = {.phone = phone, .region = region};
-	return session_create(c, &r, now, s, n);
+	return session_create(c, &r, NULL, now, s, n, NULL);
 }
 
 static int setup(void **state)
@@ -167,7 +167,7 @@ static void schedule_grows_and_ends(void **state)
 	int64_t retry = 0;
 	char first[11], code[11];
 	/* default sms_delays: 0, 60, 120, 300, 600 */
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", "en", T0, &s, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", "en", NULL, T0, &s, &retry, NULL), 0);
 	assert_int_equal(sent_code(f, first, NULL), 1);
 	assert_int_equal(strlen(first), 6);
 	struct session_timers t;
@@ -176,7 +176,7 @@ static void schedule_grows_and_ends(void **state)
 	assert_int_equal(t.next_call, 60);
 	assert_int_equal(t.next_verification_attempt, 0);
 
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(59), &s, &retry),
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(59), &s, &retry, NULL),
 			 IOTP_E_SEND_TOO_SOON);
 	assert_int_equal(retry, 1);
 	assert_int_equal(sent_code(f, code, NULL), 0); /* nothing queued */
@@ -186,16 +186,16 @@ static void schedule_grows_and_ends(void **state)
 	for (int i = 0; i < 4; i++) {
 		at += S(delays[i]) / (i < 2 ? 1 : 2); /* the last two come early: still waiting */
 		if (i >= 2) {
-			assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, at, &s, &retry),
+			assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, at, &s, &retry, NULL),
 					 IOTP_E_SEND_TOO_SOON);
 			assert_int_equal(retry, delays[i] / 2);
 			at += S(delays[i]) / 2;
 		}
-		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, at, &s, &retry), 0);
+		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, at, &s, &retry, NULL), 0);
 		assert_int_equal(sent_code(f, code, NULL), 1);
 	}
 	assert_int_equal(s.sms_sent, 5);
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, at + S(599), &s, &retry),
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, at + S(599), &s, &retry, NULL),
 			 IOTP_E_SENDS_EXHAUSTED);
 	session_timers(&f->core, &s, at, &t);
 	assert_int_equal(t.next_sms, -1);
@@ -207,21 +207,21 @@ static void resend_reuses_live_code_then_renews(void **state)
 	struct store_session s = create(f, "+447400123456", T0);
 	int64_t retry;
 	char a[11], b[11], c[11];
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
 	sent_code(f, a, NULL);
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(60), &s, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(60), &s, &retry, NULL), 0);
 	sent_code(f, b, NULL);
 	assert_string_equal(a, b); /* a late first SMS still works */
 	assert_int_equal(s.code_expires_at, T0 + S(60) + S(600));
 
 	/* After the code expired: checks say so, and the next send makes a new code. */
 	int64_t later = T0 + S(60) + S(600);
-	assert_int_equal(session_check_code(&f->core, s.id, a, later, &s), IOTP_E_CODE_EXPIRED);
+	assert_int_equal(session_check_code(&f->core, s.id, a, NULL, later, &s, NULL), IOTP_E_CODE_EXPIRED);
 	assert_int_equal(s.check_attempts, 0); /* an expired code costs no attempt */
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, later, &s, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, later, &s, &retry, NULL), 0);
 	sent_code(f, c, NULL);
 	assert_string_not_equal(a, c); /* 1 in a million to collide */
-	assert_int_equal(session_check_code(&f->core, s.id, c, later + S(1), &s), 0);
+	assert_int_equal(session_check_code(&f->core, s.id, c, NULL, later + S(1), &s, NULL), 0);
 }
 
 static void check_right_and_wrong(void **state)
@@ -230,26 +230,26 @@ static void check_right_and_wrong(void **state)
 	struct store_session s = create(f, "+447400123456", T0);
 	int64_t retry;
 	char code[11], wrong[11], dashed[16];
-	assert_int_equal(session_check_code(&f->core, s.id, "123456", T0, &s), IOTP_E_NO_CODE_SENT);
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	assert_int_equal(session_check_code(&f->core, s.id, "123456", NULL, T0, &s, NULL), IOTP_E_NO_CODE_SENT);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
 	sent_code(f, code, NULL);
 	snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
-	assert_int_equal(session_check_code(&f->core, s.id, wrong, T0 + S(5), &s),
+	assert_int_equal(session_check_code(&f->core, s.id, wrong, NULL, T0 + S(5), &s, NULL),
 			 IOTP_E_INCORRECT_CODE);
 	struct session_timers t;
 	session_timers(&f->core, &s, T0 + S(5), &t);
 	assert_int_equal(t.attempts_left, 4);
-	assert_int_equal(session_check_code(&f->core, s.id, "12a456", T0 + S(6), &s),
+	assert_int_equal(session_check_code(&f->core, s.id, "12a456", NULL, T0 + S(6), &s, NULL),
 			 IOTP_E_INVALID_FIELD);
 	assert_int_equal(s.check_attempts, 1); /* not a code: not a guess */
 	code_format(code, dashed, sizeof dashed);
-	assert_int_equal(session_check_code(&f->core, s.id, dashed, T0 + S(7), &s), 0);
+	assert_int_equal(session_check_code(&f->core, s.id, dashed, NULL, T0 + S(7), &s, NULL), 0);
 	assert_true(s.verified_at == T0 + S(7));
 	assert_int_equal(s.expires_at, T0 + S(7) + S(600));
 	assert_int_equal(s.code_sealed_len, 0);
-	assert_int_equal(session_check_code(&f->core, s.id, code, T0 + S(8), &s),
+	assert_int_equal(session_check_code(&f->core, s.id, code, NULL, T0 + S(8), &s, NULL),
 			 IOTP_E_ALREADY_VERIFIED);
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(3000), &s, &retry),
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(3000), &s, &retry, NULL),
 			 IOTP_E_ALREADY_VERIFIED);
 	session_timers(&f->core, &s, T0 + S(8), &t);
 	assert_false(t.allowed_to_request_code);
@@ -261,15 +261,15 @@ static void attempts_run_out(void **state)
 	struct store_session s = create(f, "+447400123456", T0);
 	int64_t retry;
 	char code[11], wrong[11];
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
 	sent_code(f, code, NULL);
 	snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 7) % 1000000);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(session_check_code(&f->core, s.id, wrong, T0 + S(1), &s),
+		assert_int_equal(session_check_code(&f->core, s.id, wrong, NULL, T0 + S(1), &s, NULL),
 				 IOTP_E_INCORRECT_CODE);
-	assert_int_equal(session_check_code(&f->core, s.id, code, T0 + S(2), &s),
+	assert_int_equal(session_check_code(&f->core, s.id, code, NULL, T0 + S(2), &s, NULL),
 			 IOTP_E_ATTEMPTS_EXHAUSTED);
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(600), &s, &retry),
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(600), &s, &retry, NULL),
 			 IOTP_E_ATTEMPTS_EXHAUSTED);
 	struct session_timers t;
 	session_timers(&f->core, &s, T0 + S(3), &t);
@@ -285,14 +285,14 @@ static void channels_by_number_type(void **state)
 	char code[11], channel[8];
 	/* A mobile gets a call only after a first SMS, voice_delays[0] = 60 s later. */
 	struct store_session m = create(f, "+447400123456", T0);
-	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, T0, &m, &retry),
+	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, NULL, T0, &m, &retry, NULL),
 			 IOTP_E_CHANNEL_NOT_AVAILABLE);
-	assert_int_equal(session_send_code(&f->core, m.id, "sms", NULL, T0, &m, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, m.id, "sms", NULL, NULL, T0, &m, &retry, NULL), 0);
 	sent_code(f, code, NULL);
-	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, T0 + S(30), &m, &retry),
+	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, NULL, T0 + S(30), &m, &retry, NULL),
 			 IOTP_E_SEND_TOO_SOON);
 	assert_int_equal(retry, 30);
-	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, T0 + S(60), &m, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, m.id, "voice", NULL, NULL, T0 + S(60), &m, &retry, NULL), 0);
 	char spoken[11];
 	sent_code(f, spoken, channel);
 	assert_string_equal(channel, "voice");
@@ -305,10 +305,10 @@ static void channels_by_number_type(void **state)
 	session_timers(&f->core, &l, T0, &t);
 	assert_int_equal(t.next_sms, -1);
 	assert_int_equal(t.next_call, 0);
-	assert_int_equal(session_send_code(&f->core, l.id, "sms", NULL, T0, &l, &retry),
+	assert_int_equal(session_send_code(&f->core, l.id, "sms", NULL, NULL, T0, &l, &retry, NULL),
 			 IOTP_E_CHANNEL_NOT_AVAILABLE);
-	assert_int_equal(session_send_code(&f->core, l.id, "voice", NULL, T0, &l, &retry), 0);
-	assert_int_equal(session_send_code(&f->core, l.id, "fax", NULL, T0, &l, &retry),
+	assert_int_equal(session_send_code(&f->core, l.id, "voice", NULL, NULL, T0, &l, &retry, NULL), 0);
+	assert_int_equal(session_send_code(&f->core, l.id, "fax", NULL, NULL, T0, &l, &retry, NULL),
 			 IOTP_E_INVALID_FIELD);
 }
 
@@ -317,7 +317,7 @@ static void session_expires(void **state)
 	struct fixture *f = *state;
 	struct store_session s = create(f, "+447400123456", T0);
 	int64_t retry;
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + S(1800), &s, &retry),
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(1800), &s, &retry, NULL),
 			 IOTP_E_SESSION_EXPIRED);
 	struct session_timers t;
 	session_timers(&f->core, &s, T0 + S(1800), &t);
@@ -333,11 +333,11 @@ static void test_number_fixed_code_nothing_sent(void **state)
 	char code[11];
 	assert_true(s.test_number);
 	for (int i = 0; i < 8; i++) /* no waits between sends */
-		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0 + i, &s, &retry), 0);
+		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + i, &s, &retry, NULL), 0);
 	assert_int_equal(sent_code(f, code, NULL), 0); /* the outbox stays empty */
-	assert_int_equal(session_check_code(&f->core, s.id, "111111", T0 + 10, &s),
+	assert_int_equal(session_check_code(&f->core, s.id, "111111", NULL, T0 + 10, &s, NULL),
 			 IOTP_E_INCORRECT_CODE); /* attempts still count */
-	assert_int_equal(session_check_code(&f->core, s.id, "424-242", T0 + 11, &s), 0);
+	assert_int_equal(session_check_code(&f->core, s.id, "424-242", NULL, T0 + 11, &s, NULL), 0);
 }
 
 struct guesser {
@@ -353,7 +353,7 @@ static void *guess(void *arg)
 	struct guesser *g = arg;
 	for (int i = 0; i < g->n; i++) {
 		struct store_session s;
-		enum iotp_error e = session_check_code(&g->f->core, g->id, g->guess, T0 + S(1), &s);
+		enum iotp_error e = session_check_code(&g->f->core, g->id, g->guess, NULL, T0 + S(1), &s, NULL);
 		if (e == IOTP_E_INCORRECT_CODE)
 			g->incorrect++;
 		else if (e == IOTP_E_ATTEMPTS_EXHAUSTED)
@@ -372,7 +372,7 @@ static void parallel_guesses_counted_exactly(void **state)
 	struct store_session s = create(f, "+447400123456", T0);
 	int64_t retry;
 	char code[11], wrong[11];
-	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, T0, &s, &retry), 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
 	sent_code(f, code, NULL);
 	snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
 	enum { THREADS = 4, EACH = 25 };

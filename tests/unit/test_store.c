@@ -357,6 +357,137 @@ static void unknown_backend_is_named(void **state)
 	assert_non_null(strstr(err, "sqlite"));
 }
 
+
+/* Token buckets: start full, refuse all-or-none, refill with time, peek and
+ * refund, and hold under parallel takes. */
+static void buckets_take_refill_peek_refund(void **state)
+{
+	struct fixture *f = *state;
+	size_t refused;
+	int64_t wait;
+	/* 2 tokens, one back per second. */
+	struct store_bucket b[2] = {{"a", 2, 0.001, 1}, {"b", 10, 0.001, 1}};
+	assert_int_equal(store_buckets_take(f->st, b, 2, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, b, 2, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, b, 2, 1000, &refused, &wait), STORE_LIMITED);
+	assert_int_equal(refused, 0);
+	assert_true(wait >= 999 && wait <= 1001);
+	/* Nothing was taken from "b" by the refused call: 8 are left. */
+	struct store_bucket only_b = {"b", 10, 0.001, 8};
+	assert_int_equal(store_buckets_take(f->st, &only_b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &only_b, 1, 1000, &refused, &wait), STORE_LIMITED);
+	/* A second later "a" holds one again. */
+	assert_int_equal(store_buckets_take(f->st, b, 1, 2000, &refused, &wait), 0);
+	/* A peek needs one token and takes none. */
+	struct store_bucket peek = {"a", 2, 0.001, 0};
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 2000, &refused, &wait), STORE_LIMITED);
+	struct store_bucket refund = {"a", 2, 0.001, -1};
+	assert_int_equal(store_buckets_take(f->st, &refund, 1, 2000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 2000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 2000, &refused, &wait), 0);
+	/* A refund never overfills: full is 2. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_buckets_take(f->st, &refund, 1, 2000, &refused, &wait), 0);
+	struct store_bucket three = {"a", 2, 0.001, 3};
+	assert_int_equal(store_buckets_take(f->st, &three, 1, 2000, &refused, &wait), STORE_LIMITED);
+	/* Buckets untouched since before a time are forgotten by a prune (the
+	 * caller passes now minus its longest period: they are full by then). */
+	size_t n;
+	assert_int_equal(store_buckets_prune(f->st, 1500, &n), 0);
+	assert_int_equal(n, 1); /* "b", last taken at 1000 */
+	assert_int_equal(store_buckets_prune(f->st, 1000000, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_buckets_take(f->st, b, 2, 1000000, &refused, &wait), 0);
+}
+
+struct taker {
+	struct store *st;
+	int taken;
+};
+
+static void *take_many(void *arg)
+{
+	struct taker *t = arg;
+	struct store_bucket b = {"shared", 100, 0, 1};
+	size_t refused;
+	int64_t wait;
+	for (int i = 0; i < 100; i++)
+		if (store_buckets_take(t->st, &b, 1, 5000, &refused, &wait) == 0)
+			t->taken++;
+	return NULL;
+}
+
+static void buckets_hold_under_parallel_takes(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t th[8];
+	struct taker t[8];
+	for (int i = 0; i < 8; i++) {
+		t[i] = (struct taker){f->st, 0};
+		pthread_create(&th[i], NULL, take_many, &t[i]);
+	}
+	int total = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		total += t[i].taken;
+	}
+	assert_int_equal(total, 100); /* 800 tries, 100 tokens, never refilled */
+}
+
+static void decay_halves_per_half_life(void **state)
+{
+	struct fixture *f = *state;
+	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}};
+	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
+	assert_true(d.out[0][0] == 8 && d.out[0][1] == 4 && d.out[1][0] == 8);
+	d.add[0] = 1;
+	d.add[1] = 0;
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_true(d.out[0][0] > 4.99 && d.out[0][0] < 5.01); /* 8 halved, plus 1 */
+	assert_true(d.out[0][1] > 1.99 && d.out[0][1] < 2.01);
+	assert_true(d.out[1][0] > 7.72 && d.out[1][0] < 7.74); /* 8 * 2^-1/4, plus 1 */
+	assert_int_equal(store_decay_reset(f->st, "k"), 0);
+	d.add[0] = 0;
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_true(d.out[0][0] == 0 && d.out[0][1] == 0 && d.out[1][0] == 0);
+}
+
+static void count_block(const struct store_block *b, void *arg)
+{
+	(void)b;
+	(*(int *)arg)++;
+}
+
+static void count_event(const struct store_fraud_event *e, void *arg)
+{
+	char *types = arg;
+	strcat(types, e->type);
+	strcat(types, ";");
+}
+
+static void blocks_escalate_once_and_lift_with_events(void **state)
+{
+	struct fixture *f = *state;
+	struct store_block b = {.key = "p3|+447400987", .state = STORE_BLOCK_THROTTLED, .since = 10};
+	assert_int_equal(store_block_set(f->st, &b), 0);
+	assert_int_equal(store_block_set(f->st, &b), STORE_CONFLICT); /* already so */
+	b.state = STORE_BLOCK_BLOCKED;
+	assert_int_equal(store_block_set(f->st, &b), 0);
+	b.state = STORE_BLOCK_THROTTLED;
+	assert_int_equal(store_block_set(f->st, &b), STORE_CONFLICT); /* never weakened */
+	int n = 0;
+	assert_int_equal(store_blocks_list(f->st, count_block, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_block_lift(f->st, "p3|+447400987", "test", 20), 0);
+	assert_int_equal(store_block_lift(f->st, "p3|+447400987", "test", 20), STORE_NOT_FOUND);
+	n = 0;
+	assert_int_equal(store_blocks_list(f->st, count_block, &n), 0);
+	assert_int_equal(n, 0);
+	char types[256] = "";
+	assert_int_equal(store_fraud_events(f->st, 0, 10, count_event, types), 0);
+	assert_string_equal(types, "fraud.prefix_throttled;fraud.prefix_blocked;fraud.prefix_unblocked;");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +498,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_updates_lose_nothing, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup_sqlite,
+						teardown),
 		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup_sqlite, teardown),
 		cmocka_unit_test(unknown_backend_is_named),

@@ -1,0 +1,73 @@
+#include "policy/keys.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+
+#include "base/alloc.h"
+
+int keys_prefix(const char *e164, int drop, char *out, size_t size)
+{
+	size_t n = strlen(e164);
+	if (n < 3 || e164[0] != '+')
+		return -1;
+	for (size_t i = 1; i < n; i++)
+		if (!isdigit((unsigned char)e164[i]))
+			return -1;
+	size_t keep = n > (size_t)drop + 3 ? n - (size_t)drop : 3;
+	if (keep + 1 > size)
+		return -1;
+	memcpy(out, e164, keep);
+	out[keep] = '\0';
+	return 0;
+}
+
+/* Parses ip; sets *v4 and fills a4 or a6. Returns 0 or -1. */
+static int parse(const char *ip, int *v4, struct in_addr *a4, struct in6_addr *a6)
+{
+	if (inet_pton(AF_INET, ip, a4) == 1) {
+		*v4 = 1;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, a6) != 1)
+		return -1;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		memcpy(&a4->s_addr, &a6->s6_addr[12], 4);
+		*v4 = 1;
+		return 0;
+	}
+	*v4 = 0;
+	return 0;
+}
+
+int keys_address(const char *ip, char *out, size_t size)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	int v4;
+	if (parse(ip, &v4, &a4, &a6) < 0)
+		return -1;
+	if (v4)
+		return inet_ntop(AF_INET, &a4, out, (socklen_t)size) ? 0 : -1;
+	return inet_ntop(AF_INET6, &a6, out, (socklen_t)size) ? 0 : -1;
+}
+
+int keys_network(const char *ip, char *out, size_t size)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	int v4;
+	char buf[INET6_ADDRSTRLEN];
+	if (parse(ip, &v4, &a4, &a6) < 0) {
+		strfmt(out, size, "%s", ip);
+		return -1;
+	}
+	if (v4) {
+		a4.s_addr &= htonl(0xffffff00u);
+		inet_ntop(AF_INET, &a4, buf, sizeof buf);
+		return strfmt(out, size, "%s/24", buf);
+	}
+	memset(&a6.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+	return strfmt(out, size, "%s/64", buf);
+}

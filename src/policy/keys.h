@@ -1,0 +1,22 @@
+/* keys: the names under which policy counts things — number prefixes and
+ * client networks. Pure functions of their input, so tests check them alone. */
+#ifndef IOTP_POLICY_KEYS_H
+#define IOTP_POLICY_KEYS_H
+
+#include <stddef.h>
+
+/* The E.164 number without its last drop digits ("+447911123456", 3 ->
+ * "+447911123"): sequential numbers used in SMS pumping share it. Never cuts
+ * into the first two digits after '+'. Returns 0, or -1 when out is too small
+ * or e164 is not '+' and digits. */
+int keys_prefix(const char *e164, int drop, char *out, size_t size);
+
+/* The network of a client address: "192.0.2.0/24" for IPv4, the first 64 bits
+ * for IPv6 ("2001:db8:1:2::/64"). IPv4-mapped IPv6 counts as IPv4. Returns 0,
+ * or -1 when ip is not an address (out is then a copy of ip). */
+int keys_network(const char *ip, char *out, size_t size);
+
+/* Canonical text of an address (IPv4-mapped IPv6 as IPv4), or -1. */
+int keys_address(const char *ip, char *out, size_t size);
+
+#endif

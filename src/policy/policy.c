@@ -1,0 +1,594 @@
+#include "policy/policy.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "policy/geo.h"
+#include "policy/keys.h"
+#include "policy/limits.h"
+#include "policy/pow.h"
+#include "policy/pumping.h"
+
+/* How often the measures in force are re-read from the store (another node,
+ * or iotpctl, may have changed them), and how often full buckets are dropped. */
+#define BLOCKS_REFRESH_MS 1000
+#define PRUNE_EVERY_MS 60000
+#define BLOCKS_MAX 4096
+#define KEY_MAX 96
+
+struct cached_block {
+	char key[40];
+	int state;
+};
+
+struct policy {
+	const struct config *cfg;
+	struct store *st;
+	int on; /* limits = on */
+	int pretend;
+	struct limits lim;
+	struct geo geo;
+	struct pumping_params prefix3, prefix5, country;
+	double window_ms, baseline_ms;
+	double default_baseline;
+	unsigned char pow_regions[GEO_REGIONS / 8 + 1];
+	unsigned char pow_key[POW_KEY_BYTES];
+
+	pthread_mutex_t lock; /* guards what follows */
+	/* Read without the lock on every request, so that the common case (no
+	 * measure in force, the copy fresh) takes no lock at all. */
+	atomic_int any_blocks;
+	_Atomic int64_t blocks_at; /* when blocks[] was read */
+	int64_t pruned_at;
+	int64_t longest_period_ms; /* after it, any bucket is full again */
+	int n_blocks;
+	struct cached_block *blocks;
+};
+
+/* The keys a request is counted under, for one number and one client. */
+struct subject {
+	char number[17];
+	char prefix3[20];
+	char prefix5[20];
+	char ip[64];
+	char network[64];
+	char region[3];
+	char app[32];
+};
+
+static void subject_fill(struct subject *s, const char *e164, const char *region,
+			 const struct policy_client *who)
+{
+	memset(s, 0, sizeof *s);
+	if (e164) {
+		strfmt(s->number, sizeof s->number, "%s", e164);
+		keys_prefix(e164, 3, s->prefix3, sizeof s->prefix3);
+		keys_prefix(e164, 5, s->prefix5, sizeof s->prefix5);
+	}
+	if (region)
+		strfmt(s->region, sizeof s->region, "%s", region);
+	if (who && who->ip && *who->ip) {
+		if (keys_address(who->ip, s->ip, sizeof s->ip) < 0)
+			strfmt(s->ip, sizeof s->ip, "%s", who->ip);
+		keys_network(who->ip, s->network, sizeof s->network);
+	}
+	strfmt(s->app, sizeof s->app, "%s", who && who->app ? who->app : "default");
+}
+
+static const char *subject_key(const struct subject *s, enum limits_scope scope)
+{
+	switch (scope) {
+	case LIMITS_NUMBER:
+		return s->number;
+	case LIMITS_PREFIX3:
+		return s->prefix3;
+	case LIMITS_PREFIX5:
+		return s->prefix5;
+	case LIMITS_IP:
+		return s->ip;
+	case LIMITS_NETWORK:
+		return s->network;
+	case LIMITS_COUNTRY:
+		return s->region;
+	case LIMITS_APP:
+		return s->app;
+	case LIMITS_GLOBAL:
+		return "*";
+	case LIMITS_SCOPES:
+		break;
+	}
+	return "";
+}
+
+static enum iotp_error scope_error(enum limits_scope scope)
+{
+	switch (scope) {
+	case LIMITS_NUMBER:
+		return IOTP_E_RATE_LIMITED_NUMBER;
+	case LIMITS_PREFIX3:
+	case LIMITS_PREFIX5:
+		return IOTP_E_RATE_LIMITED_PREFIX;
+	case LIMITS_IP:
+		return IOTP_E_RATE_LIMITED_IP;
+	case LIMITS_NETWORK:
+		return IOTP_E_RATE_LIMITED_NETWORK;
+	case LIMITS_COUNTRY:
+		return IOTP_E_RATE_LIMITED_COUNTRY;
+	case LIMITS_APP:
+		return IOTP_E_RATE_LIMITED_APP;
+	case LIMITS_GLOBAL:
+	case LIMITS_SCOPES:
+		break;
+	}
+	return IOTP_E_RATE_LIMITED_GLOBAL;
+}
+
+/* A batch of buckets for one store_buckets_take, with what each one means. */
+struct batch {
+	size_t n;
+	struct store_bucket b[16];
+	char keys[16][KEY_MAX];
+	enum iotp_error refusal[16];
+	char limit[16][32];
+};
+
+static void batch_add(struct batch *t, const char *prefix, const char *name, const char *key,
+		      const struct limits_rate *r, double cost, enum iotp_error refusal)
+{
+	if (r->count <= 0 || !key || !*key || t->n == sizeof t->b / sizeof t->b[0])
+		return;
+	size_t i = t->n++;
+	strfmt(t->keys[i], KEY_MAX, "%s|%s", prefix, key);
+	t->b[i] = (struct store_bucket){t->keys[i], r->count, r->count / (double)r->period_ms, cost};
+	t->refusal[i] = refusal;
+	strfmt(t->limit[i], sizeof t->limit[i], "%s", name);
+}
+
+static void batch_action(struct batch *t, const struct policy *p, enum limits_action a,
+			 const struct subject *s)
+{
+	for (int scope = 0; scope < LIMITS_SCOPES; scope++) {
+		char prefix[48], name[32];
+		strfmt(prefix, sizeof prefix, "%s|%s", limits_action_name(a), limits_scope_name(scope));
+		strfmt(name, sizeof name, "%s.%s", limits_action_name(a), limits_scope_name(scope));
+		batch_add(t, prefix, name, subject_key(s, scope), &p->lim.r[a][scope], 1,
+			  scope_error(scope));
+	}
+}
+
+/* Takes the batch and, when granted, adds d[] to its counters: one round on
+ * the store's writer. */
+static enum iotp_error batch_take(struct policy *p, struct batch *t, struct store_decay *d,
+				  size_t nd, int64_t now, struct policy_verdict *v)
+{
+	size_t refused;
+	int64_t wait_ms;
+	if (!t->n && !nd)
+		return IOTP_E_OK;
+	int rc = store_buckets_take_count(p->st, t->b, t->n, d, nd, now, &refused, &wait_ms);
+	if (rc == 0)
+		return IOTP_E_OK;
+	if (rc != STORE_LIMITED)
+		return IOTP_E_INTERNAL; /* fail closed: a limit we cannot read holds */
+	v->retry_after = (wait_ms + 999) / 1000;
+	strfmt(v->limit, sizeof v->limit, "%s", t->limit[refused]);
+	return t->refusal[refused];
+}
+
+static int parse_regions(const char *list, unsigned char *bits, char *err, size_t errlen)
+{
+	char buf[2048];
+	if (strfmt(buf, sizeof buf, "%s", list) < 0) {
+		strfmt(err, errlen, "option pow_countries (IOTP_POW_COUNTRIES): too long");
+		return -1;
+	}
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strlen(tok) != 2 || !isupper((unsigned char)tok[0]) ||
+		    !isupper((unsigned char)tok[1])) {
+			strfmt(err, errlen,
+			       "option pow_countries (IOTP_POW_COUNTRIES): '%s' is not a region code such "
+			       "as GB",
+			       tok);
+			return -1;
+		}
+		int i = (tok[0] - 'A') * 26 + (tok[1] - 'A');
+		bits[i / 8] |= (unsigned char)(1u << (i % 8));
+	}
+	return 0;
+}
+
+static int region_bit(const unsigned char *bits, const char *r)
+{
+	if (!isupper((unsigned char)r[0]) || !isupper((unsigned char)r[1]))
+		return 0;
+	int i = (r[0] - 'A') * 26 + (r[1] - 'A');
+	return (bits[i / 8] >> (i % 8)) & 1;
+}
+
+int policy_new(const struct config *cfg, struct store *st, const struct seal_keys *keys,
+	       struct policy **out, char *err, size_t errlen)
+{
+	struct policy *p = xcalloc(1, sizeof *p);
+	p->cfg = cfg;
+	p->st = st;
+	p->on = cfg->limits;
+	p->pretend = !strcmp(cfg->fraud_action, "pretend");
+	pthread_mutex_init(&p->lock, NULL);
+	if (limits_load(&p->lim, cfg, err, errlen) < 0 || geo_load(&p->geo, cfg, err, errlen) < 0 ||
+	    parse_regions(cfg->pow_countries, p->pow_regions, err, errlen) < 0) {
+		policy_free(p);
+		return -1;
+	}
+	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "limits", s));) {
+		if (*s->name) {
+			char where[512];
+			config_section_where(cfg, s, NULL, where, sizeof where);
+			strfmt(err, errlen, "%s: write [limits] without a name", where);
+			policy_free(p);
+			return -1;
+		}
+	}
+	struct pumping_params base = {
+		.throttle_ratio = cfg->fraud_throttle_percent / 100.0,
+		.block_ratio = cfg->fraud_block_percent / 100.0,
+		.baseline_min = cfg->fraud_baseline_min_sent,
+		.default_baseline = cfg->fraud_default_baseline / 100.0,
+	};
+	p->prefix3 = p->prefix5 = p->country = base;
+	p->prefix3.min_sent = cfg->fraud_prefix3_min_sent;
+	p->prefix5.min_sent = cfg->fraud_prefix5_min_sent;
+	p->country.min_sent = cfg->fraud_country_min_sent;
+	p->default_baseline = base.default_baseline;
+	p->window_ms = cfg->fraud_window * 1000.0;
+	p->baseline_ms = cfg->fraud_baseline_window * 1000.0;
+	/* A subkey of the code key: challenges need no secrecy of their own, only
+	 * that a client cannot compute one before the session exists. */
+	crypto_generichash(p->pow_key, sizeof p->pow_key, (const unsigned char *)"iotp pow v1", 11,
+			   keys->code, sizeof keys->code);
+	p->blocks = xcalloc(BLOCKS_MAX, sizeof *p->blocks);
+	for (int a = 0; a < LIMITS_ACTIONS; a++)
+		for (int sc = 0; sc < LIMITS_SCOPES; sc++)
+			if (p->lim.r[a][sc].period_ms > p->longest_period_ms)
+				p->longest_period_ms = p->lim.r[a][sc].period_ms;
+	for (int i = 0; i < p->geo.n_caps; i++)
+		if (p->geo.caps[i].rate.period_ms > p->longest_period_ms)
+			p->longest_period_ms = p->geo.caps[i].rate.period_ms;
+
+	if (!p->on)
+		log_warn("limits = off: RATE LIMITS, SPEND CAPS, PROOF-OF-WORK AND THE SMS-PUMPING "
+			 "DETECTOR ARE OFF (dev mode only; never expose this server)");
+	int countries = geo_count_allowed(&p->geo);
+	if (!countries)
+		log_warn("geo: no country is allowed, so every number is refused; add '[geo]' with "
+			 "'allow = GB, US, ...' to the configuration (docs/fraud.md)");
+	else
+		log_info("geo: %d countries allowed for every app", countries);
+	*out = p;
+	return 0;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p->blocks);
+	sodium_memzero(p->pow_key, sizeof p->pow_key);
+	free(p);
+}
+
+struct gather {
+	struct cached_block *b;
+	int n;
+};
+
+static void gather_block(const struct store_block *b, void *arg)
+{
+	struct gather *g = arg;
+	if (g->n < BLOCKS_MAX) {
+		memcpy(g->b[g->n].key, b->key, sizeof g->b[g->n].key);
+		g->b[g->n++].state = b->state;
+	}
+}
+
+/* Re-reads the measures in force when the copy is stale, and drops full
+ * buckets now and then. One thread does it; the others use the copy. */
+static void maintain(struct policy *p, int64_t now)
+{
+	int64_t at = atomic_load(&p->blocks_at);
+	if (now - at < BLOCKS_REFRESH_MS && now >= at)
+		return;
+	if (pthread_mutex_trylock(&p->lock) != 0)
+		return;
+	if (now - p->blocks_at >= BLOCKS_REFRESH_MS || now < p->blocks_at) {
+		struct gather g = {p->blocks, 0};
+		if (store_blocks_list(p->st, gather_block, &g) == 0) {
+			p->n_blocks = g.n;
+			atomic_store(&p->any_blocks, g.n > 0);
+		}
+		atomic_store(&p->blocks_at, now);
+	}
+	if (p->on && now - p->pruned_at >= PRUNE_EVERY_MS) {
+		size_t n = 0;
+		p->pruned_at = now;
+		store_buckets_prune(p->st, now - p->longest_period_ms, &n);
+		if (n)
+			log_debug("policy: forgot %zu full buckets", n);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int block_state(struct policy *p, const char *key)
+{
+	int state = 0;
+	if (!atomic_load(&p->any_blocks))
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->n_blocks; i++)
+		if (!strcmp(p->blocks[i].key, key))
+			state = p->blocks[i].state;
+	pthread_mutex_unlock(&p->lock);
+	return state;
+}
+
+/* The strongest measure on any of the number's keys. */
+static int measure(struct policy *p, const struct subject *s)
+{
+	char key[40];
+	int worst = 0, st;
+	strfmt(key, sizeof key, "p3|%s", s->prefix3);
+	if ((st = block_state(p, key)) > worst)
+		worst = st;
+	strfmt(key, sizeof key, "p5|%s", s->prefix5);
+	if ((st = block_state(p, key)) > worst)
+		worst = st;
+	strfmt(key, sizeof key, "cc|%s", s->region);
+	if ((st = block_state(p, key)) > worst)
+		worst = st;
+	return worst;
+}
+
+/* The counters of a number's keys (prefix3, prefix5, country), ready to add
+ * sent and verified to. */
+static void counters(const struct policy *p, const struct subject *s, int sent, int verified,
+		     struct store_decay d[3], char keys[3][40])
+{
+	strfmt(keys[0], 40, "p3|%s", s->prefix3);
+	strfmt(keys[1], 40, "p5|%s", s->prefix5);
+	strfmt(keys[2], 40, "cc|%s", s->region);
+	for (int i = 0; i < 3; i++)
+		d[i] = (struct store_decay){.key = keys[i],
+					    .half_life_ms = {p->window_ms, p->baseline_ms},
+					    .add = {sent, verified}};
+}
+
+static struct pumping_counts counts_of(const struct store_decay *d)
+{
+	return (struct pumping_counts){d->out[0][0], d->out[0][1], d->out[1][0], d->out[1][1]};
+}
+
+static void decide(struct policy *p, const char *key, int verdict, const struct pumping_counts *c,
+		   double baseline, int64_t now)
+{
+	if (!verdict || block_state(p, key) >= verdict)
+		return;
+	struct store_block b = {.state = verdict, .since = now, .sent = c->sent,
+				.verified = c->verified, .baseline = baseline};
+	char what[64];
+	strfmt(b.key, sizeof b.key, "%s", key);
+	policy_describe_key(key, what, sizeof what);
+	strfmt(b.reason, sizeof b.reason,
+	       "%s: %.0f codes sent, %.0f verified in the recent window (%.0f%%) against a baseline "
+	       "of %.0f%%",
+	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
+	       100.0 * baseline);
+	int rc = store_block_set(p->st, &b);
+	if (rc == 0)
+		log_warn("fraud.%s %s", verdict == STORE_BLOCK_BLOCKED ? "prefix_blocked" : "prefix_throttled",
+			 b.reason);
+	/* Seen at once by this node; the others within BLOCKS_REFRESH_MS. */
+	pthread_mutex_lock(&p->lock);
+	int found = 0;
+	for (int i = 0; i < p->n_blocks && !found; i++)
+		if (!strcmp(p->blocks[i].key, key)) {
+			if (p->blocks[i].state < verdict)
+				p->blocks[i].state = verdict;
+			found = 1;
+		}
+	if (!found && p->n_blocks < BLOCKS_MAX) {
+		memcpy(p->blocks[p->n_blocks].key, b.key, sizeof b.key);
+		p->blocks[p->n_blocks++].state = verdict;
+	}
+	atomic_store(&p->any_blocks, p->n_blocks > 0);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Judges a number's keys on their counts after a send; may throttle or block. */
+static void judge(struct policy *p, const struct store_decay d[3], char keys[3][40], int64_t now)
+{
+	struct pumping_counts c[3] = {counts_of(&d[0]), counts_of(&d[1]), counts_of(&d[2])};
+	double country = pumping_baseline(&p->country, &c[2], p->default_baseline);
+	/* A whole country is only ever throttled automatically: blocking it would
+	 * refuse every honest person there on the strength of a few ranges. */
+	int verdict = pumping_judge(&p->country, &c[2], country);
+	decide(p, keys[2], verdict > STORE_BLOCK_THROTTLED ? STORE_BLOCK_THROTTLED : verdict, &c[2],
+	       country, now);
+	double b5 = pumping_baseline(&p->prefix5, &c[1], country);
+	decide(p, keys[1], pumping_judge(&p->prefix5, &c[1], b5), &c[1], b5, now);
+	double b3 = pumping_baseline(&p->prefix3, &c[0], country);
+	decide(p, keys[0], pumping_judge(&p->prefix3, &c[0], b3), &c[0], b3, now);
+}
+
+enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
+			      const char *region, int64_t now, struct policy_verdict *v)
+{
+	struct subject s;
+	memset(v, 0, sizeof *v);
+	subject_fill(&s, e164, region, who);
+	if (!geo_allowed(&p->geo, s.app, s.region)) {
+		memcpy(v->region, s.region, sizeof v->region);
+		return IOTP_E_COUNTRY_NOT_ALLOWED;
+	}
+	if (!p->on)
+		return IOTP_E_OK;
+	maintain(p, now);
+	struct batch t = {0};
+	batch_action(&t, p, LIMITS_CREATE, &s);
+	/* Sessions per address, counted with the limits: a risk signal below. */
+	char key[KEY_MAX];
+	strfmt(key, sizeof key, "ipsessions|%s", s.ip);
+	struct store_decay d = {.key = key, .half_life_ms = {p->window_ms, p->window_ms},
+				.add = {1, 0}};
+	size_t nd = p->cfg->pow_ip_sessions > 0 && s.ip[0] ? 1 : 0;
+	enum iotp_error e = batch_take(p, &t, &d, nd, now, v);
+	if (e)
+		return e;
+
+	/* Risk signals; each one makes the proof-of-work harder. */
+	int risk = region_bit(p->pow_regions, s.region);
+	/* Not for a blocked range: its sends are refused (or pretended) anyway,
+	 * and a challenge there would tell a pretend block apart. */
+	if (measure(p, &s) == STORE_BLOCK_THROTTLED)
+		risk++;
+	if (nd && d.out[0][0] > p->cfg->pow_ip_sessions)
+		risk++;
+	if (risk) {
+		int bits = p->cfg->pow_difficulty + 2 * (risk - 1);
+		v->pow_difficulty = bits > 30 ? 30 : bits;
+	}
+	return IOTP_E_OK;
+}
+
+enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who, const char *e164,
+			      int64_t now, struct policy_verdict *v)
+{
+	struct subject s;
+	memset(v, 0, sizeof *v);
+	if (!p->on)
+		return IOTP_E_OK;
+	subject_fill(&s, e164, NULL, who);
+	struct batch t = {0};
+	batch_action(&t, p, LIMITS_LOOKUP, &s);
+	return batch_take(p, &t, NULL, 0, now, v);
+}
+
+enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
+			    const char *region, int64_t now, struct policy_verdict *v)
+{
+	struct subject s;
+	memset(v, 0, sizeof *v);
+	subject_fill(&s, e164, region, who);
+	if (!geo_allowed(&p->geo, s.app, s.region)) {
+		memcpy(v->region, s.region, sizeof v->region);
+		return IOTP_E_COUNTRY_NOT_ALLOWED;
+	}
+	if (!p->on)
+		return IOTP_E_OK;
+	maintain(p, now);
+	if (measure(p, &s) >= STORE_BLOCK_BLOCKED) {
+		if (!p->pretend)
+			return IOTP_E_PREFIX_BLOCKED;
+		v->pretend = 1;
+		return IOTP_E_OK;
+	}
+	struct batch t = {0};
+	batch_action(&t, p, LIMITS_SEND, &s);
+	/* Spend caps: fail closed, like every limit here. */
+	for (int i = 0; i < p->geo.n_caps; i++) {
+		const struct geo_cap *c = &p->geo.caps[i];
+		if (c->region[0] && strcmp(c->region, s.region))
+			continue;
+		char prefix[48], key[16];
+		strfmt(prefix, sizeof prefix, "spend|%lld", (long long)c->rate.period_ms);
+		strfmt(key, sizeof key, "%s", c->region[0] ? c->region : "*");
+		batch_add(&t, prefix, c->region[0] ? "spend.country" : "spend.global", key, &c->rate, 1,
+			  IOTP_E_SPEND_CAP_REACHED);
+	}
+	/* The send is counted for the pumping detector with its tokens, in one
+	 * round: should the session then refuse it after all (a parallel send
+	 * won), the detector has counted one send too many, erring on the side
+	 * of caution. */
+	struct store_decay d[3];
+	char keys[3][40];
+	counters(p, &s, 1, 0, d, keys);
+	enum iotp_error e = batch_take(p, &t, d, 3, now, v);
+	if (e)
+		return e;
+	judge(p, d, keys, now);
+	return IOTP_E_OK;
+}
+
+enum iotp_error policy_check(struct policy *p, const struct policy_client *who, const char *e164,
+			     int64_t now, struct policy_verdict *v)
+{
+	struct subject s;
+	memset(v, 0, sizeof *v);
+	if (!p->on)
+		return IOTP_E_OK;
+	subject_fill(&s, e164, NULL, who);
+	struct batch t = {0};
+	batch_action(&t, p, LIMITS_CHECK, &s);
+	/* Every evaluated code takes one from the number's wrong-code allowance,
+	 * before the comparison, so parallel guesses across sessions can never
+	 * evaluate more than it allows; a right code gives it back. */
+	batch_add(&t, "check_failed|number", "check_failed.number", s.number,
+		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 1, IOTP_E_NUMBER_CHECKS_LOCKED);
+	return batch_take(p, &t, NULL, 0, now, v);
+}
+
+void policy_check_result(struct policy *p, const char *e164, const char *region, int right,
+			 int64_t now)
+{
+	if (!p->on || !right)
+		return;
+	struct subject s;
+	struct batch t = {0};
+	struct policy_verdict v;
+	struct store_decay d[3];
+	char keys[3][40];
+	subject_fill(&s, e164, region, NULL);
+	batch_add(&t, "check_failed|number", "check_failed.number", s.number,
+		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
+	counters(p, &s, 0, 1, d, keys);
+	batch_take(p, &t, d, 3, now, &v);
+}
+
+void policy_pow_challenge(const struct policy *p, const char *session_id, char out[33])
+{
+	pow_challenge(p->pow_key, session_id, out);
+}
+
+int policy_pow_verify(const struct policy *p, const char *session_id, int difficulty,
+		      const char *nonce)
+{
+	char challenge[POW_CHALLENGE_LEN + 1];
+	pow_challenge(p->pow_key, session_id, challenge);
+	return pow_verify(challenge, nonce, difficulty);
+}
+
+void policy_describe_key(const char *key, char *buf, size_t size)
+{
+	if (!strncmp(key, "p3|", 3) || !strncmp(key, "p5|", 3))
+		strfmt(buf, size, "numbers starting %s", key + 3);
+	else if (!strncmp(key, "cc|", 3))
+		strfmt(buf, size, "country %s", key + 3);
+	else
+		strfmt(buf, size, "%s", key);
+}
+
+int policy_unblock(struct store *st, const char *key, const char *who, int64_t now)
+{
+	int rc = store_block_lift(st, key, who, now);
+	if (rc != 0)
+		return rc;
+	/* Judged afresh: the burst that caused the block would otherwise block it
+	 * again at the next send, and would skew its own baseline for days. */
+	return store_decay_reset(st, key);
+}

@@ -1,0 +1,85 @@
+/* policy: fraud and abuse defence between a request and the session it
+ * touches — rate limits (token buckets in the store), geo permissions, spend
+ * caps, the SMS-pumping detector and proof-of-work challenges. core/session.c
+ * calls these hooks; api/ maps their outcomes to HTTP. docs/fraud.md is the
+ * operator's description of every rule and default.
+ *
+ * Every hook takes "now" (ms). Hooks return 0 (go on) or a positive enum
+ * iotp_error naming the rule that refused, with *v saying what the client may
+ * be told (which limit, when to retry, which country). Store failures refuse
+ * (fail closed) with IOTP_E_INTERNAL. All functions are thread-safe. */
+#ifndef IOTP_POLICY_H
+#define IOTP_POLICY_H
+
+#include <stdint.h>
+
+#include "base/seal.h"
+#include "config.h"
+#include "core/error.h"
+#include "store/store.h"
+
+struct policy;
+
+/* Who is asking: the client address as the HTTP layer established it (NULL
+ * when unknown) and the app the API key belongs to. */
+struct policy_client {
+	const char *ip;
+	const char *app;
+};
+
+/* What a hook decided, beyond its return value. */
+struct policy_verdict {
+	int64_t retry_after; /* s, with a 429 */
+	char limit[32];      /* the limit that refused: "send.ip" */
+	char region[3];      /* the country refused (country_not_allowed) */
+	int pretend;         /* send nothing but answer as if sent (fraud_action = pretend) */
+	int pow_difficulty;  /* at creation: bits of proof-of-work the session owes, 0: none */
+};
+
+/* Builds the policy from cfg ([limits], [geo], [spend] and the fraud_* and
+ * pow_* options). keys gives the secret the challenges are derived from.
+ * Sets *out only on success; else -1 with err naming file:line or option. */
+int policy_new(const struct config *cfg, struct store *st, const struct seal_keys *keys,
+	       struct policy **out, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/* A session is about to be created for e164 in region. */
+enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
+			      const char *region, int64_t now, struct policy_verdict *v);
+/* A code is about to be sent: geo, the pumping measures, spend caps and send
+ * limits. When it may go (v->pretend aside), the send is counted for the
+ * pumping detector in the same round, and the detector judges the number's
+ * ranges, which may throttle or block them for later sends. */
+enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
+			    const char *region, int64_t now, struct policy_verdict *v);
+/* The session counted a check attempt; the code is about to be compared.
+ * Takes the check limits and one of the number's wrong-code allowance
+ * (check_failed.number), so parallel guesses on one number across sessions
+ * never evaluate more than it allows. */
+enum iotp_error policy_check(struct policy *p, const struct policy_client *who, const char *e164,
+			     int64_t now, struct policy_verdict *v);
+/* The comparison's result: a right code gives the allowance back and counts
+ * a verification for the pumping detector. */
+void policy_check_result(struct policy *p, const char *e164, const char *region, int right,
+			 int64_t now);
+
+/* A number lookup (GET /v1/lookup): its own limits, apart from sends.
+ * e164 may be NULL (an invalid number is limited too). */
+enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who, const char *e164,
+			      int64_t now, struct policy_verdict *v);
+
+/* The proof-of-work challenge of a session (32 hex digits + NUL). */
+void policy_pow_challenge(const struct policy *p, const char *session_id, char out[33]);
+/* 1 when nonce solves the session's challenge at difficulty, else 0. */
+int policy_pow_verify(const struct policy *p, const char *session_id, int difficulty,
+		      const char *nonce);
+
+/* Operator tools (iotpctl), which run without a policy object. */
+
+/* What a block key means, for people: "numbers starting +447911123". */
+void policy_describe_key(const char *key, char *buf, size_t size);
+/* Lifts the measure on key (as listed by store_blocks_list) and restarts its
+ * counters, so that it is judged afresh. 0, STORE_NOT_FOUND or -1. */
+int policy_unblock(struct store *st, const char *key, const char *who, int64_t now);
+
+#endif

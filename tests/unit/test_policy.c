@@ -1,0 +1,223 @@
+/* policy's pure parts: the keys it counts under, the limit syntax, the
+ * pumping detector's arithmetic, the proof-of-work, and X-Forwarded-For. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/forwarded.h"
+#include "policy/keys.h"
+#include "policy/limits.h"
+#include "policy/pow.h"
+#include "policy/pumping.h"
+#include "store/store.h"
+
+static void prefixes(void **state)
+{
+	(void)state;
+	char out[20];
+	assert_int_equal(keys_prefix("+447911123456", 3, out, sizeof out), 0);
+	assert_string_equal(out, "+447911123");
+	assert_int_equal(keys_prefix("+447911123456", 5, out, sizeof out), 0);
+	assert_string_equal(out, "+4479111");
+	/* Never shorter than '+' and two digits. */
+	assert_int_equal(keys_prefix("+1234", 5, out, sizeof out), 0);
+	assert_string_equal(out, "+12");
+	assert_int_equal(keys_prefix("447911123456", 3, out, sizeof out), -1);
+	assert_int_equal(keys_prefix("+44791112345x", 3, out, sizeof out), -1);
+	assert_int_equal(keys_prefix("+447911123456", 3, out, 5), -1);
+}
+
+static void networks(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(keys_network("192.0.2.77", out, sizeof out), 0);
+	assert_string_equal(out, "192.0.2.0/24");
+	assert_int_equal(keys_network("2001:db8:1:2:3:4:5:6", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:1:2::/64");
+	assert_int_equal(keys_network("::ffff:198.51.100.9", out, sizeof out), 0);
+	assert_string_equal(out, "198.51.100.0/24");
+	assert_int_equal(keys_address("::ffff:198.51.100.9", out, sizeof out), 0);
+	assert_string_equal(out, "198.51.100.9");
+	assert_int_equal(keys_address("2001:DB8::1", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8::1");
+	assert_int_equal(keys_network("not-an-ip", out, sizeof out), -1);
+}
+
+static void rates(void **state)
+{
+	(void)state;
+	struct limits_rate r;
+	char buf[32];
+	assert_int_equal(limits_rate_parse("10/1h", &r), 0);
+	assert_true(r.count == 10 && r.period_ms == 3600000);
+	assert_int_equal(limits_rate_parse("10/h", &r), 0);
+	assert_true(r.period_ms == 3600000);
+	assert_int_equal(limits_rate_parse("5/30s", &r), 0);
+	assert_true(r.count == 5 && r.period_ms == 30000);
+	assert_int_equal(limits_rate_parse("100 / 1d", &r), 0);
+	assert_true(r.period_ms == 86400000);
+	assert_int_equal(limits_rate_parse("0", &r), 0);
+	assert_true(r.count == 0);
+	assert_int_equal(limits_rate_parse("10", &r), -1); /* a count needs a period */
+	assert_int_equal(limits_rate_parse("10/1w", &r), -1);
+	assert_int_equal(limits_rate_parse("-1/1h", &r), -1);
+	assert_int_equal(limits_rate_parse("lots", &r), -1);
+	assert_int_equal(limits_rate_parse("10/0h", &r), -1);
+	limits_rate_parse("600/1m", &r);
+	limits_rate_format(&r, buf, sizeof buf);
+	assert_string_equal(buf, "600/1m");
+	/* Every built-in default parses. */
+	for (int a = 0; a < LIMITS_ACTIONS; a++)
+		for (int s = 0; s < LIMITS_SCOPES; s++)
+			assert_int_equal(limits_rate_parse(limits_default(a, s), &r), 0);
+}
+
+static const struct pumping_params params = {
+	.min_sent = 10,
+	.throttle_ratio = 0.5,
+	.block_ratio = 0.2,
+	.baseline_min = 50,
+	.default_baseline = 0.6,
+};
+
+static void pumping_needs_volume(void **state)
+{
+	(void)state;
+	struct pumping_counts c = {.sent = 9, .verified = 0, .base_sent = 9, .base_verified = 0};
+	assert_int_equal(pumping_judge(&params, &c, 0.6), 0); /* not enough to be sure */
+	c.sent = c.base_sent = 10;
+	assert_int_equal(pumping_judge(&params, &c, 0.6), STORE_BLOCK_BLOCKED);
+	/* A hair under because the counters decayed still counts. */
+	c.sent = 9.97;
+	assert_int_equal(pumping_judge(&params, &c, 0.6), STORE_BLOCK_BLOCKED);
+}
+
+static void pumping_thresholds(void **state)
+{
+	(void)state;
+	/* Baseline 60%: block under 12%, throttle under 30%. */
+	struct pumping_counts c = {.sent = 100, .verified = 11};
+	assert_int_equal(pumping_judge(&params, &c, 0.6), STORE_BLOCK_BLOCKED);
+	c.verified = 12;
+	assert_int_equal(pumping_judge(&params, &c, 0.6), STORE_BLOCK_THROTTLED);
+	c.verified = 29;
+	assert_int_equal(pumping_judge(&params, &c, 0.6), STORE_BLOCK_THROTTLED);
+	c.verified = 30;
+	assert_int_equal(pumping_judge(&params, &c, 0.6), 0);
+	/* Against a low baseline the same conversion is normal. */
+	c.verified = 11;
+	assert_int_equal(pumping_judge(&params, &c, 0.15), 0);
+}
+
+static void pumping_baselines(void **state)
+{
+	(void)state;
+	/* No history: the fallback. */
+	struct pumping_counts fresh = {.sent = 20, .verified = 0, .base_sent = 20, .base_verified = 0};
+	assert_true(pumping_baseline(&params, &fresh, 0.7) == 0.7);
+	/* Enough history outside the recent window: its own conversion, without
+	 * the burst (else an attack would lower its own bar). */
+	struct pumping_counts hist = {.sent = 20, .verified = 0, .base_sent = 220, .base_verified = 80};
+	double b = pumping_baseline(&params, &hist, 0.7);
+	assert_true(b > 0.399 && b < 0.401);
+	/* Less history than baseline_min: the fallback again. */
+	struct pumping_counts thin = {.sent = 20, .verified = 0, .base_sent = 60, .base_verified = 30};
+	assert_true(pumping_baseline(&params, &thin, 0.7) == 0.7);
+}
+
+static void pow_round_trip(void **state)
+{
+	(void)state;
+	unsigned char key[POW_KEY_BYTES] = {1, 2, 3};
+	char a[POW_CHALLENGE_LEN + 1], b[POW_CHALLENGE_LEN + 1], nonce[24];
+	pow_challenge(key, "session-a", a);
+	pow_challenge(key, "session-b", b);
+	assert_int_equal(strlen(a), POW_CHALLENGE_LEN);
+	assert_string_not_equal(a, b); /* bound to the session */
+	int found = -1;
+	for (int n = 0; n < 1 << 20 && found < 0; n++) {
+		snprintf(nonce, sizeof nonce, "%d", n);
+		if (pow_zero_bits(a, nonce) >= 10)
+			found = n;
+	}
+	assert_true(found >= 0);
+	snprintf(nonce, sizeof nonce, "%d", found);
+	assert_true(pow_verify(a, nonce, 10));
+	assert_true(pow_verify(a, nonce, 1));
+	/* The same nonce for another challenge: almost surely short (2^-10). */
+	assert_int_equal(pow_zero_bits(b, nonce) >= 10 ? 1 : 0, pow_verify(b, nonce, 10));
+	assert_int_equal(pow_zero_bits(a, ""), -1);
+	assert_int_equal(pow_zero_bits(a, "12 34"), -1);
+	assert_int_equal(pow_zero_bits(a, "012345678901234567890123456789012"), -1); /* 33 chars */
+	assert_false(pow_verify(a, "bad!", 0));
+}
+
+/* A known answer, so clients in other languages can check their hashing:
+ * SHA-256("abc:0") = 5ec0c6... has 1 leading zero bit. */
+static void pow_known_answer(void **state)
+{
+	(void)state;
+	unsigned char h[32];
+	crypto_hash_sha256(h, (const unsigned char *)"abc:0", 5);
+	int bits = 0;
+	for (int i = 0; i < 32 && !h[i]; i++)
+		bits += 8;
+	assert_int_equal(pow_zero_bits("abc", "0") >= bits, 1);
+	assert_int_equal(pow_zero_bits("abc", "0") < bits + 8, 1);
+}
+
+static void forwarded(void **state)
+{
+	(void)state;
+	char out[64];
+	const char *trusted = "127.0.0.1, 10.0.0.2";
+	/* Untrusted peers are taken as they are, whatever they claim. */
+	assert_int_equal(forwarded_client(trusted, "192.0.2.9", "203.0.113.5", out, sizeof out), 0);
+	assert_string_equal(out, "192.0.2.9");
+	assert_int_equal(forwarded_client("", "127.0.0.1", "203.0.113.5", out, sizeof out), 0);
+	assert_string_equal(out, "127.0.0.1");
+	/* From a trusted proxy, the last untrusted hop is the client. */
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", "198.51.100.1, 203.0.113.5", out,
+					  sizeof out),
+			 1);
+	assert_string_equal(out, "203.0.113.5");
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", "203.0.113.5, 10.0.0.2", out,
+					  sizeof out),
+			 1);
+	assert_string_equal(out, "203.0.113.5");
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", " 2001:db8::7 ", out, sizeof out), 1);
+	assert_string_equal(out, "2001:db8::7");
+	/* Garbage stops the walk: the proxy itself is the client then. */
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", "203.0.113.5, junk", out, sizeof out),
+			 0);
+	assert_string_equal(out, "127.0.0.1");
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", NULL, out, sizeof out), 0);
+	assert_string_equal(out, "127.0.0.1");
+	assert_int_equal(forwarded_trusted(trusted, "10.0.0.2"), 1);
+	assert_int_equal(forwarded_trusted(trusted, "10.0.0.20"), 0);
+	assert_int_equal(forwarded_trusted(trusted, "127.0.0"), 0);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(prefixes),
+		cmocka_unit_test(networks),
+		cmocka_unit_test(rates),
+		cmocka_unit_test(pumping_needs_volume),
+		cmocka_unit_test(pumping_thresholds),
+		cmocka_unit_test(pumping_baselines),
+		cmocka_unit_test(pow_round_trip),
+		cmocka_unit_test(pow_known_answer),
+		cmocka_unit_test(forwarded),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
