@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "compat/compat_internal.h"
 #include "core/app.h"
+#include "phone/phone.h"
 
 /* Twilio's paths are fixed; GoTrue's hang under the configured prefix. */
 static const struct http_route twilio_routes[] = {
@@ -109,6 +110,20 @@ struct policy_client compat_client(const struct http_request *req)
 {
 	return (struct policy_client){.ip = req->client_ip,
 				      .app = req->principal ? req->principal : APP_DEFAULT};
+}
+
+const char *compat_policy_message(enum iotp_error e, const struct policy_verdict *v, char *msg,
+				  size_t size)
+{
+	if (e != IOTP_E_COUNTRY_NOT_ALLOWED || !v->region[0])
+		return NULL;
+	char country[64] = "";
+	phone_country_name(v->region, country, sizeof country);
+	strfmt(msg, size,
+	       "Codes are not sent to numbers in %s (%s). Use a number from another country, or ask "
+	       "the operator to allow it.",
+	       country[0] ? country : v->region, v->region);
+	return msg;
 }
 
 void compat_sid(const char *prefix, char out[35])

@@ -27,6 +27,12 @@ int compat_record_put(struct store *st, struct store_record *rec, const char *ki
 /* Who is asking, for policy/: the client address and the calling app. */
 struct policy_client compat_client(const struct http_request *req);
 
+/* The sentence for a policy refusal that says more than the error table's
+ * (the country refused, as the native API names it) into msg; NULL when the
+ * table's sentence is all there is. */
+const char *compat_policy_message(enum iotp_error e, const struct policy_verdict *v, char *msg,
+				  size_t size);
+
 /* RFC 3339 in UTC: "2026-11-27T04:00:00Z" (no fraction, as both APIs write). */
 json_t *compat_time(int64_t ms);
 

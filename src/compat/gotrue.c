@@ -102,9 +102,10 @@ void gotrue_reply_error(struct http_response *res, enum iotp_error e, const char
 }
 
 /* A send refused: GoTrue's words for a wait ("after N seconds"). */
-static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after)
+static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after,
+			     const struct policy_verdict *v)
 {
-	char msg[160];
+	char msg[256];
 	if (e == IOTP_E_SEND_TOO_SOON) {
 		strfmt(msg, sizeof msg,
 		       "For security purposes, you can only request this after %lld seconds.",
@@ -113,7 +114,7 @@ static void reply_send_error(struct http_response *res, enum iotp_error e, int64
 		res->retry_after = retry_after;
 		return;
 	}
-	gotrue_reply_error(res, e, NULL);
+	gotrue_reply_error(res, e, compat_policy_message(e, v, msg, sizeof msg));
 	if (iotp_error_status(e) == 429 && retry_after > 0)
 		res->retry_after = retry_after;
 }
@@ -297,7 +298,7 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 		json_decref(otp);
 		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
 		if (e) {
-			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after);
+			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after, &v);
 			return;
 		}
 		res->body = json_pack("{s:s}", "message_id", s.id);
@@ -310,7 +311,7 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 	if (!e)
 		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
 	if (e) {
-		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after);
+		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after, &v);
 		return;
 	}
 	json_t *j = json_pack("{s:s, s:s}", "session", s.id, "user", user);

@@ -360,9 +360,11 @@ static void apply_status(json_t *j, void *arg)
 	json_object_set_new(j, "status", json_string(arg));
 }
 
-static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after)
+static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after,
+			     const struct policy_verdict *v)
 {
-	twilio_reply_error(res, e, NULL);
+	char msg[256];
+	twilio_reply_error(res, e, compat_policy_message(e, v, msg, sizeof msg));
 	if (res->status == 429 && retry_after > 0)
 		res->retry_after = retry_after;
 }
@@ -410,7 +412,7 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 		e = session_send_code(c, s.id, core_channel, locale, &who, now, &s, &retry_after, &pv);
 		if (e) {
 			json_decref(v.j);
-			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : pv.retry_after);
+			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : pv.retry_after, &pv);
 			return;
 		}
 		struct attempt_arg a = {channel, now};
@@ -436,13 +438,17 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 			internal(res);
 			return;
 		}
+		if (iotp_error_status(e) != 422) { /* policy/: not the number's fault */
+			reply_send_error(res, e, pv.retry_after, &pv);
+			return;
+		}
 		strfmt(msg, sizeof msg, "Invalid parameter `To`: %s", iotp_error_message(e));
 		twilio_reply_error(res, e, msg);
 		return;
 	}
 	e = session_send_code(c, s.id, core_channel, locale, &who, now, &s, &retry_after, &pv);
 	if (e) {
-		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : pv.retry_after);
+		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : pv.retry_after, &pv);
 		return;
 	}
 	memset(&v, 0, sizeof v);

@@ -4,6 +4,8 @@
 // and the errors the SDK's error classes are built from.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { AuthApiError, AuthClient, isAuthApiError } from '@supabase/auth-js';
@@ -368,6 +370,19 @@ describe('configuration', () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.external.phone, true);
     assert.equal(r.body.disable_signup, false);
+  });
+});
+
+describe('policy/ refusals', () => {
+  test('a country the geo permissions do not allow is sms_send_failed', async () => {
+    const dir = makeDataDir();
+    const file = path.join(dir, 'iotp.conf');
+    writeFileSync(file, '[geo]\nallow = GB\n');
+    const geo = await start({ IOTP_GOTRUE_JWT_SECRET: SECRET }, { args: ['--dev', '--config', file] });
+    const r = await auth(geo).signInWithOtp({ phone: '+33612345678' });
+    assertApiError(r.error, 422, 'sms_send_failed');
+    assert.match(r.error.message, /France|FR/);
+    assert.equal((await auth(geo).signInWithOtp({ phone: freshPhone() })).error, null);
   });
 });
 

@@ -3,6 +3,8 @@
 // `httpClient` option: services, verifications, checks, resends, cancel,
 // fetch, and the error codes clients branch on.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import twilio from 'twilio';
@@ -322,5 +324,39 @@ describe('configuration', () => {
     });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /twilio_account_sid \(IOTP_TWILIO_ACCOUNT_SID\): 'AC' and 32 hex digits/);
+  });
+});
+
+describe('fraud and geo blocks (policy/)', () => {
+  let guarded;
+  let gclient;
+  let gservice;
+  before(async () => {
+    const dir = makeDataDir();
+    const file = path.join(dir, 'iotp.conf');
+    writeFileSync(file, [
+      'fraud_prefix3_min_sent = 5', 'fraud_prefix5_min_sent = 1000', 'fraud_country_min_sent = 1000',
+      '[geo]', 'allow = GB', '',
+    ].join('\n'));
+    guarded = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+    gclient = twilio(ACCOUNT, guarded.apiKey, { httpClient: loopbackClient(guarded.base) });
+    gservice = await gclient.verify.v2.services.create({ friendlyName: 'guarded' });
+  });
+
+  test('60605: a country the geo permissions do not allow', async () => {
+    await assert.rejects(
+      () => gclient.verify.v2.services(gservice.sid).verifications.create({ to: '+33612345678', channel: 'sms' }),
+      (err) => err.code === 60605 && err.status === 403 && /France \(FR\)/.test(err.message),
+    );
+  });
+
+  test('60410: a number range blocked for SMS pumping (unverified codes into it)', async () => {
+    const svc = gclient.verify.v2.services(gservice.sid);
+    const range = Array.from({ length: 7 }, (_, i) => `+4474009876${String(10 + i).padStart(2, '0')}`);
+    for (const to of range.slice(0, 5)) {
+      const v = await svc.verifications.create({ to, channel: 'sms' });
+      assert.equal(v.status, 'pending');
+    }
+    for (const to of range.slice(5)) await rejects(() => svc.verifications.create({ to, channel: 'sms' }), 60410, 403);
   });
 });
