@@ -4,8 +4,10 @@
 #   2. the same build with clang (must compile warning-free too)
 #   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. end-to-end tests (node --test) against the real iotpd binary, then once
-#      more against the ASan + UBSan build of it; they start real Kannel
-#      (bearerbox, smsbox) and local HTTP and SMPP receivers on loopback
+#      more against the ASan + UBSan build of it (tests/e2e/package.json's
+#      packages, the Twilio and Supabase SDKs and an SMPP simulator among them,
+#      installed by npm ci); they start real Kannel (bearerbox, smsbox) and
+#      local HTTP and SMPP receivers on loopback
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -24,8 +26,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
 
-echo "== end-to-end test tools (npm ci in tests/e2e)"
-(cd tests/e2e && npm ci --no-audit --no-fund --silent)
+echo "== end-to-end test packages (the official SDKs the compat tests drive, from npm)"
+(cd tests/e2e && npm ci --no-audit --no-fund)
 
 echo "== end-to-end tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -151,6 +151,19 @@ static const struct option options[] = {
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},
+	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
+	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
+	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
+	{"gotrue_jwt_secret", T_STRING, F(gotrue_jwt_secret), "", NULL, 0, 0, 1,
+	 "Turns on the Supabase Auth (GoTrue) phone API under gotrue_prefix (docs/compat.md): the HS256 "
+	 "secret its access tokens are signed with, as PostgREST's jwt-secret (32 characters or more). "
+	 "Empty: off."},
+	{"gotrue_prefix", T_STRING, F(gotrue_prefix), "/auth/v1", NULL, 0, 0, 0,
+	 "Path under which the Supabase Auth (GoTrue) API answers."},
+	{"gotrue_jwt_exp", T_INT, F(gotrue_jwt_exp), "3600", NULL, 30, 604800, 0,
+	 "Seconds a GoTrue access token is valid."},
+	{"gotrue_refresh_ttl", T_INT, F(gotrue_refresh_ttl), "2592000", NULL, 60, 31536000, 0,
+	 "Seconds a GoTrue login lasts without being refreshed (its refresh token then expires)."},
 	{"delivery_threads", T_INT, F(delivery_threads), "16", NULL, 1, 256, 0,
 	 "Messages handed to gateways at once. A gateway answers each hand-over in its own time "
 	 "(Kannel takes ~40 ms when a delivery report is asked for), so more threads keep codes "
@@ -504,6 +517,29 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 	}
 	if (!*cfg->app_name || strlen(cfg->app_name) > 30) {
 		strfmt(err, errlen, "option app_name (IOTP_APP_NAME): 1 to 30 characters");
+		return -1;
+	}
+	size_t tl = strlen(cfg->twilio_account_sid);
+	int sid_ok = tl == 34 && cfg->twilio_account_sid[0] == 'A' && cfg->twilio_account_sid[1] == 'C';
+	for (size_t i = 2; sid_ok && i < tl; i++)
+		sid_ok = isxdigit((unsigned char)cfg->twilio_account_sid[i]);
+	if (tl && !sid_ok) {
+		strfmt(err, errlen,
+		       "option twilio_account_sid (IOTP_TWILIO_ACCOUNT_SID): 'AC' and 32 hex digits, "
+		       "or empty");
+		return -1;
+	}
+	if (*cfg->gotrue_jwt_secret && strlen(cfg->gotrue_jwt_secret) < 32) {
+		strfmt(err, errlen,
+		       "option gotrue_jwt_secret (IOTP_GOTRUE_JWT_SECRET): at least 32 characters, "
+		       "or empty");
+		return -1;
+	}
+	const char *gp = cfg->gotrue_prefix;
+	size_t gl = strlen(gp);
+	if (gl < 2 || gl > 64 || gp[0] != '/' || gp[gl - 1] == '/' || strpbrk(gp, "{}?# ")) {
+		strfmt(err, errlen,
+		       "option gotrue_prefix (IOTP_GOTRUE_PREFIX): a path like /auth/v1 (no trailing /)");
 		return -1;
 	}
 	if (cfg->sms_delays.n == 0 && cfg->voice_delays.n == 0) {

@@ -104,6 +104,11 @@ struct config {
 	char *pow_countries;
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
+	char *twilio_account_sid;   /* "" = the Twilio facade is off */
+	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
+	char *gotrue_prefix;
+	int gotrue_jwt_exp;         /* s */
+	int gotrue_refresh_ttl;     /* s */
 
 	char *path;                 /* the file read, or NULL */
 	int n_sections;

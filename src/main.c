@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/log.h"
+#include "compat/compat.h"
 #include "config.h"
 #include "core/core.h"
 #include "delivery/delivery.h"
@@ -169,6 +170,8 @@ int main(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct policy *policy = NULL;
 	struct events *events = NULL;
+	struct http_route *routes = NULL;
+	size_t n_native = 0, n_routes = 0;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
@@ -259,7 +262,11 @@ int main(int argc, char **argv)
 		.trusted_proxies = cfg.trusted_proxies,
 		.app = &api,
 	};
-	ho.n_routes = api_routes(cfg.dev, &ho.routes);
+	compat_http_options(&ho);
+	const struct http_route *native;
+	n_native = api_routes(cfg.dev, &native);
+	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
+	ho.routes = routes;
 	char bound[300];
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
@@ -291,6 +298,7 @@ int main(int argc, char **argv)
 out:
 	http_stop(srv, SHUTDOWN_GRACE_MS);
 	atomic_store(&the_worker, NULL);
+	compat_routes_free(routes, n_routes, n_native);
 	worker_stop(worker);
 	delivery_free(delivery);
 	events_stop(events);

@@ -518,9 +518,11 @@ enum iotp_error account_check_pin(struct core *c, const char *account_id, const 
 	return e;
 }
 
-enum iotp_error account_change_number(struct core *c, const char *account_id,
-				      const char *old_session_id, const char *new_session_id,
-				      int64_t now, struct account_result *out)
+/* account_change_number, and account_move_number when old_session_id is NULL
+ * (the caller proved the account some other way). */
+static enum iotp_error change_number(struct core *c, const char *account_id,
+				     const char *old_session_id, const char *new_session_id,
+				     int64_t now, struct account_result *out)
 {
 	memset(out, 0, sizeof *out);
 	for (int tries = 0; tries < CAS_TRIES; tries++) {
@@ -530,16 +532,17 @@ enum iotp_error account_change_number(struct core *c, const char *account_id,
 			return rc < 0 ? IOTP_E_INTERNAL : IOTP_E_INVALID_CREDENTIAL;
 		out->account = a;
 		struct store_session olds, news;
-		enum iotp_error e = spendable(c, a.app, old_session_id, now, &olds);
+		enum iotp_error e =
+			old_session_id ? spendable(c, a.app, old_session_id, now, &olds) : IOTP_E_OK;
 		if (!e)
 			e = spendable(c, a.app, new_session_id, now, &news);
 		if (e)
 			return e;
-		if (strcmp(olds.phone, a.phone) != 0)
+		if (old_session_id && strcmp(olds.phone, a.phone) != 0)
 			return IOTP_E_SESSION_WRONG_NUMBER;
 		if (strcmp(news.phone, a.phone) == 0)
 			return IOTP_E_SAME_NUMBER;
-		if (!strcmp(olds.id, news.id))
+		if (old_session_id && !strcmp(olds.id, news.id))
 			return IOTP_E_SESSION_WRONG_NUMBER;
 		rc = store_account_by_phone(c->store, a.app, news.phone, &other);
 		if (rc < 0)
@@ -567,9 +570,11 @@ enum iotp_error account_change_number(struct core *c, const char *account_id,
 					 "new_phone", news.phone, "closed_account_id",
 					 displaces ? json_string(other.id) : json_null())) < 0)
 			return IOTP_E_INTERNAL;
-		spend(&olds, now);
+		if (old_session_id)
+			spend(&olds, now);
 		spend(&news, now);
-		struct store_account_write w = {.spend = {&olds, &news}, .n_spend = 2,
+		struct store_account_write w = {.spend = {old_session_id ? &olds : &news, &news},
+						.n_spend = old_session_id ? 2 : 1,
 						.account = &moved, .closed = displaces ? &other : NULL,
 						.events = {&ev[0], &ev[1]}, .n_events = n_ev};
 		rc = write_account(c, &w);
@@ -579,6 +584,73 @@ enum iotp_error account_change_number(struct core *c, const char *account_id,
 			return IOTP_E_INTERNAL;
 		out->account = moved;
 		return IOTP_E_OK;
+	}
+	return IOTP_E_INTERNAL;
+}
+
+enum iotp_error account_change_number(struct core *c, const char *account_id,
+				      const char *old_session_id, const char *new_session_id,
+				      int64_t now, struct account_result *out)
+{
+	return change_number(c, account_id, old_session_id, new_session_id, now, out);
+}
+
+enum iotp_error account_move_number(struct core *c, const char *account_id,
+				    const char *new_session_id, int64_t now,
+				    struct account_result *out)
+{
+	return change_number(c, account_id, NULL, new_session_id, now, out);
+}
+
+/* A sign-in on an existing account: the session proves the number again. */
+static enum iotp_error sign_in_existing(struct core *c, struct store_session *s,
+					struct store_account *a, int64_t now,
+					struct account_result *out)
+{
+	if (a->pin_hash[0] && now < account_pin_lapses_at(c, a)) {
+		fill_pin_state(c, a, now, out);
+		return IOTP_E_PIN_REQUIRED; /* no PIN can be given here: the PIN keeps guarding */
+	}
+	struct store_account seen = *a;
+	seen.verified_at = now;
+	seen.seen_at = now;
+	seen.reverify = 0;
+	seen.reverify_reason[0] = '\0';
+	seen.version++;
+	spend(s, now);
+	struct store_account_write w = {.spend = {s}, .n_spend = 1, .account = &seen};
+	int rc = write_account(c, &w);
+	if (rc == STORE_CONFLICT)
+		return IOTP_E_UNAVAILABLE;
+	if (rc != 0)
+		return IOTP_E_INTERNAL;
+	out->account = seen;
+	return IOTP_E_OK;
+}
+
+enum iotp_error account_sign_in(struct core *c, const char *app, const char *session_id,
+				int64_t now, struct account_result *out)
+{
+	memset(out, 0, sizeof *out);
+	const struct account_device none = {.name = "", .push_token = NULL};
+	for (int tries = 0; tries < CAS_TRIES; tries++) {
+		struct store_session s;
+		struct store_account a;
+		enum iotp_error e = spendable(c, app, session_id, now, &s);
+		if (e)
+			return e;
+		int rc = store_account_by_phone(c->store, app, s.phone, &a);
+		if (rc < 0)
+			return IOTP_E_INTERNAL;
+		if (rc == STORE_NOT_FOUND) {
+			e = create_account(c, &s, &none, NULL, now, out);
+			/* The device credential create_account made is never handed out. */
+			sodium_memzero(out->credential, sizeof out->credential);
+		} else {
+			e = sign_in_existing(c, &s, &a, now, out);
+		}
+		if (e != IOTP_E_UNAVAILABLE)
+			return e;
 	}
 	return IOTP_E_INTERNAL;
 }

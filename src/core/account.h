@@ -76,6 +76,23 @@ enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *old_session_id, const char *new_session_id,
 				      int64_t now, struct account_result *out);
 
+/* For facades whose clients hold their own tokens (compat/gotrue.c): signs in
+ * the account on the number of a verified, unspent session of app, spending it.
+ * A number without an account gets one (event account.registered) whose
+ * device credential is never handed out: a native registration later moves it
+ * to a real device. An existing account keeps its device; the session proves
+ * its number again (verified_at, and a re-verification mark is cleared). A
+ * live PIN keeps guarding the number, and none can be given here:
+ * IOTP_E_PIN_REQUIRED. Other outcomes as account_register's. */
+enum iotp_error account_sign_in(struct core *c, const char *app, const char *session_id,
+				int64_t now, struct account_result *out);
+
+/* account_change_number for a caller that proved the account itself (a
+ * facade's access token): only the new number's session is needed and spent. */
+enum iotp_error account_move_number(struct core *c, const char *account_id,
+				    const char *new_session_id, int64_t now,
+				    struct account_result *out);
+
 /* Clears the re-verification mark with a verified session for the account's number. */
 enum iotp_error account_reverify(struct core *c, const char *account_id, const char *session_id,
 				 int64_t now, struct account_result *out);

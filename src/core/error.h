@@ -114,6 +114,8 @@
 	  "This session asks for no such challenge (it may already be solved).")                  \
 	X(CHALLENGE_NOT_SUPPORTED, 422, "challenge_not_supported",                                \
 	  "This server does not offer that kind of challenge. Send the one in requested_information.") \
+	X(MALFORMED_FORM, 400, "malformed_form",                                                  \
+	  "The form body is not valid application/x-www-form-urlencoded. Check its %-escapes.") \
 	X(CHANNEL_NOT_CONFIGURED, 422, "channel_not_configured",                                  \
 	  "This server has no provider for that channel. Use another channel, such as sms.")      \
 	X(REPORT_FORGED, 403, "report_forged",                                                    \

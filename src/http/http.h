@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "http/form.h"
 
 #define HTTP_BODY_MAX (16 * 1024)
 #define HTTP_PARAMS_MAX 4
@@ -20,7 +21,8 @@ struct http_request {
 	const char *method;
 	const char *path;
 	const char *params[HTTP_PARAMS_MAX]; /* the {...} segments of the route, in order */
-	json_t *body;                        /* a JSON object when the route takes a body, else NULL */
+	json_t *body;                        /* a JSON object when the route takes JSON, else NULL */
+	const struct http_form *form;        /* the pairs when the route takes a form, else NULL */
 	const char *raw_body;                /* HTTP_RAW_BODY routes: the body as sent, NUL-ended */
 	size_t raw_len;
 	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
@@ -39,17 +41,24 @@ struct http_response {
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
 
-enum http_auth { HTTP_PUBLIC = 0, HTTP_API_KEY };
+/* Who may call a route: anyone; an API key as "Authorization: Bearer <key>";
+ * HTTP Basic credentials (Twilio's clients); an "apikey" header (Supabase's). */
+enum http_auth { HTTP_PUBLIC = 0, HTTP_API_KEY, HTTP_BASIC, HTTP_APIKEY_HEADER, HTTP_AUTH_KINDS };
 
-#define HTTP_RAW_BODY 2
+/* What body a route reads. An empty body reads as an empty object or form. */
+/* HTTP_RAW_BODY: any body, unparsed (gateways' delivery reports). */
+enum http_body { HTTP_NO_BODY = 0, HTTP_JSON_BODY = 1, HTTP_FORM_BODY = 2, HTTP_RAW_BODY = 3 };
+
+/* Fills res with an error in the shape a route's clients expect (message NULL:
+ * the table's sentence). */
+typedef void (*http_error_fn)(struct http_response *res, enum iotp_error e, const char *message);
 
 struct http_route {
 	const char *method;
 	const char *pattern; /* "/v1/sessions/{id}/code"; {x} matches one path segment */
 	http_handler handler;
 	enum http_auth auth;
-	int takes_body; /* 1: a JSON object body (an empty body reads as {});
-			   HTTP_RAW_BODY: any body, unparsed (gateways' callbacks) */
+	int takes_body; /* enum http_body */
 };
 
 struct http_options {
@@ -63,6 +72,17 @@ struct http_options {
 	 * long as the server), or -1 for 401. */
 	int (*authenticate)(void *app, const char *authorization, const char **principal);
 	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
+	/* The same for HTTP_BASIC routes, given the decoded user and password (both
+	 * NULL when the header is missing or not Basic). May be NULL: then 401. */
+	int (*authenticate_basic)(void *app, const char *user, const char *password,
+				  const char **principal);
+	/* The same for HTTP_APIKEY_HEADER routes, given the "apikey" header (may be
+	 * NULL). May be NULL: then 401. */
+	int (*authenticate_apikey)(void *app, const char *apikey, const char **principal);
+	/* The error shape of refusals made before a handler runs (credentials,
+	 * body), by the route's auth kind: the clients of a foreign API (Twilio's
+	 * with Basic, Supabase's with apikey) expect that API's errors. NULL: iotp's. */
+	http_error_fn reply_error[HTTP_AUTH_KINDS];
 	const struct http_route *routes;
 	size_t n_routes;
 	void *app;

@@ -2,6 +2,7 @@
  * limits, JSON parsing, routing, auth, and writing JSON responses. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct req_ctx {
 	size_t discarded;
 	struct deadline_entry deadline;
 	char params[HTTP_PARAMS_MAX][128];
+	struct http_form form; /* points into body */
 };
 
 struct http_conn {
@@ -64,6 +66,12 @@ json_t *http_reply_error(struct http_response *res, enum iotp_error e, const cha
 	res->body = json_pack("{s:o}", "error", err);
 	res->status = iotp_error_status(e);
 	return err;
+}
+
+/* http_reply_error as an http_error_fn. */
+static void http_reply_error_fn(struct http_response *res, enum iotp_error e, const char *message)
+{
+	http_reply_error(res, e, message);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
@@ -104,17 +112,19 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, enum iotp_error e
 	return send_response(conn, &res, close_after);
 }
 
-static int is_json_type(const char *ct)
+static int is_type(const char *ct, const char *want)
 {
-	static const char want[] = "application/json";
-	if (!ct || strncasecmp(ct, want, sizeof want - 1) != 0)
+	size_t n = strlen(want);
+	if (!ct || strncasecmp(ct, want, n) != 0)
 		return 0;
-	char next = ct[sizeof want - 1];
+	char next = ct[n];
 	return next == '\0' || next == ';' || next == ' ';
 }
 
-/* Parses the body into a JSON object, or answers the client why not. */
-static int parse_body(struct MHD_Connection *conn, struct req_ctx *rc, json_t **out)
+/* Parses the body into a JSON object, or fills res (in the route's error shape)
+ * with why not. */
+static int parse_json(struct MHD_Connection *conn, struct req_ctx *rc, http_error_fn reply,
+		      struct http_response *res, json_t **out)
 {
 	char msg[256];
 	if (rc->len == 0) {
@@ -122,35 +132,89 @@ static int parse_body(struct MHD_Connection *conn, struct req_ctx *rc, json_t **
 		return 0;
 	}
 	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	if (!is_json_type(ct)) {
+	if (!is_type(ct, "application/json")) {
 		strfmt(msg, sizeof msg,
 		       "Send the body as JSON with 'Content-Type: application/json' (got %s).",
 		       ct ? "another type" : "none");
-		send_error(conn, IOTP_E_UNSUPPORTED_MEDIA_TYPE, msg, 0);
+		reply(res, IOTP_E_UNSUPPORTED_MEDIA_TYPE, msg);
 		return -1;
 	}
 	json_error_t jerr;
 	json_t *j = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!j) {
 		if (json_error_code(&jerr) == json_error_invalid_utf8) {
-			send_error(conn, IOTP_E_INVALID_UTF8, NULL, 0);
+			reply(res, IOTP_E_INVALID_UTF8, NULL);
 		} else {
 			strfmt(msg, sizeof msg,
 			       "The body is not valid JSON: %s (line %d, column %d). Check quotes, commas "
 			       "and braces.",
 			       jerr.text, jerr.line, jerr.column);
-			send_error(conn, IOTP_E_MALFORMED_JSON, msg, 0);
+			reply(res, IOTP_E_MALFORMED_JSON, msg);
 		}
 		return -1;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		send_error(conn, IOTP_E_INVALID_FIELD_TYPE,
-			   "The body must be a JSON object, like {\"phone\": \"+447911123456\"}.", 0);
+		reply(res, IOTP_E_INVALID_FIELD_TYPE,
+		      "The body must be a JSON object, like {\"phone\": \"+447911123456\"}.");
 		return -1;
 	}
 	*out = j;
 	return 0;
+}
+
+/* Decodes a form body into rc->form, or fills res with why not. */
+static int parse_form(struct MHD_Connection *conn, struct req_ctx *rc, http_error_fn reply,
+		      struct http_response *res)
+{
+	char msg[256];
+	if (rc->len == 0) {
+		rc->form.n = 0;
+		return 0;
+	}
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	if (!is_type(ct, "application/x-www-form-urlencoded")) {
+		reply(res, IOTP_E_UNSUPPORTED_MEDIA_TYPE,
+		      "Send the body as a form with 'Content-Type: application/x-www-form-urlencoded'.");
+		return -1;
+	}
+	if (form_parse(rc->body, rc->len, &rc->form, msg, sizeof msg) < 0) {
+		reply(res, IOTP_E_MALFORMED_FORM, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whoever the route's credentials say is calling: 0 with *principal, or -1. */
+static int authenticate(struct http_server *srv, struct MHD_Connection *conn,
+			const struct http_route *route, const char **principal)
+{
+	const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	switch (route->auth) {
+	case HTTP_PUBLIC:
+		return 0;
+	case HTTP_API_KEY:
+		return srv->opt.authenticate(srv->opt.app, authz, principal);
+	case HTTP_BASIC: {
+		char user[128], password[256];
+		if (!srv->opt.authenticate_basic)
+			return -1;
+		int ok = auth_basic(authz, user, sizeof user, password, sizeof password) == 0;
+		int rc = srv->opt.authenticate_basic(srv->opt.app, ok ? user : NULL,
+						     ok ? password : NULL, principal);
+		sodium_memzero(password, sizeof password);
+		return rc;
+	}
+	case HTTP_APIKEY_HEADER:
+		if (!srv->opt.authenticate_apikey)
+			return -1;
+		return srv->opt.authenticate_apikey(
+			srv->opt.app, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "apikey"),
+			principal);
+	case HTTP_AUTH_KINDS:
+		break;
+	}
+	return -1;
 }
 
 static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
@@ -184,12 +248,13 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		}
 		return send_response(conn, &res, 0);
 	}
+	http_error_fn reply = srv->opt.reply_error[route->auth] ? srv->opt.reply_error[route->auth]
+							      : http_reply_error_fn;
 	const char *principal = NULL;
-	if (route->auth == HTTP_API_KEY &&
-	    srv->opt.authenticate(srv->opt.app,
-				  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-				  &principal) < 0)
-		return send_error(conn, IOTP_E_UNAUTHORIZED, NULL, 0);
+	if (authenticate(srv, conn, route, &principal) < 0) {
+		reply(&res, IOTP_E_UNAUTHORIZED, NULL);
+		return send_response(conn, &res, 0);
+	}
 
 	struct http_conn hc = {.mhd = conn};
 	char peer[64], ip[64];
@@ -203,9 +268,12 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	if (route->takes_body == HTTP_RAW_BODY) {
 		req.raw_body = rc->body;
 		req.raw_len = rc->len;
-	} else if (route->takes_body && parse_body(conn, rc, &req.body) < 0) {
-		return MHD_YES;
 	}
+	if ((route->takes_body == HTTP_JSON_BODY && parse_json(conn, rc, reply, &res, &req.body) < 0) ||
+	    (route->takes_body == HTTP_FORM_BODY && parse_form(conn, rc, reply, &res) < 0))
+		return send_response(conn, &res, 0);
+	if (route->takes_body == HTTP_FORM_BODY)
+		req.form = &rc->form;
 	route->handler(&req, &res);
 	json_decref(req.body);
 	return send_response(conn, &res, 0);

@@ -48,6 +48,9 @@ struct store_ops {
 	int (*blocks_list)(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
 	int (*fraud_events)(void *state, int64_t after_id, size_t limit,
 			    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
+	int (*record_get)(void *state, const char *kind, const char *key, int64_t now,
+			  struct store_record *out);
+	int (*record_put)(void *state, const struct store_record *r, int64_t now);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -239,3 +239,14 @@ int store_fraud_events(struct store *st, int64_t after_id, size_t limit,
 {
 	return st->ops->fraud_events(st->state, after_id, limit, fn, arg);
 }
+
+int store_record_get(struct store *st, const char *kind, const char *key, int64_t now,
+		     struct store_record *out)
+{
+	return st->ops->record_get(st->state, kind, key, now, out);
+}
+
+int store_record_put(struct store *st, const struct store_record *r, int64_t now)
+{
+	return st->ops->record_put(st->state, r, now);
+}

@@ -224,6 +224,30 @@ int store_session_messages(struct store *st, const char *session_id,
 int store_number_sessions(struct store *st, const char *phone, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg);
 
+/* A small record the compatibility facades keep (compat/: Twilio services and
+ * verifications, GoTrue users and refresh tokens): a JSON text under a kind and
+ * a key. The store does not read the text. */
+#define STORE_RECORD_KIND_MAX 16
+#define STORE_RECORD_KEY_MAX 128
+#define STORE_RECORD_MAX 2048
+struct store_record {
+	char kind[STORE_RECORD_KIND_MAX];
+	char key[STORE_RECORD_KEY_MAX];
+	char value[STORE_RECORD_MAX]; /* JSON text */
+	int64_t version;    /* 1 when first written, bumped by each put */
+	int64_t expires_at; /* ms; 0: never. An expired record reads as absent. */
+};
+
+/* Reads a record; STORE_NOT_FOUND when there is none, or it expired by now. */
+int store_record_get(struct store *st, const char *kind, const char *key, int64_t now,
+		     struct store_record *out);
+/* Writes r when the stored version is r->version - 1, the caller having bumped
+ * it: version 1 writes a record that must not exist yet (an expired one counts
+ * as absent). Else STORE_CONFLICT and nothing changes: a compare-and-swap, so
+ * parallel requests cannot both win. Also drops a few records of the kind
+ * that expired by now. */
+int store_record_put(struct store *st, const struct store_record *r, int64_t now);
+
 struct store_stats {
 	int64_t sessions;
 	int64_t verified;

@@ -19,7 +19,8 @@ after(cleanup);
 
 async function ctl(...args) {
   try {
-    const r = await run(IOTPCTL, ['--data', srv.dataDir, ...args]);
+    // The server runs with --dev: read its configuration the same way.
+    const r = await run(IOTPCTL, ['--dev', '--data', srv.dataDir, ...args]);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };

@@ -155,6 +155,49 @@ static void sessions_spend_once_and_age(void **state)
 			 IOTP_E_INVALID_FIELD);
 }
 
+/* For the facades: signing in spends a session without moving the device;
+ * a PIN keeps guarding; a move needs only the new number's session. */
+static void sign_in_keeps_the_device(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r, s;
+	assert_int_equal(account_sign_in(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0),
+					 T0, &r),
+			 0);
+	assert_int_equal(r.created, 1);
+	assert_string_equal(r.credential, ""); /* none is handed out */
+	char sid[STORE_ID_MAX];
+	strcpy(sid, verified(f, "+447700900001", "111111", T0 + S(5)));
+	assert_int_equal(account_sign_in(&f->core, APP_DEFAULT, sid, T0 + S(5), &s), 0);
+	assert_int_equal(s.created, 0);
+	assert_string_equal(s.account.id, r.account.id);
+	assert_string_equal(s.account.device_id, r.account.device_id);
+	assert_int_equal(s.account.verified_at, T0 + S(5));
+	assert_int_equal(account_sign_in(&f->core, APP_DEFAULT, sid, T0 + S(5), &s), IOTP_E_SESSION_SPENT);
+
+	/* A native registration moves it to a real device and sets a PIN ... */
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0 + S(6)),
+					  &phone_a, NULL, T0 + S(6), &s),
+			 0);
+	assert_string_equal(s.account.id, r.account.id);
+	const char *field;
+	assert_int_equal(account_set_pin(&f->core, r.account.id, "123456", NULL, T0 + S(7), &s, &field), 0);
+	/* ... which a sign-in by code alone cannot pass. */
+	assert_int_equal(account_sign_in(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0 + S(8)),
+					 T0 + S(8), &s),
+			 IOTP_E_PIN_REQUIRED);
+
+	/* Moving needs only the new number's session; the same number is refused. */
+	assert_int_equal(account_move_number(&f->core, r.account.id,
+					     verified(f, "+447700900001", "111111", T0 + S(9)), T0 + S(9), &s),
+			 IOTP_E_SAME_NUMBER);
+	assert_int_equal(account_move_number(&f->core, r.account.id,
+					     verified(f, "+447700900002", "222222", T0 + S(9)), T0 + S(9), &s),
+			 0);
+	assert_string_equal(s.account.phone, "+447700900002");
+	assert_string_equal(s.account.id, r.account.id);
+}
+
 static void reminders_move_out(void **state)
 {
 	struct fixture *f = *state;
@@ -203,6 +246,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pin_waits_grow_and_the_limit_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(sessions_spend_once_and_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(reminders_move_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(sign_in_keeps_the_device, setup, teardown),
 		cmocka_unit_test(webhook_signature_is_hmac_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -408,6 +408,59 @@ static void sessions_of_a_number(void **state)
 	assert_int_equal(st.sessions, 3);
 }
 
+static struct store_record make_record(const char *key, const char *value, int64_t version,
+				       int64_t expires_at)
+{
+	struct store_record r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.kind, sizeof r.kind, "test");
+	snprintf(r.key, sizeof r.key, "%s", key);
+	snprintf(r.value, sizeof r.value, "%s", value);
+	r.version = version;
+	r.expires_at = expires_at;
+	return r;
+}
+
+static void records_are_compare_and_swap(void **state)
+{
+	struct fixture *f = *state;
+	struct store_record r = make_record("k", "{\"a\":1}", 1, 0), got;
+	assert_int_equal(store_record_get(f->st, "test", "k", 1000, &got), STORE_NOT_FOUND);
+	assert_int_equal(store_record_put(f->st, &r, 1000), 0);
+	/* Version 1 again: the record exists, so this create loses. */
+	r = make_record("k", "{\"a\":2}", 1, 0);
+	assert_int_equal(store_record_put(f->st, &r, 1000), STORE_CONFLICT);
+	assert_int_equal(store_record_get(f->st, "test", "k", 1000, &got), 0);
+	assert_string_equal(got.value, "{\"a\":1}");
+	assert_int_equal(got.version, 1);
+	/* The next version wins once; a second writer from the same read loses. */
+	r = make_record("k", "{\"a\":3}", 2, 0);
+	assert_int_equal(store_record_put(f->st, &r, 1000), 0);
+	r = make_record("k", "{\"a\":4}", 2, 0);
+	assert_int_equal(store_record_put(f->st, &r, 1000), STORE_CONFLICT);
+	assert_int_equal(store_record_get(f->st, "test", "k", 1000, &got), 0);
+	assert_string_equal(got.value, "{\"a\":3}");
+	/* Kinds are separate name spaces. */
+	assert_int_equal(store_record_get(f->st, "other", "k", 1000, &got), STORE_NOT_FOUND);
+}
+
+static void expired_records_read_as_absent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_record r = make_record("e", "{}", 1, 5000), got;
+	assert_int_equal(store_record_put(f->st, &r, 1000), 0);
+	assert_int_equal(store_record_get(f->st, "test", "e", 4999, &got), 0);
+	assert_int_equal(got.expires_at, 5000);
+	assert_int_equal(store_record_get(f->st, "test", "e", 5000, &got), STORE_NOT_FOUND);
+	/* An update of an expired record loses; a new create takes its place. */
+	r = make_record("e", "{\"b\":1}", 2, 9000);
+	assert_int_equal(store_record_put(f->st, &r, 6000), STORE_CONFLICT);
+	r = make_record("e", "{\"b\":2}", 1, 9000);
+	assert_int_equal(store_record_put(f->st, &r, 6000), 0);
+	assert_int_equal(store_record_get(f->st, "test", "e", 6000, &got), 0);
+	assert_string_equal(got.value, "{\"b\":2}");
+}
+
 static void unknown_backend_is_named(void **state)
 {
 	(void)state;
@@ -568,6 +621,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup_sqlite,
 						teardown),
+		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup_sqlite, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
 	};
 	return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);

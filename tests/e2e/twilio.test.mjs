@@ -1,0 +1,362 @@
+// The Twilio Verify v2 facade, driven by Twilio's own Node library (the
+// `twilio` package from npm) pointed at iotpd through its documented
+// `httpClient` option: services, verifications, checks, resends, cancel,
+// fetch, and the error codes clients branch on.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import twilio from 'twilio';
+
+import {
+  cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode,
+} from './helpers.mjs';
+
+const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
+
+/** Twilio's RequestClient, sending what it would send to verify.twilio.com to
+ *  iotpd instead (the library's documented way to plug in an HTTP client). */
+function loopbackClient(base) {
+  class Loopback extends twilio.RequestClient {
+    request(opts) {
+      const uri = opts.uri.replace(/^https:\/\/verify\.twilio\.com/, base);
+      assert.notEqual(uri, opts.uri, `the library asked for ${opts.uri}`);
+      return super.request({ ...opts, uri });
+    }
+  }
+  return new Loopback();
+}
+
+let srv;
+let client;
+let service;
+before(async () => {
+  srv = await start({
+    IOTP_TWILIO_ACCOUNT_SID: ACCOUNT,
+    IOTP_SMS_DELAYS: '0,0,0',
+    IOTP_VOICE_DELAYS: '0',
+    IOTP_ALLOWED_NUMBER_TYPES: 'mobile',
+  });
+  client = twilio(ACCOUNT, srv.apiKey, { httpClient: loopbackClient(srv.base) });
+  service = await client.verify.v2.services.create({ friendlyName: 'iotp e2e', codeLength: 6 });
+});
+after(cleanup);
+
+/** The code of the newest SMS to phone, once count have arrived. */
+async function codeOf(phone, count = 1) {
+  const [sms] = await srv.waitInbox(phone, count);
+  assert.ok(sms, `an SMS reached ${phone}`);
+  return codeFromSms(sms.text);
+}
+
+/** Runs fn, which must fail with Twilio's RestException carrying code and status. */
+async function rejects(fn, code, status) {
+  await assert.rejects(fn, (err) => {
+    assert.equal(err.constructor.name, 'RestException', String(err));
+    assert.equal(err.code, code, `${err.message}`);
+    assert.equal(err.status, status);
+    assert.equal(err.moreInfo, `https://www.twilio.com/docs/errors/${code}`);
+    assert.equal(typeof err.message, 'string');
+    return true;
+  });
+}
+
+describe('services', () => {
+  test('create gives a VA sid with the fields Twilio returns; fetch reads it back', async () => {
+    assert.match(service.sid, /^VA[0-9a-f]{32}$/);
+    assert.equal(service.accountSid, ACCOUNT);
+    assert.equal(service.friendlyName, 'iotp e2e');
+    assert.equal(service.codeLength, 6);
+    assert.ok(service.dateCreated instanceof Date && !Number.isNaN(service.dateCreated.getTime()));
+    assert.equal(service.lookupEnabled, true);
+    assert.equal(service.psd2Enabled, false);
+    const again = await client.verify.v2.services(service.sid).fetch();
+    assert.equal(again.sid, service.sid);
+    assert.equal(again.friendlyName, 'iotp e2e');
+  });
+
+  test('a missing FriendlyName is 60200; an unknown service is 20404', async () => {
+    await rejects(() => client.verify.v2.services.create({ friendlyName: '' }), 60200, 400);
+    await rejects(
+      () => client.verify.v2.services('VA00000000000000000000000000000000').fetch(),
+      20404,
+      404,
+    );
+  });
+
+  test('another app cannot see the service (20404), and a wrong key is 20003', async () => {
+    const stranger = twilio(ACCOUNT, 'not-a-key-of-this-server', {
+      httpClient: loopbackClient(srv.base),
+    });
+    await rejects(() => stranger.verify.v2.services(service.sid).fetch(), 20003, 401);
+    const wrongAccount = twilio('AC' + 'f'.repeat(32), srv.apiKey, {
+      httpClient: loopbackClient(srv.base),
+    });
+    await rejects(() => wrongAccount.verify.v2.services(service.sid).fetch(), 20003, 401);
+  });
+});
+
+describe('verifications', () => {
+  test('create → SMS → check wrong (pending) → check right (approved) → check again 20404', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    assert.match(v.sid, /^VE[0-9a-f]{32}$/);
+    assert.equal(v.serviceSid, service.sid);
+    assert.equal(v.accountSid, ACCOUNT);
+    assert.equal(v.to, phone);
+    assert.equal(v.channel, 'sms');
+    assert.equal(v.status, 'pending');
+    assert.equal(v.valid, false);
+    assert.equal(v.sendCodeAttempts.length, 1);
+    assert.match(v.sendCodeAttempts[0].attempt_sid, /^VL[0-9a-f]{32}$/);
+    assert.equal(v.lookup.carrier.type, 'mobile');
+    assert.match(v.url, new RegExp(`/v2/Services/${service.sid}/Verifications/${v.sid}$`));
+
+    const code = await codeOf(phone);
+    const wrong = await svc.verificationChecks.create({ to: phone, code: wrongCode(code) });
+    assert.equal(wrong.status, 'pending');
+    assert.equal(wrong.valid, false);
+    assert.equal(wrong.sid, v.sid);
+
+    const right = await svc.verificationChecks.create({ to: phone, code });
+    assert.equal(right.status, 'approved');
+    assert.equal(right.valid, true);
+    assert.equal(right.to, phone);
+
+    const fetched = await svc.verifications(v.sid).fetch();
+    assert.equal(fetched.status, 'approved');
+    assert.equal(fetched.valid, true);
+
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
+    await rejects(
+      () => svc.verificationChecks.create({ verificationSid: v.sid, code }),
+      20404,
+      404,
+    );
+  });
+
+  test('check by VerificationSid; a number typed with spaces is the same number', async () => {
+    const phone = freshPhone();
+    const spaced = `${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`;
+    const svc = client.verify.v2.services(service.sid);
+    const v = await svc.verifications.create({ to: spaced, channel: 'sms' });
+    assert.equal(v.to, phone, 'to comes back in E.164');
+    const code = await codeOf(phone);
+    const ok = await svc.verificationChecks.create({ verificationSid: v.sid, code });
+    assert.equal(ok.status, 'approved');
+  });
+
+  test('a second create while pending resends the same code and adds a send attempt', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    const first = await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code1 = await codeOf(phone, 1);
+    const second = await svc.verifications.create({ to: phone, channel: 'sms' });
+    assert.equal(second.sid, first.sid, 'the same verification');
+    assert.equal(second.sendCodeAttempts.length, 2);
+    assert.notEqual(second.sendCodeAttempts[1].attempt_sid, second.sendCodeAttempts[0].attempt_sid);
+    const inbox = await srv.waitInbox(phone, 2);
+    assert.equal(inbox.length, 2, 'two SMS went out');
+    assert.equal(codeFromSms(inbox[0].text), code1, 'the resend carries the same code');
+    const ok = await svc.verificationChecks.create({ to: phone, code: code1 });
+    assert.equal(ok.status, 'approved');
+  });
+
+  test('fetch by sid and by number; cancel makes later checks 20404', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
+    const bySid = await svc.verifications(v.sid).fetch();
+    assert.equal(bySid.status, 'pending');
+    assert.equal(bySid.to, phone);
+    const byTo = await svc.verifications(phone).fetch();
+    assert.equal(byTo.sid, v.sid);
+
+    const canceled = await svc.verifications(v.sid).update({ status: 'canceled' });
+    assert.equal(canceled.status, 'canceled');
+    assert.equal((await svc.verifications(v.sid).fetch()).status, 'canceled');
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
+
+    // A new create after a cancel starts a new verification.
+    const next = await svc.verifications.create({ to: phone, channel: 'sms' });
+    assert.notEqual(next.sid, v.sid);
+    assert.equal(next.status, 'pending');
+  });
+
+  test('Status=approved approves by hand; a bad Status is 60200', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    await rejects(() => svc.verifications(v.sid).update({ status: 'done' }), 60200, 400);
+    const approved = await svc.verifications(v.sid).update({ status: 'approved' });
+    assert.equal(approved.status, 'approved');
+    assert.equal(approved.valid, true);
+  });
+
+  test('channel call places a voice message', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    await svc.verifications.create({ to: phone, channel: 'sms' });
+    const v = await svc.verifications.create({ to: phone, channel: 'call' });
+    assert.equal(v.sendCodeAttempts.at(-1).channel, 'call');
+    const msgs = await srv.waitInbox(phone, 2);
+    assert.ok(msgs.some((m) => m.channel === 'voice'), JSON.stringify(msgs));
+  });
+});
+
+describe('errors clients branch on', () => {
+  test('60200: a number that is not one, a channel this server has not', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    await rejects(() => svc.verifications.create({ to: '+4412', channel: 'sms' }), 60200, 400);
+    await rejects(() => svc.verifications.create({ to: '12345', channel: 'sms' }), 60200, 400);
+    await rejects(
+      () => svc.verifications.create({ to: freshPhone(), channel: 'whatsapp' }),
+      60200,
+      400,
+    );
+  });
+
+  test('60205: a landline when only mobiles may get codes', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    await rejects(
+      () => svc.verifications.create({ to: '+442079460000', channel: 'sms' }),
+      60205,
+      400,
+    );
+  });
+
+  test('60202: max check attempts (five wrong codes, then even the right one)', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
+    for (let i = 1; i <= 5; i++) {
+      const r = await svc.verificationChecks.create({ to: phone, code: wrongCode(code, i) });
+      assert.equal(r.status, 'pending', `wrong code ${i}`);
+    }
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 60202, 429);
+    assert.equal((await svc.verifications(phone).fetch()).status, 'max_attempts_reached');
+  });
+
+  test('parallel checks cannot get more than five guesses', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        svc.verificationChecks.create({ to: phone, code: wrongCode(code, i + 1) })),
+    );
+    const pending = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(pending.length, 5, 'exactly max_check_attempts guesses were compared');
+    for (const r of refused) assert.equal(r.reason.code, 60202);
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 60202, 429);
+  });
+
+  test('60203: max send attempts (the session sends three SMS here)', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    for (let i = 1; i <= 3; i++) await svc.verifications.create({ to: phone, channel: 'sms' });
+    await rejects(() => svc.verifications.create({ to: phone, channel: 'sms' }), 60203, 429);
+  });
+
+  test('20404: a check with no verification for the number', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    await rejects(
+      () => svc.verificationChecks.create({ to: freshPhone(), code: '123456' }),
+      20404,
+      404,
+    );
+    await rejects(
+      () => svc.verifications('VE00000000000000000000000000000000').fetch(),
+      20404,
+      404,
+    );
+  });
+
+  test('20003 in Twilio\'s JSON shape without the library, and form bodies only', async () => {
+    const r = await srv.call('GET', `/v2/Services/${service.sid}`, undefined, { auth: false });
+    assert.equal(r.status, 401);
+    assert.deepEqual(r.body, {
+      code: 20003,
+      message: 'Authenticate',
+      more_info: 'https://www.twilio.com/docs/errors/20003',
+      status: 401,
+    });
+    const basic = `Basic ${Buffer.from(`${ACCOUNT}:${srv.apiKey}`).toString('base64')}`;
+    const json = await srv.call('POST', `/v2/Services/${service.sid}/Verifications`, {
+      To: freshPhone(), Channel: 'sms',
+    }, { auth: false, headers: { authorization: basic } });
+    assert.equal(json.status, 400, json.text);
+    assert.equal(json.body.code, 60200);
+    const bad = await srv.call('POST', '/v2/Services', undefined, {
+      auth: false,
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      rawBody: 'FriendlyName=%zz',
+    });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.code, 60200);
+    const form = await srv.call('POST', '/v2/Services', undefined, {
+      auth: false,
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      rawBody: 'FriendlyName=Caf%C3%A9+%26+Co&CodeLength=6',
+    });
+    assert.equal(form.status, 201, form.text);
+    assert.equal(form.body.friendly_name, 'Café & Co', '+ is a space, %XX a byte, UTF-8 kept');
+  });
+});
+
+describe('configuration', () => {
+  test('off unless twilio_account_sid is set; a malformed SID refuses to start', async () => {
+    const plain = await start();
+    const basic = `Basic ${Buffer.from(`${ACCOUNT}:${plain.apiKey}`).toString('base64')}`;
+    const r = await plain.call('GET', `/v2/Services/${service.sid}`, undefined, {
+      auth: false, headers: { authorization: basic },
+    });
+    assert.equal(r.status, 404);
+    const bad = await runIotpd(['--dev', '--listen', '127.0.0.1:0', '--data', makeDataDir()], {
+      IOTP_TWILIO_ACCOUNT_SID: 'AC123',
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /twilio_account_sid \(IOTP_TWILIO_ACCOUNT_SID\): 'AC' and 32 hex digits/);
+  });
+});
+
+describe('fraud and geo blocks (policy/)', () => {
+  let guarded;
+  let gclient;
+  let gservice;
+  before(async () => {
+    const dir = makeDataDir();
+    const file = path.join(dir, 'iotp.conf');
+    writeFileSync(file, [
+      'fraud_prefix3_min_sent = 5', 'fraud_prefix5_min_sent = 1000', 'fraud_country_min_sent = 1000',
+      '[geo]', 'allow = GB', '',
+    ].join('\n'));
+    guarded = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+    gclient = twilio(ACCOUNT, guarded.apiKey, { httpClient: loopbackClient(guarded.base) });
+    gservice = await gclient.verify.v2.services.create({ friendlyName: 'guarded' });
+  });
+
+  test('60605: a country the geo permissions do not allow', async () => {
+    await assert.rejects(
+      () => gclient.verify.v2.services(gservice.sid).verifications.create({ to: '+33612345678', channel: 'sms' }),
+      (err) => err.code === 60605 && err.status === 403 && /France \(FR\)/.test(err.message),
+    );
+  });
+
+  test('60410: a number range blocked for SMS pumping (unverified codes into it)', async () => {
+    const svc = gclient.verify.v2.services(gservice.sid);
+    const range = Array.from({ length: 7 }, (_, i) => `+4474009876${String(10 + i).padStart(2, '0')}`);
+    for (const to of range.slice(0, 5)) {
+      const v = await svc.verifications.create({ to, channel: 'sms' });
+      assert.equal(v.status, 'pending');
+    }
+    for (const to of range.slice(5)) await rejects(() => svc.verifications.create({ to, channel: 'sms' }), 60410, 403);
+  });
+});
