@@ -216,12 +216,26 @@ static int render(const struct core *c, const struct store_session *s, const cha
 	struct msg_lang_choice lc;
 	session_language(c, s, &lc);
 	int minutes = (c->cfg->code_ttl + 59) / 60;
-	int rc = strcmp(channel, "voice") == 0
-			 ? msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region,
-					    text, size, NULL, 0)
-			 : msg_render_sms(c->apps.catalog, lc.lang, &app->msg, code, minutes, text, size,
-					  NULL);
-	return rc < 0 ? -1 : 0;
+	if (strcmp(channel, "voice") != 0)
+		return msg_render_sms(c->apps.catalog, lc.lang, &app->msg, code, minutes, text, size,
+				      NULL) < 0
+			       ? -1
+			       : 0;
+	/* A call carries the script and its SSML, "script\x1eSSML": providers that
+	 * speak SSML get pauses and the regional voice; the others read the script. */
+	char ssml[STORE_TEXT_MAX];
+	if (msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region, text,
+			     size, ssml, sizeof ssml) < 0)
+		return -1;
+	size_t used = strlen(text), need = strlen(ssml);
+	if (used + 1 + need < size) {
+		text[used] = SESSION_SSML_SEPARATOR;
+		memcpy(text + used + 1, ssml, need + 1);
+	} else {
+		log_warn("session %s: the voice SSML does not fit the outbox; the script goes alone", s->id);
+	}
+	seal_wipe(ssml, sizeof ssml);
+	return 0;
 }
 
 const struct app *session_app(const struct core *c, const struct store_session *s)

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/session.h"
 
 /* Each thread claims a few messages at a time, so a burst spreads over the
  * threads instead of queueing behind one slow hand-over. */
@@ -17,7 +18,6 @@
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
-#define VOICE_SSML_SEPARATOR '\x1e' /* the outbox body is "script\x1eSSML" */
 
 struct worker {
 	struct core *core;
@@ -148,7 +148,7 @@ static void deliver(struct worker *w, struct store_message *m)
 		m->state = STORE_MSG_FAILED;
 		return;
 	}
-	char *ssml = strchr(text, VOICE_SSML_SEPARATOR);
+	char *ssml = strchr(text, SESSION_SSML_SEPARATOR);
 	if (ssml)
 		*ssml++ = '\0';
 	size_t n = delivery_plan(w->d, m->region, m->channel, plan, DELIVERY_ROUTE_MAX);

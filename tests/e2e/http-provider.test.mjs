@@ -184,6 +184,10 @@ describe('http provider: an aggregator SMS API', () => {
     assert.equal(req.json.channel, 'voice');
     assert.equal(req.json.from, '+447700900123', 'a call shows the number, never an alphanumeric id');
     assert.match(req.json.text, /\d, \d/, 'the script reads the digits one by one');
+    assert.ok(!req.json.text.includes('\x1e') && !req.json.text.includes('<speak'), 'the script alone in {text}');
+    assert.match(req.json.ssml, /^<speak version="1\.0" xmlns="http:\/\/www\.w3\.org\/2001\/10\/synthesis" xml:lang="en-GB">/);
+    assert.match(req.json.ssml, /\d<break time="500ms"\/> \d/, 'pauses between the digits');
+    assert.match(req.json.ssml, /<\/speak>$/);
   });
 });
 
