@@ -8,15 +8,6 @@
 #include "base/clock.h"
 #include "core/account.h"
 
-static json_t *time_or_null(int64_t ms)
-{
-	char buf[32];
-	if (!ms)
-		return json_null();
-	clock_format_ms(ms, buf, sizeof buf);
-	return json_string(buf);
-}
-
 static json_t *account_json(const struct core *c, const struct store_account *a, int64_t now)
 {
 	int has_pin = a->pin_hash[0] != '\0';
@@ -26,19 +17,19 @@ static json_t *account_json(const struct core *c, const struct store_account *a,
 	return json_pack(
 		"{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s, s:o, s:b}, s:{s:b, s:o, s:o, s:o, s:b, s:b, s:i},"
 		" s:{s:b, s:o, s:o}}",
-		"id", a->id, "phone", a->phone, "app", a->app, "created_at", time_or_null(a->created_at),
-		"last_verified_at", time_or_null(a->verified_at), "device", "id", a->device_id, "name",
-		a->device_name, "registered_at", time_or_null(a->device_at), "push_token",
+		"id", a->id, "phone", a->phone, "app", a->app, "created_at", api_time(a->created_at),
+		"last_verified_at", api_time(a->verified_at), "device", "id", a->device_id, "name",
+		a->device_name, "registered_at", api_time(a->device_at), "push_token",
 		a->push_token[0] != '\0', "pin", "enabled", has_pin, "set_at",
-		time_or_null(a->pin_set_at), "next_reminder_at",
-		time_or_null(account_pin_reminder_at(c, a)), "lapses_at",
-		time_or_null(account_pin_lapses_at(c, a)), "recovery_email", a->email_sealed_len > 0,
+		api_time(a->pin_set_at), "next_reminder_at",
+		api_time(account_pin_reminder_at(c, a)), "lapses_at",
+		api_time(account_pin_lapses_at(c, a)), "recovery_email", a->email_sealed_len > 0,
 		"locked", locked, "attempts_left",
 		has_pin ? c->cfg->pin_max_attempts - a->pin_failures : c->cfg->pin_max_attempts,
 		"reverification", "required", required, "reason",
 		a->reverify && a->reverify_reason[0] ? json_string(a->reverify_reason)
 						     : (required ? json_string("age") : json_null()),
-		"due_at", time_or_null(due));
+		"due_at", api_time(due));
 }
 
 /* The answer to a refused PIN: the error, attempts left, when the PIN lapses,
@@ -47,7 +38,7 @@ static void reply_pin(struct http_response *res, enum iotp_error e, const struct
 {
 	json_t *err = http_reply_error(res, e, NULL);
 	json_object_set_new(err, "attempts_left", json_integer(r->attempts_left));
-	json_object_set_new(err, "reset_available_at", time_or_null(r->reset_available_at));
+	json_object_set_new(err, "reset_available_at", api_time(r->reset_available_at));
 	if (r->retry_after > 0) {
 		res->retry_after = r->retry_after;
 		json_object_set_new(err, "retry_after", json_integer(r->retry_after));
@@ -180,7 +171,11 @@ void api_account_set_pin(struct http_request *req, struct http_response *res)
 	reply(api, res, e, &r, now, 200);
 }
 
-void api_account_remove_pin(struct http_request *req, struct http_response *res)
+typedef enum iotp_error (*pin_op)(struct core *c, const char *account_id, const char *pin,
+				  int64_t now, struct account_result *out);
+
+/* The routes that take {"pin"} and answer with the account. */
+static void with_pin(struct http_request *req, struct http_response *res, pin_op op)
 {
 	struct api *api = req->app;
 	struct store_account a;
@@ -190,7 +185,7 @@ void api_account_remove_pin(struct http_request *req, struct http_response *res)
 	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
 		return;
 	struct account_result r;
-	enum iotp_error e = account_remove_pin(api->core, a.id, pin, now, &r);
+	enum iotp_error e = op(api->core, a.id, pin, now, &r);
 	if (e == IOTP_E_INVALID_FIELD) {
 		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
 		return;
@@ -198,22 +193,14 @@ void api_account_remove_pin(struct http_request *req, struct http_response *res)
 	reply(api, res, e, &r, now, 200);
 }
 
+void api_account_remove_pin(struct http_request *req, struct http_response *res)
+{
+	with_pin(req, res, account_remove_pin);
+}
+
 void api_account_check_pin(struct http_request *req, struct http_response *res)
 {
-	struct api *api = req->app;
-	struct store_account a;
-	const char *pin;
-	const struct api_field fields[] = {{"pin", 1, 16, &pin}};
-	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
-		return;
-	struct account_result r;
-	enum iotp_error e = account_check_pin(api->core, a.id, pin, now, &r);
-	if (e == IOTP_E_INVALID_FIELD) {
-		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
-		return;
-	}
-	reply(api, res, e, &r, now, 200);
+	with_pin(req, res, account_check_pin);
 }
 
 void api_account_change_number(struct http_request *req, struct http_response *res)
@@ -260,7 +247,7 @@ void api_pin_reset_request(struct http_request *req, struct http_response *res)
 	if (e == IOTP_E_NO_RECOVERY_EMAIL) {
 		json_t *err = http_reply_error(res, e, NULL);
 		json_object_set_new(err, "reset_available_at",
-				    time_or_null(account_pin_lapses_at(api->core, &r.account)));
+				    api_time(account_pin_lapses_at(api->core, &r.account)));
 		return;
 	}
 	if (e) {
@@ -269,7 +256,7 @@ void api_pin_reset_request(struct http_request *req, struct http_response *res)
 	}
 	res->status = 202;
 	res->body = json_pack("{s:b, s:o}", "sent", 1, "expires_at",
-			      time_or_null(r.account.reset_expires_at));
+			      api_time(r.account.reset_expires_at));
 }
 
 /* The page the e-mailed link opens. It changes nothing by itself (mail

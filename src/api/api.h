@@ -48,6 +48,10 @@ struct api_field {
 int api_read_fields(struct http_request *req, struct http_response *res,
 		    const struct api_field *fields, size_t n);
 
+/* A time as the API writes it (RFC 3339 UTC with ms), or JSON null for 0
+ * ("never"). */
+json_t *api_time(int64_t ms);
+
 /* 1 when locale (may be NULL) is shaped like a BCP 47 tag; else fills res with
  * a 400 naming the field and returns 0. A well-formed tag iotp has no
  * language for is fine: the message falls back to the next rule. */

@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "base/alloc.h"
+#include "base/clock.h"
 
 int api_read_fields(struct http_request *req, struct http_response *res,
 		    const struct api_field *fields, size_t n)
@@ -78,4 +79,13 @@ int api_locale_ok(const char *locale, struct http_response *res)
 					     "\"en\", \"es\" or \"pt-BR\"."),
 			    "field", json_string("locale"));
 	return 0;
+}
+
+json_t *api_time(int64_t ms)
+{
+	char buf[32];
+	if (!ms)
+		return json_null();
+	clock_format_ms(ms, buf, sizeof buf);
+	return json_string(buf);
 }

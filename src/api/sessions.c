@@ -14,15 +14,6 @@ static json_t *seconds_or_null(int64_t v)
 	return v < 0 ? json_null() : json_integer(v);
 }
 
-static json_t *time_or_null(int64_t ms)
-{
-	char buf[32];
-	if (!ms)
-		return json_null();
-	clock_format_ms(ms, buf, sizeof buf);
-	return json_string(buf);
-}
-
 /* What the session asks of the client before it may request a code, and the
  * challenge itself (docs/fraud.md says how to solve it). */
 static void add_challenge(const struct core *c, const struct store_session *s, json_t *j)
@@ -50,10 +41,10 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 			 "requested_information", "next_sms", seconds_or_null(t.next_sms),
 			 "next_call", seconds_or_null(t.next_call), "next_verification_attempt",
 			 seconds_or_null(t.next_verification_attempt), "attempts_left",
-			 t.attempts_left, "created_at", time_or_null(s->created_at), "expires_at",
-			 time_or_null(s->expires_at), "code_expires_at",
-			 time_or_null(s->code_sealed_len ? s->code_expires_at : 0), "verified",
-			 s->verified_at != 0, "verified_at", time_or_null(s->verified_at));
+			 t.attempts_left, "created_at", api_time(s->created_at), "expires_at",
+			 api_time(s->expires_at), "code_expires_at",
+			 api_time(s->code_sealed_len ? s->code_expires_at : 0), "verified",
+			 s->verified_at != 0, "verified_at", api_time(s->verified_at));
 	add_challenge(c, s, j);
 	return j;
 }
@@ -108,10 +99,10 @@ static void add_message(const struct store_message *m, void *arg)
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "id", m->id,
 			      "channel", m->channel, "provider", m->provider,
 			      "status", store_message_state_name(m->state), "attempts", m->attempts,
-			      "created_at", time_or_null(m->created_at),
-			      "sent_at", time_or_null(m->sent_at),
-			      "accepted_at", time_or_null(m->accepted_at),
-			      "final_at", time_or_null(m->final_at),
+			      "created_at", api_time(m->created_at),
+			      "sent_at", api_time(m->sent_at),
+			      "accepted_at", api_time(m->accepted_at),
+			      "final_at", api_time(m->final_at),
 			      "error", m->error[0] ? json_string(m->error) : json_null(),
 			      "hand_overs", json_incref(attempts));
 	if (m->provider_ref[0])
@@ -133,8 +124,8 @@ static void add_attempt(const struct store_attempt *a, void *arg)
 	json_array_append_new(
 		list, json_pack("{s:s, s:s, s:o, s:o, s:o}", "provider", a->provider, "outcome",
 				(unsigned)a->outcome < 5 ? outcome_names[a->outcome] : "unknown",
-				"started_at", time_or_null(a->started_at), "finished_at",
-				time_or_null(a->finished_at), "error",
+				"started_at", api_time(a->started_at), "finished_at",
+				api_time(a->finished_at), "error",
 				a->error[0] ? json_string(a->error) : json_null()));
 }
 

@@ -9,6 +9,7 @@
  * app|type|E.164) names the session whose code /verify expects. */
 #include <string.h>
 
+#include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "compat/compat.h"
@@ -154,15 +155,6 @@ int gotrue_user_save(struct store *st, struct gotrue_user *u, int64_t now)
 	return compat_record_put(st, &u->rec, K_USER, jstr(u->j, "id"), u->j, 0, now);
 }
 
-static json_t *time_or_null(int64_t ms)
-{
-	char buf[32];
-	if (!ms)
-		return json_null();
-	clock_format_ms(ms, buf, sizeof buf);
-	return json_string(buf);
-}
-
 json_t *gotrue_user_json(json_t *u)
 {
 	const char *phone = jstr(u, "phone"), *new_phone = jstr(u, "new_phone");
@@ -170,10 +162,10 @@ json_t *gotrue_user_json(json_t *u)
 		"{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:s, s:[s]}, s:{}, s:[], s:o, s:o, s:b}",
 		"id", jstr(u, "id"), "aud", "authenticated", "role", "authenticated", "email", "",
 		"phone", phone[0] ? phone + 1 : "", "phone_confirmed_at",
-		time_or_null(jint(u, "confirmed")), "confirmed_at", time_or_null(jint(u, "confirmed")),
-		"last_sign_in_at", time_or_null(jint(u, "last_sign_in")), "app_metadata", "provider",
+		api_time(jint(u, "confirmed")), "confirmed_at", api_time(jint(u, "confirmed")),
+		"last_sign_in_at", api_time(jint(u, "last_sign_in")), "app_metadata", "provider",
 		"phone", "providers", "phone", "user_metadata", "identities", "created_at",
-		time_or_null(jint(u, "created")), "updated_at", time_or_null(jint(u, "updated")),
+		api_time(jint(u, "created")), "updated_at", api_time(jint(u, "updated")),
 		"is_anonymous", 0);
 	/* The iotp account this user is, as the native API names it. */
 	json_object_set_new(json_object_get(j, "app_metadata"), "iotp_account_id",
@@ -181,7 +173,7 @@ json_t *gotrue_user_json(json_t *u)
 	if (new_phone[0]) {
 		json_object_set_new(j, "new_phone", json_string(new_phone + 1));
 		json_object_set_new(j, "phone_change_sent_at",
-				    time_or_null(jint(u, "phone_change_sent")));
+				    api_time(jint(u, "phone_change_sent")));
 	}
 	return j;
 }
