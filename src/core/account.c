@@ -294,15 +294,18 @@ static enum iotp_error move_account(struct core *c, struct store_session *s,
 	return IOTP_E_OK;
 }
 
-enum iotp_error account_register(struct core *c, const char *app, const char *session_id,
-				 const struct account_device *device, const char *pin, int64_t now,
+/* Spends a session on its number's account, whatever runs in parallel:
+ * decide() gets the session and the live account of its number (NULL: none)
+ * and answers IOTP_E_UNAVAILABLE when its write lost a race, after which
+ * both are read again and decided afresh. */
+typedef enum iotp_error (*number_decision)(struct core *c, struct store_session *s,
+					   struct store_account *a, int64_t now, void *arg,
+					   struct account_result *out);
+
+static enum iotp_error on_number(struct core *c, const char *app, const char *session_id,
+				 int64_t now, number_decision decide, void *arg,
 				 struct account_result *out)
 {
-	memset(out, 0, sizeof *out);
-	if (pin && !pin_well_formed(pin))
-		return IOTP_E_INVALID_FIELD;
-	/* A conflict means someone else wrote the session or the account between
-	 * our read and our write: read both again and decide afresh. */
 	for (int tries = 0; tries < CAS_TRIES; tries++) {
 		struct store_session s;
 		struct store_account a;
@@ -312,12 +315,36 @@ enum iotp_error account_register(struct core *c, const char *app, const char *se
 		int rc = store_account_by_phone(c->store, app, s.phone, &a);
 		if (rc < 0)
 			return IOTP_E_INTERNAL;
-		e = rc == STORE_NOT_FOUND ? create_account(c, &s, device, pin, now, out)
-					  : move_account(c, &s, &a, device, pin, now, out);
+		e = decide(c, &s, rc == STORE_NOT_FOUND ? NULL : &a, now, arg, out);
 		if (e != IOTP_E_UNAVAILABLE)
 			return e;
 	}
 	return IOTP_E_INTERNAL;
+}
+
+struct registration {
+	const struct account_device *device;
+	const char *pin;
+};
+
+static enum iotp_error decide_register(struct core *c, struct store_session *s,
+				       struct store_account *a, int64_t now, void *arg,
+				       struct account_result *out)
+{
+	struct registration *r = arg;
+	return a ? move_account(c, s, a, r->device, r->pin, now, out)
+		 : create_account(c, s, r->device, r->pin, now, out);
+}
+
+enum iotp_error account_register(struct core *c, const char *app, const char *session_id,
+				 const struct account_device *device, const char *pin, int64_t now,
+				 struct account_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (pin && !pin_well_formed(pin))
+		return IOTP_E_INVALID_FIELD;
+	struct registration r = {device, pin};
+	return on_number(c, app, session_id, now, decide_register, &r, out);
 }
 
 static int reverify_due(const struct core *c, const struct store_account *a, int64_t now)
@@ -628,31 +655,25 @@ static enum iotp_error sign_in_existing(struct core *c, struct store_session *s,
 	return IOTP_E_OK;
 }
 
+static enum iotp_error decide_sign_in(struct core *c, struct store_session *s,
+				      struct store_account *a, int64_t now, void *arg,
+				      struct account_result *out)
+{
+	(void)arg;
+	if (a)
+		return sign_in_existing(c, s, a, now, out);
+	const struct account_device none = {.name = "", .push_token = NULL};
+	enum iotp_error e = create_account(c, s, &none, NULL, now, out);
+	/* The device credential create_account made is never handed out. */
+	sodium_memzero(out->credential, sizeof out->credential);
+	return e;
+}
+
 enum iotp_error account_sign_in(struct core *c, const char *app, const char *session_id,
 				int64_t now, struct account_result *out)
 {
 	memset(out, 0, sizeof *out);
-	const struct account_device none = {.name = "", .push_token = NULL};
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
-		struct store_session s;
-		struct store_account a;
-		enum iotp_error e = spendable(c, app, session_id, now, &s);
-		if (e)
-			return e;
-		int rc = store_account_by_phone(c->store, app, s.phone, &a);
-		if (rc < 0)
-			return IOTP_E_INTERNAL;
-		if (rc == STORE_NOT_FOUND) {
-			e = create_account(c, &s, &none, NULL, now, out);
-			/* The device credential create_account made is never handed out. */
-			sodium_memzero(out->credential, sizeof out->credential);
-		} else {
-			e = sign_in_existing(c, &s, &a, now, out);
-		}
-		if (e != IOTP_E_UNAVAILABLE)
-			return e;
-	}
-	return IOTP_E_INTERNAL;
+	return on_number(c, app, session_id, now, decide_sign_in, NULL, out);
 }
 
 enum iotp_error account_reverify(struct core *c, const char *account_id, const char *session_id,

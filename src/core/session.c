@@ -417,7 +417,9 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 		}
 		a.pretend = v->pretend;
 	}
-	if (!cur.test_number && !a.pretend &&
+	/* Only an app that listens (webhook_url) is told, so only then does a
+	 * send pay for the account lookup. */
+	if (!cur.test_number && !a.pretend && session_app(c, &cur)->webhook_url &&
 	    store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
 	    event_make(&ev, "verification.code_requested", cur.app, acct.id, now,
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
