@@ -99,12 +99,12 @@ static int load_secret(const struct config *cfg, unsigned char secret[32], char 
 
 static _Atomic(struct worker *) the_worker;
 
-static void notify_worker(void *arg)
+static void notify_worker(void *arg, const struct store_message *m)
 {
 	(void)arg;
 	struct worker *w = atomic_load(&the_worker);
 	if (w)
-		worker_notify(w);
+		worker_notify(w, m);
 }
 
 struct args {
