@@ -188,8 +188,8 @@ int callback_twilio_ok(const char *token, const char *url, const char *content_t
 		return 0;
 	size_t hl = 0;
 	const char *hash = body_sha256(url, &hl);
-	int form = content_type &&
-	           !strncasecmp(content_type, "application/x-www-form-urlencoded", 33);
+	int form =
+	    content_type && !strncasecmp(content_type, "application/x-www-form-urlencoded", 33);
 	if (hash) {
 		/* The body is vouched for by its hash in the signed URL. */
 		unsigned char digest[crypto_hash_sha256_BYTES];

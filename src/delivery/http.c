@@ -307,10 +307,11 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 	h->sig_twilio = scheme && !strcmp(scheme, "twilio");
 	if (h->sig_twilio) {
 		if (!h->sig_secret || h->sig_prefix) {
-			strfmt(err, errlen,
-			       "%s: callback_signature = twilio needs callback_signature_secret (the "
-			       "account's Auth Token) and takes no callback_signature_prefix",
-			       where);
+			strfmt(
+			    err, errlen,
+			    "%s: callback_signature = twilio needs callback_signature_secret (the "
+			    "account's Auth Token) and takes no callback_signature_prefix",
+			    where);
 			goto err;
 		}
 		if (!h->sig_header)
@@ -577,10 +578,10 @@ static int http_report(void *state, const struct provider_report_in *in,
 			strfmt(error, errlen, "the message id and token do not match");
 			return PROVIDER_REPORT_FORGED;
 		}
-	} else if (!by_url && !(h->sig_secret && callback_signature_ok(
-	                                             h->sig_secret, in->body, in->body_len,
-	                                             in->header(in->arg, h->sig_header),
-	                                             h->sig_prefix))) {
+	} else if (!by_url &&
+	           !(h->sig_secret &&
+	             callback_signature_ok(h->sig_secret, in->body, in->body_len,
+	                                   in->header(in->arg, h->sig_header), h->sig_prefix))) {
 		strfmt(error, errlen, "%s",
 		       h->sig_secret ? "the signature does not match the body"
 		                     : "the message id and token do not match");

@@ -6,10 +6,12 @@
 // checked against Twilio's algorithm, not against itself.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 import twilio from 'twilio';
 
-import { cleanup, freshPhone, startWithConfig, waitFor } from './helpers.mjs';
+import { cleanup, freshPhone, makeDataDir, runIotpd, startWithConfig, waitFor } from './helpers.mjs';
 import { startReceiver } from './receiver.mjs';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
@@ -189,6 +191,25 @@ describe('Twilio status callbacks signed with X-Twilio-Signature', () => {
     assert.equal(r.status, 200);
     const m = await waitStatus(srv, id, 'failed');
     assert.match(m.error, /twilio-sms reported it undelivered \(30003\)/);
+  });
+});
+
+describe('Twilio callback configuration', () => {
+  test('--dump-config masks the Auth Token in callback_signature_secret', async () => {
+    const r = await runIotpd(['--config', srv.configFile, '--dump-config'], { IOTP_API_KEY: 'k'.repeat(20) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^callback_signature = twilio$/m);
+    assert.match(r.stdout, /^callback_signature_secret = \*+$/m);
+    assert.doesNotMatch(r.stdout, new RegExp(AUTH_TOKEN));
+  });
+
+  test('callback_signature = twilio without the Auth Token stops start-up with file and line', async () => {
+    const dir = makeDataDir();
+    const file = path.join(dir, 'bad.conf');
+    writeFileSync(file, config(api.url).replace(/^callback_signature_secret = .*$/m, ''));
+    const r = await runIotpd(['--config', file, '--data', dir], { IOTP_API_KEY: 'k'.repeat(20) });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bad\.conf:\d+: \[provider twilio-sms\]: callback_signature = twilio needs callback_signature_secret/);
   });
 });
 
