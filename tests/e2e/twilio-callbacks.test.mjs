@@ -194,6 +194,58 @@ describe('Twilio status callbacks signed with X-Twilio-Signature', () => {
   });
 });
 
+describe('Twilio callbacks with a JSON body and with a URL token too', () => {
+  test('a JSON body is vouched for by the bodySHA256 in the signed URL, checked as sent', async () => {
+    const { id, msg, form } = await sendCode();
+    const body = JSON.stringify({ MessageSid: msg.sid, MessageStatus: 'delivered' });
+    // Escapes in the query string stay as sent: the signature covers the raw URL.
+    const url = `${form.get('StatusCallback')}?note=a%2Fb%20c&bodySHA256=${twilio.getExpectedBodyHash(body)}`;
+    const post = (b, sigUrl = url) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, sigUrl, {}),
+          connection: 'close',
+        },
+        body: b,
+      });
+    let r = await post(body.replace('delivered', 'undelivered'));
+    assert.equal(r.status, 403, 'a body that does not match its hash');
+    r = await post(body, decodeURIComponent(url));
+    assert.equal(r.status, 403, 'a signature over the decoded URL is not Twilio\'s');
+    r = await post(body);
+    assert.equal(r.status, 200, await r.text());
+    await waitStatus(srv, id, 'delivered');
+  });
+
+  test('with callback_secret as well, the signature and the token must both hold', async () => {
+    const both = await startWithConfig(
+      config(api.url).replace('callback_signature = twilio', 'callback_signature = twilio\ncallback_secret = url-token-secret-0123456789'),
+    );
+    try {
+      const a = await sendCode(both);
+      const b = await sendCode(both);
+      const cbA = a.form.get('StatusCallback');
+      const cbB = b.form.get('StatusCallback');
+      assert.match(cbA, /\/v1\/dlr\/twilio-sms\?m=[\w-]+&t=[0-9a-f]{32}$/);
+      // Properly signed by Twilio, but carrying another message's token.
+      const tB = new URL(cbB).searchParams.get('t');
+      const mixed = cbA.replace(/t=[0-9a-f]{32}/, `t=${tB}`);
+      let r = await postCallback(mixed, statusParams(a.msg, 'delivered'));
+      assert.equal(r.status, 403);
+      // The right token without Twilio's signature.
+      r = await postCallback(cbA, statusParams(a.msg, 'delivered'), { headers: { 'x-twilio-signature': undefined } });
+      assert.equal(r.status, 403);
+      r = await postCallback(cbA, statusParams(a.msg, 'delivered'));
+      assert.equal(r.status, 200, await r.text());
+      await waitStatus(both, a.id, 'delivered');
+    } finally {
+      await both.stop();
+    }
+  });
+});
+
 describe('Twilio callback configuration', () => {
   test('--dump-config masks the Auth Token in callback_signature_secret', async () => {
     const r = await runIotpd(['--config', srv.configFile, '--dump-config'], { IOTP_API_KEY: 'k'.repeat(20) });
