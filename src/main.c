@@ -297,10 +297,11 @@ int main(int argc, char **argv)
 			 cfg.data_dir);
 	/* The worker starts once the API listens: callback URLs name its address. */
 	char callback_base[512];
-	strfmt(callback_base, sizeof callback_base, "%s%s", cfg.callback_base_url[0] ? "" : "http://",
-	       cfg.callback_base_url[0] ? cfg.callback_base_url
-	       : reports      ? reports_bound
-			      : bound);
+	if (cfg.callback_base_url[0])
+		strfmt(callback_base, sizeof callback_base, "%s", cfg.callback_base_url);
+	else
+		strfmt(callback_base, sizeof callback_base, "http://%s",
+		       reports ? reports_bound : bound);
 	delivery_set_public_url(delivery, callback_base);
 	if (worker_start(&core, delivery, &worker, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
