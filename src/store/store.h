@@ -57,6 +57,8 @@ struct store_session {
 	int test_number;  /* 1: fixed code, nothing is sent */
 	int64_t spent_at; /* when an account operation used it up; 0: unspent */
 	int pow_difficulty; /* >0: a proof-of-work of this many bits is owed before a send */
+	int code_length;  /* digits of its codes; 0: the server's code_length */
+	int64_t canceled_at; /* when the app ended it (session_cancel); 0: not canceled */
 };
 
 /* A message's life: queued -> sending -> submitted (a provider took it) ->
