@@ -45,6 +45,7 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 			 api_time(s->expires_at), "code_expires_at",
 			 api_time(s->code_sealed_len ? s->code_expires_at : 0), "verified",
 			 s->verified_at != 0, "verified_at", api_time(s->verified_at));
+	json_object_set_new(j, "canceled_at", api_time(s->canceled_at));
 	add_challenge(c, s, j);
 	return j;
 }
@@ -286,5 +287,16 @@ void api_session_update(struct http_request *req, struct http_response *res)
 	enum iotp_error e = session_solve_challenge(api->core, req->params[0],
 						    pow ? "proof_of_work" : "captcha",
 						    pow ? pow : captcha, now, &s);
+	reply(req, res, e, &s, now, 200);
+}
+
+/* DELETE /v1/sessions/{id}: the app abandons the verification (the person
+ * gave up, or chose another number); its code stops working at once. */
+void api_session_cancel(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_session s;
+	int64_t now = clock_now_ms();
+	enum iotp_error e = session_cancel(api->core, req->params[0], now, &s);
 	reply(req, res, e, &s, now, 200);
 }

@@ -177,9 +177,16 @@ describe('verifications', () => {
 
     const canceled = await svc.verifications(v.sid).update({ status: 'canceled' });
     assert.equal(canceled.status, 'canceled');
+    assert.equal(canceled.valid, false);
     assert.equal((await svc.verifications(v.sid).fetch()).status, 'canceled');
     await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
+    await rejects(
+      () => svc.verificationChecks.create({ verificationSid: v.sid, code }),
+      20404,
+      404,
+    );
     await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'approved' }), 20404, 404);
 
     // A new create after a cancel starts a new verification.
     const next = await svc.verifications.create({ to: phone, channel: 'sms' });
@@ -187,14 +194,75 @@ describe('verifications', () => {
     assert.equal(next.status, 'pending');
   });
 
-  test('Status=approved approves by hand; a bad Status is 60200', async () => {
+  test('Status=approved approves by hand and ends the code; a bad Status is 60200', async () => {
     const phone = freshPhone();
     const svc = client.verify.v2.services(service.sid);
     const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
     await rejects(() => svc.verifications(v.sid).update({ status: 'done' }), 60200, 400);
     const approved = await svc.verifications(v.sid).update({ status: 'approved' });
     assert.equal(approved.status, 'approved');
     assert.equal(approved.valid, true);
+    const fetched = await svc.verifications(phone).fetch();
+    assert.equal(fetched.status, 'approved');
+    assert.equal(fetched.valid, true);
+    // As after a check: the verification is done, its code answers 20404.
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'approved' }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
+  });
+
+  test('a cancel racing a check with the right code: exactly one of them wins', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    const outcomes = { check: 0, cancel: 0 };
+    for (let i = 0; i < 8; i++) {
+      const phone = freshPhone();
+      const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+      const code = await codeOf(phone);
+      const [check, cancel] = await Promise.allSettled([
+        svc.verificationChecks.create({ verificationSid: v.sid, code }),
+        svc.verifications(v.sid).update({ status: 'canceled' }),
+      ]);
+      const final = (await svc.verifications(v.sid).fetch()).status;
+      if (check.status === 'fulfilled') {
+        assert.equal(check.value.status, 'approved');
+        assert.equal(cancel.status, 'rejected', 'a cancel after the approval is refused');
+        assert.equal(cancel.reason.code, 20404);
+        assert.equal(final, 'approved');
+        outcomes.check++;
+      } else {
+        assert.equal(check.reason.code, 20404, String(check.reason));
+        assert.equal(cancel.status, 'fulfilled', String(cancel.reason));
+        assert.equal(cancel.value.status, 'canceled');
+        assert.equal(final, 'canceled');
+        outcomes.cancel++;
+      }
+    }
+    assert.equal(outcomes.check + outcomes.cancel, 8);
+  });
+
+  test('check with both VerificationSid and To: the sid decides, To must be its number', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
+    await rejects(
+      () => svc.verificationChecks.create({ verificationSid: v.sid, to: freshPhone(), code }),
+      20404,
+      404,
+    );
+    const ok = await svc.verificationChecks.create({ verificationSid: v.sid, to: phone, code });
+    assert.equal(ok.status, 'approved');
+  });
+
+  test('Locale picks the language of the SMS', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    await svc.verifications.create({ to: phone, channel: 'sms', locale: 'es' });
+    const [sms] = await srv.waitInbox(phone, 1);
+    assert.match(sms.text, /^Tu clave de iotp: \d{3}-\d{3}\. No la compartas con nadie\./, sms.text);
+    const code = /(\d{3})-(\d{3})/.exec(sms.text).slice(1).join('');
+    assert.equal((await svc.verificationChecks.create({ to: phone, code })).status, 'approved');
   });
 
   test('channel call places a voice message', async () => {
@@ -205,6 +273,129 @@ describe('verifications', () => {
     assert.equal(v.sendCodeAttempts.at(-1).channel, 'call');
     const msgs = await srv.waitInbox(phone, 2);
     assert.ok(msgs.some((m) => m.channel === 'voice'), JSON.stringify(msgs));
+  });
+});
+
+/** The digits of an SMS's code, whatever its length ("1234", "123-4567"). */
+async function digitsOf(phone, count = 1) {
+  const [sms] = await srv.waitInbox(phone, count);
+  assert.ok(sms, `an SMS reached ${phone}`);
+  return codeFromSms(sms.text);
+}
+
+describe('services: CodeLength, update, delete', () => {
+  test('a service\'s CodeLength is the length of its codes, from 4 to 10 digits', async () => {
+    for (const codeLength of [4, 5, 8, 10]) {
+      const s = await client.verify.v2.services.create({ friendlyName: `len ${codeLength}`, codeLength });
+      assert.equal(s.codeLength, codeLength);
+      const svc = client.verify.v2.services(s.sid);
+      const phone = freshPhone();
+      await svc.verifications.create({ to: phone, channel: 'sms' });
+      const code = await digitsOf(phone);
+      assert.equal(code.length, codeLength, `a ${codeLength}-digit code`);
+      // The same digits with one more, or one fewer, are not the code.
+      if (codeLength < 10) {
+        const longer = await svc.verificationChecks.create({ to: phone, code: `${code}0` });
+        assert.equal(longer.status, 'pending');
+      }
+      if (codeLength > 4) {
+        const shorter = await svc.verificationChecks.create({ to: phone, code: code.slice(0, -1) });
+        assert.equal(shorter.status, 'pending');
+      }
+      assert.equal((await svc.verificationChecks.create({ to: phone, code })).status, 'approved');
+    }
+  });
+
+  test('the call reads the service\'s code length too', async () => {
+    const s = await client.verify.v2.services.create({ friendlyName: 'len call', codeLength: 4 });
+    const svc = client.verify.v2.services(s.sid);
+    const phone = freshPhone();
+    await svc.verifications.create({ to: phone, channel: 'sms' });
+    await svc.verifications.create({ to: phone, channel: 'call' });
+    const msgs = await srv.waitInbox(phone, 2);
+    const sms = msgs.find((m) => m.channel === 'sms');
+    const call = msgs.find((m) => m.channel === 'voice');
+    assert.ok(sms && call, JSON.stringify(msgs));
+    const code = codeFromSms(sms.text);
+    assert.equal(code.length, 4);
+    assert.ok(call.text.includes(`${code.split('').join(', ')}.`), call.text);
+  });
+
+  test('CodeLength outside 4..10 is 60200 on create and on update', async () => {
+    for (const codeLength of [3, 11, 0]) {
+      await rejects(() => client.verify.v2.services.create({ friendlyName: 'bad', codeLength }), 60200, 400);
+    }
+    await rejects(
+      () => client.verify.v2.services(service.sid).update({ codeLength: 11 }),
+      60200,
+      400,
+    );
+    await rejects(
+      () => client.verify.v2.services(service.sid).update({ friendlyName: 'x'.repeat(33) }),
+      60200,
+      400,
+    );
+    assert.equal((await client.verify.v2.services(service.sid).fetch()).codeLength, 6, 'unchanged');
+  });
+
+  test('update changes what it is given; a new CodeLength applies to new verifications', async () => {
+    const s = await client.verify.v2.services.create({ friendlyName: 'before', codeLength: 4 });
+    const svc = client.verify.v2.services(s.sid);
+    const early = freshPhone();
+    await svc.verifications.create({ to: early, channel: 'sms' });
+    const earlyCode = await digitsOf(early);
+    assert.equal(earlyCode.length, 4);
+
+    const updated = await svc.update({ friendlyName: 'after', codeLength: 8, psd2Enabled: true });
+    assert.equal(updated.friendlyName, 'after');
+    assert.equal(updated.codeLength, 8);
+    assert.equal(updated.psd2Enabled, true);
+    assert.equal(updated.lookupEnabled, true, 'what was not given stays');
+    assert.ok(updated.dateUpdated.getTime() >= s.dateUpdated.getTime());
+    const again = await svc.fetch();
+    assert.equal(again.friendlyName, 'after');
+    assert.equal(again.codeLength, 8);
+
+    const late = freshPhone();
+    await svc.verifications.create({ to: late, channel: 'sms' });
+    assert.equal((await digitsOf(late)).length, 8);
+    // The pending verification keeps the length its person was sent.
+    await svc.verifications.create({ to: early, channel: 'sms' });
+    assert.equal(await digitsOf(early, 2), earlyCode);
+    assert.equal((await svc.verificationChecks.create({ to: early, code: earlyCode })).status, 'approved');
+
+    await rejects(
+      () => client.verify.v2.services('VA00000000000000000000000000000000').update({ codeLength: 5 }),
+      20404,
+      404,
+    );
+  });
+
+  test('delete answers 204; the service and its verifications are gone (20404)', async () => {
+    const s = await client.verify.v2.services.create({ friendlyName: 'short-lived' });
+    const svc = client.verify.v2.services(s.sid);
+    const phone = freshPhone();
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    assert.equal(await svc.remove(), true);
+    await rejects(() => svc.fetch(), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).fetch(), 20404, 404);
+    await rejects(() => svc.verificationChecks.create({ to: phone, code: '123456' }), 20404, 404);
+    await rejects(() => svc.remove(), 20404, 404);
+    await rejects(() => svc.update({ friendlyName: 'back' }), 20404, 404);
+  });
+
+  test('another app can neither update nor delete the service', async () => {
+    const dir = makeDataDir();
+    const file = path.join(dir, 'iotp.conf');
+    const otherKey = 'other-app-key-0123456789abcdef';
+    writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
+    const two = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+    const mine = twilio(ACCOUNT, two.apiKey, { httpClient: loopbackClient(two.base) });
+    const theirs = twilio(ACCOUNT, otherKey, { httpClient: loopbackClient(two.base) });
+    const s = await mine.verify.v2.services.create({ friendlyName: 'mine' });
+    await rejects(() => theirs.verify.v2.services(s.sid).update({ codeLength: 4 }), 20404, 404);
+    await rejects(() => theirs.verify.v2.services(s.sid).remove(), 20404, 404);
+    assert.equal((await mine.verify.v2.services(s.sid).fetch()).friendlyName, 'mine');
   });
 });
 
