@@ -309,6 +309,75 @@ describe('GET /v1/sessions/{id}', () => {
   });
 });
 
+describe('DELETE /v1/sessions/{id}: the app abandons a verification', () => {
+  test('the code stops working; sends, checks and a second cancel say session_canceled', async () => {
+    const phone = freshPhone();
+    const { session, code } = await sessionWithCode(phone);
+    assert.equal(session.canceled_at, null);
+    const r = await srv.call('DELETE', `/v1/sessions/${session.id}`);
+    assert.equal(r.status, 200, r.text);
+    assertSessionShape(r.body);
+    assert.match(r.body.canceled_at, ISO_RE);
+    assert.equal(r.body.verified, false);
+    assert.equal(r.body.allowed_to_request_code, false);
+    assert.equal(r.body.next_sms, null);
+    assert.equal(r.body.next_verification_attempt, null);
+    assert.equal(r.body.code_expires_at, null);
+
+    const check = await srv.call('PUT', `/v1/sessions/${session.id}/code`, { code });
+    assert.equal(check.status, 410, check.text);
+    assert.equal(check.body.error.code, 'session_canceled');
+    assert.equal(check.body.session.attempts_left, session.attempts_left, 'no attempt was counted');
+    const send = await srv.call('POST', `/v1/sessions/${session.id}/code`, { channel: 'sms' });
+    assert.equal(send.status, 410, send.text);
+    assert.equal(send.body.error.code, 'session_canceled');
+    assert.equal((await srv.inbox(phone)).length, 1, 'nothing more was sent');
+    const again = await srv.call('DELETE', `/v1/sessions/${session.id}`);
+    assert.equal(again.status, 410, again.text);
+    assert.equal(again.body.error.code, 'session_canceled');
+    assert.equal(again.body.session.canceled_at, r.body.canceled_at, 'the first cancel stands');
+    const got = await srv.call('GET', `/v1/sessions/${session.id}`);
+    assert.equal(got.body.canceled_at, r.body.canceled_at);
+  });
+
+  test('a verified session is not canceled (409 already_verified); an unknown one is 404', async () => {
+    const { session, code } = await sessionWithCode();
+    const ok = await srv.call('PUT', `/v1/sessions/${session.id}/code`, { code });
+    assert.equal(ok.status, 200, ok.text);
+    const r = await srv.call('DELETE', `/v1/sessions/${session.id}`);
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.body.error.code, 'already_verified');
+    assert.equal(r.body.session.verified, true);
+    assert.equal(r.body.session.canceled_at, null);
+    const none = await srv.call('DELETE', '/v1/sessions/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    assert.equal(none.status, 404, none.text);
+    assert.equal(none.body.error.code, 'session_not_found');
+    const noKey = await srv.call('DELETE', `/v1/sessions/${session.id}`, undefined, { auth: false });
+    assert.equal(noKey.status, 401);
+  });
+
+  test('a cancel racing checks with the right code: exactly one of them wins', async () => {
+    for (let i = 0; i < 6; i++) {
+      const { session, code } = await sessionWithCode();
+      const [check, cancel] = await Promise.all([
+        srv.call('PUT', `/v1/sessions/${session.id}/code`, { code }),
+        srv.call('DELETE', `/v1/sessions/${session.id}`),
+      ]);
+      const after = (await srv.call('GET', `/v1/sessions/${session.id}`)).body;
+      if (check.status === 200) {
+        assert.equal(cancel.status, 409, cancel.text);
+        assert.equal(after.verified, true);
+        assert.equal(after.canceled_at, null);
+      } else {
+        assert.equal(check.body.error.code, 'session_canceled', check.text);
+        assert.equal(cancel.status, 200, cancel.text);
+        assert.equal(after.verified, false);
+        assert.match(after.canceled_at, ISO_RE);
+      }
+    }
+  });
+});
+
 describe('auth, routing and headers', () => {
   test('GET /healthz needs no key', async () => {
     const r = await srv.call('GET', '/healthz', undefined, { auth: false });
@@ -342,7 +411,7 @@ describe('auth, routing and headers', () => {
     const s = await createSession(freshPhone());
     for (const [method, p, allow] of [
       ['GET', '/v1/sessions', ['POST']],
-      ['DELETE', `/v1/sessions/${s.id}`, ['GET', 'PATCH']],
+      ['PUT', `/v1/sessions/${s.id}`, ['DELETE', 'GET', 'PATCH']],
       ['PATCH', `/v1/sessions/${s.id}/code`, ['POST', 'PUT']],
       ['POST', '/healthz', ['GET']],
     ]) {
