@@ -232,6 +232,86 @@ void twilio_service_get(struct http_request *req, struct http_response *res)
 	json_decref(svc);
 }
 
+/* A page of the calling app's services, gathered from the store's listing. */
+struct service_page {
+	struct http_request *req;
+	json_t *list;       /* the page's services */
+	size_t want;        /* page size */
+	int more;           /* another of the app's services follows the page */
+	char last[STORE_RECORD_KEY_MAX]; /* the last key read */
+	char page_last[STORE_RECORD_KEY_MAX]; /* the page's last sid */
+};
+
+static void gather_service(const struct store_record *r, void *arg)
+{
+	struct service_page *p = arg;
+	strfmt(p->last, sizeof p->last, "%s", r->key);
+	json_t *svc = json_loads(r->value, 0, NULL);
+	if (svc && !strcmp(jstr(svc, "app"), p->req->principal)) {
+		if (json_array_size(p->list) < p->want) {
+			json_array_append_new(p->list, service_json(p->req, r->key, svc));
+			strfmt(p->page_last, sizeof p->page_last, "%s", r->key);
+		} else {
+			p->more = 1;
+		}
+	}
+	json_decref(svc);
+}
+
+/* GET /v2/Services?PageSize=&Page=&PageToken=: the calling app's services in
+ * sid order. PageToken is "PT" and the last sid of the previous page, which
+ * Twilio's libraries take from meta.next_page_url. */
+void twilio_service_list(struct http_request *req, struct http_response *res)
+{
+	struct core *c = core_of(req);
+	const char *size = http_query(req, "PageSize"), *page = http_query(req, "Page");
+	const char *token = http_query(req, "PageToken");
+	long want = 50, index = 0;
+	char *end;
+	if (size && ((want = strtol(size, &end, 10)) < 1 || want > 1000 || *end || end == size)) {
+		invalid(res, "PageSize", "a number from 1 to 1000");
+		return;
+	}
+	if (page && ((index = strtol(page, &end, 10)) < 0 || *end || end == page)) {
+		invalid(res, "Page", NULL);
+		return;
+	}
+	if (token && (strncmp(token, "PT", 2) || !is_sid(token + 2, "VA"))) {
+		invalid(res, "PageToken", NULL);
+		return;
+	}
+	struct service_page p = {.req = req, .list = json_array(), .want = (size_t)want};
+	strfmt(p.last, sizeof p.last, "%s", token ? token + 2 : "");
+	/* Every app's services share the kind: read in batches until the page
+	 * is full and one more of the app's is seen, or the kind ends. */
+	int64_t now = clock_now_ms();
+	for (;;) {
+		char before[STORE_RECORD_KEY_MAX];
+		strfmt(before, sizeof before, "%s", p.last);
+		if (store_record_list(c->store, K_SERVICE, before, 200, now, gather_service, &p) < 0) {
+			json_decref(p.list);
+			internal(res);
+			return;
+		}
+		if (p.more || !strcmp(before, p.last))
+			break;
+	}
+	char base[300], url[600], first[600], next[700];
+	base_url(req, base, sizeof base);
+	strfmt(first, sizeof first, "%s/v2/Services?PageSize=%ld&Page=0", base, want);
+	if (token)
+		strfmt(url, sizeof url, "%s/v2/Services?PageSize=%ld&Page=%ld&PageToken=%s", base, want,
+		       index, token);
+	else
+		strfmt(url, sizeof url, "%s/v2/Services?PageSize=%ld&Page=%ld", base, want, index);
+	strfmt(next, sizeof next, "%s/v2/Services?PageSize=%ld&Page=%ld&PageToken=PT%s", base, want,
+	       index + 1, p.page_last);
+	res->body = json_pack("{s:o, s:{s:I, s:I, s:s, s:n, s:s, s:s?, s:s}}", "services", p.list,
+			      "meta", "page", (json_int_t)index, "page_size", (json_int_t)want,
+			      "first_page_url", first, "previous_page_url", "url", url,
+			      "next_page_url", p.more ? next : NULL, "key", "services");
+}
+
 /* What a service update asks for, read and checked before any write, so a
  * lost compare-and-swap re-applies it to the service as it now stands. */
 struct service_change {

@@ -1357,6 +1357,42 @@ static int db_record_get(void *state, const char *kind, const char *key, int64_t
 	return rc;
 }
 
+static int db_record_list(void *state, const char *kind, const char *after, size_t limit,
+			  int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg)
+{
+	struct db *db = state;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	/* On the writer's connection, as record_get: a put may sit in the open group. */
+	enter(db);
+	if (record_prepare(db,
+			   "SELECT key, value, version, expires_at FROM records WHERE kind = ?1"
+			   " AND key > ?2 AND (expires_at = 0 OR expires_at > ?3)"
+			   " ORDER BY key LIMIT ?4",
+			   &st) == 0) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+		struct store_record *r = xmalloc(sizeof *r);
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			memset(r, 0, sizeof *r);
+			strfmt(r->kind, sizeof r->kind, "%s", kind);
+			copy_text(r->key, sizeof r->key, st, 0);
+			copy_text(r->value, sizeof r->value, st, 1);
+			r->version = sqlite3_column_int64(st, 2);
+			r->expires_at = sqlite3_column_int64(st, 3);
+			fn(r, arg);
+		}
+		free(r);
+		rc = step == SQLITE_DONE ? 0 : fail(db, "list records");
+	}
+	sqlite3_finalize(st);
+	leave(db, 0);
+	return rc;
+}
+
 static int db_record_put(void *state, const struct store_record *r, int64_t now)
 {
 	struct db *db = state;
@@ -1442,4 +1478,5 @@ const struct store_ops store_sqlite_ops = {
 	.fraud_events = db_fraud_events,
 	.record_get = db_record_get,
 	.record_put = db_record_put,
+	.record_list = db_record_list,
 };

@@ -249,6 +249,12 @@ int store_record_get(struct store *st, const char *kind, const char *key, int64_
  * parallel requests cannot both win. Also drops a few records of the kind
  * that expired by now. */
 int store_record_put(struct store *st, const struct store_record *r, int64_t now);
+/* Calls fn for the live records of kind whose key sorts after after ("": from
+ * the first), in key order (bytewise), at most limit of them: a listing a
+ * caller pages through by passing the last key it saw. Callbacks must not
+ * call the store. */
+int store_record_list(struct store *st, const char *kind, const char *after, size_t limit,
+		      int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg);
 
 struct store_stats {
 	int64_t sessions;

@@ -1,7 +1,8 @@
 // The Twilio Verify v2 facade, driven by Twilio's own Node library (the
 // `twilio` package from npm) pointed at iotpd through its documented
-// `httpClient` option: services, verifications, checks, resends, cancel,
-// fetch, and the error codes clients branch on.
+// `httpClient` option: services (CodeLength, update, delete, list),
+// verifications, checks, resends, cancel and approval (which end the iotp
+// session underneath), fetch, and the error codes clients branch on.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 function loopbackClient(base) {
   class Loopback extends twilio.RequestClient {
     request(opts) {
+      // A next page's URL is iotpd's own (meta.next_page_url): taken as is.
+      if (opts.uri.startsWith(`${base}/`)) return super.request(opts);
       const uri = opts.uri.replace(/^https:\/\/verify\.twilio\.com/, base);
       assert.notEqual(uri, opts.uri, `the library asked for ${opts.uri}`);
       return super.request({ ...opts, uri });
@@ -384,18 +387,54 @@ describe('services: CodeLength, update, delete', () => {
     await rejects(() => svc.update({ friendlyName: 'back' }), 20404, 404);
   });
 
-  test('another app can neither update nor delete the service', async () => {
-    const dir = makeDataDir();
-    const file = path.join(dir, 'iotp.conf');
-    const otherKey = 'other-app-key-0123456789abcdef';
-    writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
-    const two = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
-    const mine = twilio(ACCOUNT, two.apiKey, { httpClient: loopbackClient(two.base) });
-    const theirs = twilio(ACCOUNT, otherKey, { httpClient: loopbackClient(two.base) });
-    const s = await mine.verify.v2.services.create({ friendlyName: 'mine' });
-    await rejects(() => theirs.verify.v2.services(s.sid).update({ codeLength: 4 }), 20404, 404);
-    await rejects(() => theirs.verify.v2.services(s.sid).remove(), 20404, 404);
-    assert.equal((await mine.verify.v2.services(s.sid).fetch()).friendlyName, 'mine');
+  describe('two apps on one server', () => {
+    let mine;
+    let theirs;
+    before(async () => {
+      const dir = makeDataDir();
+      const file = path.join(dir, 'iotp.conf');
+      const otherKey = 'other-app-key-0123456789abcdef';
+      writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
+      const two = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+      mine = twilio(ACCOUNT, two.apiKey, { httpClient: loopbackClient(two.base) });
+      theirs = twilio(ACCOUNT, otherKey, { httpClient: loopbackClient(two.base) });
+    });
+
+    test('another app can neither update nor delete the service', async () => {
+      const s = await mine.verify.v2.services.create({ friendlyName: 'mine' });
+      await rejects(() => theirs.verify.v2.services(s.sid).update({ codeLength: 4 }), 20404, 404);
+      await rejects(() => theirs.verify.v2.services(s.sid).remove(), 20404, 404);
+      assert.equal((await mine.verify.v2.services(s.sid).fetch()).friendlyName, 'mine');
+      await mine.verify.v2.services(s.sid).remove();
+    });
+
+    test('list: each app sees its own services, page after page', async () => {
+      const made = [];
+      for (let i = 0; i < 5; i++) made.push(await mine.verify.v2.services.create({ friendlyName: `mine ${i}` }));
+      const other = await theirs.verify.v2.services.create({ friendlyName: 'theirs', codeLength: 4 });
+      const gone = await mine.verify.v2.services.create({ friendlyName: 'deleted' });
+      await mine.verify.v2.services(gone.sid).remove();
+
+      const sids = made.map((s) => s.sid).sort();
+      const all = await mine.verify.v2.services.list();
+      assert.deepEqual(all.map((s) => s.sid), sids, 'sid order, without the deleted one');
+      assert.equal(all[0].accountSid, ACCOUNT);
+      assert.ok(all.every((s) => s.friendlyName.startsWith('mine ')));
+      // Two per page: the library follows next_page_url until it is null.
+      const paged = await mine.verify.v2.services.list({ pageSize: 2 });
+      assert.deepEqual(paged.map((s) => s.sid), sids);
+      const page = await mine.verify.v2.services.page({ pageSize: 2 });
+      assert.equal(page.instances.length, 2);
+      assert.ok(page.nextPageUrl, 'a next page');
+      const last = await (await page.nextPage()).nextPage();
+      assert.equal(last.instances.length, 1);
+      assert.equal(last.nextPageUrl, undefined);
+      assert.equal((await mine.verify.v2.services.list({ limit: 3 })).length, 3);
+
+      const theirsAll = await theirs.verify.v2.services.list();
+      assert.deepEqual(theirsAll.map((s) => [s.sid, s.codeLength]), [[other.sid, 4]]);
+      await rejects(() => mine.verify.v2.services.list({ pageSize: 1001 }), 60200, 400);
+    });
   });
 });
 
