@@ -4,15 +4,20 @@
 // verifications, checks, resends, cancel and approval (which end the iotp
 // session underneath), fetch, and the error codes clients branch on.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 
 import twilio from 'twilio';
 
 import {
-  cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode,
+  IOTPD, cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode,
 } from './helpers.mjs';
+
+const run = promisify(execFile);
+const IOTPCTL = path.join(path.dirname(IOTPD), 'iotpctl');
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 
@@ -51,6 +56,12 @@ async function codeOf(phone, count = 1) {
   const [sms] = await srv.waitInbox(phone, count);
   assert.ok(sms, `an SMS reached ${phone}`);
   return codeFromSms(sms.text);
+}
+
+/** iotpctl's output for args, read beside the running server (as support would). */
+async function ctl(server, ...args) {
+  const { stdout } = await run(IOTPCTL, ['--dev', '--data', server.dataDir, ...args]);
+  return stdout;
 }
 
 /** Runs fn, which must fail with Twilio's RestException carrying code and status. */
@@ -191,6 +202,8 @@ describe('verifications', () => {
     await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
     await rejects(() => svc.verifications(v.sid).update({ status: 'approved' }), 20404, 404);
 
+    assert.match(await ctl(srv, 'number', phone), /canceled \d{4}-.* by the app/);
+
     // A new create after a cancel starts a new verification.
     const next = await svc.verifications.create({ to: phone, channel: 'sms' });
     assert.notEqual(next.sid, v.sid);
@@ -213,6 +226,11 @@ describe('verifications', () => {
     await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
     await rejects(() => svc.verifications(v.sid).update({ status: 'approved' }), 20404, 404);
     await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
+    // Underneath, the iotp session is canceled, never verified: a hand
+    // approval is no proof that anyone holds the number (docs/compat.md).
+    const view = await ctl(srv, 'number', phone);
+    assert.match(view, /checks=0 verified=-/, view);
+    assert.match(view, /canceled \d{4}-.* by the app/, view);
   });
 
   test('a cancel racing a check with the right code: exactly one of them wins', async () => {
