@@ -9,6 +9,7 @@
  * verification, so Twilio's "a second create for the same number resends"
  * and "check by To" find it. Codes, resends (the same live code), waits,
  * attempt counts and expiry are the session's (core/session.h). */
+#include <ctype.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -550,10 +551,27 @@ static void apply_status(json_t *j, void *arg)
 	json_object_set_new(j, "status", json_string(arg));
 }
 
+/* A language tag's shape, as the native API takes it (an unknown but
+ * well-formed one falls back as docs/messages.md says). */
+static int locale_ok(const char *l)
+{
+	size_t n = strlen(l);
+	if (n == 0 || n > 15 || !isalpha((unsigned char)l[0]))
+		return 0;
+	for (; *l; l++)
+		if (!isalnum((unsigned char)*l) && *l != '-' && *l != '_')
+			return 0;
+	return 1;
+}
+
 static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after,
 			     const struct policy_verdict *v)
 {
 	char msg[256];
+	if (e == IOTP_E_CHANNEL_NOT_CONFIGURED) {
+		invalid(res, "Channel", iotp_error_message(e));
+		return;
+	}
 	twilio_reply_error(res, e, compat_policy_message(e, v, msg, sizeof msg));
 	if (res->status == 429 && retry_after > 0)
 		res->retry_after = retry_after;
@@ -576,19 +594,26 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 		invalid(res, "To", "required");
 		return;
 	}
-	if (!channel || (strcmp(channel, "sms") && strcmp(channel, "call"))) {
-		invalid(res, "Channel", "this server sends by sms or call");
+	if (!channel ||
+	    (strcmp(channel, "sms") && strcmp(channel, "call") && strcmp(channel, "whatsapp"))) {
+		invalid(res, "Channel", "this server sends by sms, call or whatsapp");
 		return;
 	}
-	if (locale && (strlen(locale) > 15 || !*locale)) {
-		invalid(res, "Locale", NULL);
+	if (locale && !locale_ok(locale)) {
+		invalid(res, "Locale", "a language tag such as en, es or pt-BR");
 		return;
 	}
 	if (strlen(to) > PHONE_INPUT_MAX) {
 		invalid(res, "To", "too long");
 		return;
 	}
-	const char *core_channel = strcmp(channel, "call") == 0 ? "voice" : "sms";
+	/* WhatsApp is iotp's channel of that name: an authentication template
+	 * where a route serves it (else 60200), on the SMS schedule. */
+	const char *core_channel = !strcmp(channel, "call") ? "voice" : channel;
+	if (!strcmp(channel, "whatsapp") && !(c->channels & CORE_CHANNEL_WHATSAPP)) {
+		invalid(res, "Channel", iotp_error_message(IOTP_E_CHANNEL_NOT_CONFIGURED));
+		return; /* before a session is made for nothing */
+	}
 	int64_t now = clock_now_ms(), retry_after = 0;
 	struct policy_client who = compat_client(req);
 	struct policy_verdict pv = {0};

@@ -286,6 +286,31 @@ describe('verifications', () => {
     assert.equal((await svc.verificationChecks.create({ to: phone, code })).status, 'approved');
   });
 
+  test('a Locale that is no language tag is 60200', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    for (const locale of ['<es>', '1en', 'e'.repeat(16)]) {
+      await rejects(() => svc.verifications.create({ to: freshPhone(), channel: 'sms', locale }), 60200, 400);
+    }
+  });
+
+  test('channel whatsapp: where a route serves it, the bare code goes by WhatsApp', async () => {
+    const file = path.join(makeDataDir(), 'iotp.conf');
+    writeFileSync(file, ['[provider dev]', 'type = log', '[route default]', 'sms = dev',
+      'voice = dev', 'whatsapp = dev', ''].join('\n'));
+    const wa = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+    const waClient = twilio(ACCOUNT, wa.apiKey, { httpClient: loopbackClient(wa.base) });
+    const s = await waClient.verify.v2.services.create({ friendlyName: 'wa', codeLength: 7 });
+    const svc = waClient.verify.v2.services(s.sid);
+    const phone = freshPhone();
+    const v = await svc.verifications.create({ to: phone, channel: 'whatsapp' });
+    assert.equal(v.channel, 'whatsapp');
+    assert.equal(v.sendCodeAttempts[0].channel, 'whatsapp');
+    const [msg] = await wa.waitInbox(phone, 1);
+    assert.equal(msg.channel, 'whatsapp');
+    assert.match(msg.text, /^\d{7}$/, 'the template parameter: the code alone');
+    assert.equal((await svc.verificationChecks.create({ to: phone, code: msg.text })).status, 'approved');
+  });
+
   test('channel call places a voice message', async () => {
     const phone = freshPhone();
     const svc = client.verify.v2.services(service.sid);
@@ -461,6 +486,12 @@ describe('errors clients branch on', () => {
     const svc = client.verify.v2.services(service.sid);
     await rejects(() => svc.verifications.create({ to: '+4412', channel: 'sms' }), 60200, 400);
     await rejects(() => svc.verifications.create({ to: '12345', channel: 'sms' }), 60200, 400);
+    await rejects(
+      () => svc.verifications.create({ to: freshPhone(), channel: 'email' }),
+      60200,
+      400,
+    );
+    // No route serves WhatsApp on this server.
     await rejects(
       () => svc.verifications.create({ to: freshPhone(), channel: 'whatsapp' }),
       60200,
