@@ -8,7 +8,9 @@ import { cleanup, codeFromSms, freshPhone, SMS_RE, start, waitFor } from './help
 
 let srv;
 before(async () => {
-  srv = await start({ IOTP_SMS_DELAYS: '0,2,3', IOTP_VOICE_DELAYS: '1,2' });
+  // One client address makes every session here: past pow_ip_sessions (30)
+  // they would owe a proof-of-work, which fraud.test.mjs covers.
+  srv = await start({ IOTP_SMS_DELAYS: '0,2,3', IOTP_VOICE_DELAYS: '1,2', IOTP_POW_IP_SESSIONS: '1000' });
 });
 after(cleanup);
 
@@ -305,6 +307,37 @@ describe('GET /v1/sessions/{id}', () => {
       assert.equal(r.status, 404, `${method} ${p}: ${r.text}`);
       assert.equal(r.body.error.code, 'session_not_found');
       assert.equal(typeof r.body.error.message, 'string');
+    }
+  });
+});
+
+describe('code_length: a session\'s own code length', () => {
+  test('4 to 10 digits; the SMS carries that many, and only that code verifies', async () => {
+    for (const codeLength of [4, 9]) {
+      const phone = freshPhone();
+      const c = await srv.call('POST', '/v1/sessions', { phone, code_length: codeLength });
+      assert.equal(c.status, 201, c.text);
+      assert.equal(c.body.code_length, codeLength);
+      const r = await srv.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' });
+      assert.equal(r.status, 200, r.text);
+      const [sms] = await srv.waitInbox(phone, 1);
+      const code = codeFromSms(sms.text);
+      assert.equal(code.length, codeLength, sms.text);
+      const longer = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code: `${code}1` });
+      assert.equal(longer.body.error.code, 'incorrect_code');
+      const ok = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code });
+      assert.equal(ok.status, 200, ok.text);
+    }
+    const plain = await createSession(freshPhone());
+    assert.equal(plain.code_length, 6, "without it: the server's code_length");
+  });
+
+  test('outside 4..10, or not a number: 400 naming the field', async () => {
+    for (const [codeLength, code] of [[3, 'invalid_field'], [11, 'invalid_field'], ['6', 'invalid_field_type'], [6.5, 'invalid_field_type']]) {
+      const r = await srv.call('POST', '/v1/sessions', { phone: freshPhone(), code_length: codeLength });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.error.code, code);
+      assert.equal(r.body.error.field, 'code_length');
     }
   });
 });
