@@ -173,8 +173,19 @@ static const struct option options[] = {
 	 "the session's next send try the other providers of its route first. 0: off."},
 	{"callback_base_url", T_STRING, F(callback_base_url), "", NULL, 0, 0, 0,
 	 "Base URL at which SMS gateways reach this server with delivery reports (e.g. "
-	 "https://otp.example.com, or http://10.0.0.5:8080 for a Kannel beside it). Empty: "
-	 "http://<listen address>."},
+	 "https://otp.example.com, or http://10.0.0.5:8081 for a Kannel beside it). Empty: "
+	 "http://<callback_listen address>, or http://<listen address> when callback_listen is "
+	 "empty."},
+	{"callback_listen", T_STRING, F(callback_listen), "", NULL, 0, 0, 0,
+	 "Address and port (HOST:PORT) of a second listener that serves only delivery reports "
+	 "(/v1/dlr/*), e.g. 127.0.0.1:8081 or an internal address your gateways reach; the API "
+	 "listener then answers 404 there, and gateways no longer share max_connections_per_ip "
+	 "with API clients. Empty: reports are served on listen."},
+	{"callback_max_connections_per_ip", T_INT, F(callback_max_connections_per_ip), "0", NULL, 0,
+	 100000, 0,
+	 "Open connections one gateway address may hold on callback_listen; 0: no per-address "
+	 "limit, only max_connections (a gateway sends all its reports from one address, many at "
+	 "once). Set one if callback_listen is reachable from the internet."},
 	{"alpha_sender_forbidden", T_STRING, F(alpha_sender_forbidden),
 	 "US,CA,PR,CN,AR,BR,CL,CO,CR,EC,GT,MX,NI,PA,PE,UY,VE,KR,VN", NULL, 0, 0, 0,
 	 "Regions whose carriers refuse alphanumeric sender ids: messages there come from the "
@@ -491,6 +502,21 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 {
 	if (!valid_listen(cfg->listen)) {
 		strfmt(err, errlen, "option listen (IOTP_LISTEN): '%s' is not HOST:PORT", cfg->listen);
+		return -1;
+	}
+	if (*cfg->callback_listen && !valid_listen(cfg->callback_listen)) {
+		strfmt(err, errlen, "option callback_listen (IOTP_CALLBACK_LISTEN): '%s' is not HOST:PORT",
+		       cfg->callback_listen);
+		return -1;
+	}
+	/* Port 0 picks a free port for each: the same text is then two listeners. */
+	const char *cport = strrchr(cfg->callback_listen, ':');
+	if (*cfg->callback_listen && !strcmp(cfg->callback_listen, cfg->listen) &&
+	    strcmp(cport, ":0") != 0) {
+		strfmt(err, errlen,
+		       "option callback_listen (IOTP_CALLBACK_LISTEN): '%s' is also listen; give the "
+		       "delivery reports another port, or leave it empty to serve them on listen",
+		       cfg->callback_listen);
 		return -1;
 	}
 	if (!*cfg->data_dir) {

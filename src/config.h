@@ -73,7 +73,9 @@ struct config {
 	int delivery;               /* 0: keep messages in the outbox */
 	int delivery_threads;       /* messages handed over at once */
 	int dlr_timeout;            /* s without a report before a resend avoids the provider; 0 off */
-	char *callback_base_url;    /* how gateways reach iotpd; "" = the listen address */
+	char *callback_base_url;    /* how gateways reach iotpd; "" = callback_listen, else listen */
+	char *callback_listen;      /* "HOST:PORT" of the delivery-report listener; "" = none */
+	int callback_max_connections_per_ip; /* on callback_listen; 0 = only max_connections */
 	char *alpha_sender_forbidden; /* regions that refuse alphanumeric senders */
 
 	int pin_max_attempts;

@@ -1,6 +1,7 @@
 /* iotpd: the verification server. Reads the configuration, opens the store,
- * starts the delivery worker and the HTTP API, and stops them in reverse order
- * on SIGTERM or SIGINT, letting requests in flight finish. */
+ * starts the HTTP API (and the delivery-report listener when callback_listen
+ * is set) and the delivery worker, and stops them in reverse order on SIGTERM
+ * or SIGINT, letting requests in flight finish. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -99,12 +100,12 @@ static int load_secret(const struct config *cfg, unsigned char secret[32], char 
 
 static _Atomic(struct worker *) the_worker;
 
-static void notify_worker(void *arg)
+static void notify_worker(void *arg, const struct store_message *m)
 {
 	(void)arg;
 	struct worker *w = atomic_load(&the_worker);
 	if (w)
-		worker_notify(w);
+		worker_notify(w, m);
 }
 
 struct args {
@@ -168,9 +169,10 @@ int main(int argc, char **argv)
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
 	struct http_server *srv = NULL;
+	struct http_server *reports = NULL; /* callback_listen's */
 	struct policy *policy = NULL;
 	struct events *events = NULL;
-	struct http_route *routes = NULL;
+	struct http_route *routes = NULL, *native = NULL;
 	size_t n_native = 0, n_routes = 0;
 
 	if (parse_args(argc, argv, &a) < 0)
@@ -263,14 +265,31 @@ int main(int argc, char **argv)
 		.app = &api,
 	};
 	compat_http_options(&ho);
-	const struct http_route *native;
-	n_native = api_routes(cfg.dev, &native);
+	/* With a listener of their own, reports are not served to the internet
+	 * beside the API. */
+	n_native = api_routes(cfg.dev, !cfg.callback_listen[0], &native);
 	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
 	ho.routes = routes;
-	char bound[300];
+	char bound[300], reports_bound[300] = "";
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
+	}
+	if (cfg.callback_listen[0]) {
+		/* The same limits and timeouts as the API, but a gateway sends every
+		 * report from one address: its per-address limit is its own. */
+		struct http_options ro = ho;
+		ro.listen = cfg.callback_listen;
+		ro.listen_option = "callback_listen";
+		ro.max_connections_per_ip = cfg.callback_max_connections_per_ip
+						    ? cfg.callback_max_connections_per_ip
+						    : cfg.max_connections;
+		ro.n_routes = api_report_routes(&ro.routes);
+		if (http_start(&ro, &reports, reports_bound, sizeof reports_bound, err, sizeof err) <
+		    0) {
+			fprintf(stderr, "iotpd: %s\n", err);
+			goto out;
+		}
 	}
 	if (cfg.dev)
 		log_warn("dev mode: messages go to %s/messages.jsonl and GET /v1/dev/inbox; "
@@ -278,8 +297,11 @@ int main(int argc, char **argv)
 			 cfg.data_dir);
 	/* The worker starts once the API listens: callback URLs name its address. */
 	char callback_base[512];
-	strfmt(callback_base, sizeof callback_base, "%s%s", cfg.callback_base_url[0] ? "" : "http://",
-	       cfg.callback_base_url[0] ? cfg.callback_base_url : bound);
+	if (cfg.callback_base_url[0])
+		strfmt(callback_base, sizeof callback_base, "%s", cfg.callback_base_url);
+	else
+		strfmt(callback_base, sizeof callback_base, "http://%s",
+		       reports ? reports_bound : bound);
 	delivery_set_public_url(delivery, callback_base);
 	if (worker_start(&core, delivery, &worker, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
@@ -288,6 +310,8 @@ int main(int argc, char **argv)
 	atomic_store(&the_worker, worker);
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
+	if (reports)
+		printf("delivery reports on http://%s\n", reports_bound);
 	printf("listening on http://%s\n", bound);
 	fflush(stdout);
 
@@ -296,9 +320,13 @@ int main(int argc, char **argv)
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	/* The API first: no new codes. Reports keep arriving until the second
+	 * stop, so those in flight at the gateways still land. */
 	http_stop(srv, SHUTDOWN_GRACE_MS);
+	http_stop(reports, SHUTDOWN_GRACE_MS);
 	atomic_store(&the_worker, NULL);
 	compat_routes_free(routes, n_routes, n_native);
+	free(native);
 	worker_stop(worker);
 	delivery_free(delivery);
 	events_stop(events);

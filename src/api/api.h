@@ -21,8 +21,13 @@ struct api {
 };
 
 /* The route table: the whole API on one screen (api/routes.c). dev adds the dev
- * inbox. Sets *out and returns the count. */
-size_t api_routes(int dev, const struct http_route **out);
+ * inbox; reports adds the delivery-report routes (left out when they have a
+ * listener of their own). Sets *out to a new array (the caller frees it) and
+ * returns the count. */
+size_t api_routes(int dev, int reports, struct http_route **out);
+/* The delivery-report routes alone, for the callback_listen listener: a static
+ * table. Returns the count. */
+size_t api_report_routes(const struct http_route **out);
 
 /* http_options.authenticate: the app whose key "Authorization: Bearer <key>"
  * presents; its id becomes req->principal. */

@@ -33,6 +33,7 @@ void api_dlr(struct http_request *req, struct http_response *res)
 	    .content_type = http_header(req, "Content-Type"),
 	    .body = req->raw_body ? req->raw_body : "",
 	    .body_len = req->raw_len,
+	    .target = req->target,
 	};
 	char id[STORE_ID_MAX], why[256] = "";
 	int rc = api->delivery ? delivery_report(api->delivery, api->core->store, provider, &in,

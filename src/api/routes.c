@@ -1,4 +1,7 @@
+#include <string.h>
+
 #include "api/api.h"
+#include "base/alloc.h"
 
 /* method, path, handler, auth, takes a JSON body */
 static const struct http_route routes[] = {
@@ -22,16 +25,40 @@ static const struct http_route routes[] = {
 	/* The e-mailed PIN reset link: the token is the credential. */
 	{"GET", "/v1/pin-reset", api_pin_reset_page, HTTP_PUBLIC, 0},
 	{"POST", "/v1/pin-reset", api_pin_reset, HTTP_PUBLIC, 1},
-	/* Delivery reports authenticate themselves (token or signature). */
+};
+
+/* Delivery reports authenticate themselves (token or signature). Served on the
+ * API listener, or alone on their own (callback_listen). */
+static const struct http_route report_routes[] = {
 	{"GET", "/v1/dlr/{provider}", api_dlr, HTTP_PUBLIC, HTTP_RAW_BODY},
 	{"POST", "/v1/dlr/{provider}", api_dlr, HTTP_PUBLIC, HTTP_RAW_BODY},
-	/* Dev mode only: must stay last (see api_routes). */
+};
+
+/* Dev mode only. */
+static const struct http_route dev_routes[] = {
 	{"GET", "/v1/dev/inbox", api_dev_inbox, HTTP_API_KEY, 0},
 };
 
-size_t api_routes(int dev, const struct http_route **out)
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+size_t api_routes(int dev, int reports, struct http_route **out)
 {
-	size_t n = sizeof routes / sizeof routes[0];
-	*out = routes;
-	return dev ? n : n - 1;
+	size_t n = N(routes) + (reports ? N(report_routes) : 0) + (dev ? N(dev_routes) : 0), i = 0;
+	struct http_route *r = xcalloc(n, sizeof *r);
+	memcpy(r, routes, sizeof routes);
+	i += N(routes);
+	if (reports) {
+		memcpy(r + i, report_routes, sizeof report_routes);
+		i += N(report_routes);
+	}
+	if (dev)
+		memcpy(r + i, dev_routes, sizeof dev_routes);
+	*out = r;
+	return n;
+}
+
+size_t api_report_routes(const struct http_route **out)
+{
+	*out = report_routes;
+	return N(report_routes);
 }

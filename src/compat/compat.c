@@ -48,8 +48,7 @@ size_t compat_routes(const struct config *cfg, const struct http_route *base, si
 	size_t n = n_base + (twilio ? N(twilio_routes) : 0) + (gotrue ? N(gotrue_routes) : 0);
 	struct http_route *r = xcalloc(n, sizeof *r);
 	size_t i = 0;
-	/* The facades first: the native table's last row must stay last for
-	 * api_routes' dev-only cut, and order does not matter to the router. */
+	/* The facades first; order does not matter to the router. */
 	for (size_t k = 0; twilio && k < N(twilio_routes); k++) {
 		r[i] = twilio_routes[k];
 		r[i++].pattern = xstrdup(twilio_routes[k].pattern);

@@ -22,9 +22,9 @@ struct core {
 	unsigned channels;      /* CORE_CHANNEL_*; core_init sets sms and voice */
 	struct policy *policy;  /* fraud and abuse defence; NULL: none (unit tests) */
 	struct apps apps;       /* the apps served, their languages and templates */
-	/* Called after a message was queued, so the delivery worker wakes at once
-	 * instead of at its next poll. May be NULL. */
-	void (*outbox_notify)(void *arg);
+	/* Called after message m was queued (committed), so the delivery worker
+	 * takes it at once instead of at its next poll. May be NULL. */
+	void (*outbox_notify)(void *arg, const struct store_message *m);
 	void *notify_arg;
 	/* Called after events were written, so events/ delivers them at once. */
 	void (*events_notify)(void *arg);

@@ -310,11 +310,11 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 		/* The event goes with a message: it tells of a code on its way. */
 		int rc = store_session_update_event(c->store, &s, msg, msg ? event : NULL, out);
 		int queued = msg != NULL;
+		if (rc == 0 && msg && c->outbox_notify)
+			c->outbox_notify(c->notify_arg, msg);
 		free(msg);
 		if (rc == 0) {
 			*out = s;
-			if (queued && c->outbox_notify)
-				c->outbox_notify(c->notify_arg);
 			if (queued && event && c->events_notify)
 				c->events_notify(c->events_arg);
 			return IOTP_E_OK;

@@ -4,8 +4,10 @@
  * HMAC-SHA256(provider's callback_secret, message id) cut to 128 bits: a
  * leaked URL speaks for its one message only, and nobody without the secret
  * can make one. Gateways that sign their payload instead (WhatsApp's
- * X-Hub-Signature-256) are checked with HMAC-SHA256 over the raw body. Every
- * comparison is constant-time. */
+ * X-Hub-Signature-256) are checked with HMAC-SHA256 over the raw body; Twilio's
+ * X-Twilio-Signature (HMAC-SHA1 over the URL it called and the form's
+ * parameters) by callback_twilio_ok (callback_twilio.c). Every comparison is
+ * constant-time. */
 #ifndef IOTP_CALLBACK_H
 #define IOTP_CALLBACK_H
 
@@ -21,6 +23,20 @@ int callback_token_ok(const char *secret, const char *message_id, const char *to
  * secret (any case); constant-time. NULL header: no. */
 int callback_signature_ok(const char *secret, const char *body, size_t len, const char *header,
                           const char *prefix);
+#define CALLBACK_TWILIO_SIG_LEN 28 /* base64 of an HMAC-SHA1 */
+
+/* Writes Twilio's signature of a request to url (the full URL with its query
+ * string) with the form body form (len bytes, may be 0): CALLBACK_TWILIO_SIG_LEN
+ * base64 characters and a NUL. Returns 0, or -1 when form is malformed. */
+int callback_twilio_signature(const char *token, const char *url, const char *form, size_t len,
+                              char out[CALLBACK_TWILIO_SIG_LEN + 1]);
+/* Whether header (X-Twilio-Signature; NULL: no) signs a request to url with
+ * this body under Twilio's auth token; constant-time. A form body's parameters
+ * are signed; any other body must be vouched for by a bodySHA256 in url, as
+ * Twilio sends JSON. The URL is tried as given, without its port, and with
+ * the scheme's standard port, as Twilio's SDKs do. */
+int callback_twilio_ok(const char *token, const char *url, const char *content_type,
+                       const char *body, size_t len, const char *header);
 /* Writes "<public_url>/v1/dlr/<provider>?m=<id>&t=<token>". Returns 0 or -1 when too long. */
 int callback_url(const char *public_url, const char *provider, const char *message_id,
                  const char *secret, char *out, size_t size);

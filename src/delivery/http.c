@@ -45,6 +45,7 @@ struct http {
 	const char *headers[HEADERS_MAX]; /* templates "Name: value" */
 	const char *id_field, *accept_field, *accept_value, *error_field;
 	const char *callback_secret, *sig_header, *sig_secret, *sig_prefix, *verify_token;
+	int sig_twilio; /* callback_signature = twilio: X-Twilio-Signature, not HMAC-SHA256 */
 	const char *cb_id, *cb_ref, *cb_status, *cb_reason;
 	int n_rules;
 	struct status_rule rules[STATUS_MAP_MAX];
@@ -206,6 +207,7 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 	                                   "error_field",
 	                                   "timeout_ms",
 	                                   "callback_secret",
+	                                   "callback_signature",
 	                                   "callback_signature_header",
 	                                   "callback_signature_secret",
 	                                   "callback_signature_prefix",
@@ -296,6 +298,25 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 	h->sig_header = config_section_get(s, "callback_signature_header");
 	h->sig_secret = config_section_get(s, "callback_signature_secret");
 	h->sig_prefix = config_section_get(s, "callback_signature_prefix");
+	const char *scheme = config_section_get(s, "callback_signature");
+	if (scheme && strcmp(scheme, "hmac-sha256") && strcmp(scheme, "twilio")) {
+		config_section_where(env->cfg, s, "callback_signature", where, sizeof where);
+		strfmt(err, errlen, "%s: callback_signature must be hmac-sha256 or twilio", where);
+		goto err;
+	}
+	h->sig_twilio = scheme && !strcmp(scheme, "twilio");
+	if (h->sig_twilio) {
+		if (!h->sig_secret || h->sig_prefix) {
+			strfmt(
+			    err, errlen,
+			    "%s: callback_signature = twilio needs callback_signature_secret (the "
+			    "account's Auth Token) and takes no callback_signature_prefix",
+			    where);
+			goto err;
+		}
+		if (!h->sig_header)
+			h->sig_header = "X-Twilio-Signature";
+	}
 	if (!h->sig_prefix)
 		h->sig_prefix = "sha256=";
 	h->verify_token = config_section_get(s, "callback_verify_token");
@@ -517,6 +538,22 @@ static int subscription(const struct http *h, const struct provider_report_in *i
 	return PROVIDER_REPORT_CHALLENGE;
 }
 
+/* Whether a report carries Twilio's signature of the URL iotpd gave Twilio:
+ * callback_base_url and the request's own path and query string (never its
+ * Host, which a proxy or a forger sets). */
+static int twilio_signed(const struct http *h, const struct provider_report_in *in)
+{
+	if (!in->target || in->target[0] != '/')
+		return 0;
+	size_t size = strlen(h->public_url) + strlen(in->target) + 1;
+	char *url = xmalloc(size);
+	strfmt(url, size, "%s%s", h->public_url, in->target);
+	int ok = callback_twilio_ok(h->sig_secret, url, in->content_type, in->body, in->body_len,
+	                            in->header(in->arg, h->sig_header));
+	free(url);
+	return ok;
+}
+
 static int http_report(void *state, const struct provider_report_in *in,
                        struct provider_report *out, char *error, size_t errlen)
 {
@@ -528,10 +565,23 @@ static int http_report(void *state, const struct provider_report_in *in,
 		return subscription(h, in, out, error, errlen);
 	int by_url = h->callback_secret && m && t && strlen(m) < sizeof out->id &&
 	             callback_token_ok(h->callback_secret, m, t);
-	int by_sig = !by_url && h->sig_secret &&
+	if (h->sig_twilio) {
+		/* Twilio signs every callback, so the signature is always required;
+		 * a token in the URL, when configured too, must hold as well. */
+		if (!twilio_signed(h, in)) {
+			strfmt(error, errlen,
+			       "X-Twilio-Signature is missing or does not match the URL and "
+			       "parameters");
+			return PROVIDER_REPORT_FORGED;
+		}
+		if (h->callback_secret && !by_url) {
+			strfmt(error, errlen, "the message id and token do not match");
+			return PROVIDER_REPORT_FORGED;
+		}
+	} else if (!by_url &&
+	           !(h->sig_secret &&
 	             callback_signature_ok(h->sig_secret, in->body, in->body_len,
-	                                   in->header(in->arg, h->sig_header), h->sig_prefix);
-	if (!by_url && !by_sig) {
+	                                   in->header(in->arg, h->sig_header), h->sig_prefix))) {
 		strfmt(error, errlen, "%s",
 		       h->sig_secret ? "the signature does not match the body"
 		                     : "the message id and token do not match");

@@ -69,6 +69,9 @@ struct provider_report_in {
 	const char *content_type; /* or NULL */
 	const char *body;         /* raw, NUL-terminated; "" when none */
 	size_t body_len;
+	/* The request target as the gateway sent it, path and raw query string
+	 * ("/v1/dlr/NAME?m=…"), for signatures over the URL; NULL when unknown. */
+	const char *target;
 };
 
 struct provider_report {

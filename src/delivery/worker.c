@@ -11,9 +11,13 @@
 #include "base/log.h"
 #include "core/session.h"
 
-/* Each thread claims a few messages at a time, so a burst spreads over the
- * threads instead of queueing behind one slow hand-over. */
-#define BATCH 4
+/* New messages reach the threads through a queue in memory (worker_notify);
+ * the store stays the truth. A thread takes a message with one
+ * compare-and-swap write that also records its first hand-over, and a poll of
+ * the store finds what the queue never held: retries that came due, messages a
+ * crash left, more than the queue could hold. */
+#define QUEUE_MAX 4096
+#define POLL_BATCH 64
 #define THREADS_MAX 256
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
@@ -26,7 +30,10 @@ struct worker {
 	pthread_t threads[THREADS_MAX];
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int pending; /* notifications no thread has taken up yet */
+	struct store_due *queue; /* ring of QUEUE_MAX */
+	size_t head, count;
+	int overflow; /* the store may hold due messages the queue does not */
+	int64_t polled_at;
 	int stopping;
 };
 
@@ -91,7 +98,7 @@ static size_t order(struct delivery_provider **plan, size_t n, struct store_mess
 /* The session's latest other message on the same channel, if the carrier
  * never confirmed it within dlr_timeout: its provider is to be avoided. */
 struct silent {
-	const struct store_message *m;
+	const struct store_due *m;
 	int64_t now, limit;
 	char provider[32];
 };
@@ -110,7 +117,7 @@ static void find_silent(const struct store_message *o, void *arg)
 /* Optional (dlr_timeout): when the session's previous message went to a
  * provider and no delivery report came in time, that provider goes last for
  * this one — the person asked again because nothing arrived. */
-static void prefer_others(struct worker *w, const struct store_message *m,
+static void prefer_others(struct worker *w, const struct store_due *m,
                           struct delivery_provider **plan, size_t n, int64_t now)
 {
 	struct silent s = {.m = m, .now = now, .limit = (int64_t)w->core->cfg->dlr_timeout * 1000};
@@ -132,15 +139,15 @@ static void prefer_others(struct worker *w, const struct store_message *m,
 	}
 }
 
-static void deliver(struct worker *w, struct store_message *m)
+/* Hands m to the providers in try[] until one takes it; the hand-over to
+ * try[0] was recorded when m was taken. Sets m's state for the round. */
+static void deliver(struct worker *w, struct store_message *m, struct delivery_provider **try,
+                    size_t n)
 {
 	struct core *c = w->core;
 	char text[STORE_TEXT_MAX], ref[PROVIDER_REF_MAX], error[256] = "";
-	int64_t now = clock_now_ms();
-	struct delivery_provider *plan[DELIVERY_ROUTE_MAX], *try[DELIVERY_ROUTE_MAX];
 	m->error[0] = '\0';
 	m->provider_ref[0] = '\0';
-	m->n_tried = 0;
 	if (seal_open(c->keys.message, m->id, m->body, m->body_len, text, sizeof text, NULL) < 0) {
 		strfmt(m->error, sizeof m->error,
 		       "the message does not open with this server's secret (was the secret "
@@ -151,9 +158,6 @@ static void deliver(struct worker *w, struct store_message *m)
 	char *ssml = strchr(text, SESSION_SSML_SEPARATOR);
 	if (ssml)
 		*ssml++ = '\0';
-	size_t n = delivery_plan(w->d, m->region, m->channel, plan, DELIVERY_ROUTE_MAX);
-	prefer_others(w, m, plan, n, now);
-	n = order(plan, n, m, now, try);
 	int transient = 0, sent = 0;
 	if (!n)
 		strfmt(error, sizeof error,
@@ -170,7 +174,7 @@ static void deliver(struct worker *w, struct store_message *m)
 	for (size_t i = 0; i < n && !sent; i++) {
 		struct delivery_provider *p = try[i];
 		int64_t started = clock_now_ms();
-		if (store_outbox_handing(c->store, m->id, p->name) < 0) {
+		if (i > 0 && store_outbox_handing(c->store, m->id, p->name) < 0) {
 			strfmt(error, sizeof error, "could not record the hand-over; will retry");
 			transient = 1;
 			break;
@@ -204,7 +208,7 @@ static void deliver(struct worker *w, struct store_message *m)
 		         i + 1 < n ? "; trying the next" : "");
 	}
 	seal_wipe(text, sizeof text);
-	now = clock_now_ms();
+	int64_t now = clock_now_ms();
 	if (sent) {
 		m->state = STORE_MSG_SENT;
 		m->sent_at = now;
@@ -222,54 +226,96 @@ static void deliver(struct worker *w, struct store_message *m)
 	}
 }
 
-/* Sends everything due, a few at a time; wakes another thread while there is
- * more, so a burst is shared out. Returns how many messages it handled. */
-static size_t drain(struct worker *w, struct store_message *batch)
+/* One message, start to end: choose its providers, take it from the store
+ * (the first hand-over recorded in the same write), hand it over, record the
+ * round. skips is scratch for the providers passed over. */
+static void handle(struct worker *w, const struct store_due *e, struct store_message *m,
+                   struct store_message *skips)
 {
-	size_t n = 0, total = 0;
-	do {
-		if (store_outbox_claim(w->core->store, clock_now_ms(), batch, BATCH, &n) < 0)
-			return total;
-		if (n == BATCH) {
-			pthread_mutex_lock(&w->lock);
-			w->pending++;
-			pthread_cond_signal(&w->wake);
-			pthread_mutex_unlock(&w->lock);
-		}
-		for (size_t i = 0; i < n; i++)
-			deliver(w, &batch[i]);
-		/* One commit for the batch: each hand-over was announced to the store
-		 * before it happened, so a crash before this line loses no fact that
-		 * matters — the restart treats those messages as handed over. */
-		if (n && store_outbox_finish(w->core->store, batch, n) < 0)
-			log_error("outbox: could not record the outcome of %zu message(s); after a "
-			          "restart they count as handed over with an unknown outcome",
-			          n);
-		total += n;
-	} while (n == BATCH);
-	return total;
+	struct store *st = w->core->store;
+	int64_t now = clock_now_ms();
+	struct delivery_provider *plan[DELIVERY_ROUTE_MAX], *try[DELIVERY_ROUTE_MAX];
+	size_t n = delivery_plan(w->d, e->region, e->channel, plan, DELIVERY_ROUTE_MAX);
+	prefer_others(w, e, plan, n, now);
+	strfmt(skips->id, sizeof skips->id, "%s", e->id);
+	skips->n_tried = 0;
+	n = order(plan, n, skips, now, try);
+	int rc = store_outbox_take(st, e->id, n ? try[0]->name : "", now, m);
+	if (rc == STORE_CONFLICT)
+		return; /* another thread took it, or it is not due yet */
+	if (rc < 0) {
+		log_error("outbox: could not take message %s; the next poll tries again", e->id);
+		return;
+	}
+	m->n_tried = skips->n_tried;
+	memcpy(m->tried, skips->tried, (size_t)skips->n_tried * sizeof *m->tried);
+	deliver(w, m, try, n);
+	/* The hand-over was announced to the store before it happened, so a crash
+	 * before this write loses no fact that matters: the restart treats the
+	 * message as handed over. */
+	if (store_outbox_finish(st, m, 1) < 0)
+		log_error("outbox: could not record the outcome of message %s; after a restart it "
+		          "counts as handed over with an unknown outcome",
+		          m->id);
+}
+
+/* Called with the lock held. */
+static void push(struct worker *w, const struct store_due *e)
+{
+	if (w->count == QUEUE_MAX) {
+		w->overflow = 1;
+		return;
+	}
+	w->queue[(w->head + w->count++) % QUEUE_MAX] = *e;
+	pthread_cond_signal(&w->wake);
+}
+
+static void poll_store(struct worker *w, struct store_due *buf)
+{
+	size_t n = 0;
+	if (store_outbox_due(w->core->store, clock_now_ms(), buf, POLL_BATCH, &n) < 0)
+		return;
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < n; i++)
+		push(w, &buf[i]);
+	if (n == POLL_BATCH)
+		w->overflow = 1; /* more may be due: look again once these are taken */
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void *run(void *arg)
 {
 	struct worker *w = arg;
-	struct store_message *batch = xcalloc(BATCH, sizeof *batch);
+	struct store_message *m = xcalloc(2, sizeof *m); /* the message, the skips */
+	struct store_due *buf = xcalloc(POLL_BATCH, sizeof *buf);
+	int on = w->core->cfg->delivery;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		if (w->pending > 0)
-			w->pending--;
-		pthread_mutex_unlock(&w->lock);
-		if (w->core->cfg->delivery)
-			drain(w, batch);
-		pthread_mutex_lock(&w->lock);
-		if (w->pending || w->stopping)
+		if (on && w->count) {
+			struct store_due e = w->queue[w->head];
+			w->head = (w->head + 1) % QUEUE_MAX;
+			w->count--;
+			pthread_mutex_unlock(&w->lock);
+			handle(w, &e, &m[0], &m[1]);
+			pthread_mutex_lock(&w->lock);
 			continue;
+		}
+		int64_t now = clock_now_ms();
+		if (on && (w->overflow || now - w->polled_at >= POLL_MS)) {
+			w->overflow = 0;
+			w->polled_at = now;
+			pthread_mutex_unlock(&w->lock);
+			poll_store(w, buf);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
 		struct timespec until;
-		clock_deadline_in(POLL_MS, &until);
+		clock_deadline_in(on ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS, &until);
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
-	free(batch);
+	free(buf);
+	free(m);
 	return NULL;
 }
 
@@ -293,6 +339,7 @@ int worker_start(struct core *core, struct delivery *d, struct worker **out, cha
 		    "count",
 		    unknown);
 	struct worker *w = xcalloc(1, sizeof *w);
+	w->queue = xcalloc(QUEUE_MAX, sizeof *w->queue);
 	w->core = core;
 	w->d = d;
 	pthread_mutex_init(&w->lock, NULL);
@@ -313,12 +360,16 @@ int worker_start(struct core *core, struct delivery *d, struct worker **out, cha
 	return 0;
 }
 
-void worker_notify(void *arg)
+void worker_notify(struct worker *w, const struct store_message *m)
 {
-	struct worker *w = arg;
+	struct store_due e;
+	strfmt(e.id, sizeof e.id, "%s", m->id);
+	strfmt(e.session_id, sizeof e.session_id, "%s", m->session_id);
+	strfmt(e.region, sizeof e.region, "%s", m->region);
+	strfmt(e.channel, sizeof e.channel, "%s", m->channel);
+	e.created_at = m->created_at;
 	pthread_mutex_lock(&w->lock);
-	w->pending++;
-	pthread_cond_signal(&w->wake);
+	push(w, &e);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -334,5 +385,6 @@ void worker_stop(struct worker *w)
 		pthread_join(w->threads[i], NULL);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
+	free(w->queue);
 	free(w);
 }

@@ -25,6 +25,7 @@ struct http_request {
 	const struct http_form *form;        /* the pairs when the route takes a form, else NULL */
 	const char *raw_body;                /* HTTP_RAW_BODY routes: the body as sent, NUL-ended */
 	size_t raw_len;
+	const char *target;                  /* path and query string as sent, undecoded; NULL if too long */
 	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
 	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
@@ -63,6 +64,7 @@ struct http_route {
 
 struct http_options {
 	const char *listen; /* "HOST:PORT"; port 0 picks a free one */
+	const char *listen_option; /* the option that set listen, for errors; NULL: "listen" */
 	int threads;
 	int timeout;        /* s */
 	int max_connections;

@@ -25,6 +25,9 @@
 /* Past this much body we stop reading and drop the connection: a client that
  * keeps sending after being too large is not going to read our 413 either. */
 #define DISCARD_MAX (1024 * 1024)
+/* Longest request target kept as sent (path and query string); a longer one
+ * is still served, with req->target NULL. */
+#define TARGET_MAX 2048
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -34,11 +37,14 @@ struct http_server {
 	atomic_int in_flight;
 };
 
-/* One per request; freed when libmicrohttpd reports the request completed. */
+/* One per request: made when its request line arrives (on_uri), freed when
+ * libmicrohttpd reports the request completed. */
 struct req_ctx {
 	char body[HTTP_BODY_MAX + 1];
 	size_t len;
 	size_t discarded;
+	int started; /* on_request has seen it: counted in flight, under a deadline */
+	char target[TARGET_MAX]; /* "" when too long */
 	struct deadline_entry deadline;
 	char params[HTTP_PARAMS_MAX][128];
 	struct http_form form; /* points into body */
@@ -265,6 +271,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
 				   .principal = principal, .app = srv->opt.app, .conn = &hc};
 	memcpy(req.params, params, sizeof params);
+	req.target = rc->target[0] ? rc->target : NULL;
 	if (route->takes_body == HTTP_RAW_BODY) {
 		req.raw_body = rc->body;
 		req.raw_len = rc->len;
@@ -279,6 +286,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	return send_response(conn, &res, 0);
 }
 
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -286,11 +295,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	struct http_server *srv = cls;
 	struct req_ctx *rc = *con_cls;
-	if (!rc) {
-		rc = xmalloc(sizeof *rc);
-		rc->len = 0;
-		rc->discarded = 0;
-		*con_cls = rc;
+	if (!rc) /* libmicrohttpd calls on_uri first; never trust that blindly */
+		rc = *con_cls = on_uri(NULL, "", conn);
+	if (!rc->started) {
+		rc->started = 1;
 		atomic_fetch_add(&srv->in_flight, 1);
 		const union MHD_ConnectionInfo *fd =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -335,13 +343,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	struct http_server *srv = cls;
-	if (!*con_cls)
-		return;
 	struct req_ctx *rc = *con_cls;
-	deadline_remove(srv->deadline, &rc->deadline);
+	if (!rc)
+		return;
+	if (rc->started) {
+		deadline_remove(srv->deadline, &rc->deadline);
+		atomic_fetch_sub(&srv->in_flight, 1);
+	}
 	free(rc);
 	*con_cls = NULL;
-	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+/* Called with the request line's target before libmicrohttpd decodes it and
+ * splits off the query string: signatures over the URL a gateway called
+ * (Twilio's) need it as sent. What it returns is the request's context. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct req_ctx *rc = xmalloc(sizeof *rc);
+	rc->len = 0;
+	rc->discarded = 0;
+	rc->started = 0;
+	size_t n = strlen(uri);
+	if (n < sizeof rc->target)
+		memcpy(rc->target, uri, n + 1);
+	else
+		rc->target[0] = '\0';
+	return rc;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -369,13 +398,25 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", line);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
+/* "option NAME (IOTP_NAME)" for the option that set the address. */
+static void option_name(const char *option, char *out, size_t size)
+{
+	char env[64];
+	size_t i = 0;
+	for (; option[i] && i + 1 < sizeof env; i++)
+		env[i] = (char)(option[i] >= 'a' && option[i] <= 'z' ? option[i] - 'a' + 'A' : option[i]);
+	env[i] = '\0';
+	strfmt(out, size, "option %s (IOTP_%s)", option, env);
+}
+
+static int parse_listen(const char *listen, const char *option, struct sockaddr_storage *ss,
+			char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(listen, ':');
 	size_t hl = colon ? (size_t)(colon - listen) : 0;
 	if (!colon || hl >= sizeof host) {
-		strfmt(err, errlen, "option listen (IOTP_LISTEN): '%s' is not HOST:PORT", listen);
+		strfmt(err, errlen, "%s: '%s' is not HOST:PORT", option, listen);
 		return -1;
 	}
 	memcpy(host, listen, hl);
@@ -399,8 +440,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
 			return 0;
 	}
 	strfmt(err, errlen,
-	       "option listen (IOTP_LISTEN): '%s' needs a numeric address, like 127.0.0.1:8080 or "
-	       "[::1]:8080",
+	       "%s: '%s' needs a numeric address, like 127.0.0.1:8080 or [::1]:8080", option,
 	       listen);
 	return -1;
 }
@@ -409,7 +449,9 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 	       size_t boundlen, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	if (parse_listen(opt->listen, &ss, err, errlen) < 0)
+	char option[160];
+	option_name(opt->listen_option ? opt->listen_option : "listen", option, sizeof option);
+	if (parse_listen(opt->listen, option, &ss, err, errlen) < 0)
 		return -1;
 	struct http_server *srv = xcalloc(1, sizeof *srv);
 	srv->opt = *opt;
@@ -430,13 +472,15 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		 * a stalled request with 408 (see http/deadline.h). */
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout + 2,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
-		strfmt(err, errlen, "cannot listen on %s (in use, or not an address of this machine?)",
+		strfmt(err, errlen,
+		       "%s: cannot listen on %s (in use, or not an address of this machine?)", option,
 		       opt->listen);
 		conntrack_free(srv->conns);
 		deadline_stop(srv->deadline);

@@ -5,7 +5,7 @@
 
 #include "store/store.h"
 
-#define STORE_OPS_VERSION 2
+#define STORE_OPS_VERSION 3
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -16,7 +16,9 @@ struct store_ops {
 	int (*session_get)(void *state, const char *id, struct store_session *out);
 	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg,
 			      const struct store_event *event, struct store_session *current);
-	int (*outbox_claim)(void *state, int64_t now, struct store_message *out, size_t max, size_t *n);
+	int (*outbox_due)(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
+	int (*outbox_take)(void *state, const char *id, const char *provider, int64_t now,
+			   struct store_message *out);
 	int (*outbox_handing)(void *state, const char *id, const char *provider);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);
 	int (*outbox_recover)(void *state, int64_t now, size_t *requeued, size_t *unknown);

@@ -153,9 +153,14 @@ static const char *const stmt_sql[S_COUNT] = {
 			     " WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-	[S_OUTBOX_DUE] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE state = 0 AND"
-			 " next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
-	[S_OUTBOX_MARK] = "UPDATE messages SET state = 1, attempts = attempts + 1 WHERE id = ?1",
+	[S_OUTBOX_DUE] = "SELECT id, session_id, region, channel, created_at FROM messages"
+			 " WHERE state = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
+	/* The claim and the first hand-over in one write: a crash after it counts
+	 * the message as handed over (at most once). */
+	[S_OUTBOX_TAKE] = "UPDATE messages SET state = 1, attempts = attempts + 1, handing = ?2,"
+			  " provider = CASE WHEN ?2 <> '' THEN ?2 ELSE provider END"
+			  " WHERE id = ?1 AND state = 0 AND next_attempt_at <= ?3",
+	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE id = ?1",
 	/* A report that came in during the round (state no longer 1) wins. */
 	[S_OUTBOX_FINISH] = "UPDATE messages SET provider=?2, handing='', next_attempt_at=?4,"
 			    " error = CASE WHEN state = 1 THEN ?6 ELSE error END,"
@@ -709,44 +714,67 @@ static int db_session_update(void *state, const struct store_session *s,
 	return rc != 0 ? rc : crc;
 }
 
-static int db_outbox_claim(void *state, int64_t now, struct store_message *out, size_t max,
-			   size_t *n)
+/* Read on the writer's connection: rare (the worker's poll), and it must see
+ * what the open group has queued. */
+static int db_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n)
+{
+	struct db *db = state;
+	*n = 0;
+	enter(db);
+	sqlite3_stmt *st = db->stmt[S_OUTBOX_DUE];
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	int step = SQLITE_DONE;
+	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_due *d = &out[(*n)++];
+		copy_text(d->id, sizeof d->id, st, 0);
+		copy_text(d->session_id, sizeof d->session_id, st, 1);
+		copy_text(d->region, sizeof d->region, st, 2);
+		copy_text(d->channel, sizeof d->channel, st, 3);
+		d->created_at = sqlite3_column_int64(st, 4);
+	}
+	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 : fail(db, "read outbox");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	leave(db, 0);
+	if (rc < 0)
+		*n = 0;
+	return rc;
+}
+
+static int db_outbox_take(void *state, const char *id, const char *provider, int64_t now,
+			  struct store_message *out)
 {
 	struct db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	*n = 0;
 	enter(db);
-	if (write_begin(db) < 0)
-		goto out;
-	sqlite3_stmt *st = db->stmt[S_OUTBOX_DUE];
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_message *m = &out[*n];
-		read_message(st, m);
-		m->body_len = copy_blob(m->body, sizeof m->body, st, 15);
-		(*n)++;
+	if (write_begin(db) == 0) {
+		/* UPDATE, then SELECT: cheaper than RETURNING, which goes through a
+		 * temporary table. */
+		sqlite3_stmt *st = db->stmt[S_OUTBOX_TAKE];
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, provider, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		if (step_done(db, S_OUTBOX_TAKE) != SQLITE_DONE)
+			rc = fail(db, "take message");
+		else if (sqlite3_changes(db->conn) == 0)
+			rc = STORE_CONFLICT;
+		else {
+			st = db->stmt[S_MESSAGE_GET];
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st) == SQLITE_ROW ? 0 : fail(db, "read taken message");
+			if (rc == 0) {
+				read_message(st, out);
+				out->body_len = copy_blob(out->body, sizeof out->body, st, 15);
+			}
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+		}
+		group = write_end(db, rc == 0);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	rc = step == SQLITE_DONE ? 0 : fail(db, "read outbox");
-	for (size_t i = 0; rc == 0 && i < *n; i++) {
-		sqlite3_bind_text(db->stmt[S_OUTBOX_MARK], 1, out[i].id, -1, SQLITE_STATIC);
-		if (step_done(db, S_OUTBOX_MARK) != SQLITE_DONE)
-			rc = fail(db, "claim message");
-		out[i].state = STORE_MSG_SENDING;
-		out[i].attempts++;
-	}
-	group = write_end(db, rc == 0 && *n > 0);
-out:;
 	int crc = leave(db, group);
-	if (rc < 0 || crc < 0) {
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	return rc != 0 ? rc : crc;
 }
 
 static int insert_attempt(struct db *db, const struct store_attempt *a)
@@ -1453,7 +1481,8 @@ const struct store_ops store_sqlite_ops = {
 	.session_insert = db_session_insert,
 	.session_get = db_session_get,
 	.session_update = db_session_update,
-	.outbox_claim = db_outbox_claim,
+	.outbox_due = db_outbox_due,
+	.outbox_take = db_outbox_take,
 	.outbox_handing = db_outbox_handing,
 	.outbox_finish = db_outbox_finish,
 	.outbox_recover = db_outbox_recover,

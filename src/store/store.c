@@ -72,10 +72,15 @@ int store_session_update_event(struct store *st, const struct store_session *s,
 	return st->ops->session_update(st->state, s, msg, event, current);
 }
 
-int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
-		       size_t *n)
+int store_outbox_due(struct store *st, int64_t now, struct store_due *out, size_t max, size_t *n)
 {
-	return st->ops->outbox_claim(st->state, now, out, max, n);
+	return st->ops->outbox_due(st->state, now, out, max, n);
+}
+
+int store_outbox_take(struct store *st, const char *id, const char *provider, int64_t now,
+		      struct store_message *out)
+{
+	return st->ops->outbox_take(st->state, id, provider, now, out);
 }
 
 int store_outbox_finish(struct store *st, const struct store_message *m, size_t n)

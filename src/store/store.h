@@ -178,13 +178,30 @@ int store_session_update_event(struct store *st, const struct store_session *s,
 			       const struct store_message *msg, const struct store_event *event,
 			       struct store_session *current);
 
-/* Claims up to max queued messages due at now (next_attempt_at <= now), oldest
- * first, marking them SENDING; fills out[] and sets *n. */
-int store_outbox_claim(struct store *st, int64_t now, struct store_message *out, size_t max,
-		       size_t *n);
-/* Says, durably, that the claimed message id is about to be handed to
- * provider: should iotpd stop before store_outbox_finish, the restart knows
- * the hand-over may have happened and does not repeat it. */
+/* A queued message as the delivery worker first learns of it: enough to
+ * choose its providers before taking it. */
+struct store_due {
+	char id[STORE_ID_MAX];
+	char session_id[STORE_ID_MAX];
+	char region[3];
+	char channel[12];
+	int64_t created_at;
+};
+
+/* Lists up to max queued messages due at now (next_attempt_at <= now), oldest
+ * first, without changing them; sets *n. */
+int store_outbox_due(struct store *st, int64_t now, struct store_due *out, size_t max, size_t *n);
+/* Takes message id for a delivery round, if it is still queued and due at now:
+ * marks it SENDING, counts the round and says, durably and in the same write,
+ * that it is about to be handed to provider ("" when there is none). Fills
+ * *out (with the sealed text). Returns 0, or STORE_CONFLICT when the message
+ * is not queued or not due (another thread took it first). */
+int store_outbox_take(struct store *st, const char *id, const char *provider, int64_t now,
+		      struct store_message *out);
+/* Says, durably, that the taken message id is about to be handed to provider
+ * (the next one, after the last refused it): should iotpd stop before
+ * store_outbox_finish, the restart knows the hand-over may have happened and
+ * does not repeat it. */
 int store_outbox_handing(struct store *st, const char *id, const char *provider);
 /* Records what happened to n claimed messages, in one transaction: each SENT,
  * FAILED, or QUEUED again with a later next_attempt_at (a retry), with the

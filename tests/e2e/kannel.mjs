@@ -182,6 +182,8 @@ export async function startKannel(opts = {}) {
   return {
     sendsmsUrl: `http://127.0.0.1:${sendsms}/cgi-bin/sendsms`,
     sendsmsPort: sendsms,
+    /** bearerbox's and smsbox's process ids (the benchmark pins them to a core). */
+    pids: [bb.child.pid, sb.child.pid],
     username,
     password,
     received,

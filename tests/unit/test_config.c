@@ -119,6 +119,28 @@ static void bad_values_name_the_option(void **state)
 	config_deinit(&c);
 }
 
+static void callback_listener_rules(void **state)
+{
+	(void)state;
+	struct config c;
+	assert_int_equal(config_load(&c, NULL, 1, err, sizeof err), 0);
+	assert_string_equal(c.callback_listen, ""); /* off: reports on listen, as before */
+	assert_int_equal(c.callback_max_connections_per_ip, 0);
+	assert_int_equal(config_set(&c, "callback_listen", "10.0.0.5", err, sizeof err), 0);
+	assert_int_equal(config_validate(&c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "option callback_listen (IOTP_CALLBACK_LISTEN)"));
+	assert_int_equal(config_set(&c, "callback_listen", "127.0.0.1:8080", err, sizeof err), 0);
+	assert_int_equal(config_validate(&c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "is also listen"));
+	assert_int_equal(config_set(&c, "callback_listen", "127.0.0.1:8081", err, sizeof err), 0);
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+	/* Port 0 picks a free port for each listener: the same text is fine. */
+	assert_int_equal(config_set(&c, "listen", "127.0.0.1:0", err, sizeof err), 0);
+	assert_int_equal(config_set(&c, "callback_listen", "127.0.0.1:0", err, sizeof err), 0);
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+	config_deinit(&c);
+}
+
 static void test_numbers_rules(void **state)
 {
 	(void)state;
@@ -248,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup(production_needs_a_key, clear_env),
 		cmocka_unit_test_setup(file_then_environment, clear_env),
 		cmocka_unit_test_setup(bad_values_name_the_option, clear_env),
+		cmocka_unit_test_setup(callback_listener_rules, clear_env),
 		cmocka_unit_test_setup(test_numbers_rules, clear_env),
 		cmocka_unit_test_setup(dump_masks_secrets, clear_env),
 		cmocka_unit_test_setup(example_lists_every_option, clear_env),

@@ -231,6 +231,70 @@ static void tokens_and_signatures(void **state)
 	assert_false(callback_signature_ok("Jefe", body, strlen(body), NULL, "sha256="));
 }
 
+/* Vectors computed with Twilio's own SDK (twilio npm package 5.13.1,
+ * twilio.getExpectedTwilioSignature and getExpectedBodyHash), so iotp agrees
+ * with what Twilio sends rather than with itself. The first is also the
+ * example in Twilio's webhook security documentation. */
+static void twilio_signatures(void **state)
+{
+	(void)state;
+	char sig[CALLBACK_TWILIO_SIG_LEN + 1];
+	const char *doc = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&"
+	                  "From=%2B12349013030&To=%2B18005551212";
+	assert_int_equal(callback_twilio_signature("12345",
+	                                           "https://mycompany.com/myapp.php?foo=1&bar=2",
+	                                           doc, strlen(doc), sig),
+	                 0);
+	assert_string_equal(sig, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+
+	/* Encoded values, an empty one, a name sent three times (two distinct
+	 * values), in no particular order. */
+	const char *url = "http://127.0.0.1:8081/v1/dlr/twilio-sms";
+	const char *form = "MessageSid=SM0123456789abcdef0123456789abcdef&MessageStatus=delivered&"
+	                   "ErrorCode=&To=%2B447400123456&Body=a+b%26c%3Dd+%C3%A9&Tag=z&Tag=a&Tag=z";
+	const char *want = "wnfDC/5Zi+M6DxzQhNN6r9eIkqw=";
+	const char *ct = "application/x-www-form-urlencoded";
+	const char *tok = "auth-token-0123456789abcdef";
+	assert_int_equal(callback_twilio_signature(tok, url, form, strlen(form), sig), 0);
+	assert_string_equal(sig, want);
+	assert_true(callback_twilio_ok(tok, url, ct, form, strlen(form), want));
+	assert_false(callback_twilio_ok("another-token", url, ct, form, strlen(form), want));
+	assert_false(callback_twilio_ok(tok, url, ct, form, strlen(form), NULL));
+	assert_false(callback_twilio_ok(tok, url, ct, form, strlen(form), "wnfDC/5Zi+M6DxzQhNN6r9eIkqW="));
+	assert_false(callback_twilio_ok(tok, "http://127.0.0.1:8081/v1/dlr/other", ct, form,
+	                                strlen(form), want));
+	/* A parameter changed after signing. */
+	char tampered[512];
+	snprintf(tampered, sizeof tampered, "%s", form);
+	memcpy(strstr(tampered, "delivered"), "failed&x=", 9);
+	assert_false(callback_twilio_ok(tok, url, ct, tampered, strlen(tampered), want));
+	/* The same parameters not sent as a form are not covered: refused. */
+	assert_false(callback_twilio_ok(tok, url, "application/json", form, strlen(form), want));
+	/* Ports: the standard one added, or any removed, as the SDK tries. */
+	assert_int_equal(callback_twilio_signature("12345", "https://otp.example.com:443/x?a=1", "", 0,
+	                                           sig),
+	                 0);
+	assert_true(callback_twilio_ok("12345", "https://otp.example.com/x?a=1", NULL, "", 0, sig));
+	assert_int_equal(callback_twilio_signature("12345", "https://otp.example.com/x?a=1", "", 0,
+	                                           sig),
+	                 0);
+	assert_true(callback_twilio_ok("12345", "https://otp.example.com:8443/x?a=1", NULL, "", 0, sig));
+	assert_false(callback_twilio_ok("12345", "https://otp.example.com/x?a=2", NULL, "", 0, sig));
+
+	/* JSON: the body's SHA-256 rides in the signed URL as bodySHA256. */
+	const char *json = "{\"status\":\"delivered\"}";
+	const char *jurl = "https://otp.example.com/v1/dlr/tw?bodySHA256="
+	                   "2499358d3b73660dd38ee30338a37045ae22062c41f1be9df142285a615a6ae9";
+	const char *jsig = "O+cJfCVuaxKlx0sK+uTPYdGYPog=";
+	assert_true(callback_twilio_ok("12345", jurl, "application/json", json, strlen(json), jsig));
+	const char *jother = "{\"status\":\"failed\"}";
+	assert_false(
+	    callback_twilio_ok("12345", jurl, "application/json", jother, strlen(jother), jsig));
+	/* A malformed form is refused, never half-read. */
+	assert_int_equal(callback_twilio_signature("12345", url, "a=%zz", 5, sig), -1);
+	assert_false(callback_twilio_ok("12345", url, ct, "a=%00", 5, sig));
+}
+
 static void routes_from_sections(void **state)
 {
 	(void)state;
@@ -304,6 +368,7 @@ int main(void)
 	    cmocka_unit_test(senders_per_country),
 	    cmocka_unit_test(kannel_reports),
 	    cmocka_unit_test(tokens_and_signatures),
+	    cmocka_unit_test(twilio_signatures),
 	    cmocka_unit_test(routes_from_sections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

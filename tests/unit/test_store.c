@@ -123,6 +123,25 @@ static void update_is_compare_and_swap(void **state)
 	assert_int_equal(got.version, 2);
 }
 
+/* Takes what is due at now as the delivery worker does: list it, then take
+ * each message (no provider chosen). */
+static int claim(struct store *st, int64_t now, struct store_message *out, size_t max, size_t *n)
+{
+	struct store_due due[8];
+	size_t k = 0;
+	*n = 0;
+	if (store_outbox_due(st, now, due, max < 8 ? max : 8, &k) < 0)
+		return -1;
+	for (size_t i = 0; i < k; i++) {
+		int rc = store_outbox_take(st, due[i].id, "", now, &out[*n]);
+		if (rc == 0)
+			(*n)++;
+		else if (rc != STORE_CONFLICT)
+			return -1;
+	}
+	return 0;
+}
+
 static void outbox_written_with_session(void **state)
 {
 	struct fixture *f = *state;
@@ -139,17 +158,56 @@ static void outbox_written_with_session(void **state)
 
 	struct store_message out[4];
 	size_t n = 0;
-	assert_int_equal(store_outbox_claim(f->st, 999, out, 4, &n), 0);
+	assert_int_equal(claim(f->st, 999, out, 4, &n), 0);
 	assert_int_equal(n, 0); /* not due yet */
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 4, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 4, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0].id, "m1");
 	assert_int_equal(out[0].state, STORE_MSG_SENDING);
 	assert_int_equal(out[0].attempts, 1);
 	assert_int_equal(out[0].body_len, 12);
 	assert_memory_equal(out[0].body, "sealed-bytes", 12);
-	assert_int_equal(store_outbox_claim(f->st, 5000, out, 4, &n), 0);
+	assert_int_equal(claim(f->st, 5000, out, 4, &n), 0);
 	assert_int_equal(n, 0); /* claimed once */
+}
+
+/* The worker's take is a compare-and-swap: one winner, only when due, and the
+ * first hand-over is recorded in the same write (a crash after it counts the
+ * message as handed over, never sends it again). */
+static void take_once_with_hand_over(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), out;
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	struct store_due due[2];
+	size_t n = 0;
+	assert_int_equal(store_outbox_due(f->st, 1000, due, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(due[0].id, "m1");
+	assert_string_equal(due[0].session_id, "s1");
+	assert_int_equal(due[0].created_at, 1000);
+	assert_int_equal(store_outbox_due(f->st, 1000, due, 2, &n), 0);
+	assert_int_equal(n, 1); /* listing changes nothing */
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel-a", 999, &out), STORE_CONFLICT);
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel-a", 1000, &out), 0);
+	assert_string_equal(out.id, "m1");
+	assert_int_equal(out.state, STORE_MSG_SENDING);
+	assert_int_equal(out.attempts, 1);
+	assert_string_equal(out.provider, "kannel-a");
+	assert_memory_equal(out.body, "sealed-bytes", 12);
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel-b", 1000, &out), STORE_CONFLICT);
+	assert_int_equal(store_outbox_take(f->st, "nope", "kannel-b", 1000, &out), STORE_CONFLICT);
+	assert_int_equal(store_outbox_due(f->st, 5000, due, 2, &n), 0);
+	assert_int_equal(n, 0);
+	size_t requeued, unknown;
+	assert_int_equal(store_outbox_recover(f->st, 2000, &requeued, &unknown), 0);
+	assert_int_equal(requeued, 0);
+	assert_int_equal(unknown, 1);
+	assert_int_equal(store_outbox_due(f->st, 5000, due, 2, &n), 0);
+	assert_int_equal(n, 0); /* not sent twice */
 }
 
 static int timeline_count;
@@ -171,15 +229,15 @@ static void finish_retry_and_timeline(void **state)
 	s.version = 2;
 	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
 	size_t n;
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	out[0].state = STORE_MSG_QUEUED; /* transient failure: retry at 3000 */
 	out[0].next_attempt_at = 3000;
 	snprintf(out[0].error, sizeof out[0].error, "gateway timed out");
 	assert_int_equal(store_outbox_finish(f->st, &out[0], 1), 0);
-	assert_int_equal(store_outbox_claim(f->st, 2999, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 2999, out, 2, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_outbox_claim(f->st, 3000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 3000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(out[0].attempts, 2);
 	assert_memory_equal(out[0].body, "sealed-bytes", 12); /* kept for the retry */
@@ -203,19 +261,19 @@ static void recover_after_crash(void **state)
 	s.version = 2;
 	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
 	size_t n;
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	/* The process dies here: reopen the store as a new process would. */
 	char err[256];
 	store_close(f->st);
 	assert_int_equal(store_open(f->backend, f->dir, 0, &f->st, err, sizeof err), 0);
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 0);
 	size_t unknown;
 	assert_int_equal(store_outbox_recover(f->st, 1500, &n, &unknown), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(unknown, 0);
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0].id, "m1");
 	struct store_session got;
@@ -245,14 +303,14 @@ static void recover_mid_hand_over(void **state)
 	s.version = 3;
 	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
 	size_t n, unknown;
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(store_outbox_handing(f->st, "m1", "kannel-a"), 0);
 	/* Dies: m1 was being handed over, m2 not yet. */
 	assert_int_equal(store_outbox_recover(f->st, 2000, &n, &unknown), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(unknown, 1);
-	assert_int_equal(store_outbox_claim(f->st, 5000, out, 2, &n), 0);
+	assert_int_equal(claim(f->st, 5000, out, 2, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0].id, "m2");
 	attempts_seen = 0;
@@ -283,7 +341,7 @@ static void reports_never_go_backwards(void **state)
 	s.version = 2;
 	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
 	size_t n;
-	assert_int_equal(store_outbox_claim(f->st, 1000, out, 1, &n), 0);
+	assert_int_equal(claim(f->st, 1000, out, 1, &n), 0);
 	assert_int_equal(store_outbox_handing(f->st, "m1", "k"), 0);
 	char id[STORE_ID_MAX];
 	/* A report before the worker recorded the hand-over: it wins over finish. */
@@ -647,6 +705,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(round_trip, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(update_is_compare_and_swap, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(outbox_written_with_session, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(take_once_with_hand_over, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup_sqlite, teardown),
