@@ -116,8 +116,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX attempts_by_message ON message_attempts(message_id);",
 	/* 7: a session's own code length (Twilio's per-service CodeLength; 0 in
 	 * older rows: the server's code_length), and its cancel by the app. */
-	"ALTER TABLE sessions ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE sessions ADD COLUMN canceled_at INTEGER NOT NULL DEFAULT 0;",
+	("ALTER TABLE sessions ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE sessions ADD COLUMN canceled_at INTEGER NOT NULL DEFAULT 0;"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
