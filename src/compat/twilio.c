@@ -5,9 +5,8 @@
  * record naming the iotp session that does the work, plus what Twilio shows
  * and iotp does not keep: the send attempts' sids, and a manual approval (a
  * cancel is the session's own state). A second record per service and
- * number points at the newest
- * verification, so Twilio's "a second create for the same number resends"
- * and "check by To" find it. Codes, resends (the same live code), waits,
+ * number points at the newest verification, so Twilio's "a second create for
+ * the same number resends" and "check by To" find it. Codes, resends (the same live code), waits,
  * attempt counts and expiry are the session's (core/session.h). */
 #include <ctype.h>
 #include <string.h>
