@@ -115,6 +115,9 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
 	int test = 0;
+	memset(number, 0, sizeof *number);
+	if (r->code_length && (r->code_length < CODE_MIN_LENGTH || r->code_length > CODE_MAX_LENGTH))
+		return IOTP_E_INVALID_FIELD; /* before any policy token is spent */
 	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
 	if (!e)
 		e = number_allowed(c, number, test);
@@ -123,8 +126,6 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	if (!test && pol && (e = policy_create(pol, who, number->e164, number->region, now, v)))
 		return e;
 
-	if (r->code_length && (r->code_length < CODE_MIN_LENGTH || r->code_length > CODE_MAX_LENGTH))
-		return IOTP_E_INVALID_FIELD;
 	struct store_session *s = out;
 	memset(s, 0, sizeof *s);
 	seal_random_id(SESSION_ID_BYTES, s->id, sizeof s->id);
