@@ -97,6 +97,13 @@ static void print_session(const struct store_session *s, struct store *st)
 	       s->check_attempts, verified);
 	if (s->test_number)
 		printf("  test number: nothing is sent\n");
+	if (s->canceled_at) {
+		char canceled[32];
+		when(s->canceled_at, canceled, sizeof canceled);
+		printf("  canceled %s by the app: its code no longer works\n", canceled);
+	}
+	if (s->code_length)
+		printf("  codes of %d digits\n", s->code_length);
 	store_session_messages(st, s->id, print_message, NULL);
 	store_session_attempts(st, s->id, print_attempt, NULL);
 }

@@ -68,6 +68,7 @@ void api_session_create(struct http_request *req, struct http_response *res);
 void api_session_get(struct http_request *req, struct http_response *res);
 void api_session_send_code(struct http_request *req, struct http_response *res);
 void api_session_check_code(struct http_request *req, struct http_response *res);
+void api_session_cancel(struct http_request *req, struct http_response *res);
 void api_lookup(struct http_request *req, struct http_response *res);
 void api_account_register(struct http_request *req, struct http_response *res);
 void api_account_me(struct http_request *req, struct http_response *res);

@@ -9,6 +9,7 @@ static const struct http_route routes[] = {
 	{"POST", "/v1/sessions", api_session_create, HTTP_API_KEY, 1},
 	{"GET", "/v1/sessions/{id}", api_session_get, HTTP_API_KEY, 0},
 	{"PATCH", "/v1/sessions/{id}", api_session_update, HTTP_API_KEY, 1},
+	{"DELETE", "/v1/sessions/{id}", api_session_cancel, HTTP_API_KEY, 0},
 	{"POST", "/v1/sessions/{id}/code", api_session_send_code, HTTP_API_KEY, 1},
 	{"PUT", "/v1/sessions/{id}/code", api_session_check_code, HTTP_API_KEY, 1},
 	{"GET", "/v1/lookup/{phone}", api_lookup, HTTP_API_KEY, 0},

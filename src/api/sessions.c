@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "core/code.h"
 #include "core/session.h"
 
 static json_t *seconds_or_null(int64_t v)
@@ -45,6 +46,9 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 			 api_time(s->expires_at), "code_expires_at",
 			 api_time(s->code_sealed_len ? s->code_expires_at : 0), "verified",
 			 s->verified_at != 0, "verified_at", api_time(s->verified_at));
+	json_object_set_new(j, "canceled_at", api_time(s->canceled_at));
+	json_object_set_new(j, "code_length", json_integer(s->code_length ? s->code_length
+									  : c->cfg->code_length));
 	add_challenge(c, s, j);
 	return j;
 }
@@ -149,6 +153,33 @@ static void reply(struct http_request *req, struct http_response *res, enum iotp
 		json_object_set_new(res->body, "session", session_json(api->core, s, now));
 }
 
+/* code_length, the one number POST /v1/sessions takes: read here, then taken
+ * out of the body so that the string fields' reader does not see it.
+ * Returns 0, or -1 after filling res. */
+static int read_code_length(struct http_request *req, struct http_response *res, int *out)
+{
+	json_t *v = json_object_get(req->body, "code_length");
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v)) {
+		json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD_TYPE,
+						     "Field 'code_length' must be a whole number."),
+				    "field", json_string("code_length"));
+		return -1;
+	}
+	json_int_t n = json_integer_value(v);
+	if (n < CODE_MIN_LENGTH || n > CODE_MAX_LENGTH) {
+		json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
+						     "Field 'code_length' must be from 4 to 10 (digits)."),
+				    "field", json_string("code_length"));
+		return -1;
+	}
+	*out = (int)n;
+	json_object_del(req->body, "code_length");
+	return 0;
+}
+
 void api_session_create(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
@@ -158,7 +189,8 @@ void api_session_create(struct http_request *req, struct http_response *res)
 		{"region", 0, 8, &r.region},
 		{"locale", 0, 15, &r.locale},
 	};
-	if (api_read_fields(req, res, fields, 3) < 0 || !api_locale_ok(r.locale, res))
+	if (read_code_length(req, res, &r.code_length) < 0 ||
+	    api_read_fields(req, res, fields, 3) < 0 || !api_locale_ok(r.locale, res))
 		return;
 	struct store_session s;
 	struct phone_number n;
@@ -286,5 +318,16 @@ void api_session_update(struct http_request *req, struct http_response *res)
 	enum iotp_error e = session_solve_challenge(api->core, req->params[0],
 						    pow ? "proof_of_work" : "captcha",
 						    pow ? pow : captcha, now, &s);
+	reply(req, res, e, &s, now, 200);
+}
+
+/* DELETE /v1/sessions/{id}: the app abandons the verification (the person
+ * gave up, or chose another number); its code stops working at once. */
+void api_session_cancel(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_session s;
+	int64_t now = clock_now_ms();
+	enum iotp_error e = session_cancel(api->core, req->params[0], now, &s);
 	reply(req, res, e, &s, now, 200);
 }

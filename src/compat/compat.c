@@ -14,7 +14,10 @@
 /* Twilio's paths are fixed; GoTrue's hang under the configured prefix. */
 static const struct http_route twilio_routes[] = {
 	{"POST", "/v2/Services", twilio_service_create, HTTP_BASIC, HTTP_FORM_BODY},
+	{"GET", "/v2/Services", twilio_service_list, HTTP_BASIC, HTTP_NO_BODY},
 	{"GET", "/v2/Services/{sid}", twilio_service_get, HTTP_BASIC, HTTP_NO_BODY},
+	{"POST", "/v2/Services/{sid}", twilio_service_update, HTTP_BASIC, HTTP_FORM_BODY},
+	{"DELETE", "/v2/Services/{sid}", twilio_service_delete, HTTP_BASIC, HTTP_NO_BODY},
 	{"POST", "/v2/Services/{sid}/Verifications", twilio_verification_create, HTTP_BASIC,
 	 HTTP_FORM_BODY},
 	{"GET", "/v2/Services/{sid}/Verifications/{vsid}", twilio_verification_get, HTTP_BASIC,

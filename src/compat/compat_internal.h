@@ -39,6 +39,9 @@ json_t *compat_time(int64_t ms);
 /* Handlers. */
 void twilio_service_create(struct http_request *req, struct http_response *res);
 void twilio_service_get(struct http_request *req, struct http_response *res);
+void twilio_service_list(struct http_request *req, struct http_response *res);
+void twilio_service_update(struct http_request *req, struct http_response *res);
+void twilio_service_delete(struct http_request *req, struct http_response *res);
 void twilio_verification_create(struct http_request *req, struct http_response *res);
 void twilio_verification_get(struct http_request *req, struct http_response *res);
 void twilio_verification_update(struct http_request *req, struct http_response *res);

@@ -73,6 +73,7 @@ static const struct {
 	{"sends_exhausted", 429, "over_sms_send_rate_limit"},
 	{"channel_not_available", 429, "over_sms_send_rate_limit"},
 	{"attempts_exhausted", 403, "otp_expired"},
+	{"session_canceled", 403, "otp_expired"},
 	{"rate_limited_number", 429, "over_sms_send_rate_limit"},
 	{"rate_limited_prefix", 429, "over_sms_send_rate_limit"},
 	{"rate_limited_ip", 429, "over_request_rate_limit"},

@@ -3,17 +3,19 @@
  * A service ("VA...") is a record of its settings and its app (the API key
  * that created it); only that app sees it. A verification ("VE...") is a
  * record naming the iotp session that does the work, plus what Twilio shows
- * and iotp does not keep: the send attempts' sids, and a cancel or a manual
- * approval. A second record per service and number points at the newest
- * verification, so Twilio's "a second create for the same number resends"
- * and "check by To" find it. Codes, resends (the same live code), waits,
+ * and iotp does not keep: the send attempts' sids, and a manual approval (a
+ * cancel is the session's own state). A second record per service and
+ * number points at the newest verification, so Twilio's "a second create for
+ * the same number resends" and "check by To" find it. Codes, resends (the same live code), waits,
  * attempt counts and expiry are the session's (core/session.h). */
+#include <ctype.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "compat/compat.h"
 #include "compat/compat_internal.h"
 #include "compat/twilio.h"
+#include "core/code.h"
 #include "core/number.h"
 #include "core/session.h"
 
@@ -97,8 +99,10 @@ static json_t *service_json(struct http_request *req, const char *sid, json_t *s
 		"{s:s, s:s, s:O, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "sid",
 		sid, "account_sid", cfg->twilio_account_sid, "friendly_name",
 		json_object_get(svc, "friendly_name"),
-		/* The length codes really have: iotp's code_length (docs/compat.md). */
-		"code_length", cfg->code_length, "date_created",
+		/* The length its verifications' codes have: its own, else iotp's. */
+		"code_length",
+		json_object_get(svc, "code_length") ? (int)jint(svc, "code_length") : cfg->code_length,
+		"date_created",
 		compat_time(json_integer_value(json_object_get(svc, "created"))), "date_updated",
 		compat_time(json_integer_value(json_object_get(svc, "updated"))), "url", url,
 		"tts_name", json_null(), "push", json_null(), "totp", json_null(),
@@ -133,11 +137,27 @@ static int read_bool(struct http_request *req, struct http_response *res, const 
 	return 0;
 }
 
+/* CodeLength: 4 to 10 digits, as Twilio takes it; *out 0 when absent. */
+static int read_code_length(struct http_request *req, struct http_response *res, int *out)
+{
+	const char *len = form_get(req->form, "CodeLength");
+	*out = 0;
+	if (!len)
+		return 0;
+	char *end;
+	long n = strtol(len, &end, 10);
+	if (*end || end == len || n < CODE_MIN_LENGTH || n > CODE_MAX_LENGTH) {
+		invalid(res, "CodeLength", "a number from 4 to 10");
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 void twilio_service_create(struct http_request *req, struct http_response *res)
 {
 	struct core *c = core_of(req);
 	const char *name = form_get(req->form, "FriendlyName");
-	const char *len = form_get(req->form, "CodeLength");
 	if (!name || !*name) {
 		invalid(res, "FriendlyName", "required");
 		return;
@@ -146,17 +166,14 @@ void twilio_service_create(struct http_request *req, struct http_response *res)
 		invalid(res, "FriendlyName", "at most 32 characters");
 		return;
 	}
-	if (len) {
-		char *end;
-		long n = strtol(len, &end, 10);
-		if (*end || end == len || n < 4 || n > 10) {
-			invalid(res, "CodeLength", "a number from 4 to 10");
-			return;
-		}
-	}
+	int code_length;
+	if (read_code_length(req, res, &code_length) < 0)
+		return;
 	int64_t now = clock_now_ms();
 	json_t *svc = json_pack("{s:s, s:s, s:I, s:I}", "app", req->principal, "friendly_name", name,
 				"created", (json_int_t)now, "updated", (json_int_t)now);
+	if (code_length)
+		json_object_set_new(svc, "code_length", json_integer(code_length));
 	for (size_t i = 0; i < sizeof service_flags / sizeof service_flags[0]; i++) {
 		int b;
 		if (read_bool(req, res, service_flags[i][0], !strcmp(service_flags[i][0], "LookupEnabled"),
@@ -179,21 +196,31 @@ void twilio_service_create(struct http_request *req, struct http_response *res)
 	json_decref(svc);
 }
 
-/* The service sid names, if the calling app owns it; else answers 20404. */
-static json_t *load_service(struct http_request *req, struct http_response *res, const char *sid)
+/* The service sid names, if the calling app owns it; else answers 20404 (or
+ * 20500 when the store fails). rec (may be NULL) gets the record, for a
+ * compare-and-swap write. */
+static json_t *load_service_rec(struct http_request *req, struct http_response *res,
+				const char *sid, struct store_record *rec)
 {
-	struct store_record rec;
-	int rc;
+	struct store_record local;
+	int rc = STORE_NOT_FOUND;
 	json_t *svc = is_sid(sid, "VA") ? compat_record_get(core_of(req)->store, K_SERVICE, sid,
-							     clock_now_ms(), &rec, &rc)
+							     clock_now_ms(), rec ? rec : &local, &rc)
 					: NULL;
 	if (svc && strcmp(jstr(svc, "app"), req->principal)) {
 		json_decref(svc);
 		svc = NULL;
 	}
-	if (!svc)
+	if (!svc && rc < 0)
+		internal(res);
+	else if (!svc)
 		not_found(res);
 	return svc;
+}
+
+static json_t *load_service(struct http_request *req, struct http_response *res, const char *sid)
+{
+	return load_service_rec(req, res, sid, NULL);
 }
 
 void twilio_service_get(struct http_request *req, struct http_response *res)
@@ -203,6 +230,167 @@ void twilio_service_get(struct http_request *req, struct http_response *res)
 		return;
 	res->body = service_json(req, req->params[0], svc);
 	json_decref(svc);
+}
+
+/* A page of the calling app's services, gathered from the store's listing. */
+struct service_page {
+	struct http_request *req;
+	json_t *list;       /* the page's services */
+	size_t want;        /* page size */
+	int more;           /* another of the app's services follows the page */
+	char last[STORE_RECORD_KEY_MAX]; /* the last key read */
+	char page_last[STORE_RECORD_KEY_MAX]; /* the page's last sid */
+};
+
+static void gather_service(const struct store_record *r, void *arg)
+{
+	struct service_page *p = arg;
+	strfmt(p->last, sizeof p->last, "%s", r->key);
+	json_t *svc = json_loads(r->value, 0, NULL);
+	if (svc && !strcmp(jstr(svc, "app"), p->req->principal)) {
+		if (json_array_size(p->list) < p->want) {
+			json_array_append_new(p->list, service_json(p->req, r->key, svc));
+			strfmt(p->page_last, sizeof p->page_last, "%s", r->key);
+		} else {
+			p->more = 1;
+		}
+	}
+	json_decref(svc);
+}
+
+/* GET /v2/Services?PageSize=&Page=&PageToken=: the calling app's services in
+ * sid order. PageToken is "PT" and the last sid of the previous page, which
+ * Twilio's libraries take from meta.next_page_url. */
+void twilio_service_list(struct http_request *req, struct http_response *res)
+{
+	struct core *c = core_of(req);
+	const char *size = http_query(req, "PageSize"), *page = http_query(req, "Page");
+	const char *token = http_query(req, "PageToken");
+	long want = 50, index = 0;
+	char *end;
+	if (size && ((want = strtol(size, &end, 10)) < 1 || want > 1000 || *end || end == size)) {
+		invalid(res, "PageSize", "a number from 1 to 1000");
+		return;
+	}
+	if (page && ((index = strtol(page, &end, 10)) < 0 || *end || end == page)) {
+		invalid(res, "Page", NULL);
+		return;
+	}
+	if (token && (strncmp(token, "PT", 2) || !is_sid(token + 2, "VA"))) {
+		invalid(res, "PageToken", NULL);
+		return;
+	}
+	struct service_page p = {.req = req, .list = json_array(), .want = (size_t)want};
+	strfmt(p.last, sizeof p.last, "%s", token ? token + 2 : "");
+	/* Every app's services share the kind: read in batches until the page
+	 * is full and one more of the app's is seen, or the kind ends. */
+	int64_t now = clock_now_ms();
+	for (;;) {
+		char before[STORE_RECORD_KEY_MAX];
+		strfmt(before, sizeof before, "%s", p.last);
+		if (store_record_list(c->store, K_SERVICE, before, 200, now, gather_service, &p) < 0) {
+			json_decref(p.list);
+			internal(res);
+			return;
+		}
+		if (p.more || !strcmp(before, p.last))
+			break;
+	}
+	char base[300], url[600], first[600], next[700];
+	base_url(req, base, sizeof base);
+	strfmt(first, sizeof first, "%s/v2/Services?PageSize=%ld&Page=0", base, want);
+	if (token)
+		strfmt(url, sizeof url, "%s/v2/Services?PageSize=%ld&Page=%ld&PageToken=%s", base, want,
+		       index, token);
+	else
+		strfmt(url, sizeof url, "%s/v2/Services?PageSize=%ld&Page=%ld", base, want, index);
+	strfmt(next, sizeof next, "%s/v2/Services?PageSize=%ld&Page=%ld&PageToken=PT%s", base, want,
+	       index + 1, p.page_last);
+	res->body = json_pack("{s:o, s:{s:I, s:I, s:s, s:n, s:s, s:s?, s:s}}", "services", p.list,
+			      "meta", "page", (json_int_t)index, "page_size", (json_int_t)want,
+			      "first_page_url", first, "previous_page_url", "url", url,
+			      "next_page_url", p.more ? next : NULL, "key", "services");
+}
+
+/* What a service update asks for, read and checked before any write, so a
+ * lost compare-and-swap re-applies it to the service as it now stands. */
+struct service_change {
+	const char *name; /* NULL: unchanged */
+	int code_length;  /* 0: unchanged */
+	int flags[sizeof service_flags / sizeof service_flags[0]]; /* -1: unchanged */
+};
+
+static void apply_service_change(json_t *svc, const struct service_change *ch, int64_t now)
+{
+	if (ch->name)
+		json_object_set_new(svc, "friendly_name", json_string(ch->name));
+	if (ch->code_length)
+		json_object_set_new(svc, "code_length", json_integer(ch->code_length));
+	for (size_t i = 0; i < sizeof service_flags / sizeof service_flags[0]; i++)
+		if (ch->flags[i] >= 0)
+			json_object_set_new(svc, service_flags[i][1], json_boolean(ch->flags[i]));
+	json_object_set_new(svc, "updated", json_integer(now));
+}
+
+/* POST /v2/Services/{VA}: changes what is given. A new CodeLength applies to
+ * verifications started from now on; a pending one keeps its code. */
+void twilio_service_update(struct http_request *req, struct http_response *res)
+{
+	struct core *c = core_of(req);
+	const char *sid = req->params[0];
+	struct service_change ch = {.name = form_get(req->form, "FriendlyName")};
+	if (ch.name && (!*ch.name || strlen(ch.name) > 32)) {
+		invalid(res, "FriendlyName", "1 to 32 characters");
+		return;
+	}
+	if (read_code_length(req, res, &ch.code_length) < 0)
+		return;
+	for (size_t i = 0; i < sizeof service_flags / sizeof service_flags[0]; i++)
+		if (read_bool(req, res, service_flags[i][0], -1, &ch.flags[i]) < 0)
+			return;
+	for (int tries = 0; tries < 16; tries++) {
+		struct store_record rec;
+		json_t *svc = load_service_rec(req, res, sid, &rec);
+		if (!svc)
+			return;
+		int64_t now = clock_now_ms();
+		apply_service_change(svc, &ch, now);
+		int rc = compat_record_put(c->store, &rec, K_SERVICE, sid, svc, 0, now);
+		if (rc == 0) {
+			res->body = service_json(req, sid, svc);
+			json_decref(svc);
+			return;
+		}
+		json_decref(svc);
+		if (rc != STORE_CONFLICT)
+			break;
+	}
+	internal(res);
+}
+
+/* DELETE /v2/Services/{VA}: 204. Its verifications go with it (20404); the
+ * sessions under them run out as any unused session does. */
+void twilio_service_delete(struct http_request *req, struct http_response *res)
+{
+	struct core *c = core_of(req);
+	const char *sid = req->params[0];
+	for (int tries = 0; tries < 16; tries++) {
+		struct store_record rec;
+		json_t *svc = load_service_rec(req, res, sid, &rec);
+		if (!svc)
+			return;
+		int64_t now = clock_now_ms();
+		/* A record that expires now reads as absent from now on. */
+		int rc = compat_record_put(c->store, &rec, K_SERVICE, sid, svc, now, now);
+		json_decref(svc);
+		if (rc == 0) {
+			res->status = 204;
+			return;
+		}
+		if (rc != STORE_CONFLICT)
+			break;
+	}
+	internal(res);
 }
 
 /* --- verifications ---------------------------------------------------- */
@@ -262,6 +450,8 @@ static const char *verif_status(struct core *c, const struct verif *v,
 		return st;
 	if (!have_session)
 		return "expired";
+	if (s->canceled_at) /* by Twilio's cancel, or the native DELETE */
+		return "canceled";
 	if (s->verified_at)
 		return "approved";
 	if (s->check_attempts >= c->cfg->max_check_attempts)
@@ -360,10 +550,27 @@ static void apply_status(json_t *j, void *arg)
 	json_object_set_new(j, "status", json_string(arg));
 }
 
+/* A language tag's shape, as the native API takes it (an unknown but
+ * well-formed one falls back as docs/messages.md says). */
+static int locale_ok(const char *l)
+{
+	size_t n = strlen(l);
+	if (n == 0 || n > 15 || !isalpha((unsigned char)l[0]))
+		return 0;
+	for (; *l; l++)
+		if (!isalnum((unsigned char)*l) && *l != '-' && *l != '_')
+			return 0;
+	return 1;
+}
+
 static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after,
 			     const struct policy_verdict *v)
 {
 	char msg[256];
+	if (e == IOTP_E_CHANNEL_NOT_CONFIGURED) {
+		invalid(res, "Channel", iotp_error_message(e));
+		return;
+	}
 	twilio_reply_error(res, e, compat_policy_message(e, v, msg, sizeof msg));
 	if (res->status == 429 && retry_after > 0)
 		res->retry_after = retry_after;
@@ -376,6 +583,8 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 	json_t *svc = load_service(req, res, svc_sid);
 	if (!svc)
 		return;
+	/* The service's CodeLength, fixed in the session from its creation. */
+	int code_length = (int)jint(svc, "code_length");
 	json_decref(svc);
 	const char *to = form_get(req->form, "To");
 	const char *channel = form_get(req->form, "Channel");
@@ -384,19 +593,26 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 		invalid(res, "To", "required");
 		return;
 	}
-	if (!channel || (strcmp(channel, "sms") && strcmp(channel, "call"))) {
-		invalid(res, "Channel", "this server sends by sms or call");
+	if (!channel ||
+	    (strcmp(channel, "sms") && strcmp(channel, "call") && strcmp(channel, "whatsapp"))) {
+		invalid(res, "Channel", "this server sends by sms, call or whatsapp");
 		return;
 	}
-	if (locale && (strlen(locale) > 15 || !*locale)) {
-		invalid(res, "Locale", NULL);
+	if (locale && !locale_ok(locale)) {
+		invalid(res, "Locale", "a language tag such as en, es or pt-BR");
 		return;
 	}
 	if (strlen(to) > PHONE_INPUT_MAX) {
 		invalid(res, "To", "too long");
 		return;
 	}
-	const char *core_channel = strcmp(channel, "call") == 0 ? "voice" : "sms";
+	/* WhatsApp is iotp's channel of that name: an authentication template
+	 * where a route serves it (else 60200), on the SMS schedule. */
+	const char *core_channel = !strcmp(channel, "call") ? "voice" : channel;
+	if (!strcmp(channel, "whatsapp") && !(c->channels & CORE_CHANNEL_WHATSAPP)) {
+		invalid(res, "Channel", iotp_error_message(IOTP_E_CHANNEL_NOT_CONFIGURED));
+		return; /* before a session is made for nothing */
+	}
 	int64_t now = clock_now_ms(), retry_after = 0;
 	struct policy_client who = compat_client(req);
 	struct policy_verdict pv = {0};
@@ -429,7 +645,8 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 	}
 	json_decref(v.j);
 
-	struct session_request sr = {.app = req->principal, .phone = to, .locale = locale};
+	struct session_request sr = {
+		.app = req->principal, .phone = to, .locale = locale, .code_length = code_length};
 	struct phone_number n;
 	e = session_create(c, &sr, &who, now, &s, &n, &pv);
 	if (e) {
@@ -547,7 +764,21 @@ void twilio_verification_update(struct http_request *req, struct http_response *
 		not_found(res);
 		return;
 	}
-	/* Twilio's own states: the session itself is left to expire. */
+	/* Both end the session underneath: its code stops working, and a check
+	 * racing this request either wins (this answers 20404) or finds it
+	 * canceled. An approval by hand is the app's word, not proof that a
+	 * person holds the number, so the session is never marked verified: it
+	 * cannot be spent on an account, and the fraud monitor does not count it
+	 * as a conversion (docs/compat.md). */
+	enum iotp_error e = session_cancel(c, jstr(v.j, "session"), now, &s);
+	if (e) {
+		json_decref(v.j);
+		if (e == IOTP_E_INTERNAL)
+			internal(res);
+		else
+			not_found(res);
+		return;
+	}
 	apply_status(v.j, (void *)status);
 	json_object_set_new(v.j, "updated", json_integer(now));
 	if (verif_save(c, &v, v.rec.expires_at, now, apply_status, (void *)status) < 0) {
@@ -569,14 +800,23 @@ void twilio_verification_check(struct http_request *req, struct http_response *r
 		invalid(res, "Code", "4 to 10 characters");
 		return;
 	}
-	if (!to == !vsid) {
-		invalid(res, to ? "VerificationSid" : "To", "send either To or VerificationSid");
+	if (!to && !vsid) {
+		invalid(res, "To", "send To or VerificationSid");
 		return;
 	}
 	int64_t now = clock_now_ms();
 	struct verif v = {0};
 	if (find_verif(req, res, vsid ? vsid : to, now, &v) < 0)
 		return;
+	/* Both given: the sid names it, and To must be its number. */
+	struct phone_number n;
+	int test;
+	if (vsid && to &&
+	    (number_read(c, to, NULL, &n, &test) || strcmp(n.e164, jstr(v.j, "to")) != 0)) {
+		json_decref(v.j);
+		not_found(res);
+		return;
+	}
 	if (strcmp(jstr(v.j, "status"), "pending") != 0) {
 		json_decref(v.j);
 		not_found(res);

@@ -30,6 +30,7 @@ static const struct {
 	{"unsupported_number_type", 60205, 400, NULL},
 	{"session_not_found", 20404, 404, "The requested resource was not found"},
 	{"session_expired", 20404, 404, "The requested resource was not found"},
+	{"session_canceled", 20404, 404, "The requested resource was not found"},
 	{"already_verified", 20404, 404, "The requested resource was not found"},
 	{"code_expired", 20404, 404, "The requested resource was not found"},
 	{"no_code_sent", 20404, 404, "The requested resource was not found"},

@@ -123,7 +123,9 @@
 	X(REPORT_INVALID, 400, "report_invalid",                                                  \
 	  "The delivery report names no message or has no status this provider's status_map knows.") \
 	X(REPORT_UNKNOWN, 404, "report_unknown",                                                  \
-	  "No message handed to this provider has that id. Check the provider name in the URL.")
+	  "No message handed to this provider has that id. Check the provider name in the URL.") \
+	X(SESSION_CANCELED, 410, "session_canceled",                                              \
+	  "This session was canceled; its code no longer works. Start a new one with POST /v1/sessions.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -29,9 +29,10 @@ static int is_fixed_line(const struct store_session *s)
 	return strcmp(s->number_type, "fixed_line") == 0;
 }
 
+/* A canceled session is over too (session_cancel also moves expires_at). */
 static int is_expired(const struct store_session *s, int64_t now)
 {
-	return now >= s->expires_at;
+	return now >= s->expires_at || s->canceled_at;
 }
 
 static int code_live(const struct core *c, const struct store_session *s, int64_t now)
@@ -114,6 +115,9 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
 	int test = 0;
+	memset(number, 0, sizeof *number);
+	if (r->code_length && (r->code_length < CODE_MIN_LENGTH || r->code_length > CODE_MAX_LENGTH))
+		return IOTP_E_INVALID_FIELD; /* before any policy token is spent */
 	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
 	if (!e)
 		e = number_allowed(c, number, test);
@@ -136,6 +140,9 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	if (r->locale)
 		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
 	s->pow_difficulty = v->pow_difficulty;
+	/* Fixed at creation: a later change of code_length does not change the
+	 * length a person was told to expect. */
+	s->code_length = r->code_length ? r->code_length : c->cfg->code_length;
 	if (store_session_insert(c->store, s) != 0)
 		return IOTP_E_INTERNAL;
 	return IOTP_E_OK;
@@ -156,6 +163,8 @@ static enum iotp_error usable(const struct store_session *s, int64_t now)
 {
 	if (s->verified_at)
 		return IOTP_E_ALREADY_VERIFIED;
+	if (s->canceled_at)
+		return IOTP_E_SESSION_CANCELED;
 	if (is_expired(s, now))
 		return IOTP_E_SESSION_EXPIRED;
 	return IOTP_E_OK;
@@ -199,7 +208,7 @@ static int code_for_send(const struct core *c, struct store_session *s, int64_t 
 		}
 		return 0;
 	} else {
-		code_generate(c->cfg->code_length, code);
+		code_generate(s->code_length ? s->code_length : c->cfg->code_length, code);
 	}
 	return seal_close(c->keys.code, s->id, code, strlen(code), s->code_sealed,
 			  sizeof s->code_sealed, &s->code_sealed_len);
@@ -489,6 +498,8 @@ static enum iotp_error apply_verified(struct core *c, struct store_session *s, i
 	(void)msg;
 	if (s->verified_at)
 		return IOTP_E_ALREADY_VERIFIED; /* a parallel check with the same code won */
+	if (s->canceled_at)
+		return IOTP_E_SESSION_CANCELED; /* canceled after the attempt was counted */
 	s->verified_at = now;
 	s->expires_at = now + (int64_t)c->cfg->verified_ttl * 1000;
 	s->code_sealed_len = 0; /* a code works once */
@@ -530,4 +541,28 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	if (pol)
 		policy_check_result(pol, out->phone, out->region, e == IOTP_E_OK, now);
 	return e;
+}
+
+static enum iotp_error apply_cancel(struct core *c, struct store_session *s, int64_t now,
+				    void *arg, struct store_message **msg)
+{
+	(void)c;
+	(void)arg;
+	(void)msg;
+	enum iotp_error e;
+	if ((e = usable(s, now)))
+		return e;
+	s->canceled_at = now;
+	s->expires_at = now;
+	/* The code is gone, not only refused: nothing can open it again. */
+	memset(s->code_sealed, 0, sizeof s->code_sealed);
+	s->code_sealed_len = 0;
+	s->code_expires_at = 0;
+	return IOTP_E_OK;
+}
+
+enum iotp_error session_cancel(struct core *c, const char *id, int64_t now,
+			       struct store_session *out)
+{
+	return change_session(c, id, now, apply_cancel, NULL, NULL, out);
 }

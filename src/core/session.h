@@ -39,6 +39,8 @@ struct session_request {
 	const char *phone;  /* as the person typed it */
 	const char *region; /* ISO 3166 alpha-2 for a number typed without +; may be NULL */
 	const char *locale; /* BCP 47, the language the person reads; may be NULL */
+	int code_length;    /* digits of its codes, CODE_MIN_LENGTH..CODE_MAX_LENGTH;
+			     * 0: the server's code_length */
 };
 
 /* Policy: the functions below take who is asking (who; NULL skips the policy
@@ -51,7 +53,8 @@ struct session_request {
  * _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE, with
  * *number filled as far as known (for the error message); policy may refuse
  * with _COUNTRY_NOT_ALLOWED or a _RATE_LIMITED_*, or make the session owe a
- * proof-of-work (pow_difficulty). */
+ * proof-of-work (pow_difficulty). A code_length out of range is
+ * IOTP_E_INVALID_FIELD, before anything else. */
 enum iotp_error session_create(struct core *c, const struct session_request *r,
 			       const struct policy_client *who, int64_t now,
 			       struct store_session *out, struct phone_number *number,
@@ -70,10 +73,21 @@ void session_language(const struct core *c, const struct store_session *s,
  * "proof_of_work" (answer: the nonce) or "captcha". Outcomes: 0 (solved; the
  * session may now request a code), IOTP_E_CHALLENGE_FAILED,
  * _CHALLENGE_NOT_REQUESTED (none owed, or already solved: a solution works
- * once), _CHALLENGE_NOT_SUPPORTED, _ALREADY_VERIFIED, _SESSION_EXPIRED,
+ * once), _CHALLENGE_NOT_SUPPORTED, _ALREADY_VERIFIED, _SESSION_CANCELED, _SESSION_EXPIRED,
  * _SESSION_NOT_FOUND. */
 enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
 					const char *answer, int64_t now, struct store_session *out);
+
+/* Ends a session at its app's request (Twilio's cancel and hand approval,
+ * DELETE /v1/sessions/{id}): its code stops working at once, even in a
+ * message already on its way, and nothing more is sent or checked. Outcomes:
+ * 0 (*out has canceled_at, and expires_at now), IOTP_E_ALREADY_VERIFIED (the
+ * proof was given; an app abandons it by not spending it), _SESSION_CANCELED
+ * (already), _SESSION_EXPIRED, _SESSION_NOT_FOUND. A compare-and-swap like
+ * every change: of a cancel and a parallel check with the right code, exactly
+ * one wins, and the other gets the winner's outcome. */
+enum iotp_error session_cancel(struct core *c, const char *id, int64_t now,
+			       struct store_session *out);
 
 /* Reads a session. IOTP_E_SESSION_NOT_FOUND when there is none. */
 enum iotp_error session_get(struct core *c, const char *id, struct store_session *out);
@@ -83,7 +97,7 @@ enum iotp_error session_get(struct core *c, const char *id, struct store_session
  * A code still valid is sent again; otherwise a new one is made. Outcomes:
  * IOTP_E_SEND_TOO_SOON (*retry_after in s), _SENDS_EXHAUSTED,
  * _CHANNEL_NOT_AVAILABLE, _CHANNEL_NOT_CONFIGURED (no provider serves it),
- * _ATTEMPTS_EXHAUSTED, _ALREADY_VERIFIED,
+ * _ATTEMPTS_EXHAUSTED, _ALREADY_VERIFIED, _SESSION_CANCELED,
  * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (channel),
  * _CHALLENGE_REQUIRED; from policy _COUNTRY_NOT_ALLOWED, _PREFIX_BLOCKED,
  * _SPEND_CAP_REACHED, _RATE_LIMITED_* (*retry_after set for all 429s). */
@@ -96,7 +110,7 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
  * atomically, before the comparison, so parallel guesses can never evaluate more
  * than max_check_attempts codes. Outcomes: 0 (verified), IOTP_E_INCORRECT_CODE,
  * _CODE_EXPIRED, _ATTEMPTS_EXHAUSTED, _NO_CODE_SENT, _ALREADY_VERIFIED,
- * _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (not a code at all);
+ * _SESSION_CANCELED, _SESSION_EXPIRED, _SESSION_NOT_FOUND, _INVALID_FIELD (not a code at all);
  * from policy _NUMBER_CHECKS_LOCKED and _RATE_LIMITED_*. */
 enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
 				   const struct policy_client *who, int64_t now,

@@ -53,6 +53,8 @@ struct store_ops {
 	int (*record_get)(void *state, const char *kind, const char *key, int64_t now,
 			  struct store_record *out);
 	int (*record_put)(void *state, const struct store_record *r, int64_t now);
+	int (*record_list)(void *state, const char *kind, const char *after, size_t limit,
+			   int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg);
 };
 
 extern const struct store_ops store_sqlite_ops;

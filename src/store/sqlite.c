@@ -114,6 +114,10 @@ static const char *const migrations[] = {
 	" started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, error TEXT NOT NULL"
 	");"
 	"CREATE INDEX attempts_by_message ON message_attempts(message_id);",
+	/* 7: a session's own code length (Twilio's per-service CodeLength; 0 in
+	 * older rows: the server's code_length), and its cancel by the app. */
+	("ALTER TABLE sessions ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE sessions ADD COLUMN canceled_at INTEGER NOT NULL DEFAULT 0;"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
@@ -122,7 +126,8 @@ static const char *const migrations[] = {
 #define SESSION_COLS                                                                           \
 	"id, phone, region, number_type, locale, created_at, expires_at, version, code_sealed,"  \
 	" code_expires_at, sms_sent, voice_sent, first_sms_at, last_sms_at, last_voice_at,"      \
-	" check_attempts, verified_at, test_number, app, spent_at, pow_difficulty"
+	" check_attempts, verified_at, test_number, app, spent_at, pow_difficulty, code_length,"  \
+	" canceled_at"
 #define MESSAGE_COLS                                                                           \
 	"id, session_id, to_phone, channel, provider, state, attempts, created_at,"             \
 	" next_attempt_at, sent_at, error, region, provider_ref, accepted_at, final_at"
@@ -136,14 +141,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ") VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,"
+			     "?22,?23)",
 	[S_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
 	[S_SESSION_UPDATE] = "UPDATE sessions SET phone=?2, region=?3, number_type=?4, locale=?5,"
 			     " created_at=?6, expires_at=?7, version=?8, code_sealed=?9,"
 			     " code_expires_at=?10, sms_sent=?11, voice_sent=?12, first_sms_at=?13,"
 			     " last_sms_at=?14, last_voice_at=?15, check_attempts=?16,"
 			     " verified_at=?17, test_number=?18, app=?19, spent_at=?20,"
-			     " pow_difficulty=?21"
+			     " pow_difficulty=?21, code_length=?22, canceled_at=?23"
 			     " WHERE id=?1 AND version=?8-1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
 			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
@@ -267,6 +273,8 @@ static void bind_session(sqlite3_stmt *st, const struct store_session *s)
 	sqlite3_bind_text(st, 19, s->app, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 20, s->spent_at);
 	sqlite3_bind_int(st, 21, s->pow_difficulty);
+	sqlite3_bind_int(st, 22, s->code_length);
+	sqlite3_bind_int64(st, 23, s->canceled_at);
 }
 
 static void read_session(sqlite3_stmt *st, struct store_session *s)
@@ -293,6 +301,8 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 	copy_text(s->app, sizeof s->app, st, 18);
 	s->spent_at = sqlite3_column_int64(st, 19);
 	s->pow_difficulty = sqlite3_column_int(st, 20);
+	s->code_length = sqlite3_column_int(st, 21);
+	s->canceled_at = sqlite3_column_int64(st, 22);
 }
 
 static void read_message(sqlite3_stmt *st, struct store_message *m)
@@ -1375,6 +1385,42 @@ static int db_record_get(void *state, const char *kind, const char *key, int64_t
 	return rc;
 }
 
+static int db_record_list(void *state, const char *kind, const char *after, size_t limit,
+			  int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg)
+{
+	struct db *db = state;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	/* On the writer's connection, as record_get: a put may sit in the open group. */
+	enter(db);
+	if (record_prepare(db,
+			   "SELECT key, value, version, expires_at FROM records WHERE kind = ?1"
+			   " AND key > ?2 AND (expires_at = 0 OR expires_at > ?3)"
+			   " ORDER BY key LIMIT ?4",
+			   &st) == 0) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+		struct store_record *r = xmalloc(sizeof *r);
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			memset(r, 0, sizeof *r);
+			strfmt(r->kind, sizeof r->kind, "%s", kind);
+			copy_text(r->key, sizeof r->key, st, 0);
+			copy_text(r->value, sizeof r->value, st, 1);
+			r->version = sqlite3_column_int64(st, 2);
+			r->expires_at = sqlite3_column_int64(st, 3);
+			fn(r, arg);
+		}
+		free(r);
+		rc = step == SQLITE_DONE ? 0 : fail(db, "list records");
+	}
+	sqlite3_finalize(st);
+	leave(db, 0);
+	return rc;
+}
+
 static int db_record_put(void *state, const struct store_record *r, int64_t now)
 {
 	struct db *db = state;
@@ -1461,4 +1507,5 @@ const struct store_ops store_sqlite_ops = {
 	.fraud_events = db_fraud_events,
 	.record_get = db_record_get,
 	.record_put = db_record_put,
+	.record_list = db_record_list,
 };

@@ -255,3 +255,9 @@ int store_record_put(struct store *st, const struct store_record *r, int64_t now
 {
 	return st->ops->record_put(st->state, r, now);
 }
+
+int store_record_list(struct store *st, const char *kind, const char *after, size_t limit,
+		      int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg)
+{
+	return st->ops->record_list(st->state, kind, after, limit, now, fn, arg);
+}

@@ -57,6 +57,8 @@ struct store_session {
 	int test_number;  /* 1: fixed code, nothing is sent */
 	int64_t spent_at; /* when an account operation used it up; 0: unspent */
 	int pow_difficulty; /* >0: a proof-of-work of this many bits is owed before a send */
+	int code_length;  /* digits of its codes; 0: the server's code_length */
+	int64_t canceled_at; /* when the app ended it (session_cancel); 0: not canceled */
 };
 
 /* A message's life: queued -> sending -> submitted (a provider took it) ->
@@ -264,6 +266,12 @@ int store_record_get(struct store *st, const char *kind, const char *key, int64_
  * parallel requests cannot both win. Also drops a few records of the kind
  * that expired by now. */
 int store_record_put(struct store *st, const struct store_record *r, int64_t now);
+/* Calls fn for the live records of kind whose key sorts after after ("": from
+ * the first), in key order (bytewise), at most limit of them: a listing a
+ * caller pages through by passing the last key it saw. Callbacks must not
+ * call the store. */
+int store_record_list(struct store *st, const char *kind, const char *after, size_t limit,
+		      int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg);
 
 struct store_stats {
 	int64_t sessions;

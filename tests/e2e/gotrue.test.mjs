@@ -155,6 +155,25 @@ describe('phone sign-in', () => {
     assert.equal(ok.error, null);
   });
 
+  test('a code whose session the app canceled (DELETE /v1/sessions/{message_id}) is otp_expired', async () => {
+    const phone = freshPhone();
+    const client = auth();
+    const sent = await client.signInWithOtp({ phone });
+    assert.equal(sent.error, null, String(sent.error));
+    const token = await codeOf(phone);
+    const del = await srv.call('DELETE', `/v1/sessions/${sent.data.messageId}`);
+    assert.equal(del.status, 200, del.text);
+    const { error } = await client.verifyOtp({ phone, token, type: 'sms' });
+    assertApiError(error, 403, 'otp_expired');
+    // The next signInWithOtp starts again with a new session and code.
+    const again = await client.signInWithOtp({ phone });
+    assert.equal(again.error, null, String(again.error));
+    assert.notEqual(again.data.messageId, sent.data.messageId);
+    const fresh = await codeOf(phone, 2);
+    const ok = await client.verifyOtp({ phone, token: fresh, type: 'sms' });
+    assert.equal(ok.error, null, String(ok.error));
+  });
+
   test('a bad number and a channel other than sms are refused before anything is sent', async () => {
     const bad = await auth().signInWithOtp({ phone: '+4412' });
     assertApiError(bad.error, 400, 'validation_failed');

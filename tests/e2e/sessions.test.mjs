@@ -8,7 +8,9 @@ import { cleanup, codeFromSms, freshPhone, SMS_RE, start, waitFor } from './help
 
 let srv;
 before(async () => {
-  srv = await start({ IOTP_SMS_DELAYS: '0,2,3', IOTP_VOICE_DELAYS: '1,2' });
+  // One client address makes every session here: past pow_ip_sessions (30)
+  // they would owe a proof-of-work, which fraud.test.mjs covers.
+  srv = await start({ IOTP_SMS_DELAYS: '0,2,3', IOTP_VOICE_DELAYS: '1,2', IOTP_POW_IP_SESSIONS: '1000' });
 });
 after(cleanup);
 
@@ -309,6 +311,106 @@ describe('GET /v1/sessions/{id}', () => {
   });
 });
 
+describe('code_length: a session\'s own code length', () => {
+  test('4 to 10 digits; the SMS carries that many, and only that code verifies', async () => {
+    for (const codeLength of [4, 9]) {
+      const phone = freshPhone();
+      const c = await srv.call('POST', '/v1/sessions', { phone, code_length: codeLength });
+      assert.equal(c.status, 201, c.text);
+      assert.equal(c.body.code_length, codeLength);
+      const r = await srv.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' });
+      assert.equal(r.status, 200, r.text);
+      const [sms] = await srv.waitInbox(phone, 1);
+      const code = codeFromSms(sms.text);
+      assert.equal(code.length, codeLength, sms.text);
+      const longer = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code: `${code}1` });
+      assert.equal(longer.body.error.code, 'incorrect_code');
+      const ok = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code });
+      assert.equal(ok.status, 200, ok.text);
+    }
+    const plain = await createSession(freshPhone());
+    assert.equal(plain.code_length, 6, "without it: the server's code_length");
+  });
+
+  test('outside 4..10, or not a number: 400 naming the field', async () => {
+    for (const [codeLength, code] of [[3, 'invalid_field'], [11, 'invalid_field'], ['6', 'invalid_field_type'], [6.5, 'invalid_field_type']]) {
+      const r = await srv.call('POST', '/v1/sessions', { phone: freshPhone(), code_length: codeLength });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.error.code, code);
+      assert.equal(r.body.error.field, 'code_length');
+    }
+  });
+});
+
+describe('DELETE /v1/sessions/{id}: the app abandons a verification', () => {
+  test('the code stops working; sends, checks and a second cancel say session_canceled', async () => {
+    const phone = freshPhone();
+    const { session, code } = await sessionWithCode(phone);
+    assert.equal(session.canceled_at, null);
+    const r = await srv.call('DELETE', `/v1/sessions/${session.id}`);
+    assert.equal(r.status, 200, r.text);
+    assertSessionShape(r.body);
+    assert.match(r.body.canceled_at, ISO_RE);
+    assert.equal(r.body.verified, false);
+    assert.equal(r.body.allowed_to_request_code, false);
+    assert.equal(r.body.next_sms, null);
+    assert.equal(r.body.next_verification_attempt, null);
+    assert.equal(r.body.code_expires_at, null);
+
+    const check = await srv.call('PUT', `/v1/sessions/${session.id}/code`, { code });
+    assert.equal(check.status, 410, check.text);
+    assert.equal(check.body.error.code, 'session_canceled');
+    assert.equal(check.body.session.attempts_left, session.attempts_left, 'no attempt was counted');
+    const send = await srv.call('POST', `/v1/sessions/${session.id}/code`, { channel: 'sms' });
+    assert.equal(send.status, 410, send.text);
+    assert.equal(send.body.error.code, 'session_canceled');
+    assert.equal((await srv.inbox(phone)).length, 1, 'nothing more was sent');
+    const again = await srv.call('DELETE', `/v1/sessions/${session.id}`);
+    assert.equal(again.status, 410, again.text);
+    assert.equal(again.body.error.code, 'session_canceled');
+    assert.equal(again.body.session.canceled_at, r.body.canceled_at, 'the first cancel stands');
+    const got = await srv.call('GET', `/v1/sessions/${session.id}`);
+    assert.equal(got.body.canceled_at, r.body.canceled_at);
+  });
+
+  test('a verified session is not canceled (409 already_verified); an unknown one is 404', async () => {
+    const { session, code } = await sessionWithCode();
+    const ok = await srv.call('PUT', `/v1/sessions/${session.id}/code`, { code });
+    assert.equal(ok.status, 200, ok.text);
+    const r = await srv.call('DELETE', `/v1/sessions/${session.id}`);
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.body.error.code, 'already_verified');
+    assert.equal(r.body.session.verified, true);
+    assert.equal(r.body.session.canceled_at, null);
+    const none = await srv.call('DELETE', '/v1/sessions/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    assert.equal(none.status, 404, none.text);
+    assert.equal(none.body.error.code, 'session_not_found');
+    const noKey = await srv.call('DELETE', `/v1/sessions/${session.id}`, undefined, { auth: false });
+    assert.equal(noKey.status, 401);
+  });
+
+  test('a cancel racing checks with the right code: exactly one of them wins', async () => {
+    for (let i = 0; i < 6; i++) {
+      const { session, code } = await sessionWithCode();
+      const [check, cancel] = await Promise.all([
+        srv.call('PUT', `/v1/sessions/${session.id}/code`, { code }),
+        srv.call('DELETE', `/v1/sessions/${session.id}`),
+      ]);
+      const after = (await srv.call('GET', `/v1/sessions/${session.id}`)).body;
+      if (check.status === 200) {
+        assert.equal(cancel.status, 409, cancel.text);
+        assert.equal(after.verified, true);
+        assert.equal(after.canceled_at, null);
+      } else {
+        assert.equal(check.body.error.code, 'session_canceled', check.text);
+        assert.equal(cancel.status, 200, cancel.text);
+        assert.equal(after.verified, false);
+        assert.match(after.canceled_at, ISO_RE);
+      }
+    }
+  });
+});
+
 describe('auth, routing and headers', () => {
   test('GET /healthz needs no key', async () => {
     const r = await srv.call('GET', '/healthz', undefined, { auth: false });
@@ -342,7 +444,7 @@ describe('auth, routing and headers', () => {
     const s = await createSession(freshPhone());
     for (const [method, p, allow] of [
       ['GET', '/v1/sessions', ['POST']],
-      ['DELETE', `/v1/sessions/${s.id}`, ['GET', 'PATCH']],
+      ['PUT', `/v1/sessions/${s.id}`, ['DELETE', 'GET', 'PATCH']],
       ['PATCH', `/v1/sessions/${s.id}/code`, ['POST', 'PUT']],
       ['POST', '/healthz', ['GET']],
     ]) {

@@ -1,17 +1,23 @@
 // The Twilio Verify v2 facade, driven by Twilio's own Node library (the
 // `twilio` package from npm) pointed at iotpd through its documented
-// `httpClient` option: services, verifications, checks, resends, cancel,
-// fetch, and the error codes clients branch on.
+// `httpClient` option: services (CodeLength, update, delete, list),
+// verifications, checks, resends, cancel and approval (which end the iotp
+// session underneath), fetch, and the error codes clients branch on.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 
 import twilio from 'twilio';
 
 import {
-  cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode,
+  IOTPD, cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode,
 } from './helpers.mjs';
+
+const run = promisify(execFile);
+const IOTPCTL = path.join(path.dirname(IOTPD), 'iotpctl');
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 
@@ -20,6 +26,8 @@ const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 function loopbackClient(base) {
   class Loopback extends twilio.RequestClient {
     request(opts) {
+      // A next page's URL is iotpd's own (meta.next_page_url): taken as is.
+      if (opts.uri.startsWith(`${base}/`)) return super.request(opts);
       const uri = opts.uri.replace(/^https:\/\/verify\.twilio\.com/, base);
       assert.notEqual(uri, opts.uri, `the library asked for ${opts.uri}`);
       return super.request({ ...opts, uri });
@@ -48,6 +56,12 @@ async function codeOf(phone, count = 1) {
   const [sms] = await srv.waitInbox(phone, count);
   assert.ok(sms, `an SMS reached ${phone}`);
   return codeFromSms(sms.text);
+}
+
+/** iotpctl's output for args, read beside the running server (as support would). */
+async function ctl(server, ...args) {
+  const { stdout } = await run(IOTPCTL, ['--dev', '--data', server.dataDir, ...args]);
+  return stdout;
 }
 
 /** Runs fn, which must fail with Twilio's RestException carrying code and status. */
@@ -177,9 +191,18 @@ describe('verifications', () => {
 
     const canceled = await svc.verifications(v.sid).update({ status: 'canceled' });
     assert.equal(canceled.status, 'canceled');
+    assert.equal(canceled.valid, false);
     assert.equal((await svc.verifications(v.sid).fetch()).status, 'canceled');
     await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
+    await rejects(
+      () => svc.verificationChecks.create({ verificationSid: v.sid, code }),
+      20404,
+      404,
+    );
     await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'approved' }), 20404, 404);
+
+    assert.match(await ctl(srv, 'number', phone), /canceled \d{4}-.* by the app/);
 
     // A new create after a cancel starts a new verification.
     const next = await svc.verifications.create({ to: phone, channel: 'sms' });
@@ -187,14 +210,105 @@ describe('verifications', () => {
     assert.equal(next.status, 'pending');
   });
 
-  test('Status=approved approves by hand; a bad Status is 60200', async () => {
+  test('Status=approved approves by hand and ends the code; a bad Status is 60200', async () => {
     const phone = freshPhone();
     const svc = client.verify.v2.services(service.sid);
     const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
     await rejects(() => svc.verifications(v.sid).update({ status: 'done' }), 60200, 400);
     const approved = await svc.verifications(v.sid).update({ status: 'approved' });
     assert.equal(approved.status, 'approved');
     assert.equal(approved.valid, true);
+    const fetched = await svc.verifications(phone).fetch();
+    assert.equal(fetched.status, 'approved');
+    assert.equal(fetched.valid, true);
+    // As after a check: the verification is done, its code answers 20404.
+    await rejects(() => svc.verificationChecks.create({ to: phone, code }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'approved' }), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).update({ status: 'canceled' }), 20404, 404);
+    // Underneath, the iotp session is canceled, never verified: a hand
+    // approval is no proof that anyone holds the number (docs/compat.md).
+    const view = await ctl(srv, 'number', phone);
+    assert.match(view, /checks=0 verified=-/, view);
+    assert.match(view, /canceled \d{4}-.* by the app/, view);
+  });
+
+  test('a cancel racing a check with the right code: exactly one of them wins', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    const outcomes = { check: 0, cancel: 0 };
+    for (let i = 0; i < 8; i++) {
+      const phone = freshPhone();
+      const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+      const code = await codeOf(phone);
+      const [check, cancel] = await Promise.allSettled([
+        svc.verificationChecks.create({ verificationSid: v.sid, code }),
+        svc.verifications(v.sid).update({ status: 'canceled' }),
+      ]);
+      const final = (await svc.verifications(v.sid).fetch()).status;
+      if (check.status === 'fulfilled') {
+        assert.equal(check.value.status, 'approved');
+        assert.equal(cancel.status, 'rejected', 'a cancel after the approval is refused');
+        assert.equal(cancel.reason.code, 20404);
+        assert.equal(final, 'approved');
+        outcomes.check++;
+      } else {
+        assert.equal(check.reason.code, 20404, String(check.reason));
+        assert.equal(cancel.status, 'fulfilled', String(cancel.reason));
+        assert.equal(cancel.value.status, 'canceled');
+        assert.equal(final, 'canceled');
+        outcomes.cancel++;
+      }
+    }
+    assert.equal(outcomes.check + outcomes.cancel, 8);
+  });
+
+  test('check with both VerificationSid and To: the sid decides, To must be its number', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    const code = await codeOf(phone);
+    await rejects(
+      () => svc.verificationChecks.create({ verificationSid: v.sid, to: freshPhone(), code }),
+      20404,
+      404,
+    );
+    const ok = await svc.verificationChecks.create({ verificationSid: v.sid, to: phone, code });
+    assert.equal(ok.status, 'approved');
+  });
+
+  test('Locale picks the language of the SMS', async () => {
+    const phone = freshPhone();
+    const svc = client.verify.v2.services(service.sid);
+    await svc.verifications.create({ to: phone, channel: 'sms', locale: 'es' });
+    const [sms] = await srv.waitInbox(phone, 1);
+    assert.match(sms.text, /^Tu clave de iotp: \d{3}-\d{3}\. No la compartas con nadie\./, sms.text);
+    const code = /(\d{3})-(\d{3})/.exec(sms.text).slice(1).join('');
+    assert.equal((await svc.verificationChecks.create({ to: phone, code })).status, 'approved');
+  });
+
+  test('a Locale that is no language tag is 60200', async () => {
+    const svc = client.verify.v2.services(service.sid);
+    for (const locale of ['<es>', '1en', 'e'.repeat(16)]) {
+      await rejects(() => svc.verifications.create({ to: freshPhone(), channel: 'sms', locale }), 60200, 400);
+    }
+  });
+
+  test('channel whatsapp: where a route serves it, the bare code goes by WhatsApp', async () => {
+    const file = path.join(makeDataDir(), 'iotp.conf');
+    writeFileSync(file, ['[provider dev]', 'type = log', '[route default]', 'sms = dev',
+      'voice = dev', 'whatsapp = dev', ''].join('\n'));
+    const wa = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+    const waClient = twilio(ACCOUNT, wa.apiKey, { httpClient: loopbackClient(wa.base) });
+    const s = await waClient.verify.v2.services.create({ friendlyName: 'wa', codeLength: 7 });
+    const svc = waClient.verify.v2.services(s.sid);
+    const phone = freshPhone();
+    const v = await svc.verifications.create({ to: phone, channel: 'whatsapp' });
+    assert.equal(v.channel, 'whatsapp');
+    assert.equal(v.sendCodeAttempts[0].channel, 'whatsapp');
+    const [msg] = await wa.waitInbox(phone, 1);
+    assert.equal(msg.channel, 'whatsapp');
+    assert.match(msg.text, /^\d{7}$/, 'the template parameter: the code alone');
+    assert.equal((await svc.verificationChecks.create({ to: phone, code: msg.text })).status, 'approved');
   });
 
   test('channel call places a voice message', async () => {
@@ -208,11 +322,176 @@ describe('verifications', () => {
   });
 });
 
+/** The digits of an SMS's code, whatever its length ("1234", "123-4567"). */
+async function digitsOf(phone, count = 1) {
+  const [sms] = await srv.waitInbox(phone, count);
+  assert.ok(sms, `an SMS reached ${phone}`);
+  return codeFromSms(sms.text);
+}
+
+describe('services: CodeLength, update, delete', () => {
+  test('a service\'s CodeLength is the length of its codes, from 4 to 10 digits', async () => {
+    for (const codeLength of [4, 5, 8, 10]) {
+      const s = await client.verify.v2.services.create({ friendlyName: `len ${codeLength}`, codeLength });
+      assert.equal(s.codeLength, codeLength);
+      const svc = client.verify.v2.services(s.sid);
+      const phone = freshPhone();
+      await svc.verifications.create({ to: phone, channel: 'sms' });
+      const code = await digitsOf(phone);
+      assert.equal(code.length, codeLength, `a ${codeLength}-digit code`);
+      // The same digits with one more, or one fewer, are not the code.
+      if (codeLength < 10) {
+        const longer = await svc.verificationChecks.create({ to: phone, code: `${code}0` });
+        assert.equal(longer.status, 'pending');
+      }
+      if (codeLength > 4) {
+        const shorter = await svc.verificationChecks.create({ to: phone, code: code.slice(0, -1) });
+        assert.equal(shorter.status, 'pending');
+      }
+      assert.equal((await svc.verificationChecks.create({ to: phone, code })).status, 'approved');
+    }
+  });
+
+  test('the call reads the service\'s code length too', async () => {
+    const s = await client.verify.v2.services.create({ friendlyName: 'len call', codeLength: 4 });
+    const svc = client.verify.v2.services(s.sid);
+    const phone = freshPhone();
+    await svc.verifications.create({ to: phone, channel: 'sms' });
+    await svc.verifications.create({ to: phone, channel: 'call' });
+    const msgs = await srv.waitInbox(phone, 2);
+    const sms = msgs.find((m) => m.channel === 'sms');
+    const call = msgs.find((m) => m.channel === 'voice');
+    assert.ok(sms && call, JSON.stringify(msgs));
+    const code = codeFromSms(sms.text);
+    assert.equal(code.length, 4);
+    assert.ok(call.text.includes(`${code.split('').join(', ')}.`), call.text);
+  });
+
+  test('CodeLength outside 4..10 is 60200 on create and on update', async () => {
+    for (const codeLength of [3, 11, 0]) {
+      await rejects(() => client.verify.v2.services.create({ friendlyName: 'bad', codeLength }), 60200, 400);
+    }
+    await rejects(
+      () => client.verify.v2.services(service.sid).update({ codeLength: 11 }),
+      60200,
+      400,
+    );
+    await rejects(
+      () => client.verify.v2.services(service.sid).update({ friendlyName: 'x'.repeat(33) }),
+      60200,
+      400,
+    );
+    assert.equal((await client.verify.v2.services(service.sid).fetch()).codeLength, 6, 'unchanged');
+  });
+
+  test('update changes what it is given; a new CodeLength applies to new verifications', async () => {
+    const s = await client.verify.v2.services.create({ friendlyName: 'before', codeLength: 4 });
+    const svc = client.verify.v2.services(s.sid);
+    const early = freshPhone();
+    await svc.verifications.create({ to: early, channel: 'sms' });
+    const earlyCode = await digitsOf(early);
+    assert.equal(earlyCode.length, 4);
+
+    const updated = await svc.update({ friendlyName: 'after', codeLength: 8, psd2Enabled: true });
+    assert.equal(updated.friendlyName, 'after');
+    assert.equal(updated.codeLength, 8);
+    assert.equal(updated.psd2Enabled, true);
+    assert.equal(updated.lookupEnabled, true, 'what was not given stays');
+    assert.ok(updated.dateUpdated.getTime() >= s.dateUpdated.getTime());
+    const again = await svc.fetch();
+    assert.equal(again.friendlyName, 'after');
+    assert.equal(again.codeLength, 8);
+
+    const late = freshPhone();
+    await svc.verifications.create({ to: late, channel: 'sms' });
+    assert.equal((await digitsOf(late)).length, 8);
+    // The pending verification keeps the length its person was sent.
+    await svc.verifications.create({ to: early, channel: 'sms' });
+    assert.equal(await digitsOf(early, 2), earlyCode);
+    assert.equal((await svc.verificationChecks.create({ to: early, code: earlyCode })).status, 'approved');
+
+    await rejects(
+      () => client.verify.v2.services('VA00000000000000000000000000000000').update({ codeLength: 5 }),
+      20404,
+      404,
+    );
+  });
+
+  test('delete answers 204; the service and its verifications are gone (20404)', async () => {
+    const s = await client.verify.v2.services.create({ friendlyName: 'short-lived' });
+    const svc = client.verify.v2.services(s.sid);
+    const phone = freshPhone();
+    const v = await svc.verifications.create({ to: phone, channel: 'sms' });
+    assert.equal(await svc.remove(), true);
+    await rejects(() => svc.fetch(), 20404, 404);
+    await rejects(() => svc.verifications(v.sid).fetch(), 20404, 404);
+    await rejects(() => svc.verificationChecks.create({ to: phone, code: '123456' }), 20404, 404);
+    await rejects(() => svc.remove(), 20404, 404);
+    await rejects(() => svc.update({ friendlyName: 'back' }), 20404, 404);
+  });
+
+  describe('two apps on one server', () => {
+    let mine;
+    let theirs;
+    before(async () => {
+      const dir = makeDataDir();
+      const file = path.join(dir, 'iotp.conf');
+      const otherKey = 'other-app-key-0123456789abcdef';
+      writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
+      const two = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+      mine = twilio(ACCOUNT, two.apiKey, { httpClient: loopbackClient(two.base) });
+      theirs = twilio(ACCOUNT, otherKey, { httpClient: loopbackClient(two.base) });
+    });
+
+    test('another app can neither update nor delete the service', async () => {
+      const s = await mine.verify.v2.services.create({ friendlyName: 'mine' });
+      await rejects(() => theirs.verify.v2.services(s.sid).update({ codeLength: 4 }), 20404, 404);
+      await rejects(() => theirs.verify.v2.services(s.sid).remove(), 20404, 404);
+      assert.equal((await mine.verify.v2.services(s.sid).fetch()).friendlyName, 'mine');
+      await mine.verify.v2.services(s.sid).remove();
+    });
+
+    test('list: each app sees its own services, page after page', async () => {
+      const made = [];
+      for (let i = 0; i < 5; i++) made.push(await mine.verify.v2.services.create({ friendlyName: `mine ${i}` }));
+      const other = await theirs.verify.v2.services.create({ friendlyName: 'theirs', codeLength: 4 });
+      const gone = await mine.verify.v2.services.create({ friendlyName: 'deleted' });
+      await mine.verify.v2.services(gone.sid).remove();
+
+      const sids = made.map((s) => s.sid).sort();
+      const all = await mine.verify.v2.services.list();
+      assert.deepEqual(all.map((s) => s.sid), sids, 'sid order, without the deleted one');
+      assert.equal(all[0].accountSid, ACCOUNT);
+      assert.ok(all.every((s) => s.friendlyName.startsWith('mine ')));
+      // Two per page: the library follows next_page_url until it is null.
+      const paged = await mine.verify.v2.services.list({ pageSize: 2 });
+      assert.deepEqual(paged.map((s) => s.sid), sids);
+      const page = await mine.verify.v2.services.page({ pageSize: 2 });
+      assert.equal(page.instances.length, 2);
+      assert.ok(page.nextPageUrl, 'a next page');
+      const last = await (await page.nextPage()).nextPage();
+      assert.equal(last.instances.length, 1);
+      assert.equal(last.nextPageUrl, undefined);
+      assert.equal((await mine.verify.v2.services.list({ limit: 3 })).length, 3);
+
+      const theirsAll = await theirs.verify.v2.services.list();
+      assert.deepEqual(theirsAll.map((s) => [s.sid, s.codeLength]), [[other.sid, 4]]);
+      await rejects(() => mine.verify.v2.services.list({ pageSize: 1001 }), 60200, 400);
+    });
+  });
+});
+
 describe('errors clients branch on', () => {
   test('60200: a number that is not one, a channel this server has not', async () => {
     const svc = client.verify.v2.services(service.sid);
     await rejects(() => svc.verifications.create({ to: '+4412', channel: 'sms' }), 60200, 400);
     await rejects(() => svc.verifications.create({ to: '12345', channel: 'sms' }), 60200, 400);
+    await rejects(
+      () => svc.verifications.create({ to: freshPhone(), channel: 'email' }),
+      60200,
+      400,
+    );
+    // No route serves WhatsApp on this server.
     await rejects(
       () => svc.verifications.create({ to: freshPhone(), channel: 'whatsapp' }),
       60200,

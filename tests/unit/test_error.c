@@ -49,6 +49,7 @@ static void statuses_map_as_documented(void **state)
 		{IOTP_E_CODE_EXPIRED, 410, "code_expired"},
 		{IOTP_E_ATTEMPTS_EXHAUSTED, 429, "attempts_exhausted"},
 		{IOTP_E_ALREADY_VERIFIED, 409, "already_verified"},
+		{IOTP_E_SESSION_CANCELED, 410, "session_canceled"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		assert_int_equal(iotp_error_status(rows[i].e), rows[i].status);

@@ -398,6 +398,136 @@ static void parallel_guesses_counted_exactly(void **state)
 	assert_int_equal(s.check_attempts, 5);
 }
 
+static void cancel_ends_session(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = create(f, "+447400123456", T0);
+	int64_t retry;
+	char code[11];
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
+	sent_code(f, code, NULL);
+	assert_int_equal(session_cancel(&f->core, s.id, T0 + S(5), &s), 0);
+	assert_true(s.canceled_at == T0 + S(5));
+	assert_true(s.expires_at == T0 + S(5));
+	assert_int_equal(s.code_sealed_len, 0);
+	/* The right code, a resend, a second cancel: all refused, and said why. */
+	assert_int_equal(session_check_code(&f->core, s.id, code, NULL, T0 + S(6), &s, NULL),
+			 IOTP_E_SESSION_CANCELED);
+	assert_int_equal(s.check_attempts, 0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(600), &s, &retry, NULL),
+			 IOTP_E_SESSION_CANCELED);
+	assert_int_equal(sent_code(f, code, NULL), 0);
+	assert_int_equal(session_cancel(&f->core, s.id, T0 + S(7), &s), IOTP_E_SESSION_CANCELED);
+	assert_true(s.canceled_at == T0 + S(5));
+	struct session_timers t;
+	session_timers(&f->core, &s, T0 + S(7), &t);
+	assert_false(t.allowed_to_request_code);
+	assert_int_equal(t.next_sms, -1);
+	assert_int_equal(t.next_verification_attempt, -1);
+	struct store_session again;
+	assert_int_equal(session_get(&f->core, s.id, &again), 0); /* as stored */
+	assert_true(again.canceled_at == T0 + S(5));
+
+	/* A verified session is proof given: not canceled. An ended one: expired. */
+	struct store_session v = create(f, "+447400123457", T0);
+	assert_int_equal(session_send_code(&f->core, v.id, "sms", NULL, NULL, T0, &v, &retry, NULL), 0);
+	sent_code(f, code, NULL);
+	assert_int_equal(session_check_code(&f->core, v.id, code, NULL, T0 + S(1), &v, NULL), 0);
+	assert_int_equal(session_cancel(&f->core, v.id, T0 + S(2), &v), IOTP_E_ALREADY_VERIFIED);
+	assert_true(v.verified_at && !v.canceled_at);
+	struct store_session old = create(f, "+447400123458", T0);
+	assert_int_equal(session_cancel(&f->core, old.id, T0 + S(1800), &old), IOTP_E_SESSION_EXPIRED);
+	assert_int_equal(session_cancel(&f->core, "no-such-session", T0, &old),
+			 IOTP_E_SESSION_NOT_FOUND);
+}
+
+struct racer {
+	struct fixture *f;
+	const char *id;
+	const char *code; /* NULL: cancel */
+	enum iotp_error e;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct store_session s;
+	r->e = r->code ? session_check_code(&r->f->core, r->id, r->code, NULL, T0 + S(1), &s, NULL)
+		       : session_cancel(&r->f->core, r->id, T0 + S(1), &s);
+	return NULL;
+}
+
+/* A cancel and a check with the right code at once: exactly one wins, and the
+ * session ends up as the winner left it (never verified and canceled). */
+static void cancel_races_check(void **state)
+{
+	struct fixture *f = *state;
+	int checks_won = 0, cancels_won = 0;
+	for (int i = 0; i < 100; i++) {
+		char phone[20], code[11];
+		int64_t retry;
+		snprintf(phone, sizeof phone, "+4474001%05d", i);
+		struct store_session s = create(f, phone, T0);
+		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
+		sent_code(f, code, NULL);
+		struct racer check = {f, s.id, code, 0}, cancel = {f, s.id, NULL, 0};
+		pthread_t a, b;
+		pthread_create(&a, NULL, race, &check);
+		pthread_create(&b, NULL, race, &cancel);
+		pthread_join(a, NULL);
+		pthread_join(b, NULL);
+		assert_int_equal(session_get(&f->core, s.id, &s), 0);
+		assert_true(!s.verified_at != !s.canceled_at);
+		if (check.e == IOTP_E_OK) {
+			assert_int_equal(cancel.e, IOTP_E_ALREADY_VERIFIED);
+			assert_true(s.verified_at);
+			checks_won++;
+		} else {
+			assert_int_equal(check.e, IOTP_E_SESSION_CANCELED);
+			assert_int_equal(cancel.e, IOTP_E_OK);
+			assert_true(s.canceled_at);
+			cancels_won++;
+		}
+	}
+	assert_int_equal(checks_won + cancels_won, 100);
+}
+
+static void code_length_per_session(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s;
+	struct phone_number n;
+	int64_t retry;
+	char code[11];
+	for (int len = CODE_MIN_LENGTH; len <= CODE_MAX_LENGTH; len++) {
+		char phone[20];
+		snprintf(phone, sizeof phone, "+4474002000%02d", len);
+		struct session_request r = {.phone = phone, .code_length = len};
+		assert_int_equal(session_create(&f->core, &r, NULL, T0, &s, &n, NULL), 0);
+		assert_int_equal(s.code_length, len);
+		assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
+		assert_int_equal(sent_code(f, code, NULL), 1);
+		assert_int_equal((int)strlen(code), len);
+		/* The same digits with one more or one less are another code. */
+		char longer[12], shorter[11];
+		snprintf(longer, sizeof longer, "%s0", code);
+		snprintf(shorter, sizeof shorter, "%.*s", len - 1, code);
+		if (len < CODE_MAX_LENGTH)
+			assert_int_equal(session_check_code(&f->core, s.id, longer, NULL, T0 + 1, &s, NULL),
+					 IOTP_E_INCORRECT_CODE);
+		assert_int_equal(session_check_code(&f->core, s.id, shorter, NULL, T0 + 2, &s, NULL),
+				 IOTP_E_INCORRECT_CODE);
+		assert_int_equal(session_check_code(&f->core, s.id, code, NULL, T0 + 3, &s, NULL), 0);
+	}
+	struct session_request bad = {.phone = "+447400200099", .code_length = CODE_MAX_LENGTH + 1};
+	assert_int_equal(session_create(&f->core, &bad, NULL, T0, &s, &n, NULL), IOTP_E_INVALID_FIELD);
+	bad.code_length = CODE_MIN_LENGTH - 1;
+	assert_int_equal(session_create(&f->core, &bad, NULL, T0, &s, &n, NULL), IOTP_E_INVALID_FIELD);
+	/* Without one: the server's code_length, fixed at creation. */
+	s = create(f, "+447400200098", T0);
+	assert_int_equal(s.code_length, f->cfg.code_length);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || phone_init() < 0)
@@ -414,6 +544,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_number_fixed_code_nothing_sent, setup_test_numbers,
 						teardown),
 		cmocka_unit_test_setup_teardown(parallel_guesses_counted_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancel_ends_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancel_races_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(code_length_per_session, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

@@ -519,6 +519,44 @@ static void expired_records_read_as_absent(void **state)
 	assert_string_equal(got.value, "{\"b\":2}");
 }
 
+struct listing {
+	char keys[8][STORE_RECORD_KEY_MAX];
+	int n;
+};
+
+static void list_one(const struct store_record *r, void *arg)
+{
+	struct listing *l = arg;
+	assert_string_equal(r->kind, "test");
+	if (l->n < 8)
+		snprintf(l->keys[l->n++], sizeof l->keys[0], "%s", r->key);
+}
+
+static void records_list_in_key_order(void **state)
+{
+	struct fixture *f = *state;
+	const char *keys[] = {"c", "a", "d", "b"};
+	for (int i = 0; i < 4; i++) {
+		struct store_record r = make_record(keys[i], "{}", 1, i == 2 ? 2000 : 0);
+		assert_int_equal(store_record_put(f->st, &r, 1000), 0);
+	}
+	struct store_record other = make_record("a0", "{}", 1, 0);
+	snprintf(other.kind, sizeof other.kind, "other");
+	assert_int_equal(store_record_put(f->st, &other, 1000), 0);
+	struct listing l = {0};
+	assert_int_equal(store_record_list(f->st, "test", "", 10, 1500, list_one, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.keys[0], "a");
+	assert_string_equal(l.keys[3], "d");
+	/* Pages: after the last key seen, at most limit; "d" has expired by 2000. */
+	memset(&l, 0, sizeof l);
+	assert_int_equal(store_record_list(f->st, "test", "", 2, 2000, list_one, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(store_record_list(f->st, "test", l.keys[1], 2, 2000, list_one, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.keys[2], "c");
+}
+
 static void unknown_backend_is_named(void **state)
 {
 	(void)state;
@@ -682,6 +720,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(records_list_in_key_order, setup_sqlite, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
 	};
 	return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
