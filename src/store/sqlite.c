@@ -161,6 +161,11 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " provider = CASE WHEN ?2 <> '' THEN ?2 ELSE provider END"
 			  " WHERE id = ?1 AND state = 0 AND next_attempt_at <= ?3",
 	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE id = ?1",
+	/* A code still queued for a session that is over would only cost money. */
+	[S_MESSAGES_DROP] = "UPDATE messages SET state = 3, final_at = ?2, body = NULL, error = CASE"
+			    " WHEN ?3 THEN 'the verification was canceled before this message went"
+			    " out; it was not sent' ELSE 'the number was verified before this message"
+			    " went out; it was not sent' END WHERE session_id = ?1 AND state = 0",
 	/* A report that came in during the round (state no longer 1) wins. */
 	[S_OUTBOX_FINISH] = "UPDATE messages SET provider=?2, handing='', next_attempt_at=?4,"
 			    " error = CASE WHEN state = 1 THEN ?6 ELSE error END,"
@@ -689,6 +694,17 @@ int session_cas(struct db *db, const struct store_session *s)
 	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
 }
 
+/* Fails the session's messages still in the outbox, once it is canceled or
+ * verified. */
+static int drop_queued(struct db *db, const struct store_session *s)
+{
+	sqlite3_stmt *st = db->stmt[S_MESSAGES_DROP];
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, s->canceled_at ? s->canceled_at : s->verified_at);
+	sqlite3_bind_int(st, 3, s->canceled_at != 0);
+	return step_done(db, S_MESSAGES_DROP) == SQLITE_DONE ? 0 : fail(db, "drop queued messages");
+}
+
 static int db_session_update(void *state, const struct store_session *s,
 			     const struct store_message *msg, const struct store_event *event,
 			     struct store_session *current)
@@ -699,6 +715,8 @@ static int db_session_update(void *state, const struct store_session *s,
 	enter(db);
 	if (write_begin(db) == 0) {
 		rc = session_cas(db, s);
+		if (rc == 0 && (s->canceled_at || s->verified_at) && drop_queued(db, s) < 0)
+			rc = -1;
 		if (rc == 0 && msg && insert_message(db, msg) < 0)
 			rc = -1;
 		if (rc == 0 && event && event_insert(db, event) < 0)

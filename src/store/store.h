@@ -170,7 +170,9 @@ int store_session_get(struct store *st, const char *id, struct store_session *ou
  * s->version before the call); else returns STORE_CONFLICT, changes nothing,
  * and fills *current (when not NULL) with the session as it now stands, so the
  * caller can retry from there (STORE_NOT_FOUND if it is gone). When msg is not
- * NULL it is queued in the same transaction. */
+ * NULL it is queued in the same transaction. A session written canceled or
+ * verified takes its messages still queued out of the outbox (failed, with
+ * the reason), in the same transaction. */
 int store_session_update(struct store *st, const struct store_session *s,
 			 const struct store_message *msg, struct store_session *current);
 /* The same, with an event written in the same transaction (event may be NULL). */

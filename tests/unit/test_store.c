@@ -210,6 +210,47 @@ static void take_once_with_hand_over(void **state)
 	assert_int_equal(n, 0); /* not sent twice */
 }
 
+static void last_message(const struct store_message *m, void *arg)
+{
+	*(struct store_message *)arg = *m;
+}
+
+/* A session that is over (canceled, verified) sends nothing more: its messages
+ * still queued fail, with the reason, and the worker finds none. */
+static void over_session_drops_queued(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	struct store_session v = make_session("s2", "+447400123457", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	assert_int_equal(store_session_insert(f->st, &v), 0);
+	struct store_message m = make_message("m1", "s1", 1000), m2 = make_message("m2", "s2", 1000);
+	s.version = 2;
+	v.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	assert_int_equal(store_session_update(f->st, &v, &m2, NULL), 0);
+	s.version = 3;
+	s.canceled_at = 1500;
+	assert_int_equal(store_session_update(f->st, &s, NULL, NULL), 0);
+	v.version = 3;
+	v.verified_at = 1600;
+	assert_int_equal(store_session_update(f->st, &v, NULL, NULL), 0);
+	struct store_due due[2];
+	size_t n = 9;
+	assert_int_equal(store_outbox_due(f->st, 5000, due, 2, &n), 0);
+	assert_int_equal(n, 0);
+	struct store_message got;
+	assert_int_equal(store_session_messages(f->st, "s1", last_message, &got), 0);
+	assert_int_equal(got.state, STORE_MSG_FAILED);
+	assert_int_equal(got.final_at, 1500);
+	assert_non_null(strstr(got.error, "canceled"));
+	assert_int_equal(store_session_messages(f->st, "s2", last_message, &got), 0);
+	assert_int_equal(got.state, STORE_MSG_FAILED);
+	assert_non_null(strstr(got.error, "verified"));
+	struct store_message out;
+	assert_int_equal(store_outbox_take(f->st, "m1", "", 5000, &out), STORE_CONFLICT);
+}
+
 static int timeline_count;
 static int timeline_state;
 static void count_message(const struct store_message *m, void *arg)
@@ -706,6 +747,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(update_is_compare_and_swap, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(outbox_written_with_session, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(take_once_with_hand_over, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup_sqlite, teardown),
