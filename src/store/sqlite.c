@@ -199,13 +199,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			       " ORDER BY created_at, rowid",
 	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
 			      " ORDER BY created_at DESC LIMIT ?2",
-	/* One statement per bucket: refill for the time passed (never past
-	 * capacity ?2, at ?3 tokens per ms), take the cost ?4, and say what is
-	 * left; the caller undoes the whole call when any bucket went short. */
-	[S_BUCKET_TAKE] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, min(?2, ?2 - ?4), ?5)"
-			  " ON CONFLICT (key) DO UPDATE SET"
-			  " tokens = min(?2, min(?2, tokens + max(0, ?5 - at) * ?3) - ?4),"
-			  " at = max(at, ?5) RETURNING tokens",
+	/* A bucket is read, refilled and taken from in C (sqlite_limits.c), then
+	 * written back: cheaper than one upsert with RETURNING, whose result
+	 * table costs more than the read. */
+	[S_BUCKET_GET] = "SELECT tokens, at FROM buckets WHERE key = ?1",
+	[S_BUCKET_PUT] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, ?2, ?3)"
+			 " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
 	[S_BUCKET_PRUNE] = "DELETE FROM buckets WHERE key IN"
 			   " (SELECT key FROM buckets WHERE at < ?1 LIMIT 10000)",
 	[S_DECAY_GET] = "SELECT a, b, la, lb, at FROM decay WHERE key = ?1",

@@ -17,28 +17,34 @@
 int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t now,
 		  size_t *refused, int64_t *retry_after_ms)
 {
-	sqlite3_stmt *st = db->stmt[S_BUCKET_TAKE];
 	*refused = 0;
 	*retry_after_ms = 0;
 	if (n > STORE_BUCKETS_MAX)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int rc = 0;
+		sqlite3_stmt *st = db->stmt[S_BUCKET_GET];
+		/* A bucket never seen is full. */
+		double tokens = b[i].capacity;
+		int64_t at = now;
 		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, b[i].capacity);
-		sqlite3_bind_double(st, 3, b[i].refill_per_ms);
-		sqlite3_bind_double(st, 4, b[i].cost);
-		sqlite3_bind_int64(st, 5, now);
 		int step = sqlite3_step(st);
-		double left = step == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
-		if (step == SQLITE_ROW)
-			step = sqlite3_step(st);
-		if (step != SQLITE_DONE)
-			rc = fail(db, "take from bucket");
+		if (step == SQLITE_ROW) {
+			tokens = sqlite3_column_double(st, 0);
+			at = sqlite3_column_int64(st, 1);
+		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		if (rc < 0)
-			return -1;
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return fail(db, "read bucket");
+		/* Refill for the time passed (none when the clock reads earlier than
+		 * the last take), never past capacity; then take the cost. */
+		if (now > at)
+			tokens += (double)(now - at) * b[i].refill_per_ms;
+		if (tokens > b[i].capacity)
+			tokens = b[i].capacity;
+		double left = tokens - b[i].cost;
+		if (left > b[i].capacity)
+			left = b[i].capacity; /* a refund never overfills */
 		/* A peek (cost 0) needs one token left; a take, none short. */
 		double need = b[i].cost == 0 ? 1 : 0;
 		if (left + 1e-9 < need) {
@@ -47,8 +53,14 @@ int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t
 			*retry_after_ms = b[i].refill_per_ms > 0
 						  ? (int64_t)(missing / b[i].refill_per_ms) + 1
 						  : INT64_MAX / 2;
-			return STORE_LIMITED;
+			return STORE_LIMITED; /* the caller undoes what the others took */
 		}
+		st = db->stmt[S_BUCKET_PUT];
+		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, left);
+		sqlite3_bind_int64(st, 3, now > at ? now : at);
+		if (step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
+			return fail(db, "write bucket");
 	}
 	return 0;
 }
