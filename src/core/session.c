@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "core/code.h"
 #include "core/event.h"
 #include "core/number.h"
@@ -336,8 +337,12 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 			policy_plan_attach(&g->plan, &w);
 		int rc = store_session_write(c->store, &w, out);
 		int queued = msg != NULL;
-		if (rc == 0 && msg && c->outbox_notify)
-			c->outbox_notify(c->notify_arg, msg);
+		if (rc == 0 && msg) {
+			const char *labels[] = {s.app, msg->region, msg->channel};
+			metrics_add(METRIC_CODES_SENT, labels, 1);
+			if (c->outbox_notify)
+				c->outbox_notify(c->notify_arg, msg);
+		}
 		free(msg);
 		if (rc == 0) {
 			*out = s;
@@ -544,9 +549,9 @@ static enum iotp_error apply_verified(struct core *c, struct store_session *s, i
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
-				   const struct policy_client *who, int64_t now,
-				   struct store_session *out, struct policy_verdict *v)
+static enum iotp_error check_code(struct core *c, const char *id, const char *code,
+				  const struct policy_client *who, int64_t now, struct store_session *out,
+				  struct policy_verdict *v)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
@@ -586,6 +591,23 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	if (pol)
 		policy_verified(pol, out->phone, out->region, &g.plan);
 	return change_session(c, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
+}
+
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
+				   const struct policy_client *who, int64_t now,
+				   struct store_session *out, struct policy_verdict *v)
+{
+	enum iotp_error e = check_code(c, id, code, who, now, out, v);
+	/* Right against wrong is the conversion a dashboard watches (SMS pumping
+	 * shows as codes sent that nobody checks). */
+	if (e != IOTP_E_SESSION_NOT_FOUND && e != IOTP_E_INVALID_FIELD && e != IOTP_E_INTERNAL) {
+		const char *labels[] = {out->app, out->region,
+					e == IOTP_E_OK		    ? "right"
+					: e == IOTP_E_INCORRECT_CODE ? "wrong"
+								    : "refused"};
+		metrics_add(METRIC_CHECKS, labels, 1);
+	}
+	return e;
 }
 
 static enum iotp_error apply_cancel(struct core *c, struct store_session *s, int64_t now,
