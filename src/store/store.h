@@ -125,7 +125,7 @@ struct store_message {
 	int n_tried;
 	struct store_attempt tried[STORE_ATTEMPTS_MAX];
 	/* The text, sealed with the server secret (delivery/ unseals it). Only filled
-	 * by store_outbox_claim; the timeline never carries it. */
+	 * by store_outbox_take; the timeline never carries it. */
 	unsigned char body[STORE_TEXT_MAX + 64];
 	size_t body_len;
 };
