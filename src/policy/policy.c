@@ -20,7 +20,6 @@
 #define BLOCKS_REFRESH_MS 1000
 #define PRUNE_EVERY_MS 60000
 #define BLOCKS_MAX 4096
-#define KEY_MAX 96
 
 struct cached_block {
 	char key[40];
@@ -400,10 +399,12 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Judges a number's keys on their counts after a send; may throttle or block. */
-static void judge(struct policy *p, const struct store_decay d[3],
-		  const char keys[3][POLICY_PLAN_KEY_MAX], int64_t now)
+/* Judges a number's keys on a send's counts (plan_counters, as written);
+ * may throttle or block. */
+static void judge(struct policy *p, const struct policy_plan *t, int64_t now)
 {
+	const struct store_decay *d = t->d;
+	const char(*keys)[POLICY_PLAN_KEY_MAX] = t->dkeys;
 	struct pumping_counts c[3] = {counts_of(&d[0]), counts_of(&d[1]), counts_of(&d[2])};
 	double country = pumping_baseline(&p->country, &c[2], p->default_baseline);
 	/* A whole country is only ever throttled automatically: blocking it would
@@ -579,7 +580,7 @@ enum iotp_error policy_plan_refused(const struct policy_plan *plan, const struct
 void policy_plan_written(struct policy_plan *plan, int64_t now)
 {
 	if (plan->judge && plan->nd == 3)
-		judge(plan->p, plan->d, (const char(*)[POLICY_PLAN_KEY_MAX])plan->dkeys, now);
+		judge(plan->p, plan, now);
 }
 
 void policy_pow_challenge(const struct policy *p, const char *session_id, char out[33])

@@ -4,7 +4,10 @@
  * calls these hooks; api/ maps their outcomes to HTTP. docs/fraud.md is the
  * operator's description of every rule and default.
  *
- * Every hook takes "now" (ms). Hooks return 0 (go on) or a positive enum
+ * The hooks that guard a session change (create, send, check, verified)
+ * answer what they can at once and put the rest — the buckets and counters —
+ * in a plan that is written with the change (struct policy_plan). Hooks take
+ * "now" (ms) where they need it, and return 0 (go on) or a positive enum
  * iotp_error naming the rule that refused, with *v saying what the client may
  * be told (which limit, when to retry, which country). Store failures refuse
  * (fail closed) with IOTP_E_INTERNAL. All functions are thread-safe. */
