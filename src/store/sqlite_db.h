@@ -130,6 +130,40 @@ int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t
  * Returns 0 or -1. */
 int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now);
 
+/* Inside an open write (sqlite_outbox.c): queues a message; fails the
+ * session's messages still queued once it is canceled or verified. 0 or -1. */
+int insert_message(struct db *db, const struct store_message *m);
+int drop_queued(struct db *db, const struct store_session *s);
+
+/* The store_ops entries sqlite_outbox.c implements. */
+int db_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
+int db_outbox_take(void *state, const char *id, const char *provider, int64_t now,
+		   struct store_message *out);
+int db_outbox_finish(void *state, const struct store_message *m, size_t n);
+int db_outbox_handing(void *state, const char *id, const char *provider);
+int db_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown);
+int db_message_report(void *state, const struct store_report *r, struct store_reported *out);
+int db_session_attempts(void *state, const char *session_id,
+			void (*fn)(const struct store_attempt *a, void *arg), void *arg);
+int db_delivery_stats(void *state, int64_t since,
+		      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
+int db_session_messages(void *state, const char *session_id,
+			void (*fn)(const struct store_message *m, void *arg), void *arg);
+
+/* The store_ops entries sqlite_fraud.c implements. */
+int db_block_set(void *state, const struct store_block *b);
+int db_block_lift(void *state, const char *key, const char *who, int64_t now);
+int db_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
+int db_fraud_events(void *state, int64_t after_id, size_t limit,
+		    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
+
+/* The store_ops entries sqlite_records.c implements. */
+int db_record_get(void *state, const char *kind, const char *key, int64_t now,
+		  struct store_record *out);
+int db_record_list(void *state, const char *kind, const char *after, size_t limit, int64_t now,
+		   void (*fn)(const struct store_record *r, void *arg), void *arg);
+int db_record_put(void *state, const struct store_record *r, int64_t now);
+
 /* The store_ops entries sqlite_limits.c implements. */
 int db_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
