@@ -623,6 +623,7 @@ static int http_report(void *state, const struct provider_report_in *in,
 		strfmt(out->reason, sizeof out->reason, "%s reported it %s%s%.120s%s", h->name,
 		       out->state == STORE_MSG_FAILED ? "undelivered" : "expired", why ? " (" : "",
 		       why ? why : "", why ? ")" : "");
+		report_text_clean(out->reason);
 	}
 	json_decref(j);
 	return rc;

@@ -10,7 +10,8 @@
 /* A Kannel report: type is dlr-url's %d (1 delivered, 2 failed, 4 buffered,
  * 8 SMSC accepted, 16 SMSC rejected), reply its %A (for SMPP, the receipt
  * "id:... stat:UNDELIV err:..."). Fills out->state and out->reason; returns 0,
- * PROVIDER_REPORT_IGNORED (buffered) or PROVIDER_REPORT_INVALID. */
+ * PROVIDER_REPORT_IGNORED (buffered) or PROVIDER_REPORT_INVALID. The reason is
+ * UTF-8 whatever reply holds. */
 int report_from_kannel(int type, const char *reply, struct provider_report *out, char *error,
                        size_t errlen);
 
@@ -18,6 +19,11 @@ int report_from_kannel(int type, const char *reply, struct provider_report *out,
  * REJECTD, DELETED, ACCEPTD, ENROUTE, UNKNOWN) with its reason; -1 when the
  * text holds none. err is the receipt's "err:" code or "". */
 int report_smpp_stat(const char *receipt, char *reason, size_t size);
+
+/* Makes s UTF-8 in place: each byte that is not part of a UTF-8 character
+ * (a gateway's raw bytes, or a character cut by a bounded copy) becomes '?'.
+ * Report reasons are stored and served as JSON, which must be UTF-8. */
+void report_text_clean(char *s);
 
 /* enum store_message_state for "submitted", "accepted", "delivered",
  * "failed", "expired"; -1 for anything else. */
