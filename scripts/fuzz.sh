@@ -3,22 +3,28 @@
 # build-fuzz/, and runs them over their seed corpus.
 #
 # usage: scripts/fuzz.sh [--runs N | --time S] [TARGET...]
-#   --runs N   each target runs N inputs (default 20000) with a fixed seed: the
-#              same inputs every time, so CI is reproducible (scripts/test.sh)
-#   --time S   each target fuzzes for S seconds instead (a longer hunt)
+#   --runs N   (the default, N = 200000) each target runs N inputs from a fixed
+#              seed, starting from the seed corpus alone: every run tries the
+#              same inputs, so a failure in CI reproduces exactly. A cap of 60 s
+#              per target keeps a slow machine from taking all afternoon (it
+#              then stops early; what it tried was still the same sequence).
+#   --time S   each target fuzzes for S seconds instead, keeping what it finds
+#              in build-fuzz/corpus/TARGET for the next hunt
 #   TARGET     e.g. form, dlr (default: every target)
 #
-# New inputs libFuzzer finds go to build-fuzz/corpus/TARGET, never into the
-# seed corpus in the repository; a crash, leak, sanitizer report or broken
-# contract is saved to build-fuzz/artifacts/ and fails the script.
+# New inputs never go into the seed corpus in the repository. A crash, leak,
+# sanitizer report or broken contract is saved to build-fuzz/artifacts/ and
+# fails the script; add it to tests/fuzz/corpus/TARGET/ as a regression seed
+# once fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-limit=(-runs=20000 -seed=1)
+limit=(-runs=200000 -seed=1 -max_total_time=60)
+keep=0
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--runs) limit=(-runs="$2" -seed=1); shift 2 ;;
-	--time) limit=(-max_total_time="$2"); shift 2 ;;
+	--runs) limit=(-runs="$2" -seed=1 -max_total_time=60); shift 2 ;;
+	--time) limit=(-max_total_time="$2"); keep=1; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -44,18 +50,26 @@ for t in "${targets[@]}"; do
 	case "$t" in
 	fields | jwt | dlr) dict=(-dict=tests/fuzz/json.dict) ;;
 	esac
-	mkdir -p "build-fuzz/corpus/$t"
+	if [ $keep = 1 ]; then
+		found="build-fuzz/corpus/$t"
+		mkdir -p "$found"
+	else
+		found=$(mktemp -d)
+	fi
 	log="build-fuzz/artifacts/$t.log"
 	# The first directory gets what libFuzzer finds; the seeds are only read.
 	if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		"build-fuzz/tests/fuzz/fuzz_$t" "${limit[@]}" "${dict[@]}" -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix="build-fuzz/artifacts/$t-" \
-		"build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+		"$found" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
 		echo "fuzz $t: ok ($(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -1))"
 	else
 		echo "fuzz $t: FAILED (build-fuzz/artifacts/$t-*, log $log)"
 		grep -E 'contract broken|ERROR:|runtime error|SUMMARY' "$log" | head -5 || true
 		failed+=("$t")
+	fi
+	if [ $keep = 0 ]; then
+		rm -rf "$found"
 	fi
 done
 if [ ${#failed[@]} -ne 0 ]; then
