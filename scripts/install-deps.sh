@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(gcc g++ clang libclang-rt-14-dev meson ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
       libphonenumber-dev libicu-dev libcmocka-dev sqlite3 curl libcurl4-openssl-dev libssl-dev
-      kannel kannel-extras python3-aiosmtpd)
+      kannel kannel-extras python3-aiosmtpd prometheus)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(wrk nginx-light)
 fi

@@ -8,8 +8,8 @@
 #   4. end-to-end tests (node --test) against the real iotpd binary, then once
 #      more against the ASan + UBSan build of it (tests/e2e/package.json's
 #      packages, the Twilio and Supabase SDKs and an SMPP simulator among them,
-#      installed by npm ci); they start real Kannel (bearerbox, smsbox) and
-#      local HTTP and SMPP receivers on loopback
+#      installed by npm ci); they start real Kannel (bearerbox, smsbox),
+#      Prometheus, an SMTP server and local HTTP and SMPP receivers on loopback
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -158,6 +158,9 @@ static const struct option options[] = {
 	 "Turns on the Supabase Auth (GoTrue) phone API under gotrue_prefix (docs/compat.md): the HS256 "
 	 "secret its access tokens are signed with, as PostgREST's jwt-secret (32 characters or more). "
 	 "Empty: off."},
+	{"metrics_token", T_STRING, F(metrics_token), "", NULL, 0, 0, 1,
+	 "Turns on GET /metrics (Prometheus' text format, docs/operations.md): the token a scraper sends "
+	 "as 'Authorization: Bearer <token>' (at least 16 characters). Empty: off."},
 	{"gotrue_prefix", T_STRING, F(gotrue_prefix), "/auth/v1", NULL, 0, 0, 0,
 	 "Path under which the Supabase Auth (GoTrue) API answers."},
 	{"gotrue_jwt_exp", T_INT, F(gotrue_jwt_exp), "3600", NULL, 30, 604800, 0,
@@ -531,6 +534,13 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 	}
 	if (!*cfg->api_key) {
 		strfmt(err, errlen, "option api_key (IOTP_API_KEY): must not be empty");
+		return -1;
+	}
+	if (*cfg->metrics_token && strlen(cfg->metrics_token) < 16) {
+		strfmt(err, errlen,
+		       "option metrics_token (IOTP_METRICS_TOKEN): set a token of at least 16 "
+		       "characters (e.g. from 'openssl rand -hex 24'), or leave it empty to turn "
+		       "GET /metrics off");
 		return -1;
 	}
 	size_t sl = strlen(cfg->secret);

@@ -108,6 +108,7 @@ struct config {
 	int pow_difficulty;         /* bits */
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
+	char *metrics_token;        /* "" = GET /metrics is off */
 	char *gotrue_prefix;
 	int gotrue_jwt_exp;         /* s */
 	int gotrue_refresh_ttl;     /* s */

@@ -62,6 +62,7 @@ json_t *api_time(int64_t ms);
  * language for is fine: the message falls back to the next rule. */
 int api_locale_ok(const char *locale, struct http_response *res);
 
+void api_metrics(struct http_request *req, struct http_response *res);
 void api_health(struct http_request *req, struct http_response *res);
 void api_dev_inbox(struct http_request *req, struct http_response *res);
 void api_session_create(struct http_request *req, struct http_response *res);

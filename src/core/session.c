@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "core/code.h"
 #include "core/event.h"
 #include "core/number.h"
@@ -311,8 +312,12 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 		/* The event goes with a message: it tells of a code on its way. */
 		int rc = store_session_update_event(c->store, &s, msg, msg ? event : NULL, out);
 		int queued = msg != NULL;
-		if (rc == 0 && msg && c->outbox_notify)
-			c->outbox_notify(c->notify_arg, msg);
+		if (rc == 0 && msg) {
+			const char *labels[] = {s.app, msg->region, msg->channel};
+			metrics_add(METRIC_CODES_SENT, labels, 1);
+			if (c->outbox_notify)
+				c->outbox_notify(c->notify_arg, msg);
+		}
 		free(msg);
 		if (rc == 0) {
 			*out = s;
@@ -507,9 +512,9 @@ static enum iotp_error apply_verified(struct core *c, struct store_session *s, i
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
-				   const struct policy_client *who, int64_t now,
-				   struct store_session *out, struct policy_verdict *v)
+static enum iotp_error check_code(struct core *c, const char *id, const char *code,
+				  const struct policy_client *who, int64_t now, struct store_session *out,
+				  struct policy_verdict *v)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
@@ -540,6 +545,23 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 	e = change_session(c, id, now, apply_verified, NULL, NULL, out);
 	if (pol)
 		policy_check_result(pol, out->phone, out->region, e == IOTP_E_OK, now);
+	return e;
+}
+
+enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
+				   const struct policy_client *who, int64_t now,
+				   struct store_session *out, struct policy_verdict *v)
+{
+	enum iotp_error e = check_code(c, id, code, who, now, out, v);
+	/* Right against wrong is the conversion a dashboard watches (SMS pumping
+	 * shows as codes sent that nobody checks). */
+	if (e != IOTP_E_SESSION_NOT_FOUND && e != IOTP_E_INVALID_FIELD && e != IOTP_E_INTERNAL) {
+		const char *labels[] = {out->app, out->region,
+					e == IOTP_E_OK		    ? "right"
+					: e == IOTP_E_INCORRECT_CODE ? "wrong"
+								    : "refused"};
+		metrics_add(METRIC_CHECKS, labels, 1);
+	}
 	return e;
 }
 

@@ -4,6 +4,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "delivery/delivery.h"
 #include "delivery/sender.h"
 
@@ -270,6 +271,12 @@ const char *delivery_sender(const struct delivery *d, const char *region, const 
 	return sender_for(d->senders, region, channel);
 }
 
+static void refused(const char *provider, const char *reason)
+{
+	const char *labels[] = {provider, reason};
+	metrics_add(METRIC_REPORTS_REFUSED, labels, 1);
+}
+
 int delivery_report(struct delivery *d, struct store *st, const char *provider,
                     const struct provider_report_in *in, int64_t now, char id[STORE_ID_MAX],
                     char *error, size_t errlen)
@@ -278,15 +285,21 @@ int delivery_report(struct delivery *d, struct store *st, const char *provider,
 	int i = find_provider(d, provider);
 	if (i < 0 || !d->providers[i].ops->report) {
 		strfmt(error, errlen, "no provider %.40s takes delivery reports", provider);
+		/* Not the name from the URL: anyone can make up names. */
+		refused("", "unknown_provider");
 		return DELIVERY_REPORT_UNKNOWN;
 	}
 	struct delivery_provider *p = &d->providers[i];
 	struct provider_report rep;
 	int rc = p->ops->report(p->state, in, &rep, error, errlen);
-	if (rc == PROVIDER_REPORT_FORGED)
+	if (rc == PROVIDER_REPORT_FORGED) {
+		refused(p->name, "forged");
 		return DELIVERY_REPORT_FORGED;
-	if (rc == PROVIDER_REPORT_INVALID)
+	}
+	if (rc == PROVIDER_REPORT_INVALID) {
+		refused(p->name, "invalid");
 		return DELIVERY_REPORT_INVALID;
+	}
 	if (rc == PROVIDER_REPORT_CHALLENGE) {
 		strfmt(id, STORE_ID_MAX, "%s", rep.ref);
 		return DELIVERY_REPORT_CHALLENGE;
@@ -303,10 +316,13 @@ int delivery_report(struct delivery *d, struct store *st, const char *provider,
 	strfmt(r.reason, sizeof r.reason, "%s", rep.reason);
 	r.state = rep.state;
 	r.at = now;
-	rc = store_message_report(st, &r, id);
+	struct store_reported reached;
+	rc = store_message_report(st, &r, &reached);
+	strfmt(id, STORE_ID_MAX, "%s", reached.id);
 	if (rc == STORE_NOT_FOUND) {
 		strfmt(error, errlen, "provider %s was given no message %.48s", p->name,
 		       rep.id[0] ? rep.id : rep.ref);
+		refused(p->name, "unknown_message");
 		return DELIVERY_REPORT_UNKNOWN;
 	}
 	if (rc == STORE_STALE) {
@@ -314,5 +330,14 @@ int delivery_report(struct delivery *d, struct store *st, const char *provider,
 		       store_message_state_name(r.state));
 		return DELIVERY_REPORT_STALE;
 	}
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	const char *labels[] = {p->name, store_message_state_name(r.state)};
+	metrics_add(METRIC_REPORTS, labels, 1);
+	if (r.state == STORE_MSG_DELIVERED && reached.created_at) {
+		const char *where[] = {p->name, reached.region};
+		metrics_observe(METRIC_DELIVER_SECONDS, where,
+		                (double)(r.at - reached.created_at) / 1000);
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "core/session.h"
 
 /* New messages reach the threads through a queue in memory (worker_notify);
@@ -49,6 +50,13 @@ static int64_t backoff_ms(int attempts)
 static struct store_attempt *record(struct store_message *m, const char *provider, int outcome,
                                     int64_t started, const char *error)
 {
+	static const char *const names[] = {[STORE_ATTEMPT_SUBMITTED] = "submitted",
+	                                    [STORE_ATTEMPT_REFUSED] = "refused",
+	                                    [STORE_ATTEMPT_FAILED] = "failed",
+	                                    [STORE_ATTEMPT_UNKNOWN] = "unknown",
+	                                    [STORE_ATTEMPT_SKIPPED] = "skipped"};
+	const char *labels[] = {provider, names[outcome]};
+	metrics_add(METRIC_HANDOVERS, labels, 1);
 	if (m->n_tried >= STORE_ATTEMPTS_MAX)
 		return NULL;
 	struct store_attempt *a = &m->tried[m->n_tried++];
@@ -209,9 +217,15 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 	}
 	seal_wipe(text, sizeof text);
 	int64_t now = clock_now_ms();
+	const char *labels[] = {m->provider, m->region, m->channel,
+	                        sent                                          ? "submitted"
+	                        : transient && m->attempts < MAX_ATTEMPTS ? "retry"
+	                                                                  : "failed"};
+	metrics_add(METRIC_MESSAGES, labels, 1);
 	if (sent) {
 		m->state = STORE_MSG_SENT;
 		m->sent_at = now;
+		metrics_observe(METRIC_SUBMIT_SECONDS, labels, (double)(now - m->created_at) / 1000);
 	} else if (transient && m->attempts < MAX_ATTEMPTS) {
 		m->state = STORE_MSG_QUEUED;
 		m->next_attempt_at = now + backoff_ms(m->attempts);

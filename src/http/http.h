@@ -38,6 +38,7 @@ struct http_response {
 	int64_t retry_after; /* s; sent as Retry-After when >= 0 */
 	const char *allow;   /* Allow header for 405 */
 	char *html;          /* when set (heap, owned): sent instead of body as text/html */
+	const char *html_type; /* html's Content-Type instead of text/html (static) */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

@@ -86,7 +86,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	char *text = res->html	   ? res->html
 		     : res->body ? json_dumps(res->body, JSON_COMPACT)
 				 : xstrdup("{}");
-	const char *type = res->html ? "text/html; charset=utf-8" : "application/json";
+	const char *type = !res->html	  ? "application/json"
+			   : res->html_type ? res->html_type
+					    : "text/html; charset=utf-8";
 	json_decref(res->body);
 	res->body = NULL;
 	res->html = NULL;

@@ -22,7 +22,8 @@ struct store_ops {
 	int (*outbox_handing)(void *state, const char *id, const char *provider);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);
 	int (*outbox_recover)(void *state, int64_t now, size_t *requeued, size_t *unknown);
-	int (*message_report)(void *state, const struct store_report *r, char out[STORE_ID_MAX]);
+	int (*message_report)(void *state, const struct store_report *r,
+			      struct store_reported *out);
 	int (*session_attempts)(void *state, const char *session_id,
 				void (*fn)(const struct store_attempt *a, void *arg), void *arg);
 	int (*delivery_stats)(void *state, int64_t since,

@@ -161,6 +161,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " provider = CASE WHEN ?2 <> '' THEN ?2 ELSE provider END"
 			  " WHERE id = ?1 AND state = 0 AND next_attempt_at <= ?3",
 	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE id = ?1",
+	[S_REPORTED] = "SELECT region, created_at FROM messages WHERE id = ?1",
 	/* A code still queued for a session that is over would only cost money. */
 	[S_MESSAGES_DROP] = "UPDATE messages SET state = 3, final_at = ?2, body = NULL, error = CASE"
 			    " WHEN ?3 THEN 'the verification was canceled before this message went"
@@ -906,7 +907,8 @@ static int db_outbox_recover(void *state, int64_t now, size_t *requeued, size_t 
 	return rc < 0 ? rc : crc;
 }
 
-static int db_message_report(void *state, const struct store_report *r, char out[STORE_ID_MAX])
+static int db_message_report(void *state, const struct store_report *r,
+			     struct store_reported *out)
 {
 	struct db *db = state;
 	uint64_t group = 0;
@@ -944,11 +946,23 @@ static int db_message_report(void *state, const struct store_report *r, char out
 		else if (sqlite3_changes(db->conn) == 0)
 			rc = message_exists(db, id, r->provider) ? STORE_STALE : STORE_NOT_FOUND;
 	}
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (rc == 0 && out) {
+		sqlite3_stmt *st = db->stmt[S_REPORTED];
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			copy_text(out->region, sizeof out->region, st, 0);
+			out->created_at = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	group = write_end(db, rc == 0);
 out:;
 	int crc = leave(db, group);
 	if (out)
-		strfmt(out, STORE_ID_MAX, "%s", rc == 0 || rc == STORE_STALE ? id : "");
+		strfmt(out->id, sizeof out->id, "%s", rc == 0 || rc == STORE_STALE ? id : "");
 	return rc != 0 ? rc : crc;
 }
 

@@ -98,7 +98,8 @@ int store_outbox_recover(struct store *st, int64_t now, size_t *requeued, size_t
 	return st->ops->outbox_recover(st->state, now, requeued, unknown);
 }
 
-int store_message_report(struct store *st, const struct store_report *r, char out[STORE_ID_MAX])
+int store_message_report(struct store *st, const struct store_report *r,
+			 struct store_reported *out)
 {
 	return st->ops->message_report(st->state, r, out);
 }

@@ -125,7 +125,7 @@ struct store_message {
 	int n_tried;
 	struct store_attempt tried[STORE_ATTEMPTS_MAX];
 	/* The text, sealed with the server secret (delivery/ unseals it). Only filled
-	 * by store_outbox_claim; the timeline never carries it. */
+	 * by store_outbox_take; the timeline never carries it. */
 	unsigned char body[STORE_TEXT_MAX + 64];
 	size_t body_len;
 };
@@ -227,11 +227,20 @@ struct store_report {
 	char reason[256]; /* "" keeps the message's reason */
 };
 
+/* The message a report reached: its id, and (when the report moved it on) its
+ * country and when it was asked for. */
+struct store_reported {
+	char id[STORE_ID_MAX];
+	char region[3];
+	int64_t created_at;
+};
+
 /* Applies a report to the message the provider was given: 0 when it moved the
  * message on, STORE_STALE when the message is already as far or further (a
  * duplicate or a late report), STORE_NOT_FOUND when the provider was given no
- * such message. Sets *out (may be NULL) to the message's id. */
-int store_message_report(struct store *st, const struct store_report *r, char out[STORE_ID_MAX]);
+ * such message. Fills *out (may be NULL). */
+int store_message_report(struct store *st, const struct store_report *r,
+			 struct store_reported *out);
 
 /* Calls fn for each hand-over of the session's messages, in order. */
 int store_session_attempts(struct store *st, const char *session_id,

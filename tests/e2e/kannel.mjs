@@ -106,6 +106,7 @@ export async function startKannel(opts = {}) {
     'group = sendsms-user',
     `username = ${username}`,
     `password = ${password}`,
+    ...(opts.sendsmsUser ?? []),
     '',
     ...smsc,
     '',
@@ -126,9 +127,10 @@ export async function startKannel(opts = {}) {
   if (!(await waitFor(status, { timeoutMs: 10000 }))) throw new Error(`bearerbox did not start:\n${logs.out}`);
 
   // The fake SMSC: the test is the client Kannel delivers to, one line each.
+  // opts.smscLater: not connected until connectSmsc() (Kannel queues meanwhile).
   const received = [];
   let sock = null;
-  if (!opts.smsc?.smpp) {
+  async function connectSmsc() {
     sock = await waitFor(
       () =>
         new Promise((resolve) => {
@@ -152,12 +154,13 @@ export async function startKannel(opts = {}) {
     });
     sock.on('error', () => {});
   }
+  if (!opts.smsc?.smpp && !opts.smscLater) await connectSmsc();
 
   const sb = spawnBox(SMSBOX, confPath, logs);
   const ready = await waitFor(
     async () => {
       const s = await status();
-      return /smsbox:.*on-line/.test(s) && /\(online/.test(s);
+      return /smsbox:.*on-line/.test(s) && (opts.smscLater || /\(online/.test(s));
     },
     { timeoutMs: 15000 },
   );
@@ -188,6 +191,7 @@ export async function startKannel(opts = {}) {
     password,
     received,
     status,
+    connectSmsc,
     /** Waits for a fake-SMSC message matching pred; returns it or undefined. */
     async waitMessage(pred, timeoutMs = 5000) {
       return waitFor(() => received.find(pred), { timeoutMs, intervalMs: 10 });

@@ -361,9 +361,10 @@ static void recover_mid_hand_over(void **state)
 	/* Its report still counts. */
 	struct store_report r = {.id = "m1", .provider = "kannel-a", .state = STORE_MSG_DELIVERED,
 				 .at = 2100};
-	char id[STORE_ID_MAX];
-	assert_int_equal(store_message_report(f->st, &r, id), 0);
-	assert_string_equal(id, "m1");
+	struct store_reported id;
+	assert_int_equal(store_message_report(f->st, &r, &id), 0);
+	assert_string_equal(id.id, "m1");
+	assert_int_equal(id.created_at, 1000); /* for the request -> delivered time */
 }
 
 static void report_state(const struct store_message *m, void *arg)
@@ -384,10 +385,10 @@ static void reports_never_go_backwards(void **state)
 	size_t n;
 	assert_int_equal(claim(f->st, 1000, out, 1, &n), 0);
 	assert_int_equal(store_outbox_handing(f->st, "m1", "k"), 0);
-	char id[STORE_ID_MAX];
+	struct store_reported id;
 	/* A report before the worker recorded the hand-over: it wins over finish. */
 	struct store_report r = {.id = "m1", .provider = "k", .state = STORE_MSG_DELIVERED, .at = 1010};
-	assert_int_equal(store_message_report(f->st, &r, id), 0);
+	assert_int_equal(store_message_report(f->st, &r, &id), 0);
 	out[0].state = STORE_MSG_SENT;
 	out[0].sent_at = 1020;
 	snprintf(out[0].provider, sizeof out[0].provider, "k");
@@ -403,22 +404,22 @@ static void reports_never_go_backwards(void **state)
 	assert_string_equal(got.provider_ref, "REF-1");
 	/* Late "accepted", duplicate "delivered", "failed" after delivered: stale. */
 	r.state = STORE_MSG_ACCEPTED;
-	assert_int_equal(store_message_report(f->st, &r, id), STORE_STALE);
+	assert_int_equal(store_message_report(f->st, &r, &id), STORE_STALE);
 	r.state = STORE_MSG_DELIVERED;
-	assert_int_equal(store_message_report(f->st, &r, id), STORE_STALE);
+	assert_int_equal(store_message_report(f->st, &r, &id), STORE_STALE);
 	r.state = STORE_MSG_FAILED;
-	assert_int_equal(store_message_report(f->st, &r, id), STORE_STALE);
+	assert_int_equal(store_message_report(f->st, &r, &id), STORE_STALE);
 	assert_int_equal(store_session_messages(f->st, "s1", report_state, &got), 0);
 	assert_int_equal(got.state, STORE_MSG_DELIVERED);
 	/* By the provider's reference; another provider cannot touch it. */
 	struct store_report byref = {.provider = "k", .provider_ref = "REF-1",
 				     .state = STORE_MSG_EXPIRED, .at = 1};
-	assert_int_equal(store_message_report(f->st, &byref, id), STORE_STALE);
-	assert_string_equal(id, "m1");
+	assert_int_equal(store_message_report(f->st, &byref, &id), STORE_STALE);
+	assert_string_equal(id.id, "m1");
 	struct store_report other = {.id = "m1", .provider = "evil", .state = STORE_MSG_FAILED};
-	assert_int_equal(store_message_report(f->st, &other, id), STORE_NOT_FOUND);
+	assert_int_equal(store_message_report(f->st, &other, &id), STORE_NOT_FOUND);
 	struct store_report none = {.id = "zz", .provider = "k", .state = STORE_MSG_FAILED};
-	assert_int_equal(store_message_report(f->st, &none, id), STORE_NOT_FOUND);
+	assert_int_equal(store_message_report(f->st, &none, &id), STORE_NOT_FOUND);
 }
 
 static void rank_orders_states(void **state)
