@@ -7,21 +7,6 @@
 #include "msg/utf8.h"
 #include "store/store.h"
 
-void report_text_clean(char *s)
-{
-	size_t len = strlen(s), i = 0, o = 0;
-	while (i < len) {
-		size_t at = i;
-		if (msg_utf8_next(s, len, &i) < 0) {
-			s[o++] = '?';
-			continue;
-		}
-		memmove(s + o, s + at, i - at);
-		o += i - at;
-	}
-	s[o] = '\0';
-}
-
 /* Copies the word after key ("stat:") in a receipt. */
 static int receipt_field(const char *receipt, const char *key, char *out, size_t size)
 {
@@ -106,7 +91,7 @@ int report_from_kannel(int type, const char *reply, struct provider_report *out,
 			       reply[0] ? reply : "no reason given");
 		}
 		out->state = st;
-		report_text_clean(out->reason);
+		msg_utf8_scrub(out->reason);
 		return 0;
 	}
 	case 4:
@@ -120,7 +105,7 @@ int report_from_kannel(int type, const char *reply, struct provider_report *out,
 		strfmt(out->reason, sizeof out->reason,
 		       "The carrier's SMS centre refused the message (%.120s).",
 		       reply[0] ? reply : "no reason given");
-		report_text_clean(out->reason);
+		msg_utf8_scrub(out->reason);
 		return 0;
 	}
 	strfmt(error, errlen, "report type %d is not one Kannel sends", type);

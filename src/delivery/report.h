@@ -20,11 +20,6 @@ int report_from_kannel(int type, const char *reply, struct provider_report *out,
  * text holds none. err is the receipt's "err:" code or "". */
 int report_smpp_stat(const char *receipt, char *reason, size_t size);
 
-/* Makes s UTF-8 in place: each byte that is not part of a UTF-8 character
- * (a gateway's raw bytes, or a character cut by a bounded copy) becomes '?'.
- * Report reasons are stored and served as JSON, which must be UTF-8. */
-void report_text_clean(char *s);
-
 /* enum store_message_state for "submitted", "accepted", "delivered",
  * "failed", "expired"; -1 for anything else. */
 int report_state_from_name(const char *name);
