@@ -33,7 +33,11 @@ if [ ! -f build-fuzz/build.ninja ]; then
 	CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false >/dev/null
 fi
-meson compile -C build-fuzz >/dev/null
+if ! out=$(meson compile -C build-fuzz 2>&1); then
+	echo "$out" | tail -30
+	echo "fuzz: the harnesses do not build" >&2
+	exit 1
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* A value alone, escaped each way, reads back as itself. */
 	char out[4096], err[128];
-	if (strlen(value) < 1000) {
+	if (strlen(value) < 600) { /* six bytes each ("\u0013") fit out */
 		FUZZ_ASSERT(expand_template("{v}", EXPAND_URL, lookup, (void *)value, out, sizeof out,
 					    err, sizeof err) == 0);
 		FUZZ_ASSERT(strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
