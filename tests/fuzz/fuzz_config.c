@@ -4,11 +4,15 @@
  * the file's name (it names FILE:LINE); after a load, every section has a
  * lower-case kind, a name of letters, digits, '-', '_' and '.' (or none), is
  * the only one of its kind and name, holds each key once, and its entries
- * carry line numbers that exist in the file, in order. */
+ * carry line numbers that exist in the file, in order. Each [provider NAME]
+ * section of type http or kannel is then opened as iotpd does at start-up (an
+ * http provider's templates, status_map and callback settings): 0, or
+ * -1 with a sentence that names the file. */
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "delivery/provider.h"
 #include "fuzz.h"
 
 static int word_char(char c)
@@ -58,6 +62,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(strncmp(where, path, strlen(path)) == 0);
 			else
 				FUZZ_ASSERT(s->n == 0);
+		}
+		for (const struct config_section *s = NULL;
+		     (s = config_section_next(&cfg, "provider", s));) {
+			const char *known;
+			const struct provider_ops *ops = provider_find(config_section_get(s, "type") ?
+									       config_section_get(s, "type") :
+									       "",
+								       &known);
+			/* The log provider opens a file under data_dir: not here. */
+			if (!ops || !strcmp(ops->type, "log"))
+				continue;
+			struct provider_env env = {.cfg = &cfg, .section = s, .name = s->name,
+						   .public_url = "https://otp.example.com"};
+			void *state = NULL;
+			err[0] = '\0';
+			if (ops->open(&env, &state, err, sizeof err) == 0) {
+				FUZZ_ASSERT(state != NULL);
+				ops->close(state);
+			} else {
+				FUZZ_ASSERT(strncmp(err, path, strlen(path)) == 0);
+			}
 		}
 		err[0] = '\0';
 		rc = config_validate(&cfg, err, sizeof err);
