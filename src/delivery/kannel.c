@@ -218,7 +218,11 @@ static int kannel_report(void *state, const struct provider_report_in *in,
 	strfmt(out->id, sizeof out->id, "%s", id);
 	if (ref && ref[0] != '%')
 		strfmt(out->ref, sizeof out->ref, "%s", ref);
-	int t = type ? atoi(type) : 0;
+	/* Kannel writes a small number; atoi would read "1x" as 1 and is undefined
+	 * past INT_MAX ("4294967297" came out as 1, delivered). */
+	char *end = NULL;
+	long lt = type ? strtol(type, &end, 10) : 0;
+	int t = type && end != type && *end == '\0' && lt > 0 && lt <= 16 ? (int)lt : 0;
 	return report_from_kannel(t, reply ? reply : "", out, error, errlen);
 }
 
