@@ -211,7 +211,8 @@ static int kannel_report(void *state, const struct provider_report_in *in,
 	const char *type = in->query(in->arg, "type"), *reply = in->query(in->arg, "reply");
 	const char *ref = in->query(in->arg, "ref");
 	memset(out, 0, sizeof *out);
-	if (!id || strlen(id) >= sizeof out->id || !callback_token_ok(k->secret, id, token)) {
+	if (!id || !id[0] || strlen(id) >= sizeof out->id ||
+	    !callback_token_ok(k->secret, id, token)) {
 		strfmt(error, errlen, "the report's message id and token do not match");
 		return PROVIDER_REPORT_FORGED;
 	}
