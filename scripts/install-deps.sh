@@ -3,7 +3,8 @@
 # usage: scripts/install-deps.sh [--bench]   (--bench adds wrk and nginx)
 set -euo pipefail
 
-pkgs=(gcc g++ clang meson ninja-build pkg-config
+# libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes, only recommended by clang.
+pkgs=(gcc g++ clang libclang-rt-14-dev meson ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
       libphonenumber-dev libicu-dev libcmocka-dev sqlite3 curl libcurl4-openssl-dev libssl-dev
       kannel kannel-extras python3-aiosmtpd prometheus)

@@ -3,6 +3,8 @@
 #   1. unit tests (cmocka) built with gcc, -Wall -Wextra -Werror
 #   2. the same build with clang (must compile warning-free too)
 #   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3b. the libFuzzer harnesses (tests/fuzz), built with clang in build-fuzz,
+#      each run over its seed corpus for a fixed number of inputs
 #   4. end-to-end tests (node --test) against the real iotpd binary, then once
 #      more against the ASan + UBSan build of it (tests/e2e/package.json's
 #      packages, the Twilio and Supabase SDKs and an SMPP simulator among them,
@@ -25,6 +27,9 @@ CC=gcc CXX=g++ scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lu
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
+
+echo "== fuzz harnesses (clang, libFuzzer, ASan + UBSan)"
+scripts/fuzz.sh
 
 echo "== end-to-end test packages (the official SDKs the compat tests drive, from npm)"
 (cd tests/e2e && npm ci --no-audit --no-fund)

@@ -5,6 +5,19 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 
+/* How many bytes of s to quote in a message, at most max, never cutting a
+ * UTF-8 character in two: the message is JSON, and JSON is UTF-8. */
+static int quoted_len(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
 int api_read_fields(struct http_request *req, struct http_response *res,
 		    const struct api_field *fields, size_t n)
 {
@@ -25,7 +38,8 @@ int api_read_fields(struct http_request *req, struct http_response *res,
 					break;
 				used += (size_t)w;
 			}
-			strfmt(msg, sizeof msg, "Unknown field '%.60s'. This endpoint takes: %s.", key, known);
+			strfmt(msg, sizeof msg, "Unknown field '%.*s'. This endpoint takes: %s.",
+			       quoted_len(key, 60), key, known);
 			json_object_set_new(http_reply_error(res, IOTP_E_UNKNOWN_FIELD, msg), "field",
 					    json_string(key));
 			return -1;

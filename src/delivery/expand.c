@@ -68,6 +68,9 @@ int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup look
                     char *out, size_t size, char *err, size_t errlen)
 {
 	struct out o = {out, size, 0, 0};
+	/* A refusal leaves out empty, never a half-expanded text without its NUL. */
+	if (size)
+		out[0] = '\0';
 	for (const char *s = tmpl; *s; s++) {
 		size_t n = 0;
 		if (*s == '{') {
@@ -81,19 +84,19 @@ int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup look
 		char name[64];
 		if (n >= sizeof name) {
 			strfmt(err, errlen, "placeholder {%.20s...} is too long", s + 1);
-			return -1;
+			goto refused;
 		}
 		memcpy(name, s + 1, n);
 		name[n] = '\0';
 		const char *v = lookup(arg, name);
 		if (!v) {
 			strfmt(err, errlen, "unknown placeholder {%s}", name);
-			return -1;
+			goto refused;
 		}
 		if (esc == EXPAND_RAW && strpbrk(v, "\r\n")) {
 			strfmt(err, errlen,
 			       "placeholder {%s} holds a line break, which a header cannot", name);
-			return -1;
+			goto refused;
 		}
 		put_escaped(&o, v, esc);
 		s += n + 1;
@@ -101,10 +104,15 @@ int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup look
 	if (size)
 		out[o.len < size ? o.len : size - 1] = '\0';
 	if (o.overflow) {
-		strfmt(err, errlen, "the expanded template is longer than %zu bytes", size - 1);
-		return -1;
+		strfmt(err, errlen, "the expanded template is longer than %zu bytes",
+		       size ? size - 1 : 0);
+		goto refused;
 	}
 	return 0;
+refused:
+	if (size)
+		out[0] = '\0';
+	return -1;
 }
 
 static int hexval(char c)

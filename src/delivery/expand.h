@@ -17,7 +17,8 @@ enum expand_escape {
 typedef const char *(*expand_lookup)(void *arg, const char *name);
 
 /* Writes tmpl with every placeholder replaced into out. Returns 0, or -1 with
- * the reason in err (unknown placeholder, out too small, CR/LF in a header). */
+ * the reason in err (unknown placeholder, out too small, CR/LF in a header)
+ * and out empty. */
 int expand_template(const char *tmpl, enum expand_escape esc, expand_lookup lookup, void *arg,
                     char *out, size_t size, char *err, size_t errlen);
 

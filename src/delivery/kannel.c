@@ -211,14 +211,19 @@ static int kannel_report(void *state, const struct provider_report_in *in,
 	const char *type = in->query(in->arg, "type"), *reply = in->query(in->arg, "reply");
 	const char *ref = in->query(in->arg, "ref");
 	memset(out, 0, sizeof *out);
-	if (!id || strlen(id) >= sizeof out->id || !callback_token_ok(k->secret, id, token)) {
+	if (!id || !id[0] || strlen(id) >= sizeof out->id ||
+	    !callback_token_ok(k->secret, id, token)) {
 		strfmt(error, errlen, "the report's message id and token do not match");
 		return PROVIDER_REPORT_FORGED;
 	}
 	strfmt(out->id, sizeof out->id, "%s", id);
 	if (ref && ref[0] != '%')
 		strfmt(out->ref, sizeof out->ref, "%s", ref);
-	int t = type ? atoi(type) : 0;
+	/* Kannel writes a small number; atoi would read "1x" as 1 and is undefined
+	 * past INT_MAX ("4294967297" came out as 1, delivered). */
+	char *end = NULL;
+	long lt = type ? strtol(type, &end, 10) : 0;
+	int t = type && end != type && *end == '\0' && lt > 0 && lt <= 16 ? (int)lt : 0;
 	return report_from_kannel(t, reply ? reply : "", out, error, errlen);
 }
 

@@ -78,7 +78,7 @@ struct provider_report {
 	char id[48];                /* iotp's message id, or "" when only ref is known */
 	char ref[PROVIDER_REF_MAX]; /* the provider's id for it, or "" */
 	int state;                  /* enum store_message_state */
-	char reason[256];           /* words a support person understands; "" for none */
+	char reason[256];           /* words a support person understands, UTF-8; "" for none */
 };
 
 struct provider_ops {

@@ -10,7 +10,8 @@
 /* A Kannel report: type is dlr-url's %d (1 delivered, 2 failed, 4 buffered,
  * 8 SMSC accepted, 16 SMSC rejected), reply its %A (for SMPP, the receipt
  * "id:... stat:UNDELIV err:..."). Fills out->state and out->reason; returns 0,
- * PROVIDER_REPORT_IGNORED (buffered) or PROVIDER_REPORT_INVALID. */
+ * PROVIDER_REPORT_IGNORED (buffered) or PROVIDER_REPORT_INVALID. The reason is
+ * UTF-8 whatever reply holds. */
 int report_from_kannel(int type, const char *reply, struct provider_report *out, char *error,
                        size_t errlen);
 

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/auth.h"
+#include "msg/utf8.h"
 #include "http/conntrack.h"
 #include "http/deadline.h"
 #include "http/forwarded.h"
@@ -66,6 +67,15 @@ const char *http_header(struct http_request *req, const char *name)
 
 json_t *http_reply_error(struct http_response *res, enum iotp_error e, const char *message)
 {
+	/* A message may quote what a client sent (a region, a field name) cut to a
+	 * few bytes; JSON refuses anything but UTF-8, and the client would get
+	 * "{}" instead of the error. */
+	char clean[512];
+	if (message && !msg_utf8_valid(message, strlen(message))) {
+		strfmt(clean, sizeof clean, "%s", message);
+		msg_utf8_scrub(clean);
+		message = clean;
+	}
 	json_t *err = json_pack("{s:s, s:s}", "code", iotp_error_code(e), "message",
 				message ? message : iotp_error_message(e));
 	json_decref(res->body);

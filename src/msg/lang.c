@@ -205,19 +205,38 @@ static void add(char *buf, size_t size, size_t *o, int *trunc, const char *fmt, 
 	}
 }
 
+/* Copies at most max bytes of s (may be NULL) into out, never cutting a UTF-8
+ * sequence in two: the sentence is served as JSON, which must be UTF-8. */
+static const char *clip(const char *s, size_t max, char *out)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(out, s, n);
+	out[n] = '\0';
+	return out;
+}
+
 int msg_lang_explain(const struct msg_lang_choice *c, const char *locale, const char *app_lang,
                      const char *region, char *buf, size_t size)
 {
 	size_t o = 0;
 	int trunc = 0, notes = 0;
+	char shown_locale[17], shown_app[17], shown_region[9];
 	const char *r = region && *region ? region : "the number's country";
+	locale = clip(locale, 16, shown_locale);
+	app_lang = clip(app_lang, 16, shown_app);
 
 	if (size == 0)
 		return MSG_ESPACE;
 	buf[0] = '\0';
 	switch (c->reason) {
 	case MSG_LANG_LOCALE:
-		add(buf, size, &o, &trunc, "%s: the request's locale '%.16s'", c->lang->tag,
+		add(buf, size, &o, &trunc, "%s: the request's locale '%s'", c->lang->tag,
 		    locale);
 		break;
 	case MSG_LANG_APP:
@@ -233,18 +252,18 @@ int msg_lang_explain(const struct msg_lang_choice *c, const char *locale, const 
 	/* Only the steps before the deciding one were passed over. */
 	if (c->locale_unsupported) {
 		add(buf, size, &o, &trunc, "%s%s", notes++ ? "; " : " (", "the request's locale '");
-		add(buf, size, &o, &trunc, "%.16s%s", locale, "' has no built-in templates");
+		add(buf, size, &o, &trunc, "%s%s", locale, "' has no built-in templates");
 	}
 	if (c->app_lang_unsupported) {
 		add(buf, size, &o, &trunc, "%s%s", notes++ ? "; " : " (", "the app's language '");
-		add(buf, size, &o, &trunc, "%.16s%s", app_lang, "' has no built-in templates");
+		add(buf, size, &o, &trunc, "%s%s", app_lang, "' has no built-in templates");
 	}
 	if (c->region_unsupported)
 		add(buf, size, &o, &trunc, "%sno built-in language fits %s", notes++ ? "; " : " (",
 		    r);
 	if (c->region_unknown)
-		add(buf, size, &o, &trunc, "%s%.8s is not a known region", notes++ ? "; " : " (",
-		    r);
+		add(buf, size, &o, &trunc, "%s%s is not a known region", notes++ ? "; " : " (",
+		    clip(r, 8, shown_region));
 	if (notes)
 		add(buf, size, &o, &trunc, "%s%s", ")", "");
 	return trunc ? MSG_ESPACE : MSG_OK;

@@ -1,5 +1,7 @@
 #include "msg/utf8.h"
 
+#include <string.h>
+
 int32_t msg_utf8_next(const char *s, size_t len, size_t *i)
 {
 	const unsigned char *p = (const unsigned char *)s + *i;
@@ -49,6 +51,21 @@ int msg_utf8_valid(const char *s, size_t len)
 		if (msg_utf8_next(s, len, &i) < 0)
 			return 0;
 	return 1;
+}
+
+void msg_utf8_scrub(char *s)
+{
+	size_t len = strlen(s), i = 0, o = 0;
+	while (i < len) {
+		size_t at = i;
+		if (msg_utf8_next(s, len, &i) < 0) {
+			s[o++] = '?';
+			continue;
+		}
+		memmove(s + o, s + at, i - at);
+		o += i - at;
+	}
+	s[o] = '\0';
 }
 
 size_t msg_utf8_put(uint32_t cp, char *out)

@@ -15,6 +15,12 @@ int32_t msg_utf8_next(const char *s, size_t len, size_t *i);
 /* 1 when all len bytes of s are UTF-8, else 0. */
 int msg_utf8_valid(const char *s, size_t len);
 
+/* Makes the NUL-terminated s UTF-8 in place: each byte that is not part of a
+ * UTF-8 character (raw bytes from outside, or a character cut in two by a
+ * bounded copy) becomes '?'. For text that ends up in JSON, which must be
+ * UTF-8. */
+void msg_utf8_scrub(char *s);
+
 /* Writes cp as UTF-8 into out (at least 4 bytes); returns the byte count, or 0
  * for a value that is no code point. */
 size_t msg_utf8_put(uint32_t cp, char *out);

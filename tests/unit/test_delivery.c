@@ -205,6 +205,20 @@ static void kannel_reports(void **state)
 	assert_non_null(strstr(reason, "rejected"));
 	assert_int_equal(report_state_from_name("delivered"), STORE_MSG_DELIVERED);
 	assert_int_equal(report_state_from_name("sent"), -1);
+	/* Reasons are served as JSON: a gateway's raw bytes, and a character cut by
+	 * the 120-byte quote, come out as '?' (found by tests/fuzz/fuzz_dlr). */
+	assert_int_equal(report_from_kannel(16, "NACK \xda\x9c bad \xff", &r, err, sizeof err), 0);
+	assert_non_null(strstr(r.reason, "(NACK \xda\x9c bad ?)"));
+	char cut[200];
+	memset(cut, 'a', sizeof cut);
+	memcpy(cut + 118, "\xc3\xa9", 2); /* é across the 120-byte cut */
+	cut[sizeof cut - 1] = '\0';
+	assert_int_equal(report_from_kannel(2, cut, &r, err, sizeof err), 0);
+	assert_non_null(strstr(r.reason, "aa\xc3\xa9)."));
+	cut[118] = 'a';
+	memcpy(cut + 119, "\xc3\xa9", 2);
+	assert_int_equal(report_from_kannel(2, cut, &r, err, sizeof err), 0);
+	assert_non_null(strstr(r.reason, "aa?)."));
 }
 
 static void tokens_and_signatures(void **state)

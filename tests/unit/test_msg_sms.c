@@ -302,6 +302,19 @@ static void utf8_round_trip(void **state)
 	assert_int_equal(msg_utf8_put(0x110000, buf), 0);
 }
 
+static void utf8_scrub(void **state)
+{
+	(void)state;
+	char ok[] = "Caf\xc3\xa9 \xf0\x9f\x98\x80";
+	msg_utf8_scrub(ok);
+	assert_string_equal(ok, "Caf\xc3\xa9 \xf0\x9f\x98\x80");
+	/* A stray byte, an overlong '/', a surrogate and a character cut at the end. */
+	char bad[] = "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82";
+	msg_utf8_scrub(bad);
+	assert_string_equal(bad, "a?b??c???d??");
+	assert_true(msg_utf8_valid(bad, strlen(bad)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +327,7 @@ int main(void)
 	    cmocka_unit_test(surrogate_pairs),
 	    cmocka_unit_test(invalid_utf8_is_an_error),
 	    cmocka_unit_test(utf8_round_trip),
+	    cmocka_unit_test(utf8_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
