@@ -90,10 +90,31 @@ static struct dest *dest_of(struct events *ev, const struct store_event *e)
 	return d;
 }
 
-/* Claims one due event whose destination is free, and admits it through the
- * destination's breaker. Returns NULL when nothing is due; else the
- * destination, with *open set (and the hold in *until) when it rests. */
-static struct dest *claim(struct worker *w, int *open, int64_t *until)
+/* Puts an event of a resting destination back untried: the attempt the claim
+ * counted is given back, and the error says why it waits, for operators.
+ * Under claim_lock: it reads the breaker. */
+static void hold(struct store_event *e, const struct dest *d, int64_t until)
+{
+	char when[32];
+	clock_format_ms(until, when, sizeof when);
+	e->attempts--;
+	e->state = STORE_EVENT_PENDING;
+	e->next_attempt_at = until;
+	if (d->mail)
+		strfmt(e->error, sizeof e->error,
+		       "the SMTP server failed %d times in a row (last: %s); e-mails wait until %s",
+		       d->breaker.failures, d->breaker.last_error, when);
+	else
+		strfmt(e->error, sizeof e->error,
+		       "the app's webhook failed %d times in a row (last: %s); its events wait until %s",
+		       d->breaker.failures, d->breaker.last_error, when);
+}
+
+/* Claims one due event whose destination is free into w->event, and admits
+ * it through the destination's breaker. Returns NULL when nothing is due; else
+ * the destination, with *open set when it rests (w->event is then ready to be
+ * put back as it is). */
+static struct dest *claim(struct worker *w, int *open)
 {
 	struct events *ev = w->ev;
 	const struct core *c = ev->core;
@@ -113,30 +134,14 @@ static struct dest *claim(struct worker *w, int *open, int64_t *until)
 	int64_t now = clock_now_ms();
 	int64_t lease = now + c->cfg->webhook_timeout * 1000LL + LEASE_MARGIN_MS;
 	if (store_event_claim(c->store, now, lease, &skip, &w->event, 1, &n) == 0 && n == 1) {
+		int64_t until = 0;
 		d = dest_of(ev, &w->event);
-		*open = breaker_admit(&d->breaker, now, until) == BREAKER_OPEN;
+		*open = breaker_admit(&d->breaker, now, &until) == BREAKER_OPEN;
+		if (*open)
+			hold(&w->event, d, until);
 	}
 	pthread_mutex_unlock(&ev->claim_lock);
 	return d;
-}
-
-/* Puts an event of a resting destination back untried: the attempt the claim
- * counted is given back, and the error says why it waits, for operators. */
-static void hold(struct store_event *e, const struct dest *d, int64_t until)
-{
-	char when[32];
-	clock_format_ms(until, when, sizeof when);
-	e->attempts--;
-	e->state = STORE_EVENT_PENDING;
-	e->next_attempt_at = until;
-	if (d->mail)
-		strfmt(e->error, sizeof e->error,
-		       "the SMTP server failed %d times in a row (last: %s); e-mails wait until %s",
-		       d->breaker.failures, d->breaker.last_error, when);
-	else
-		strfmt(e->error, sizeof e->error,
-		       "the app's webhook failed %d times in a row (last: %s); its events wait until %s",
-		       d->breaker.failures, d->breaker.last_error, when);
 }
 
 /* Delivers e and sets its outcome; returns 0, 1 (retry) or 2 (never). */
@@ -188,12 +193,16 @@ static void settle(struct events *ev, struct dest *d, int outcome, const char *e
 				  cfg->events_breaker_open * 1000LL);
 	int64_t rest = d->breaker.rest_ms;
 	pthread_mutex_unlock(&ev->claim_lock);
-	const char *what = d->mail ? "the SMTP server" : "the webhook of app";
+	char what[STORE_APP_MAX + 24];
+	if (d->mail)
+		strfmt(what, sizeof what, "the SMTP server");
+	else
+		strfmt(what, sizeof what, "the webhook of app %s", d->app);
 	if (opened)
-		log_warn("%s %s failed %d times in a row; its events wait %lld s", what, d->app,
+		log_warn("%s failed %d times in a row; its events wait %lld s", what,
 			 BREAKER_FAILURES, (long long)(rest / 1000));
 	else if (was_open && outcome == 0)
-		log_info("%s %s answers again; its events go out", what, d->app);
+		log_info("%s answers again; its events go out", what);
 }
 
 static void *run(void *arg)
@@ -205,20 +214,15 @@ static void *run(void *arg)
 		ev->pending = 0;
 		pthread_mutex_unlock(&ev->lock);
 		int open = 0;
-		int64_t until = 0;
-		struct dest *d = claim(w, &open, &until);
+		struct dest *d = claim(w, &open);
 		if (d) {
 			/* There may be more: another thread looks while this one delivers. */
 			pthread_mutex_lock(&ev->lock);
 			ev->pending = 1;
 			pthread_cond_signal(&ev->wake);
 			pthread_mutex_unlock(&ev->lock);
-			if (open) {
-				hold(&w->event, d, until);
-			} else {
-				int outcome = deliver(w, &w->event);
-				settle(ev, d, outcome, w->event.error);
-			}
+			if (!open)
+				settle(ev, d, deliver(w, &w->event), w->event.error);
 			store_event_finish(ev->core->store, &w->event, 1);
 		}
 		pthread_mutex_lock(&ev->lock);
