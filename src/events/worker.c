@@ -54,6 +54,7 @@ struct events {
 	pthread_cond_t wake;
 	int pending;
 	int stopping;
+	int polling; /* an idle thread waits with a timeout, for retries */
 	int n_workers;
 	struct worker *workers;
 };
@@ -228,9 +229,18 @@ static void *run(void *arg)
 		pthread_mutex_lock(&ev->lock);
 		if (d || ev->pending || ev->stopping)
 			continue;
+		/* One idle thread looks for retries come due; the others sleep until
+		 * woken, so an idle server claims twice a second, not twice per thread.
+		 * A thread that finds work wakes another, which polls in its turn. */
+		if (ev->polling) {
+			pthread_cond_wait(&ev->wake, &ev->lock);
+			continue;
+		}
+		ev->polling = 1;
 		struct timespec until_ts;
 		clock_deadline_in(POLL_MS, &until_ts);
 		pthread_cond_timedwait(&ev->wake, &ev->lock, &until_ts);
+		ev->polling = 0;
 	}
 	pthread_mutex_unlock(&ev->lock);
 	return NULL;
