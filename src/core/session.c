@@ -124,7 +124,10 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 		e = number_allowed(c, number, test);
 	if (e)
 		return e;
-	if (!test && pol && (e = policy_create(pol, who, number->e164, number->region, now, v)))
+	struct policy_plan plan;
+	if (test)
+		pol = NULL; /* a test number sends nothing */
+	if (pol && (e = policy_create(pol, who, number->e164, number->region, now, v, &plan)))
 		return e;
 
 	struct store_session *s = out;
@@ -140,12 +143,20 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	strfmt(s->app, sizeof s->app, "%s", r->app ? r->app : APP_DEFAULT);
 	if (r->locale)
 		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
-	s->pow_difficulty = v->pow_difficulty;
 	/* Fixed at creation: a later change of code_length does not change the
 	 * length a person was told to expect. */
 	s->code_length = r->code_length ? r->code_length : c->cfg->code_length;
-	if (store_session_insert(c->store, s) != 0)
+	/* The session and its limits in one write: the policy sets the
+	 * proof-of-work it owes there (pow_difficulty). */
+	struct store_write w = {.session = s, .insert = 1, .now = now};
+	if (pol)
+		policy_plan_attach(&plan, &w);
+	int rc = store_session_write(c->store, &w, NULL);
+	if (rc == STORE_LIMITED && pol)
+		return policy_plan_refused(&plan, &w, v);
+	if (rc != 0)
 		return IOTP_E_INTERNAL;
+	v->pow_difficulty = s->pow_difficulty;
 	return IOTP_E_OK;
 }
 
@@ -288,16 +299,26 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	return rc;
 }
 
+/* The limits a session change takes, written with it (policy_plan_attach). */
+struct guard {
+	struct policy_plan plan;
+	struct policy_verdict *v; /* filled when a limit refuses */
+	int refused;              /* 1: a limit refused the change; nothing was written */
+};
+
 /* Applies change to the session with compare-and-swap: read, change a copy,
  * write it if nobody wrote in between, else read again and retry. change returns
  * an outcome to stop with (nothing is written), or OK with the copy changed and,
- * optionally, a heap message (*msg) to queue in the same transaction. On
- * success *out is the session as written. */
+ * optionally, a heap message (*msg) to queue in the same transaction. The
+ * guard's buckets and counters (g may be NULL) go in the same write: a limit
+ * that refuses stops it (g->refused, the rule's outcome returned), and a
+ * change that loses the compare-and-swap takes no token. On success *out is
+ * the session as written. */
 typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, int64_t now,
 				     void *arg, struct store_message **msg);
 
 static enum iotp_error change_session(struct core *c, const char *id, int64_t now, change_fn change,
-				      void *arg, const struct store_event *event,
+				      void *arg, const struct store_event *event, struct guard *g,
 				      struct store_session *out)
 {
 	enum iotp_error e = session_get(c, id, out);
@@ -310,7 +331,11 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 		}
 		s.version++;
 		/* The event goes with a message: it tells of a code on its way. */
-		int rc = store_session_update_event(c->store, &s, msg, msg ? event : NULL, out);
+		struct store_write w = {.session = &s, .msg = msg, .event = msg ? event : NULL,
+					.now = now};
+		if (g)
+			policy_plan_attach(&g->plan, &w);
+		int rc = store_session_write(c->store, &w, out);
 		int queued = msg != NULL;
 		if (rc == 0 && msg) {
 			const char *labels[] = {s.app, msg->region, msg->channel};
@@ -321,9 +346,15 @@ static enum iotp_error change_session(struct core *c, const char *id, int64_t no
 		free(msg);
 		if (rc == 0) {
 			*out = s;
+			if (g)
+				policy_plan_written(&g->plan, now);
 			if (queued && event && c->events_notify)
 				c->events_notify(c->events_arg);
 			return IOTP_E_OK;
+		}
+		if (rc == STORE_LIMITED && g) {
+			g->refused = 1;
+			return policy_plan_refused(&g->plan, &w, g->v);
 		}
 		if (rc == STORE_NOT_FOUND)
 			return IOTP_E_SESSION_NOT_FOUND;
@@ -414,18 +445,21 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	struct store_session cur;
 	struct store_account acct;
 	struct store_event ev, *event = NULL;
+	struct guard g = {.v = v};
 	enum iotp_error e = session_get(c, id, &cur);
 	if (e)
 		return e;
-	if (pol && !cur.test_number) {
+	if (cur.test_number)
+		pol = NULL;
+	if (pol) {
 		/* The session's own rules answer first, so a send it would refuse
-		 * anyway costs the client no tokens. */
+		 * anyway costs the client no tokens (and the write below re-checks
+		 * them against the session as it then stands). */
 		if ((e = usable(&cur, now)) || (e = may_send(c, &cur, a.voice, now, retry_after))) {
 			*out = cur;
 			return e;
 		}
-		if ((e = policy_send(pol, who, cur.phone, cur.region, now, v))) {
-			*retry_after = v->retry_after;
+		if ((e = policy_send(pol, who, cur.phone, cur.region, now, v, &g.plan))) {
 			*out = cur;
 			return e;
 		}
@@ -439,7 +473,10 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
 				 "channel", channel, "session_id", cur.id)) == 0)
 		event = &ev;
-	return change_session(c, id, now, apply_send, &a, event, out);
+	e = change_session(c, id, now, apply_send, &a, event, pol ? &g : NULL, out);
+	if (g.refused)
+		*retry_after = v->retry_after;
+	return e;
 }
 
 struct solve {
@@ -474,7 +511,7 @@ enum iotp_error session_solve_challenge(struct core *c, const char *id, const ch
 			return e;
 		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
 	}
-	return change_session(c, id, now, apply_solve, &a, NULL, out);
+	return change_session(c, id, now, apply_solve, &a, NULL, NULL, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -526,11 +563,18 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 		return IOTP_E_INVALID_FIELD;
 	if (out->test_number)
 		pol = NULL;
-	if ((e = change_session(c, id, now, apply_attempt, NULL, NULL, out)))
-		return e;
-	/* After the session counted the attempt: a refusal here costs the attempt,
-	 * and the session's own limits answer first under parallel guesses. */
-	if (pol && (e = policy_check(pol, who, out->phone, now, v)))
+	/* The attempt and the check limits in one write. A refusal by a limit
+	 * still costs the attempt (written alone then), and the session's own
+	 * limits answer first under parallel guesses. */
+	struct guard g = {.v = v};
+	if (pol)
+		policy_check(pol, who, out->phone, &g.plan);
+	e = change_session(c, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
+	if (g.refused) {
+		enum iotp_error own = change_session(c, id, now, apply_attempt, NULL, NULL, NULL, out);
+		return own ? own : e;
+	}
+	if (e)
 		return e;
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {
@@ -542,10 +586,11 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	seal_wipe(typed, sizeof typed);
 	if (!same)
 		return IOTP_E_INCORRECT_CODE;
-	e = change_session(c, id, now, apply_verified, NULL, NULL, out);
+	/* A right code gives its wrong-code token back and is counted for the
+	 * pumping detector in the same write that records it. */
 	if (pol)
-		policy_check_result(pol, out->phone, out->region, e == IOTP_E_OK, now);
-	return e;
+		policy_verified(pol, out->phone, out->region, &g.plan);
+	return change_session(c, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
 }
 
 enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
@@ -586,5 +631,5 @@ static enum iotp_error apply_cancel(struct core *c, struct store_session *s, int
 enum iotp_error session_cancel(struct core *c, const char *id, int64_t now,
 			       struct store_session *out)
 {
-	return change_session(c, id, now, apply_cancel, NULL, NULL, out);
+	return change_session(c, id, now, apply_cancel, NULL, NULL, NULL, out);
 }

@@ -46,7 +46,9 @@ struct session_request {
 /* Policy: the functions below take who is asking (who; NULL skips the policy
  * hooks, as for calls that come from no client) and fill *v (may be NULL) with
  * what a policy refusal may tell the client: the limit, Retry-After, the
- * country. Test numbers skip the policy: they send nothing. */
+ * country. The buckets and counters policy picks are written in the same
+ * store write as the session change they guard (store_session_write). Test
+ * numbers skip the policy: they send nothing. */
 
 /* Creates a session for what a person typed. On a refused number returns
  * IOTP_E_INVALID_NUMBER, _MISSING_COUNTRY_CODE, _TOO_SHORT, _TOO_LONG,

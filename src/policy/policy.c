@@ -20,7 +20,6 @@
 #define BLOCKS_REFRESH_MS 1000
 #define PRUNE_EVERY_MS 60000
 #define BLOCKS_MAX 4096
-#define KEY_MAX 96
 
 struct cached_block {
 	char key[40];
@@ -129,53 +128,42 @@ static enum iotp_error scope_error(enum limits_scope scope)
 	return IOTP_E_RATE_LIMITED_GLOBAL;
 }
 
-/* A batch of buckets for one store_buckets_take, with what each one means. */
-struct batch {
-	size_t n;
-	struct store_bucket b[16];
-	char keys[16][KEY_MAX];
-	enum iotp_error refusal[16];
-	char limit[16][32];
-};
-
-static void batch_add(struct batch *t, const char *prefix, const char *name, const char *key,
-		      const struct limits_rate *r, double cost, enum iotp_error refusal)
+static void plan_init(struct policy_plan *t, struct policy *p)
 {
-	if (r->count <= 0 || !key || !*key || t->n == sizeof t->b / sizeof t->b[0])
+	t->n = t->nd = 0;
+	t->p = p;
+	t->judge = t->pow_risk = t->pow_counter = 0;
+}
+
+static void plan_add(struct policy_plan *t, const char *prefix, const char *name, const char *key,
+		     const struct limits_rate *r, double cost, enum iotp_error refusal)
+{
+	if (r->count <= 0 || !key || !*key || t->n == STORE_BUCKETS_MAX)
 		return;
 	size_t i = t->n++;
-	strfmt(t->keys[i], KEY_MAX, "%s|%s", prefix, key);
+	strfmt(t->keys[i], POLICY_PLAN_KEY_MAX, "%s|%s", prefix, key);
 	t->b[i] = (struct store_bucket){t->keys[i], r->count, r->count / (double)r->period_ms, cost};
 	t->refusal[i] = refusal;
 	strfmt(t->limit[i], sizeof t->limit[i], "%s", name);
 }
 
-static void batch_action(struct batch *t, const struct policy *p, enum limits_action a,
-			 const struct subject *s)
+static void plan_action(struct policy_plan *t, const struct policy *p, enum limits_action a,
+			const struct subject *s)
 {
 	for (int scope = 0; scope < LIMITS_SCOPES; scope++) {
 		char prefix[48], name[32];
 		strfmt(prefix, sizeof prefix, "%s|%s", limits_action_name(a), limits_scope_name(scope));
 		strfmt(name, sizeof name, "%s.%s", limits_action_name(a), limits_scope_name(scope));
-		batch_add(t, prefix, name, subject_key(s, scope), &p->lim.r[a][scope], 1,
-			  scope_error(scope));
+		plan_add(t, prefix, name, subject_key(s, scope), &p->lim.r[a][scope], 1,
+			 scope_error(scope));
 	}
 }
 
-/* Takes the batch and, when granted, adds d[] to its counters: one round on
- * the store's writer. */
-static enum iotp_error batch_take(struct policy *p, struct batch *t, struct store_decay *d,
-				  size_t nd, int64_t now, struct policy_verdict *v)
+static enum iotp_error refusal(const struct policy_plan *t, size_t refused, int64_t wait_ms,
+			       struct policy_verdict *v)
 {
-	size_t refused;
-	int64_t wait_ms;
-	if (!t->n && !nd)
-		return IOTP_E_OK;
-	int rc = store_buckets_take_count(p->st, t->b, t->n, d, nd, now, &refused, &wait_ms);
-	if (rc == 0)
-		return IOTP_E_OK;
-	if (rc != STORE_LIMITED)
-		return IOTP_E_INTERNAL; /* fail closed: a limit we cannot read holds */
+	if (refused >= t->n)
+		return IOTP_E_INTERNAL;
 	v->retry_after = (wait_ms + 999) / 1000;
 	strfmt(v->limit, sizeof v->limit, "%s", t->limit[refused]);
 	return t->refusal[refused];
@@ -355,18 +343,19 @@ static int measure(struct policy *p, const struct subject *s)
 	return worst;
 }
 
-/* The counters of a number's keys (prefix3, prefix5, country), ready to add
- * sent and verified to. */
-static void counters(const struct policy *p, const struct subject *s, int sent, int verified,
-		     struct store_decay d[3], char keys[3][40])
+/* Puts the counters of a number's keys (prefix3, prefix5, country) into the
+ * plan, with sent and verified to add. */
+static void plan_counters(struct policy_plan *t, const struct policy *p, const struct subject *s,
+			  int sent, int verified)
 {
-	strfmt(keys[0], 40, "p3|%s", s->prefix3);
-	strfmt(keys[1], 40, "p5|%s", s->prefix5);
-	strfmt(keys[2], 40, "cc|%s", s->region);
+	strfmt(t->dkeys[0], POLICY_PLAN_KEY_MAX, "p3|%s", s->prefix3);
+	strfmt(t->dkeys[1], POLICY_PLAN_KEY_MAX, "p5|%s", s->prefix5);
+	strfmt(t->dkeys[2], POLICY_PLAN_KEY_MAX, "cc|%s", s->region);
 	for (int i = 0; i < 3; i++)
-		d[i] = (struct store_decay){.key = keys[i],
-					    .half_life_ms = {p->window_ms, p->baseline_ms},
-					    .add = {sent, verified}};
+		t->d[i] = (struct store_decay){.key = t->dkeys[i],
+					       .half_life_ms = {p->window_ms, p->baseline_ms},
+					       .add = {sent, verified}};
+	t->nd = 3;
 }
 
 static struct pumping_counts counts_of(const struct store_decay *d)
@@ -410,9 +399,12 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Judges a number's keys on their counts after a send; may throttle or block. */
-static void judge(struct policy *p, const struct store_decay d[3], char keys[3][40], int64_t now)
+/* Judges a number's keys on a send's counts (plan_counters, as written);
+ * may throttle or block. */
+static void judge(struct policy *p, const struct policy_plan *t, int64_t now)
 {
+	const struct store_decay *d = t->d;
+	const char(*keys)[POLICY_PLAN_KEY_MAX] = t->dkeys;
 	struct pumping_counts c[3] = {counts_of(&d[0]), counts_of(&d[1]), counts_of(&d[2])};
 	double country = pumping_baseline(&p->country, &c[2], p->default_baseline);
 	/* A whole country is only ever throttled automatically: blocking it would
@@ -426,11 +418,30 @@ static void judge(struct policy *p, const struct store_decay d[3], char keys[3][
 	decide(p, keys[0], pumping_judge(&p->prefix3, &c[0], b3), &c[0], b3, now);
 }
 
+/* Sets the proof-of-work a new session owes from its risk signals, the
+ * count of sessions per address among them: store_write's adjust, run with
+ * the count just taken, so parallel creations from one address each see
+ * their own. Arithmetic only (it runs while the store's writer is held). */
+static void adjust_pow(void *arg, struct store_session *s, const struct store_decay *c, size_t n)
+{
+	const struct policy_plan *t = arg;
+	const struct config *cfg = t->p->cfg;
+	int risk = t->pow_risk;
+	if (t->pow_counter && n && c[0].out[0][0] > cfg->pow_ip_sessions)
+		risk++;
+	if (risk) {
+		int bits = cfg->pow_difficulty + 2 * (risk - 1);
+		s->pow_difficulty = bits > 30 ? 30 : bits;
+	}
+}
+
 enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
-			      const char *region, int64_t now, struct policy_verdict *v)
+			      const char *region, int64_t now, struct policy_verdict *v,
+			      struct policy_plan *plan)
 {
 	struct subject s;
 	memset(v, 0, sizeof *v);
+	plan_init(plan, p);
 	subject_fill(&s, e164, region, who);
 	if (!geo_allowed(&p->geo, s.app, s.region)) {
 		memcpy(v->region, s.region, sizeof v->region);
@@ -439,30 +450,22 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	if (!p->on)
 		return IOTP_E_OK;
 	maintain(p, now);
-	struct batch t = {0};
-	batch_action(&t, p, LIMITS_CREATE, &s);
-	/* Sessions per address, counted with the limits: a risk signal below. */
-	char key[KEY_MAX];
-	strfmt(key, sizeof key, "ipsessions|%s", s.ip);
-	struct store_decay d = {.key = key, .half_life_ms = {p->window_ms, p->window_ms},
-				.add = {1, 0}};
-	size_t nd = p->cfg->pow_ip_sessions > 0 && s.ip[0] ? 1 : 0;
-	enum iotp_error e = batch_take(p, &t, &d, nd, now, v);
-	if (e)
-		return e;
-
+	plan_action(plan, p, LIMITS_CREATE, &s);
+	/* Sessions per address, counted with the limits: a risk signal. */
+	if (p->cfg->pow_ip_sessions > 0 && s.ip[0]) {
+		strfmt(plan->dkeys[0], POLICY_PLAN_KEY_MAX, "ipsessions|%s", s.ip);
+		plan->d[0] = (struct store_decay){.key = plan->dkeys[0],
+						  .half_life_ms = {p->window_ms, p->window_ms},
+						  .add = {1, 0}};
+		plan->nd = 1;
+		plan->pow_counter = 1;
+	}
 	/* Risk signals; each one makes the proof-of-work harder. */
-	int risk = region_bit(p->pow_regions, s.region);
+	plan->pow_risk = region_bit(p->pow_regions, s.region);
 	/* Not for a blocked range: its sends are refused (or pretended) anyway,
 	 * and a challenge there would tell a pretend block apart. */
 	if (measure(p, &s) == STORE_BLOCK_THROTTLED)
-		risk++;
-	if (nd && d.out[0][0] > p->cfg->pow_ip_sessions)
-		risk++;
-	if (risk) {
-		int bits = p->cfg->pow_difficulty + 2 * (risk - 1);
-		v->pow_difficulty = bits > 30 ? 30 : bits;
-	}
+		plan->pow_risk++;
 	return IOTP_E_OK;
 }
 
@@ -470,20 +473,30 @@ enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who,
 			      int64_t now, struct policy_verdict *v)
 {
 	struct subject s;
+	struct policy_plan t;
+	size_t refused;
+	int64_t wait_ms;
 	memset(v, 0, sizeof *v);
 	if (!p->on)
 		return IOTP_E_OK;
 	subject_fill(&s, e164, NULL, who);
-	struct batch t = {0};
-	batch_action(&t, p, LIMITS_LOOKUP, &s);
-	return batch_take(p, &t, NULL, 0, now, v);
+	plan_init(&t, p);
+	plan_action(&t, p, LIMITS_LOOKUP, &s);
+	if (!t.n)
+		return IOTP_E_OK;
+	int rc = store_buckets_take(p->st, t.b, t.n, now, &refused, &wait_ms);
+	if (rc == STORE_LIMITED)
+		return refusal(&t, refused, wait_ms, v);
+	return rc == 0 ? IOTP_E_OK : IOTP_E_INTERNAL; /* fail closed */
 }
 
 enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
-			    const char *region, int64_t now, struct policy_verdict *v)
+			    const char *region, int64_t now, struct policy_verdict *v,
+			    struct policy_plan *plan)
 {
 	struct subject s;
 	memset(v, 0, sizeof *v);
+	plan_init(plan, p);
 	subject_fill(&s, e164, region, who);
 	if (!geo_allowed(&p->geo, s.app, s.region)) {
 		memcpy(v->region, s.region, sizeof v->region);
@@ -498,8 +511,7 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 		v->pretend = 1;
 		return IOTP_E_OK;
 	}
-	struct batch t = {0};
-	batch_action(&t, p, LIMITS_SEND, &s);
+	plan_action(plan, p, LIMITS_SEND, &s);
 	/* Spend caps: fail closed, like every limit here. */
 	for (int i = 0; i < p->geo.n_caps; i++) {
 		const struct geo_cap *c = &p->geo.caps[i];
@@ -508,56 +520,67 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 		char prefix[48], key[16];
 		strfmt(prefix, sizeof prefix, "spend|%lld", (long long)c->rate.period_ms);
 		strfmt(key, sizeof key, "%s", c->region[0] ? c->region : "*");
-		batch_add(&t, prefix, c->region[0] ? "spend.country" : "spend.global", key, &c->rate, 1,
-			  IOTP_E_SPEND_CAP_REACHED);
+		plan_add(plan, prefix, c->region[0] ? "spend.country" : "spend.global", key, &c->rate, 1,
+			 IOTP_E_SPEND_CAP_REACHED);
 	}
-	/* The send is counted for the pumping detector with its tokens, in one
-	 * round: should the session then refuse it after all (a parallel send
-	 * won), the detector has counted one send too many, erring on the side
-	 * of caution. */
-	struct store_decay d[3];
-	char keys[3][40];
-	counters(p, &s, 1, 0, d, keys);
-	enum iotp_error e = batch_take(p, &t, d, 3, now, v);
-	if (e)
-		return e;
-	judge(p, d, keys, now);
+	/* The send is counted for the pumping detector in the session's own
+	 * write: only a send that happens is counted. */
+	plan_counters(plan, p, &s, 1, 0);
+	plan->judge = 1;
 	return IOTP_E_OK;
 }
 
-enum iotp_error policy_check(struct policy *p, const struct policy_client *who, const char *e164,
-			     int64_t now, struct policy_verdict *v)
+void policy_check(struct policy *p, const struct policy_client *who, const char *e164,
+		  struct policy_plan *plan)
 {
 	struct subject s;
-	memset(v, 0, sizeof *v);
+	plan_init(plan, p);
 	if (!p->on)
-		return IOTP_E_OK;
+		return;
 	subject_fill(&s, e164, NULL, who);
-	struct batch t = {0};
-	batch_action(&t, p, LIMITS_CHECK, &s);
+	plan_action(plan, p, LIMITS_CHECK, &s);
 	/* Every evaluated code takes one from the number's wrong-code allowance,
 	 * before the comparison, so parallel guesses across sessions can never
 	 * evaluate more than it allows; a right code gives it back. */
-	batch_add(&t, "check_failed|number", "check_failed.number", s.number,
-		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 1, IOTP_E_NUMBER_CHECKS_LOCKED);
-	return batch_take(p, &t, NULL, 0, now, v);
+	plan_add(plan, "check_failed|number", "check_failed.number", s.number,
+		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 1, IOTP_E_NUMBER_CHECKS_LOCKED);
 }
 
-void policy_check_result(struct policy *p, const char *e164, const char *region, int right,
-			 int64_t now)
+void policy_verified(struct policy *p, const char *e164, const char *region,
+		     struct policy_plan *plan)
 {
-	if (!p->on || !right)
-		return;
 	struct subject s;
-	struct batch t = {0};
-	struct policy_verdict v;
-	struct store_decay d[3];
-	char keys[3][40];
+	plan_init(plan, p);
+	if (!p->on)
+		return;
 	subject_fill(&s, e164, region, NULL);
-	batch_add(&t, "check_failed|number", "check_failed.number", s.number,
-		  &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
-	counters(p, &s, 0, 1, d, keys);
-	batch_take(p, &t, d, 3, now, &v);
+	plan_add(plan, "check_failed|number", "check_failed.number", s.number,
+		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
+	plan_counters(plan, p, &s, 0, 1);
+}
+
+void policy_plan_attach(struct policy_plan *plan, struct store_write *w)
+{
+	w->buckets = plan->b;
+	w->n_buckets = plan->n;
+	w->counters = plan->d;
+	w->n_counters = plan->nd;
+	if (plan->pow_risk || plan->pow_counter) {
+		w->adjust = adjust_pow;
+		w->adjust_arg = plan;
+	}
+}
+
+enum iotp_error policy_plan_refused(const struct policy_plan *plan, const struct store_write *w,
+				    struct policy_verdict *v)
+{
+	return refusal(plan, w->refused, w->retry_after_ms, v);
+}
+
+void policy_plan_written(struct policy_plan *plan, int64_t now)
+{
+	if (plan->judge && plan->nd == 3)
+		judge(plan->p, plan, now);
 }
 
 void policy_pow_challenge(const struct policy *p, const char *session_id, char out[33])

@@ -4,7 +4,10 @@
  * calls these hooks; api/ maps their outcomes to HTTP. docs/fraud.md is the
  * operator's description of every rule and default.
  *
- * Every hook takes "now" (ms). Hooks return 0 (go on) or a positive enum
+ * The hooks that guard a session change (create, send, check, verified)
+ * answer what they can at once and put the rest — the buckets and counters —
+ * in a plan that is written with the change (struct policy_plan). Hooks take
+ * "now" (ms) where they need it, and return 0 (go on) or a positive enum
  * iotp_error naming the rule that refused, with *v saying what the client may
  * be told (which limit, when to retry, which country). Store failures refuse
  * (fail closed) with IOTP_E_INTERNAL. All functions are thread-safe. */
@@ -43,25 +46,65 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	       struct policy **out, char *err, size_t errlen);
 void policy_free(struct policy *p);
 
-/* A session is about to be created for e164 in region. */
+/* What one request takes from the limits and adds to the pumping detector's
+ * counters. A hook below fills it; the caller attaches it to the store write
+ * of the session change it guards (policy_plan_attach), so the limits cost no
+ * round on the store's writer of their own, and reads the outcome back with
+ * policy_plan_refused or policy_plan_written. A plan may be written again
+ * after a lost compare-and-swap. Caller-owned storage; the fields are
+ * policy's. */
+#define POLICY_PLAN_KEY_MAX 96
+struct policy_plan {
+	size_t n;
+	struct store_bucket b[STORE_BUCKETS_MAX];
+	char keys[STORE_BUCKETS_MAX][POLICY_PLAN_KEY_MAX];
+	enum iotp_error refusal[STORE_BUCKETS_MAX];
+	char limit[STORE_BUCKETS_MAX][32];
+	size_t nd;
+	struct store_decay d[3];
+	char dkeys[3][POLICY_PLAN_KEY_MAX];
+	struct policy *p;
+	int judge;       /* the counters are a send's: judge the number's ranges after */
+	int pow_risk;    /* at creation: risk signals known before the write */
+	int pow_counter; /* at creation: the counter of sessions per address is d[0] */
+};
+
+/* A session is about to be created for e164 in region: geo, then *plan gets
+ * the creation limits and the count of sessions per address. The risk
+ * signals that make the session owe a proof-of-work (pow_difficulty) are set
+ * on the session by the write itself (policy_plan_attach). */
 enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
-			      const char *region, int64_t now, struct policy_verdict *v);
-/* A code is about to be sent: geo, the pumping measures, spend caps and send
- * limits. When it may go (v->pretend aside), the send is counted for the
- * pumping detector in the same round, and the detector judges the number's
- * ranges, which may throttle or block them for later sends. */
+			      const char *region, int64_t now, struct policy_verdict *v,
+			      struct policy_plan *plan);
+/* A code is about to be sent: geo and the pumping measures answer here;
+ * *plan gets the send limits, the spend caps and the send's count for the
+ * pumping detector, so a send the session refuses (a parallel one won) is
+ * neither charged nor counted. Once written (policy_plan_written) the
+ * detector judges the number's ranges, which may throttle or block them for
+ * later sends. With v->pretend the plan is empty: nothing is taken. */
 enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
-			    const char *region, int64_t now, struct policy_verdict *v);
-/* The session counted a check attempt; the code is about to be compared.
- * Takes the check limits and one of the number's wrong-code allowance
- * (check_failed.number), so parallel guesses on one number across sessions
- * never evaluate more than it allows. */
-enum iotp_error policy_check(struct policy *p, const struct policy_client *who, const char *e164,
-			     int64_t now, struct policy_verdict *v);
-/* The comparison's result: a right code gives the allowance back and counts
- * a verification for the pumping detector. */
-void policy_check_result(struct policy *p, const char *e164, const char *region, int right,
-			 int64_t now);
+			    const char *region, int64_t now, struct policy_verdict *v,
+			    struct policy_plan *plan);
+/* A check attempt is about to be counted and the code compared: *plan gets
+ * the check limits and one of the number's wrong-code allowance
+ * (check_failed.number), taken in the same write as the session's attempt,
+ * so parallel guesses on one number across sessions never evaluate more
+ * than it allows. */
+void policy_check(struct policy *p, const struct policy_client *who, const char *e164,
+		  struct policy_plan *plan);
+/* A right code is about to be recorded: *plan gives the allowance back and
+ * counts a verification for the pumping detector, in the session's write. */
+void policy_verified(struct policy *p, const char *e164, const char *region,
+		     struct policy_plan *plan);
+
+/* Puts the plan's buckets and counters into w (nothing for an empty plan). */
+void policy_plan_attach(struct policy_plan *plan, struct store_write *w);
+/* After store_session_write returned STORE_LIMITED for w: the rule that
+ * refused, with v->limit and v->retry_after filled. */
+enum iotp_error policy_plan_refused(const struct policy_plan *plan, const struct store_write *w,
+				    struct policy_verdict *v);
+/* After the write succeeded: a send's counters are judged. */
+void policy_plan_written(struct policy_plan *plan, int64_t now);
 
 /* A number lookup (GET /v1/lookup): its own limits, apart from sends.
  * e164 may be NULL (an invalid number is limited too). */

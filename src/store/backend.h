@@ -5,17 +5,16 @@
 
 #include "store/store.h"
 
-#define STORE_OPS_VERSION 3
+#define STORE_OPS_VERSION 4
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
 	const char *name;
 	int (*open)(const char *location, int synchronous_full, void **state, char *err, size_t errlen);
 	void (*close)(void *state);
-	int (*session_insert)(void *state, const struct store_session *s);
 	int (*session_get)(void *state, const char *id, struct store_session *out);
-	int (*session_update)(void *state, const struct store_session *s, const struct store_message *msg,
-			      const struct store_event *event, struct store_session *current);
+	/* store_session_insert and _update are this too, without buckets. */
+	int (*session_write)(void *state, struct store_write *w, struct store_session *current);
 	int (*outbox_due)(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
 	int (*outbox_take)(void *state, const char *id, const char *provider, int64_t now,
 			   struct store_message *out);

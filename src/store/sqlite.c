@@ -200,13 +200,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			       " ORDER BY created_at, rowid",
 	[S_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = ?1"
 			      " ORDER BY created_at DESC LIMIT ?2",
-	/* One statement per bucket: refill for the time passed (never past
-	 * capacity ?2, at ?3 tokens per ms), take the cost ?4, and say what is
-	 * left; the caller undoes the whole call when any bucket went short. */
-	[S_BUCKET_TAKE] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, min(?2, ?2 - ?4), ?5)"
-			  " ON CONFLICT (key) DO UPDATE SET"
-			  " tokens = min(?2, min(?2, tokens + max(0, ?5 - at) * ?3) - ?4),"
-			  " at = max(at, ?5) RETURNING tokens",
+	/* A bucket is read, refilled and taken from in C (sqlite_limits.c), then
+	 * written back: cheaper than one upsert with RETURNING, whose result
+	 * table costs more than the read. */
+	[S_BUCKET_GET] = "SELECT tokens, at FROM buckets WHERE key = ?1",
+	[S_BUCKET_PUT] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, ?2, ?3)"
+			 " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
 	[S_BUCKET_PRUNE] = "DELETE FROM buckets WHERE key IN"
 			   " (SELECT key FROM buckets WHERE at < ?1 LIMIT 10000)",
 	[S_DECAY_GET] = "SELECT a, b, la, lb, at FROM decay WHERE key = ?1",
@@ -334,7 +333,7 @@ static void read_message(sqlite3_stmt *st, struct store_message *m)
 }
 
 /* Runs a prepared statement that returns no rows; returns SQLite's result. */
-static int step_done(struct db *db, enum stmt_id id)
+int step_done(struct db *db, enum stmt_id id)
 {
 	sqlite3_stmt *st = db->stmt[id];
 	int rc = sqlite3_step(st);
@@ -591,24 +590,6 @@ err:
 	return -1;
 }
 
-static int db_session_insert(void *state, const struct store_session *s)
-{
-	struct db *db = state;
-	uint64_t group = 0;
-	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
-		bind_session(db->stmt[S_SESSION_INSERT], s);
-		int ok = step_done(db, S_SESSION_INSERT) == SQLITE_DONE;
-		if (!ok)
-			fail(db, "insert session");
-		group = write_end(db, ok);
-		rc = ok ? 0 : -1;
-	}
-	int crc = leave(db, group);
-	return rc < 0 ? rc : crc;
-}
-
 /* Reads one session on st (the caller serialises use of st). */
 static int get_session(sqlite3 *conn, sqlite3_stmt *st, const char *id, struct store_session *out)
 {
@@ -706,21 +687,38 @@ static int drop_queued(struct db *db, const struct store_session *s)
 	return step_done(db, S_MESSAGES_DROP) == SQLITE_DONE ? 0 : fail(db, "drop queued messages");
 }
 
-static int db_session_update(void *state, const struct store_session *s,
-			     const struct store_message *msg, const struct store_event *event,
-			     struct store_session *current)
+/* store_session_write: every piece in one savepoint of the group, so that
+ * any refusal or failure undoes the others. The buckets go first: a request
+ * the limits refuse writes nothing, and its counters count only what was
+ * granted. */
+static int db_session_write(void *state, struct store_write *w, struct store_session *current)
 {
 	struct db *db = state;
+	struct store_session *s = w->session;
 	uint64_t group = 0;
 	int rc = -1;
+	w->refused = 0;
+	w->retry_after_ms = 0;
 	enter(db);
 	if (write_begin(db) == 0) {
-		rc = session_cas(db, s);
+		rc = buckets_apply(db, w->buckets, w->n_buckets, w->now, &w->refused,
+				   &w->retry_after_ms);
+		if (rc == 0 && w->n_counters)
+			rc = decay_apply(db, w->counters, w->n_counters, w->now);
+		if (rc == 0 && w->adjust)
+			w->adjust(w->adjust_arg, s, w->counters, w->n_counters);
+		if (rc == 0 && w->insert) {
+			bind_session(db->stmt[S_SESSION_INSERT], s);
+			if (step_done(db, S_SESSION_INSERT) != SQLITE_DONE)
+				rc = fail(db, "insert session");
+		} else if (rc == 0) {
+			rc = session_cas(db, s);
+		}
 		if (rc == 0 && (s->canceled_at || s->verified_at) && drop_queued(db, s) < 0)
 			rc = -1;
-		if (rc == 0 && msg && insert_message(db, msg) < 0)
+		if (rc == 0 && w->msg && insert_message(db, w->msg) < 0)
 			rc = -1;
-		if (rc == 0 && event && event_insert(db, event) < 0)
+		if (rc == 0 && w->event && event_insert(db, w->event) < 0)
 			rc = -1;
 		group = write_end(db, rc == 0);
 	}
@@ -1102,147 +1100,6 @@ static int db_stats(void *state, struct store_stats *out)
 	return out->sessions < 0 ? -1 : 0;
 }
 
-/* Token buckets and counters run on the writer's connection inside the group
- * transaction, so they see every change of the group before its commit: that
- * is what makes a take atomic across threads. A take does not wait for the
- * commit that holds it: a token taken and lost in a crash only errs on the
- * client's side, and not waiting keeps the limits off the request's path. */
-#define TAKE_MAX 16
-
-static int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now);
-
-static int db_buckets_take(void *state, const struct store_bucket *b, size_t n,
-			   struct store_decay *d, size_t nd, int64_t now, size_t *refused,
-			   int64_t *retry_after_ms)
-{
-	struct db *db = state;
-	int rc = 0;
-	*refused = 0;
-	*retry_after_ms = 0;
-	if (n > TAKE_MAX)
-		return -1;
-	enter(db);
-	if (write_begin(db) < 0) {
-		leave(db, 0);
-		return -1;
-	}
-	sqlite3_stmt *st = db->stmt[S_BUCKET_TAKE];
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, b[i].capacity);
-		sqlite3_bind_double(st, 3, b[i].refill_per_ms);
-		sqlite3_bind_double(st, 4, b[i].cost);
-		sqlite3_bind_int64(st, 5, now);
-		int step = sqlite3_step(st);
-		double left = step == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
-		if (step == SQLITE_ROW)
-			step = sqlite3_step(st);
-		if (step != SQLITE_DONE)
-			rc = fail(db, "take from bucket");
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		/* A peek (cost 0) needs one token left; a take, none short. */
-		double need = b[i].cost == 0 ? 1 : 0;
-		if (rc == 0 && left + 1e-9 < need) {
-			*refused = i;
-			double missing = need - left;
-			*retry_after_ms = b[i].refill_per_ms > 0
-						  ? (int64_t)(missing / b[i].refill_per_ms) + 1
-						  : INT64_MAX / 2;
-			rc = STORE_LIMITED;
-		}
-	}
-	if (rc == 0 && nd)
-		rc = decay_apply(db, d, nd, now);
-	write_end(db, rc == 0);
-	leave(db, 0);
-	return rc;
-}
-
-static int db_buckets_prune(void *state, int64_t before, size_t *n)
-{
-	struct db *db = state;
-	int rc = -1;
-	*n = 0;
-	enter(db);
-	if (write_begin(db) == 0) {
-		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
-		rc = step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : fail(db, "prune buckets");
-		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
-		write_end(db, rc == 0);
-	}
-	leave(db, 0);
-	return rc;
-}
-
-/* Decays and adds n counter pairs on the writer's connection, inside the
- * caller's savepoint. Returns 0 or -1. */
-static int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
-{
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
-		double v[2][2] = {{0, 0}, {0, 0}};
-		int rc = 0;
-		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			int64_t at = sqlite3_column_int64(st, 4);
-			for (int w = 0; w < 2; w++) {
-				double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms[w]) : 1.0;
-				v[w][0] = sqlite3_column_double(st, 2 * w) * f;
-				v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
-			}
-		} else if (step != SQLITE_DONE) {
-			rc = fail(db, "read counter");
-		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (rc < 0)
-			return -1;
-		for (int w = 0; w < 2; w++)
-			for (int k = 0; k < 2; k++)
-				d[i].out[w][k] = v[w][k] + d[i].add[k];
-		st = db->stmt[S_DECAY_PUT];
-		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, d[i].out[0][0]);
-		sqlite3_bind_double(st, 3, d[i].out[0][1]);
-		sqlite3_bind_double(st, 4, d[i].out[1][0]);
-		sqlite3_bind_double(st, 5, d[i].out[1][1]);
-		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
-		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
-			return fail(db, "write counter");
-	}
-	return 0;
-}
-
-static int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
-{
-	struct db *db = state;
-	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
-		rc = decay_apply(db, d, n, now);
-		write_end(db, rc == 0);
-	}
-	leave(db, 0);
-	return rc;
-}
-
-static int db_decay_reset(void *state, const char *key)
-{
-	struct db *db = state;
-	uint64_t group = 0;
-	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
-		sqlite3_bind_text(db->stmt[S_DECAY_RESET], 1, key, -1, SQLITE_STATIC);
-		rc = step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : fail(db, "reset counter");
-		group = write_end(db, rc == 0);
-	}
-	int crc = leave(db, group);
-	return rc < 0 ? rc : crc;
-}
-
 static int fraud_event_add(struct db *db, int64_t at, const char *type, const char *subject,
 		     const char *detail)
 {
@@ -1510,9 +1367,8 @@ const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = db_open,
 	.close = db_close,
-	.session_insert = db_session_insert,
 	.session_get = db_session_get,
-	.session_update = db_session_update,
+	.session_write = db_session_write,
 	.outbox_due = db_outbox_due,
 	.outbox_take = db_outbox_take,
 	.outbox_handing = db_outbox_handing,

@@ -1,5 +1,6 @@
 /* The SQLite backend's insides, shared by its files (sqlite.c: sessions and
- * the outbox; sqlite_account.c: accounts and events). Nothing outside
+ * the outbox; sqlite_account.c: accounts and events; sqlite_limits.c: token
+ * buckets and decaying counters). Nothing outside
  * src/store/sqlite*.c includes this. */
 #ifndef IOTP_SQLITE_DB_H
 #define IOTP_SQLITE_DB_H
@@ -38,7 +39,8 @@ enum stmt_id {
 	S_SESSION_ATTEMPTS,
 	S_SESSION_MESSAGES,
 	S_NUMBER_SESSIONS,
-	S_BUCKET_TAKE,
+	S_BUCKET_GET,
+	S_BUCKET_PUT,
 	S_BUCKET_PRUNE,
 	S_DECAY_GET,
 	S_DECAY_PUT,
@@ -99,6 +101,9 @@ struct db {
 
 /* Logs what failed with SQLite's message; returns -1. */
 int fail(struct db *db, const char *what);
+/* Steps statement id once on the writer's connection and resets it; returns
+ * sqlite3_step's code. */
+int step_done(struct db *db, enum stmt_id id);
 void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col);
 
@@ -115,6 +120,22 @@ int session_cas(struct db *db, const struct store_session *s);
 
 /* Inserts an event inside an open write: 0 or -1. */
 int event_insert(struct db *db, const struct store_event *e);
+
+/* Takes from n buckets inside an open write (see store_buckets_take): 0,
+ * STORE_LIMITED with *refused and *retry_after_ms set (what it took is still
+ * in the savepoint: the caller undoes the write), or -1. */
+int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t now,
+		  size_t *refused, int64_t *retry_after_ms);
+/* Decays and adds n counter pairs inside an open write and fills their out[].
+ * Returns 0 or -1. */
+int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now);
+
+/* The store_ops entries sqlite_limits.c implements. */
+int db_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
+		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
+int db_buckets_prune(void *state, int64_t before, size_t *n);
+int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
+int db_decay_reset(void *state, const char *key);
 
 /* The store_ops entries sqlite_account.c implements. */
 int db_account_write(void *state, const struct store_account_write *w);

@@ -51,7 +51,9 @@ void store_close(struct store *st)
 
 int store_session_insert(struct store *st, const struct store_session *s)
 {
-	return st->ops->session_insert(st->state, s);
+	struct store_session copy = *s;
+	struct store_write w = {.session = &copy, .insert = 1};
+	return st->ops->session_write(st->state, &w, NULL);
 }
 
 int store_session_get(struct store *st, const char *id, struct store_session *out)
@@ -62,14 +64,21 @@ int store_session_get(struct store *st, const char *id, struct store_session *ou
 int store_session_update(struct store *st, const struct store_session *s,
 			 const struct store_message *msg, struct store_session *current)
 {
-	return st->ops->session_update(st->state, s, msg, NULL, current);
+	return store_session_update_event(st, s, msg, NULL, current);
 }
 
 int store_session_update_event(struct store *st, const struct store_session *s,
 			       const struct store_message *msg, const struct store_event *event,
 			       struct store_session *current)
 {
-	return st->ops->session_update(st->state, s, msg, event, current);
+	struct store_session copy = *s;
+	struct store_write w = {.session = &copy, .msg = msg, .event = event};
+	return st->ops->session_write(st->state, &w, current);
+}
+
+int store_session_write(struct store *st, struct store_write *w, struct store_session *current)
+{
+	return st->ops->session_write(st->state, w, current);
 }
 
 int store_outbox_due(struct store *st, int64_t now, struct store_due *out, size_t max, size_t *n)
@@ -201,13 +210,6 @@ int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n,
 		       size_t *refused, int64_t *retry_after_ms)
 {
 	return st->ops->buckets_take(st->state, b, n, NULL, 0, now, refused, retry_after_ms);
-}
-
-int store_buckets_take_count(struct store *st, const struct store_bucket *b, size_t n,
-			     struct store_decay *d, size_t nd, int64_t now, size_t *refused,
-			     int64_t *retry_after_ms)
-{
-	return st->ops->buckets_take(st->state, b, n, d, nd, now, refused, retry_after_ms);
 }
 
 int store_buckets_prune(struct store *st, int64_t before, size_t *n)

@@ -392,6 +392,9 @@ struct store_bucket {
 			       * (a peek); negative: give tokens back (a refund) */
 };
 
+/* Most buckets one call takes from. */
+#define STORE_BUCKETS_MAX 16
+
 /* Takes from n buckets at now, all or none, in one atomic step: when one of
  * them holds fewer than its cost (or, for a peek, fewer than one token) nothing
  * is taken from any, and the call returns STORE_LIMITED with *refused set to
@@ -415,14 +418,43 @@ struct store_decay {
 };
 /* Updates n counter pairs atomically and fills their out[]. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
-/* store_buckets_take, and when every bucket granted, store_decay_add of d in
- * the same transaction (d is untouched when a bucket refused): one round on
- * the writer for a request's limits and its counts. */
-int store_buckets_take_count(struct store *st, const struct store_bucket *b, size_t n,
-			     struct store_decay *d, size_t nd, int64_t now, size_t *refused,
-			     int64_t *retry_after_ms);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);
+
+/* A session change and what rides with it: the message it queues, the event
+ * it causes, the buckets the request takes and the counters it adds. Written
+ * all together or not at all, in one round on the writer: the limits of a
+ * request cost no round of their own. */
+struct store_write {
+	/* Inserted (insert = 1; its version as given, normally 1), or written
+	 * with the compare-and-swap of store_session_update. */
+	struct store_session *session;
+	int insert;
+	const struct store_message *msg;   /* queued with it (the outbox); may be NULL */
+	const struct store_event *event;   /* may be NULL */
+	const struct store_bucket *buckets; /* taken all or none, as store_buckets_take */
+	size_t n_buckets;                   /* at most STORE_BUCKETS_MAX */
+	struct store_decay *counters;       /* added once every bucket granted; out[] filled */
+	size_t n_counters;
+	/* Called once the buckets granted and the counters are added, before the
+	 * session is written: may change *s from what the counters now hold (a
+	 * risk signal). Runs while the writer is held: it must not call the
+	 * store, take a lock or block. NULL: none. */
+	void (*adjust)(void *arg, struct store_session *s, const struct store_decay *c, size_t n);
+	void *adjust_arg;
+	int64_t now;            /* ms, for the buckets and counters */
+	size_t refused;         /* set with STORE_LIMITED: the bucket that refused */
+	int64_t retry_after_ms; /* set with STORE_LIMITED: the wait until it would grant */
+};
+
+/* Writes w in one transaction. Returns 0 (*w->session as written, counters'
+ * out[] filled); STORE_LIMITED when a bucket lacks tokens (nothing at all is
+ * written; w->refused and w->retry_after_ms say which and how long);
+ * STORE_CONFLICT or STORE_NOT_FOUND for an update, exactly as
+ * store_session_update (nothing written, *current filled when not NULL); or
+ * -1. Parallel writes never take more than a bucket holds, and a session
+ * change is never seen without its buckets, counters, message and event. */
+int store_session_write(struct store *st, struct store_write *w, struct store_session *current);
 
 /* A fraud measure on a key (a number prefix or a country). */
 #define STORE_BLOCK_THROTTLED 1 /* new sessions there must prove work first */

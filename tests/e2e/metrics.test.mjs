@@ -96,8 +96,8 @@ describe('GET /metrics, scraped by Prometheus', () => {
       [`iotp_codes_sent_total{app="default",${gb},channel="sms"}`, 3],
       [`iotp_messages_total{${k},${gb},channel="sms",outcome="submitted"}`, 3],
       [`iotp_handovers_total{${k},outcome="submitted"}`, 3],
-      // dlr_mask 31: the fake SMSC reports each message accepted, then delivered.
-      [`iotp_delivery_reports_total{${k},state="accepted"}`, 3],
+      // Only reports that moved a message on count: Kannel's "accepted" can reach
+      // iotpd after "delivered" (its callbacks run in parallel), and is then late.
       [`iotp_delivery_reports_total{${k},state="delivered"}`, 3],
       [`iotp_code_checks_total{app="default",${gb},result="right"}`, 1],
       [`iotp_code_checks_total{app="default",${gb},result="wrong"}`, 1],

@@ -687,6 +687,137 @@ static void buckets_hold_under_parallel_takes(void **state)
 	assert_int_equal(total, 100); /* 800 tries, 100 tokens, never refilled */
 }
 
+/* A session change with its limits (store_session_write): one bucket short
+ * and nothing at all is written, neither the session nor its message nor
+ * the other buckets nor the counters; a lost compare-and-swap takes no token
+ * either. */
+static void session_write_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000), got;
+	struct store_bucket b[2] = {{"wide", 10, 0, 1}, {"narrow", 1, 0, 1}};
+	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}};
+	struct store_write w = {.session = &s, .insert = 1, .buckets = b, .n_buckets = 2,
+				.counters = &d, .n_counters = 1, .now = 1000};
+	assert_int_equal(store_session_write(f->st, &w, NULL), 0);
+	assert_true(d.out[0][0] > 0.99 && d.out[0][0] < 1.01);
+
+	/* "narrow" is empty now: the update is refused whole. */
+	struct store_session next = s;
+	struct store_message m = make_message("m1", "s1", 1000);
+	next.version++;
+	next.sms_sent = 1;
+	w = (struct store_write){.session = &next, .msg = &m, .buckets = b, .n_buckets = 2,
+				 .counters = &d, .n_counters = 1, .now = 1000};
+	assert_int_equal(store_session_write(f->st, &w, &got), STORE_LIMITED);
+	assert_int_equal(w.refused, 1);
+	assert_true(w.retry_after_ms > 1000000); /* it never refills */
+	assert_int_equal(store_session_get(f->st, "s1", &got), 0);
+	assert_int_equal(got.version, 1);
+	assert_int_equal(got.sms_sent, 0);
+	struct store_due due[2];
+	size_t n = 9;
+	assert_int_equal(store_outbox_due(f->st, 1000, due, 2, &n), 0);
+	assert_int_equal(n, 0);
+	/* "wide" lost nothing to the refusal (9 left), and the counter added nothing. */
+	struct store_bucket nine = {"wide", 10, 0, 9};
+	size_t refused;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &nine, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_true(d.out[0][0] > 1.99 && d.out[0][0] < 2.01);
+
+	/* A stale version: STORE_CONFLICT, *current filled, and no token taken. */
+	struct store_bucket plenty = {"plenty", 1, 0, 1};
+	struct store_session stale = s; /* version 1, as read before someone wrote */
+	next = s;
+	next.version++;
+	assert_int_equal(store_session_update(f->st, &next, NULL, NULL), 0);
+	stale.version++;
+	w = (struct store_write){.session = &stale, .buckets = &plenty, .n_buckets = 1, .now = 1000};
+	assert_int_equal(store_session_write(f->st, &w, &got), STORE_CONFLICT);
+	assert_int_equal(got.version, 2);
+	got.version++; /* the retry, from the session as it stands */
+	w = (struct store_write){.session = &got, .buckets = &plenty, .n_buckets = 1, .now = 1000};
+	assert_int_equal(store_session_write(f->st, &w, NULL), 0); /* the bucket's one token */
+}
+
+/* The adjust hook sees the counters just added and shapes the new session. */
+static void raise_owed(void *arg, struct store_session *s, const struct store_decay *c, size_t n)
+{
+	(void)arg;
+	if (n && c[0].out[0][0] > 2.5)
+		s->pow_difficulty = 20;
+}
+
+static void session_write_adjusts_from_counters(void **state)
+{
+	struct fixture *f = *state;
+	char id[16];
+	for (int i = 0; i < 4; i++) {
+		snprintf(id, sizeof id, "s%d", i);
+		struct store_session s = make_session(id, "+447400123456", 1000), got;
+		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}};
+		struct store_write w = {.session = &s, .insert = 1, .counters = &d, .n_counters = 1,
+					.adjust = raise_owed, .now = 1000};
+		assert_int_equal(store_session_write(f->st, &w, NULL), 0);
+		assert_int_equal(store_session_get(f->st, id, &got), 0);
+		assert_int_equal(got.pow_difficulty, i < 2 ? 0 : 20); /* the third session on */
+		assert_int_equal(s.pow_difficulty, got.pow_difficulty);
+	}
+}
+
+struct writer {
+	struct store *st;
+	int id;
+	int written;
+};
+
+/* Each thread creates sessions that take from one shared bucket. */
+static void *write_many(void *arg)
+{
+	struct writer *t = arg;
+	struct store_bucket b = {"shared", 50, 0, 1};
+	for (int i = 0; i < 50; i++) {
+		struct store_session s;
+		char id[32];
+		snprintf(id, sizeof id, "t%d-%d", t->id, i);
+		s = make_session(id, "+447400123456", 1000);
+		struct store_write w = {.session = &s, .insert = 1, .buckets = &b, .n_buckets = 1,
+					.now = 1000};
+		if (store_session_write(t->st, &w, NULL) == 0)
+			t->written++;
+	}
+	return NULL;
+}
+
+static void session_write_holds_under_parallel_writes(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t th[8];
+	struct writer t[8];
+	for (int i = 0; i < 8; i++) {
+		t[i] = (struct writer){f->st, i, 0};
+		pthread_create(&th[i], NULL, write_many, &t[i]);
+	}
+	int total = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		total += t[i].written;
+	}
+	assert_int_equal(total, 50); /* 400 tries, 50 tokens, never refilled */
+	int count = 0;
+	char id[32];
+	struct store_session got;
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 50; j++) {
+			snprintf(id, sizeof id, "t%d-%d", i, j);
+			if (store_session_get(f->st, id, &got) == 0)
+				count++;
+		}
+	assert_int_equal(count, 50); /* exactly the sessions that got a token exist */
+}
+
 static void decay_halves_per_half_life(void **state)
 {
 	struct fixture *f = *state;
@@ -759,6 +890,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup_sqlite,
+						teardown),
+		cmocka_unit_test_setup_teardown(session_write_holds_under_parallel_writes, setup_sqlite,
+						teardown),
 		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup_sqlite,
 						teardown),
 		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup_sqlite, teardown),

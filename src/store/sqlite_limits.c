@@ -1,0 +1,169 @@
+/* The SQLite store's token buckets and decaying counters (store_buckets_*,
+ * store_decay_*), and the pieces of them that ride inside another write
+ * (store_session_write in sqlite.c).
+ *
+ * They run on the writer's connection inside the group transaction, so they
+ * see every change of the group before its commit: that is what makes a take
+ * atomic across threads. A take alone does not wait for the commit that holds
+ * it: a token taken and lost in a crash only errs on the client's side, and
+ * not waiting keeps the limits off the request's path. (A take that rides with
+ * a session change waits for that change's commit, as the change must.) */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store/sqlite_db.h"
+
+int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t now,
+		  size_t *refused, int64_t *retry_after_ms)
+{
+	*refused = 0;
+	*retry_after_ms = 0;
+	if (n > STORE_BUCKETS_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = db->stmt[S_BUCKET_GET];
+		/* A bucket never seen is full. */
+		double tokens = b[i].capacity;
+		int64_t at = now;
+		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			tokens = sqlite3_column_double(st, 0);
+			at = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return fail(db, "read bucket");
+		/* Refill for the time passed (none when the clock reads earlier than
+		 * the last take), never past capacity; then take the cost. */
+		if (now > at)
+			tokens += (double)(now - at) * b[i].refill_per_ms;
+		if (tokens > b[i].capacity)
+			tokens = b[i].capacity;
+		double left = tokens - b[i].cost;
+		if (left > b[i].capacity)
+			left = b[i].capacity; /* a refund never overfills */
+		/* A peek (cost 0) needs one token left; a take, none short. */
+		double need = b[i].cost == 0 ? 1 : 0;
+		if (left + 1e-9 < need) {
+			*refused = i;
+			double missing = need - left;
+			*retry_after_ms = b[i].refill_per_ms > 0
+						  ? (int64_t)(missing / b[i].refill_per_ms) + 1
+						  : INT64_MAX / 2;
+			return STORE_LIMITED; /* the caller undoes what the others took */
+		}
+		st = db->stmt[S_BUCKET_PUT];
+		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, left);
+		sqlite3_bind_int64(st, 3, now > at ? now : at);
+		if (step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
+			return fail(db, "write bucket");
+	}
+	return 0;
+}
+
+int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
+		double v[2][2] = {{0, 0}, {0, 0}};
+		int rc = 0;
+		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			int64_t at = sqlite3_column_int64(st, 4);
+			for (int w = 0; w < 2; w++) {
+				double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms[w]) : 1.0;
+				v[w][0] = sqlite3_column_double(st, 2 * w) * f;
+				v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
+			}
+		} else if (step != SQLITE_DONE) {
+			rc = fail(db, "read counter");
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc < 0)
+			return -1;
+		for (int w = 0; w < 2; w++)
+			for (int k = 0; k < 2; k++)
+				d[i].out[w][k] = v[w][k] + d[i].add[k];
+		st = db->stmt[S_DECAY_PUT];
+		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, d[i].out[0][0]);
+		sqlite3_bind_double(st, 3, d[i].out[0][1]);
+		sqlite3_bind_double(st, 4, d[i].out[1][0]);
+		sqlite3_bind_double(st, 5, d[i].out[1][1]);
+		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
+		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
+			return fail(db, "write counter");
+	}
+	return 0;
+}
+
+int db_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
+		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms)
+{
+	struct db *db = state;
+	*refused = 0;
+	*retry_after_ms = 0;
+	if (n > STORE_BUCKETS_MAX)
+		return -1;
+	enter(db);
+	if (write_begin(db) < 0) {
+		leave(db, 0);
+		return -1;
+	}
+	int rc = buckets_apply(db, b, n, now, refused, retry_after_ms);
+	if (rc == 0 && nd)
+		rc = decay_apply(db, d, nd, now);
+	write_end(db, rc == 0);
+	leave(db, 0);
+	return rc;
+}
+
+int db_buckets_prune(void *state, int64_t before, size_t *n)
+{
+	struct db *db = state;
+	int rc = -1;
+	*n = 0;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
+		rc = step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : fail(db, "prune buckets");
+		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		write_end(db, rc == 0);
+	}
+	leave(db, 0);
+	return rc;
+}
+
+int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
+{
+	struct db *db = state;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		rc = decay_apply(db, d, n, now);
+		write_end(db, rc == 0);
+	}
+	leave(db, 0);
+	return rc;
+}
+
+int db_decay_reset(void *state, const char *key)
+{
+	struct db *db = state;
+	uint64_t group = 0;
+	int rc = -1;
+	enter(db);
+	if (write_begin(db) == 0) {
+		sqlite3_bind_text(db->stmt[S_DECAY_RESET], 1, key, -1, SQLITE_STATIC);
+		rc = step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : fail(db, "reset counter");
+		group = write_end(db, rc == 0);
+	}
+	int crc = leave(db, group);
+	return rc < 0 ? rc : crc;
+}
