@@ -111,6 +111,12 @@ static const struct option options[] = {
 	{"smtp_password", T_STRING, F(smtp_password), "", NULL, 0, 0, 1, "SMTP password."},
 	{"webhook_timeout", T_INT, F(webhook_timeout), "5", NULL, 1, 60, 0,
 	 "Seconds an app's webhook (or the SMTP server) may take to answer before the event is retried."},
+	{"events_threads", T_INT, F(events_threads), "4", NULL, 1, 64, 0,
+	 "Threads delivering webhooks and e-mails, one event at a time each. A destination (an app's "
+	 "webhook, the SMTP server) gets one delivery at a time, so a slow one holds one thread at most."},
+	{"events_breaker_open", T_INT, F(events_breaker_open), "30", NULL, 1, 600, 0,
+	 "Seconds a destination rests after 5 failed deliveries in a row (its events wait, spending no "
+	 "attempt); doubles after each failed probe, up to 10 minutes."},
 	{"delivery", T_BOOL, F(delivery), "true", NULL, 0, 0, 0,
 	 "false holds every message in the outbox (maintenance); they go out once it is true again."},
 	{"limits", T_BOOL, F(limits), "on", NULL, 0, 0, 0,

@@ -90,6 +90,8 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;
 	int webhook_timeout;                       /* s */
+	int events_threads;                        /* events/ delivery threads */
+	int events_breaker_open;                   /* s, first rest of a failing destination */
 	/* Fraud and abuse defence (policy/, docs/fraud.md). */
 	int limits;                 /* 0: rate limits off (dev mode only) */
 	char *trusted_proxies;      /* addresses whose X-Forwarded-For is believed */

@@ -1,6 +1,7 @@
 /* events: delivers what core/ wrote to the events table — webhooks to the
  * app (signed, retried with backoff, at least once) and iotp's own e-mails
- * (mail.* events, by SMTP). One worker thread; libcurl for both. */
+ * (mail.* events, by SMTP). events_threads worker threads, a lease on each
+ * claimed event and a breaker per destination (worker.c); libcurl for both. */
 #ifndef IOTP_EVENTS_H
 #define IOTP_EVENTS_H
 
@@ -32,11 +33,12 @@ int mail_send(void *curl, const struct core *c, const struct store_event *e, cha
 
 struct events;
 
-/* Starts the worker; returns 0 or -1 with err. */
+/* Starts the workers; returns 0 or -1 with err. */
 int events_start(struct core *c, struct events **out, char *err, size_t errlen);
-/* Wakes the worker at once (an event was written). */
+/* Wakes a worker at once (an event was written). */
 void events_notify(void *events);
-/* Finishes the batch in hand and stops. NULL is fine. */
+/* Finishes the deliveries in hand (each within webhook_timeout) and stops.
+ * NULL is fine. */
 void events_stop(struct events *ev);
 
 #endif

@@ -1,5 +1,13 @@
-/* The events worker: claims due events, delivers each, records the outcome;
- * retries with exponential backoff and jitter, for about a day. */
+/* The events workers: events_threads threads, each claiming one due event at
+ * a time, delivering it and recording the outcome; retries with exponential
+ * backoff and jitter, for about a day.
+ *
+ * A claim leases the event (store_event_claim), so two threads — or two
+ * processes on one store — never deliver it at once, and a crash gives it
+ * back when the lease ends. A destination (an app's webhook, the SMTP server)
+ * takes one delivery at a time: claims pass over the busy ones, so an app
+ * whose webhook hangs holds one thread, never all of them. Each destination
+ * has a breaker (breaker.h): while it rests, its events are put back untried. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -10,22 +18,45 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "events/breaker.h"
 #include "events/events.h"
 
-#define BATCH 16
 #define POLL_MS 500
 #define MAX_ATTEMPTS 20
 #define BACKOFF_CAP_MS (2 * 3600 * 1000LL)
+/* The lease outlives the longest delivery (libcurl's whole-transfer timeout,
+ * webhook_timeout) by this much, so it never ends while a delivery is alive. */
+#define LEASE_MARGIN_MS (30 * 1000LL)
+
+/* Where events go: an app's webhook, or (mail) the SMTP server. */
+struct dest {
+	char app[STORE_APP_MAX];
+	int mail;
+	struct breaker breaker;
+};
+
+struct worker {
+	struct events *ev;
+	CURL *curl;
+	pthread_t thread;
+	struct store_event event;
+};
 
 struct events {
 	struct core *core;
-	CURL *curl;
-	pthread_t thread;
+	/* Guards claims and the destinations, so that a destination is marked
+	 * busy in the same step as the claim of its event. */
+	pthread_mutex_t claim_lock;
+	struct dest **dests;
+	size_t n_dests;
+	/* Guards the wake-ups; request threads take it in events_notify. */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int pending;
 	int stopping;
-	struct store_event batch[BATCH];
+	int polling; /* an idle thread waits with a timeout, for retries */
+	int n_workers;
+	struct worker *workers;
 };
 
 /* 1 s, 2 s, 4 s ... capped at 2 h, each with half of it random. */
@@ -37,14 +68,92 @@ static int64_t backoff_ms(int attempts)
 	return base / 2 + randombytes_uniform((uint32_t)(base / 2) + 1);
 }
 
-static void deliver(struct events *ev, struct store_event *e)
+static int is_mail(const struct store_event *e)
 {
+	return !strncmp(e->type, "mail.", 5);
+}
+
+/* The destination of e, created on first sight. Under claim_lock. */
+static struct dest *dest_of(struct events *ev, const struct store_event *e)
+{
+	int mail = is_mail(e);
+	for (size_t i = 0; i < ev->n_dests; i++) {
+		struct dest *d = ev->dests[i];
+		if (d->mail == mail && (mail || !strcmp(d->app, e->app)))
+			return d;
+	}
+	ev->dests = xrealloc(ev->dests, (ev->n_dests + 1) * sizeof *ev->dests);
+	struct dest *d = xcalloc(1, sizeof *d);
+	d->mail = mail;
+	if (!mail)
+		strfmt(d->app, sizeof d->app, "%s", e->app);
+	ev->dests[ev->n_dests++] = d;
+	return d;
+}
+
+/* Puts an event of a resting destination back untried: the attempt the claim
+ * counted is given back, and the error says why it waits, for operators.
+ * Under claim_lock: it reads the breaker. */
+static void hold(struct store_event *e, const struct dest *d, int64_t until)
+{
+	char when[32];
+	clock_format_ms(until, when, sizeof when);
+	e->attempts--;
+	e->state = STORE_EVENT_PENDING;
+	e->next_attempt_at = until;
+	if (d->mail)
+		strfmt(e->error, sizeof e->error,
+		       "the SMTP server failed %d times in a row (last: %s); e-mails wait until %s",
+		       d->breaker.failures, d->breaker.last_error, when);
+	else
+		strfmt(e->error, sizeof e->error,
+		       "the app's webhook failed %d times in a row (last: %s); its events wait until %s",
+		       d->breaker.failures, d->breaker.last_error, when);
+}
+
+/* Claims one due event whose destination is free into w->event, and admits
+ * it through the destination's breaker. Returns NULL when nothing is due; else
+ * the destination, with *open set when it rests (w->event is then ready to be
+ * put back as it is). */
+static struct dest *claim(struct worker *w, int *open)
+{
+	struct events *ev = w->ev;
 	const struct core *c = ev->core;
+	struct store_event_skip skip = {.n_apps = 0};
+	struct dest *d = NULL;
+	size_t n = 0;
+	pthread_mutex_lock(&ev->claim_lock);
+	for (size_t i = 0; i < ev->n_dests; i++) {
+		const struct dest *busy = ev->dests[i];
+		if (!busy->breaker.busy)
+			continue;
+		if (busy->mail)
+			skip.mail = 1;
+		else if (skip.n_apps < STORE_EVENT_SKIP_MAX)
+			skip.apps[skip.n_apps++] = busy->app;
+	}
+	int64_t now = clock_now_ms();
+	int64_t lease = now + c->cfg->webhook_timeout * 1000LL + LEASE_MARGIN_MS;
+	if (store_event_claim(c->store, now, lease, &skip, &w->event, 1, &n) == 0 && n == 1) {
+		int64_t until = 0;
+		d = dest_of(ev, &w->event);
+		*open = breaker_admit(&d->breaker, now, &until) == BREAKER_OPEN;
+		if (*open)
+			hold(&w->event, d, until);
+	}
+	pthread_mutex_unlock(&ev->claim_lock);
+	return d;
+}
+
+/* Delivers e and sets its outcome; returns 0, 1 (retry) or 2 (never). */
+static int deliver(struct worker *w, struct store_event *e)
+{
+	const struct core *c = w->ev->core;
 	int64_t now = clock_now_ms();
 	int outcome;
 	e->error[0] = '\0';
-	if (!strncmp(e->type, "mail.", 5)) {
-		outcome = mail_send(ev->curl, c, e, e->error, sizeof e->error);
+	if (is_mail(e)) {
+		outcome = mail_send(w->curl, c, e, e->error, sizeof e->error);
 	} else {
 		const struct app *app = apps_find(&c->apps, e->app);
 		char *body = webhook_body(e);
@@ -55,11 +164,12 @@ static void deliver(struct events *ev, struct store_event *e)
 			strfmt(e->error, sizeof e->error, "the event does not encode");
 			outcome = 2;
 		} else {
-			outcome = webhook_post(ev->curl, app->webhook_url, app->webhook_secret, e->id, body,
+			outcome = webhook_post(w->curl, app->webhook_url, app->webhook_secret, e->id, body,
 					       c->cfg->webhook_timeout, now, e->error, sizeof e->error);
 		}
 		free(body);
 	}
+	now = clock_now_ms();
 	if (outcome == 0) {
 		e->state = STORE_EVENT_DELIVERED;
 		e->delivered_at = now;
@@ -71,27 +181,66 @@ static void deliver(struct events *ev, struct store_event *e)
 		e->state = STORE_EVENT_FAILED;
 		log_warn("event %s (%s): %s; giving up", e->id, e->type, e->error);
 	}
+	return outcome;
+}
+
+/* Records the delivery's outcome on its destination's breaker. */
+static void settle(struct events *ev, struct dest *d, int outcome, const char *error)
+{
+	const struct config *cfg = ev->core->cfg;
+	pthread_mutex_lock(&ev->claim_lock);
+	int was_open = d->breaker.open_until != 0;
+	int opened = breaker_done(&d->breaker, outcome, error, clock_now_ms(),
+				  cfg->events_breaker_open * 1000LL);
+	int64_t rest = d->breaker.rest_ms;
+	pthread_mutex_unlock(&ev->claim_lock);
+	char what[STORE_APP_MAX + 24];
+	if (d->mail)
+		strfmt(what, sizeof what, "the SMTP server");
+	else
+		strfmt(what, sizeof what, "the webhook of app %s", d->app);
+	if (opened)
+		log_warn("%s failed %d times in a row; its events wait %lld s", what,
+			 BREAKER_FAILURES, (long long)(rest / 1000));
+	else if (was_open && outcome == 0)
+		log_info("%s answers again; its events go out", what);
 }
 
 static void *run(void *arg)
 {
-	struct events *ev = arg;
+	struct worker *w = arg;
+	struct events *ev = w->ev;
 	pthread_mutex_lock(&ev->lock);
 	while (!ev->stopping) {
 		ev->pending = 0;
 		pthread_mutex_unlock(&ev->lock);
-		size_t n = 0;
-		if (store_event_claim(ev->core->store, clock_now_ms(), ev->batch, BATCH, &n) == 0 && n) {
-			for (size_t i = 0; i < n; i++)
-				deliver(ev, &ev->batch[i]);
-			store_event_finish(ev->core->store, ev->batch, n);
+		int open = 0;
+		struct dest *d = claim(w, &open);
+		if (d) {
+			/* There may be more: another thread looks while this one delivers. */
+			pthread_mutex_lock(&ev->lock);
+			ev->pending = 1;
+			pthread_cond_signal(&ev->wake);
+			pthread_mutex_unlock(&ev->lock);
+			if (!open)
+				settle(ev, d, deliver(w, &w->event), w->event.error);
+			store_event_finish(ev->core->store, &w->event, 1);
 		}
 		pthread_mutex_lock(&ev->lock);
-		if (n == BATCH || ev->pending || ev->stopping)
+		if (d || ev->pending || ev->stopping)
 			continue;
-		struct timespec until;
-		clock_deadline_in(POLL_MS, &until);
-		pthread_cond_timedwait(&ev->wake, &ev->lock, &until);
+		/* One idle thread looks for retries come due; the others sleep until
+		 * woken, so an idle server claims twice a second, not twice per thread.
+		 * A thread that finds work wakes another, which polls in its turn. */
+		if (ev->polling) {
+			pthread_cond_wait(&ev->wake, &ev->lock);
+			continue;
+		}
+		ev->polling = 1;
+		struct timespec until_ts;
+		clock_deadline_in(POLL_MS, &until_ts);
+		pthread_cond_timedwait(&ev->wake, &ev->lock, &until_ts);
+		ev->polling = 0;
 	}
 	pthread_mutex_unlock(&ev->lock);
 	return NULL;
@@ -101,19 +250,23 @@ int events_start(struct core *c, struct events **out, char *err, size_t errlen)
 {
 	struct events *ev = xcalloc(1, sizeof *ev);
 	ev->core = c;
-	ev->curl = curl_easy_init();
-	if (!ev->curl) {
-		free(ev);
-		strfmt(err, errlen, "libcurl failed to start");
-		return -1;
-	}
+	pthread_mutex_init(&ev->claim_lock, NULL);
 	pthread_mutex_init(&ev->lock, NULL);
 	pthread_cond_init(&ev->wake, NULL);
-	if (pthread_create(&ev->thread, NULL, run, ev) != 0) {
-		curl_easy_cleanup(ev->curl);
-		free(ev);
-		strfmt(err, errlen, "cannot start the events thread");
-		return -1;
+	int n = c->cfg->events_threads > 0 ? c->cfg->events_threads : 1;
+	ev->workers = xcalloc((size_t)n, sizeof *ev->workers);
+	for (int i = 0; i < n; i++) {
+		struct worker *w = &ev->workers[i];
+		w->ev = ev;
+		w->curl = curl_easy_init();
+		if (!w->curl || pthread_create(&w->thread, NULL, run, w) != 0) {
+			curl_easy_cleanup(w->curl);
+			w->curl = NULL;
+			events_stop(ev);
+			strfmt(err, errlen, "cannot start events thread %d of %d", i + 1, n);
+			return -1;
+		}
+		ev->n_workers++;
 	}
 	*out = ev;
 	return 0;
@@ -134,10 +287,17 @@ void events_stop(struct events *ev)
 		return;
 	pthread_mutex_lock(&ev->lock);
 	ev->stopping = 1;
-	pthread_cond_signal(&ev->wake);
+	pthread_cond_broadcast(&ev->wake);
 	pthread_mutex_unlock(&ev->lock);
-	pthread_join(ev->thread, NULL);
-	curl_easy_cleanup(ev->curl);
+	for (int i = 0; i < ev->n_workers; i++) {
+		pthread_join(ev->workers[i].thread, NULL);
+		curl_easy_cleanup(ev->workers[i].curl);
+	}
+	for (size_t i = 0; i < ev->n_dests; i++)
+		free(ev->dests[i]);
+	free(ev->dests);
+	free(ev->workers);
+	pthread_mutex_destroy(&ev->claim_lock);
 	pthread_mutex_destroy(&ev->lock);
 	pthread_cond_destroy(&ev->wake);
 	free(ev);

@@ -36,7 +36,9 @@ struct store_ops {
 	/* by: "id", "phone" (key = app, key2 = phone), "device" or "reset" (key = 32 bytes) */
 	int (*account_find)(void *state, const char *by, const void *key, const char *key2,
 			    struct store_account *out);
-	int (*event_claim)(void *state, int64_t now, struct store_event *out, size_t max, size_t *n);
+	int (*event_claim)(void *state, int64_t now, int64_t lease_until,
+			   const struct store_event_skip *skip, struct store_event *out, size_t max,
+			   size_t *n);
 	int (*event_finish)(void *state, const struct store_event *e, size_t n);
 	int (*account_events)(void *state, const char *account_id,
 			      void (*fn)(const struct store_event *e, void *arg), void *arg);

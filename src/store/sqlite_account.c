@@ -2,6 +2,8 @@
  * session traffic, so they run on the writer's connection (reads too: they see
  * a group's writes before its commit, which keeps read-your-writes simple) and
  * join its group commit like every other write. */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -47,11 +49,16 @@ static const char *const sql[A_COUNT] = {
 	[A_BY_DEVICE] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE device_key = ?1",
 	[A_BY_RESET] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE reset_key = ?1",
 	[E_INSERT] = "INSERT INTO events (" EVENT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	/* ?3: skip e-mails; ?4: a JSON array of the apps whose webhooks to skip. */
 	[E_DUE] = "SELECT " EVENT_COLS " FROM events WHERE state = 0 AND next_attempt_at <= ?1"
+		  " AND CASE WHEN substr(type, 1, 5) = 'mail.' THEN ?3 = 0"
+		  " ELSE app NOT IN (SELECT value FROM json_each(?4)) END"
 		  " ORDER BY next_attempt_at, created_at LIMIT ?2",
-	[E_MARK] = "UPDATE events SET attempts = attempts + 1 WHERE id = ?1",
-	[E_FINISH] = "UPDATE events SET state=?2, next_attempt_at=?3, delivered_at=?4, error=?5"
-		     " WHERE id=?1",
+	/* The lease, as a compare-and-swap on the event still being due. */
+	[E_MARK] = "UPDATE events SET attempts = attempts + 1, next_attempt_at = ?2"
+		   " WHERE id = ?1 AND state = 0 AND next_attempt_at <= ?3",
+	[E_FINISH] = "UPDATE events SET state=?2, next_attempt_at=?3, delivered_at=?4, error=?5,"
+		     " attempts=?6 WHERE id=?1",
 	[E_BY_ACCOUNT] = "SELECT " EVENT_COLS " FROM events WHERE account_id = ?1"
 			 " ORDER BY created_at, rowid",
 };
@@ -249,33 +256,62 @@ int db_account_find(void *state, const char *by, const void *key, const char *ke
 	return result;
 }
 
-int db_event_claim(void *state, int64_t now, struct store_event *out, size_t max,
-			  size_t *n)
+/* The skipped apps as a JSON array for json_each (heap; free it). */
+static char *skip_apps_json(const struct store_event_skip *skip)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; skip && i < skip->n_apps && i < STORE_EVENT_SKIP_MAX; i++)
+		json_array_append_new(a, json_string(skip->apps[i]));
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
+int db_event_claim(void *state, int64_t now, int64_t lease_until,
+		   const struct store_event_skip *skip, struct store_event *out, size_t max,
+		   size_t *n)
 {
 	struct db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
 	*n = 0;
+	char *apps = skip_apps_json(skip);
+	if (!apps)
+		return -1;
 	enter(db);
 	if (write_begin(db) == 0) {
 		sqlite3_stmt *st = db->acct[E_DUE];
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+		sqlite3_bind_int(st, 3, skip && skip->mail);
+		sqlite3_bind_text(st, 4, apps, -1, SQLITE_STATIC);
+		size_t found = 0;
 		int r;
-		while (*n < max && (r = sqlite3_step(st)) == SQLITE_ROW)
-			read_event(st, &out[(*n)++]);
+		while (found < max && (r = sqlite3_step(st)) == SQLITE_ROW)
+			read_event(st, &out[found++]);
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		rc = 0;
-		for (size_t i = 0; i < *n && rc == 0; i++) {
-			out[i].attempts++;
-			sqlite3_bind_text(db->acct[E_MARK], 1, out[i].id, -1, SQLITE_STATIC);
-			if (step(db, E_MARK) != SQLITE_DONE)
-				rc = fail(db, "mark event");
+		/* Keeps only the events whose lease this claim took. */
+		for (size_t i = 0; i < found && rc == 0; i++) {
+			sqlite3_stmt *mark = db->acct[E_MARK];
+			sqlite3_bind_text(mark, 1, out[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(mark, 2, lease_until);
+			sqlite3_bind_int64(mark, 3, now);
+			if (step(db, E_MARK) != SQLITE_DONE) {
+				rc = fail(db, "claim event");
+			} else if (sqlite3_changes(db->conn) == 1) {
+				out[i].attempts++;
+				out[i].next_attempt_at = lease_until;
+				if (*n != i)
+					out[*n] = out[i];
+				(*n)++;
+			}
 		}
 		group = write_end(db, rc == 0 && *n > 0);
 	}
 	int crc = leave(db, group);
+	free(apps);
 	if (rc < 0)
 		*n = 0;
 	return rc < 0 ? rc : crc;
@@ -296,6 +332,7 @@ int db_event_finish(void *state, const struct store_event *e, size_t n)
 			sqlite3_bind_int64(st, 3, e[i].next_attempt_at);
 			sqlite3_bind_int64(st, 4, e[i].delivered_at);
 			sqlite3_bind_text(st, 5, e[i].error, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 6, e[i].attempts);
 			if (step(db, E_FINISH) != SQLITE_DONE)
 				rc = fail(db, "finish event");
 		}

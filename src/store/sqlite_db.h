@@ -175,7 +175,9 @@ int db_decay_reset(void *state, const char *key);
 int db_account_write(void *state, const struct store_account_write *w);
 int db_account_find(void *state, const char *by, const void *key, const char *key2,
 		    struct store_account *out);
-int db_event_claim(void *state, int64_t now, struct store_event *out, size_t max, size_t *n);
+int db_event_claim(void *state, int64_t now, int64_t lease_until,
+		   const struct store_event_skip *skip, struct store_event *out, size_t max,
+		   size_t *n);
 int db_event_finish(void *state, const struct store_event *e, size_t n);
 int db_account_events(void *state, const char *account_id,
 		      void (*fn)(const struct store_event *e, void *arg), void *arg);

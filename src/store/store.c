@@ -188,10 +188,11 @@ int store_account_by_reset(struct store *st, const unsigned char key[STORE_KEY_L
 	return st->ops->account_find(st->state, "reset", key, NULL, out);
 }
 
-int store_event_claim(struct store *st, int64_t now, struct store_event *out, size_t max,
+int store_event_claim(struct store *st, int64_t now, int64_t lease_until,
+		      const struct store_event_skip *skip, struct store_event *out, size_t max,
 		      size_t *n)
 {
-	return st->ops->event_claim(st->state, now, out, max, n);
+	return st->ops->event_claim(st->state, now, lease_until, skip, out, max, n);
 }
 
 int store_event_finish(struct store *st, const struct store_event *e, size_t n)

@@ -355,10 +355,27 @@ int store_account_by_device(struct store *st, const unsigned char key[STORE_KEY_
 int store_account_by_reset(struct store *st, const unsigned char key[STORE_KEY_LEN],
 			   struct store_account *out);
 
-/* Claims up to max pending events due at now (marking their attempt), oldest
- * first; then records each outcome (DELIVERED, FAILED, or PENDING with a later
- * next_attempt_at) in one transaction. */
-int store_event_claim(struct store *st, int64_t now, struct store_event *out, size_t max,
+/* The destinations a claim passes over because a delivery to them is in
+ * hand: the webhooks of these apps, and e-mails (events whose type starts with
+ * "mail.") when mail is set. */
+#define STORE_EVENT_SKIP_MAX 64
+struct store_event_skip {
+	const char *apps[STORE_EVENT_SKIP_MAX];
+	size_t n_apps;
+	int mail;
+};
+
+/* Claims up to max pending events due at now, oldest first, except those skip
+ * names (skip may be NULL): each claimed event has its attempt counted and is
+ * leased until lease_until (its next_attempt_at), so no other claim — another
+ * thread, another process on the same store — gets it before then. The claim
+ * is a compare-and-swap: each due event goes to exactly one claimer. If the
+ * claimer dies, the event comes back when the lease ends (at least once).
+ * store_event_finish then records each outcome (DELIVERED, FAILED, or PENDING
+ * with a later next_attempt_at; attempts as given, so an event put back
+ * untried gets its attempt back) in one transaction. */
+int store_event_claim(struct store *st, int64_t now, int64_t lease_until,
+		      const struct store_event_skip *skip, struct store_event *out, size_t max,
 		      size_t *n);
 int store_event_finish(struct store *st, const struct store_event *e, size_t n);
 /* Calls fn for each event of an account, oldest first (support and tests). */

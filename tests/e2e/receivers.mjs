@@ -21,30 +21,39 @@ export function signatureValid(header, body, secret, { toleranceS = 300 } = {}) 
 
 /**
  * Starts a webhook receiver. failFirst: how many deliveries to answer 503
- * before accepting. Returns {url, deliveries (every request: {id, type, body,
- * signature, status}), accepted (events answered 2xx), close()}.
+ * before accepting; failAll: answer 503 to everything until recover(); hold:
+ * take each request and answer nothing until release(). Returns {url,
+ * deliveries (every request: {id, type, body, signature, status}; status
+ * 'held' while unanswered), accepted (events answered 2xx), held() (requests
+ * waiting for an answer), release(), recover(), close()}.
  */
-export async function startWebhookReceiver({ failFirst = 0 } = {}) {
+export async function startWebhookReceiver({ failFirst = 0, failAll = false, hold = false } = {}) {
   const deliveries = [];
+  const waiting = [];
   let failuresLeft = failFirst;
+  let failing = failAll;
+  let holding = hold;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
-      const status = failuresLeft > 0 ? 503 : 204;
-      if (failuresLeft > 0) failuresLeft--;
       let body;
       try {
         body = JSON.parse(raw);
       } catch {
         body = undefined;
       }
-      deliveries.push({
-        id: req.headers['iotp-event-id'], type: body?.type, body, raw,
-        signature: req.headers['iotp-signature'], status,
-      });
-      res.writeHead(status).end();
+      const d = { id: req.headers['iotp-event-id'], type: body?.type, body, raw, signature: req.headers['iotp-signature'] };
+      deliveries.push(d);
+      if (holding) {
+        d.status = 'held';
+        waiting.push({ d, res });
+        return;
+      }
+      d.status = failing || failuresLeft > 0 ? 503 : 204;
+      if (failuresLeft > 0) failuresLeft--;
+      res.writeHead(d.status).end();
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,6 +62,19 @@ export async function startWebhookReceiver({ failFirst = 0 } = {}) {
     url: `http://127.0.0.1:${port}/hooks/iotp`,
     deliveries,
     accepted: () => deliveries.filter((d) => d.status < 300),
+    held: () => waiting.length,
+    /** Answers the held requests 204, and every later one at once. */
+    release() {
+      holding = false;
+      for (const { d, res } of waiting.splice(0)) {
+        d.status = 204;
+        res.writeHead(204).end();
+      }
+    },
+    /** Stops answering 503 (failAll). */
+    recover() {
+      failing = false;
+    },
     /** Waits for an accepted event of type (and matching pred) and returns it. */
     async waitEvent(type, pred = () => true, timeoutMs = 8000) {
       let hit;
@@ -60,7 +82,10 @@ export async function startWebhookReceiver({ failFirst = 0 } = {}) {
       if (!hit) throw new Error(`no ${type} event; got ${JSON.stringify(deliveries.map((d) => [d.type, d.status]))}`);
       return hit;
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close() {
+      this.release();
+      return new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 
