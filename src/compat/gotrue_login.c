@@ -135,6 +135,18 @@ static json_t *login_live(struct store *st, const char *login, int64_t now,
 	return j;
 }
 
+
+/* Whether the refresh token under key has been used, as the store has it now. */
+static int token_used_now(struct store *st, const char *key, int64_t now)
+{
+	struct store_record rec;
+	int rc;
+	json_t *r = compat_record_get(st, K_REFRESH, key, now, &rec, &rc);
+	int used = r && json_is_true(json_object_get(r, "used"));
+	json_decref(r);
+	return used;
+}
+
 void gotrue_token(struct http_request *req, struct http_response *res)
 {
 	struct store *st = store_of(req);
@@ -175,7 +187,14 @@ void gotrue_token(struct http_request *req, struct http_response *res)
 		    gotrue_user_load(st, jstr(r, "user"), now, &u) != 0) {
 			json_decref(l);
 			json_decref(r);
-			gotrue_reply(res, 400, "session_expired", "Invalid Refresh Token: Session Expired");
+			/* A parallel refresh with this token may have won meanwhile,
+			 * and a reuse of it ended the login: this one is a reuse too. */
+			if (!l && token_used_now(st, key, now))
+				gotrue_reply(res, 400, "refresh_token_already_used",
+					     "Invalid Refresh Token: Already Used");
+			else
+				gotrue_reply(res, 400, "session_expired",
+					     "Invalid Refresh Token: Session Expired");
 			return;
 		}
 		/* Mark it used, with compare-and-swap: of parallel refreshes with one
