@@ -24,45 +24,13 @@
 
 #include "base/alloc.h"
 #include "delivery/callback.h"
+#include "http/form.h"
 
 #define PARAMS_MAX 256
 
 struct param {
 	const char *name, *value;
 };
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes a form name or value in place ('+' is a space, %XX a byte).
- * Returns 0, or -1 for a broken escape or a NUL byte. */
-static int decode(char *s)
-{
-	char *w = s;
-	for (const char *r = s; *r; r++) {
-		if (*r == '+') {
-			*w++ = ' ';
-		} else if (*r == '%') {
-			int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return -1;
-			*w++ = (char)(hi * 16 + lo);
-			r += 2;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-	return 0;
-}
 
 static int by_name_then_value(const void *a, const void *b)
 {
@@ -85,7 +53,9 @@ static int parse_form(char *form, struct param *p)
 			*eq = '\0';
 		p[n].name = pair;
 		p[n].value = eq ? eq + 1 : "";
-		if (decode(pair) < 0 || (eq && decode(eq + 1) < 0))
+		char err[96];
+		if (form_decode(pair, strlen(pair), err, sizeof err) < 0 ||
+		    (eq && form_decode(eq + 1, strlen(eq + 1), err, sizeof err) < 0))
 			return -1;
 		n++;
 	}

@@ -15,8 +15,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Decodes s[0..len) in place and NUL-terminates it. Returns 0, or -1. */
-static int decode(char *s, size_t len, char *err, size_t errlen)
+int form_decode(char *s, size_t len, char *err, size_t errlen)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -101,8 +100,8 @@ int form_parse(char *body, size_t len, struct http_form *out, char *err, size_t 
 			char *key = body + i, *value = eq ? eq + 1 : body + end;
 			size_t vlen = eq ? (size_t)(body + end - value) : 0;
 			/* Decoding only shrinks; the terminators land on the '=' and '&'. */
-			if (decode(key, klen, err, errlen) < 0 ||
-			    (eq && decode(value, vlen, err, errlen) < 0))
+			if (form_decode(key, klen, err, errlen) < 0 ||
+			    (eq && form_decode(value, vlen, err, errlen) < 0))
 				return -1;
 			if (!eq)
 				value = key + strlen(key); /* "" */

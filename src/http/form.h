@@ -20,6 +20,11 @@ struct http_form {
  * pairs. Returns 0. */
 int form_parse(char *body, size_t len, struct http_form *out, char *err, size_t errlen);
 
+/* Decodes one form name or value, s[0..len), in place ('+' is a space, %XX a
+ * byte) and NUL-terminates it. Returns 0, or -1 with a sentence in err for a
+ * bad %-escape or a NUL byte. No UTF-8 check: form_parse adds that. */
+int form_decode(char *s, size_t len, char *err, size_t errlen);
+
 /* The first value of key, or NULL. */
 const char *form_get(const struct http_form *f, const char *key);
 
