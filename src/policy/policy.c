@@ -57,6 +57,7 @@ struct subject {
 	char prefix5[20];
 	char ip[64];
 	char network[64];
+	char site[64]; /* "" for IPv4 */
 	char region[3];
 	char app[32];
 };
@@ -76,6 +77,7 @@ static void subject_fill(struct subject *s, const char *e164, const char *region
 		if (keys_address(who->ip, s->ip, sizeof s->ip) < 0)
 			strfmt(s->ip, sizeof s->ip, "%s", who->ip);
 		keys_network(who->ip, s->network, sizeof s->network);
+		keys_site(who->ip, s->site, sizeof s->site);
 	}
 	strfmt(s->app, sizeof s->app, "%s", who && who->app ? who->app : "default");
 }
@@ -93,6 +95,8 @@ static const char *subject_key(const struct subject *s, enum limits_scope scope)
 		return s->ip;
 	case LIMITS_NETWORK:
 		return s->network;
+	case LIMITS_SITE:
+		return s->site;
 	case LIMITS_COUNTRY:
 		return s->region;
 	case LIMITS_APP:
@@ -116,6 +120,7 @@ static enum iotp_error scope_error(enum limits_scope scope)
 	case LIMITS_IP:
 		return IOTP_E_RATE_LIMITED_IP;
 	case LIMITS_NETWORK:
+	case LIMITS_SITE:
 		return IOTP_E_RATE_LIMITED_NETWORK;
 	case LIMITS_COUNTRY:
 		return IOTP_E_RATE_LIMITED_COUNTRY;
