@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "compat/compat_internal.h"
+#include "compat/gotrue.h"
 #include "core/app.h"
 #include "phone/phone.h"
 

@@ -47,13 +47,5 @@ void twilio_verification_get(struct http_request *req, struct http_response *res
 void twilio_verification_update(struct http_request *req, struct http_response *res);
 void twilio_verification_check(struct http_request *req, struct http_response *res);
 
-void gotrue_otp(struct http_request *req, struct http_response *res);
-void gotrue_verify(struct http_request *req, struct http_response *res);
-void gotrue_resend(struct http_request *req, struct http_response *res);
-void gotrue_token(struct http_request *req, struct http_response *res);
-void gotrue_logout(struct http_request *req, struct http_response *res);
-void gotrue_user_get(struct http_request *req, struct http_response *res);
-void gotrue_user_update(struct http_request *req, struct http_response *res);
-void gotrue_settings(struct http_request *req, struct http_response *res);
 
 #endif
