@@ -383,10 +383,11 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 	       "of %.0f%%",
 	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
 	       100.0 * baseline);
-	int rc = store_block_set(p->st, &b);
+	const char *type = verdict == STORE_BLOCK_BLOCKED ? "fraud.prefix_blocked"
+							  : "fraud.prefix_throttled";
+	int rc = store_block_set(p->st, &b, type);
 	if (rc == 0)
-		log_warn("fraud.%s %s", verdict == STORE_BLOCK_BLOCKED ? "prefix_blocked" : "prefix_throttled",
-			 b.reason);
+		log_warn("%s %s", type, b.reason);
 	/* Seen at once by this node; the others within BLOCKS_REFRESH_MS. */
 	pthread_mutex_lock(&p->lock);
 	int found = 0;
@@ -613,7 +614,7 @@ void policy_describe_key(const char *key, char *buf, size_t size)
 
 int policy_unblock(struct store *st, const char *key, const char *who, int64_t now)
 {
-	int rc = store_block_lift(st, key, who, now);
+	int rc = store_block_lift(st, key, who, now, "fraud.prefix_unblocked");
 	if (rc != 0)
 		return rc;
 	/* Judged afresh: the burst that caused the block would otherwise block it
