@@ -4,7 +4,7 @@
 #define IOTP_NUMBER_H
 
 #include "core/core.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "phone/phone.h"
 #include "policy/policy.h"
 
