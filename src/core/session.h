@@ -29,10 +29,6 @@ struct session_timers {
 void session_timers(const struct core *c, const struct store_session *s, int64_t now,
 		    struct session_timers *out);
 
-/* A voice message's outbox text is the spoken script, this byte, and its SSML
- * (delivery/ splits them). */
-#define SESSION_SSML_SEPARATOR '\x1e'
-
 /* What a client asks a session for. */
 struct session_request {
 	const char *app;    /* the calling app's id (core/app.h); NULL: the default app */
