@@ -31,6 +31,7 @@ struct app {
 	/* Signs this app's GoTrue access tokens, so that another app's PostgREST
 	 * (its own secret) refuses them; NULL: the top-level gotrue_jwt_secret. */
 	const char *gotrue_jwt_secret;
+	int min_code_length; /* fewest digits its clients may ask codes to have */
 	int n_langs;
 	struct app_lang *langs;
 };

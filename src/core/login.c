@@ -5,7 +5,6 @@
  * "gt_refresh" (key: SHA-256 of the token) {login, user, used}. Both live
  * gotrue_refresh_ttl past the login's last refresh. */
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -13,46 +12,12 @@
 #include "core/account.h"
 #include "core/login.h"
 #include "core/login_internal.h"
+#include "core/record.h"
 
 #define K_LOGIN "gt_login"
 #define K_REFRESH "gt_refresh"
 #define REFRESH_BYTES 24
 #define CAS_TRIES 16
-
-json_t *login_record_get(struct store *st, const char *kind, const char *key, int64_t now,
-			 struct store_record *rec, int *rc)
-{
-	*rc = store_record_get(st, kind, key, now, rec);
-	if (*rc != 0)
-		return NULL;
-	json_t *j = json_loads(rec->value, 0, NULL);
-	if (!j || !json_is_object(j)) {
-		json_decref(j);
-		*rc = -1;
-		return NULL;
-	}
-	return j;
-}
-
-int login_record_put(struct store *st, struct store_record *rec, const char *kind,
-		     const char *key, json_t *value, int64_t expires_at, int64_t now)
-{
-	char *text = json_dumps(value, JSON_COMPACT);
-	if (!text || strlen(text) >= sizeof rec->value || strlen(key) >= sizeof rec->key) {
-		free(text);
-		return -1;
-	}
-	strfmt(rec->kind, sizeof rec->kind, "%s", kind);
-	strfmt(rec->key, sizeof rec->key, "%s", key);
-	memcpy(rec->value, text, strlen(text) + 1);
-	free(text);
-	rec->version++;
-	rec->expires_at = expires_at;
-	int rc = store_record_put(st, rec, now);
-	if (rc != 0)
-		rec->version--;
-	return rc;
-}
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -81,7 +46,7 @@ static int refresh_new(struct store *st, const char *login, const char *user, in
 	token_key(token, key);
 	json_t *j = json_pack("{s:s, s:s, s:b}", "login", login, "user", user, "used", 0);
 	struct store_record rec = {0};
-	int rc = login_record_put(st, &rec, K_REFRESH, key, j, expires, now);
+	int rc = record_put(st, &rec, K_REFRESH, key, j, expires, now);
 	json_decref(j);
 	return rc == 0 ? 0 : -1;
 }
@@ -106,7 +71,7 @@ enum iotp_error login_start(struct core *c, const struct login_user *u, int64_t 
 	json_t *j = json_pack("{s:s, s:s, s:b, s:I}", "user", u->id, "app", u->app, "revoked", 0,
 			      "created", (json_int_t)now);
 	struct store_record rec = {0};
-	int rc = login_record_put(c->store, &rec, K_LOGIN, login_id, j, expires, now);
+	int rc = record_put(c->store, &rec, K_LOGIN, login_id, j, expires, now);
 	json_decref(j);
 	if (rc != 0 || refresh_new(c->store, login_id, u->id, expires, now, refresh) != 0)
 		return IOTP_E_INTERNAL;
@@ -118,11 +83,11 @@ enum iotp_error login_end(struct core *c, const char *login_id, int64_t now)
 	for (int tries = 0; tries < CAS_TRIES; tries++) {
 		struct store_record rec;
 		int rc;
-		json_t *j = login_record_get(c->store, K_LOGIN, login_id, now, &rec, &rc);
+		json_t *j = record_get(c->store, K_LOGIN, login_id, now, &rec, &rc);
 		if (!j)
 			return rc == STORE_NOT_FOUND ? IOTP_E_OK : IOTP_E_INTERNAL;
 		json_object_set_new(j, "revoked", json_true());
-		rc = login_record_put(c->store, &rec, K_LOGIN, login_id, j, rec.expires_at, now);
+		rc = record_put(c->store, &rec, K_LOGIN, login_id, j, rec.expires_at, now);
 		json_decref(j);
 		if (rc == 0)
 			return IOTP_E_OK;
@@ -137,7 +102,7 @@ static json_t *login_live(struct store *st, const char *login, int64_t now,
 			  struct store_record *rec)
 {
 	int rc;
-	json_t *j = login_record_get(st, K_LOGIN, login, now, rec, &rc);
+	json_t *j = record_get(st, K_LOGIN, login, now, rec, &rc);
 	if (j && json_is_true(json_object_get(j, "revoked"))) {
 		json_decref(j);
 		j = NULL;
@@ -150,7 +115,7 @@ static int token_used_now(struct store *st, const char *key, int64_t now)
 {
 	struct store_record rec;
 	int rc;
-	json_t *r = login_record_get(st, K_REFRESH, key, now, &rec, &rc);
+	json_t *r = record_get(st, K_REFRESH, key, now, &rec, &rc);
 	int used = r && json_is_true(json_object_get(r, "used"));
 	json_decref(r);
 	return used;
@@ -174,7 +139,7 @@ enum iotp_error login_refresh(struct core *c, const char *app, const char *token
 	token_key(token, key);
 	struct store_record rec, lrec;
 	int rc;
-	json_t *r = login_record_get(st, K_REFRESH, key, now, &rec, &rc);
+	json_t *r = record_get(st, K_REFRESH, key, now, &rec, &rc);
 	if (!r)
 		return rc == STORE_NOT_FOUND ? IOTP_E_REFRESH_TOKEN_NOT_FOUND : IOTP_E_INTERNAL;
 	strfmt(login_id, LOGIN_ID_LEN, "%s", jstr(r, "login"));
@@ -203,7 +168,7 @@ enum iotp_error login_refresh(struct core *c, const char *app, const char *token
 		/* Mark it used, with compare-and-swap: of parallel refreshes with
 		 * one token exactly one wins. */
 		json_object_set_new(r, "used", json_true());
-		rc = login_record_put(st, &rec, K_REFRESH, key, r, rec.expires_at, now);
+		rc = record_put(st, &rec, K_REFRESH, key, r, rec.expires_at, now);
 		used = rc == STORE_CONFLICT;
 		if (rc != 0 && rc != STORE_CONFLICT) {
 			json_decref(l);
@@ -219,7 +184,7 @@ enum iotp_error login_refresh(struct core *c, const char *app, const char *token
 	}
 	/* The login lives on from this refresh. */
 	int64_t expires = login_expiry(c, now);
-	login_record_put(st, &lrec, K_LOGIN, login_id, l, expires, now);
+	record_put(st, &lrec, K_LOGIN, login_id, l, expires, now);
 	json_decref(l);
 	if (refresh_new(st, login_id, u->id, expires, now, refresh) != 0)
 		return IOTP_E_INTERNAL;

@@ -12,6 +12,7 @@
 #include "core/account.h"
 #include "core/login.h"
 #include "core/login_internal.h"
+#include "core/record.h"
 #include "core/session.h"
 
 #define K_USER "gt_user"
@@ -53,7 +54,7 @@ int login_user_load(struct core *c, const char *id, int64_t now, struct login_us
 {
 	struct store_record local;
 	int rc;
-	json_t *j = login_record_get(c->store, K_USER, id, now, rec ? rec : &local, &rc);
+	json_t *j = record_get(c->store, K_USER, id, now, rec ? rec : &local, &rc);
 	if (!j)
 		return rc;
 	/* The number and its proof are the account's: read them fresh. An
@@ -99,7 +100,7 @@ static int user_update(struct core *c, const char *id, int64_t now, user_edit ed
 			return rc;
 		edit(j, arg);
 		json_object_set_new(j, "updated", json_integer(now));
-		rc = login_record_put(c->store, &rec, K_USER, id, j, 0, now);
+		rc = record_put(c->store, &rec, K_USER, id, j, 0, now);
 		json_decref(j);
 		if (rc == 0)
 			return login_user_load(c, id, now, u, NULL, NULL);
@@ -116,7 +117,7 @@ static int user_for_account(struct core *c, const struct store_account *a, int64
 	for (int tries = 0; tries < 4; tries++) {
 		struct store_record rec;
 		int rc;
-		json_t *alias = login_record_get(c->store, K_ALIAS, a->id, now, &rec, &rc);
+		json_t *alias = record_get(c->store, K_ALIAS, a->id, now, &rec, &rc);
 		if (alias) {
 			rc = login_user_load(c, jstr(alias, "user"), now, u, NULL, NULL);
 			json_decref(alias);
@@ -131,13 +132,13 @@ static int user_for_account(struct core *c, const struct store_account *a, int64
 				      (json_int_t)0, "new_phone", "", "phone_change_sent",
 				      (json_int_t)0, "change_session", "");
 		memset(&rec, 0, sizeof rec);
-		rc = login_record_put(c->store, &rec, K_USER, id, j, 0, now);
+		rc = record_put(c->store, &rec, K_USER, id, j, 0, now);
 		json_decref(j);
 		if (rc != 0)
 			return -1;
 		j = json_pack("{s:s}", "user", id);
 		memset(&rec, 0, sizeof rec);
-		rc = login_record_put(c->store, &rec, K_ALIAS, a->id, j, 0, now);
+		rc = record_put(c->store, &rec, K_ALIAS, a->id, j, 0, now);
 		json_decref(j);
 		if (rc != 0 && rc != STORE_CONFLICT)
 			return -1;
@@ -160,11 +161,10 @@ static void otp_key(const char *app, const char *type, const char *e164, char *o
 }
 
 /* Whether session id can still take a send of its code (same code again). */
-static int reusable(struct core *c, const char *id, int64_t now)
+static int reusable(struct core *c, const char *app, const char *id, int64_t now)
 {
 	struct store_session s;
-	return session_get(c, id, &s) == IOTP_E_OK && !s.verified_at && !s.canceled_at &&
-	       now < s.expires_at && s.check_attempts < c->cfg->max_check_attempts;
+	return session_get(c, app, id, &s) == IOTP_E_OK && session_live(c, &s, now);
 }
 
 /* Sends session id's code, or withholds it (charged all the same). */
@@ -214,10 +214,10 @@ enum iotp_error login_send_code(struct core *c, const struct login_client *who, 
 	otp_key(who->app, "sms", e164, key, sizeof key);
 	struct store_record rec;
 	int rc;
-	json_t *otp = login_record_get(c->store, K_OTP, key, now, &rec, &rc);
+	json_t *otp = record_get(c->store, K_OTP, key, now, &rec, &rc);
 	if (!otp && rc != STORE_NOT_FOUND)
 		return IOTP_E_INTERNAL;
-	int had = otp != NULL, fresh = !otp || !reusable(c, jstr(otp, "session"), now);
+	int had = otp != NULL, fresh = !otp || !reusable(c, who->app, jstr(otp, "session"), now);
 	if (!fresh)
 		strfmt(session_id, STORE_ID_MAX, "%s", jstr(otp, "session"));
 	json_decref(otp);
@@ -241,14 +241,14 @@ enum iotp_error login_send_code(struct core *c, const struct login_client *who, 
 	if (fresh) {
 		json_t *j = json_pack("{s:s}", "session", session_id);
 		struct store_session s;
-		int64_t until = session_get(c, session_id, &s) == IOTP_E_OK ? s.expires_at : now;
+		int64_t until = session_get(c, who->app, session_id, &s) == IOTP_E_OK ? s.expires_at : now;
 		for (int tries = 0; tries < CAS_TRIES; tries++) {
 			if (!had)
 				rec.version = 0;
-			rc = login_record_put(c->store, &rec, K_OTP, key, j, until + KEEP_MS, now);
+			rc = record_put(c->store, &rec, K_OTP, key, j, until + KEEP_MS, now);
 			if (rc != STORE_CONFLICT)
 				break;
-			otp = login_record_get(c->store, K_OTP, key, now, &rec, &rc);
+			otp = record_get(c->store, K_OTP, key, now, &rec, &rc);
 			had = otp != NULL;
 			json_decref(otp);
 		}
@@ -286,7 +286,7 @@ enum iotp_error login_verify_code(struct core *c, const struct login_client *who
 	otp_key(who->app, "sms", e164, key, sizeof key);
 	struct store_record rec;
 	int rc;
-	json_t *otp = login_record_get(c->store, K_OTP, key, now, &rec, &rc);
+	json_t *otp = record_get(c->store, K_OTP, key, now, &rec, &rc);
 	if (!otp)
 		return rc == STORE_NOT_FOUND ? IOTP_E_INCORRECT_CODE : IOTP_E_INTERNAL;
 	strfmt(id, sizeof id, "%s", jstr(otp, "session"));
@@ -335,7 +335,7 @@ static int wait_on(struct core *c, const char *app, const char *e164, const char
 	for (int tries = 0; tries < CAS_TRIES; tries++) {
 		struct store_record rec;
 		int rc;
-		json_t *j = login_record_get(c->store, K_OTP, key, now, &rec, &rc);
+		json_t *j = record_get(c->store, K_OTP, key, now, &rec, &rc);
 		if (!j && rc != STORE_NOT_FOUND)
 			return -1;
 		if (!j) {
@@ -355,7 +355,7 @@ static int wait_on(struct core *c, const char *app, const char *e164, const char
 		json_object_set_new(j, "users", users);
 		if (until < rec.expires_at)
 			until = rec.expires_at;
-		rc = login_record_put(c->store, &rec, K_OTP, key, j, until, now);
+		rc = record_put(c->store, &rec, K_OTP, key, j, until, now);
 		json_decref(j);
 		if (rc != STORE_CONFLICT)
 			return rc == 0 ? 0 : -1;
@@ -371,7 +371,7 @@ static json_t *waiting(struct core *c, const char *app, const char *e164, int64_
 	otp_key(app, "phone_change", e164, key, sizeof key);
 	struct store_record rec;
 	int rc;
-	json_t *j = login_record_get(c->store, K_OTP, key, now, &rec, &rc);
+	json_t *j = record_get(c->store, K_OTP, key, now, &rec, &rc);
 	if (!j)
 		return NULL;
 	json_t *users = json_incref(json_object_get(j, "users"));
@@ -406,7 +406,7 @@ enum iotp_error login_request_change(struct core *c, const struct login_client *
 	struct login_user cur;
 	change_of(c, u->id, e164, now, &cur, current);
 	enum iotp_error e = IOTP_E_OK;
-	if (current[0] && reusable(c, current, now))
+	if (current[0] && reusable(c, who->app, current, now))
 		strfmt(session_id, STORE_ID_MAX, "%s", current); /* the same code again */
 	else
 		e = new_session(c, who, e164, now, session_id, why);
@@ -415,7 +415,7 @@ enum iotp_error login_request_change(struct core *c, const struct login_client *
 	if (e)
 		return e;
 	struct store_session s;
-	int64_t until = session_get(c, session_id, &s) == IOTP_E_OK ? s.expires_at : now;
+	int64_t until = session_get(c, who->app, session_id, &s) == IOTP_E_OK ? s.expires_at : now;
 	struct change ch = {.phone = e164, .session = session_id, .now = now};
 	if (wait_on(c, who->app, e164, u->id, until + KEEP_MS, now) != 0 ||
 	    user_update(c, u->id, now, edit_change, &ch, u) != 0)
