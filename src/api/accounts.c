@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/seal.h"
 #include "core/account.h"
 
 static json_t *account_json(const struct core *c, const struct store_account *a, int64_t now)
@@ -16,7 +17,7 @@ static json_t *account_json(const struct core *c, const struct store_account *a,
 	int required = a->reverify || (due && now >= due);
 	return json_pack(
 		"{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s, s:o, s:b}, s:{s:b, s:o, s:o, s:o, s:b, s:b, s:i},"
-		" s:{s:b, s:o, s:o}}",
+		" s:{s:b, s:o, s:o}, s:{s:b, s:b}}",
 		"id", a->id, "phone", a->phone, "app", a->app, "created_at", api_time(a->created_at),
 		"last_verified_at", api_time(a->verified_at), "device", "id", a->device_id, "name",
 		a->device_name, "registered_at", api_time(a->device_at), "push_token",
@@ -29,7 +30,8 @@ static json_t *account_json(const struct core *c, const struct store_account *a,
 		"reverification", "required", required, "reason",
 		a->reverify && a->reverify_reason[0] ? json_string(a->reverify_reason)
 						     : (required ? json_string("age") : json_null()),
-		"due_at", api_time(due));
+		"due_at", api_time(due), "totp", "enabled", a->totp_enabled_at != 0, "pending",
+		a->totp_sealed_len > 0 && !a->totp_enabled_at);
 }
 
 /* The answer to a refused PIN: the error, attempts left, when the PIN lapses,
@@ -39,6 +41,17 @@ static void reply_pin(struct http_response *res, enum iotp_error e, const struct
 	json_t *err = http_reply_error(res, e, NULL);
 	json_object_set_new(err, "attempts_left", json_integer(r->attempts_left));
 	json_object_set_new(err, "reset_available_at", api_time(r->reset_available_at));
+	json_object_set_new(err, "totp_accepted", json_boolean(r->totp));
+	if (r->retry_after > 0) {
+		res->retry_after = r->retry_after;
+		json_object_set_new(err, "retry_after", json_integer(r->retry_after));
+	}
+}
+
+/* A refused authenticator code: Retry-After while a wait runs. */
+static void reply_totp(struct http_response *res, enum iotp_error e, const struct account_result *r)
+{
+	json_t *err = http_reply_error(res, e, NULL);
 	if (r->retry_after > 0) {
 		res->retry_after = r->retry_after;
 		json_object_set_new(err, "retry_after", json_integer(r->retry_after));
@@ -61,6 +74,8 @@ static void reply(struct api *api, struct http_response *res, enum iotp_error e,
 	}
 	if (is_pin_outcome(e))
 		reply_pin(res, e, r);
+	else if (e == IOTP_E_INCORRECT_TOTP || e == IOTP_E_TOTP_WAIT)
+		reply_totp(res, e, r);
 	else
 		http_reply_error(res, e, NULL);
 }
@@ -77,10 +92,11 @@ void api_account_register(struct http_request *req, struct http_response *res)
 	json_t *device = json_incref(json_object_get(req->body, "device"));
 	json_object_del(req->body, "device");
 	struct account_device d = {0};
-	const char *session_id, *pin;
+	const char *session_id, *pin, *totp;
 	const struct api_field fields[] = {
 		{"session_id", 1, STORE_ID_MAX, &session_id},
 		{"pin", 0, 16, &pin},
+		{"totp", 0, 16, &totp},
 	};
 	const struct api_field device_fields[] = {
 		{"name", 1, 64, &d.name},
@@ -88,7 +104,7 @@ void api_account_register(struct http_request *req, struct http_response *res)
 	};
 	struct http_request dreq = *req;
 	dreq.body = device;
-	if (api_read_fields(req, res, fields, 2) < 0)
+	if (api_read_fields(req, res, fields, 3) < 0)
 		goto out;
 	if (!json_is_object(device)) {
 		json_object_set_new(http_reply_error(res, device ? IOTP_E_INVALID_FIELD_TYPE
@@ -102,7 +118,8 @@ void api_account_register(struct http_request *req, struct http_response *res)
 		goto out;
 	struct account_result r;
 	int64_t now = clock_now_ms();
-	enum iotp_error e = account_register(api->core, req->principal, session_id, &d, pin, now, &r);
+	enum iotp_error e = account_register(api->core, req->principal, session_id, &d, pin, totp, now,
+					     &r);
 	if (e == IOTP_E_INVALID_FIELD) {
 		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
 		goto out;
@@ -207,23 +224,73 @@ void api_account_change_number(struct http_request *req, struct http_response *r
 {
 	struct api *api = req->app;
 	struct store_account a;
-	const char *old_id, *new_id, *pin;
+	const char *old_id, *new_id, *pin, *totp;
 	const struct api_field fields[] = {
 		{"old_session_id", 1, STORE_ID_MAX, &old_id},
 		{"new_session_id", 1, STORE_ID_MAX, &new_id},
 		{"pin", 0, 16, &pin},
+		{"totp", 0, 16, &totp},
 	};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 3) < 0)
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 4) < 0)
 		return;
 	struct account_result r;
-	/* pin: the PIN of the account that holds the new number, when a PIN guards it. */
-	enum iotp_error e = account_change_number(api->core, a.id, old_id, new_id, pin, now, &r);
+	/* pin (or totp): the PIN of the account that holds the new number, when a PIN guards it. */
+	enum iotp_error e = account_change_number(api->core, a.id, old_id, new_id, pin, totp, now,
+						  &r);
 	if (e == IOTP_E_INVALID_FIELD) {
 		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
 		return;
 	}
 	reply(api, res, e, &r, now, 200);
+}
+
+void api_account_totp_enrol(struct http_request *req, struct http_response *res)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0)
+		return;
+	struct account_totp_enrolment en;
+	struct account_result r;
+	enum iotp_error e = account_totp_enrol(api->core, a.id, now, &en, &r);
+	if (e) {
+		http_reply_error(res, e, NULL);
+		return;
+	}
+	res->status = 201;
+	res->body = json_pack("{s:s, s:s, s:i, s:i, s:s}", "secret", en.secret, "uri", en.uri,
+			      "digits", TOTP_DIGITS, "period", TOTP_STEP_MS / 1000, "algorithm",
+			      "SHA1");
+	seal_wipe((char *)&en, sizeof en);
+}
+
+typedef enum iotp_error (*totp_op)(struct core *c, const char *account_id, const char *code,
+				   int64_t now, struct account_result *out);
+
+/* The routes that take {"code"} of the authenticator and answer with the account. */
+static void with_totp(struct http_request *req, struct http_response *res, totp_op op)
+{
+	struct api *api = req->app;
+	struct store_account a;
+	const char *code;
+	const struct api_field fields[] = {{"code", 1, 16, &code}};
+	int64_t now = clock_now_ms();
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+		return;
+	struct account_result r;
+	reply(api, res, op(api->core, a.id, code, now, &r), &r, now, 200);
+}
+
+void api_account_totp_confirm(struct http_request *req, struct http_response *res)
+{
+	with_totp(req, res, account_totp_confirm);
+}
+
+void api_account_totp_disable(struct http_request *req, struct http_response *res)
+{
+	with_totp(req, res, account_totp_disable);
 }
 
 void api_account_reverify(struct http_request *req, struct http_response *res)

@@ -23,6 +23,9 @@ static const struct http_route routes[] = {
 	{"DELETE", "/v1/accounts/me/pin", api_account_remove_pin, HTTP_PUBLIC, 1},
 	{"POST", "/v1/accounts/me/pin/check", api_account_check_pin, HTTP_PUBLIC, 1},
 	{"POST", "/v1/accounts/me/number", api_account_change_number, HTTP_PUBLIC, 1},
+	{"POST", "/v1/accounts/me/totp", api_account_totp_enrol, HTTP_PUBLIC, 0},
+	{"POST", "/v1/accounts/me/totp/confirm", api_account_totp_confirm, HTTP_PUBLIC, 1},
+	{"DELETE", "/v1/accounts/me/totp", api_account_totp_disable, HTTP_PUBLIC, 1},
 	{"POST", "/v1/accounts/me/reverify", api_account_reverify, HTTP_PUBLIC, 1},
 	/* The e-mailed PIN reset link: the token is the credential. */
 	{"GET", "/v1/pin-reset", api_pin_reset_page, HTTP_PUBLIC, 0},

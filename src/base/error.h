@@ -66,7 +66,7 @@
 	X(SESSION_WRONG_NUMBER, 409, "session_wrong_number",                                      \
 	  "The session verified another number than this operation needs.")                       \
 	X(PIN_REQUIRED, 423, "pin_required",                                                      \
-	  "This number has a two-step verification PIN. Send it with the registration, or reset it.") \
+	  "This number has two-step verification. Send its PIN (\"pin\"), or a code from its authenticator app (\"totp\") when it has one, or reset the PIN.") \
 	X(INCORRECT_PIN, 403, "incorrect_pin", "That PIN is not right. Try again after Retry-After, if given.") \
 	X(PIN_WAIT, 429, "pin_wait", "Too many wrong PINs in a row. Try again after the time in Retry-After.") \
 	X(PIN_LOCKED, 423, "pin_locked",                                                          \
@@ -135,7 +135,15 @@
 	X(LOGIN_ENDED, 401, "login_ended",                                                        \
 	  "This login has ended (signed out, expired, or its account closed). Sign in again.")     \
 	X(PIN_RESET_PENDING, 429, "pin_reset_pending",                                            \
-	  "A reset link was e-mailed already and still works: check the mailbox (and spam), or ask again after Retry-After.")
+	  "A reset link was e-mailed already and still works: check the mailbox (and spam), or ask again after Retry-After.") \
+	X(TOTP_ENABLED, 409, "totp_enabled",                                                      \
+	  "This account has an authenticator app on already. Turn it off with DELETE /v1/accounts/me/totp and a current code first.") \
+	X(NO_TOTP, 409, "no_totp",                                                                \
+	  "This account has no authenticator app to check. Start with POST /v1/accounts/me/totp.") \
+	X(INCORRECT_TOTP, 403, "incorrect_totp",                                                  \
+	  "That authenticator code is not right, or was used already. Enter the code the app shows now (after Retry-After, if given).") \
+	X(TOTP_WAIT, 429, "totp_wait",                                                            \
+	  "Too many wrong authenticator codes in a row. Try again after the time in Retry-After.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

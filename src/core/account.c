@@ -1,4 +1,5 @@
 #include "core/account.h"
+#include "core/account_internal.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -20,7 +21,7 @@
 #define PIN_MEMLIMIT (16u * 1024 * 1024)
 
 /* Writes w and, when it carried events, wakes their delivery. */
-static int write_account(struct core *c, const struct store_account_write *w)
+int account_store_write(struct core *c, const struct store_account_write *w)
 {
 	int rc = store_account_write(c->store, w);
 	if (rc == 0 && w->n_events && c->events_notify)
@@ -77,9 +78,15 @@ static int pin_matches(const struct core *c, const struct store_account *a, cons
 	return ok;
 }
 
+/* Whether a two-step factor is on: a PIN, or a confirmed authenticator app. */
+static int has_factor(const struct store_account *a)
+{
+	return a->pin_hash[0] || a->totp_enabled_at;
+}
+
 int64_t account_pin_lapses_at(const struct core *c, const struct store_account *a)
 {
-	if (!a->pin_hash[0])
+	if (!has_factor(a))
 		return 0;
 	return a->seen_at + (int64_t)c->cfg->pin_lapse * 1000;
 }
@@ -94,7 +101,7 @@ int64_t account_pin_reminder_at(const struct core *c, const struct store_account
 	return from + (int64_t)h->v[i] * 3600 * 1000;
 }
 
-static int64_t pin_wait_ms(const struct core *c, int failures)
+int64_t account_wait_ms(const struct core *c, int failures)
 {
 	const struct config_int_list *w = &c->cfg->pin_waits;
 	if (failures <= 0 || w->n == 0)
@@ -103,7 +110,7 @@ static int64_t pin_wait_ms(const struct core *c, int failures)
 	return (int64_t)w->v[i] * 1000;
 }
 
-static int64_t secs_until(int64_t at, int64_t now)
+int64_t account_secs_until(int64_t at, int64_t now)
 {
 	return at > now ? (at - now + 999) / 1000 : 0;
 }
@@ -114,7 +121,7 @@ static void fill_pin_state(const struct core *c, const struct store_account *a, 
 	out->attempts_left = c->cfg->pin_max_attempts - a->pin_failures;
 	if (out->attempts_left < 0)
 		out->attempts_left = 0;
-	out->retry_after = secs_until(a->pin_retry_at, now);
+	out->retry_after = account_secs_until(a->pin_retry_at, now);
 	out->reset_available_at = account_pin_lapses_at(c, a);
 }
 
@@ -176,10 +183,10 @@ static enum iotp_error guess_pin(struct core *c, struct store_account *a, const 
 			return IOTP_E_PIN_REQUIRED;
 		struct store_account counted = *a;
 		counted.pin_failures++;
-		counted.pin_retry_at = now + pin_wait_ms(c, counted.pin_failures);
+		counted.pin_retry_at = now + account_wait_ms(c, counted.pin_failures);
 		counted.version++;
 		struct store_account_write w = {.account = &counted};
-		int rc = write_account(c, &w);
+		int rc = account_store_write(c, &w);
 		if (rc == STORE_CONFLICT) {
 			if (store_account_get(c->store, a->id, a) != 0)
 				return IOTP_E_INTERNAL;
@@ -202,13 +209,30 @@ static enum iotp_error guess_pin(struct core *c, struct store_account *a, const 
 						 a->phone, "failures", a->pin_failures)) == 0) {
 				struct store_account_write lw = {.account = &locked, .events = {&ev},
 								 .n_events = 1};
-				if (write_account(c, &lw) == 0)
+				if (account_store_write(c, &lw) == 0)
 					*a = locked;
 			}
 		}
 		return IOTP_E_INCORRECT_PIN;
 	}
 	return IOTP_E_INTERNAL;
+}
+
+/* The two-step check wherever the PIN is asked: a current code of the
+ * account's authenticator app, when it has one on and one is given, stands
+ * in for the PIN (the person's choice); else the PIN, counted as ever. An
+ * account guarded by an authenticator alone answers IOTP_E_PIN_REQUIRED until
+ * a code is given. out->totp says whether a code would be accepted. */
+static enum iotp_error guess_factor(struct core *c, struct store_account *a, const char *pin,
+				    const char *totp, int64_t now, struct account_result *out)
+{
+	out->totp = a->totp_enabled_at != 0;
+	if (totp && a->totp_enabled_at)
+		return account_totp_guess(c, a, totp, now, out);
+	if (a->pin_hash[0])
+		return guess_pin(c, a, pin, now, out);
+	fill_pin_state(c, a, now, out);
+	return IOTP_E_PIN_REQUIRED;
 }
 
 static enum iotp_error create_account(struct core *c, struct store_session *s,
@@ -236,7 +260,7 @@ static enum iotp_error create_account(struct core *c, struct store_session *s,
 	spend(s, now);
 	struct store_account_write w = {.spend = {s}, .n_spend = 1, .account = a, .insert = 1,
 					.events = {&ev}, .n_events = 1};
-	int rc = write_account(c, &w);
+	int rc = account_store_write(c, &w);
 	if (rc == STORE_CONFLICT)
 		return IOTP_E_UNAVAILABLE; /* the caller re-reads and retries */
 	if (rc != 0)
@@ -247,11 +271,12 @@ static enum iotp_error create_account(struct core *c, struct store_session *s,
 
 static enum iotp_error move_account(struct core *c, struct store_session *s,
 				    struct store_account *a, const struct account_device *d,
-				    const char *pin, int64_t now, struct account_result *out)
+				    const char *pin, const char *totp, int64_t now,
+				    struct account_result *out)
 {
-	int lapsed = a->pin_hash[0] && now >= account_pin_lapses_at(c, a);
-	if (a->pin_hash[0] && !lapsed) {
-		enum iotp_error e = guess_pin(c, a, pin, now, out);
+	int lapsed = has_factor(a) && now >= account_pin_lapses_at(c, a);
+	if (has_factor(a) && !lapsed) {
+		enum iotp_error e = guess_factor(c, a, pin, totp, now, out);
 		if (e)
 			return e;
 	}
@@ -270,6 +295,11 @@ static enum iotp_error move_account(struct core *c, struct store_session *s,
 		moved.pin_hash[0] = '\0';
 		moved.pin_set_at = 0;
 		moved.has_reset = 0;
+		/* So does an authenticator: the number may be someone else's now. */
+		moved.totp_sealed_len = 0;
+		moved.totp_enabled_at = moved.totp_last_step = 0;
+		moved.totp_failures = 0;
+		moved.totp_retry_at = 0;
 		if (pin && pin_hash(c, moved.id, pin, moved.pin_hash) == 0)
 			moved.pin_set_at = now;
 	}
@@ -282,7 +312,7 @@ static enum iotp_error move_account(struct core *c, struct store_session *s,
 	spend(s, now);
 	struct store_account_write w = {.spend = {s}, .n_spend = 1, .account = &moved,
 					.events = {&ev}, .n_events = 1};
-	int rc = write_account(c, &w);
+	int rc = account_store_write(c, &w);
 	if (rc == STORE_CONFLICT)
 		return IOTP_E_UNAVAILABLE;
 	if (rc != 0)
@@ -323,6 +353,7 @@ static enum iotp_error on_number(struct core *c, const char *app, const char *se
 struct registration {
 	const struct account_device *device;
 	const char *pin;
+	const char *totp;
 };
 
 static enum iotp_error decide_register(struct core *c, struct store_session *s,
@@ -330,18 +361,18 @@ static enum iotp_error decide_register(struct core *c, struct store_session *s,
 				       struct account_result *out)
 {
 	struct registration *r = arg;
-	return a ? move_account(c, s, a, r->device, r->pin, now, out)
+	return a ? move_account(c, s, a, r->device, r->pin, r->totp, now, out)
 		 : create_account(c, s, r->device, r->pin, now, out);
 }
 
 enum iotp_error account_register(struct core *c, const char *app, const char *session_id,
-				 const struct account_device *device, const char *pin, int64_t now,
-				 struct account_result *out)
+				 const struct account_device *device, const char *pin,
+				 const char *totp, int64_t now, struct account_result *out)
 {
 	memset(out, 0, sizeof *out);
 	if (pin && !pin_well_formed(pin))
 		return IOTP_E_INVALID_FIELD;
-	struct registration r = {device, pin};
+	struct registration r = {device, pin, totp};
 	return on_number(c, app, session_id, now, decide_register, &r, out);
 }
 
@@ -370,20 +401,14 @@ enum iotp_error account_authenticate(struct core *c, const char *credential, int
 		seen.seen_at = now;
 		seen.version++;
 		struct store_account_write w = {.account = &seen};
-		if (write_account(c, &w) == 0)
+		if (account_store_write(c, &w) == 0)
 			*out = seen;
 	}
 	*reverify = account_reverify_due(c, out, now);
 	return IOTP_E_OK;
 }
 
-/* Reads the account, lets change() edit a copy, and writes it with CAS,
- * retrying from a fresh read on conflict. change returns an outcome to stop
- * with, and may add up to two events. */
-typedef enum iotp_error (*account_change)(struct core *c, struct store_account *a, int64_t now,
-					  void *arg, struct store_event *ev, int *n_ev);
-
-static enum iotp_error change_account(struct core *c, const char *id, int64_t now,
+enum iotp_error account_change_with(struct core *c, const char *id, int64_t now,
 				      account_change change, void *arg, struct account_result *out)
 {
 	for (int tries = 0; tries < CAS_TRIES; tries++) {
@@ -403,7 +428,7 @@ static enum iotp_error change_account(struct core *c, const char *id, int64_t no
 		struct store_account_write w = {.account = &a, .n_events = n_ev};
 		for (int i = 0; i < n_ev; i++)
 			w.events[i] = &ev[i];
-		rc = write_account(c, &w);
+		rc = account_store_write(c, &w);
 		if (rc == STORE_CONFLICT)
 			continue;
 		if (rc != 0)
@@ -468,7 +493,7 @@ enum iotp_error account_set_pin(struct core *c, const char *account_id, const ch
 		return IOTP_E_INVALID_FIELD;
 	}
 	struct set_pin p = {pin, email};
-	return change_account(c, account_id, now, apply_set_pin, &p, out);
+	return account_change_with(c, account_id, now, apply_set_pin, &p, out);
 }
 
 /* The PIN-checking operations: guess, then (when right) apply. */
@@ -487,7 +512,7 @@ static enum iotp_error with_pin(struct core *c, const char *account_id, const ch
 		out->account = a;
 		return e;
 	}
-	return change_account(c, account_id, now, apply, NULL, out);
+	return account_change_with(c, account_id, now, apply, NULL, out);
 }
 
 static enum iotp_error apply_remove_pin(struct core *c, struct store_account *a, int64_t now,
@@ -537,7 +562,7 @@ enum iotp_error account_check_pin(struct core *c, const char *account_id, const 
 	enum iotp_error e = with_pin(c, account_id, pin, now, out, apply_pin_checked);
 	if (e == IOTP_E_INCORRECT_PIN) {
 		struct account_result tmp = *out;
-		if (change_account(c, account_id, now, apply_streak_reset, NULL, &tmp) == 0)
+		if (account_change_with(c, account_id, now, apply_streak_reset, NULL, &tmp) == 0)
 			out->account = tmp.account;
 	}
 	return e;
@@ -546,7 +571,7 @@ enum iotp_error account_check_pin(struct core *c, const char *account_id, const 
 /* Whether a PIN still guards account a's number (set, and not lapsed). */
 static int pin_guards(const struct core *c, const struct store_account *a, int64_t now)
 {
-	return a->pin_hash[0] && now < account_pin_lapses_at(c, a);
+	return has_factor(a) && now < account_pin_lapses_at(c, a);
 }
 
 /* account_change_number, and account_move_number when old_session_id is NULL
@@ -559,7 +584,7 @@ static int pin_guards(const struct core *c, const struct store_account *a, int64
  * registration or PIN change that lands meanwhile sends us round again. */
 static enum iotp_error change_number(struct core *c, const char *account_id,
 				     const char *old_session_id, const char *new_session_id,
-				     const char *pin, int refuse_taken, int64_t now,
+				     const char *pin, const char *totp, int refuse_taken, int64_t now,
 				     struct account_result *out)
 {
 	memset(out, 0, sizeof *out);
@@ -598,7 +623,8 @@ static enum iotp_error change_number(struct core *c, const char *account_id,
 			 * interception yields: the PIN is what stops it, here as at
 			 * registration on a new device. */
 			struct account_result pr = {0};
-			e = guess_pin(c, &other, pin, now, &pr);
+			e = guess_factor(c, &other, pin, totp, now, &pr);
+			out->totp = pr.totp;
 			out->attempts_left = pr.attempts_left;
 			out->retry_after = pr.retry_after;
 			out->reset_available_at = pr.reset_available_at;
@@ -635,7 +661,7 @@ static enum iotp_error change_number(struct core *c, const char *account_id,
 						.n_spend = old_session_id ? 2 : 1,
 						.account = &moved, .closed = displaces ? &other : NULL,
 						.events = {&ev[0], &ev[1]}, .n_events = n_ev};
-		rc = write_account(c, &w);
+		rc = account_store_write(c, &w);
 		if (rc == STORE_CONFLICT)
 			continue;
 		if (rc != 0)
@@ -648,16 +674,17 @@ static enum iotp_error change_number(struct core *c, const char *account_id,
 
 enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *old_session_id, const char *new_session_id,
-				      const char *pin, int64_t now, struct account_result *out)
+				      const char *pin, const char *totp, int64_t now,
+				      struct account_result *out)
 {
-	return change_number(c, account_id, old_session_id, new_session_id, pin, 0, now, out);
+	return change_number(c, account_id, old_session_id, new_session_id, pin, totp, 0, now, out);
 }
 
 enum iotp_error account_move_number(struct core *c, const char *account_id,
 				    const char *new_session_id, int64_t now,
 				    struct account_result *out)
 {
-	return change_number(c, account_id, NULL, new_session_id, NULL, 1, now, out);
+	return change_number(c, account_id, NULL, new_session_id, NULL, NULL, 1, now, out);
 }
 
 /* A sign-in on an existing account: the session proves the number again. */
@@ -665,7 +692,7 @@ static enum iotp_error sign_in_existing(struct core *c, struct store_session *s,
 					struct store_account *a, int64_t now,
 					struct account_result *out)
 {
-	if (a->pin_hash[0] && now < account_pin_lapses_at(c, a)) {
+	if (pin_guards(c, a, now)) {
 		fill_pin_state(c, a, now, out);
 		return IOTP_E_PIN_REQUIRED; /* no PIN can be given here: the PIN keeps guarding */
 	}
@@ -677,7 +704,7 @@ static enum iotp_error sign_in_existing(struct core *c, struct store_session *s,
 	seen.version++;
 	spend(s, now);
 	struct store_account_write w = {.spend = {s}, .n_spend = 1, .account = &seen};
-	int rc = write_account(c, &w);
+	int rc = account_store_write(c, &w);
 	if (rc == STORE_CONFLICT)
 		return IOTP_E_UNAVAILABLE;
 	if (rc != 0)
@@ -730,7 +757,7 @@ enum iotp_error account_reverify(struct core *c, const char *account_id, const c
 		a.version++;
 		spend(&s, now);
 		struct store_account_write w = {.spend = {&s}, .n_spend = 1, .account = &a};
-		rc = write_account(c, &w);
+		rc = account_store_write(c, &w);
 		if (rc == STORE_CONFLICT)
 			continue;
 		if (rc != 0)
@@ -765,7 +792,7 @@ enum iotp_error account_mark_reverify(struct core *c, const char *app, const cha
 	if (rc != 0)
 		return IOTP_E_INTERNAL;
 	struct account_result res;
-	enum iotp_error e = change_account(c, a.id, now, apply_mark, (void *)(reason ? reason : "operator"),
+	enum iotp_error e = account_change_with(c, a.id, now, apply_mark, (void *)(reason ? reason : "operator"),
 					   &res);
 	*out = res.account;
 	return e == IOTP_E_INVALID_CREDENTIAL ? IOTP_E_ACCOUNT_NOT_FOUND : e;
@@ -841,7 +868,7 @@ enum iotp_error account_request_pin_reset(struct core *c, const char *app, const
 	if (!*c->cfg->smtp_url)
 		return IOTP_E_MAIL_NOT_CONFIGURED;
 	struct reset_request r;
-	e = change_account(c, a.id, now, apply_reset_request, &r, out);
+	e = account_change_with(c, a.id, now, apply_reset_request, &r, out);
 	sodium_memzero(&r, sizeof r);
 	fill_pin_state(c, &out->account, now, out);
 	return e;
@@ -872,5 +899,5 @@ enum iotp_error account_reset_pin(struct core *c, const char *token, int64_t now
 	if (rc != 0)
 		return IOTP_E_INTERNAL;
 	struct account_result res;
-	return change_account(c, a.id, now, apply_reset, key, &res);
+	return account_change_with(c, a.id, now, apply_reset, key, &res);
 }

@@ -14,6 +14,7 @@
 
 #include "core/core.h"
 #include "base/error.h"
+#include "base/totp.h"
 
 #define ACCOUNT_CREDENTIAL_MAX 48
 #define ACCOUNT_PIN_LENGTH 6
@@ -31,6 +32,8 @@ struct account_result {
 	int attempts_left;                     /* PIN guesses left (PIN outcomes) */
 	int64_t retry_after;                   /* s until the next PIN guess is compared; 0: now */
 	int64_t reset_available_at;            /* ms: when the PIN lapses (PIN outcomes) */
+	int totp;                              /* 1: an authenticator code is accepted instead
+						* of the PIN (PIN outcomes) */
 };
 
 /* Registers the number of a verified, unspent session of app on a new device.
@@ -40,10 +43,13 @@ struct account_result {
  * _INCORRECT_PIN, _PIN_WAIT, _PIN_LOCKED. pin (may be NULL) also sets the PIN of
  * a new account, or of one whose PIN lapsed. Other outcomes:
  * IOTP_E_SESSION_NOT_FOUND, _SESSION_NOT_VERIFIED, _SESSION_SPENT,
- * _SESSION_TOO_OLD, _INVALID_FIELD (a PIN that is not 6 digits). */
+ * _SESSION_TOO_OLD, _INVALID_FIELD (a PIN that is not 6 digits).
+ * totp (may be NULL): a current code of the account's authenticator app,
+ * accepted in the PIN's place (IOTP_E_INCORRECT_TOTP, _TOTP_WAIT); an account
+ * guarded by an authenticator alone needs one like a PIN. Both lapse alike. */
 enum iotp_error account_register(struct core *c, const char *app, const char *session_id,
-				 const struct account_device *device, const char *pin, int64_t now,
-				 struct account_result *out);
+				 const struct account_device *device, const char *pin,
+				 const char *totp, int64_t now, struct account_result *out);
 
 /* The account a device credential belongs to (seen_at refreshed hourly).
  * IOTP_E_INVALID_CREDENTIAL when it is wrong, replaced or its account closed.
@@ -64,7 +70,8 @@ enum iotp_error account_check_pin(struct core *c, const char *account_id, const 
 				  int64_t now, struct account_result *out);
 /* When the next PIN reminder is due (ms), 0 without a PIN. */
 int64_t account_pin_reminder_at(const struct core *c, const struct store_account *a);
-/* When a PIN stops protecting the number (ms), 0 without a PIN. */
+/* When the two-step factors (PIN, authenticator app) stop protecting the
+ * number, for lack of use (ms); 0 without either. */
 int64_t account_pin_lapses_at(const struct core *c, const struct store_account *a);
 
 /* Moves the account to a new number: a verified session for its number and one
@@ -76,10 +83,12 @@ int64_t account_pin_lapses_at(const struct core *c, const struct store_account *
  * registration's guesses: IOTP_E_PIN_REQUIRED, _INCORRECT_PIN, _PIN_WAIT,
  * _PIN_LOCKED, with out's PIN fields about the account on the new number.
  * Event account.number_changed. Outcomes also IOTP_E_SESSION_WRONG_NUMBER,
- * _SAME_NUMBER, _INVALID_FIELD (a PIN that is not 6 digits). */
+ * _SAME_NUMBER, _INVALID_FIELD (a PIN that is not 6 digits). totp (may be
+ * NULL) is a code of that account's authenticator app, in the PIN's place. */
 enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *old_session_id, const char *new_session_id,
-				      const char *pin, int64_t now, struct account_result *out);
+				      const char *pin, const char *totp, int64_t now,
+				      struct account_result *out);
 
 /* For facades whose clients hold their own tokens (compat/gotrue.c): signs in
  * the account on the number of a verified, unspent session of app, spending it.
@@ -125,5 +134,29 @@ enum iotp_error account_request_pin_reset(struct core *c, const char *app, const
 /* Removes the PIN of the account whose live reset link carries token.
  * IOTP_E_RESET_LINK_INVALID when it is wrong, used or expired. */
 enum iotp_error account_reset_pin(struct core *c, const char *token, int64_t now);
+
+/* Authenticator-app codes (TOTP, RFC 6238: HMAC-SHA-1, 6 digits, 30 s, a
+ * step either side accepted). A code is accepted once: the step of the last
+ * accepted one is kept, and a code for it or an earlier step is refused. Wrong
+ * codes are counted and waited on like PIN guesses (pin_waits), in the same
+ * compare-and-swap write, so parallel requests get no more guesses. The
+ * secret is sealed with the server secret to the account. */
+#define ACCOUNT_TOTP_URI_MAX 512
+struct account_totp_enrolment {
+	char secret[TOTP_BASE32_MAX];    /* base32, for typing into the app */
+	char uri[ACCOUNT_TOTP_URI_MAX];  /* otpauth://totp/..., for a QR code */
+};
+/* Makes a new secret for the account (replacing one never confirmed):
+ * IOTP_E_TOTP_ENABLED while one is on. The secret is shown this once. */
+enum iotp_error account_totp_enrol(struct core *c, const char *account_id, int64_t now,
+				   struct account_totp_enrolment *out, struct account_result *res);
+/* Turns the enrolled authenticator on with a first current code (event
+ * account.totp_enabled). IOTP_E_NO_TOTP, _INCORRECT_TOTP, _TOTP_WAIT. */
+enum iotp_error account_totp_confirm(struct core *c, const char *account_id, const char *code,
+				     int64_t now, struct account_result *out);
+/* Turns it off with a current code (event account.totp_disabled).
+ * IOTP_E_NO_TOTP, _INCORRECT_TOTP, _TOTP_WAIT. */
+enum iotp_error account_totp_disable(struct core *c, const char *account_id, const char *code,
+				     int64_t now, struct account_result *out);
 
 #endif

@@ -7,7 +7,7 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 5
+#define STORE_OPS_VERSION 6
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */

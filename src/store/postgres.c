@@ -91,6 +91,12 @@ static const char *const migrations[] = {
 	" kind text COLLATE \"C\" NOT NULL, key text COLLATE \"C\" NOT NULL, value text NOT NULL,"
 	" version bigint NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (kind, key));"
 	"CREATE INDEX records_expiry ON records(kind, expires_at) WHERE expires_at > 0;",
+	/* 2: an authenticator app (TOTP) on an account (see sqlite.c's 8). */
+	"ALTER TABLE accounts ADD COLUMN totp_sealed bytea,"
+	" ADD COLUMN totp_enabled_at bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN totp_failures int NOT NULL DEFAULT 0,"
+	" ADD COLUMN totp_retry_at bigint NOT NULL DEFAULT 0;",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */

@@ -118,6 +118,13 @@ static const char *const migrations[] = {
 	 * older rows: the server's code_length), and its cancel by the app. */
 	("ALTER TABLE sessions ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE sessions ADD COLUMN canceled_at INTEGER NOT NULL DEFAULT 0;"),
+	/* 8: an authenticator app (TOTP) on an account: the sealed secret, and the
+	 * last accepted step and wrong codes, kept with the account's version. */
+	("ALTER TABLE accounts ADD COLUMN totp_sealed BLOB;"
+	 "ALTER TABLE accounts ADD COLUMN totp_enabled_at INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE accounts ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE accounts ADD COLUMN totp_retry_at INTEGER NOT NULL DEFAULT 0;"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */

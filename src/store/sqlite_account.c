@@ -14,7 +14,8 @@
 	"id, app, phone, created_at, verified_at, seen_at, version, device_id, device_name,"     \
 	" push_token, device_key, device_at, pin_hash, pin_set_at, pin_failures, pin_retry_at,"  \
 	" pin_checked_at, pin_streak, email_sealed, reset_key, reset_expires_at, reverify,"      \
-	" reverify_reason, closed_at"
+	" reverify_reason, closed_at, totp_sealed, totp_enabled_at, totp_last_step,"            \
+	" totp_failures, totp_retry_at"
 #define EVENT_COLS                                                                              \
 	"id, type, app, account_id, created_at, payload, state, attempts, next_attempt_at,"      \
 	" delivered_at, error"
@@ -36,13 +37,15 @@ enum {
 
 static const char *const sql[A_COUNT] = {
 	[A_INSERT] = "INSERT INTO accounts (" ACCOUNT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-		     "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
+		     "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)",
 	[A_UPDATE] = "UPDATE accounts SET app=?2, phone=?3, created_at=?4, verified_at=?5,"
 		     " seen_at=?6, version=?7, device_id=?8, device_name=?9, push_token=?10,"
 		     " device_key=?11, device_at=?12, pin_hash=?13, pin_set_at=?14,"
 		     " pin_failures=?15, pin_retry_at=?16, pin_checked_at=?17, pin_streak=?18,"
 		     " email_sealed=?19, reset_key=?20, reset_expires_at=?21, reverify=?22,"
-		     " reverify_reason=?23, closed_at=?24 WHERE id=?1 AND version=?7-1",
+		     " reverify_reason=?23, closed_at=?24, totp_sealed=?25, totp_enabled_at=?26,"
+		     " totp_last_step=?27, totp_failures=?28, totp_retry_at=?29"
+		     " WHERE id=?1 AND version=?7-1",
 	[A_BY_ID] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1",
 	[A_BY_PHONE] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE app = ?1 AND phone = ?2"
 		       " AND closed_at = 0",
@@ -126,6 +129,11 @@ static void bind_account(sqlite3_stmt *st, const struct store_account *a)
 	sqlite3_bind_int(st, 22, a->reverify);
 	sqlite3_bind_text(st, 23, a->reverify_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 24, a->closed_at);
+	bind_blob_or_null(st, 25, a->totp_sealed, a->totp_sealed_len);
+	sqlite3_bind_int64(st, 26, a->totp_enabled_at);
+	sqlite3_bind_int64(st, 27, a->totp_last_step);
+	sqlite3_bind_int(st, 28, a->totp_failures);
+	sqlite3_bind_int64(st, 29, a->totp_retry_at);
 }
 
 static void read_account(sqlite3_stmt *st, struct store_account *a)
@@ -155,6 +163,11 @@ static void read_account(sqlite3_stmt *st, struct store_account *a)
 	a->reverify = sqlite3_column_int(st, 21);
 	sqlite_copy_text(a->reverify_reason, sizeof a->reverify_reason, st, 22);
 	a->closed_at = sqlite3_column_int64(st, 23);
+	a->totp_sealed_len = sqlite_copy_blob(a->totp_sealed, sizeof a->totp_sealed, st, 24);
+	a->totp_enabled_at = sqlite3_column_int64(st, 25);
+	a->totp_last_step = sqlite3_column_int64(st, 26);
+	a->totp_failures = sqlite3_column_int(st, 27);
+	a->totp_retry_at = sqlite3_column_int64(st, 28);
 }
 
 static void bind_event(sqlite3_stmt *st, const struct store_event *e)

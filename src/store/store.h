@@ -324,6 +324,7 @@ int store_get_stats(struct store *st, struct store_stats *out);
 #define STORE_KEY_LEN 32
 #define STORE_PIN_HASH_MAX 128
 #define STORE_EMAIL_SEALED_MAX 400
+#define STORE_TOTP_SEALED_MAX 64 /* a 20-byte authenticator secret, sealed */
 
 struct store_account {
 	char id[STORE_ID_MAX];
@@ -351,6 +352,17 @@ struct store_account {
 	unsigned char reset_key[STORE_KEY_LEN]; /* hash of a live PIN-reset token */
 	int has_reset;
 	int64_t reset_expires_at;
+
+	/* The authenticator app (TOTP): its secret sealed with the account's key
+	 * to the account id; enabled once a first code confirmed it. The last
+	 * step a code was accepted for is kept so no code is accepted twice; a
+	 * compare-and-swap on the account's version makes that hold in parallel. */
+	unsigned char totp_sealed[STORE_TOTP_SEALED_MAX];
+	size_t totp_sealed_len; /* 0: no authenticator */
+	int64_t totp_enabled_at; /* 0: enrolled, waiting for its first code */
+	int64_t totp_last_step;  /* 30-second step of the last accepted code */
+	int totp_failures;       /* wrong codes since the last right one */
+	int64_t totp_retry_at;   /* no code is compared before this */
 
 	int reverify;        /* 1: must verify its number again before it is served */
 	char reverify_reason[64];

@@ -15,6 +15,8 @@
 #include "core/account.h"
 #include "core/code.h"
 #include "core/session.h"
+#include "base/seal.h"
+#include "base/totp.h"
 #include "events/events.h"
 
 #define T0 ((int64_t)1800000000000)
@@ -95,7 +97,7 @@ static void pin_waits_grow_and_the_limit_holds(void **state)
 	struct account_result r;
 	const char *field;
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0),
-					  &phone_a, "123456", T0, &r),
+					  &phone_a, "123456", NULL, T0, &r),
 			 0);
 	assert_int_equal(r.created, 1);
 	assert_true(r.account.pin_hash[0] != '\0');
@@ -105,19 +107,19 @@ static void pin_waits_grow_and_the_limit_holds(void **state)
 	int64_t t = T0 + S(1);
 	char sid[STORE_ID_MAX];
 	strcpy(sid, verified(f, "+447700900001", "111111", t));
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, NULL, t, &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, NULL, NULL, t, &r),
 			 IOTP_E_PIN_REQUIRED);
 	assert_int_equal(r.attempts_left, 6);
 	assert_int_equal(r.reset_available_at, T0 + S(604800));
 	/* 1st and 2nd wrong: no wait; 3rd: 30 s; 4th: 60 s; then 60 s again. */
 	static const int64_t waits[] = {0, 0, 30, 60, 60};
 	for (int i = 0; i < 5; i++) {
-		assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "000000", t, &r),
+		assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "000000", NULL, t, &r),
 				 IOTP_E_INCORRECT_PIN);
 		assert_int_equal(r.attempts_left, 5 - i);
 		assert_int_equal(r.retry_after, waits[i]);
 		if (waits[i]) {
-			assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "123456",
+			assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "123456", NULL,
 							  t + S(waits[i]) - 1, &r),
 					 IOTP_E_PIN_WAIT);
 			assert_int_equal(r.retry_after, 1);
@@ -125,20 +127,20 @@ static void pin_waits_grow_and_the_limit_holds(void **state)
 		t += S(waits[i]);
 	}
 	/* The 6th wrong PIN locks it; then even the right one is refused. */
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "000000", t, &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "000000", NULL, t, &r),
 			 IOTP_E_INCORRECT_PIN);
 	assert_int_equal(r.attempts_left, 0);
 	t += S(120);
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "123456", t, &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "123456", NULL, t, &r),
 			 IOTP_E_PIN_LOCKED);
 	/* A week after the account was last used, the PIN lapses: the code alone
 	 * registers (the session was verified too long ago: use a fresh one). */
 	int64_t lapse = T0 + S(604800);
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", lapse - S(1)),
-					  &phone_b, NULL, lapse - S(1), &r),
+					  &phone_b, NULL, NULL, lapse - S(1), &r),
 			 IOTP_E_PIN_LOCKED);
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", lapse),
-					  &phone_b, NULL, lapse, &r),
+					  &phone_b, NULL, NULL, lapse, &r),
 			 0);
 	assert_int_equal(r.account.pin_hash[0], '\0');
 	assert_int_equal(r.account.pin_failures, 0);
@@ -150,16 +152,16 @@ static void sessions_spend_once_and_age(void **state)
 	struct account_result r;
 	char sid[STORE_ID_MAX];
 	strcpy(sid, verified(f, "+447700900002", "222222", T0));
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_a, NULL, T0, &r), 0);
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_a, NULL, T0, &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_a, NULL, NULL, T0, &r), 0);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_a, NULL, NULL, T0, &r),
 			 IOTP_E_SESSION_SPENT);
 	/* verified_ttl (600 s) is the use window. */
 	strcpy(sid, verified(f, "+447700900002", "222222", T0));
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, NULL, T0 + S(601), &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, NULL, NULL, T0 + S(601), &r),
 			 IOTP_E_SESSION_TOO_OLD);
-	assert_int_equal(account_register(&f->core, "other", sid, &phone_b, NULL, T0, &r),
+	assert_int_equal(account_register(&f->core, "other", sid, &phone_b, NULL, NULL, T0, &r),
 			 IOTP_E_SESSION_NOT_FOUND);
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "12345", T0, &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, sid, &phone_b, "12345", NULL, T0, &r),
 			 IOTP_E_INVALID_FIELD);
 }
 
@@ -185,7 +187,7 @@ static void sign_in_keeps_the_device(void **state)
 
 	/* A native registration moves it to a real device and sets a PIN ... */
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0 + S(6)),
-					  &phone_a, NULL, T0 + S(6), &s),
+					  &phone_a, NULL, NULL, T0 + S(6), &s),
 			 0);
 	assert_string_equal(s.account.id, r.account.id);
 	const char *field;
@@ -215,30 +217,30 @@ static void change_of_number_needs_the_taken_numbers_pin(void **state)
 	struct account_result victim, thief, r;
 	const char *field;
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0),
-					  &phone_a, NULL, T0, &victim),
+					  &phone_a, NULL, NULL, T0, &victim),
 			 0);
 	assert_int_equal(account_set_pin(&f->core, victim.account.id, "123456", NULL, T0, &r, &field), 0);
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900002", "222222", T0),
-					  &phone_b, NULL, T0, &thief),
+					  &phone_b, NULL, NULL, T0, &thief),
 			 0);
 	int64_t t = T0 + S(1);
 	char olds[STORE_ID_MAX], news[STORE_ID_MAX];
 	strcpy(olds, verified(f, "+447700900002", "222222", t));
 	strcpy(news, verified(f, "+447700900001", "111111", t));
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, t, &r),
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, NULL, t, &r),
 			 IOTP_E_PIN_REQUIRED);
 	assert_int_equal(r.attempts_left, 6);
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000000", t, &r),
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000000", NULL, t, &r),
 			 IOTP_E_INCORRECT_PIN);
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000001", t, &r),
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000001", NULL, t, &r),
 			 IOTP_E_INCORRECT_PIN);
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000002", t, &r),
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000002", NULL, t, &r),
 			 IOTP_E_INCORRECT_PIN);
 	assert_int_equal(r.retry_after, 30);
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "123456", t, &r),
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "123456", NULL, t, &r),
 			 IOTP_E_PIN_WAIT);
 	/* Registration counts the same guesses: they share one budget. */
-	assert_int_equal(account_register(&f->core, APP_DEFAULT, news, &phone_b, "000003", t + S(30), &r),
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, news, &phone_b, "000003", NULL, t + S(30), &r),
 			 IOTP_E_INCORRECT_PIN);
 	assert_int_equal(r.attempts_left, 2);
 	/* The victim's account is untouched and still on its number. */
@@ -250,7 +252,7 @@ static void change_of_number_needs_the_taken_numbers_pin(void **state)
 	assert_int_equal(account_move_number(&f->core, thief.account.id, news, t + S(90), &r),
 			 IOTP_E_NUMBER_TAKEN);
 	/* With the PIN (after the wait) the move goes through and closes it. */
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "123456", t + S(90), &r),
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "123456", NULL, t + S(90), &r),
 			 0);
 	assert_string_equal(r.account.phone, "+447700900001");
 	assert_int_equal(store_account_get(f->st, victim.account.id, &a), 0);
@@ -259,12 +261,12 @@ static void change_of_number_needs_the_taken_numbers_pin(void **state)
 	struct account_result c3;
 	int64_t t2 = t + S(100);
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900003", "333333", t2),
-					  &phone_a, "654321", t2, &c3),
+					  &phone_a, "654321", NULL, t2, &c3),
 			 0);
 	int64_t late = t2 + S(604800);
 	strcpy(olds, verified(f, "+447700900001", "111111", late));
 	strcpy(news, verified(f, "+447700900003", "333333", late));
-	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, late, &r), 0);
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, NULL, late, &r), 0);
 }
 
 static void reminders_move_out(void **state)
@@ -273,7 +275,7 @@ static void reminders_move_out(void **state)
 	struct account_result r;
 	const char *field = NULL;
 	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900003", "333333", T0),
-					  &phone_a, NULL, T0, &r),
+					  &phone_a, NULL, NULL, T0, &r),
 			 0);
 	char id[STORE_ID_MAX];
 	strcpy(id, r.account.id);
@@ -293,6 +295,181 @@ static void reminders_move_out(void **state)
 	assert_int_equal(account_set_pin(&f->core, id, "654321", "not-an-address", T0, &r, &field),
 			 IOTP_E_INVALID_FIELD);
 	assert_string_equal(field, "email");
+}
+
+/* The code an authenticator app shows for a base32 secret at step. */
+static void app_code(const char *secret, int64_t step, char out[7])
+{
+	unsigned char key[64];
+	size_t n = 0;
+	uint32_t buf = 0;
+	int bits = 0;
+	for (const char *p = secret; *p; p++) {
+		const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+		buf = (buf << 5) | (uint32_t)(strchr(abc, *p) - abc);
+		bits += 5;
+		if (bits >= 8) {
+			key[n++] = (unsigned char)(buf >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	assert_int_equal(n, TOTP_SECRET_BYTES);
+	assert_int_equal(totp_hotp(key, n, (uint64_t)step, 6, out), 0);
+}
+
+/* A wrong code: the right one with its first digit changed. */
+static void wrong(const char *right, char out[7])
+{
+	memcpy(out, right, 7);
+	out[0] = out[0] == '9' ? '0' : (char)(out[0] + 1);
+}
+
+/* An account with its authenticator on (confirmed at step(T0)); secret out. */
+static void with_totp(struct fixture *f, const char *phone, const char *code, const char *pin,
+		      struct account_result *r, char secret[TOTP_BASE32_MAX])
+{
+	struct account_totp_enrolment en;
+	char c[7];
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, phone, code, T0),
+					  &phone_a, pin, NULL, T0, r),
+			 0);
+	assert_int_equal(account_totp_enrol(&f->core, r->account.id, T0, &en, r), 0);
+	memcpy(secret, en.secret, TOTP_BASE32_MAX);
+	app_code(secret, totp_step(T0), c);
+	assert_int_equal(account_totp_confirm(&f->core, r->account.id, c, T0, r), 0);
+	assert_true(r->account.totp_enabled_at == T0);
+}
+
+static void totp_enrol_confirm_once_disable(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r;
+	struct account_totp_enrolment en;
+	char c[7], bad[7];
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0),
+					  &phone_a, NULL, NULL, T0, &r),
+			 0);
+	char aid[STORE_ID_MAX];
+	strcpy(aid, r.account.id);
+	assert_int_equal(account_totp_disable(&f->core, aid, "123456", T0, &r), IOTP_E_NO_TOTP);
+	assert_int_equal(account_totp_enrol(&f->core, aid, T0, &en, &r), 0);
+	assert_int_equal(strlen(en.secret), 32);
+	assert_non_null(strstr(en.uri, "otpauth://totp/iotp%3A%2B44%2A%2A%2A%2A%2A%2A0001?secret="));
+	assert_non_null(strstr(en.uri, "&issuer=iotp&algorithm=SHA1&digits=6&period=30"));
+	/* Sealed at rest: the secret's bytes are not in the row. */
+	assert_true(r.account.totp_sealed_len == TOTP_SECRET_BYTES + SEAL_OVERHEAD);
+	assert_int_equal(r.account.totp_enabled_at, 0);
+
+	int64_t s = totp_step(T0);
+	app_code(en.secret, s, c);
+	wrong(c, bad);
+	assert_int_equal(account_totp_confirm(&f->core, aid, bad, T0, &r), IOTP_E_INCORRECT_TOTP);
+	/* Two steps away is out of the window. */
+	char far[7];
+	app_code(en.secret, s + 2, far);
+	assert_int_equal(account_totp_confirm(&f->core, aid, far, T0, &r), IOTP_E_INCORRECT_TOTP);
+	assert_int_equal(account_totp_confirm(&f->core, aid, c, T0, &r), 0);
+	assert_true(r.account.totp_enabled_at == T0);
+	assert_int_equal(r.account.totp_failures, 0);
+	struct account_totp_enrolment kept = en;
+	assert_int_equal(account_totp_enrol(&f->core, aid, T0, &en, &r), IOTP_E_TOTP_ENABLED);
+	en = kept;
+	/* The same code again, and the step before it: refused (used once). */
+	char before[7];
+	app_code(en.secret, s - 1, before);
+	assert_int_equal(account_totp_disable(&f->core, aid, c, T0 + S(1), &r), IOTP_E_INCORRECT_TOTP);
+	assert_int_equal(account_totp_disable(&f->core, aid, before, T0 + S(1), &r),
+			 IOTP_E_INCORRECT_TOTP);
+	char next[7];
+	app_code(en.secret, s + 1, next);
+	assert_int_equal(r.account.totp_failures, 2);
+	assert_int_equal(account_totp_disable(&f->core, aid, next, T0 + S(1), &r), 0);
+	assert_int_equal(r.account.totp_sealed_len, 0);
+	assert_int_equal(r.account.totp_enabled_at, 0);
+}
+
+static void wrong_totp_codes_wait_like_pins(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r;
+	char secret[TOTP_BASE32_MAX], c[7], bad[7];
+	with_totp(f, "+447700900001", "111111", NULL, &r, secret);
+	char aid[STORE_ID_MAX];
+	strcpy(aid, r.account.id);
+	int64_t t = T0 + S(30); /* the next step */
+	app_code(secret, totp_step(t), c);
+	wrong(c, bad);
+	/* pin_waits 0,0,30,60: the third wrong code in a row starts a wait. */
+	assert_int_equal(account_totp_disable(&f->core, aid, bad, t, &r), IOTP_E_INCORRECT_TOTP);
+	assert_int_equal(account_totp_disable(&f->core, aid, bad, t, &r), IOTP_E_INCORRECT_TOTP);
+	assert_int_equal(account_totp_disable(&f->core, aid, bad, t, &r), IOTP_E_INCORRECT_TOTP);
+	assert_int_equal(r.retry_after, 30);
+	assert_int_equal(account_totp_disable(&f->core, aid, c, t + S(29), &r), IOTP_E_TOTP_WAIT);
+	assert_int_equal(r.retry_after, 1);
+	app_code(secret, totp_step(t + S(30)), c);
+	assert_int_equal(account_totp_disable(&f->core, aid, c, t + S(30), &r), 0);
+}
+
+static void totp_stands_in_for_the_pin(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r, victim, thief;
+	char secret[TOTP_BASE32_MAX], c[7], bad[7];
+	with_totp(f, "+447700900001", "111111", "123456", &victim, secret);
+	int64_t t = T0 + S(60);
+	const char *sid = verified(f, "+447700900001", "111111", t);
+	char session[STORE_ID_MAX];
+	strcpy(session, sid);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, session, &phone_b, NULL, NULL, t, &r),
+			 IOTP_E_PIN_REQUIRED);
+	assert_int_equal(r.totp, 1);
+	app_code(secret, totp_step(t), c);
+	wrong(c, bad);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, session, &phone_b, NULL, bad, t, &r),
+			 IOTP_E_INCORRECT_TOTP);
+	/* The code in the PIN's place moves the account to the new device. */
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, session, &phone_b, NULL, c, t, &r), 0);
+	assert_int_equal(r.created, 0);
+	assert_string_equal(r.account.device_name, "b");
+	assert_true(r.account.totp_enabled_at != 0);
+
+	/* An account guarded by its authenticator alone: a change of number onto
+	 * it needs a code too, and a code is accepted. */
+	char secret2[TOTP_BASE32_MAX];
+	struct account_result other;
+	with_totp(f, "+447700900002", "222222", NULL, &other, secret2);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900003", "333333", t),
+					  &phone_b, NULL, NULL, t, &thief),
+			 0);
+	char olds[STORE_ID_MAX], news[STORE_ID_MAX];
+	strcpy(olds, verified(f, "+447700900003", "333333", t));
+	strcpy(news, verified(f, "+447700900002", "222222", t));
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, NULL, t, &r),
+			 IOTP_E_PIN_REQUIRED);
+	assert_int_equal(r.totp, 1);
+	app_code(secret2, totp_step(t), c);
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, c, t, &r), 0);
+	assert_string_equal(r.account.phone, "+447700900002");
+}
+
+static void totp_lapses_with_the_pin(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result r;
+	char secret[TOTP_BASE32_MAX];
+	with_totp(f, "+447700900001", "111111", NULL, &r, secret);
+	/* Unused for pin_lapse, the number may be someone else's: the code alone
+	 * registers it, and the old authenticator is dropped with the account's
+	 * guard. */
+	int64_t lapse = T0 + S(604800);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", lapse - S(1)),
+					  &phone_b, NULL, NULL, lapse - S(1), &r),
+			 IOTP_E_PIN_REQUIRED);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", lapse),
+					  &phone_b, NULL, NULL, lapse, &r),
+			 0);
+	assert_int_equal(r.account.totp_sealed_len, 0);
+	assert_int_equal(r.account.totp_enabled_at, 0);
 }
 
 static void webhook_signature_is_hmac_sha256(void **state)
@@ -317,6 +494,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reminders_move_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(change_of_number_needs_the_taken_numbers_pin, setup, teardown),
 		cmocka_unit_test_setup_teardown(sign_in_keeps_the_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(totp_enrol_confirm_once_disable, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_totp_codes_wait_like_pins, setup, teardown),
+		cmocka_unit_test_setup_teardown(totp_stands_in_for_the_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(totp_lapses_with_the_pin, setup, teardown),
 		cmocka_unit_test(webhook_signature_is_hmac_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
