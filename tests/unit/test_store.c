@@ -1061,6 +1061,58 @@ static void accounts_lookups_and_uniqueness(void **state)
 	assert_string_equal(event_ids, "e2;");
 }
 
+/* The authenticator's state rides on the account row: every field read back
+ * as written, and a second write from the same version (two requests
+ * spending one code) is refused, so a step is remembered once. */
+static void account_totp_round_trips_with_cas(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account a = make_account("t1", "app", "+447400123499", 7), got;
+	struct store_account_write w = {.account = &a, .insert = 1};
+	assert_int_equal(store_account_write(f->st, &w), 0);
+	assert_int_equal(store_account_get(f->st, "t1", &got), 0);
+	assert_int_equal(got.totp_sealed_len, 0);
+	assert_int_equal(got.totp_enabled_at, 0);
+
+	struct store_account on = a;
+	memset(on.totp_sealed, 0xab, 60);
+	on.totp_sealed_len = 60;
+	on.totp_enabled_at = 5000;
+	on.totp_last_step = 60000123;
+	on.totp_failures = 3;
+	on.totp_retry_at = 6000;
+	on.version = 2;
+	struct store_account_write w2 = {.account = &on};
+	assert_int_equal(store_account_write(f->st, &w2), 0);
+	assert_int_equal(store_account_get(f->st, "t1", &got), 0);
+	assert_int_equal(got.totp_sealed_len, 60);
+	assert_memory_equal(got.totp_sealed, on.totp_sealed, 60);
+	assert_int_equal(got.totp_enabled_at, 5000);
+	assert_int_equal(got.totp_last_step, 60000123);
+	assert_int_equal(got.totp_failures, 3);
+	assert_int_equal(got.totp_retry_at, 6000);
+
+	struct store_account again = on;
+	again.totp_last_step = 60000124;
+	assert_int_equal(store_account_write(f->st, &w2), STORE_CONFLICT);
+	struct store_account_write w3 = {.account = &again};
+	assert_int_equal(store_account_write(f->st, &w3), STORE_CONFLICT);
+	assert_int_equal(store_account_get(f->st, "t1", &got), 0);
+	assert_int_equal(got.totp_last_step, 60000123);
+
+	/* Turned off: the secret is gone, not an empty value. */
+	struct store_account off = on;
+	off.totp_sealed_len = 0;
+	off.totp_enabled_at = off.totp_last_step = off.totp_retry_at = 0;
+	off.totp_failures = 0;
+	off.version = 3;
+	struct store_account_write w4 = {.account = &off};
+	assert_int_equal(store_account_write(f->st, &w4), 0);
+	assert_int_equal(store_account_get(f->st, "t1", &got), 0);
+	assert_int_equal(got.totp_sealed_len, 0);
+	assert_int_equal(got.totp_enabled_at, 0);
+}
+
 /* Events: a claim leases each due event to one claimer, skips the
  * destinations named, and the event comes back when its lease ends. */
 static void events_claimed_once_with_lease(void **state)
@@ -1343,6 +1395,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(records_list_in_key_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounts_lookups_and_uniqueness, setup, teardown),
+		cmocka_unit_test_setup_teardown(account_totp_round_trips_with_cas, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_claimed_once_with_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_each_claimed_once_in_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(delivery_stats_and_counts, setup, teardown),
