@@ -52,7 +52,8 @@ int keys_address(const char *ip, char *out, size_t size)
 	return inet_ntop(AF_INET6, &a6, out, (socklen_t)size) ? 0 : -1;
 }
 
-int keys_network(const char *ip, char *out, size_t size)
+/* The network of ip with v6bytes bytes of an IPv6 address kept (IPv4: its /24). */
+static int network(const char *ip, size_t v6bytes, char *out, size_t size)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -67,7 +68,17 @@ int keys_network(const char *ip, char *out, size_t size)
 		inet_ntop(AF_INET, &a4, buf, sizeof buf);
 		return strfmt(out, size, "%s/24", buf);
 	}
-	memset(&a6.s6_addr[8], 0, 8);
+	memset(&a6.s6_addr[v6bytes], 0, 16 - v6bytes);
 	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-	return strfmt(out, size, "%s/64", buf);
+	return strfmt(out, size, "%s/%zu", buf, v6bytes * 8);
+}
+
+int keys_network(const char *ip, char *out, size_t size)
+{
+	return network(ip, 8, out, size);
+}
+
+int keys_site(const char *ip, char *out, size_t size)
+{
+	return network(ip, 6, out, size);
 }

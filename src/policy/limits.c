@@ -16,10 +16,13 @@ static const char *const scope_names[LIMITS_SCOPES] = {
  * a whole country or app does, so honest traffic never meets them while a
  * script from one place or on one number range does at once. "0": none.
  * Checks are counted per number only when they fail (check_failed): right or
- * wrong, a session already bounds its own attempts. */
+ * wrong, a session already bounds its own attempts.
+ * Creating a session spends no money, so creation has no shared limit
+ * (prefix, country, app, global) by default: an attacker's sessions, left
+ * unsolved, would empty it for everyone there. Pressure there raises the
+ * proof-of-work instead (policy.c); the send limits guard what costs. */
 static const char *const defaults[LIMITS_ACTIONS][LIMITS_SCOPES] = {
-	[LIMITS_CREATE] = {"10/1h", "60/1h", "300/1h", "100/1h", "300/1h", "1000/1m", "3000/1m",
-			   "3000/1m"},
+	[LIMITS_CREATE] = {"10/1h", "0", "0", "100/1h", "300/1h", "0", "0", "0"},
 	[LIMITS_SEND] = {"10/1h", "40/1h", "200/1h", "100/1h", "300/1h", "600/1m", "2000/1m",
 			 "2000/1m"},
 	[LIMITS_CHECK] = {"0", "0", "0", "600/1h", "3000/1h", "0", "10000/1m", "10000/1m"},

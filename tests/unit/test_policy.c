@@ -47,6 +47,10 @@ static void networks(void **state)
 	assert_int_equal(keys_address("2001:DB8::1", out, sizeof out), 0);
 	assert_string_equal(out, "2001:db8::1");
 	assert_int_equal(keys_network("not-an-ip", out, sizeof out), -1);
+	assert_int_equal(keys_site("2001:db8:1:2:3:4:5:6", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:1::/48");
+	assert_int_equal(keys_site("192.0.2.77", out, sizeof out), 0);
+	assert_string_equal(out, "192.0.2.0/24");
 }
 
 static void rates(void **state)
@@ -113,6 +117,50 @@ static void pumping_thresholds(void **state)
 	/* Against a low baseline the same conversion is normal. */
 	c.verified = 11;
 	assert_int_equal(pumping_judge(&params, &c, 0.15), 0);
+}
+
+static void pressure_levels(void **state)
+{
+	(void)state;
+	/* No usual: the floor alone; 20 unverified are fine, 21 are level 1. */
+	struct pressure_counts c = {.made = 25, .verified = 5, .usual = 0};
+	assert_int_equal(pumping_pressure(&c, 20), 0);
+	c.made = 26;
+	assert_int_equal(pumping_pressure(&c, 20), 1);
+	c.made = 45; /* 40 unverified: one doubling beyond 20 */
+	assert_int_equal(pumping_pressure(&c, 20), 2);
+	c.made = 165; /* 160: three doublings */
+	assert_int_equal(pumping_pressure(&c, 20), 4);
+	/* The usual, with slack, raises the threshold: 1.5 x 40 + 20 = 80. */
+	struct pressure_counts busy = {.made = 200, .verified = 120, .usual = 40};
+	assert_int_equal(pumping_pressure(&busy, 20), 0);
+	busy.verified = 119;
+	assert_int_equal(pumping_pressure(&busy, 20), 1);
+}
+
+static void pressure_usual(void **state)
+{
+	(void)state;
+	/* No sends in the medium window: nothing is usual. */
+	assert_true(pumping_usual(0, 0, 3600000, 60000, 30) == 0);
+	/* 1 send/s for long (a count of 3600/ln 2), all verified, 30 s to
+	 * verify: 30 are outstanding at any time. */
+	double sent = 3600 / 0.6931471805599453;
+	double u = pumping_usual(sent, sent, 3600000, 60000, 30);
+	assert_true(u > 29.9 && u < 30.1);
+	/* 40 % never verified: their share of a 60 s window on top. */
+	u = pumping_usual(sent, 0.6 * sent, 3600000, 60000, 0);
+	assert_true(u > 0.4 * sent / 60 - 0.1 && u < 0.4 * sent / 60 + 0.1);
+}
+
+static void measures_double_for_repeats(void **state)
+{
+	(void)state;
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 1), 3600000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 2), 7200000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 4), 28800000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 60), 604800000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 0), 3600000);
 }
 
 static void pumping_baselines(void **state)
@@ -215,6 +263,9 @@ int main(void)
 		cmocka_unit_test(pumping_needs_volume),
 		cmocka_unit_test(pumping_thresholds),
 		cmocka_unit_test(pumping_baselines),
+		cmocka_unit_test(pressure_levels),
+		cmocka_unit_test(pressure_usual),
+		cmocka_unit_test(measures_double_for_repeats),
 		cmocka_unit_test(pow_round_trip),
 		cmocka_unit_test(pow_known_answer),
 		cmocka_unit_test(forwarded),
