@@ -213,12 +213,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iotpd: the phone number library failed to start\n");
 		goto out;
 	}
+	struct store_options so = {
+		.synchronous_full = !strcmp(cfg.sqlite_synchronous, "full"),
+		.pool_size = cfg.store_pool_size,
+		.statement_timeout_ms = cfg.store_timeout * 1000,
+	};
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
-	    store_open("sqlite", cfg.data_dir, !strcmp(cfg.sqlite_synchronous, "full"), &st, err,
-		       sizeof err) < 0) {
+	    store_open(cfg.store, &so, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
 	}
+	char shown[1024];
+	log_info("store: %s (%s)", store_url_mask(cfg.store, shown, sizeof shown),
+		 store_backend_name(st));
 	if (core_init(&core, &cfg, st, secret, err, sizeof err) < 0) {
 		/* Everything core_init refuses is configuration: exit as a bad option does. */
 		fprintf(stderr, "iotpd: %s\n", err);

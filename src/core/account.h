@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "core/error.h"
+#include "base/error.h"
 
 #define ACCOUNT_CREDENTIAL_MAX 48
 #define ACCOUNT_PIN_LENGTH 6

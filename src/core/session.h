@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "msg/lang.h"
 #include "phone/phone.h"
 #include "policy/policy.h"

@@ -16,7 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/auth.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 #include "http/conntrack.h"
 #include "http/deadline.h"
 #include "http/forwarded.h"
@@ -71,9 +71,9 @@ json_t *http_reply_error(struct http_response *res, enum iotp_error e, const cha
 	 * few bytes; JSON refuses anything but UTF-8, and the client would get
 	 * "{}" instead of the error. */
 	char clean[512];
-	if (message && !msg_utf8_valid(message, strlen(message))) {
+	if (message && !utf8_valid(message, strlen(message))) {
 		strfmt(clean, sizeof clean, "%s", message);
-		msg_utf8_scrub(clean);
+		utf8_scrub(clean);
 		message = clean;
 	}
 	json_t *err = json_pack("{s:s, s:s}", "code", iotp_error_code(e), "message",

@@ -52,8 +52,7 @@ int keys_address(const char *ip, char *out, size_t size)
 	return inet_ntop(AF_INET6, &a6, out, (socklen_t)size) ? 0 : -1;
 }
 
-/* The network of ip with v6bytes bytes of an IPv6 address kept (IPv4: its /24). */
-static int network(const char *ip, size_t v6bytes, char *out, size_t size)
+int keys_network(const char *ip, char *out, size_t size)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -68,17 +67,23 @@ static int network(const char *ip, size_t v6bytes, char *out, size_t size)
 		inet_ntop(AF_INET, &a4, buf, sizeof buf);
 		return strfmt(out, size, "%s/24", buf);
 	}
-	memset(&a6.s6_addr[v6bytes], 0, 16 - v6bytes);
+	memset(&a6.s6_addr[8], 0, 8);
 	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-	return strfmt(out, size, "%s/%zu", buf, v6bytes * 8);
-}
-
-int keys_network(const char *ip, char *out, size_t size)
-{
-	return network(ip, 8, out, size);
+	return strfmt(out, size, "%s/64", buf);
 }
 
 int keys_site(const char *ip, char *out, size_t size)
 {
-	return network(ip, 6, out, size);
+	struct in_addr a4;
+	struct in6_addr a6;
+	int v4;
+	char buf[INET6_ADDRSTRLEN];
+	out[0] = '\0';
+	if (parse(ip, &v4, &a4, &a6) < 0)
+		return -1;
+	if (v4)
+		return 0;
+	memset(&a6.s6_addr[6], 0, 10);
+	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+	return strfmt(out, size, "%s/48", buf);
 }

@@ -61,7 +61,7 @@ struct subject {
 	char prefix5[20];
 	char ip[64];
 	char network[64];
-	char site[64]; /* the client's /24 or /48 */
+	char site[64]; /* "" for IPv4 */
 	char region[3];
 	char app[32];
 };
@@ -99,6 +99,8 @@ static const char *subject_key(const struct subject *s, enum limits_scope scope)
 		return s->ip;
 	case LIMITS_NETWORK:
 		return s->network;
+	case LIMITS_SITE:
+		return s->site;
 	case LIMITS_COUNTRY:
 		return s->region;
 	case LIMITS_APP:
@@ -122,6 +124,7 @@ static enum iotp_error scope_error(enum limits_scope scope)
 	case LIMITS_IP:
 		return IOTP_E_RATE_LIMITED_IP;
 	case LIMITS_NETWORK:
+	case LIMITS_SITE:
 		return IOTP_E_RATE_LIMITED_NETWORK;
 	case LIMITS_COUNTRY:
 		return IOTP_E_RATE_LIMITED_COUNTRY;
@@ -418,10 +421,11 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 	       "for %llds (strike %d)",
 	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
 	       100.0 * baseline, (long long)(lasts / 1000), strikes);
-	int rc = store_block_set(p->st, &b);
+	const char *type = verdict == STORE_BLOCK_BLOCKED ? "fraud.prefix_blocked"
+							  : "fraud.prefix_throttled";
+	int rc = store_block_set(p->st, &b, type);
 	if (rc == 0)
-		log_warn("fraud.%s %s", verdict == STORE_BLOCK_BLOCKED ? "prefix_blocked" : "prefix_throttled",
-			 b.reason);
+		log_warn("%s %s", type, b.reason);
 	/* Seen at once by this node; the others within BLOCKS_REFRESH_MS. */
 	pthread_mutex_lock(&p->lock);
 	int found = 0;
@@ -470,7 +474,8 @@ static void pressure_counters(struct policy_plan *t, const struct policy *p,
 			      const struct subject *s, double made, double verified, double lag_s)
 {
 	const char *keys[3] = {"pr|cc|", "pr|site|", "lag|cc|"};
-	const char *of[3] = {s->region, s->site, s->region};
+	/* The client's site: its /48 for IPv6, its /24 for IPv4. */
+	const char *of[3] = {s->region, s->site[0] ? s->site : s->network, s->region};
 	for (int i = 0; i < 3 && t->nd < POLICY_PLAN_COUNTERS; i++) {
 		if (!*of[i])
 			continue;
@@ -738,7 +743,7 @@ void policy_describe_key(const char *key, char *buf, size_t size)
 
 int policy_unblock(struct store *st, const char *key, const char *who, int64_t now)
 {
-	int rc = store_block_lift(st, key, who, now);
+	int rc = store_block_lift(st, key, who, now, "fraud.prefix_unblocked");
 	if (rc != 0)
 		return rc;
 	/* Judged afresh: the burst that caused the block would otherwise block it

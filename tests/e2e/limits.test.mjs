@@ -71,6 +71,18 @@ describe('session creation limits', () => {
     limited(await create('2001:db8:1:2::4'), 'rate_limited_network', 'create.network');
   });
 
+  test('create.site: IPv6 networks (/64) of one /48 are limited together; IPv4 has no site', async () => {
+    const srv = await startWith('trusted_proxies = 127.0.0.1\n[limits]\ncreate.network = 2/1h\ncreate.site = 3/1h\n');
+    const create = (ip) => srv.call('POST', '/v1/sessions', { phone: freshPhone() }, from(ip));
+    // Hopping to a fresh /64 each time evades create.network but not create.site.
+    for (let i = 1; i <= 3; i++) assert.equal((await create(`2001:db8:7:${i}::1`)).status, 201);
+    limited(await create('2001:db8:7:4::1'), 'rate_limited_network', 'create.site');
+    limited(await create('2001:db8:7:ffff::9'), 'rate_limited_network', 'create.site');
+    assert.equal((await create('2001:db8:8:1::1')).status, 201, 'another /48 is fine');
+    // IPv4 /24s are networks only: four of them in one /16 are not limited together.
+    for (let i = 1; i <= 4; i++) assert.equal((await create(`198.51.${i}.1`)).status, 201);
+  });
+
   test('X-Forwarded-For from an untrusted peer is ignored: spoofing does not evade create.ip', async () => {
     const srv = await startWith('[limits]\ncreate.ip = 2/1h\n');
     let n = 0;

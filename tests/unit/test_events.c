@@ -18,6 +18,14 @@
 #define T0 ((int64_t)1800000000000)
 #define S(x) ((int64_t)(x) * 1000)
 
+/* A fresh SQLite store in dir. */
+static int open_store(const char *dir, struct store **st, char *err, size_t errlen)
+{
+	char url[300];
+	snprintf(url, sizeof url, "sqlite:%s/iotp.db", dir);
+	return store_open(url, NULL, st, err, errlen);
+}
+
 struct fixture {
 	struct store *st;
 	char dir[256];
@@ -29,7 +37,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	char err[512];
 	snprintf(f->dir, sizeof f->dir, "%s/events-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	if (store_open("sqlite", f->dir, 0, &f->st, err, sizeof err) < 0) {
+	if (open_store(f->dir, &f->st, err, sizeof err) < 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
 	}

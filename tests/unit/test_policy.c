@@ -47,10 +47,27 @@ static void networks(void **state)
 	assert_int_equal(keys_address("2001:DB8::1", out, sizeof out), 0);
 	assert_string_equal(out, "2001:db8::1");
 	assert_int_equal(keys_network("not-an-ip", out, sizeof out), -1);
+}
+
+/* IPv6 limits have a /48 level above the /64: one holder of a /48 has 65,536
+ * networks to hop between. IPv4 has no such level. */
+static void sites(void **state)
+{
+	(void)state;
+	char out[64];
 	assert_int_equal(keys_site("2001:db8:1:2:3:4:5:6", out, sizeof out), 0);
 	assert_string_equal(out, "2001:db8:1::/48");
+	assert_int_equal(keys_site("2001:db8:1:ffff::1", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:1::/48");
+	assert_int_equal(keys_site("2001:DB8:abcd:12::", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:abcd::/48");
 	assert_int_equal(keys_site("192.0.2.77", out, sizeof out), 0);
-	assert_string_equal(out, "192.0.2.0/24");
+	assert_string_equal(out, "");
+	assert_int_equal(keys_site("::ffff:198.51.100.9", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(keys_site("not-an-ip", out, sizeof out), -1);
+	assert_string_equal(out, "");
+	assert_string_equal(limits_scope_name(LIMITS_SITE), "site");
 }
 
 static void rates(void **state)
@@ -259,6 +276,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(prefixes),
 		cmocka_unit_test(networks),
+		cmocka_unit_test(sites),
 		cmocka_unit_test(rates),
 		cmocka_unit_test(pumping_needs_volume),
 		cmocka_unit_test(pumping_thresholds),
