@@ -182,9 +182,10 @@ static const struct option options[] = {
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},
-	{"pow_max_difficulty", T_INT, F(pow_max_difficulty), "20", NULL, 1, 30, 0,
-	 "The most bits any proof-of-work asks (2^20 hashes: about a second in a browser, a few on a "
-	 "slow phone): pressure raises the price up to here, never refuses."},
+	{"pow_max_difficulty", T_INT, F(pow_max_difficulty), "18", NULL, 1, 30, 0,
+	 "The most bits pressure makes a proof-of-work ask (2^18 hashes: about 0.3 s in a desktop "
+	 "browser, 1 s on a slow phone, with a plain JavaScript solver): the price rises up to here, "
+	 "nobody is refused for it."},
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
