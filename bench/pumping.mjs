@@ -2,7 +2,8 @@
 // honest traffic, to show what the fraud defence (docs/fraud.md) lets through.
 //
 //   node bench/pumping.mjs [--scenario ranges|country] [--duration S] [--attack-rate R]
-//                          [--honest-rate R] [--pretend]
+//                          [--honest-rate R] [--honest-abandon %] [--honest-lag S] [--warmup S]
+//                          [--pretend]
 //
 // It starts `iotpd --dev` on loopback with the production defaults of every
 // limit and of the pumping detector, and trusted_proxies = 127.0.0.1 so that
@@ -57,6 +58,12 @@ const DURATION = opt('--duration', COUNTRY ? 90 : 30);
 const ATTACK_RATE = opt('--attack-rate', COUNTRY ? 60 : 200);
 const HONEST_RATE = opt('--honest-rate', COUNTRY ? 6 : 40);
 const PRETEND = args.includes('--pretend');
+// Honest people as they really are: some never type the code (--honest-abandon
+// percent), the others after --honest-lag seconds (SMS delivery and typing).
+const HONEST_ABANDON = opt('--honest-abandon', 0);
+const HONEST_LAG = opt('--honest-lag', 0);
+// The attack starts --warmup seconds after honest traffic (default 0: together).
+const WARMUP = opt('--warmup', 0);
 
 // The attacked ranges: valid mobile numbers, walked sequentially from here.
 const ATTACKED = [
@@ -247,6 +254,8 @@ async function honestOnce(i) {
     else await sleep(5);
   }
   if (!code) return refuse('inbox', { status: 0, body: { error: { code: 'no SMS' } } });
+  if (randomInt(100) < HONEST_ABANDON) return tally(honest, 'abandoned');
+  if (HONEST_LAG) await sleep(HONEST_LAG * 1000 * (0.5 + Math.random()));
   const v = await call('PUT', `/v1/sessions/${c.body.id}/code`, { code }, ip);
   honest.latencies.push(v.ms);
   if (v.status !== 200) return refuse('check', v);
@@ -255,10 +264,12 @@ async function honestOnce(i) {
 }
 
 // ------------------------------------------------------------------ the run
-async function schedule(rate, fn) {
+async function schedule(rate, fn, delay = 0) {
+  if (!(rate > 0)) return;
+  if (delay) await sleep(delay * 1000);
   const pending = [];
   const t0 = Date.now();
-  for (let i = 0; Date.now() - t0 < DURATION * 1000; i++) {
+  for (let i = 0; Date.now() - t0 < (DURATION - delay) * 1000; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
@@ -267,7 +278,7 @@ async function schedule(rate, fn) {
   await Promise.all(pending);
 }
 console.log(`iotpd on port ${port}; scenario ${SCENARIO}; ${DURATION} s: attack ${ATTACK_RATE} ${COUNTRY ? 'sessions' : 'req'}/s, honest ${HONEST_RATE} flows/s${PRETEND ? ', fraud_action = pretend' : ''}`);
-await Promise.all([schedule(ATTACK_RATE, COUNTRY ? attackCountryOnce : attackOnce), schedule(HONEST_RATE, honestOnce)]);
+await Promise.all([schedule(ATTACK_RATE, COUNTRY ? attackCountryOnce : attackOnce, WARMUP), schedule(HONEST_RATE, honestOnce)]);
 await sleep(500); // let the worker write the last messages
 
 // --------------------------------------------------------------- the report

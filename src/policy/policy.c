@@ -526,20 +526,22 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 	const struct store_decay *prs = counter(t, c, n, "pr|site|");
 	double lag_s = lag && lag->out[0][1] >= LAG_MIN_SAMPLES ? lag->out[0][0] / lag->out[0][1]
 								: LAG_DEFAULT_S;
-	/* A country's usual comes from its sends in the recent window (fraud_window):
-	 * sessions left unsolved send nothing, so an attack that cannot pay
-	 * never becomes the usual. A site has no usual: most have too little
-	 * traffic for one. */
-	double usual = cc ? pumping_usual(cc->out[0][0], cc->out[0][1], p->window_ms,
-					  p->pressure_ms, lag_s)
-			  : 0;
+	/* The usual unverified share of the country: its recent sends' (the
+	 * fraud_window), once there are enough of them, else the default. */
+	double share = 1 - p->default_baseline;
+	if (cc && cc->out[0][0] >= cfg->fraud_baseline_min_sent)
+		share = 1 - cc->out[0][1] / cc->out[0][0];
 	int level = 0;
 	if (prc) {
-		struct pressure_counts pc = {prc->out[0][0], prc->out[0][1], usual};
+		struct pressure_counts pc = {
+			prc->out[0][0], prc->out[0][1],
+			pumping_usual(prc->out[0][1], share, lag_s, p->pressure_ms)};
 		level += pumping_pressure(&pc, cfg->fraud_pressure_floor);
 	}
 	if (prs) {
-		struct pressure_counts pc = {prs->out[0][0], prs->out[0][1], 0};
+		struct pressure_counts pc = {
+			prs->out[0][0], prs->out[0][1],
+			pumping_usual(prs->out[0][1], share, lag_s, p->pressure_ms)};
 		level += pumping_pressure(&pc, cfg->fraud_pressure_floor);
 	}
 	if (level) {

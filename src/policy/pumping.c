@@ -45,15 +45,18 @@ int pumping_pressure(const struct pressure_counts *c, double allowance)
 	return 1 + (int)floor(log2(unverified / threshold));
 }
 
-double pumping_usual(double sent_m, double verified_m, double medium_ms, double short_ms,
-		     double lag_s)
+double pumping_usual(double verified, double share, double lag_s, double short_ms)
 {
-	if (sent_m <= 0 || medium_ms <= 0)
+	if (verified <= 0 || short_ms <= 0)
 		return 0;
-	double unverified = sent_m > verified_m ? sent_m - verified_m : 0;
+	if (share < 0)
+		share = 0;
+	if (share > 0.9)
+		share = 0.9;
 	/* A decaying count holds rate x mean life (half-life / ln 2). */
-	double rate_per_s = sent_m / (medium_ms / 1000.0 / 0.6931471805599453);
-	return unverified * (short_ms / medium_ms) + rate_per_s * (lag_s > 0 ? lag_s : 0);
+	double life_s = short_ms / 1000.0 / 0.6931471805599453;
+	double made = verified / (1 - share); /* sessions these verifications came from */
+	return made * share + made / life_s * (lag_s > 0 ? lag_s : 0);
 }
 
 int64_t pumping_measure_ms(int64_t first_ms, int64_t max_ms, int strikes)

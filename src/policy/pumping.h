@@ -55,12 +55,12 @@ struct pressure_counts {
 int pumping_pressure(const struct pressure_counts *c, double allowance);
 
 /* The unverified sessions a key usually has outstanding in a short window of
- * half-life short_ms, from its codes sent and verified in a window of
- * half-life medium_ms (sent_m, verified_m) and the usual seconds from creation
- * to verification (lag_s): its usual non-conversion scaled to the short
- * window, plus the sessions of the last lag_s that have not had time yet. */
-double pumping_usual(double sent_m, double verified_m, double medium_ms, double short_ms,
-		     double lag_s);
+ * half-life short_ms, estimated from the sessions verified there (verified):
+ * for each of those, share / (1 - share) that are never verified (share: the
+ * key's usual unverified share, 0..0.9), and the ones created in the last
+ * lag_s seconds (the usual time to verify) that have not had time yet. An
+ * attack verifies nothing, so it never raises its own allowance. */
+double pumping_usual(double verified, double share, double lag_s, double short_ms);
 
 /* How long (ms) the strikes-th measure in a row on a key lasts: first_ms,
  * doubled for each repeat, never more than max_ms. */

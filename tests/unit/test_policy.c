@@ -158,16 +158,19 @@ static void pressure_levels(void **state)
 static void pressure_usual(void **state)
 {
 	(void)state;
-	/* No sends in the medium window: nothing is usual. */
-	assert_true(pumping_usual(0, 0, 3600000, 60000, 30) == 0);
-	/* 1 send/s for long (a count of 3600/ln 2), all verified, 30 s to
-	 * verify: 30 are outstanding at any time. */
-	double sent = 3600 / 0.6931471805599453;
-	double u = pumping_usual(sent, sent, 3600000, 60000, 30);
-	assert_true(u > 29.9 && u < 30.1);
-	/* 40 % never verified: their share of a 60 s window on top. */
-	u = pumping_usual(sent, 0.6 * sent, 3600000, 60000, 0);
-	assert_true(u > 0.4 * sent / 60 - 0.1 && u < 0.4 * sent / 60 + 0.1);
+	/* Nothing verified: nothing is usual (an attack earns no allowance). */
+	assert_true(pumping_usual(0, 0.4, 30, 60000) == 0);
+	/* 60 verified at a 40 % unverified share came from 100 sessions: 40
+	 * never verified. */
+	double u = pumping_usual(60, 0.4, 0, 60000);
+	assert_true(u > 39.99 && u < 40.01);
+	/* All verified, 30 s to verify, 1 session/s (a count of 60/ln 2 in the
+	 * window): 30 are on their way. */
+	double made = 60 / 0.6931471805599453;
+	u = pumping_usual(made, 0, 30, 60000);
+	assert_true(u > 29.99 && u < 30.01);
+	/* The share is capped at 90 %. */
+	assert_true(pumping_usual(10, 1, 0, 60000) < 90.01);
 }
 
 static void measures_double_for_repeats(void **state)
