@@ -526,11 +526,13 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 	const struct store_decay *prs = counter(t, c, n, "pr|site|");
 	double lag_s = lag && lag->out[0][1] >= LAG_MIN_SAMPLES ? lag->out[0][0] / lag->out[0][1]
 								: LAG_DEFAULT_S;
-	/* The usual unverified share of the country: its recent sends' (the
-	 * fraud_window), once there are enough of them, else the default. */
+	/* The usual unverified share of the country: its sends' over the
+	 * baseline window once it holds ten times fraud_baseline_min_sent
+	 * (younger, the codes still on their way would read as never verified),
+	 * else the default. */
 	double share = 1 - p->default_baseline;
-	if (cc && cc->out[0][0] >= cfg->fraud_baseline_min_sent)
-		share = 1 - cc->out[0][1] / cc->out[0][0];
+	if (cc && cc->out[1][0] >= 10.0 * cfg->fraud_baseline_min_sent)
+		share = 1 - cc->out[1][1] / cc->out[1][0];
 	int level = 0;
 	if (prc) {
 		struct pressure_counts pc = {

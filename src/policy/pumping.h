@@ -50,7 +50,7 @@ struct pressure_counts {
 };
 
 /* How far a key is under pressure: 0 while its unverified sessions stay
- * within 1.5 times the usual plus allowance; else 1, plus 1 per doubling beyond
+ * within 1.25 times the usual plus allowance; else 1, plus 1 per doubling beyond
  * that threshold (each level is a bit more proof-of-work). */
 int pumping_pressure(const struct pressure_counts *c, double allowance);
 

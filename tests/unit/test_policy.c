@@ -148,8 +148,8 @@ static void pressure_levels(void **state)
 	assert_int_equal(pumping_pressure(&c, 20), 2);
 	c.made = 165; /* 160: three doublings */
 	assert_int_equal(pumping_pressure(&c, 20), 4);
-	/* The usual, with slack, raises the threshold: 1.5 x 40 + 20 = 80. */
-	struct pressure_counts busy = {.made = 200, .verified = 120, .usual = 40};
+	/* The usual, with slack, raises the threshold: 1.25 x 48 + 20 = 80. */
+	struct pressure_counts busy = {.made = 200, .verified = 120, .usual = 48};
 	assert_int_equal(pumping_pressure(&busy, 20), 0);
 	busy.verified = 119;
 	assert_int_equal(pumping_pressure(&busy, 20), 1);
