@@ -53,7 +53,7 @@ const char *const pg_limits_sql[P_COUNT] = {
 			" RETURNING key",
 	[P_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = $1 RETURNING key",
 	[P_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason, until, strikes"
-			 " FROM fraud_blocks ORDER BY since",
+			 " FROM fraud_blocks ORDER BY since DESC",
 	[P_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
 				 " VALUES ($1, $2, $3, $4)",
 	[P_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > $1"

@@ -222,7 +222,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			" baseline, reason, until, strikes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = ?1",
 	[S_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason, until, strikes"
-			 " FROM fraud_blocks ORDER BY since",
+			 " FROM fraud_blocks ORDER BY since DESC",
 	[S_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
 				 " VALUES (?1, ?2, ?3, ?4)",
 	[S_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > ?1"

@@ -503,9 +503,10 @@ int store_block_set(struct store *st, const struct store_block *b, const char *e
  * ("lifted by <who>"); STORE_NOT_FOUND when there is none. */
 int store_block_lift(struct store *st, const char *key, const char *who, int64_t now,
 		     const char *event_type);
-/* Calls fn for every measure recorded, those whose until has passed too (a
- * caller judges them by until: their strikes tell of repeats). Callbacks
- * must not call the store. */
+/* Calls fn for every measure recorded, newest first (a caller that keeps
+ * only so many keeps those most likely in force), those whose until has
+ * passed too (a caller judges them by until: their strikes tell of repeats).
+ * Callbacks must not call the store. */
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
 		      void *arg);
 /* The fraud event log (fraud.prefix_blocked, ...), oldest first, from id
