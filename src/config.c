@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "store/store.h"
 
 enum opt_type { T_STRING, T_INT, T_BOOL, T_INT_LIST };
 
@@ -19,17 +20,36 @@ struct option {
 	const char *def;     /* production default */
 	const char *dev_def; /* default under --dev, or NULL for the same */
 	long min, max;       /* bounds for T_INT and each T_INT_LIST element */
-	int secret;          /* masked in --dump-config */
+	int secret;          /* 1: masked in --dump-config; 2 (SECRET_URL): its password masked */
 	const char *help;
 };
 
 #define F(field) offsetof(struct config, field)
+#define SECRET_URL 2
 
 static const struct option options[] = {
 	{"listen", T_STRING, F(listen), "127.0.0.1:8080", NULL, 0, 0, 0,
 	 "Address and port the HTTP API listens on (HOST:PORT)."},
 	{"data_dir", T_STRING, F(data_dir), "./iotp-data", NULL, 0, 0, 0,
 	 "Directory for the SQLite database, the server secret and the log provider's messages."},
+	{"store", T_STRING, F(store), "", NULL, 0, 0, SECRET_URL,
+	 "Where iotp keeps its state: 'sqlite:DIR/FILE' (one node; empty means sqlite:<data_dir>/iotp.db) "
+	 "or a PostgreSQL connection URI 'postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require' (or "
+	 "libpq 'key=value' words) shared by any number of nodes: see docs/deploy.md. Its password is "
+	 "masked in --dump-config and in logs."},
+	{"store_pool_size", T_INT, F(store_pool_size), "8", NULL, 1, 256, 0,
+	 "PostgreSQL: connections each node keeps to the server. Requests beyond it wait for a free "
+	 "one; every node's pool counts against the server's max_connections."},
+	{"store_timeout", T_INT, F(store_timeout), "5", NULL, 1, 600, 0,
+	 "PostgreSQL: seconds a statement may run (and a connection may take to open) before it is "
+	 "cancelled and the request answered 503 store_unavailable."},
+	{"store_lease", T_INT, F(store_lease), "30", NULL, 2, 3600, 0,
+	 "PostgreSQL: seconds a node may hold a message it claimed for delivery; past it, the node is "
+	 "taken for dead and another sends the message (or, caught mid-hand-over, marks it sent with "
+	 "an unknown outcome rather than send it twice). Longer than any provider's answer takes."},
+	{"node_name", T_STRING, F(node_name), "", NULL, 0, 0, 0,
+	 "PostgreSQL: this node's name, unique among the nodes and the same across its restarts; at "
+	 "start-up it takes back the messages it held when it stopped. Empty: <hostname>:<data_dir>."},
 	{"api_key", T_STRING, F(api_key), "", "dev", 0, 0, 1,
 	 "Key app backends send as 'Authorization: Bearer <key>'. Required outside dev mode (at least 16 characters)."},
 	{"secret", T_STRING, F(secret), "", NULL, 0, 0, 1,
@@ -38,6 +58,10 @@ static const struct option options[] = {
 	{"app_name", T_STRING, F(app_name), "iotp", NULL, 0, 0, 0,
 	 "The app's name as the SMS shows it: 'Your <app_name> code: 123-456.'"},
 	{"code_length", T_INT, F(code_length), "6", NULL, 4, 10, 0, "Digits in a code."},
+	{"min_code_length", T_INT, F(min_code_length), "6", NULL, 4, 10, 0,
+	 "Fewest digits a client may ask its codes to have (code_length of POST /v1/sessions, Twilio's "
+	 "CodeLength): a 4-digit code falls to 10 guesses a hundred times more often than a 6-digit one. "
+	 "An [app ID] section may set its own. Shorter requests are refused (400)."},
 	{"code_ttl", T_INT, F(code_ttl), "600", NULL, 10, 86400, 0,
 	 "Seconds a code stays valid after it is sent; a resend within this time sends the same code and restarts it."},
 	{"session_ttl", T_INT, F(session_ttl), "1800", NULL, 10, 86400, 0,
@@ -78,10 +102,12 @@ static const struct option options[] = {
 	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
 	 "'full': fsync on every commit."},
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
-	{"provider", T_STRING, F(provider), "log", NULL, 0, 0, 0,
-	 "Message provider when the file has no [provider NAME] sections: log (writes messages to "
-	 "<data_dir>/messages.jsonl and the dev inbox). Real gateways (kannel, http) and routes per "
-	 "country are sections: see docs/delivery.md."},
+	{"provider", T_STRING, F(provider), "", "log", 0, 0, 0,
+	 "Message provider when the file has no [provider NAME] sections. Real gateways (kannel, http, "
+	 "smpp) and routes per country are sections: see docs/delivery.md. 'log' writes every message, "
+	 "codes in clear, to <data_dir>/messages.jsonl and the dev inbox: the default under --dev; "
+	 "outside it only when set by name, with a warning at start-up. Empty outside --dev with no "
+	 "sections: iotpd refuses to start."},
 	{"pin_max_attempts", T_INT, F(pin_max_attempts), "10", NULL, 1, 100, 0,
 	 "Wrong two-step verification PINs an account allows in a row; then the PIN is locked until it is "
 	 "reset by e-mail or lapses."},
@@ -160,6 +186,9 @@ static const struct option options[] = {
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
+	{"twilio_max_services", T_INT, F(twilio_max_services), "100", NULL, 1, 100000, 0,
+	 "Twilio Verify services one app may hold at once; creating one more answers 403 (error 20403) "
+	 "until it deletes one."},
 	{"gotrue_jwt_secret", T_STRING, F(gotrue_jwt_secret), "", NULL, 0, 0, 1,
 	 "Turns on the Supabase Auth (GoTrue) phone API under gotrue_prefix (docs/compat.md): the HS256 "
 	 "secret its access tokens are signed with, as PostgREST's jwt-secret (32 characters or more). "
@@ -532,6 +561,15 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): must not be empty");
 		return -1;
 	}
+	if (!*cfg->store) {
+		char url[4200];
+		if (strfmt(url, sizeof url, "sqlite:%s/iotp.db", cfg->data_dir) < 0) {
+			strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): path too long");
+			return -1;
+		}
+		free(cfg->store);
+		cfg->store = xstrdup(url);
+	}
 	if (!cfg->dev && strlen(cfg->api_key) < 16) {
 		strfmt(err, errlen,
 		       "option api_key (IOTP_API_KEY): set a key of at least 16 characters "
@@ -547,6 +585,14 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		       "option metrics_token (IOTP_METRICS_TOKEN): set a token of at least 16 "
 		       "characters (e.g. from 'openssl rand -hex 24'), or leave it empty to turn "
 		       "GET /metrics off");
+		return -1;
+	}
+	/* Nodes sharing a database unseal each other's codes: a secret generated
+	 * per node (under its own data_dir) would make them fail on every other. */
+	if (strncmp(cfg->store, "sqlite:", 7) != 0 && !*cfg->secret && !cfg->dev) {
+		strfmt(err, errlen,
+		       "option secret (IOTP_SECRET): a shared store needs the same secret on every "
+		       "node; set 64 hex digits (e.g. from 'openssl rand -hex 32') on each");
 		return -1;
 	}
 	size_t sl = strlen(cfg->secret);
@@ -661,7 +707,10 @@ void config_dump(const struct config *cfg, FILE *out)
 		const struct option *o = &options[i];
 		fprintf(out, "%s = ", o->name);
 		const char *str = o->type == T_STRING ? *(char *const *)((const char *)cfg + o->offset) : NULL;
-		if (o->secret && str && *str)
+		char masked[1024];
+		if (o->secret == SECRET_URL && str)
+			fputs(store_url_mask(str, masked, sizeof masked), out);
+		else if (o->secret && str && *str)
 			fputs("********", out);
 		else
 			write_value(cfg, o, out);
@@ -693,10 +742,10 @@ void config_write_example(FILE *out)
 		env_name(o->name, env, sizeof env);
 		fprintf(out, "\n# %s\n# Environment: %s.", o->help, env);
 		if (o->dev_def)
-			fprintf(out, " Dev-mode default: %s.", o->secret ? "(set)" : o->dev_def);
+			fprintf(out, " Dev-mode default: %s.", o->secret == 1 ? "(set)" : o->dev_def);
 		if (o->type == T_INT)
 			fprintf(out, " Range: %ld..%ld.", o->min, o->max);
-		fprintf(out, "\n%s%s = %s\n", o->secret ? "# " : "", o->name, o->def);
+		fprintf(out, "\n%s%s = %s\n", o->secret == 1 ? "# " : "", o->name, o->def);
 	}
 	fputs("\n# Countries that may get codes (docs/fraud.md). Outside dev mode a country is\n"
 	      "# refused until an allow list names it; this set is a starting point: the EU's\n"
