@@ -345,7 +345,7 @@ enum iotp_error account_register(struct core *c, const char *app, const char *se
 	return on_number(c, app, session_id, now, decide_register, &r, out);
 }
 
-static int reverify_due(const struct core *c, const struct store_account *a, int64_t now)
+int account_reverify_due(const struct core *c, const struct store_account *a, int64_t now)
 {
 	return a->reverify ||
 	       (c->cfg->reverify_after && now >= a->verified_at + (int64_t)c->cfg->reverify_after * 1000);
@@ -373,7 +373,7 @@ enum iotp_error account_authenticate(struct core *c, const char *credential, int
 		if (write_account(c, &w) == 0)
 			*out = seen;
 	}
-	*reverify = reverify_due(c, out, now);
+	*reverify = account_reverify_due(c, out, now);
 	return IOTP_E_OK;
 }
 
@@ -784,6 +784,10 @@ static enum iotp_error apply_reset_request(struct core *c, struct store_account 
 		return IOTP_E_NO_PIN;
 	if (!a->email_sealed_len)
 		return IOTP_E_NO_RECOVERY_EMAIL;
+	/* One live link at a time: a verified session would otherwise send
+	 * mail after mail to the owner's inbox for as long as it lasts. */
+	if (a->has_reset && now < a->reset_expires_at)
+		return IOTP_E_PIN_RESET_PENDING;
 	if (seal_open(c->keys.account, a->id, a->email_sealed, a->email_sealed_len, r->email,
 		      sizeof r->email, NULL) < 0)
 		return IOTP_E_INTERNAL;
