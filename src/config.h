@@ -111,6 +111,8 @@ struct config {
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *metrics_token;        /* "" = GET /metrics is off */
+	char *admin_key;            /* "" = /admin and /v1/admin are off */
+	int web_page;               /* serve the registration page at / */
 	char *gotrue_prefix;
 	int gotrue_jwt_exp;         /* s */
 	int gotrue_refresh_ttl;     /* s */

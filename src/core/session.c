@@ -11,6 +11,7 @@
 #include "core/code.h"
 #include "core/event.h"
 #include "core/number.h"
+#include "core/refusals.h"
 #include "msg/catalog.h"
 
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
@@ -108,10 +109,10 @@ static struct policy *policy_for(const struct core *c, const struct policy_clien
 	return who ? c->policy : NULL;
 }
 
-enum iotp_error session_create(struct core *c, const struct session_request *r,
-			       const struct policy_client *who, int64_t now,
-			       struct store_session *out, struct phone_number *number,
-			       struct policy_verdict *v)
+static enum iotp_error create(struct core *c, const struct session_request *r,
+			      const struct policy_client *who, int64_t now,
+			      struct store_session *out, struct phone_number *number,
+			      struct policy_verdict *v)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
@@ -158,6 +159,17 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 		return IOTP_E_INTERNAL;
 	v->pow_difficulty = s->pow_difficulty;
 	return IOTP_E_OK;
+}
+
+/* The dashboard counts what was refused (core/refusals.h). */
+enum iotp_error session_create(struct core *c, const struct session_request *r,
+			       const struct policy_client *who, int64_t now,
+			       struct store_session *out, struct phone_number *number,
+			       struct policy_verdict *v)
+{
+	enum iotp_error e = create(c, r, who, now, out, number, v);
+	refusals_count(e, now);
+	return e;
 }
 
 enum iotp_error session_get(struct core *c, const char *id, struct store_session *out)
@@ -419,10 +431,10 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, const struct policy_client *who, int64_t now,
-				  struct store_session *out, int64_t *retry_after,
-				  struct policy_verdict *v)
+static enum iotp_error send_code(struct core *c, const char *id, const char *channel,
+				 const char *locale, const struct policy_client *who, int64_t now,
+				 struct store_session *out, int64_t *retry_after,
+				 struct policy_verdict *v)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
@@ -476,6 +488,16 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	e = change_session(c, id, now, apply_send, &a, event, pol ? &g : NULL, out);
 	if (g.refused)
 		*retry_after = v->retry_after;
+	return e;
+}
+
+enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
+				  const char *locale, const struct policy_client *who, int64_t now,
+				  struct store_session *out, int64_t *retry_after,
+				  struct policy_verdict *v)
+{
+	enum iotp_error e = send_code(c, id, channel, locale, who, now, out, retry_after, v);
+	refusals_count(e, now);
 	return e;
 }
 

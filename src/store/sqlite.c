@@ -756,4 +756,6 @@ const struct store_ops store_sqlite_ops = {
 	.record_get = db_record_get,
 	.record_put = db_record_put,
 	.record_list = db_record_list,
+	.activity = db_activity,
+	.sessions_recent = db_sessions_recent,
 };
