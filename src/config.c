@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "store/store.h"
 
 enum opt_type { T_STRING, T_INT, T_BOOL, T_INT_LIST };
 
@@ -19,17 +20,29 @@ struct option {
 	const char *def;     /* production default */
 	const char *dev_def; /* default under --dev, or NULL for the same */
 	long min, max;       /* bounds for T_INT and each T_INT_LIST element */
-	int secret;          /* masked in --dump-config */
+	int secret;          /* 1: masked in --dump-config; 2 (SECRET_URL): its password masked */
 	const char *help;
 };
 
 #define F(field) offsetof(struct config, field)
+#define SECRET_URL 2
 
 static const struct option options[] = {
 	{"listen", T_STRING, F(listen), "127.0.0.1:8080", NULL, 0, 0, 0,
 	 "Address and port the HTTP API listens on (HOST:PORT)."},
 	{"data_dir", T_STRING, F(data_dir), "./iotp-data", NULL, 0, 0, 0,
 	 "Directory for the SQLite database, the server secret and the log provider's messages."},
+	{"store", T_STRING, F(store), "", NULL, 0, 0, SECRET_URL,
+	 "Where iotp keeps its state: 'sqlite:DIR/FILE' (one node; empty means sqlite:<data_dir>/iotp.db) "
+	 "or a PostgreSQL connection URI 'postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require' (or "
+	 "libpq 'key=value' words) shared by any number of nodes: see docs/deploy.md. Its password is "
+	 "masked in --dump-config and in logs."},
+	{"store_pool_size", T_INT, F(store_pool_size), "8", NULL, 1, 256, 0,
+	 "PostgreSQL: connections each node keeps to the server. Requests beyond it wait for a free "
+	 "one; every node's pool counts against the server's max_connections."},
+	{"store_timeout", T_INT, F(store_timeout), "5", NULL, 1, 600, 0,
+	 "PostgreSQL: seconds a statement may run (and a connection may take to open) before it is "
+	 "cancelled and the request answered 503 store_unavailable."},
 	{"api_key", T_STRING, F(api_key), "", "dev", 0, 0, 1,
 	 "Key app backends send as 'Authorization: Bearer <key>'. Required outside dev mode (at least 16 characters)."},
 	{"secret", T_STRING, F(secret), "", NULL, 0, 0, 1,
@@ -539,6 +552,15 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): must not be empty");
 		return -1;
 	}
+	if (!*cfg->store) {
+		char url[4200];
+		if (strfmt(url, sizeof url, "sqlite:%s/iotp.db", cfg->data_dir) < 0) {
+			strfmt(err, errlen, "option data_dir (IOTP_DATA_DIR): path too long");
+			return -1;
+		}
+		free(cfg->store);
+		cfg->store = xstrdup(url);
+	}
 	if (!cfg->dev && strlen(cfg->api_key) < 16) {
 		strfmt(err, errlen,
 		       "option api_key (IOTP_API_KEY): set a key of at least 16 characters "
@@ -567,6 +589,14 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "option admin_key (IOTP_ADMIN_KEY): must differ from api_key: an app's key "
 		       "must never open the admin API");
+		return -1;
+	}
+	/* Nodes sharing a database unseal each other's codes: a secret generated
+	 * per node (under its own data_dir) would make them fail on every other. */
+	if (strncmp(cfg->store, "sqlite:", 7) != 0 && !*cfg->secret && !cfg->dev) {
+		strfmt(err, errlen,
+		       "option secret (IOTP_SECRET): a shared store needs the same secret on every "
+		       "node; set 64 hex digits (e.g. from 'openssl rand -hex 32') on each");
 		return -1;
 	}
 	size_t sl = strlen(cfg->secret);
@@ -681,7 +711,10 @@ void config_dump(const struct config *cfg, FILE *out)
 		const struct option *o = &options[i];
 		fprintf(out, "%s = ", o->name);
 		const char *str = o->type == T_STRING ? *(char *const *)((const char *)cfg + o->offset) : NULL;
-		if (o->secret && str && *str)
+		char masked[1024];
+		if (o->secret == SECRET_URL && str)
+			fputs(store_url_mask(str, masked, sizeof masked), out);
+		else if (o->secret && str && *str)
 			fputs("********", out);
 		else
 			write_value(cfg, o, out);
@@ -713,10 +746,10 @@ void config_write_example(FILE *out)
 		env_name(o->name, env, sizeof env);
 		fprintf(out, "\n# %s\n# Environment: %s.", o->help, env);
 		if (o->dev_def)
-			fprintf(out, " Dev-mode default: %s.", o->secret ? "(set)" : o->dev_def);
+			fprintf(out, " Dev-mode default: %s.", o->secret == 1 ? "(set)" : o->dev_def);
 		if (o->type == T_INT)
 			fprintf(out, " Range: %ld..%ld.", o->min, o->max);
-		fprintf(out, "\n%s%s = %s\n", o->secret ? "# " : "", o->name, o->def);
+		fprintf(out, "\n%s%s = %s\n", o->secret == 1 ? "# " : "", o->name, o->def);
 	}
 	fputs("\n# Countries that may get codes (docs/fraud.md). Outside dev mode a country is\n"
 	      "# refused until an allow list names it; this set is a starting point: the EU's\n"

@@ -44,6 +44,9 @@ struct config {
 
 	char *listen;   /* "HOST:PORT" */
 	char *data_dir;
+	char *store;    /* "sqlite:PATH" or a libpq URI/conninfo; validate fills "" in */
+	int store_pool_size;  /* postgres connections per node */
+	int store_timeout;    /* s, postgres statement and connect timeout */
 	char *api_key;
 	char *secret;   /* 64 hex digits, or "" to use <data_dir>/secret */
 	char *app_name;

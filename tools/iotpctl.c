@@ -15,7 +15,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: iotpctl [--data DIR] [--config FILE] [--dev] COMMAND\n"
+	fputs("usage: iotpctl [--store URL | --data DIR] [--config FILE] [--dev] COMMAND\n"
 	      "\n"
 	      "Commands:\n"
 	      "  number PHONE   the number's recent sessions and every message sent for them,\n"
@@ -38,8 +38,11 @@ static void usage(FILE *out)
 	      "  fraud events   the fraud event log, oldest first\n"
 	      "\n"
 	      "Options:\n"
-	      "  --data DIR     iotpd's data directory (default: the configuration's data_dir,\n"
-	      "                 else $IOTP_DATA_DIR, else ./iotp-data)\n"
+	      "  --store URL    the store to open: sqlite:DIR/FILE or postgres://... (default:\n"
+	      "                 the configuration's store, else $IOTP_STORE, else the SQLite\n"
+	      "                 database under the data directory)\n"
+	      "  --data DIR     iotpd's data directory, for its SQLite database (default: the\n"
+	      "                 configuration's data_dir, else $IOTP_DATA_DIR, else ./iotp-data)\n"
 	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
 	      "  --dev          read the configuration with iotpd --dev's defaults (the default\n"
 	      "                 without --config)\n"
@@ -198,12 +201,14 @@ static int fraud(struct store *st, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *data = NULL, *config_path = NULL, *url = NULL, *key = NULL;
+	const char *data = NULL, *config_path = NULL, *store_url = NULL, *url = NULL, *key = NULL;
 	int i = 1, dev = 0, json_out = 0;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+			store_url = argv[++i];
 		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
 			data = argv[++i];
 		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
@@ -246,17 +251,23 @@ int main(int argc, char **argv)
 		config_deinit(&cfg);
 		return trc;
 	}
-	if (!data)
-		data = config_path ? cfg.data_dir : getenv("IOTP_DATA_DIR");
-	if (!data)
-		data = "./iotp-data";
+	/* --store wins, then --data (its SQLite file), then what the configuration
+	 * (file, then environment) names. */
+	char data_url[4200];
+	if (!store_url && data) {
+		strfmt(data_url, sizeof data_url, "sqlite:%s/iotp.db", data);
+		store_url = data_url;
+	}
+	if (!store_url)
+		store_url = cfg.store;
 	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
 		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);
 		config_deinit(&cfg);
 		return 2;
 	}
 	struct store *st;
-	if (store_open("sqlite", data, 0, &st, err, sizeof err) < 0) {
+	struct store_options so = {.pool_size = 2, .statement_timeout_ms = cfg.store_timeout * 1000};
+	if (store_open(store_url, &so, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
 		config_deinit(&cfg);
 		return 1;

@@ -207,16 +207,22 @@ void api_account_change_number(struct http_request *req, struct http_response *r
 {
 	struct api *api = req->app;
 	struct store_account a;
-	const char *old_id, *new_id;
+	const char *old_id, *new_id, *pin;
 	const struct api_field fields[] = {
 		{"old_session_id", 1, STORE_ID_MAX, &old_id},
 		{"new_session_id", 1, STORE_ID_MAX, &new_id},
+		{"pin", 0, 16, &pin},
 	};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 2) < 0)
+	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 3) < 0)
 		return;
 	struct account_result r;
-	enum iotp_error e = account_change_number(api->core, a.id, old_id, new_id, now, &r);
+	/* pin: the PIN of the account that holds the new number, when a PIN guards it. */
+	enum iotp_error e = account_change_number(api->core, a.id, old_id, new_id, pin, now, &r);
+	if (e == IOTP_E_INVALID_FIELD) {
+		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
+		return;
+	}
 	reply(api, res, e, &r, now, 200);
 }
 

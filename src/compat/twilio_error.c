@@ -5,7 +5,7 @@
 #include "compat/compat.h"
 #include "compat/twilio.h"
 
-/* By iotp's stable error code (core/error.h), so that codes other modules
+/* By iotp's stable error code (base/error.h), so that codes other modules
  * append (policy/'s limits and blocks) map here without a build dependency. */
 static const struct {
 	const char *iotp;
@@ -38,7 +38,7 @@ static const struct {
 	{"send_too_soon", 60203, 429, "Max send attempts reached"},
 	{"sends_exhausted", 60203, 429, "Max send attempts reached"},
 	{"channel_not_available", 60203, 429, NULL},
-	/* policy/ (src/core/error.h once it lands). */
+	/* policy/ (src/base/error.h). */
 	{"rate_limited_number", 60203, 429, "Max send attempts reached"},
 	{"rate_limited_prefix", 60203, 429, "Max send attempts reached"},
 	{"rate_limited_ip", 20429, 429, "Too Many Requests"},

@@ -545,13 +545,31 @@ enum iotp_error account_check_pin(struct core *c, const char *account_id, const 
 	return e;
 }
 
+/* Whether a PIN still guards account a's number (set, and not lapsed). */
+static int pin_guards(const struct core *c, const struct store_account *a, int64_t now)
+{
+	return a->pin_hash[0] && now < account_pin_lapses_at(c, a);
+}
+
 /* account_change_number, and account_move_number when old_session_id is NULL
- * (the caller proved the account some other way). */
+ * (the caller proved the account some other way). A live account on the new
+ * number is closed only when this move may take the number from it: never
+ * when refuse_taken (IOTP_E_NUMBER_TAKEN), and while a PIN guards it only
+ * with that PIN, guessed like a registration's. The decision is made against
+ * the accounts as the write finds them: the write is a compare-and-swap on
+ * both, and the store refuses a second live account on one number, so a
+ * registration or PIN change that lands meanwhile sends us round again. */
 static enum iotp_error change_number(struct core *c, const char *account_id,
 				     const char *old_session_id, const char *new_session_id,
-				     int64_t now, struct account_result *out)
+				     const char *pin, int refuse_taken, int64_t now,
+				     struct account_result *out)
 {
 	memset(out, 0, sizeof *out);
+	if (pin && !pin_well_formed(pin))
+		return IOTP_E_INVALID_FIELD;
+	/* The account whose PIN this request proved, so a lost race does not
+	 * count a second guess for one PIN. */
+	char proved[sizeof out->account.id] = "";
 	for (int tries = 0; tries < CAS_TRIES; tries++) {
 		struct store_account a, other;
 		int rc = store_account_get(c->store, account_id, &a);
@@ -575,6 +593,21 @@ static enum iotp_error change_number(struct core *c, const char *account_id,
 		if (rc < 0)
 			return IOTP_E_INTERNAL;
 		int displaces = rc == 0;
+		if (displaces && refuse_taken)
+			return IOTP_E_NUMBER_TAKEN;
+		if (displaces && pin_guards(c, &other, now) && strcmp(proved, other.id) != 0) {
+			/* The new number's code alone is what a SIM swap or an SS7
+			 * interception yields: the PIN is what stops it, here as at
+			 * registration on a new device. */
+			struct account_result pr = {0};
+			e = guess_pin(c, &other, pin, now, &pr);
+			out->attempts_left = pr.attempts_left;
+			out->retry_after = pr.retry_after;
+			out->reset_available_at = pr.reset_available_at;
+			if (e)
+				return e;
+			strfmt(proved, sizeof proved, "%s", other.id);
+		}
 
 		struct store_event ev[2];
 		int n_ev = 0;
@@ -617,16 +650,16 @@ static enum iotp_error change_number(struct core *c, const char *account_id,
 
 enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *old_session_id, const char *new_session_id,
-				      int64_t now, struct account_result *out)
+				      const char *pin, int64_t now, struct account_result *out)
 {
-	return change_number(c, account_id, old_session_id, new_session_id, now, out);
+	return change_number(c, account_id, old_session_id, new_session_id, pin, 0, now, out);
 }
 
 enum iotp_error account_move_number(struct core *c, const char *account_id,
 				    const char *new_session_id, int64_t now,
 				    struct account_result *out)
 {
-	return change_number(c, account_id, NULL, new_session_id, now, out);
+	return change_number(c, account_id, NULL, new_session_id, NULL, 1, now, out);
 }
 
 /* A sign-in on an existing account: the session proves the number again. */

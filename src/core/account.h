@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "core/error.h"
+#include "base/error.h"
 
 #define ACCOUNT_CREDENTIAL_MAX 48
 #define ACCOUNT_PIN_LENGTH 6
@@ -70,11 +70,16 @@ int64_t account_pin_lapses_at(const struct core *c, const struct store_account *
 /* Moves the account to a new number: a verified session for its number and one
  * for the new number, both unspent. A live account of the app on the new
  * number is closed (its holder proved the number is theirs now; event
- * account.closed for it). Event account.number_changed. Outcomes also
- * IOTP_E_SESSION_WRONG_NUMBER, _SAME_NUMBER. */
+ * account.closed for it) — but while a PIN guards that account (set, not
+ * lapsed), only with that PIN: a code of the new number alone is what a SIM
+ * swap yields. pin (may be NULL) is that PIN, counted and waited on like a
+ * registration's guesses: IOTP_E_PIN_REQUIRED, _INCORRECT_PIN, _PIN_WAIT,
+ * _PIN_LOCKED, with out's PIN fields about the account on the new number.
+ * Event account.number_changed. Outcomes also IOTP_E_SESSION_WRONG_NUMBER,
+ * _SAME_NUMBER, _INVALID_FIELD (a PIN that is not 6 digits). */
 enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *old_session_id, const char *new_session_id,
-				      int64_t now, struct account_result *out);
+				      const char *pin, int64_t now, struct account_result *out);
 
 /* For facades whose clients hold their own tokens (compat/gotrue.c): signs in
  * the account on the number of a verified, unspent session of app, spending it.
@@ -88,7 +93,11 @@ enum iotp_error account_sign_in(struct core *c, const char *app, const char *ses
 				int64_t now, struct account_result *out);
 
 /* account_change_number for a caller that proved the account itself (a
- * facade's access token): only the new number's session is needed and spent. */
+ * facade's access token): only the new number's session is needed and spent.
+ * No PIN can be given here, so a number another live account holds is never
+ * taken: IOTP_E_NUMBER_TAKEN, decided in the same compare-and-swap write as
+ * the move (a registration that lands first is seen; one that lands after
+ * finds the number taken). */
 enum iotp_error account_move_number(struct core *c, const char *account_id,
 				    const char *new_session_id, int64_t now,
 				    struct account_result *out);

@@ -4,7 +4,7 @@
 #define IOTP_NUMBER_H
 
 #include "core/core.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "phone/phone.h"
 
 /* Parses typed (region, or the default_region option, reads a number without

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 enum refusal_reason {
 	REFUSAL_RATE_LIMIT = 0, /* a token bucket: number, prefix, IP, country, app, global */

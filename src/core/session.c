@@ -13,6 +13,7 @@
 #include "core/number.h"
 #include "core/refusals.h"
 #include "msg/catalog.h"
+#include "msg/voice.h"
 
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
  * loss means another request made progress, so a small bound suffices. */
@@ -254,19 +255,13 @@ static int render(const struct core *c, const struct store_session *s, const cha
 				      NULL) < 0
 			       ? -1
 			       : 0;
-	/* A call carries the script and its SSML, "script\x1eSSML": providers that
-	 * speak SSML get pauses and the regional voice; the others read the script. */
+	/* A call carries the script and its SSML in one text (msg/voice.h). */
 	char ssml[STORE_TEXT_MAX];
 	if (msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region, text,
 			     size, ssml, sizeof ssml) < 0)
 		return -1;
-	size_t used = strlen(text), need = strlen(ssml);
-	if (used + 1 + need < size) {
-		text[used] = SESSION_SSML_SEPARATOR;
-		memcpy(text + used + 1, ssml, need + 1);
-	} else {
+	if (msg_voice_pack(text, size, ssml) != 0)
 		log_warn("session %s: the voice SSML does not fit the outbox; the script goes alone", s->id);
-	}
 	seal_wipe(ssml, sizeof ssml);
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "msg/lang.h"
 #include "phone/phone.h"
 #include "policy/policy.h"
@@ -28,10 +28,6 @@ struct session_timers {
 
 void session_timers(const struct core *c, const struct store_session *s, int64_t now,
 		    struct session_timers *out);
-
-/* A voice message's outbox text is the spoken script, this byte, and its SSML
- * (delivery/ splits them). */
-#define SESSION_SSML_SEPARATOR '\x1e'
 
 /* What a client asks a session for. */
 struct session_request {

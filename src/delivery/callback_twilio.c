@@ -24,7 +24,7 @@
 
 #include "base/alloc.h"
 #include "delivery/callback.h"
-#include "http/form.h"
+#include "base/form.h"
 
 #define PARAMS_MAX 256
 

@@ -21,7 +21,7 @@
 #include "delivery/fetch.h"
 #include "delivery/provider.h"
 #include "delivery/report.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 #include "store/store.h"
 
 #define HEADERS_MAX 16
@@ -624,7 +624,7 @@ static int http_report(void *state, const struct provider_report_in *in,
 		strfmt(out->reason, sizeof out->reason, "%s reported it %s%s%.120s%s", h->name,
 		       out->state == STORE_MSG_FAILED ? "undelivered" : "expired", why ? " (" : "",
 		       why ? why : "", why ? ")" : "");
-		msg_utf8_scrub(out->reason);
+		utf8_scrub(out->reason);
 	}
 	json_decref(j);
 	return rc;

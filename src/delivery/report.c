@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 #include "store/store.h"
 
 /* Copies the word after key ("stat:") in a receipt. */
@@ -91,7 +91,7 @@ int report_from_kannel(int type, const char *reply, struct provider_report *out,
 			       reply[0] ? reply : "no reason given");
 		}
 		out->state = st;
-		msg_utf8_scrub(out->reason);
+		utf8_scrub(out->reason);
 		return 0;
 	}
 	case 4:
@@ -105,7 +105,7 @@ int report_from_kannel(int type, const char *reply, struct provider_report *out,
 		strfmt(out->reason, sizeof out->reason,
 		       "The carrier's SMS centre refused the message (%.120s).",
 		       reply[0] ? reply : "no reason given");
-		msg_utf8_scrub(out->reason);
+		utf8_scrub(out->reason);
 		return 0;
 	}
 	strfmt(error, errlen, "report type %d is not one Kannel sends", type);

@@ -98,7 +98,7 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 		                          errlen) < 0)
 			return -1;
 	}
-	breaker_init(&p->breaker, (int)failures, open_ms);
+	breaker_init(&p->breaker, (int)failures, open_ms, open_ms); /* a fixed rest */
 	pthread_mutex_init(&p->lock, NULL);
 	struct provider_env env = {
 	    .cfg = cfg, .section = s, .name = p->name, .inbox = inbox, .public_url = d->public_url};

@@ -9,7 +9,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "core/error.h"
+#include "base/error.h"
 
 #define TICK_MS 100
 

@@ -27,14 +27,15 @@ int forwarded_trusted(const char *trusted, const char *ip)
 	return 0;
 }
 
-int forwarded_client(const char *trusted, const char *peer, const char *xff, char *out,
-		     size_t size)
+/* Walks one line right to left: 1 with out set when it names the client, 0
+ * when a hop is garbled (trust nothing further left), 2 when every hop in it
+ * is a trusted proxy (go on with the line before). */
+static int walk_line(const char *trusted, const char *xff, char *out, size_t size)
 {
-	strfmt(out, size, "%s", peer);
-	if (!xff || !forwarded_trusted(trusted, peer))
-		return 0;
 	size_t end = strlen(xff);
-	while (end > 0) {
+	if (end == 0)
+		return 0;
+	for (;;) {
 		size_t start = end;
 		while (start > 0 && xff[start - 1] != ',')
 			start--;
@@ -44,19 +45,34 @@ int forwarded_client(const char *trusted, const char *peer, const char *xff, cha
 			a++;
 		while (b > a && (xff[b - 1] == ' ' || xff[b - 1] == '\t'))
 			b--;
-		if (b - a < sizeof item) {
-			memcpy(item, xff + a, b - a);
-			item[b - a] = '\0';
-			if (!valid_address(item))
-				return 0; /* a garbled hop: trust nothing further left */
-			if (!forwarded_trusted(trusted, item)) {
-				strfmt(out, size, "%s", item);
-				return 1;
-			}
-		} else {
+		if (b - a >= sizeof item)
 			return 0;
+		memcpy(item, xff + a, b - a);
+		item[b - a] = '\0';
+		if (!valid_address(item))
+			return 0; /* a garbled hop: trust nothing further left */
+		if (!forwarded_trusted(trusted, item)) {
+			strfmt(out, size, "%s", item);
+			return 1;
 		}
-		end = start ? start - 1 : 0;
+		if (start == 0)
+			return 2;
+		end = start - 1;
+	}
+}
+
+int forwarded_client(const char *trusted, const char *peer, const char *const *lines, size_t n,
+		     char *out, size_t size)
+{
+	strfmt(out, size, "%s", peer);
+	if (!n || !forwarded_trusted(trusted, peer))
+		return 0;
+	for (size_t i = n; i-- > 0;) {
+		if (!lines[i])
+			return 0;
+		int rc = walk_line(trusted, lines[i], out, size);
+		if (rc != 2)
+			return rc;
 	}
 	return 0;
 }

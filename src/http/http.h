@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
-#include "http/form.h"
+#include "base/error.h"
+#include "base/form.h"
 
 #define HTTP_BODY_MAX (16 * 1024)
 #define HTTP_PARAMS_MAX 4

@@ -16,7 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/auth.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 #include "http/conntrack.h"
 #include "http/deadline.h"
 #include "http/forwarded.h"
@@ -71,9 +71,9 @@ json_t *http_reply_error(struct http_response *res, enum iotp_error e, const cha
 	 * few bytes; JSON refuses anything but UTF-8, and the client would get
 	 * "{}" instead of the error. */
 	char clean[512];
-	if (message && !msg_utf8_valid(message, strlen(message))) {
+	if (message && !utf8_valid(message, strlen(message))) {
 		strfmt(clean, sizeof clean, "%s", message);
-		msg_utf8_scrub(clean);
+		utf8_scrub(clean);
 		message = clean;
 	}
 	json_t *err = json_pack("{s:s, s:s}", "code", iotp_error_code(e), "message",
@@ -255,6 +255,28 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
+/* Every X-Forwarded-For line of a request, in order (forwarded_client reads
+ * them as one list); past FORWARDED_LINES_MAX the oldest are dropped. */
+struct xff_lines {
+	const char *line[FORWARDED_LINES_MAX];
+	size_t n;
+};
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct xff_lines *x = cls;
+	if (!key || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	if (x->n == FORWARDED_LINES_MAX) {
+		memmove(x->line, x->line + 1, (FORWARDED_LINES_MAX - 1) * sizeof x->line[0]);
+		x->n--;
+	}
+	x->line[x->n++] = value ? value : "";
+	return MHD_YES;
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn,
 				struct req_ctx *rc, const char *url, const char *method)
 {
@@ -283,9 +305,9 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	struct http_conn hc = {.mhd = conn};
 	char peer[64], ip[64];
 	client_ip(conn, peer, sizeof peer);
-	forwarded_client(srv->opt.trusted_proxies, peer,
-			 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), ip,
-			 sizeof ip);
+	struct xff_lines xff = {.n = 0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &xff);
+	forwarded_client(srv->opt.trusted_proxies, peer, xff.line, xff.n, ip, sizeof ip);
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
 				   .principal = principal, .app = srv->opt.app, .conn = &hc};
 	memcpy(req.params, params, sizeof params);

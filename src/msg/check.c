@@ -5,7 +5,7 @@
 
 #include "msg/sms.h"
 #include "msg/template.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 /* The code the length checks assume: the longest iotp generates. */
 static const char longest_code[] = "1234567890";
@@ -33,7 +33,7 @@ void msg_check_describe_length(const struct msg_sms_size *m, const struct msg_ap
 	}
 	if (m->encoding == MSG_UCS2) {
 		char ch[5] = "";
-		ch[msg_utf8_put(m->first_ucs2, ch)] = '\0';
+		ch[utf8_put(m->first_ucs2, ch)] = '\0';
 		snprintf(why, sizeof why, "; it is UCS-2 because of '%s' (U+%04X)", ch,
 		         (unsigned)m->first_ucs2);
 	}

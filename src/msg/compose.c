@@ -5,7 +5,7 @@
 
 #include "msg/buf.h"
 #include "msg/template.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 static int set(const char *s)
 {
@@ -27,7 +27,7 @@ static int name_ok(const char *name, char *err, size_t errlen)
 		return 0;
 	}
 	while (i < len) {
-		int32_t cp = msg_utf8_next(name, len, &i);
+		int32_t cp = utf8_next(name, len, &i);
 		if (cp < 0) {
 			snprintf(err, errlen, "app name: not valid UTF-8");
 			return 0;

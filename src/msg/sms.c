@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "msg/msg.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 /* The default alphabet's 128 positions (TS 23.038 section 6.2.1). Position 0x1B
  * is the escape to the extension table, not a character: 0 marks it. */
@@ -64,7 +64,7 @@ static int count_parts(const char *text, size_t len, enum msg_encoding enc, size
 	size_t i = 0, used = 0;
 	int parts = 1;
 	while (i < len) {
-		int32_t cp = msg_utf8_next(text, len, &i);
+		int32_t cp = utf8_next(text, len, &i);
 		size_t cost = enc == MSG_GSM7 ? (size_t)msg_gsm7_septets((uint32_t)cp)
 		                              : (cp >= 0x10000 ? 2 : 1);
 		if (used + cost > cap) {
@@ -82,7 +82,7 @@ int msg_sms_measure(const char *text, struct msg_sms_size *out)
 	uint32_t first_ucs2 = 0;
 
 	while (i < len) {
-		int32_t cp = msg_utf8_next(text, len, &i);
+		int32_t cp = utf8_next(text, len, &i);
 		if (cp < 0)
 			return MSG_EUTF8;
 		chars++;

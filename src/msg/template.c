@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "msg/plural.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 #define LRI "\xE2\x81\xA6" /* U+2066 LEFT-TO-RIGHT ISOLATE */
 #define FSI "\xE2\x81\xA8" /* U+2068 FIRST STRONG ISOLATE */
@@ -172,8 +172,8 @@ static int has_rtl(const char *s)
 {
 	size_t len = strlen(s), i = 0;
 	while (i < len) {
-		int32_t cp = msg_utf8_next(s, len, &i);
-		if (cp > 0 && msg_utf8_is_rtl((uint32_t)cp))
+		int32_t cp = utf8_next(s, len, &i);
+		if (cp > 0 && utf8_is_rtl((uint32_t)cp))
 			return 1;
 	}
 	return 0;
@@ -334,7 +334,7 @@ int msg_template_check_syntax(const char *name, enum msg_channel ch, const char 
 		REFUSE("is %zu bytes; the most a template may hold is %d", len, MSG_TEMPLATE_MAX);
 	while (i < len) {
 		size_t at = i;
-		int32_t cp = msg_utf8_next(text, len, &i);
+		int32_t cp = utf8_next(text, len, &i);
 		if (cp < 0)
 			REFUSE("is not valid UTF-8 (byte %zu)", at);
 		if ((cp < 0x20 && cp != '\n') || (cp >= 0x7F && cp < 0xA0))

@@ -71,3 +71,19 @@ int keys_network(const char *ip, char *out, size_t size)
 	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
 	return strfmt(out, size, "%s/64", buf);
 }
+
+int keys_site(const char *ip, char *out, size_t size)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	int v4;
+	char buf[INET6_ADDRSTRLEN];
+	out[0] = '\0';
+	if (parse(ip, &v4, &a4, &a6) < 0)
+		return -1;
+	if (v4)
+		return 0;
+	memset(&a6.s6_addr[6], 0, 10);
+	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+	return strfmt(out, size, "%s/48", buf);
+}

@@ -16,6 +16,13 @@ int keys_prefix(const char *e164, int drop, char *out, size_t size);
  * or -1 when ip is not an address (out is then a copy of ip). */
 int keys_network(const char *ip, char *out, size_t size);
 
+/* The site of an IPv6 client address: its first 48 bits ("2001:db8:1::/48"),
+ * what one customer or organisation is typically given, so an attacker who
+ * holds one has 65,536 /64 networks. IPv4 addresses (IPv4-mapped IPv6 too)
+ * have no site: out is "" and 0 is returned. Returns -1 when ip is not an
+ * address (out is then ""). */
+int keys_site(const char *ip, char *out, size_t size);
+
 /* Canonical text of an address (IPv4-mapped IPv6 as IPv4), or -1. */
 int keys_address(const char *ip, char *out, size_t size);
 

@@ -10,22 +10,25 @@
 static const char *const action_names[LIMITS_ACTIONS] = {"create", "send", "check",
 							 "check_failed", "lookup"};
 static const char *const scope_names[LIMITS_SCOPES] = {
-	"number", "prefix3", "prefix5", "ip", "network", "country", "app", "global"};
+	"number", "prefix3", "prefix5", "ip", "network", "site", "country", "app", "global"};
 
 /* The defaults: tight on what one person or one address needs, loose on what
  * a whole country or app does, so honest traffic never meets them while a
  * script from one place or on one number range does at once. "0": none.
  * Checks are counted per number only when they fail (check_failed): right or
- * wrong, a session already bounds its own attempts. */
+ * wrong, a session already bounds its own attempts. An IPv6 site (/48) holds
+ * 65,536 networks (/64): its limits are a few networks' worth, so that one
+ * holder cannot multiply the network limit by hopping between its /64s. */
 static const char *const defaults[LIMITS_ACTIONS][LIMITS_SCOPES] = {
-	[LIMITS_CREATE] = {"10/1h", "60/1h", "300/1h", "100/1h", "300/1h", "1000/1m", "3000/1m",
-			   "3000/1m"},
-	[LIMITS_SEND] = {"10/1h", "40/1h", "200/1h", "100/1h", "300/1h", "600/1m", "2000/1m",
-			 "2000/1m"},
-	[LIMITS_CHECK] = {"0", "0", "0", "600/1h", "3000/1h", "0", "10000/1m", "10000/1m"},
-	[LIMITS_CHECK_FAILED] = {"10/1h", "0", "0", "0", "0", "0", "0", "0"},
+	[LIMITS_CREATE] = {"10/1h", "60/1h", "300/1h", "100/1h", "300/1h", "1000/1h", "1000/1m",
+			   "3000/1m", "3000/1m"},
+	[LIMITS_SEND] = {"10/1h", "40/1h", "200/1h", "100/1h", "300/1h", "1000/1h", "600/1m",
+			 "2000/1m", "2000/1m"},
+	[LIMITS_CHECK] = {"0", "0", "0", "600/1h", "3000/1h", "10000/1h", "0", "10000/1m",
+			  "10000/1m"},
+	[LIMITS_CHECK_FAILED] = {"10/1h", "0", "0", "0", "0", "0", "0", "0", "0"},
 	/* Lookups send nothing and cost nothing: only a scraper meets these. */
-	[LIMITS_LOOKUP] = {"0", "0", "0", "600/1m", "3000/1m", "0", "20000/1m", "0"},
+	[LIMITS_LOOKUP] = {"0", "0", "0", "600/1m", "3000/1m", "10000/1m", "0", "20000/1m", "0"},
 };
 
 const char *limits_action_name(enum limits_action a)

@@ -25,6 +25,7 @@ enum limits_scope {
 	LIMITS_PREFIX5, /* ... without its last 5 */
 	LIMITS_IP,
 	LIMITS_NETWORK, /* the client's /24 (IPv4) or /64 (IPv6) */
+	LIMITS_SITE,    /* the client's /48 (IPv6 only: IPv4 clients have none) */
 	LIMITS_COUNTRY,
 	LIMITS_APP,
 	LIMITS_GLOBAL,

@@ -57,6 +57,7 @@ struct subject {
 	char prefix5[20];
 	char ip[64];
 	char network[64];
+	char site[64]; /* "" for IPv4 */
 	char region[3];
 	char app[32];
 };
@@ -76,6 +77,7 @@ static void subject_fill(struct subject *s, const char *e164, const char *region
 		if (keys_address(who->ip, s->ip, sizeof s->ip) < 0)
 			strfmt(s->ip, sizeof s->ip, "%s", who->ip);
 		keys_network(who->ip, s->network, sizeof s->network);
+		keys_site(who->ip, s->site, sizeof s->site);
 	}
 	strfmt(s->app, sizeof s->app, "%s", who && who->app ? who->app : "default");
 }
@@ -93,6 +95,8 @@ static const char *subject_key(const struct subject *s, enum limits_scope scope)
 		return s->ip;
 	case LIMITS_NETWORK:
 		return s->network;
+	case LIMITS_SITE:
+		return s->site;
 	case LIMITS_COUNTRY:
 		return s->region;
 	case LIMITS_APP:
@@ -116,6 +120,7 @@ static enum iotp_error scope_error(enum limits_scope scope)
 	case LIMITS_IP:
 		return IOTP_E_RATE_LIMITED_IP;
 	case LIMITS_NETWORK:
+	case LIMITS_SITE:
 		return IOTP_E_RATE_LIMITED_NETWORK;
 	case LIMITS_COUNTRY:
 		return IOTP_E_RATE_LIMITED_COUNTRY;
@@ -378,10 +383,11 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 	       "of %.0f%%",
 	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
 	       100.0 * baseline);
-	int rc = store_block_set(p->st, &b);
+	const char *type = verdict == STORE_BLOCK_BLOCKED ? "fraud.prefix_blocked"
+							  : "fraud.prefix_throttled";
+	int rc = store_block_set(p->st, &b, type);
 	if (rc == 0)
-		log_warn("fraud.%s %s", verdict == STORE_BLOCK_BLOCKED ? "prefix_blocked" : "prefix_throttled",
-			 b.reason);
+		log_warn("%s %s", type, b.reason);
 	/* Seen at once by this node; the others within BLOCKS_REFRESH_MS. */
 	pthread_mutex_lock(&p->lock);
 	int found = 0;
@@ -608,7 +614,7 @@ void policy_describe_key(const char *key, char *buf, size_t size)
 
 int policy_unblock(struct store *st, const char *key, const char *who, int64_t now)
 {
-	int rc = store_block_lift(st, key, who, now);
+	int rc = store_block_lift(st, key, who, now, "fraud.prefix_unblocked");
 	if (rc != 0)
 		return rc;
 	/* Judged afresh: the burst that caused the block would otherwise block it

@@ -18,7 +18,7 @@
 
 #include "base/seal.h"
 #include "config.h"
-#include "core/error.h"
+#include "base/error.h"
 #include "store/store.h"
 
 struct policy;

@@ -5,12 +5,18 @@
 
 #include "store/store.h"
 
-#define STORE_OPS_VERSION 4
+/* Bumped by every change to struct store_ops: store_open refuses a backend
+ * written for another version rather than call it through the wrong table. */
+#define STORE_OPS_VERSION 6 /* 6: the dashboard's reads (activity, sessions_recent) */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
 	const char *name;
-	int (*open)(const char *location, int synchronous_full, void **state, char *err, size_t errlen);
+	const char *locations; /* what url looks like, for messages: "sqlite:PATH" */
+	/* 1 when url names a store of this backend (store_open asks each in turn). */
+	int (*accepts)(const char *url);
+	int (*open)(const char *url, const struct store_options *opt, void **state, char *err,
+		    size_t errlen);
 	void (*close)(void *state);
 	int (*session_get)(void *state, const char *id, struct store_session *out);
 	/* store_session_insert and _update are this too, without buckets. */
@@ -33,9 +39,13 @@ struct store_ops {
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
 	int (*stats)(void *state, struct store_stats *out);
 	int (*account_write)(void *state, const struct store_account_write *w);
-	/* by: "id", "phone" (key = app, key2 = phone), "device" or "reset" (key = 32 bytes) */
-	int (*account_find)(void *state, const char *by, const void *key, const char *key2,
-			    struct store_account *out);
+	int (*account_get)(void *state, const char *id, struct store_account *out);
+	int (*account_by_phone)(void *state, const char *app, const char *phone,
+				struct store_account *out);
+	int (*account_by_device)(void *state, const unsigned char key[STORE_KEY_LEN],
+				 struct store_account *out);
+	int (*account_by_reset)(void *state, const unsigned char key[STORE_KEY_LEN],
+				struct store_account *out);
 	int (*event_claim)(void *state, int64_t now, int64_t lease_until,
 			   const struct store_event_skip *skip, struct store_event *out, size_t max,
 			   size_t *n);
@@ -47,8 +57,9 @@ struct store_ops {
 	int (*buckets_prune)(void *state, int64_t before, size_t *n);
 	int (*decay_add)(void *state, struct store_decay *d, size_t n, int64_t now);
 	int (*decay_reset)(void *state, const char *key);
-	int (*block_set)(void *state, const struct store_block *b);
-	int (*block_lift)(void *state, const char *key, const char *who, int64_t now);
+	int (*block_set)(void *state, const struct store_block *b, const char *event_type);
+	int (*block_lift)(void *state, const char *key, const char *who, int64_t now,
+			  const char *event_type);
 	int (*blocks_list)(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
 	int (*fraud_events)(void *state, int64_t after_id, size_t limit,
 			    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);

@@ -225,13 +225,13 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " ORDER BY id LIMIT ?2",
 };
 
-int fail(struct db *db, const char *what)
+int sqlite_fail(struct sqlite_db *db, const char *what)
 {
 	log_error("sqlite: %s: %s", what, sqlite3_errmsg(db->conn));
 	return -1;
 }
 
-void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+void sqlite_copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	size_t n = t ? strlen((const char *)t) : 0;
@@ -242,7 +242,7 @@ void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	dst[n] = '\0';
 }
 
-size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col)
+size_t sqlite_copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const void *b = sqlite3_column_blob(st, col);
 	size_t n = (size_t)sqlite3_column_bytes(st, col);
@@ -285,15 +285,15 @@ static void bind_session(sqlite3_stmt *st, const struct store_session *s)
 static void read_session(sqlite3_stmt *st, struct store_session *s)
 {
 	memset(s, 0, sizeof *s);
-	copy_text(s->id, sizeof s->id, st, 0);
-	copy_text(s->phone, sizeof s->phone, st, 1);
-	copy_text(s->region, sizeof s->region, st, 2);
-	copy_text(s->number_type, sizeof s->number_type, st, 3);
-	copy_text(s->locale, sizeof s->locale, st, 4);
+	sqlite_copy_text(s->id, sizeof s->id, st, 0);
+	sqlite_copy_text(s->phone, sizeof s->phone, st, 1);
+	sqlite_copy_text(s->region, sizeof s->region, st, 2);
+	sqlite_copy_text(s->number_type, sizeof s->number_type, st, 3);
+	sqlite_copy_text(s->locale, sizeof s->locale, st, 4);
 	s->created_at = sqlite3_column_int64(st, 5);
 	s->expires_at = sqlite3_column_int64(st, 6);
 	s->version = sqlite3_column_int64(st, 7);
-	s->code_sealed_len = copy_blob(s->code_sealed, sizeof s->code_sealed, st, 8);
+	s->code_sealed_len = sqlite_copy_blob(s->code_sealed, sizeof s->code_sealed, st, 8);
 	s->code_expires_at = sqlite3_column_int64(st, 9);
 	s->sms_sent = sqlite3_column_int(st, 10);
 	s->voice_sent = sqlite3_column_int(st, 11);
@@ -303,7 +303,7 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 	s->check_attempts = sqlite3_column_int(st, 15);
 	s->verified_at = sqlite3_column_int64(st, 16);
 	s->test_number = sqlite3_column_int(st, 17);
-	copy_text(s->app, sizeof s->app, st, 18);
+	sqlite_copy_text(s->app, sizeof s->app, st, 18);
 	s->spent_at = sqlite3_column_int64(st, 19);
 	s->pow_difficulty = sqlite3_column_int(st, 20);
 	s->code_length = sqlite3_column_int(st, 21);
@@ -311,7 +311,7 @@ static void read_session(sqlite3_stmt *st, struct store_session *s)
 }
 
 /* Runs a prepared statement that returns no rows; returns SQLite's result. */
-int step_done(struct db *db, enum stmt_id id)
+int sqlite_step_done(struct sqlite_db *db, enum sqlite_stmt id)
 {
 	sqlite3_stmt *st = db->stmt[id];
 	int rc = sqlite3_step(st);
@@ -322,18 +322,18 @@ int step_done(struct db *db, enum stmt_id id)
 
 /* Takes the connection. Threads queued here tell the holder to keep a group
  * transaction open for them. */
-void enter(struct db *db)
+void sqlite_enter(struct sqlite_db *db)
 {
 	atomic_fetch_add(&db->queued, 1);
 	pthread_mutex_lock(&db->lock);
 	atomic_fetch_sub(&db->queued, 1);
 }
 
-static void commit_group(struct db *db)
+static void commit_group(struct sqlite_db *db)
 {
-	int rc = step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : fail(db, "commit");
+	int rc = sqlite_step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : sqlite_fail(db, "commit");
 	if (rc < 0)
-		step_done(db, S_ROLLBACK);
+		sqlite_step_done(db, S_ROLLBACK);
 	db->in_txn = 0;
 	db->committed = db->group;
 	db->results[db->group % 64] = rc;
@@ -343,7 +343,7 @@ static void commit_group(struct db *db)
 /* Gives the connection back. Commits the open group when nobody else is queued
  * to join it (or it is full). A writing call (group != 0) then waits until its
  * group is committed and returns the commit's outcome. */
-int leave(struct db *db, uint64_t group)
+int sqlite_leave(struct sqlite_db *db, uint64_t group)
 {
 	for (;;) {
 		if (db->in_txn &&
@@ -360,27 +360,27 @@ int leave(struct db *db, uint64_t group)
 
 /* Starts a writing call: joins (or opens) the group transaction and sets a
  * savepoint, so the call can be undone alone. Returns 0 or -1. */
-int write_begin(struct db *db)
+int sqlite_write_begin(struct sqlite_db *db)
 {
 	if (!db->in_txn) {
-		if (step_done(db, S_BEGIN) != SQLITE_DONE)
-			return fail(db, "begin");
+		if (sqlite_step_done(db, S_BEGIN) != SQLITE_DONE)
+			return sqlite_fail(db, "begin");
 		db->in_txn = 1;
 		db->group++;
 		db->group_ops = 0;
 	}
-	if (step_done(db, S_SAVEPOINT) != SQLITE_DONE)
-		return fail(db, "savepoint");
+	if (sqlite_step_done(db, S_SAVEPOINT) != SQLITE_DONE)
+		return sqlite_fail(db, "savepoint");
 	return 0;
 }
 
 /* Ends a writing call: keeps (ok) or undoes its changes. Returns the group
  * to wait for, or 0 when nothing was written. */
-uint64_t write_end(struct db *db, int ok)
+uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
 	if (!ok)
-		step_done(db, S_ROLLBACK_TO);
-	step_done(db, S_RELEASE);
+		sqlite_step_done(db, S_ROLLBACK_TO);
+	sqlite_step_done(db, S_RELEASE);
 	if (!ok)
 		return 0;
 	db->group_ops++;
@@ -389,7 +389,7 @@ uint64_t write_end(struct db *db, int ok)
 
 static void *checkpointer(void *arg)
 {
-	struct db *db = arg;
+	struct sqlite_db *db = arg;
 	pthread_mutex_lock(&db->ckpt_lock);
 	while (!db->ckpt_stop) {
 		struct timespec until;
@@ -405,12 +405,12 @@ static void *checkpointer(void *arg)
 			 * group, copy the few frames written since the pass above, and the
 			 * next transaction starts the WAL from its beginning again. */
 			int64_t t0 = clock_now_ms();
-			enter(db);
+			sqlite_enter(db);
 			if (db->in_txn)
 				commit_group(db);
 			rc = sqlite3_wal_checkpoint_v2(db->ckpt_conn, NULL, SQLITE_CHECKPOINT_PASSIVE,
 						       &frames, &copied);
-			leave(db, 0);
+			sqlite_leave(db, 0);
 			log_debug("sqlite: WAL caught up (%d of %d frames copied) in %lld ms", copied,
 				  frames, (long long)(clock_now_ms() - t0));
 		}
@@ -419,7 +419,7 @@ static void *checkpointer(void *arg)
 	return NULL;
 }
 
-static int migrate(struct db *db, char *err, size_t errlen)
+static int migrate(struct sqlite_db *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int have = 0;
@@ -455,9 +455,9 @@ bad:
 	return -1;
 }
 
-static void db_close(void *state)
+static void sqlite_close(void *state)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	if (!db)
 		return;
 	if (db->ckpt_conn) {
@@ -478,7 +478,7 @@ static void db_close(void *state)
 	pthread_mutex_destroy(&db->readers_lock);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
-	account_finalize(db);
+	sqlite_account_finalize(db);
 	sqlite3_close(db->conn);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->done);
@@ -487,22 +487,35 @@ static void db_close(void *state)
 	free(db);
 }
 
-static int db_open(const char *location, int synchronous_full, void **state, char *err,
-		   size_t errlen)
+static int sqlite_accepts(const char *url)
 {
-	char path[4096];
-	if (mkdir(location, 0700) < 0) {
-		struct stat sb;
-		if (stat(location, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-			strfmt(err, errlen, "cannot create the data directory %s", location);
-			return -1;
-		}
-	}
-	if (strfmt(path, sizeof path, "%s/iotp.db", location) < 0) {
-		strfmt(err, errlen, "data directory path too long");
+	return strncmp(url, "sqlite:", 7) == 0;
+}
+
+/* url is "sqlite:PATH"; the directory PATH is in is created (0700) if need be. */
+static int sqlite_open(const char *url, const struct store_options *opt, void **state, char *err,
+		       size_t errlen)
+{
+	const char *path = url + 7;
+	int synchronous_full = opt->synchronous_full;
+	char dir[4096];
+	if (!*path || strfmt(dir, sizeof dir, "%s", path) < 0) {
+		strfmt(err, errlen, "store '%s': give the database file as sqlite:DIR/FILE", url);
 		return -1;
 	}
-	struct db *db = xcalloc(1, sizeof *db);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) < 0) {
+			struct stat sb;
+			if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+				strfmt(err, errlen, "cannot create the directory %s of store %s", dir,
+				       url);
+				return -1;
+			}
+		}
+	}
+	struct sqlite_db *db = xcalloc(1, sizeof *db);
 	strfmt(db->path, sizeof db->path, "%s", path);
 	pthread_key_create(&db->reader_key, NULL);
 	pthread_mutex_init(&db->readers_lock, NULL);
@@ -536,7 +549,7 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 			goto err;
 		}
 	}
-	if (account_prepare(db, err, errlen) < 0)
+	if (sqlite_account_prepare(db, err, errlen) < 0)
 		goto err;
 	if (sqlite3_open_v2(path, &db->ckpt_conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -564,7 +577,7 @@ static int db_open(const char *location, int synchronous_full, void **state, cha
 	*state = db;
 	return 0;
 err:
-	db_close(db);
+	sqlite_close(db);
 	return -1;
 }
 
@@ -587,7 +600,7 @@ static int get_session(sqlite3 *conn, sqlite3_stmt *st, const char *id, struct s
 	return rc;
 }
 
-static struct reader *this_reader(struct db *db)
+static struct reader *this_reader(struct sqlite_db *db)
 {
 	struct reader *r = pthread_getspecific(db->reader_key);
 	if (r)
@@ -612,23 +625,23 @@ static struct reader *this_reader(struct db *db)
 	return r;
 }
 
-static int db_session_get(void *state, const char *id, struct store_session *out)
+static int sqlite_session_get(void *state, const char *id, struct store_session *out)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	struct reader *r = this_reader(db);
 	if (r)
 		return get_session(r->conn, r->get, id, out);
-	enter(db);
+	sqlite_enter(db);
 	int rc = get_session(db->conn, db->stmt[S_SESSION_GET], id, out);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int session_cas(struct db *db, const struct store_session *s)
+int sqlite_session_cas(struct sqlite_db *db, const struct store_session *s)
 {
 	bind_session(db->stmt[S_SESSION_UPDATE], s);
-	if (step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
-		return fail(db, "update session");
+	if (sqlite_step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
+		return sqlite_fail(db, "update session");
 	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
 }
 
@@ -636,52 +649,52 @@ int session_cas(struct db *db, const struct store_session *s)
  * any refusal or failure undoes the others. The buckets go first: a request
  * the limits refuse writes nothing, and its counters count only what was
  * granted. */
-static int db_session_write(void *state, struct store_write *w, struct store_session *current)
+static int sqlite_session_write(void *state, struct store_write *w, struct store_session *current)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	struct store_session *s = w->session;
 	uint64_t group = 0;
 	int rc = -1;
 	w->refused = 0;
 	w->retry_after_ms = 0;
-	enter(db);
-	if (write_begin(db) == 0) {
-		rc = buckets_apply(db, w->buckets, w->n_buckets, w->now, &w->refused,
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
+		rc = sqlite_buckets_apply(db, w->buckets, w->n_buckets, w->now, &w->refused,
 				   &w->retry_after_ms);
 		if (rc == 0 && w->n_counters)
-			rc = decay_apply(db, w->counters, w->n_counters, w->now);
+			rc = sqlite_decay_apply(db, w->counters, w->n_counters, w->now);
 		if (rc == 0 && w->adjust)
 			w->adjust(w->adjust_arg, s, w->counters, w->n_counters);
 		if (rc == 0 && w->insert) {
 			bind_session(db->stmt[S_SESSION_INSERT], s);
-			if (step_done(db, S_SESSION_INSERT) != SQLITE_DONE)
-				rc = fail(db, "insert session");
+			if (sqlite_step_done(db, S_SESSION_INSERT) != SQLITE_DONE)
+				rc = sqlite_fail(db, "insert session");
 		} else if (rc == 0) {
-			rc = session_cas(db, s);
+			rc = sqlite_session_cas(db, s);
 		}
-		if (rc == 0 && (s->canceled_at || s->verified_at) && drop_queued(db, s) < 0)
+		if (rc == 0 && (s->canceled_at || s->verified_at) && sqlite_drop_queued(db, s) < 0)
 			rc = -1;
-		if (rc == 0 && w->msg && insert_message(db, w->msg) < 0)
+		if (rc == 0 && w->msg && sqlite_insert_message(db, w->msg) < 0)
 			rc = -1;
-		if (rc == 0 && w->event && event_insert(db, w->event) < 0)
+		if (rc == 0 && w->event && sqlite_event_insert(db, w->event) < 0)
 			rc = -1;
-		group = write_end(db, rc == 0);
+		group = sqlite_write_end(db, rc == 0);
 	}
 	/* What the winner wrote may still be in the open group, invisible to the
 	 * readers: read it here, on the writer's connection. */
 	if (rc == STORE_CONFLICT && current &&
 	    get_session(db->conn, db->stmt[S_SESSION_GET], s->id, current) == STORE_NOT_FOUND)
 		rc = STORE_NOT_FOUND;
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc != 0 ? rc : crc;
 }
 
-static int db_number_sessions(void *state, const char *phone, size_t limit,
+static int sqlite_number_sessions(void *state, const char *phone, size_t limit,
 			      void (*fn)(const struct store_session *s, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	struct store_session s;
-	enter(db);
+	sqlite_enter(db);
 	sqlite3_stmt *st = db->stmt[S_NUMBER_SESSIONS];
 	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
@@ -690,14 +703,14 @@ static int db_number_sessions(void *state, const char *phone, size_t limit,
 		read_session(st, &s);
 		fn(&s, arg);
 	}
-	int rc = step == SQLITE_DONE ? 0 : fail(db, "read sessions");
+	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read sessions");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-static int64_t count(struct db *db, const char *sql)
+static int64_t count(struct sqlite_db *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	int64_t v = -1;
@@ -709,53 +722,58 @@ static int64_t count(struct db *db, const char *sql)
 	return v;
 }
 
-static int db_stats(void *state, struct store_stats *out)
+static int sqlite_stats(void *state, struct store_stats *out)
 {
-	struct db *db = state;
-	enter(db);
+	struct sqlite_db *db = state;
+	sqlite_enter(db);
 	out->sessions = count(db, "SELECT count(*) FROM sessions");
 	out->verified = count(db, "SELECT count(*) FROM sessions WHERE verified_at > 0");
 	out->messages_queued = count(db, "SELECT count(*) FROM messages WHERE state IN (0, 1)");
 	out->messages_sent = count(db, "SELECT count(*) FROM messages WHERE state IN (2, 4, 5)");
 	out->messages_failed = count(db, "SELECT count(*) FROM messages WHERE state IN (3, 6)");
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return out->sessions < 0 ? -1 : 0;
 }
 
 const struct store_ops store_sqlite_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "sqlite",
-	.open = db_open,
-	.close = db_close,
-	.session_get = db_session_get,
-	.session_write = db_session_write,
-	.outbox_due = db_outbox_due,
-	.outbox_take = db_outbox_take,
-	.outbox_handing = db_outbox_handing,
-	.outbox_finish = db_outbox_finish,
-	.outbox_recover = db_outbox_recover,
-	.message_report = db_message_report,
-	.session_attempts = db_session_attempts,
-	.delivery_stats = db_delivery_stats,
-	.session_messages = db_session_messages,
-	.number_sessions = db_number_sessions,
-	.stats = db_stats,
-	.account_write = db_account_write,
-	.account_find = db_account_find,
-	.event_claim = db_event_claim,
-	.event_finish = db_event_finish,
-	.account_events = db_account_events,
-	.buckets_take = db_buckets_take,
-	.buckets_prune = db_buckets_prune,
-	.decay_add = db_decay_add,
-	.decay_reset = db_decay_reset,
-	.block_set = db_block_set,
-	.block_lift = db_block_lift,
-	.blocks_list = db_blocks_list,
-	.fraud_events = db_fraud_events,
-	.record_get = db_record_get,
-	.record_put = db_record_put,
-	.record_list = db_record_list,
-	.activity = db_activity,
-	.sessions_recent = db_sessions_recent,
+	.locations = "sqlite:DIR/FILE",
+	.accepts = sqlite_accepts,
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.session_get = sqlite_session_get,
+	.session_write = sqlite_session_write,
+	.outbox_due = sqlite_outbox_due,
+	.outbox_take = sqlite_outbox_take,
+	.outbox_handing = sqlite_outbox_handing,
+	.outbox_finish = sqlite_outbox_finish,
+	.outbox_recover = sqlite_outbox_recover,
+	.message_report = sqlite_message_report,
+	.session_attempts = sqlite_session_attempts,
+	.delivery_stats = sqlite_delivery_stats,
+	.session_messages = sqlite_session_messages,
+	.number_sessions = sqlite_number_sessions,
+	.stats = sqlite_stats,
+	.account_write = sqlite_account_write,
+	.account_get = sqlite_account_get,
+	.account_by_phone = sqlite_account_by_phone,
+	.account_by_device = sqlite_account_by_device,
+	.account_by_reset = sqlite_account_by_reset,
+	.event_claim = sqlite_event_claim,
+	.event_finish = sqlite_event_finish,
+	.account_events = sqlite_account_events,
+	.buckets_take = sqlite_buckets_take,
+	.buckets_prune = sqlite_buckets_prune,
+	.decay_add = sqlite_decay_add,
+	.decay_reset = sqlite_decay_reset,
+	.block_set = sqlite_block_set,
+	.block_lift = sqlite_block_lift,
+	.blocks_list = sqlite_blocks_list,
+	.fraud_events = sqlite_fraud_events,
+	.record_get = sqlite_record_get,
+	.record_put = sqlite_record_put,
+	.record_list = sqlite_record_list,
+	.activity = sqlite_activity,
+	.sessions_recent = sqlite_sessions_recent,
 };

@@ -63,7 +63,7 @@ static const char *const sql[A_COUNT] = {
 			 " ORDER BY created_at, rowid",
 };
 
-int account_prepare(struct db *db, char *err, size_t errlen)
+int sqlite_account_prepare(struct sqlite_db *db, char *err, size_t errlen)
 {
 	for (int i = 0; i < A_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &db->acct[i],
@@ -76,7 +76,7 @@ int account_prepare(struct db *db, char *err, size_t errlen)
 	return 0;
 }
 
-void account_finalize(struct db *db)
+void sqlite_account_finalize(struct sqlite_db *db)
 {
 	for (int i = 0; i < A_COUNT; i++) {
 		sqlite3_finalize(db->acct[i]);
@@ -84,7 +84,7 @@ void account_finalize(struct db *db)
 	}
 }
 
-static int step(struct db *db, int id)
+static int step(struct sqlite_db *db, int id)
 {
 	int rc = sqlite3_step(db->acct[id]);
 	sqlite3_reset(db->acct[id]);
@@ -131,29 +131,29 @@ static void bind_account(sqlite3_stmt *st, const struct store_account *a)
 static void read_account(sqlite3_stmt *st, struct store_account *a)
 {
 	memset(a, 0, sizeof *a);
-	copy_text(a->id, sizeof a->id, st, 0);
-	copy_text(a->app, sizeof a->app, st, 1);
-	copy_text(a->phone, sizeof a->phone, st, 2);
+	sqlite_copy_text(a->id, sizeof a->id, st, 0);
+	sqlite_copy_text(a->app, sizeof a->app, st, 1);
+	sqlite_copy_text(a->phone, sizeof a->phone, st, 2);
 	a->created_at = sqlite3_column_int64(st, 3);
 	a->verified_at = sqlite3_column_int64(st, 4);
 	a->seen_at = sqlite3_column_int64(st, 5);
 	a->version = sqlite3_column_int64(st, 6);
-	copy_text(a->device_id, sizeof a->device_id, st, 7);
-	copy_text(a->device_name, sizeof a->device_name, st, 8);
-	copy_text(a->push_token, sizeof a->push_token, st, 9);
-	copy_blob(a->device_key, STORE_KEY_LEN, st, 10);
+	sqlite_copy_text(a->device_id, sizeof a->device_id, st, 7);
+	sqlite_copy_text(a->device_name, sizeof a->device_name, st, 8);
+	sqlite_copy_text(a->push_token, sizeof a->push_token, st, 9);
+	sqlite_copy_blob(a->device_key, STORE_KEY_LEN, st, 10);
 	a->device_at = sqlite3_column_int64(st, 11);
-	copy_text(a->pin_hash, sizeof a->pin_hash, st, 12);
+	sqlite_copy_text(a->pin_hash, sizeof a->pin_hash, st, 12);
 	a->pin_set_at = sqlite3_column_int64(st, 13);
 	a->pin_failures = sqlite3_column_int(st, 14);
 	a->pin_retry_at = sqlite3_column_int64(st, 15);
 	a->pin_checked_at = sqlite3_column_int64(st, 16);
 	a->pin_streak = sqlite3_column_int(st, 17);
-	a->email_sealed_len = copy_blob(a->email_sealed, sizeof a->email_sealed, st, 18);
-	a->has_reset = copy_blob(a->reset_key, STORE_KEY_LEN, st, 19) == STORE_KEY_LEN;
+	a->email_sealed_len = sqlite_copy_blob(a->email_sealed, sizeof a->email_sealed, st, 18);
+	a->has_reset = sqlite_copy_blob(a->reset_key, STORE_KEY_LEN, st, 19) == STORE_KEY_LEN;
 	a->reset_expires_at = sqlite3_column_int64(st, 20);
 	a->reverify = sqlite3_column_int(st, 21);
-	copy_text(a->reverify_reason, sizeof a->reverify_reason, st, 22);
+	sqlite_copy_text(a->reverify_reason, sizeof a->reverify_reason, st, 22);
 	a->closed_at = sqlite3_column_int64(st, 23);
 }
 
@@ -175,27 +175,27 @@ static void bind_event(sqlite3_stmt *st, const struct store_event *e)
 static void read_event(sqlite3_stmt *st, struct store_event *e)
 {
 	memset(e, 0, sizeof *e);
-	copy_text(e->id, sizeof e->id, st, 0);
-	copy_text(e->type, sizeof e->type, st, 1);
-	copy_text(e->app, sizeof e->app, st, 2);
-	copy_text(e->account_id, sizeof e->account_id, st, 3);
+	sqlite_copy_text(e->id, sizeof e->id, st, 0);
+	sqlite_copy_text(e->type, sizeof e->type, st, 1);
+	sqlite_copy_text(e->app, sizeof e->app, st, 2);
+	sqlite_copy_text(e->account_id, sizeof e->account_id, st, 3);
 	e->created_at = sqlite3_column_int64(st, 4);
-	copy_text(e->payload, sizeof e->payload, st, 5);
+	sqlite_copy_text(e->payload, sizeof e->payload, st, 5);
 	e->state = sqlite3_column_int(st, 6);
 	e->attempts = sqlite3_column_int(st, 7);
 	e->next_attempt_at = sqlite3_column_int64(st, 8);
 	e->delivered_at = sqlite3_column_int64(st, 9);
-	copy_text(e->error, sizeof e->error, st, 10);
+	sqlite_copy_text(e->error, sizeof e->error, st, 10);
 }
 
-int event_insert(struct db *db, const struct store_event *e)
+int sqlite_event_insert(struct sqlite_db *db, const struct store_event *e)
 {
 	bind_event(db->acct[E_INSERT], e);
-	return step(db, E_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert event");
+	return step(db, E_INSERT) == SQLITE_DONE ? 0 : sqlite_fail(db, "insert event");
 }
 
 /* Inserts or compare-and-swaps one account: 0, STORE_CONFLICT or -1. */
-static int put_account(struct db *db, const struct store_account *a, int insert)
+static int put_account(struct sqlite_db *db, const struct store_account *a, int insert)
 {
 	int id = insert ? A_INSERT : A_UPDATE;
 	bind_account(db->acct[id], a);
@@ -203,57 +203,77 @@ static int put_account(struct db *db, const struct store_account *a, int insert)
 	if (rc == SQLITE_CONSTRAINT)
 		return STORE_CONFLICT; /* the number (or device key) is taken */
 	if (rc != SQLITE_DONE)
-		return fail(db, insert ? "insert account" : "update account");
+		return sqlite_fail(db, insert ? "insert account" : "update account");
 	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
 }
 
-int db_account_write(void *state, const struct store_account_write *w)
+int sqlite_account_write(void *state, const struct store_account_write *w)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		rc = 0;
 		for (int i = 0; i < w->n_spend && rc == 0; i++)
-			rc = session_cas(db, w->spend[i]);
+			rc = sqlite_session_cas(db, w->spend[i]);
 		/* The closed account first: it frees the number the other one takes. */
 		if (rc == 0 && w->closed)
 			rc = put_account(db, w->closed, 0);
 		if (rc == 0 && w->account)
 			rc = put_account(db, w->account, w->insert);
 		for (int i = 0; i < w->n_events && rc == 0; i++)
-			rc = event_insert(db, w->events[i]);
-		group = write_end(db, rc == 0);
+			rc = sqlite_event_insert(db, w->events[i]);
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc != 0 ? rc : crc;
 }
 
-int db_account_find(void *state, const char *by, const void *key, const char *key2,
-			   struct store_account *out)
+/* Runs lookup statement id with key (text, or STORE_KEY_LEN bytes when blob)
+ * and key2 (text, may be NULL). */
+static int account_find(struct sqlite_db *db, int id, const void *key, int blob, const char *key2,
+			struct store_account *out)
 {
-	struct db *db = state;
-	int id = !strcmp(by, "id")	  ? A_BY_ID
-		 : !strcmp(by, "phone")	  ? A_BY_PHONE
-		 : !strcmp(by, "device") ? A_BY_DEVICE
-					  : A_BY_RESET;
 	sqlite3_stmt *st = db->acct[id];
-	enter(db);
-	if (id == A_BY_ID || id == A_BY_PHONE)
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	else
+	sqlite_enter(db);
+	if (blob)
 		sqlite3_bind_blob(st, 1, key, STORE_KEY_LEN, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (key2)
 		sqlite3_bind_text(st, 2, key2, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_account(st, out);
-	int result = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOT_FOUND : fail(db, "find account");
+	int result = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOT_FOUND : sqlite_fail(db, "find account");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return result;
+}
+
+int sqlite_account_get(void *state, const char *id, struct store_account *out)
+{
+	return account_find(state, A_BY_ID, id, 0, NULL, out);
+}
+
+int sqlite_account_by_phone(void *state, const char *app, const char *phone,
+			    struct store_account *out)
+{
+	return account_find(state, A_BY_PHONE, app, 0, phone, out);
+}
+
+int sqlite_account_by_device(void *state, const unsigned char key[STORE_KEY_LEN],
+			     struct store_account *out)
+{
+	return account_find(state, A_BY_DEVICE, key, 1, NULL, out);
+}
+
+int sqlite_account_by_reset(void *state, const unsigned char key[STORE_KEY_LEN],
+			    struct store_account *out)
+{
+	return account_find(state, A_BY_RESET, key, 1, NULL, out);
 }
 
 /* The skipped apps as a JSON array for json_each (heap; free it). */
@@ -267,19 +287,19 @@ static char *skip_apps_json(const struct store_event_skip *skip)
 	return text;
 }
 
-int db_event_claim(void *state, int64_t now, int64_t lease_until,
+int sqlite_event_claim(void *state, int64_t now, int64_t lease_until,
 		   const struct store_event_skip *skip, struct store_event *out, size_t max,
 		   size_t *n)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
 	*n = 0;
 	char *apps = skip_apps_json(skip);
 	if (!apps)
 		return -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		sqlite3_stmt *st = db->acct[E_DUE];
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -299,7 +319,7 @@ int db_event_claim(void *state, int64_t now, int64_t lease_until,
 			sqlite3_bind_int64(mark, 2, lease_until);
 			sqlite3_bind_int64(mark, 3, now);
 			if (step(db, E_MARK) != SQLITE_DONE) {
-				rc = fail(db, "claim event");
+				rc = sqlite_fail(db, "claim event");
 			} else if (sqlite3_changes(db->conn) == 1) {
 				out[i].attempts++;
 				out[i].next_attempt_at = lease_until;
@@ -308,22 +328,22 @@ int db_event_claim(void *state, int64_t now, int64_t lease_until,
 				(*n)++;
 			}
 		}
-		group = write_end(db, rc == 0 && *n > 0);
+		group = sqlite_write_end(db, rc == 0 && *n > 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	free(apps);
 	if (rc < 0)
 		*n = 0;
 	return rc < 0 ? rc : crc;
 }
 
-int db_event_finish(void *state, const struct store_event *e, size_t n)
+int sqlite_event_finish(void *state, const struct store_event *e, size_t n)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			sqlite3_stmt *st = db->acct[E_FINISH];
@@ -334,31 +354,31 @@ int db_event_finish(void *state, const struct store_event *e, size_t n)
 			sqlite3_bind_text(st, 5, e[i].error, -1, SQLITE_STATIC);
 			sqlite3_bind_int(st, 6, e[i].attempts);
 			if (step(db, E_FINISH) != SQLITE_DONE)
-				rc = fail(db, "finish event");
+				rc = sqlite_fail(db, "finish event");
 		}
-		group = write_end(db, rc == 0);
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc < 0 ? rc : crc;
 }
 
-int db_account_events(void *state, const char *account_id,
+int sqlite_account_events(void *state, const char *account_id,
 			     void (*fn)(const struct store_event *e, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	sqlite3_stmt *st = db->acct[E_BY_ACCOUNT];
 	struct store_event e;
 	int r, rc = 0;
-	enter(db);
+	sqlite_enter(db);
 	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		read_event(st, &e);
 		fn(&e, arg);
 	}
 	if (r != SQLITE_DONE)
-		rc = fail(db, "account events");
+		rc = sqlite_fail(db, "account events");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include "base/log.h"
 #include "store/sqlite_db.h"
 
-static sqlite3 *open_reader(struct db *db)
+static sqlite3 *open_reader(struct sqlite_db *db)
 {
 	sqlite3 *conn = NULL;
 	if (sqlite3_open_v2(db->path, &conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -54,10 +54,10 @@ static const struct {
                        " WHERE created_at >= ?1 GROUP BY state"},
 };
 
-int db_activity(void *state, int64_t since, int64_t step_ms,
+int sqlite_activity(void *state, int64_t since, int64_t step_ms,
                 void (*fn)(const struct store_activity *a, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	if (step_ms <= 0)
 		return -1;
 	sqlite3 *conn = open_reader(db);
@@ -99,10 +99,10 @@ int db_activity(void *state, int64_t since, int64_t step_ms,
 	return rc;
 }
 
-int db_sessions_recent(void *state, int64_t since, size_t limit,
+int sqlite_sessions_recent(void *state, int64_t since, size_t limit,
                        void (*fn)(const struct store_session *s, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	static const char sql[] =
 	    "SELECT id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,"
 	    " verified_at, canceled_at FROM sessions WHERE created_at >= ?1"

@@ -13,7 +13,7 @@
 
 #include "store/store.h"
 
-enum stmt_id {
+enum sqlite_stmt {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -73,7 +73,7 @@ struct reader {
  * frame, and the WAL (and its index, mapped into memory) would grow without end. */
 #define WAL_RESTART_FRAMES 32768
 
-struct db {
+struct sqlite_db {
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[S_COUNT];
 	pthread_mutex_t lock;
@@ -100,97 +100,103 @@ struct db {
 };
 
 /* Logs what failed with SQLite's message; returns -1. */
-int fail(struct db *db, const char *what);
+int sqlite_fail(struct sqlite_db *db, const char *what);
 /* Steps statement id once on the writer's connection and resets it; returns
  * sqlite3_step's code. */
-int step_done(struct db *db, enum stmt_id id);
-void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col);
-size_t copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col);
+int sqlite_step_done(struct sqlite_db *db, enum sqlite_stmt id);
+void sqlite_copy_text(char *dst, size_t size, sqlite3_stmt *st, int col);
+size_t sqlite_copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col);
 
 /* The writer's protocol (group commit): enter, write_begin, the writes,
  * write_end (keep or undo them), leave (which waits for the commit). */
-void enter(struct db *db);
-int leave(struct db *db, uint64_t group);
-int write_begin(struct db *db);
-uint64_t write_end(struct db *db, int ok);
+void sqlite_enter(struct sqlite_db *db);
+int sqlite_leave(struct sqlite_db *db, uint64_t group);
+int sqlite_write_begin(struct sqlite_db *db);
+uint64_t sqlite_write_end(struct sqlite_db *db, int ok);
 
 /* The compare-and-swap write of a session (see store_session_update), inside
  * an open write: 0, STORE_CONFLICT or -1. */
-int session_cas(struct db *db, const struct store_session *s);
+int sqlite_session_cas(struct sqlite_db *db, const struct store_session *s);
 
 /* Inserts an event inside an open write: 0 or -1. */
-int event_insert(struct db *db, const struct store_event *e);
+int sqlite_event_insert(struct sqlite_db *db, const struct store_event *e);
 
 /* Takes from n buckets inside an open write (see store_buckets_take): 0,
  * STORE_LIMITED with *refused and *retry_after_ms set (what it took is still
  * in the savepoint: the caller undoes the write), or -1. */
-int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t now,
+int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, size_t n, int64_t now,
 		  size_t *refused, int64_t *retry_after_ms);
 /* Decays and adds n counter pairs inside an open write and fills their out[].
  * Returns 0 or -1. */
-int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now);
+int sqlite_decay_apply(struct sqlite_db *db, struct store_decay *d, size_t n, int64_t now);
 
 /* Inside an open write (sqlite_outbox.c): queues a message; fails the
  * session's messages still queued once it is canceled or verified. 0 or -1. */
-int insert_message(struct db *db, const struct store_message *m);
-int drop_queued(struct db *db, const struct store_session *s);
+int sqlite_insert_message(struct sqlite_db *db, const struct store_message *m);
+int sqlite_drop_queued(struct sqlite_db *db, const struct store_session *s);
 
 /* The store_ops entries sqlite_outbox.c implements. */
-int db_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
-int db_outbox_take(void *state, const char *id, const char *provider, int64_t now,
+int sqlite_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
+int sqlite_outbox_take(void *state, const char *id, const char *provider, int64_t now,
 		   struct store_message *out);
-int db_outbox_finish(void *state, const struct store_message *m, size_t n);
-int db_outbox_handing(void *state, const char *id, const char *provider);
-int db_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown);
-int db_message_report(void *state, const struct store_report *r, struct store_reported *out);
-int db_session_attempts(void *state, const char *session_id,
+int sqlite_outbox_finish(void *state, const struct store_message *m, size_t n);
+int sqlite_outbox_handing(void *state, const char *id, const char *provider);
+int sqlite_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown);
+int sqlite_message_report(void *state, const struct store_report *r, struct store_reported *out);
+int sqlite_session_attempts(void *state, const char *session_id,
 			void (*fn)(const struct store_attempt *a, void *arg), void *arg);
-int db_delivery_stats(void *state, int64_t since,
+int sqlite_delivery_stats(void *state, int64_t since,
 		      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
-int db_session_messages(void *state, const char *session_id,
+int sqlite_session_messages(void *state, const char *session_id,
 			void (*fn)(const struct store_message *m, void *arg), void *arg);
 
 /* The store_ops entries sqlite_fraud.c implements. */
-int db_block_set(void *state, const struct store_block *b);
-int db_block_lift(void *state, const char *key, const char *who, int64_t now);
-int db_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
-int db_fraud_events(void *state, int64_t after_id, size_t limit,
+int sqlite_block_set(void *state, const struct store_block *b, const char *event_type);
+int sqlite_block_lift(void *state, const char *key, const char *who, int64_t now,
+		      const char *event_type);
+int sqlite_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg);
+int sqlite_fraud_events(void *state, int64_t after_id, size_t limit,
 		    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
 
 /* The store_ops entries sqlite_admin.c implements. */
-int db_activity(void *state, int64_t since, int64_t step_ms,
+int sqlite_activity(void *state, int64_t since, int64_t step_ms,
 		void (*fn)(const struct store_activity *a, void *arg), void *arg);
-int db_sessions_recent(void *state, int64_t since, size_t limit,
+int sqlite_sessions_recent(void *state, int64_t since, size_t limit,
 		       void (*fn)(const struct store_session *s, void *arg), void *arg);
 
 /* The store_ops entries sqlite_records.c implements. */
-int db_record_get(void *state, const char *kind, const char *key, int64_t now,
+int sqlite_record_get(void *state, const char *kind, const char *key, int64_t now,
 		  struct store_record *out);
-int db_record_list(void *state, const char *kind, const char *after, size_t limit, int64_t now,
+int sqlite_record_list(void *state, const char *kind, const char *after, size_t limit, int64_t now,
 		   void (*fn)(const struct store_record *r, void *arg), void *arg);
-int db_record_put(void *state, const struct store_record *r, int64_t now);
+int sqlite_record_put(void *state, const struct store_record *r, int64_t now);
 
 /* The store_ops entries sqlite_limits.c implements. */
-int db_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
+int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
-int db_buckets_prune(void *state, int64_t before, size_t *n);
-int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
-int db_decay_reset(void *state, const char *key);
+int sqlite_buckets_prune(void *state, int64_t before, size_t *n);
+int sqlite_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
+int sqlite_decay_reset(void *state, const char *key);
 
 /* The store_ops entries sqlite_account.c implements. */
-int db_account_write(void *state, const struct store_account_write *w);
-int db_account_find(void *state, const char *by, const void *key, const char *key2,
-		    struct store_account *out);
-int db_event_claim(void *state, int64_t now, int64_t lease_until,
+int sqlite_account_write(void *state, const struct store_account_write *w);
+int sqlite_account_get(void *state, const char *id, struct store_account *out);
+int sqlite_account_by_phone(void *state, const char *app, const char *phone,
+			    struct store_account *out);
+int sqlite_account_by_device(void *state, const unsigned char key[STORE_KEY_LEN],
+			     struct store_account *out);
+int sqlite_account_by_reset(void *state, const unsigned char key[STORE_KEY_LEN],
+			    struct store_account *out);
+int sqlite_event_claim(void *state, int64_t now, int64_t lease_until,
 		   const struct store_event_skip *skip, struct store_event *out, size_t max,
 		   size_t *n);
-int db_event_finish(void *state, const struct store_event *e, size_t n);
-int db_account_events(void *state, const char *account_id,
+int sqlite_event_finish(void *state, const struct store_event *e, size_t n);
+int sqlite_account_events(void *state, const char *account_id,
 		      void (*fn)(const struct store_event *e, void *arg), void *arg);
 
 /* Prepares and finalizes sqlite_account.c's statements on the writer's
  * connection. */
-int account_prepare(struct db *db, char *err, size_t errlen);
-void account_finalize(struct db *db);
+int sqlite_account_prepare(struct sqlite_db *db, char *err, size_t errlen);
+void sqlite_account_finalize(struct sqlite_db *db);
 
 #endif

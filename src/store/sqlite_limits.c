@@ -14,7 +14,7 @@
 
 #include "store/sqlite_db.h"
 
-int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t now,
+int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, size_t n, int64_t now,
 		  size_t *refused, int64_t *retry_after_ms)
 {
 	*refused = 0;
@@ -35,7 +35,7 @@ int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			return fail(db, "read bucket");
+			return sqlite_fail(db, "read bucket");
 		/* Refill for the time passed (none when the clock reads earlier than
 		 * the last take), never past capacity; then take the cost. */
 		if (now > at)
@@ -59,13 +59,13 @@ int buckets_apply(struct db *db, const struct store_bucket *b, size_t n, int64_t
 		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_double(st, 2, left);
 		sqlite3_bind_int64(st, 3, now > at ? now : at);
-		if (step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
-			return fail(db, "write bucket");
+		if (sqlite_step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
+			return sqlite_fail(db, "write bucket");
 	}
 	return 0;
 }
 
-int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
+int sqlite_decay_apply(struct sqlite_db *db, struct store_decay *d, size_t n, int64_t now)
 {
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
@@ -81,7 +81,7 @@ int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
 				v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
 			}
 		} else if (step != SQLITE_DONE) {
-			rc = fail(db, "read counter");
+			rc = sqlite_fail(db, "read counter");
 		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -97,73 +97,73 @@ int decay_apply(struct db *db, struct store_decay *d, size_t n, int64_t now)
 		sqlite3_bind_double(st, 4, d[i].out[1][0]);
 		sqlite3_bind_double(st, 5, d[i].out[1][1]);
 		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
-		if (step_done(db, S_DECAY_PUT) != SQLITE_DONE)
-			return fail(db, "write counter");
+		if (sqlite_step_done(db, S_DECAY_PUT) != SQLITE_DONE)
+			return sqlite_fail(db, "write counter");
 	}
 	return 0;
 }
 
-int db_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
+int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	*refused = 0;
 	*retry_after_ms = 0;
 	if (n > STORE_BUCKETS_MAX)
 		return -1;
-	enter(db);
-	if (write_begin(db) < 0) {
-		leave(db, 0);
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) < 0) {
+		sqlite_leave(db, 0);
 		return -1;
 	}
-	int rc = buckets_apply(db, b, n, now, refused, retry_after_ms);
+	int rc = sqlite_buckets_apply(db, b, n, now, refused, retry_after_ms);
 	if (rc == 0 && nd)
-		rc = decay_apply(db, d, nd, now);
-	write_end(db, rc == 0);
-	leave(db, 0);
+		rc = sqlite_decay_apply(db, d, nd, now);
+	sqlite_write_end(db, rc == 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_buckets_prune(void *state, int64_t before, size_t *n)
+int sqlite_buckets_prune(void *state, int64_t before, size_t *n)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	int rc = -1;
 	*n = 0;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
-		rc = step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : fail(db, "prune buckets");
+		rc = sqlite_step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune buckets");
 		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
-		write_end(db, rc == 0);
+		sqlite_write_end(db, rc == 0);
 	}
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
+int sqlite_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
-		rc = decay_apply(db, d, n, now);
-		write_end(db, rc == 0);
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
+		rc = sqlite_decay_apply(db, d, n, now);
+		sqlite_write_end(db, rc == 0);
 	}
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_decay_reset(void *state, const char *key)
+int sqlite_decay_reset(void *state, const char *key)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		sqlite3_bind_text(db->stmt[S_DECAY_RESET], 1, key, -1, SQLITE_STATIC);
-		rc = step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : fail(db, "reset counter");
-		group = write_end(db, rc == 0);
+		rc = sqlite_step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : sqlite_fail(db, "reset counter");
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc < 0 ? rc : crc;
 }

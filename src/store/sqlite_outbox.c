@@ -13,25 +13,25 @@ static void read_message(sqlite3_stmt *st, struct store_message *m)
 {
 	memset(m, 0, offsetof(struct store_message, body));
 	m->body_len = 0;
-	copy_text(m->id, sizeof m->id, st, 0);
-	copy_text(m->session_id, sizeof m->session_id, st, 1);
-	copy_text(m->to, sizeof m->to, st, 2);
-	copy_text(m->channel, sizeof m->channel, st, 3);
-	copy_text(m->provider, sizeof m->provider, st, 4);
+	sqlite_copy_text(m->id, sizeof m->id, st, 0);
+	sqlite_copy_text(m->session_id, sizeof m->session_id, st, 1);
+	sqlite_copy_text(m->to, sizeof m->to, st, 2);
+	sqlite_copy_text(m->channel, sizeof m->channel, st, 3);
+	sqlite_copy_text(m->provider, sizeof m->provider, st, 4);
 	m->state = sqlite3_column_int(st, 5);
 	m->attempts = sqlite3_column_int(st, 6);
 	m->created_at = sqlite3_column_int64(st, 7);
 	m->next_attempt_at = sqlite3_column_int64(st, 8);
 	m->sent_at = sqlite3_column_int64(st, 9);
-	copy_text(m->error, sizeof m->error, st, 10);
-	copy_text(m->region, sizeof m->region, st, 11);
-	copy_text(m->provider_ref, sizeof m->provider_ref, st, 12);
+	sqlite_copy_text(m->error, sizeof m->error, st, 10);
+	sqlite_copy_text(m->region, sizeof m->region, st, 11);
+	sqlite_copy_text(m->provider_ref, sizeof m->provider_ref, st, 12);
 	m->accepted_at = sqlite3_column_int64(st, 13);
 	m->final_at = sqlite3_column_int64(st, 14);
 	m->n_tried = 0;
 }
 
-int insert_message(struct db *db, const struct store_message *m)
+int sqlite_insert_message(struct sqlite_db *db, const struct store_message *m)
 {
 	sqlite3_stmt *st = db->stmt[S_MESSAGE_INSERT];
 	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
@@ -50,84 +50,84 @@ int insert_message(struct db *db, const struct store_message *m)
 	sqlite3_bind_int64(st, 14, m->accepted_at);
 	sqlite3_bind_int64(st, 15, m->final_at);
 	sqlite3_bind_blob(st, 16, m->body, (int)m->body_len, SQLITE_STATIC);
-	return step_done(db, S_MESSAGE_INSERT) == SQLITE_DONE ? 0 : fail(db, "insert message");
+	return sqlite_step_done(db, S_MESSAGE_INSERT) == SQLITE_DONE ? 0 : sqlite_fail(db, "insert message");
 }
 
 /* Fails the session's messages still in the outbox, once it is canceled or
  * verified. */
-int drop_queued(struct db *db, const struct store_session *s)
+int sqlite_drop_queued(struct sqlite_db *db, const struct store_session *s)
 {
 	sqlite3_stmt *st = db->stmt[S_MESSAGES_DROP];
 	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, s->canceled_at ? s->canceled_at : s->verified_at);
 	sqlite3_bind_int(st, 3, s->canceled_at != 0);
-	return step_done(db, S_MESSAGES_DROP) == SQLITE_DONE ? 0 : fail(db, "drop queued messages");
+	return sqlite_step_done(db, S_MESSAGES_DROP) == SQLITE_DONE ? 0 : sqlite_fail(db, "drop queued messages");
 }
 
 /* Read on the writer's connection: rare (the worker's poll), and it must see
  * what the open group has queued. */
-int db_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n)
+int sqlite_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	*n = 0;
-	enter(db);
+	sqlite_enter(db);
 	sqlite3_stmt *st = db->stmt[S_OUTBOX_DUE];
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	int step = SQLITE_DONE;
 	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_due *d = &out[(*n)++];
-		copy_text(d->id, sizeof d->id, st, 0);
-		copy_text(d->session_id, sizeof d->session_id, st, 1);
-		copy_text(d->region, sizeof d->region, st, 2);
-		copy_text(d->channel, sizeof d->channel, st, 3);
+		sqlite_copy_text(d->id, sizeof d->id, st, 0);
+		sqlite_copy_text(d->session_id, sizeof d->session_id, st, 1);
+		sqlite_copy_text(d->region, sizeof d->region, st, 2);
+		sqlite_copy_text(d->channel, sizeof d->channel, st, 3);
 		d->created_at = sqlite3_column_int64(st, 4);
 	}
-	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 : fail(db, "read outbox");
+	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 : sqlite_fail(db, "read outbox");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	if (rc < 0)
 		*n = 0;
 	return rc;
 }
 
-int db_outbox_take(void *state, const char *id, const char *provider, int64_t now,
+int sqlite_outbox_take(void *state, const char *id, const char *provider, int64_t now,
 			  struct store_message *out)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		/* UPDATE, then SELECT: cheaper than RETURNING, which goes through a
 		 * temporary table. */
 		sqlite3_stmt *st = db->stmt[S_OUTBOX_TAKE];
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, provider, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
-		if (step_done(db, S_OUTBOX_TAKE) != SQLITE_DONE)
-			rc = fail(db, "take message");
+		if (sqlite_step_done(db, S_OUTBOX_TAKE) != SQLITE_DONE)
+			rc = sqlite_fail(db, "take message");
 		else if (sqlite3_changes(db->conn) == 0)
 			rc = STORE_CONFLICT;
 		else {
 			st = db->stmt[S_MESSAGE_GET];
 			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-			rc = sqlite3_step(st) == SQLITE_ROW ? 0 : fail(db, "read taken message");
+			rc = sqlite3_step(st) == SQLITE_ROW ? 0 : sqlite_fail(db, "read taken message");
 			if (rc == 0) {
 				read_message(st, out);
-				out->body_len = copy_blob(out->body, sizeof out->body, st, 15);
+				out->body_len = sqlite_copy_blob(out->body, sizeof out->body, st, 15);
 			}
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
 		}
-		group = write_end(db, rc == 0);
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc != 0 ? rc : crc;
 }
 
-static int insert_attempt(struct db *db, const struct store_attempt *a)
+static int insert_attempt(struct sqlite_db *db, const struct store_attempt *a)
 {
 	sqlite3_stmt *st = db->stmt[S_ATTEMPT_INSERT];
 	sqlite3_bind_text(st, 1, a->message_id, -1, SQLITE_STATIC);
@@ -136,10 +136,10 @@ static int insert_attempt(struct db *db, const struct store_attempt *a)
 	sqlite3_bind_int64(st, 4, a->started_at);
 	sqlite3_bind_int64(st, 5, a->finished_at);
 	sqlite3_bind_text(st, 6, a->error, -1, SQLITE_STATIC);
-	return step_done(db, S_ATTEMPT_INSERT) == SQLITE_DONE ? 0 : fail(db, "record attempt");
+	return sqlite_step_done(db, S_ATTEMPT_INSERT) == SQLITE_DONE ? 0 : sqlite_fail(db, "record attempt");
 }
 
-static int message_exists(struct db *db, const char *id, const char *provider)
+static int message_exists(struct sqlite_db *db, const char *id, const char *provider)
 {
 	sqlite3_stmt *st;
 	int found = 0;
@@ -153,13 +153,13 @@ static int message_exists(struct db *db, const char *id, const char *provider)
 	return found;
 }
 
-int db_outbox_finish(void *state, const struct store_message *m, size_t n)
+int sqlite_outbox_finish(void *state, const struct store_message *m, size_t n)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		sqlite3_stmt *st = db->stmt[S_OUTBOX_FINISH];
 		rc = 0;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -170,42 +170,42 @@ int db_outbox_finish(void *state, const struct store_message *m, size_t n)
 			sqlite3_bind_int64(st, 5, m[i].sent_at);
 			sqlite3_bind_text(st, 6, m[i].error, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 7, m[i].provider_ref, -1, SQLITE_STATIC);
-			if (step_done(db, S_OUTBOX_FINISH) != SQLITE_DONE)
-				rc = fail(db, "finish message");
+			if (sqlite_step_done(db, S_OUTBOX_FINISH) != SQLITE_DONE)
+				rc = sqlite_fail(db, "finish message");
 			for (int k = 0; rc == 0 && k < m[i].n_tried && k < STORE_ATTEMPTS_MAX; k++)
 				rc = insert_attempt(db, &m[i].tried[k]);
 		}
-		group = write_end(db, rc == 0);
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc < 0 ? rc : crc;
 }
 
-int db_outbox_handing(void *state, const char *id, const char *provider)
+int sqlite_outbox_handing(void *state, const char *id, const char *provider)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) == 0) {
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
 		sqlite3_bind_text(db->stmt[S_OUTBOX_HANDING], 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(db->stmt[S_OUTBOX_HANDING], 2, provider, -1, SQLITE_STATIC);
-		rc = step_done(db, S_OUTBOX_HANDING) == SQLITE_DONE ? 0 : fail(db, "hand over message");
-		group = write_end(db, rc == 0);
+		rc = sqlite_step_done(db, S_OUTBOX_HANDING) == SQLITE_DONE ? 0 : sqlite_fail(db, "hand over message");
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc < 0 ? rc : crc;
 }
 
-int db_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown)
+int sqlite_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
 	*requeued = *unknown = 0;
-	enter(db);
-	if (write_begin(db) == 0) {
-		rc = step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : fail(db, "recover outbox");
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
+		rc = sqlite_step_done(db, S_OUTBOX_RECOVER) == SQLITE_DONE ? 0 : sqlite_fail(db, "recover outbox");
 		*requeued = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
 		/* Gather first: the attempt inserts reuse the connection. */
 		struct store_attempt *found = NULL;
@@ -217,37 +217,37 @@ int db_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknow
 			found = xrealloc(found, (n + 1) * sizeof *found);
 			struct store_attempt *a = &found[n++];
 			memset(a, 0, sizeof *a);
-			copy_text(a->message_id, sizeof a->message_id, st, 0);
-			copy_text(a->provider, sizeof a->provider, st, 1);
+			sqlite_copy_text(a->message_id, sizeof a->message_id, st, 0);
+			sqlite_copy_text(a->provider, sizeof a->provider, st, 1);
 			a->outcome = STORE_ATTEMPT_UNKNOWN;
 			a->started_at = a->finished_at = now;
 			strfmt(a->error, sizeof a->error,
 			       "iotpd stopped during the hand-over; the message was not sent again");
 		}
 		if (rc == 0 && step != SQLITE_DONE)
-			rc = fail(db, "recover hand-overs");
+			rc = sqlite_fail(db, "recover hand-overs");
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = insert_attempt(db, &found[i]);
 		*unknown = rc == 0 ? n : 0;
 		free(found);
-		group = write_end(db, rc == 0);
+		group = sqlite_write_end(db, rc == 0);
 	}
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc < 0 ? rc : crc;
 }
 
-int db_message_report(void *state, const struct store_report *r,
+int sqlite_message_report(void *state, const struct store_report *r,
 			     struct store_reported *out)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
 	char id[STORE_ID_MAX];
 	strfmt(id, sizeof id, "%s", r->id);
-	enter(db);
-	if (write_begin(db) < 0)
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) < 0)
 		goto out;
 	rc = 0;
 	if (!id[0]) {
@@ -256,11 +256,11 @@ int db_message_report(void *state, const struct store_report *r,
 		sqlite3_bind_text(st, 2, r->provider_ref, -1, SQLITE_STATIC);
 		int step = sqlite3_step(st);
 		if (step == SQLITE_ROW)
-			copy_text(id, sizeof id, st, 0);
+			sqlite_copy_text(id, sizeof id, st, 0);
 		else if (step == SQLITE_DONE)
 			rc = STORE_NOT_FOUND;
 		else
-			rc = fail(db, "find reported message");
+			rc = sqlite_fail(db, "find reported message");
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
@@ -272,8 +272,8 @@ int db_message_report(void *state, const struct store_report *r,
 		sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, r->at);
 		sqlite3_bind_text(st, 6, r->provider_ref, -1, SQLITE_STATIC);
-		if (step_done(db, S_REPORT) != SQLITE_DONE)
-			rc = fail(db, "apply report");
+		if (sqlite_step_done(db, S_REPORT) != SQLITE_DONE)
+			rc = sqlite_fail(db, "apply report");
 		else if (sqlite3_changes(db->conn) == 0)
 			rc = message_exists(db, id, r->provider) ? STORE_STALE : STORE_NOT_FOUND;
 	}
@@ -283,50 +283,50 @@ int db_message_report(void *state, const struct store_report *r,
 		sqlite3_stmt *st = db->stmt[S_REPORTED];
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			copy_text(out->region, sizeof out->region, st, 0);
+			sqlite_copy_text(out->region, sizeof out->region, st, 0);
 			out->created_at = sqlite3_column_int64(st, 1);
 		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
-	group = write_end(db, rc == 0);
+	group = sqlite_write_end(db, rc == 0);
 out:;
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	if (out)
 		strfmt(out->id, sizeof out->id, "%s", rc == 0 || rc == STORE_STALE ? id : "");
 	return rc != 0 ? rc : crc;
 }
 
-int db_session_attempts(void *state, const char *session_id,
+int sqlite_session_attempts(void *state, const char *session_id,
 			       void (*fn)(const struct store_attempt *a, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	struct store_attempt a;
-	enter(db);
+	sqlite_enter(db);
 	sqlite3_stmt *st = db->stmt[S_SESSION_ATTEMPTS];
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&a, 0, sizeof a);
-		copy_text(a.message_id, sizeof a.message_id, st, 0);
-		copy_text(a.provider, sizeof a.provider, st, 1);
+		sqlite_copy_text(a.message_id, sizeof a.message_id, st, 0);
+		sqlite_copy_text(a.provider, sizeof a.provider, st, 1);
 		a.outcome = sqlite3_column_int(st, 2);
 		a.started_at = sqlite3_column_int64(st, 3);
 		a.finished_at = sqlite3_column_int64(st, 4);
-		copy_text(a.error, sizeof a.error, st, 5);
+		sqlite_copy_text(a.error, sizeof a.error, st, 5);
 		fn(&a, arg);
 	}
-	int rc = step == SQLITE_DONE ? 0 : fail(db, "read attempts");
+	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read attempts");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_delivery_stats(void *state, int64_t since,
+int sqlite_delivery_stats(void *state, int64_t since,
 			     void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	static const char sql[] =
 		"SELECT provider, region, count(*),"
 		" sum(sent_at > 0), sum(state = 5), sum(state IN (3, 6)),"
@@ -337,10 +337,10 @@ int db_delivery_stats(void *state, int64_t since,
 		" FROM messages WHERE created_at >= ?1 AND provider <> ''"
 		" GROUP BY provider, region ORDER BY provider, region";
 	sqlite3_stmt *st;
-	enter(db);
+	sqlite_enter(db);
 	if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK) {
-		int rc = fail(db, "prepare delivery stats");
-		leave(db, 0);
+		int rc = sqlite_fail(db, "prepare delivery stats");
+		sqlite_leave(db, 0);
 		return rc;
 	}
 	sqlite3_bind_int64(st, 1, since);
@@ -348,8 +348,8 @@ int db_delivery_stats(void *state, int64_t since,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_delivery_stats d;
 		memset(&d, 0, sizeof d);
-		copy_text(d.provider, sizeof d.provider, st, 0);
-		copy_text(d.region, sizeof d.region, st, 1);
+		sqlite_copy_text(d.provider, sizeof d.provider, st, 0);
+		sqlite_copy_text(d.region, sizeof d.region, st, 1);
 		d.messages = sqlite3_column_int64(st, 2);
 		d.submitted = sqlite3_column_int64(st, 3);
 		d.delivered = sqlite3_column_int64(st, 4);
@@ -360,18 +360,18 @@ int db_delivery_stats(void *state, int64_t since,
 		d.deliver_ms_max = sqlite3_column_int64(st, 9);
 		fn(&d, arg);
 	}
-	int rc = step == SQLITE_DONE ? 0 : fail(db, "read delivery stats");
+	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read delivery stats");
 	sqlite3_finalize(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_session_messages(void *state, const char *session_id,
+int sqlite_session_messages(void *state, const char *session_id,
 			       void (*fn)(const struct store_message *m, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	struct store_message *m = xmalloc(sizeof *m);
-	enter(db);
+	sqlite_enter(db);
 	sqlite3_stmt *st = db->stmt[S_SESSION_MESSAGES];
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	int step;
@@ -379,10 +379,10 @@ int db_session_messages(void *state, const char *session_id,
 		read_message(st, m);
 		fn(m, arg);
 	}
-	int rc = step == SQLITE_DONE ? 0 : fail(db, "read messages");
+	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read messages");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	free(m);
 	return rc;
 }

@@ -7,21 +7,21 @@
 #include "base/alloc.h"
 #include "store/sqlite_db.h"
 
-static int record_prepare(struct db *db, const char *sql, sqlite3_stmt **st)
+static int record_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v2(db->conn, sql, -1, st, NULL) != SQLITE_OK)
-		return fail(db, "prepare record statement");
+		return sqlite_fail(db, "prepare record statement");
 	return 0;
 }
 
-int db_record_get(void *state, const char *kind, const char *key, int64_t now,
+int sqlite_record_get(void *state, const char *kind, const char *key, int64_t now,
 			 struct store_record *out)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	/* On the writer's connection: a put may still sit in the open group. */
-	enter(db);
+	sqlite_enter(db);
 	if (record_prepare(db,
 			   "SELECT value, version, expires_at FROM records WHERE kind = ?1 AND key = ?2"
 			   " AND (expires_at = 0 OR expires_at > ?3)",
@@ -33,27 +33,27 @@ int db_record_get(void *state, const char *kind, const char *key, int64_t now,
 		if (step == SQLITE_ROW) {
 			strfmt(out->kind, sizeof out->kind, "%s", kind);
 			strfmt(out->key, sizeof out->key, "%s", key);
-			copy_text(out->value, sizeof out->value, st, 0);
+			sqlite_copy_text(out->value, sizeof out->value, st, 0);
 			out->version = sqlite3_column_int64(st, 1);
 			out->expires_at = sqlite3_column_int64(st, 2);
 			rc = 0;
 		} else {
-			rc = step == SQLITE_DONE ? STORE_NOT_FOUND : fail(db, "read record");
+			rc = step == SQLITE_DONE ? STORE_NOT_FOUND : sqlite_fail(db, "read record");
 		}
 	}
 	sqlite3_finalize(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_record_list(void *state, const char *kind, const char *after, size_t limit,
+int sqlite_record_list(void *state, const char *kind, const char *after, size_t limit,
 			  int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	/* On the writer's connection, as record_get: a put may sit in the open group. */
-	enter(db);
+	sqlite_enter(db);
 	if (record_prepare(db,
 			   "SELECT key, value, version, expires_at FROM records WHERE kind = ?1"
 			   " AND key > ?2 AND (expires_at = 0 OR expires_at > ?3)"
@@ -68,28 +68,28 @@ int db_record_list(void *state, const char *kind, const char *after, size_t limi
 		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 			memset(r, 0, sizeof *r);
 			strfmt(r->kind, sizeof r->kind, "%s", kind);
-			copy_text(r->key, sizeof r->key, st, 0);
-			copy_text(r->value, sizeof r->value, st, 1);
+			sqlite_copy_text(r->key, sizeof r->key, st, 0);
+			sqlite_copy_text(r->value, sizeof r->value, st, 1);
 			r->version = sqlite3_column_int64(st, 2);
 			r->expires_at = sqlite3_column_int64(st, 3);
 			fn(r, arg);
 		}
 		free(r);
-		rc = step == SQLITE_DONE ? 0 : fail(db, "list records");
+		rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "list records");
 	}
 	sqlite3_finalize(st);
-	leave(db, 0);
+	sqlite_leave(db, 0);
 	return rc;
 }
 
-int db_record_put(void *state, const struct store_record *r, int64_t now)
+int sqlite_record_put(void *state, const struct store_record *r, int64_t now)
 {
-	struct db *db = state;
+	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
-	enter(db);
-	if (write_begin(db) < 0)
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) < 0)
 		goto out;
 	if (record_prepare(db,
 			   "DELETE FROM records WHERE kind = ?1 AND expires_at > 0 AND expires_at <= ?2"
@@ -100,7 +100,7 @@ int db_record_put(void *state, const struct store_record *r, int64_t now)
 	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		fail(db, "purge records");
+		sqlite_fail(db, "purge records");
 		goto end;
 	}
 	sqlite3_finalize(st);
@@ -123,13 +123,13 @@ int db_record_put(void *state, const struct store_record *r, int64_t now)
 	sqlite3_bind_int64(st, 5, r->expires_at);
 	sqlite3_bind_int64(st, 6, now);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		fail(db, "write record");
+		sqlite_fail(db, "write record");
 	else
 		rc = sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
 end:
 	sqlite3_finalize(st);
-	group = write_end(db, rc == 0);
+	group = sqlite_write_end(db, rc == 0);
 out:;
-	int crc = leave(db, group);
+	int crc = sqlite_leave(db, group);
 	return rc != 0 ? rc : crc;
 }

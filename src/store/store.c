@@ -1,7 +1,10 @@
 #include "store/store.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/alloc.h"
 #include "store/backend.h"
@@ -11,28 +14,112 @@ struct store {
 	void *state;
 };
 
+/* The compiled-in backends, asked in order whether they take a url. */
 static const struct store_ops *const backends[] = {
 	&store_sqlite_ops,
+#ifdef IOTP_HAVE_POSTGRES
+	&store_postgres_ops,
+#endif
 };
+#define N_BACKENDS (sizeof backends / sizeof backends[0])
 
 const char *store_backends(void)
 {
-	return "sqlite";
+	static char list[256];
+	static atomic_flag built = ATOMIC_FLAG_INIT;
+	if (!atomic_flag_test_and_set(&built)) {
+		size_t off = 0;
+		for (size_t i = 0; i < N_BACKENDS; i++) {
+			int w = snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "",
+					 backends[i]->locations);
+			if (w < 0 || (size_t)w >= sizeof list - off)
+				break;
+			off += (size_t)w;
+		}
+	}
+	return list;
 }
 
-int store_open(const char *backend, const char *location, int synchronous_full,
-	       struct store **out, char *err, size_t errlen)
+/* Replaces [from, to) of out with the mask; out holds len bytes and a NUL. */
+static size_t mask_span(char *out, size_t len, size_t size, size_t from, size_t to)
+{
+	static const char mask[] = "********";
+	size_t ml = sizeof mask - 1;
+	if (len - (to - from) + ml >= size)
+		return len;
+	memmove(out + from + ml, out + to, len - to + 1);
+	memcpy(out + from, mask, ml);
+	return len - (to - from) + ml;
+}
+
+char *store_url_mask(const char *url, char *out, size_t size)
+{
+	if (!size)
+		return out;
+	if (strfmt(out, size, "%s", url) < 0) {
+		strfmt(out, size, "(a store location too long to show)");
+		return out;
+	}
+	size_t len = strlen(out);
+	/* scheme://user:password@host */
+	char *scheme = strstr(out, "://");
+	if (scheme) {
+		char *auth = scheme + 3;
+		size_t hostpart = strcspn(auth, "/?#");
+		char *at = memrchr(auth, '@', hostpart);
+		char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon)
+			len = mask_span(out, len, size, (size_t)(colon + 1 - out), (size_t)(at - out));
+	}
+	/* password=... as a key=value word or a query parameter */
+	for (size_t i = 0; i + 9 <= len; i++) {
+		if (strncasecmp(out + i, "password=", 9) != 0 ||
+		    (i > 0 && !strchr(" \t?&", out[i - 1])))
+			continue;
+		size_t from = i + 9, to = from;
+		if (out[to] == '\'') { /* a quoted libpq value: up to the closing quote */
+			for (to++; to < len && out[to] != '\''; to++)
+				if (out[to] == '\\' && to + 1 < len)
+					to++;
+			if (to < len)
+				to++;
+		} else {
+			to += strcspn(out + to, scheme ? "&#" : " \t");
+		}
+		len = mask_span(out, len, size, from, to);
+		i = from;
+	}
+	return out;
+}
+
+const char *store_backend_name(const struct store *st)
+{
+	return st->ops->name;
+}
+
+int store_open(const char *url, const struct store_options *opt, struct store **out, char *err,
+	       size_t errlen)
 {
 	const struct store_ops *ops = NULL;
-	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-		if (strcmp(backends[i]->name, backend) == 0)
+	for (size_t i = 0; i < N_BACKENDS && !ops; i++)
+		if (backends[i]->accepts(url))
 			ops = backends[i];
+	char shown[512];
 	if (!ops) {
-		strfmt(err, errlen, "unknown store '%s' (known: %s)", backend, store_backends());
+		strfmt(err, errlen, "store '%s' names no store this build knows (known: %s)",
+		       store_url_mask(url, shown, sizeof shown), store_backends());
 		return -1;
 	}
+	if (ops->version != STORE_OPS_VERSION) {
+		strfmt(err, errlen,
+		       "store backend %s was written for store interface %d, this build has %d: "
+		       "rebuild it with this tree",
+		       ops->name, ops->version, STORE_OPS_VERSION);
+		return -1;
+	}
+	struct store_options none = {0};
 	void *state = NULL;
-	if (ops->open(location, synchronous_full, &state, err, errlen) < 0)
+	if (ops->open(url, opt ? opt : &none, &state, err, errlen) < 0)
 		return -1;
 	struct store *st = xmalloc(sizeof *st);
 	st->ops = ops;
@@ -179,25 +266,25 @@ int store_account_write(struct store *st, const struct store_account_write *w)
 
 int store_account_get(struct store *st, const char *id, struct store_account *out)
 {
-	return st->ops->account_find(st->state, "id", id, NULL, out);
+	return st->ops->account_get(st->state, id, out);
 }
 
 int store_account_by_phone(struct store *st, const char *app, const char *phone,
 			   struct store_account *out)
 {
-	return st->ops->account_find(st->state, "phone", app, phone, out);
+	return st->ops->account_by_phone(st->state, app, phone, out);
 }
 
 int store_account_by_device(struct store *st, const unsigned char key[STORE_KEY_LEN],
 			    struct store_account *out)
 {
-	return st->ops->account_find(st->state, "device", key, NULL, out);
+	return st->ops->account_by_device(st->state, key, out);
 }
 
 int store_account_by_reset(struct store *st, const unsigned char key[STORE_KEY_LEN],
 			   struct store_account *out)
 {
-	return st->ops->account_find(st->state, "reset", key, NULL, out);
+	return st->ops->account_by_reset(st->state, key, out);
 }
 
 int store_event_claim(struct store *st, int64_t now, int64_t lease_until,
@@ -239,14 +326,15 @@ int store_decay_reset(struct store *st, const char *key)
 	return st->ops->decay_reset(st->state, key);
 }
 
-int store_block_set(struct store *st, const struct store_block *b)
+int store_block_set(struct store *st, const struct store_block *b, const char *event_type)
 {
-	return st->ops->block_set(st->state, b);
+	return st->ops->block_set(st->state, b, event_type);
 }
 
-int store_block_lift(struct store *st, const char *key, const char *who, int64_t now)
+int store_block_lift(struct store *st, const char *key, const char *who, int64_t now,
+		     const char *event_type)
 {
-	return st->ops->block_lift(st->state, key, who, now);
+	return st->ops->block_lift(st->state, key, who, now, event_type);
 }
 
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),

@@ -152,14 +152,30 @@ struct store_event {
 
 struct store;
 
-/* Opens (and creates, and migrates) the store named by backend ("sqlite") at
- * location (a directory). synchronous_full asks for an fsync per commit.
- * Sets *out only on success. On failure returns -1 and says why in err. */
-int store_open(const char *backend, const char *location, int synchronous_full,
-	       struct store **out, char *err, size_t errlen);
+/* How a store is opened. Each backend reads the fields that concern it. */
+struct store_options {
+	int synchronous_full;     /* sqlite: fsync every commit (else a power loss may lose the last second) */
+	int pool_size;            /* postgres: connections to the server */
+	int statement_timeout_ms; /* postgres: a statement running longer is cancelled; 0: none */
+};
+
+/* Opens (and creates, and migrates) the store url names: "sqlite:PATH" (a
+ * database file, its directory created if need be), "postgres://..." or
+ * "postgresql://..." (a libpq URI), or a libpq "key=value ..." string. The
+ * backend is the first of the compiled-in ones that accepts url, and must have
+ * been written for this build's interface version. Sets *out only on success;
+ * on failure returns -1 and says why in err (with any password masked). */
+int store_open(const char *url, const struct store_options *opt, struct store **out, char *err,
+	       size_t errlen);
 void store_close(struct store *st);
-/* Names of the compiled-in backends, comma-separated. */
+/* Names of the compiled-in backends with the locations they take, for messages. */
 const char *store_backends(void);
+/* The name of the backend st runs on ("sqlite", "postgres"). */
+const char *store_backend_name(const struct store *st);
+/* Copies url to out with the password it holds (in a URI's user:password@,
+ * a "password=" key or a "password" query parameter) replaced by "********",
+ * so it can be logged or shown. Returns out. */
+char *store_url_mask(const char *url, char *out, size_t size);
 
 /* Inserts a new session (its version is taken as given, normally 1). */
 int store_session_insert(struct store *st, const struct store_session *s);
@@ -470,13 +486,15 @@ struct store_block {
 	char reason[160];
 };
 
-/* Records a measure and its event ("fraud.prefix_blocked" or
- * "fraud.prefix_throttled") in one transaction, unless the key already holds
- * this state or a stronger one: then nothing changes and STORE_CONFLICT. */
-int store_block_set(struct store *st, const struct store_block *b);
-/* Lifts the measure on key and records "fraud.prefix_unblocked" by who;
- * STORE_NOT_FOUND when there is none. */
-int store_block_lift(struct store *st, const char *key, const char *who, int64_t now);
+/* Records a measure and a fraud event of type event_type (a word of policy's,
+ * such as "fraud.prefix_blocked"; the store does not read it) in one
+ * transaction, unless the key already holds this state or a stronger one:
+ * then nothing changes and STORE_CONFLICT. */
+int store_block_set(struct store *st, const struct store_block *b, const char *event_type);
+/* Lifts the measure on key and records a fraud event of type event_type
+ * ("lifted by <who>"); STORE_NOT_FOUND when there is none. */
+int store_block_lift(struct store *st, const char *key, const char *who, int64_t now,
+		     const char *event_type);
 /* Calls fn for every measure in force (callbacks must not call the store). */
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
 		      void *arg);

@@ -260,6 +260,50 @@ describe('two-step verification PIN', () => {
     assert.equal(r.body.account.pin.enabled, false);
   });
 
+  // Issue 12, finding 1: one code of the victim's number (SIM swap, SS7,
+  // phishing) plus the attacker's own account used to close the victim's
+  // PIN-guarded account through change of number.
+  test('change of number onto a PIN-guarded number needs that PIN; without it the account stays', async () => {
+    const victim = await withPin('570319');
+    const thiefPhone = freshPhone();
+    const thief = await register(srv, await verified(srv, thiefPhone));
+    assert.equal(thief.status, 201, thief.text);
+    const oldSid = await verified(srv, thiefPhone);
+    const newSid = await verified(srv, victim.phone); // the one stolen code
+    const move = (pin) => srv.call('POST', '/v1/accounts/me/number',
+      { old_session_id: oldSid, new_session_id: newSid, ...(pin ? { pin } : {}) }, device(thief.body.credential));
+
+    const none = await move();
+    assert.equal(none.status, 423, none.text);
+    assert.equal(none.body.error.code, 'pin_required');
+    assert.equal(none.body.error.attempts_left, 5);
+    const wrong = await move('111111');
+    assert.equal(wrong.status, 403, wrong.text);
+    assert.equal(wrong.body.error.code, 'incorrect_pin');
+    assert.equal(wrong.body.error.attempts_left, 4);
+    const bad = await move('12ab56');
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.error.field, 'pin');
+    // The guesses share the registration's budget and waits.
+    await move('222222');
+    const third = await move('333333');
+    assert.equal(third.headers.get('retry-after'), '2', third.text);
+    assert.equal((await move('570319')).body.error.code, 'pin_wait');
+
+    const me = await srv.call('GET', '/v1/accounts/me', undefined, device(victim.cred));
+    assert.equal(me.status, 200, `the victim's account still stands: ${me.text}`);
+    assert.equal(me.body.account.phone, victim.phone);
+    const still = await srv.call('GET', '/v1/accounts/me', undefined, device(thief.body.credential));
+    assert.equal(still.body.account.phone, thiefPhone, 'the thief did not move');
+
+    // Its holder, who knows the PIN, may move another account of theirs onto it.
+    await sleep(2100);
+    const ok = await move('570319');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.account.phone, victim.phone);
+    assert.equal((await srv.call('GET', '/v1/accounts/me', undefined, device(victim.cred))).status, 401);
+  });
+
   test('no recovery e-mail: the answer says when the PIN lapses', async () => {
     const { phone } = await withPin('864200');
     const r = await srv.call('POST', '/v1/accounts/pin-reset', { session_id: await verified(srv, phone) });

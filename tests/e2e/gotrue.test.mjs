@@ -18,7 +18,9 @@ const SECRET = 'super-secret-jwt-token-with-at-least-32-characters';
 
 let srv;
 before(async () => {
-  srv = await start({ IOTP_GOTRUE_JWT_SECRET: SECRET, IOTP_SMS_DELAYS: '0,0,30' });
+  // Every request comes from 127.0.0.1: past pow_ip_sessions sessions the
+  // address would owe proofs-of-work, which GoTrue's SDK cannot give.
+  srv = await start({ IOTP_GOTRUE_JWT_SECRET: SECRET, IOTP_SMS_DELAYS: '0,0,30', IOTP_POW_IP_SESSIONS: '0' });
 });
 after(cleanup);
 
@@ -273,12 +275,23 @@ describe('the signed-in user', () => {
     assert.equal(done.error, null, String(done.error));
   });
 
-  test('updateUser to a number another user holds is phone_exists', async () => {
+  // Issue 12, finding 3: PUT /user said phone_exists at once, for any number
+  // anyone signed in asked about. Now the code goes to the number, and only
+  // its holder, at /verify, learns that another user has it.
+  test('updateUser to a number another user holds: the code goes there, and verify says phone_exists', async () => {
     const a = await signIn();
     const b = await signIn();
     await a.client.setSession({ access_token: a.session.access_token, refresh_token: a.session.refresh_token });
+    const before = (await srv.inbox(b.phone)).length;
     const r = await a.client.updateUser({ phone: b.phone });
-    assertApiError(r.error, 422, 'phone_exists');
+    assert.equal(r.error, null, String(r.error));
+    assert.equal(r.data.user.new_phone, b.phone.slice(1));
+    const token = await codeOf(b.phone, before + 1);
+    const v = await auth().verifyOtp({ phone: b.phone, token, type: 'phone_change' });
+    assertApiError(v.error, 422, 'phone_exists');
+    const still = await auth().getUser(b.session.access_token);
+    assert.equal(still.error, null, 'b keeps its number and login');
+    assert.equal(still.data.user.phone, b.phone.slice(1));
   });
 
   test('signOut ends the login: its access and refresh tokens stop working', async () => {
@@ -351,6 +364,71 @@ describe('users are iotp accounts', () => {
     const r = await client.verifyOtp({ phone, token, type: 'sms' });
     assertApiError(r.error, 403, 'insufficient_aal');
     assert.equal(r.data.session, null);
+  });
+});
+
+// Issue 12, finding 1, through GoTrue: a change of number can carry no PIN,
+// so it must never take the number of a live account — decided in the move's
+// own write, not by a look before it.
+describe('change of number onto a taken number', () => {
+  test('a PIN-guarded native account keeps its number against a GoTrue phone_change with its code', async () => {
+    const victimPhone = freshPhone();
+    const reg = await srv.call('POST', '/v1/accounts', {
+      session_id: await nativeVerified(victimPhone), device: { name: 'phone' }, pin: '739105',
+    });
+    assert.equal(reg.status, 201, reg.text);
+    const thief = await signIn();
+    await thief.client.setSession({ access_token: thief.session.access_token, refresh_token: thief.session.refresh_token });
+    const before = (await srv.inbox(victimPhone)).length;
+    const up = await thief.client.updateUser({ phone: victimPhone });
+    assert.equal(up.error, null, String(up.error));
+    const token = await codeOf(victimPhone, before + 1); // the stolen code
+    const v = await auth().verifyOtp({ phone: victimPhone, token, type: 'phone_change' });
+    assertApiError(v.error, 422, 'phone_exists');
+    const me = await srv.call('GET', '/v1/accounts/me', undefined,
+      { auth: false, headers: { authorization: `Device ${reg.body.credential}` } });
+    assert.equal(me.status, 200, `the victim's account stands: ${me.text}`);
+    const t = await auth().getUser(thief.session.access_token);
+    assert.equal(t.data.user.phone, thief.phone.slice(1), 'the thief did not move');
+  });
+
+  test('a registration racing a phone_change onto its number is never closed by it', async () => {
+    // Each round: a pending change onto a fresh number, and that number's own
+    // registration, sent at once. Whichever lands first, the registered
+    // device's account must stay open.
+    const rounds = 8;
+    const thieves = await Promise.all(Array.from({ length: rounds }, () => signIn()));
+    const setups = await Promise.all(thieves.map(async (t) => {
+      const phone = freshPhone();
+      const session = await nativeVerified(phone);
+      const client = auth();
+      await client.setSession({ access_token: t.session.access_token, refresh_token: t.session.refresh_token });
+      const before = (await srv.inbox(phone)).length;
+      const up = await client.updateUser({ phone });
+      assert.equal(up.error, null, String(up.error));
+      return { phone, session, token: await codeOf(phone, before + 1) };
+    }));
+    const results = await Promise.all(setups.map(async ({ phone, session, token }) => {
+      const [reg, v] = await Promise.all([
+        srv.call('POST', '/v1/accounts', { session_id: session, device: { name: 'phone' } }),
+        auth().verifyOtp({ phone, token, type: 'phone_change' }),
+      ]);
+      return { reg, v };
+    }));
+    let moved = 0, refused = 0;
+    for (const { reg, v } of results) {
+      assert.ok([200, 201].includes(reg.status), reg.text);
+      const me = await srv.call('GET', '/v1/accounts/me', undefined,
+        { auth: false, headers: { authorization: `Device ${reg.body.credential}` } });
+      assert.equal(me.status, 200, `the registered account stays open: ${me.text}`);
+      if (v.error) {
+        assertApiError(v.error, 422, 'phone_exists');
+        refused++;
+      } else {
+        moved++;
+      }
+    }
+    console.log(`race rounds: ${moved} moves landed first, ${refused} refused as phone_exists`);
   });
 });
 

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { cleanup, codeFromSms, freshPhone, makeDataDir, runIotpd, start, wrongCode } from './helpers.mjs';
+import { cleanup, codeFromSms, freshPhone, httpRequest, makeDataDir, rawConnect, runIotpd, start, wrongCode } from './helpers.mjs';
 
 after(cleanup);
 
@@ -71,6 +71,18 @@ describe('session creation limits', () => {
     limited(await create('2001:db8:1:2::4'), 'rate_limited_network', 'create.network');
   });
 
+  test('create.site: IPv6 networks (/64) of one /48 are limited together; IPv4 has no site', async () => {
+    const srv = await startWith('trusted_proxies = 127.0.0.1\n[limits]\ncreate.network = 2/1h\ncreate.site = 3/1h\n');
+    const create = (ip) => srv.call('POST', '/v1/sessions', { phone: freshPhone() }, from(ip));
+    // Hopping to a fresh /64 each time evades create.network but not create.site.
+    for (let i = 1; i <= 3; i++) assert.equal((await create(`2001:db8:7:${i}::1`)).status, 201);
+    limited(await create('2001:db8:7:4::1'), 'rate_limited_network', 'create.site');
+    limited(await create('2001:db8:7:ffff::9'), 'rate_limited_network', 'create.site');
+    assert.equal((await create('2001:db8:8:1::1')).status, 201, 'another /48 is fine');
+    // IPv4 /24s are networks only: four of them in one /16 are not limited together.
+    for (let i = 1; i <= 4; i++) assert.equal((await create(`198.51.${i}.1`)).status, 201);
+  });
+
   test('X-Forwarded-For from an untrusted peer is ignored: spoofing does not evade create.ip', async () => {
     const srv = await startWith('[limits]\ncreate.ip = 2/1h\n');
     let n = 0;
@@ -78,6 +90,26 @@ describe('session creation limits', () => {
     assert.equal((await create()).status, 201);
     assert.equal((await create()).status, 201);
     limited(await create(), 'rate_limited_ip', 'create.ip');
+  });
+
+  test('X-Forwarded-For in two header lines is one list: a client line before the proxy\'s own does not spoof create.ip', async () => {
+    // The proxy (127.0.0.1, trusted) adds its own line with the address it saw
+    // after the line the client sent; the client's line is a claim like any other.
+    const srv = await startWith('trusted_proxies = 127.0.0.1\n[limits]\ncreate.ip = 2/1h\n');
+    const create = async (spoofed) => {
+      const c = await rawConnect(srv.port);
+      const body = JSON.stringify({ phone: freshPhone() });
+      const text = httpRequest('POST', '/v1/sessions', {
+        headers: { Authorization: `Bearer ${srv.apiKey}`, 'Content-Type': 'application/json', 'X-Forwarded-For': spoofed },
+        body,
+      }).replace('\r\n\r\n', '\r\nX-Forwarded-For: 203.0.113.77\r\nConnection: close\r\n\r\n');
+      const r = await c.request(text);
+      c.close();
+      return { ...r, headers: new Map(Object.entries(r.headers)) };
+    };
+    assert.equal((await create('198.51.100.1')).status, 201);
+    assert.equal((await create('198.51.100.2')).status, 201);
+    limited(await create('198.51.100.3'), 'rate_limited_ip', 'create.ip');
   });
 
   test('create.country, create.app and create.global', async () => {

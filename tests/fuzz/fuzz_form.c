@@ -1,10 +1,10 @@
-/* form_parse (src/http/form.c): the application/x-www-form-urlencoded bodies
+/* form_parse (src/base/form.c): the application/x-www-form-urlencoded bodies
  * Twilio's clients send. Contract: 0 with at most HTTP_FORM_MAX pairs, each
  * with a non-empty key, keys and values UTF-8 without NUL, pointing into the
  * body; or -1 with a sentence. A parsed form, encoded again, parses to the
  * same pairs. */
 #include "fuzz.h"
-#include "http/form.h"
+#include "base/form.h"
 
 static size_t encode(const char *s, char *out)
 {

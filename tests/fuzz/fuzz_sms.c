@@ -1,7 +1,7 @@
-/* msg_utf8_* (src/msg/utf8.c) and msg_sms_measure (src/msg/sms.c): every
- * message text is checked and measured with them. Contract: msg_utf8_valid
+/* utf8_* (src/base/utf8.c) and msg_sms_measure (src/msg/sms.c): every
+ * message text is checked and measured with them. Contract: utf8_valid
  * agrees with jansson's independent decoder; each code point decoded writes
- * back as the same bytes; msg_utf8_next always moves forward; a text is GSM-7
+ * back as the same bytes; utf8_next always moves forward; a text is GSM-7
  * exactly when every character has a GSM-7 septet count, its units are the
  * septets or UTF-16 units, and its segments fit those units: 1 up to the
  * single-segment limit, else between ceil(units / part) and
@@ -9,26 +9,26 @@
 #include "fuzz.h"
 #include "msg/msg.h"
 #include "msg/sms.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
-	int valid = msg_utf8_valid(s, size);
+	int valid = utf8_valid(s, size);
 	FUZZ_ASSERT(valid == fuzz_utf8(s, size));
 
 	size_t i = 0, chars = 0, septets = 0, utf16 = 0;
 	int gsm = 1;
 	while (i < size) {
 		size_t at = i;
-		int32_t cp = msg_utf8_next(s, size, &i);
+		int32_t cp = utf8_next(s, size, &i);
 		FUZZ_ASSERT(i > at && i <= size);
 		if (cp < 0) {
 			FUZZ_ASSERT(i == at + 1 && !valid);
 			continue;
 		}
 		char back[4];
-		size_t n = msg_utf8_put((uint32_t)cp, back);
+		size_t n = utf8_put((uint32_t)cp, back);
 		FUZZ_ASSERT(n == i - at && memcmp(back, s + at, n) == 0);
 		chars++;
 		utf16 += cp >= 0x10000 ? 2 : 1;

@@ -20,6 +20,14 @@
 #define T0 ((int64_t)1800000000000)
 #define S(x) ((int64_t)(x) * 1000)
 
+/* A fresh SQLite store in dir. */
+static int open_store(const char *dir, struct store **st, char *err, size_t errlen)
+{
+	char url[300];
+	snprintf(url, sizeof url, "sqlite:%s/iotp.db", dir);
+	return store_open(url, NULL, st, err, errlen);
+}
+
 struct fixture {
 	struct config cfg;
 	struct core core;
@@ -42,7 +50,7 @@ static int setup(void **state)
 	randombytes_buf(secret, sizeof secret);
 	if (config_load(&f->cfg, NULL, 1, err, sizeof err) < 0 ||
 	    config_validate(&f->cfg, err, sizeof err) < 0 ||
-	    store_open("sqlite", f->dir, 0, &f->st, err, sizeof err) < 0 ||
+	    open_store(f->dir, &f->st, err, sizeof err) < 0 ||
 	    core_init(&f->core, &f->cfg, f->st, secret, err, sizeof err) < 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
@@ -198,6 +206,67 @@ static void sign_in_keeps_the_device(void **state)
 	assert_string_equal(s.account.id, r.account.id);
 }
 
+/* Issue 12, finding 1: moving onto a number whose account a PIN guards needs
+ * that PIN (counted and waited on like a registration's); a facade's move,
+ * which cannot carry a PIN, never takes a live account's number. */
+static void change_of_number_needs_the_taken_numbers_pin(void **state)
+{
+	struct fixture *f = *state;
+	struct account_result victim, thief, r;
+	const char *field;
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900001", "111111", T0),
+					  &phone_a, NULL, T0, &victim),
+			 0);
+	assert_int_equal(account_set_pin(&f->core, victim.account.id, "123456", NULL, T0, &r, &field), 0);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900002", "222222", T0),
+					  &phone_b, NULL, T0, &thief),
+			 0);
+	int64_t t = T0 + S(1);
+	char olds[STORE_ID_MAX], news[STORE_ID_MAX];
+	strcpy(olds, verified(f, "+447700900002", "222222", t));
+	strcpy(news, verified(f, "+447700900001", "111111", t));
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, t, &r),
+			 IOTP_E_PIN_REQUIRED);
+	assert_int_equal(r.attempts_left, 6);
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000000", t, &r),
+			 IOTP_E_INCORRECT_PIN);
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000001", t, &r),
+			 IOTP_E_INCORRECT_PIN);
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "000002", t, &r),
+			 IOTP_E_INCORRECT_PIN);
+	assert_int_equal(r.retry_after, 30);
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "123456", t, &r),
+			 IOTP_E_PIN_WAIT);
+	/* Registration counts the same guesses: they share one budget. */
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, news, &phone_b, "000003", t + S(30), &r),
+			 IOTP_E_INCORRECT_PIN);
+	assert_int_equal(r.attempts_left, 2);
+	/* The victim's account is untouched and still on its number. */
+	struct store_account a;
+	assert_int_equal(store_account_by_phone(f->st, APP_DEFAULT, "+447700900001", &a), 0);
+	assert_string_equal(a.id, victim.account.id);
+	assert_int_equal(a.closed_at, 0);
+	/* A facade's move never takes the number, PIN or not. */
+	assert_int_equal(account_move_number(&f->core, thief.account.id, news, t + S(90), &r),
+			 IOTP_E_NUMBER_TAKEN);
+	/* With the PIN (after the wait) the move goes through and closes it. */
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, "123456", t + S(90), &r),
+			 0);
+	assert_string_equal(r.account.phone, "+447700900001");
+	assert_int_equal(store_account_get(f->st, victim.account.id, &a), 0);
+	assert_true(a.closed_at != 0);
+	/* A lapsed PIN guards nothing: the code alone moves onto it. */
+	struct account_result c3;
+	int64_t t2 = t + S(100);
+	assert_int_equal(account_register(&f->core, APP_DEFAULT, verified(f, "+447700900003", "333333", t2),
+					  &phone_a, "654321", t2, &c3),
+			 0);
+	int64_t late = t2 + S(604800);
+	strcpy(olds, verified(f, "+447700900001", "111111", late));
+	strcpy(news, verified(f, "+447700900003", "333333", late));
+	assert_int_equal(account_change_number(&f->core, thief.account.id, olds, news, NULL, late, &r), 0);
+}
+
 static void reminders_move_out(void **state)
 {
 	struct fixture *f = *state;
@@ -246,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pin_waits_grow_and_the_limit_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(sessions_spend_once_and_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(reminders_move_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(change_of_number_needs_the_taken_numbers_pin, setup, teardown),
 		cmocka_unit_test_setup_teardown(sign_in_keeps_the_device, setup, teardown),
 		cmocka_unit_test(webhook_signature_is_hmac_sha256),
 	};

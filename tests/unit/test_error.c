@@ -8,7 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "core/error.h"
+#include "base/error.h"
 
 static void codes_are_unique_snake_case(void **state)
 {

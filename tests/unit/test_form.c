@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "http/auth.h"
-#include "http/form.h"
+#include "base/form.h"
 
 /* Parses text (copied: parsing decodes in place). Returns form_parse's result. */
 static int parse(const char *text, char *buf, size_t size, struct http_form *f)

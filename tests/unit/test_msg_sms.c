@@ -10,7 +10,7 @@
 
 #include "msg/msg.h"
 #include "msg/sms.h"
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 /* TS 23.038's basic table in its order, written out independently of sms.c:
  * 128 positions less the escape at 0x1B. */
@@ -38,7 +38,7 @@ static void basic_table_is_one_septet_each(void **state)
 	size_t len = strlen(basic_table), i = 0;
 	int count = 0;
 	while (i < len) {
-		int32_t cp = msg_utf8_next(basic_table, len, &i);
+		int32_t cp = utf8_next(basic_table, len, &i);
 		assert_true(cp > 0);
 		if (msg_gsm7_septets((uint32_t)cp) != 1)
 			fail_msg("U+%04X should be in the basic table", (unsigned)cp);
@@ -61,7 +61,7 @@ static void extension_table_is_two_septets_each(void **state)
 	size_t len = strlen(extension_table), i = 0;
 	int count = 0;
 	while (i < len) {
-		int32_t cp = msg_utf8_next(extension_table, len, &i);
+		int32_t cp = utf8_next(extension_table, len, &i);
 		if (msg_gsm7_septets((uint32_t)cp) != 2)
 			fail_msg("U+%04X should be in the extension table", (unsigned)cp);
 		count++;
@@ -281,9 +281,9 @@ static void invalid_utf8_is_an_error(void **state)
 	struct msg_sms_size m;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(msg_sms_measure(bad[i], &m), MSG_EUTF8);
-		assert_false(msg_utf8_valid(bad[i], strlen(bad[i])));
+		assert_false(utf8_valid(bad[i], strlen(bad[i])));
 	}
-	assert_true(msg_utf8_valid("ü😀", strlen("ü😀")));
+	assert_true(utf8_valid("ü😀", strlen("ü😀")));
 }
 
 static void utf8_round_trip(void **state)
@@ -292,27 +292,27 @@ static void utf8_round_trip(void **state)
 	const uint32_t cps[] = {0x24, 0xA3, 0x20AC, 0x1F600, 0x10FFFF};
 	for (size_t k = 0; k < sizeof cps / sizeof cps[0]; k++) {
 		char buf[5];
-		size_t n = msg_utf8_put(cps[k], buf), i = 0;
+		size_t n = utf8_put(cps[k], buf), i = 0;
 		assert_true(n > 0);
-		assert_int_equal(msg_utf8_next(buf, n, &i), (int32_t)cps[k]);
+		assert_int_equal(utf8_next(buf, n, &i), (int32_t)cps[k]);
 		assert_int_equal(i, n);
 	}
 	char buf[5];
-	assert_int_equal(msg_utf8_put(0xD800, buf), 0);
-	assert_int_equal(msg_utf8_put(0x110000, buf), 0);
+	assert_int_equal(utf8_put(0xD800, buf), 0);
+	assert_int_equal(utf8_put(0x110000, buf), 0);
 }
 
-static void utf8_scrub(void **state)
+static void utf8_scrub_marks_bad_bytes(void **state)
 {
 	(void)state;
 	char ok[] = "Caf\xc3\xa9 \xf0\x9f\x98\x80";
-	msg_utf8_scrub(ok);
+	utf8_scrub(ok);
 	assert_string_equal(ok, "Caf\xc3\xa9 \xf0\x9f\x98\x80");
 	/* A stray byte, an overlong '/', a surrogate and a character cut at the end. */
 	char bad[] = "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82";
-	msg_utf8_scrub(bad);
+	utf8_scrub(bad);
 	assert_string_equal(bad, "a?b??c???d??");
-	assert_true(msg_utf8_valid(bad, strlen(bad)));
+	assert_true(utf8_valid(bad, strlen(bad)));
 }
 
 int main(void)
@@ -327,7 +327,7 @@ int main(void)
 	    cmocka_unit_test(surrogate_pairs),
 	    cmocka_unit_test(invalid_utf8_is_an_error),
 	    cmocka_unit_test(utf8_round_trip),
-	    cmocka_unit_test(utf8_scrub),
+	    cmocka_unit_test(utf8_scrub_marks_bad_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

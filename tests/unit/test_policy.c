@@ -49,6 +49,27 @@ static void networks(void **state)
 	assert_int_equal(keys_network("not-an-ip", out, sizeof out), -1);
 }
 
+/* IPv6 limits have a /48 level above the /64: one holder of a /48 has 65,536
+ * networks to hop between. IPv4 has no such level. */
+static void sites(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(keys_site("2001:db8:1:2:3:4:5:6", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:1::/48");
+	assert_int_equal(keys_site("2001:db8:1:ffff::1", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:1::/48");
+	assert_int_equal(keys_site("2001:DB8:abcd:12::", out, sizeof out), 0);
+	assert_string_equal(out, "2001:db8:abcd::/48");
+	assert_int_equal(keys_site("192.0.2.77", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(keys_site("::ffff:198.51.100.9", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(keys_site("not-an-ip", out, sizeof out), -1);
+	assert_string_equal(out, "");
+	assert_string_equal(limits_scope_name(LIMITS_SITE), "site");
+}
+
 static void rates(void **state)
 {
 	(void)state;
@@ -172,32 +193,57 @@ static void pow_known_answer(void **state)
 	assert_int_equal(pow_zero_bits("abc", "0") < bits + 8, 1);
 }
 
+/* One X-Forwarded-For line as forwarded_client takes it. */
+static const char *const *one(const char *line)
+{
+	static const char *lines[1];
+	lines[0] = line;
+	return lines;
+}
+
 static void forwarded(void **state)
 {
 	(void)state;
 	char out[64];
 	const char *trusted = "127.0.0.1, 10.0.0.2";
 	/* Untrusted peers are taken as they are, whatever they claim. */
-	assert_int_equal(forwarded_client(trusted, "192.0.2.9", "203.0.113.5", out, sizeof out), 0);
+	assert_int_equal(forwarded_client(trusted, "192.0.2.9", one("203.0.113.5"), 1, out, sizeof out), 0);
 	assert_string_equal(out, "192.0.2.9");
-	assert_int_equal(forwarded_client("", "127.0.0.1", "203.0.113.5", out, sizeof out), 0);
+	assert_int_equal(forwarded_client("", "127.0.0.1", one("203.0.113.5"), 1, out, sizeof out), 0);
 	assert_string_equal(out, "127.0.0.1");
 	/* From a trusted proxy, the last untrusted hop is the client. */
-	assert_int_equal(forwarded_client(trusted, "127.0.0.1", "198.51.100.1, 203.0.113.5", out,
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", one("198.51.100.1, 203.0.113.5"), 1,
+					  out, sizeof out),
+			 1);
+	assert_string_equal(out, "203.0.113.5");
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", one("203.0.113.5, 10.0.0.2"), 1, out,
 					  sizeof out),
 			 1);
 	assert_string_equal(out, "203.0.113.5");
-	assert_int_equal(forwarded_client(trusted, "127.0.0.1", "203.0.113.5, 10.0.0.2", out,
-					  sizeof out),
-			 1);
-	assert_string_equal(out, "203.0.113.5");
-	assert_int_equal(forwarded_client(trusted, "127.0.0.1", " 2001:db8::7 ", out, sizeof out), 1);
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", one(" 2001:db8::7 "), 1, out, sizeof out), 1);
 	assert_string_equal(out, "2001:db8::7");
 	/* Garbage stops the walk: the proxy itself is the client then. */
-	assert_int_equal(forwarded_client(trusted, "127.0.0.1", "203.0.113.5, junk", out, sizeof out),
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", one("203.0.113.5, junk"), 1, out,
+					  sizeof out),
 			 0);
 	assert_string_equal(out, "127.0.0.1");
-	assert_int_equal(forwarded_client(trusted, "127.0.0.1", NULL, out, sizeof out), 0);
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", NULL, 0, out, sizeof out), 0);
+	assert_string_equal(out, "127.0.0.1");
+	/* Several lines are one list, the last line read first: a proxy that adds
+	 * its own line after the client's makes the client's claim the older one. */
+	const char *two[] = {"198.51.100.66", "203.0.113.5"};
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", two, 2, out, sizeof out), 1);
+	assert_string_equal(out, "203.0.113.5");
+	/* A line of trusted hops only sends the walk on to the line before. */
+	const char *hops[] = {"198.51.100.1, 203.0.113.5", "10.0.0.2"};
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", hops, 2, out, sizeof out), 1);
+	assert_string_equal(out, "203.0.113.5");
+	/* Garbage in a later line stops the walk before the earlier lines. */
+	const char *garbled[] = {"203.0.113.5", "junk"};
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", garbled, 2, out, sizeof out), 0);
+	assert_string_equal(out, "127.0.0.1");
+	const char *empty[] = {"203.0.113.5", ""};
+	assert_int_equal(forwarded_client(trusted, "127.0.0.1", empty, 2, out, sizeof out), 0);
 	assert_string_equal(out, "127.0.0.1");
 	assert_int_equal(forwarded_trusted(trusted, "10.0.0.2"), 1);
 	assert_int_equal(forwarded_trusted(trusted, "10.0.0.20"), 0);
@@ -211,6 +257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(prefixes),
 		cmocka_unit_test(networks),
+		cmocka_unit_test(sites),
 		cmocka_unit_test(rates),
 		cmocka_unit_test(pumping_needs_volume),
 		cmocka_unit_test(pumping_thresholds),

@@ -19,6 +19,14 @@
 #define T0 1800000000000LL /* ms; any fixed instant */
 #define S(x) ((int64_t)(x) * 1000)
 
+/* A fresh SQLite store in dir. */
+static int open_store(const char *dir, struct store **st, char *err, size_t errlen)
+{
+	char url[300];
+	snprintf(url, sizeof url, "sqlite:%s/iotp.db", dir);
+	return store_open(url, NULL, st, err, errlen);
+}
+
 struct fixture {
 	struct config cfg;
 	struct core core;
@@ -40,7 +48,7 @@ static int setup_with(void **state, const char *test_numbers)
 	randombytes_buf(secret, sizeof secret);
 	if (config_load(&f->cfg, NULL, 1, err, sizeof err) < 0 ||
 	    config_validate(&f->cfg, err, sizeof err) < 0 ||
-	    store_open("sqlite", f->dir, 0, &f->st, err, sizeof err) < 0 ||
+	    open_store(f->dir, &f->st, err, sizeof err) < 0 ||
 	    core_init(&f->core, &f->cfg, f->st, secret, err, sizeof err) < 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;

@@ -19,6 +19,7 @@ static const char *const backends[] = {"sqlite"};
 struct fixture {
 	const char *backend;
 	char dir[256];
+	char url[400];
 	struct store *st;
 };
 
@@ -29,7 +30,8 @@ static int setup(void **state, const char *backend)
 	char err[256];
 	f->backend = backend;
 	snprintf(f->dir, sizeof f->dir, "%s/store-%s-%d-%d", IOTP_TEST_TMP, backend, (int)getpid(), n++);
-	if (store_open(backend, f->dir, 0, &f->st, err, sizeof err) != 0) {
+	snprintf(f->url, sizeof f->url, "sqlite:%s/iotp.db", f->dir);
+	if (store_open(f->url, NULL, &f->st, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -307,7 +309,7 @@ static void recover_after_crash(void **state)
 	/* The process dies here: reopen the store as a new process would. */
 	char err[256];
 	store_close(f->st);
-	assert_int_equal(store_open(f->backend, f->dir, 0, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_open(f->url, NULL, &f->st, err, sizeof err), 0);
 	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 0);
 	size_t unknown;
@@ -604,10 +606,32 @@ static void unknown_backend_is_named(void **state)
 	(void)state;
 	char err[256];
 	struct store *st = NULL;
-	assert_int_equal(store_open("mongodb", "/tmp", 0, &st, err, sizeof err), -1);
+	assert_int_equal(store_open("mongodb://u:hunter2@db/x", NULL, &st, err, sizeof err), -1);
 	assert_null(st);
 	assert_non_null(strstr(err, "mongodb"));
-	assert_non_null(strstr(err, "sqlite"));
+	assert_non_null(strstr(err, "sqlite:DIR/FILE"));
+	assert_null(strstr(err, "hunter2"));
+}
+
+/* A store's password never reaches a log line or --dump-config. */
+static void url_password_is_masked(void **state)
+{
+	(void)state;
+	char out[256];
+	static const char *const cases[][2] = {
+		{"postgres://iotp:s3cret@db.example:5432/iotp?sslmode=require",
+		 "postgres://iotp:********@db.example:5432/iotp?sslmode=require"},
+		{"postgresql://iotp@db/iotp", "postgresql://iotp@db/iotp"},
+		{"postgresql://db/iotp?user=iotp&password=s3cret&sslmode=require",
+		 "postgresql://db/iotp?user=iotp&password=********&sslmode=require"},
+		{"host=db user=iotp password=s3cret dbname=iotp",
+		 "host=db user=iotp password=******** dbname=iotp"},
+		{"host=db password='s3 c\\'ret' dbname=iotp", "host=db password=******** dbname=iotp"},
+		{"postgres://a:b:c@d@h/x", "postgres://a:********@h/x"},
+		{"sqlite:/var/lib/iotp/iotp.db", "sqlite:/var/lib/iotp/iotp.db"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_string_equal(store_url_mask(cases[i][0], out, sizeof out), cases[i][1]);
 }
 
 
@@ -853,23 +877,24 @@ static void blocks_escalate_once_and_lift_with_events(void **state)
 {
 	struct fixture *f = *state;
 	struct store_block b = {.key = "p3|+447400987", .state = STORE_BLOCK_THROTTLED, .since = 10};
-	assert_int_equal(store_block_set(f->st, &b), 0);
-	assert_int_equal(store_block_set(f->st, &b), STORE_CONFLICT); /* already so */
+	/* The event words are the caller's: the store writes what it is given. */
+	assert_int_equal(store_block_set(f->st, &b, "t.slowed"), 0);
+	assert_int_equal(store_block_set(f->st, &b, "t.slowed"), STORE_CONFLICT); /* already so */
 	b.state = STORE_BLOCK_BLOCKED;
-	assert_int_equal(store_block_set(f->st, &b), 0);
+	assert_int_equal(store_block_set(f->st, &b, "t.stopped"), 0);
 	b.state = STORE_BLOCK_THROTTLED;
-	assert_int_equal(store_block_set(f->st, &b), STORE_CONFLICT); /* never weakened */
+	assert_int_equal(store_block_set(f->st, &b, "t.slowed"), STORE_CONFLICT); /* never weakened */
 	int n = 0;
 	assert_int_equal(store_blocks_list(f->st, count_block, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_block_lift(f->st, "p3|+447400987", "test", 20), 0);
-	assert_int_equal(store_block_lift(f->st, "p3|+447400987", "test", 20), STORE_NOT_FOUND);
+	assert_int_equal(store_block_lift(f->st, "p3|+447400987", "test", 20, "t.lifted"), 0);
+	assert_int_equal(store_block_lift(f->st, "p3|+447400987", "test", 20, "t.lifted"), STORE_NOT_FOUND);
 	n = 0;
 	assert_int_equal(store_blocks_list(f->st, count_block, &n), 0);
 	assert_int_equal(n, 0);
 	char types[256] = "";
 	assert_int_equal(store_fraud_events(f->st, 0, 10, count_event, types), 0);
-	assert_string_equal(types, "fraud.prefix_throttled;fraud.prefix_blocked;fraud.prefix_unblocked;");
+	assert_string_equal(types, "t.slowed;t.stopped;t.lifted;");
 }
 
 int main(void)
@@ -901,6 +926,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(records_list_in_key_order, setup_sqlite, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
+		cmocka_unit_test(url_password_is_masked),
 	};
 	return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
 }

@@ -23,9 +23,10 @@ static int setup(void **state)
 {
 	static int n;
 	struct fixture *f = calloc(1, sizeof *f);
-	char err[256];
+	char err[256], url[400];
 	snprintf(f->dir, sizeof f->dir, "%s/store-admin-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	if (store_open(backends[0], f->dir, 0, &f->st, err, sizeof err) != 0) {
+	snprintf(url, sizeof url, "%s:%s/iotp.db", backends[0], f->dir);
+	if (store_open(url, NULL, &f->st, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}

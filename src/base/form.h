@@ -1,5 +1,6 @@
-/* form: application/x-www-form-urlencoded bodies (what Twilio's clients send),
- * decoded into key/value pairs. */
+/* form: application/x-www-form-urlencoded bodies (what Twilio's clients send, and
+ * what providers' callbacks post), decoded into key/value pairs. The struct keeps
+ * its http_ name: it is the HTML/HTTP form encoding, whoever decodes it. */
 #ifndef IOTP_FORM_H
 #define IOTP_FORM_H
 

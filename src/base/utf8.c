@@ -1,8 +1,8 @@
-#include "msg/utf8.h"
+#include "base/utf8.h"
 
 #include <string.h>
 
-int32_t msg_utf8_next(const char *s, size_t len, size_t *i)
+int32_t utf8_next(const char *s, size_t len, size_t *i)
 {
 	const unsigned char *p = (const unsigned char *)s + *i;
 	size_t left = len - *i;
@@ -44,21 +44,21 @@ int32_t msg_utf8_next(const char *s, size_t len, size_t *i)
 	return (int32_t)cp;
 }
 
-int msg_utf8_valid(const char *s, size_t len)
+int utf8_valid(const char *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len)
-		if (msg_utf8_next(s, len, &i) < 0)
+		if (utf8_next(s, len, &i) < 0)
 			return 0;
 	return 1;
 }
 
-void msg_utf8_scrub(char *s)
+void utf8_scrub(char *s)
 {
 	size_t len = strlen(s), i = 0, o = 0;
 	while (i < len) {
 		size_t at = i;
-		if (msg_utf8_next(s, len, &i) < 0) {
+		if (utf8_next(s, len, &i) < 0) {
 			s[o++] = '?';
 			continue;
 		}
@@ -68,7 +68,7 @@ void msg_utf8_scrub(char *s)
 	s[o] = '\0';
 }
 
-size_t msg_utf8_put(uint32_t cp, char *out)
+size_t utf8_put(uint32_t cp, char *out)
 {
 	unsigned char *o = (unsigned char *)out;
 	if (cp < 0x80) {
@@ -98,7 +98,7 @@ size_t msg_utf8_put(uint32_t cp, char *out)
 	return 0;
 }
 
-int msg_utf8_is_rtl(uint32_t cp)
+int utf8_is_rtl(uint32_t cp)
 {
 	/* The blocks whose letters have bidirectional class R or AL. Digits and
 	 * marks inside them are caught too, which is harmless for the one use:

@@ -125,7 +125,9 @@
 	X(REPORT_UNKNOWN, 404, "report_unknown",                                                  \
 	  "No message handed to this provider has that id. Check the provider name in the URL.") \
 	X(SESSION_CANCELED, 410, "session_canceled",                                              \
-	  "This session was canceled; its code no longer works. Start a new one with POST /v1/sessions.")
+	  "This session was canceled; its code no longer works. Start a new one with POST /v1/sessions.") \
+	X(NUMBER_TAKEN, 409, "number_taken",                                                      \
+	  "Another account holds this number. Its holder must close it or change its number first.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -1,8 +1,9 @@
-#include "http/form.h"
+#include "base/form.h"
 
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/utf8.h"
 
 static int hexval(char c)
 {
@@ -43,37 +44,6 @@ int form_decode(char *s, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
-/* 1 when s is well-formed UTF-8 (no overlongs, no surrogates). */
-static int is_utf8(const unsigned char *s)
-{
-	while (*s) {
-		unsigned c = *s;
-		int n;
-		unsigned min;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			n = 1, min = 0x80, c &= 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 2, min = 0x800, c &= 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 3, min = 0x10000, c &= 0x07;
-		} else {
-			return 0;
-		}
-		for (int k = 1; k <= n; k++) {
-			if ((s[k] & 0xC0) != 0x80)
-				return 0;
-			c = (c << 6) | (s[k] & 0x3F);
-		}
-		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
 int form_parse(char *body, size_t len, struct http_form *out, char *err, size_t errlen)
 {
 	out->n = 0;
@@ -105,7 +75,7 @@ int form_parse(char *body, size_t len, struct http_form *out, char *err, size_t 
 				return -1;
 			if (!eq)
 				value = key + strlen(key); /* "" */
-			if (!is_utf8((const unsigned char *)key) || !is_utf8((const unsigned char *)value)) {
+			if (!utf8_valid(key, strlen(key)) || !utf8_valid(value, strlen(value))) {
 				strfmt(err, errlen, "The form body is not UTF-8 once decoded.");
 				return -1;
 			}
