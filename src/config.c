@@ -51,6 +51,10 @@ static const struct option options[] = {
 	{"app_name", T_STRING, F(app_name), "iotp", NULL, 0, 0, 0,
 	 "The app's name as the SMS shows it: 'Your <app_name> code: 123-456.'"},
 	{"code_length", T_INT, F(code_length), "6", NULL, 4, 10, 0, "Digits in a code."},
+	{"min_code_length", T_INT, F(min_code_length), "6", NULL, 4, 10, 0,
+	 "Fewest digits a client may ask its codes to have (code_length of POST /v1/sessions, Twilio's "
+	 "CodeLength): a 4-digit code falls to 10 guesses a hundred times more often than a 6-digit one. "
+	 "An [app ID] section may set its own. Shorter requests are refused (400)."},
 	{"code_ttl", T_INT, F(code_ttl), "600", NULL, 10, 86400, 0,
 	 "Seconds a code stays valid after it is sent; a resend within this time sends the same code and restarts it."},
 	{"session_ttl", T_INT, F(session_ttl), "1800", NULL, 10, 86400, 0,
@@ -173,6 +177,9 @@ static const struct option options[] = {
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
+	{"twilio_max_services", T_INT, F(twilio_max_services), "100", NULL, 1, 100000, 0,
+	 "Twilio Verify services one app may hold at once; creating one more answers 403 (error 20403) "
+	 "until it deletes one."},
 	{"gotrue_jwt_secret", T_STRING, F(gotrue_jwt_secret), "", NULL, 0, 0, 1,
 	 "Turns on the Supabase Auth (GoTrue) phone API under gotrue_prefix (docs/compat.md): the HS256 "
 	 "secret its access tokens are signed with, as PostgREST's jwt-secret (32 characters or more). "

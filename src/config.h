@@ -52,6 +52,7 @@ struct config {
 	char *app_name;
 
 	int code_length;
+	int min_code_length;    /* fewest digits a client may ask for; [app ID] may override */
 	int code_ttl;           /* s */
 	int session_ttl;        /* s */
 	int verified_ttl;       /* s */
@@ -112,6 +113,7 @@ struct config {
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
+	int twilio_max_services;    /* per app */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *metrics_token;        /* "" = GET /metrics is off */
 	char *admin_key;            /* "" = /admin and /v1/admin are off */

@@ -151,36 +151,13 @@ void compat_uuid(char out[37])
 json_t *compat_record_get(struct store *st, const char *kind, const char *key, int64_t now,
 			  struct store_record *rec, int *rc)
 {
-	*rc = store_record_get(st, kind, key, now, rec);
-	if (*rc != 0)
-		return NULL;
-	json_t *j = json_loads(rec->value, 0, NULL);
-	if (!j || !json_is_object(j)) {
-		json_decref(j);
-		*rc = -1;
-		return NULL;
-	}
-	return j;
+	return record_get(st, kind, key, now, rec, rc);
 }
 
 int compat_record_put(struct store *st, struct store_record *rec, const char *kind,
 		      const char *key, json_t *value, int64_t expires_at, int64_t now)
 {
-	char *text = json_dumps(value, JSON_COMPACT);
-	if (!text || strlen(text) >= sizeof rec->value || strlen(key) >= sizeof rec->key) {
-		free(text);
-		return -1;
-	}
-	strfmt(rec->kind, sizeof rec->kind, "%s", kind);
-	strfmt(rec->key, sizeof rec->key, "%s", key);
-	memcpy(rec->value, text, strlen(text) + 1);
-	free(text);
-	rec->version++;
-	rec->expires_at = expires_at;
-	int rc = store_record_put(st, rec, now);
-	if (rc != 0)
-		rec->version--;
-	return rc;
+	return record_put(st, rec, kind, key, value, expires_at, now);
 }
 
 json_t *compat_time(int64_t ms)

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "api/api.h"
-#include "policy/policy.h"
-#include "store/store.h"
+#include "core/record.h"
+#include "core/session.h"
 
 /* A fresh id: prefix then 32 lowercase hex digits (16 random bytes), as
  * Twilio's sids look ("VA...", "VE..."). out needs 35 bytes. */
@@ -15,12 +15,10 @@ void compat_sid(const char *prefix, char out[35]);
 /* A fresh UUID (version 4), as GoTrue's ids look. out needs 37 bytes. */
 void compat_uuid(char out[37]);
 
-/* Reads a record's JSON; NULL when absent (*rc = STORE_NOT_FOUND) or on a
- * failure (*rc = -1). The caller owns the object. */
+/* core/record.h's record_get and record_put under their former names, for
+ * the GoTrue files until their records move into the core. */
 json_t *compat_record_get(struct store *st, const char *kind, const char *key, int64_t now,
 			  struct store_record *rec, int *rc);
-/* Writes value as rec's next version (rec->version 0: a new record, which
- * must not exist yet) with expires_at. Returns 0, STORE_CONFLICT or -1. */
 int compat_record_put(struct store *st, struct store_record *rec, const char *kind,
 		      const char *key, json_t *value, int64_t expires_at, int64_t now);
 

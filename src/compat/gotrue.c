@@ -276,8 +276,8 @@ static void send_otp(struct http_request *req, struct http_response *res, const 
 	if (!otp)
 		rec.version = 0;
 	if (otp && !strcmp(jstr(otp, "user"), user) &&
-	    session_get(c, jstr(otp, "session"), &s) == IOTP_E_OK && !s.verified_at &&
-	    now < s.expires_at && s.check_attempts < c->cfg->max_check_attempts) {
+	    session_get(c, req->principal, jstr(otp, "session"), &s) == IOTP_E_OK &&
+	    session_live(c, &s, now)) {
 		json_decref(otp);
 		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
 		if (e) {

@@ -123,11 +123,9 @@ static void fill_pin_state(const struct core *c, const struct store_account *a, 
 static enum iotp_error spendable(const struct core *c, const char *app, const char *id,
 				 int64_t now, struct store_session *s)
 {
-	enum iotp_error e = session_get((struct core *)c, id, s);
+	enum iotp_error e = session_get((struct core *)c, app, id, s);
 	if (e)
 		return e;
-	if (strcmp(s->app, app) != 0)
-		return IOTP_E_SESSION_NOT_FOUND;
 	if (s->spent_at)
 		return IOTP_E_SESSION_SPENT;
 	if (!s->verified_at)

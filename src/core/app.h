@@ -28,6 +28,7 @@ struct app {
 	struct msg_app msg;  /* name, domain, hash: strings borrowed from the configuration */
 	const char *webhook_url;    /* where its events go (events/); NULL: nowhere */
 	const char *webhook_secret; /* signs them (Iotp-Signature) */
+	int min_code_length; /* fewest digits its clients may ask codes to have */
 	int n_langs;
 	struct app_lang *langs;
 };

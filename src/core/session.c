@@ -119,7 +119,8 @@ static enum iotp_error create(struct core *c, const struct session_request *r,
 	struct policy *pol = policy_for(c, who, &v, &local);
 	int test = 0;
 	memset(number, 0, sizeof *number);
-	if (r->code_length && (r->code_length < CODE_MIN_LENGTH || r->code_length > CODE_MAX_LENGTH))
+	if (r->code_length && (r->code_length < session_min_code_length(c, r->app) ||
+			       r->code_length > CODE_MAX_LENGTH))
 		return IOTP_E_INVALID_FIELD; /* before any policy token is spent */
 	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
 	if (!e)
@@ -173,14 +174,63 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	return e;
 }
 
-enum iotp_error session_get(struct core *c, const char *id, struct store_session *out)
+enum iotp_error session_get(struct core *c, const char *app, const char *id,
+			    struct store_session *out)
 {
 	if (strlen(id) >= STORE_ID_MAX)
 		return IOTP_E_SESSION_NOT_FOUND;
 	int rc = store_session_get(c->store, id, out);
 	if (rc == STORE_NOT_FOUND)
 		return IOTP_E_SESSION_NOT_FOUND;
-	return rc == 0 ? IOTP_E_OK : IOTP_E_INTERNAL;
+	if (rc != 0)
+		return IOTP_E_INTERNAL;
+	/* Another app's session is not there for this one: the same answer as an
+	 * id that never existed, so ids tell nothing across apps. A session's app
+	 * never changes, so this one check guards every later write. */
+	if (app && strcmp(out->app, app) != 0)
+		return IOTP_E_SESSION_NOT_FOUND;
+	return IOTP_E_OK;
+}
+
+int session_min_code_length(const struct core *c, const char *app)
+{
+	const struct app *a = apps_find(&c->apps, app ? app : APP_DEFAULT);
+	return a ? a->min_code_length : c->cfg->min_code_length;
+}
+
+int session_live(const struct core *c, const struct store_session *s, int64_t now)
+{
+	return !s->canceled_at && !s->verified_at && !is_expired(s, now) &&
+	       s->check_attempts < c->cfg->max_check_attempts;
+}
+
+enum session_status session_status(const struct core *c, const struct store_session *s,
+				   int64_t now)
+{
+	if (s->canceled_at)
+		return SESSION_CANCELED;
+	if (s->verified_at)
+		return SESSION_APPROVED;
+	if (s->check_attempts >= c->cfg->max_check_attempts)
+		return SESSION_MAX_ATTEMPTS;
+	if (!session_live(c, s, now) || (s->code_sealed_len && now >= s->code_expires_at))
+		return SESSION_EXPIRED;
+	return SESSION_PENDING;
+}
+
+const char *session_status_name(enum session_status st)
+{
+	static const char *const names[] = {"pending", "approved", "expired", "canceled",
+					    "max_attempts"};
+	return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "expired";
+}
+
+int session_challenge(const struct core *c, const struct store_session *s, char out[33])
+{
+	if (!s->pow_difficulty || !c->policy || s->verified_at)
+		return 0;
+	policy_pow_challenge(c->policy, s->id, out);
+	return 1;
 }
 
 /* The state checks every action on a session starts with. */
@@ -324,11 +374,11 @@ struct guard {
 typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, int64_t now,
 				     void *arg, struct store_message **msg);
 
-static enum iotp_error change_session(struct core *c, const char *id, int64_t now, change_fn change,
-				      void *arg, const struct store_event *event, struct guard *g,
-				      struct store_session *out)
+static enum iotp_error change_session(struct core *c, const char *app, const char *id, int64_t now,
+				      change_fn change, void *arg, const struct store_event *event,
+				      struct guard *g, struct store_session *out)
 {
-	enum iotp_error e = session_get(c, id, out);
+	enum iotp_error e = session_get(c, app, id, out);
 	for (int tries = 0; !e && tries < CAS_TRIES; tries++) {
 		struct store_session s = *out;
 		struct store_message *msg = NULL;
@@ -453,7 +503,8 @@ static enum iotp_error send_code(struct core *c, const char *id, const char *cha
 	struct store_account acct;
 	struct store_event ev, *event = NULL;
 	struct guard g = {.v = v};
-	enum iotp_error e = session_get(c, id, &cur);
+	const char *app = who ? who->app : NULL;
+	enum iotp_error e = session_get(c, app, id, &cur);
 	if (e)
 		return e;
 	if (cur.test_number)
@@ -480,7 +531,7 @@ static enum iotp_error send_code(struct core *c, const char *id, const char *cha
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
 				 "channel", channel, "session_id", cur.id)) == 0)
 		event = &ev;
-	e = change_session(c, id, now, apply_send, &a, event, pol ? &g : NULL, out);
+	e = change_session(c, app, id, now, apply_send, &a, event, pol ? &g : NULL, out);
 	if (g.refused)
 		*retry_after = v->retry_after;
 	return e;
@@ -516,11 +567,12 @@ static enum iotp_error apply_solve(struct core *c, struct store_session *s, int6
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
-					const char *answer, int64_t now, struct store_session *out)
+enum iotp_error session_solve_challenge(struct core *c, const char *app, const char *id,
+					const char *kind, const char *answer, int64_t now,
+					struct store_session *out)
 {
 	struct solve a = {.nonce = answer};
-	enum iotp_error e = session_get(c, id, out);
+	enum iotp_error e = session_get(c, app, id, out);
 	if (e)
 		return e;
 	if (strcmp(kind, "proof_of_work") != 0) {
@@ -528,7 +580,7 @@ enum iotp_error session_solve_challenge(struct core *c, const char *id, const ch
 			return e;
 		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
 	}
-	return change_session(c, id, now, apply_solve, &a, NULL, NULL, out);
+	return change_session(c, app, id, now, apply_solve, &a, NULL, NULL, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -573,7 +625,8 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
 	char typed[CODE_MAX_LENGTH + 1], real[CODE_MAX_LENGTH + 1];
-	enum iotp_error e = session_get(c, id, out);
+	const char *app = who ? who->app : NULL;
+	enum iotp_error e = session_get(c, app, id, out);
 	if (e)
 		return e;
 	if (code_normalize(code, typed, sizeof typed) < 0)
@@ -586,9 +639,10 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	struct guard g = {.v = v};
 	if (pol)
 		policy_check(pol, who, out->phone, &g.plan);
-	e = change_session(c, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
+	e = change_session(c, app, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
 	if (g.refused) {
-		enum iotp_error own = change_session(c, id, now, apply_attempt, NULL, NULL, NULL, out);
+		enum iotp_error own =
+			change_session(c, app, id, now, apply_attempt, NULL, NULL, NULL, out);
 		return own ? own : e;
 	}
 	if (e)
@@ -607,7 +661,7 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	 * pumping detector in the same write that records it. */
 	if (pol)
 		policy_verified(pol, out->phone, out->region, &g.plan);
-	return change_session(c, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
+	return change_session(c, app, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
 }
 
 enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
@@ -645,8 +699,8 @@ static enum iotp_error apply_cancel(struct core *c, struct store_session *s, int
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_cancel(struct core *c, const char *id, int64_t now,
+enum iotp_error session_cancel(struct core *c, const char *app, const char *id, int64_t now,
 			       struct store_session *out)
 {
-	return change_session(c, id, now, apply_cancel, NULL, NULL, NULL, out);
+	return change_session(c, app, id, now, apply_cancel, NULL, NULL, NULL, out);
 }
