@@ -43,6 +43,13 @@ static const struct option options[] = {
 	{"store_timeout", T_INT, F(store_timeout), "5", NULL, 1, 600, 0,
 	 "PostgreSQL: seconds a statement may run (and a connection may take to open) before it is "
 	 "cancelled and the request answered 503 store_unavailable."},
+	{"store_lease", T_INT, F(store_lease), "30", NULL, 2, 3600, 0,
+	 "PostgreSQL: seconds a node may hold a message it claimed for delivery; past it, the node is "
+	 "taken for dead and another sends the message (or, caught mid-hand-over, marks it sent with "
+	 "an unknown outcome rather than send it twice). Longer than any provider's answer takes."},
+	{"node_name", T_STRING, F(node_name), "", NULL, 0, 0, 0,
+	 "PostgreSQL: this node's name, unique among the nodes and the same across its restarts; at "
+	 "start-up it takes back the messages it held when it stopped. Empty: <hostname>:<data_dir>."},
 	{"api_key", T_STRING, F(api_key), "", "dev", 0, 0, 1,
 	 "Key app backends send as 'Authorization: Bearer <key>'. Required outside dev mode (at least 16 characters)."},
 	{"secret", T_STRING, F(secret), "", NULL, 0, 0, 1,

@@ -47,6 +47,8 @@ struct config {
 	char *store;    /* "sqlite:PATH" or a libpq URI/conninfo; validate fills "" in */
 	int store_pool_size;  /* postgres connections per node */
 	int store_timeout;    /* s, postgres statement and connect timeout */
+	int store_lease;      /* s a node may hold a claimed message */
+	char *node_name;      /* "" for <hostname>:<data_dir> */
 	char *api_key;
 	char *secret;   /* 64 hex digits, or "" to use <data_dir>/secret */
 	char *app_name;

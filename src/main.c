@@ -221,10 +221,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iotpd: the phone number library failed to start\n");
 		goto out;
 	}
+	/* A node's name outlives its process (it takes back its own claims when
+	 * it restarts) and differs from its siblings' on the same host. */
+	char node[600], host[256] = "", dir[4096];
+	if (!cfg.node_name[0]) {
+		mkdir(cfg.data_dir, 0700); /* (so that realpath names it the same each start) */
+		gethostname(host, sizeof host - 1);
+		strfmt(node, sizeof node, "%s:%s", host,
+		       realpath(cfg.data_dir, dir) ? dir : cfg.data_dir);
+	} else {
+		strfmt(node, sizeof node, "%s", cfg.node_name);
+	}
 	struct store_options so = {
 		.synchronous_full = !strcmp(cfg.sqlite_synchronous, "full"),
 		.pool_size = cfg.store_pool_size,
 		.statement_timeout_ms = cfg.store_timeout * 1000,
+		.lease_ms = cfg.store_lease * 1000,
+		.node = node,
 	};
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
 	    store_open(cfg.store, &so, &st, err, sizeof err) < 0) {
