@@ -54,7 +54,7 @@ describe('who may call it', () => {
   test('no admin_key → the admin API, /admin and (outside dev) / are 404', async () => {
     const dir = makeDataDir();
     const file = path.join(dir, 'iotp.conf');
-    writeFileSync(file, `api_key = ${APP_KEY}\n`);
+    writeFileSync(file, `api_key = ${APP_KEY}\nprovider = log\n`);
     const srv = await start({ IOTP_API_KEY: undefined }, { args: ['--config', file] });
     for (const p of ['/v1/admin/stats', '/admin', '/', '/web/v1/regions']) {
       const r = await srv.call('GET', p, undefined, { auth: ADMIN });
