@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/log.h"
@@ -135,6 +136,10 @@ static const struct option options[] = {
 	 "TLS to the SMTP server of smtp:// (smtps:// always has it): require (STARTTLS or no e-mail: "
 	 "a reset link must not cross the network in clear), opportunistic (STARTTLS when offered; "
 	 "the default in dev mode only) or off."},
+	{"smtp_ca_file", T_STRING, F(smtp_ca_file), "", NULL, 0, 0, 0,
+	 "PEM file of the certificate authorities that may sign the SMTP server's certificate (e.g. a "
+	 "company CA or the server's own self-signed certificate). Empty: the system's CAs. The "
+	 "certificate is always verified, host name included."},
 	{"smtp_from", T_STRING, F(smtp_from), "iotp@localhost", NULL, 0, 0, 0,
 	 "Sender address of iotp's e-mails."},
 	{"smtp_user", T_STRING, F(smtp_user), "", NULL, 0, 0, 0, "SMTP user name, if the server wants one."},
@@ -665,6 +670,13 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "option smtp_tls (IOTP_SMTP_TLS): '%s' is not require, opportunistic or off",
 		       cfg->smtp_tls);
+		return -1;
+	}
+	if (*cfg->smtp_ca_file && access(cfg->smtp_ca_file, R_OK) != 0) {
+		strfmt(err, errlen,
+		       "option smtp_ca_file (IOTP_SMTP_CA_FILE): cannot read '%s': %s; give the path of a "
+		       "PEM file of CA certificates, or leave it empty for the system's CAs",
+		       cfg->smtp_ca_file, strerror(errno));
 		return -1;
 	}
 	if (strcmp(cfg->fraud_action, "refuse") && strcmp(cfg->fraud_action, "pretend")) {

@@ -96,6 +96,7 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;
 	char *smtp_tls;             /* "require", "opportunistic" or "off" */
+	char *smtp_ca_file;         /* PEM CAs for the SMTP server's certificate; "" = the system's */
 	int webhook_timeout;                       /* s */
 	int events_threads;                        /* events/ delivery threads */
 	int events_breaker_open;                   /* s, first rest of a failing destination */
