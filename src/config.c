@@ -205,6 +205,13 @@ static const struct option options[] = {
 	{"metrics_token", T_STRING, F(metrics_token), "", NULL, 0, 0, 1,
 	 "Turns on GET /metrics (Prometheus' text format, docs/operations.md): the token a scraper sends "
 	 "as 'Authorization: Bearer <token>' (at least 16 characters). Empty: off."},
+	{"admin_key", T_STRING, F(admin_key), "", "dev-admin", 0, 0, 1,
+	 "Turns on the operator dashboard at /admin and the admin API under /v1/admin (docs/admin.md): the "
+	 "key an operator or 'iotpctl --url' sends as 'Authorization: Bearer <key>' (at least 16 characters, "
+	 "never an app's API key). Empty: both are off. Dev mode's default is 'dev-admin'."},
+	{"web_page", T_BOOL, F(web_page), "false", "true", 0, 0, 0,
+	 "Serves the registration page at / (docs/admin.md): anyone may then ask for codes through it, as "
+	 "the default app and under every limit. On in dev mode, with the simulated phone beside it."},
 	{"gotrue_prefix", T_STRING, F(gotrue_prefix), "/auth/v1", NULL, 0, 0, 0,
 	 "Path under which the Supabase Auth (GoTrue) API answers."},
 	{"gotrue_jwt_exp", T_INT, F(gotrue_jwt_exp), "3600", NULL, 30, 604800, 0,
@@ -594,6 +601,19 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		       "option metrics_token (IOTP_METRICS_TOKEN): set a token of at least 16 "
 		       "characters (e.g. from 'openssl rand -hex 24'), or leave it empty to turn "
 		       "GET /metrics off");
+		return -1;
+	}
+	if (*cfg->admin_key && !cfg->dev && strlen(cfg->admin_key) < 16) {
+		strfmt(err, errlen,
+		       "option admin_key (IOTP_ADMIN_KEY): set a key of at least 16 characters "
+		       "(e.g. from 'openssl rand -hex 24'), or leave it empty to turn the dashboard "
+		       "and the admin API off");
+		return -1;
+	}
+	if (*cfg->admin_key && !strcmp(cfg->admin_key, cfg->api_key)) {
+		strfmt(err, errlen,
+		       "option admin_key (IOTP_ADMIN_KEY): must differ from api_key: an app's key "
+		       "must never open the admin API");
 		return -1;
 	}
 	/* Nodes sharing a database unseal each other's codes: a secret generated

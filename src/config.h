@@ -120,6 +120,8 @@ struct config {
 	int twilio_max_services;    /* per app */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *metrics_token;        /* "" = GET /metrics is off */
+	char *admin_key;            /* "" = /admin and /v1/admin are off */
+	int web_page;               /* serve the registration page at / */
 	char *gotrue_prefix;
 	int gotrue_jwt_exp;         /* s */
 	int gotrue_refresh_ttl;     /* s */
