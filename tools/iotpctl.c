@@ -37,6 +37,13 @@ static void usage(FILE *out)
 	      "                 lifts a measure (KEY as 'fraud list' shows it, e.g.\n"
 	      "                 p3|+447911123); its counters start afresh\n"
 	      "  fraud events   the fraud event log, oldest first\n"
+	      "  phone check NUMBER [REGION]\n"
+	      "                 what iotp makes of a number: status, E.164, region, calling\n"
+	      "                 code, type, national and international forms (tab-separated;\n"
+	      "                 NUMBER '-' reads lines of NUMBER[<TAB>REGION] from stdin)\n"
+	      "  phone version  the numbering plans in use: the metadata's package, version\n"
+	      "                 and hash\n"
+	      "  phone regions  every region with its calling code and an example number\n"
 	      "\n"
 	      "Options:\n"
 	      "  --store URL    the store to open: sqlite:DIR/FILE or postgres://... (default:\n"
@@ -47,6 +54,11 @@ static void usage(FILE *out)
 	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
 	      "  --dev          read the configuration with iotpd --dev's defaults (the default\n"
 	      "                 without --config)\n"
+	      "  --url URL      ask a running iotpd instead, through its admin API (number,\n"
+	      "                 stats [RANGE], fraud list, fraud unblock KEY): no access to\n"
+	      "                 its data directory needed\n"
+	      "  --key KEY      the server's admin_key for --url (default $IOTP_ADMIN_KEY)\n"
+	      "  --json         with --url: print the server's JSON answer as it is\n"
 	      "  --help         this text\n",
 	      out);
 }
@@ -144,12 +156,20 @@ static void gather(const struct store_session *s, void *arg)
 static void print_block(const struct store_block *b, void *arg)
 {
 	(void)arg;
-	char since[32], what[64];
+	char since[32], until[32], what[64];
+	/* A measure that has run out stays recorded for its strikes, not shown. */
+	if (b->until && b->until <= clock_now_ms())
+		return;
 	when(b->since, since, sizeof since);
+	if (b->until)
+		clock_format_ms(b->until, until, sizeof until);
+	else
+		strfmt(until, sizeof until, "lifted");
 	policy_describe_key(b->key, what, sizeof what);
-	printf("%-20s %-9s since %s  sent=%.0f verified=%.0f baseline=%.0f%%  (%s)\n", b->key,
-	       b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled", since, b->sent, b->verified,
-	       100.0 * b->baseline, what);
+	printf("%-20s %-9s since %s  until %s  strike %d  sent=%.0f verified=%.0f "
+	       "baseline=%.0f%%  (%s)\n",
+	       b->key, b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled", since, until,
+	       b->strikes, b->sent, b->verified, 100.0 * b->baseline, what);
 }
 
 static void print_event(const struct store_fraud_event *e, void *arg)
@@ -197,8 +217,8 @@ static int fraud(struct store *st, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *data = NULL, *config_path = NULL, *store_url = NULL;
-	int i = 1, dev = 0;
+	const char *data = NULL, *config_path = NULL, *store_url = NULL, *url = NULL, *key = NULL;
+	int i = 1, dev = 0, json_out = 0;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -211,6 +231,12 @@ int main(int argc, char **argv)
 			config_path = argv[++i];
 		} else if (!strcmp(argv[i], "--dev")) {
 			dev = 1;
+		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
+			url = argv[++i];
+		} else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
+			key = argv[++i];
+		} else if (!strcmp(argv[i], "--json")) {
+			json_out = 1;
 		} else {
 			fprintf(stderr, "iotpctl: unknown option '%s'\n\n", argv[i]);
 			usage(stderr);
@@ -221,6 +247,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Against a running server: no configuration or store is read here. */
+	if (url)
+		return ctl_remote(url, key, json_out, argc - i, argv + i);
 	const char *cmd = argv[i++];
 	const char *arg = i < argc ? argv[i] : NULL;
 	char err[1024];
@@ -232,6 +261,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iotpctl: %s\n", err);
 		config_deinit(&cfg);
 		return 2;
+	}
+	if (!strcmp(cmd, "phone")) {
+		config_deinit(&cfg);
+		return ctl_phone(argc - i, argv + i);
 	}
 	if (!strcmp(cmd, "template")) {
 		int trc = ctl_template(&cfg, argc - i, argv + i);

@@ -91,7 +91,11 @@ static const char *const migrations[] = {
 	" kind text COLLATE \"C\" NOT NULL, key text COLLATE \"C\" NOT NULL, value text NOT NULL,"
 	" version bigint NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (kind, key));"
 	"CREATE INDEX records_expiry ON records(kind, expires_at) WHERE expires_at > 0;",
-	/* 2: an authenticator app (TOTP) on an account (see sqlite.c's 8). */
+	/* 2: fraud measures lift themselves (until; 0: until an operator lifts
+	 * it), longer for repeat offenders (strikes). */
+	"ALTER TABLE fraud_blocks ADD COLUMN until bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN strikes int NOT NULL DEFAULT 1;",
+	/* 3: an authenticator app (TOTP) on an account (see sqlite.c's 9). */
 	"ALTER TABLE accounts ADD COLUMN totp_sealed bytea,"
 	" ADD COLUMN totp_enabled_at bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0,"
@@ -778,4 +782,6 @@ const struct store_ops store_postgres_ops = {
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.record_list = pg_record_list,
+	.activity = pg_activity,
+	.sessions_recent = pg_sessions_recent,
 };

@@ -506,18 +506,24 @@ struct store_block {
 	double verified;
 	double baseline;  /* the conversion it was compared with, 0..1 */
 	char reason[160];
+	int64_t until;    /* ms: it lifts itself then; 0: until an operator lifts it */
+	int strikes;      /* 1 for a first measure on the key, n for its nth in a row */
 };
 
 /* Records a measure and a fraud event of type event_type (a word of policy's,
  * such as "fraud.prefix_blocked"; the store does not read it) in one
- * transaction, unless the key already holds this state or a stronger one:
- * then nothing changes and STORE_CONFLICT. */
+ * transaction, unless the key already holds this state or a stronger one in
+ * force at b->since (a measure whose until has passed is none): then nothing
+ * changes and STORE_CONFLICT. */
 int store_block_set(struct store *st, const struct store_block *b, const char *event_type);
 /* Lifts the measure on key and records a fraud event of type event_type
  * ("lifted by <who>"); STORE_NOT_FOUND when there is none. */
 int store_block_lift(struct store *st, const char *key, const char *who, int64_t now,
 		     const char *event_type);
-/* Calls fn for every measure in force (callbacks must not call the store). */
+/* Calls fn for every measure recorded, newest first (a caller that keeps
+ * only so many keeps those most likely in force), those whose until has
+ * passed too (a caller judges them by until: their strikes tell of repeats).
+ * Callbacks must not call the store. */
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
 		      void *arg);
 /* The fraud event log (fraud.prefix_blocked, ...), oldest first, from id
@@ -547,5 +553,34 @@ struct store_delivery_stats {
 };
 int store_delivery_stats(struct store *st, int64_t since,
 			 void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
+
+/* Dashboard figures (GET /v1/admin/stats): what happened since a time, as rows
+ * of four kinds. A backend may give one bucket or key in several rows; the
+ * caller adds them up. */
+enum store_activity_kind {
+	STORE_ACT_MINUTE = 0, /* at: a step's start; n[0] codes sent (messages), n[1] sessions verified */
+	STORE_ACT_COUNTRY,    /* key: region; n[0] sessions that sent a code, n[1] of them verified */
+	STORE_ACT_PROVIDER,   /* key: provider; n[0] sessions it carried a code of, n[1] of them verified */
+	STORE_ACT_STATUS,     /* key: a message state's name; n[0] messages in it now */
+};
+
+struct store_activity {
+	int kind;     /* enum store_activity_kind */
+	int64_t at;   /* ms; STORE_ACT_MINUTE only: since + k * step_ms */
+	char key[32];
+	int64_t n[2];
+};
+
+/* Calls fn for each row of figures about sessions and messages created (or
+ * verified) at or after since, the minute rows in steps of step_ms (> 0).
+ * Callbacks must not call the store. */
+int store_activity(struct store *st, int64_t since, int64_t step_ms,
+		   void (*fn)(const struct store_activity *a, void *arg), void *arg);
+/* Calls fn for the sessions created at or after since, newest first, at most
+ * limit (code, messages and counters not filled beyond what the list shows:
+ * id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,
+ * verified_at, canceled_at). Callbacks must not call the store. */
+int store_sessions_recent(struct store *st, int64_t since, size_t limit,
+			  void (*fn)(const struct store_session *s, void *arg), void *arg);
 
 #endif
