@@ -11,8 +11,8 @@ int64_t totp_step(int64_t now_ms)
 
 int totp_hotp(const unsigned char *key, size_t key_len, uint64_t counter, int digits, char *out)
 {
-	static const uint32_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-					 100000000};
+	static const uint32_t pow10[] = {1,      10,      100,      1000,     10000,
+	                                 100000, 1000000, 10000000, 100000000};
 	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
 	if (digits < 6 || digits > 8)
@@ -26,7 +26,7 @@ int totp_hotp(const unsigned char *key, size_t key_len, uint64_t counter, int di
 	/* RFC 4226 5.3: dynamic truncation. */
 	int off = mac[19] & 0x0f;
 	uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
-		       ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
+	               ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
 	uint32_t v = bin % pow10[digits];
 	for (int i = digits - 1; i >= 0; i--) {
 		out[i] = (char)('0' + v % 10);

@@ -11,7 +11,7 @@
 #define TOTP_SECRET_BYTES 20 /* 160 bits: RFC 4226's recommended key length */
 #define TOTP_DIGITS 6
 #define TOTP_STEP_MS 30000
-#define TOTP_BASE32_MAX 64   /* base32 of a secret, NUL included */
+#define TOTP_BASE32_MAX 64 /* base32 of a secret, NUL included */
 
 /* The 30-second step now (ms since the epoch) falls in. */
 int64_t totp_step(int64_t now_ms);

@@ -18,13 +18,13 @@ static void secret_ad(const struct store_account *a, char *ad, size_t size)
 }
 
 static int open_secret(const struct core *c, const struct store_account *a,
-		       unsigned char key[TOTP_SECRET_BYTES])
+                       unsigned char key[TOTP_SECRET_BYTES])
 {
 	char ad[STORE_ID_MAX + 8], plain[TOTP_SECRET_BYTES + 1];
 	size_t len = 0;
 	secret_ad(a, ad, sizeof ad);
 	int rc = seal_open(c->keys.account, ad, a->totp_sealed, a->totp_sealed_len, plain,
-			   sizeof plain, &len);
+	                   sizeof plain, &len);
 	if (rc == 0 && len == TOTP_SECRET_BYTES)
 		memcpy(key, plain, TOTP_SECRET_BYTES);
 	sodium_memzero(plain, sizeof plain);
@@ -35,7 +35,7 @@ static int open_secret(const struct core *c, const struct store_account *a,
  * drift, a code typed as it changed) and after the last accepted step, so a
  * code is accepted once. 0 when none. */
 static int64_t matching_step(const unsigned char key[TOTP_SECRET_BYTES], int64_t last_step,
-			     int64_t now, const char *code)
+                             int64_t now, const char *code)
 {
 	int64_t s = totp_step(now), found = 0;
 	for (int64_t t = s - 1; t <= s + 1; t++)
@@ -46,7 +46,7 @@ static int64_t matching_step(const unsigned char key[TOTP_SECRET_BYTES], int64_t
 }
 
 enum iotp_error account_totp_guess(struct core *c, struct store_account *a, const char *code,
-				   int64_t now, struct account_result *out)
+                                   int64_t now, struct account_result *out)
 {
 	for (int tries = 0; tries < 16; tries++) {
 		out->retry_after = account_secs_until(a->totp_retry_at, now);
@@ -103,8 +103,8 @@ static void encode(const char *s, char *out, size_t size)
 	size_t o = strlen(out);
 	for (; *s && o + 4 < size; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
 			out[o++] = (char)ch;
 		} else {
 			out[o++] = '%';
@@ -119,8 +119,8 @@ struct enrol {
 	struct account_totp_enrolment *out;
 };
 
-static enum iotp_error apply_enrol(struct core *c, struct store_account *a, int64_t now,
-				   void *arg, struct store_event *ev, int *n_ev)
+static enum iotp_error apply_enrol(struct core *c, struct store_account *a, int64_t now, void *arg,
+                                   struct store_event *ev, int *n_ev)
 {
 	(void)now, (void)ev, (void)n_ev;
 	struct account_totp_enrolment *out = ((struct enrol *)arg)->out;
@@ -131,7 +131,7 @@ static enum iotp_error apply_enrol(struct core *c, struct store_account *a, int6
 	randombytes_buf(key, sizeof key);
 	secret_ad(a, ad, sizeof ad);
 	int rc = seal_close(c->keys.account, ad, key, sizeof key, a->totp_sealed,
-			    sizeof a->totp_sealed, &a->totp_sealed_len);
+	                    sizeof a->totp_sealed, &a->totp_sealed_len);
 	if (rc == 0)
 		rc = totp_base32(key, sizeof key, out->secret, sizeof out->secret);
 	sodium_memzero(key, sizeof key);
@@ -161,7 +161,7 @@ static enum iotp_error apply_enrol(struct core *c, struct store_account *a, int6
 }
 
 enum iotp_error account_totp_enrol(struct core *c, const char *account_id, int64_t now,
-				   struct account_totp_enrolment *out, struct account_result *res)
+                                   struct account_totp_enrolment *out, struct account_result *res)
 {
 	char id[STORE_ID_MAX]; /* account_id may point into *res */
 	strfmt(id, sizeof id, "%s", account_id);
@@ -178,8 +178,8 @@ struct toggle {
 	int64_t step; /* the step the code was accepted for */
 };
 
-static enum iotp_error apply_toggle(struct core *c, struct store_account *a, int64_t now,
-				    void *arg, struct store_event *ev, int *n_ev)
+static enum iotp_error apply_toggle(struct core *c, struct store_account *a, int64_t now, void *arg,
+                                    struct store_event *ev, int *n_ev)
 {
 	(void)c;
 	const struct toggle *t = arg;
@@ -197,8 +197,8 @@ static enum iotp_error apply_toggle(struct core *c, struct store_account *a, int
 		a->totp_retry_at = 0;
 	}
 	if (event_make(&ev[(*n_ev)++], on ? "account.totp_enabled" : "account.totp_disabled",
-		       a->app, a->id, now,
-		       json_pack("{s:s, s:s}", "account_id", a->id, "phone", a->phone)) < 0)
+	               a->app, a->id, now,
+	               json_pack("{s:s, s:s}", "account_id", a->id, "phone", a->phone)) < 0)
 		return IOTP_E_INTERNAL;
 	return IOTP_E_OK;
 }
@@ -206,7 +206,7 @@ static enum iotp_error apply_toggle(struct core *c, struct store_account *a, int
 /* Confirm (on = 1) or disable (on = 0): a right code, then the change. The
  * change is a write of its own: the guess must be counted whatever follows. */
 static enum iotp_error toggle(struct core *c, const char *account_id, const char *code, int on,
-			      int64_t now, struct account_result *out)
+                              int64_t now, struct account_result *out)
 {
 	char id[STORE_ID_MAX]; /* account_id may point into *out */
 	strfmt(id, sizeof id, "%s", account_id);
@@ -227,13 +227,13 @@ static enum iotp_error toggle(struct core *c, const char *account_id, const char
 }
 
 enum iotp_error account_totp_confirm(struct core *c, const char *account_id, const char *code,
-				     int64_t now, struct account_result *out)
+                                     int64_t now, struct account_result *out)
 {
 	return toggle(c, account_id, code, 1, now, out);
 }
 
 enum iotp_error account_totp_disable(struct core *c, const char *account_id, const char *code,
-				     int64_t now, struct account_result *out)
+                                     int64_t now, struct account_result *out)
 {
 	return toggle(c, account_id, code, 0, now, out);
 }

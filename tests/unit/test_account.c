@@ -317,6 +317,16 @@ static void app_code(const char *secret, int64_t step, char out[7])
 	assert_int_equal(totp_hotp(key, n, (uint64_t)step, 6, out), 0);
 }
 
+static char totp_events[256];
+static void list_totp_event(const struct store_event *e, void *arg)
+{
+	(void)arg;
+	if (!strncmp(e->type, "account.totp", 12)) {
+		strcat(totp_events, e->type);
+		strcat(totp_events, ";");
+	}
+}
+
 /* A wrong code: the right one with its first digit changed. */
 static void wrong(const char *right, char out[7])
 {
@@ -386,6 +396,10 @@ static void totp_enrol_confirm_once_disable(void **state)
 	assert_int_equal(account_totp_disable(&f->core, aid, next, T0 + S(1), &r), 0);
 	assert_int_equal(r.account.totp_sealed_len, 0);
 	assert_int_equal(r.account.totp_enabled_at, 0);
+	/* The app heard of both, in the writes that made them. */
+	totp_events[0] = '\0';
+	assert_int_equal(store_account_events(f->st, aid, list_totp_event, NULL), 0);
+	assert_string_equal(totp_events, "account.totp_enabled;account.totp_disabled;");
 }
 
 static void wrong_totp_codes_wait_like_pins(void **state)

@@ -18,8 +18,8 @@ static void rfc6238_sha1_vectors(void **state)
 		int64_t unix_s;
 		const char *code;
 	} v[] = {
-		{59, "94287082"},         {1111111109, "07081804"}, {1111111111, "14050471"},
-		{1234567890, "89005924"}, {2000000000, "69279037"}, {20000000000, "65353130"},
+	    {59, "94287082"},         {1111111109, "07081804"}, {1111111111, "14050471"},
+	    {1234567890, "89005924"}, {2000000000, "69279037"}, {20000000000, "65353130"},
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		char out[9];
@@ -33,7 +33,7 @@ static void rfc4226_hotp_vectors(void **state)
 {
 	(void)state;
 	static const char *const v[] = {"755224", "287082", "359152", "969429", "338314",
-					"254676", "287922", "162583", "399871", "520489"};
+	                                "254676", "287922", "162583", "399871", "520489"};
 	for (int i = 0; i < 10; i++) {
 		char out[7];
 		assert_int_equal(totp_hotp(rfc_key, 20, (uint64_t)i, 6, out), 0);
@@ -61,13 +61,18 @@ static void rfc4648_base32(void **state)
 	(void)state;
 	static const struct {
 		const char *in, *out;
-	} v[] = {{"", ""},         {"f", "MY"},          {"fo", "MZXQ"},      {"foo", "MZXW6"},
-		 {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"}};
+	} v[] = {{"", ""},
+	         {"f", "MY"},
+	         {"fo", "MZXQ"},
+	         {"foo", "MZXW6"},
+	         {"foob", "MZXW6YQ"},
+	         {"fooba", "MZXW6YTB"},
+	         {"foobar", "MZXW6YTBOI"}};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		char out[32];
-		assert_int_equal(totp_base32((const unsigned char *)v[i].in, strlen(v[i].in), out,
-					     sizeof out),
-				 0);
+		assert_int_equal(
+		    totp_base32((const unsigned char *)v[i].in, strlen(v[i].in), out, sizeof out),
+		    0);
 		assert_string_equal(out, v[i].out);
 	}
 	char small[4];
@@ -80,10 +85,10 @@ static void rfc4648_base32(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rfc6238_sha1_vectors),
-		cmocka_unit_test(rfc4226_hotp_vectors),
-		cmocka_unit_test(steps_are_30_seconds),
-		cmocka_unit_test(rfc4648_base32),
+	    cmocka_unit_test(rfc6238_sha1_vectors),
+	    cmocka_unit_test(rfc4226_hotp_vectors),
+	    cmocka_unit_test(steps_are_30_seconds),
+	    cmocka_unit_test(rfc4648_base32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
