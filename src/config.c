@@ -43,6 +43,13 @@ static const struct option options[] = {
 	{"store_timeout", T_INT, F(store_timeout), "5", NULL, 1, 600, 0,
 	 "PostgreSQL: seconds a statement may run (and a connection may take to open) before it is "
 	 "cancelled and the request answered 503 store_unavailable."},
+	{"store_lease", T_INT, F(store_lease), "30", NULL, 2, 3600, 0,
+	 "PostgreSQL: seconds a node may hold a message it claimed for delivery; past it, the node is "
+	 "taken for dead and another sends the message (or, caught mid-hand-over, marks it sent with "
+	 "an unknown outcome rather than send it twice). Longer than any provider's answer takes."},
+	{"node_name", T_STRING, F(node_name), "", NULL, 0, 0, 0,
+	 "PostgreSQL: this node's name, unique among the nodes and the same across its restarts; at "
+	 "start-up it takes back the messages it held when it stopped. Empty: <hostname>:<data_dir>."},
 	{"api_key", T_STRING, F(api_key), "", "dev", 0, 0, 1,
 	 "Key app backends send as 'Authorization: Bearer <key>'. Required outside dev mode (at least 16 characters)."},
 	{"secret", T_STRING, F(secret), "", NULL, 0, 0, 1,
@@ -51,6 +58,10 @@ static const struct option options[] = {
 	{"app_name", T_STRING, F(app_name), "iotp", NULL, 0, 0, 0,
 	 "The app's name as the SMS shows it: 'Your <app_name> code: 123-456.'"},
 	{"code_length", T_INT, F(code_length), "6", NULL, 4, 10, 0, "Digits in a code."},
+	{"min_code_length", T_INT, F(min_code_length), "6", NULL, 4, 10, 0,
+	 "Fewest digits a client may ask its codes to have (code_length of POST /v1/sessions, Twilio's "
+	 "CodeLength): a 4-digit code falls to 10 guesses a hundred times more often than a 6-digit one. "
+	 "An [app ID] section may set its own. Shorter requests are refused (400)."},
 	{"code_ttl", T_INT, F(code_ttl), "600", NULL, 10, 86400, 0,
 	 "Seconds a code stays valid after it is sent; a resend within this time sends the same code and restarts it."},
 	{"session_ttl", T_INT, F(session_ttl), "1800", NULL, 10, 86400, 0,
@@ -105,10 +116,12 @@ static const struct option options[] = {
 	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
 	 "'full': fsync on every commit."},
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
-	{"provider", T_STRING, F(provider), "log", NULL, 0, 0, 0,
-	 "Message provider when the file has no [provider NAME] sections: log (writes messages to "
-	 "<data_dir>/messages.jsonl and the dev inbox). Real gateways (kannel, http) and routes per "
-	 "country are sections: see docs/delivery.md."},
+	{"provider", T_STRING, F(provider), "", "log", 0, 0, 0,
+	 "Message provider when the file has no [provider NAME] sections. Real gateways (kannel, http, "
+	 "smpp) and routes per country are sections: see docs/delivery.md. 'log' writes every message, "
+	 "codes in clear, to <data_dir>/messages.jsonl and the dev inbox: the default under --dev; "
+	 "outside it only when set by name, with a warning at start-up. Empty outside --dev with no "
+	 "sections: iotpd refuses to start."},
 	{"pin_max_attempts", T_INT, F(pin_max_attempts), "10", NULL, 1, 100, 0,
 	 "Wrong two-step verification PINs an account allows in a row; then the PIN is locked until it is "
 	 "reset by e-mail or lapses."},
@@ -187,6 +200,9 @@ static const struct option options[] = {
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
+	{"twilio_max_services", T_INT, F(twilio_max_services), "100", NULL, 1, 100000, 0,
+	 "Twilio Verify services one app may hold at once; creating one more answers 403 (error 20403) "
+	 "until it deletes one."},
 	{"gotrue_jwt_secret", T_STRING, F(gotrue_jwt_secret), "", NULL, 0, 0, 1,
 	 "Turns on the Supabase Auth (GoTrue) phone API under gotrue_prefix (docs/compat.md): the HS256 "
 	 "secret its access tokens are signed with, as PostgREST's jwt-secret (32 characters or more). "

@@ -47,11 +47,14 @@ struct config {
 	char *store;    /* "sqlite:PATH" or a libpq URI/conninfo; validate fills "" in */
 	int store_pool_size;  /* postgres connections per node */
 	int store_timeout;    /* s, postgres statement and connect timeout */
+	int store_lease;      /* s a node may hold a claimed message */
+	char *node_name;      /* "" for <hostname>:<data_dir> */
 	char *api_key;
 	char *secret;   /* 64 hex digits, or "" to use <data_dir>/secret */
 	char *app_name;
 
 	int code_length;
+	int min_code_length;    /* fewest digits a client may ask for; [app ID] may override */
 	int code_ttl;           /* s */
 	int session_ttl;        /* s */
 	int verified_ttl;       /* s */
@@ -115,6 +118,7 @@ struct config {
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
+	int twilio_max_services;    /* per app */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *metrics_token;        /* "" = GET /metrics is off */
 	char *gotrue_prefix;

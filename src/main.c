@@ -100,6 +100,14 @@ static int load_secret(const struct config *cfg, unsigned char secret[32], char 
 
 static _Atomic(struct worker *) the_worker;
 
+/* events/'s view of the apps: they are fixed once core_init has read them. */
+static void app_webhook(void *arg, const char *id, const char **url, const char **secret)
+{
+	const struct app *app = apps_find(&((const struct core *)arg)->apps, id);
+	*url = app ? app->webhook_url : NULL;
+	*secret = app ? app->webhook_secret : NULL;
+}
+
 static void notify_worker(void *arg, const struct store_message *m)
 {
 	(void)arg;
@@ -213,10 +221,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iotpd: the phone number library failed to start\n");
 		goto out;
 	}
+	/* A node's name outlives its process (it takes back its own claims when
+	 * it restarts) and differs from its siblings' on the same host. */
+	char node[600], host[256] = "", dir[4096];
+	if (!cfg.node_name[0]) {
+		mkdir(cfg.data_dir, 0700); /* (so that realpath names it the same each start) */
+		gethostname(host, sizeof host - 1);
+		strfmt(node, sizeof node, "%s:%s", host,
+		       realpath(cfg.data_dir, dir) ? dir : cfg.data_dir);
+	} else {
+		strfmt(node, sizeof node, "%s", cfg.node_name);
+	}
 	struct store_options so = {
 		.synchronous_full = !strcmp(cfg.sqlite_synchronous, "full"),
 		.pool_size = cfg.store_pool_size,
 		.statement_timeout_ms = cfg.store_timeout * 1000,
+		.lease_ms = cfg.store_lease * 1000,
+		.node = node,
 	};
 	if (load_secret(&cfg, secret, err, sizeof err) < 0 ||
 	    store_open(cfg.store, &so, &st, err, sizeof err) < 0) {
@@ -254,7 +275,12 @@ int main(int argc, char **argv)
 	/* Requests may queue messages before the worker runs (it starts once the
 	 * API listens); the worker's first drain picks those up. */
 	core.outbox_notify = notify_worker;
-	if (events_start(&core, &events, err, sizeof err) < 0) {
+	struct events_context ec = {.cfg = &cfg,
+				    .store = st,
+				    .message_key = core.keys.message,
+				    .webhook_of = app_webhook,
+				    .arg = &core};
+	if (events_start(&ec, &events, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
 	}
@@ -318,7 +344,12 @@ int main(int argc, char **argv)
 		strfmt(callback_base, sizeof callback_base, "http://%s",
 		       reports ? reports_bound : bound);
 	delivery_set_public_url(delivery, callback_base);
-	if (worker_start(&core, delivery, &worker, err, sizeof err) < 0) {
+	struct worker_context wc = {.store = st,
+				    .message_key = core.keys.message,
+				    .threads = cfg.delivery_threads,
+				    .deliver = cfg.delivery,
+				    .dlr_timeout = cfg.dlr_timeout};
+	if (worker_start(&wc, delivery, &worker, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
 	}

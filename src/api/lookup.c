@@ -9,7 +9,6 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "core/number.h"
-#include "policy/policy.h"
 #include "msg/lang.h"
 
 static const char *const reason_names[] = {"locale", "app", "country", "default"};
@@ -33,22 +32,19 @@ void api_lookup(struct http_request *req, struct http_response *res)
 	if (!api_locale_ok(locale, res))
 		return;
 	struct phone_number n;
+	struct policy_verdict v;
+	struct policy_client who = {.ip = req->client_ip,
+				    .app = req->principal ? req->principal : APP_DEFAULT};
 	int test = 0;
-	enum iotp_error e = number_read(api->core, req->params[0], region, &n, &test);
-	if (api->core->policy) {
-		struct policy_client who = {.ip = req->client_ip,
-					    .app = req->principal ? req->principal : APP_DEFAULT};
-		struct policy_verdict v;
-		enum iotp_error limited =
-			policy_lookup(api->core->policy, &who, e ? NULL : n.e164, clock_now_ms(), &v);
-		if (limited) {
-			json_t *err = http_reply_error(res, limited, NULL);
-			if (v.limit[0])
-				json_object_set_new(err, "limit", json_string(v.limit));
-			if (v.retry_after > 0)
-				res->retry_after = v.retry_after;
-			return;
-		}
+	enum iotp_error e = number_lookup(api->core, &who, req->params[0], region, clock_now_ms(), &n,
+					  &test, &v);
+	if (e && iotp_error_status(e) != 422) { /* a lookup limit, not the number */
+		json_t *err = http_reply_error(res, e, NULL);
+		if (v.limit[0])
+			json_object_set_new(err, "limit", json_string(v.limit));
+		if (v.retry_after > 0)
+			res->retry_after = v.retry_after;
+		return;
 	}
 	if (e) {
 		api_reply_bad_number(res, e, &n, region);

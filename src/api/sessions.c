@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "core/code.h"
 #include "core/session.h"
+#include "core/timeline.h"
 
 static json_t *seconds_or_null(int64_t v)
 {
@@ -19,10 +20,9 @@ static json_t *seconds_or_null(int64_t v)
  * challenge itself (docs/fraud.md says how to solve it). */
 static void add_challenge(const struct core *c, const struct store_session *s, json_t *j)
 {
-	if (!s->pow_difficulty || !c->policy || s->verified_at)
-		return;
 	char challenge[33];
-	policy_pow_challenge(c->policy, s->id, challenge);
+	if (!session_challenge(c, s, challenge))
+		return;
 	json_array_append_new(json_object_get(j, "requested_information"),
 			      json_string("proof_of_work"));
 	json_object_set_new(j, "challenge",
@@ -47,6 +47,7 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 			 api_time(s->code_sealed_len ? s->code_expires_at : 0), "verified",
 			 s->verified_at != 0, "verified_at", api_time(s->verified_at));
 	json_object_set_new(j, "canceled_at", api_time(s->canceled_at));
+	json_object_set_new(j, "status", json_string(session_status_name(session_status(c, s, now))));
 	json_object_set_new(j, "code_length", json_integer(s->code_length ? s->code_length
 									  : c->cfg->code_length));
 	add_challenge(c, s, j);
@@ -87,52 +88,6 @@ static void add_verdict(struct http_response *res, enum iotp_error e,
 	}
 }
 
-/* The timeline: each message with its hand-overs, in words for support. */
-struct timeline {
-	json_t *messages;
-	json_t *by_id; /* message id -> its "attempts" array */
-};
-
-static const char *const outcome_names[] = {"submitted", "refused", "failed", "unknown",
-					    "skipped"};
-
-static void add_message(const struct store_message *m, void *arg)
-{
-	struct timeline *t = arg;
-	json_t *attempts = json_array();
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "id", m->id,
-			      "channel", m->channel, "provider", m->provider,
-			      "status", store_message_state_name(m->state), "attempts", m->attempts,
-			      "created_at", api_time(m->created_at),
-			      "sent_at", api_time(m->sent_at),
-			      "accepted_at", api_time(m->accepted_at),
-			      "final_at", api_time(m->final_at),
-			      "error", m->error[0] ? json_string(m->error) : json_null(),
-			      "hand_overs", json_incref(attempts));
-	if (m->provider_ref[0])
-		json_object_set_new(j, "provider_ref", json_string(m->provider_ref));
-	if (m->sent_at)
-		json_object_set_new(j, "submit_ms", json_integer(m->sent_at - m->created_at));
-	if (m->state == STORE_MSG_DELIVERED && m->final_at)
-		json_object_set_new(j, "deliver_ms", json_integer(m->final_at - m->created_at));
-	json_array_append_new(t->messages, j);
-	json_object_set_new(t->by_id, m->id, attempts);
-}
-
-static void add_attempt(const struct store_attempt *a, void *arg)
-{
-	struct timeline *t = arg;
-	json_t *list = json_object_get(t->by_id, a->message_id);
-	if (!list)
-		return;
-	json_array_append_new(
-		list, json_pack("{s:s, s:s, s:o, s:o, s:o}", "provider", a->provider, "outcome",
-				(unsigned)a->outcome < 5 ? outcome_names[a->outcome] : "unknown",
-				"started_at", api_time(a->started_at), "finished_at",
-				api_time(a->finished_at), "error",
-				a->error[0] ? json_string(a->error) : json_null()));
-}
-
 /* Answers with the session (status) or with an error that carries it. */
 static void reply(struct http_request *req, struct http_response *res, enum iotp_error e,
 		  const struct store_session *s, int64_t now, int status)
@@ -169,10 +124,24 @@ static int read_code_length(struct http_request *req, struct http_response *res,
 		return -1;
 	}
 	json_int_t n = json_integer_value(v);
-	if (n < CODE_MIN_LENGTH || n > CODE_MAX_LENGTH) {
-		json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD,
-						     "Field 'code_length' must be from 4 to 10 (digits)."),
-				    "field", json_string("code_length"));
+	struct api *api = req->app;
+	int min = session_min_code_length(api->core, req->principal);
+	if (n < min || n > CODE_MAX_LENGTH) {
+		char msg[200];
+		/* Below the app's floor is refused as plainly as 3 digits: a short
+		 * code is what a brute force wants. */
+		if (min > CODE_MIN_LENGTH)
+			strfmt(msg, sizeof msg,
+			       "Field 'code_length' must be from %d to %d (digits): this app refuses "
+			       "codes shorter than %d (its min_code_length).",
+			       min, CODE_MAX_LENGTH, min);
+		else
+			strfmt(msg, sizeof msg, "Field 'code_length' must be from %d to %d (digits).",
+			       min, CODE_MAX_LENGTH);
+		json_t *err = http_reply_error(res, IOTP_E_INVALID_FIELD, msg);
+		json_object_set_new(err, "field", json_string("code_length"));
+		json_object_set_new(err, "min", json_integer(min));
+		json_object_set_new(err, "max", json_integer(CODE_MAX_LENGTH));
 		return -1;
 	}
 	*out = (int)n;
@@ -219,19 +188,15 @@ void api_session_get(struct http_request *req, struct http_response *res)
 	struct api *api = req->app;
 	struct store_session s;
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_get(api->core, req->params[0], &s);
+	enum iotp_error e = session_get(api->core, client_of(req).app, req->params[0], &s);
 	reply(req, res, e, &s, now, 200);
 	if (e == IOTP_E_OK) {
-		struct timeline t = {json_array(), json_object()};
-		if (store_session_messages(api->core->store, s.id, add_message, &t) < 0 ||
-		    store_session_attempts(api->core->store, s.id, add_attempt, &t) < 0) {
-			json_decref(t.messages);
-			json_decref(t.by_id);
+		json_t *timeline = timeline_of_session(api->core, s.id);
+		if (!timeline) {
 			http_reply_error(res, IOTP_E_INTERNAL, NULL);
 			return;
 		}
-		json_decref(t.by_id);
-		json_object_set_new(res->body, "timeline", t.messages);
+		json_object_set_new(res->body, "timeline", timeline);
 	}
 }
 
@@ -315,7 +280,7 @@ void api_session_update(struct http_request *req, struct http_response *res)
 	}
 	struct store_session s;
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_solve_challenge(api->core, req->params[0],
+	enum iotp_error e = session_solve_challenge(api->core, client_of(req).app, req->params[0],
 						    pow ? "proof_of_work" : "captcha",
 						    pow ? pow : captcha, now, &s);
 	reply(req, res, e, &s, now, 200);
@@ -328,6 +293,6 @@ void api_session_cancel(struct http_request *req, struct http_response *res)
 	struct api *api = req->app;
 	struct store_session s;
 	int64_t now = clock_now_ms();
-	enum iotp_error e = session_cancel(api->core, req->params[0], now, &s);
+	enum iotp_error e = session_cancel(api->core, client_of(req).app, req->params[0], now, &s);
 	reply(req, res, e, &s, now, 200);
 }

@@ -5,13 +5,15 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "core/code.h"
 #include "phone/phone.h"
 
 #define KEY_MIN_PRODUCTION 16
 
 static const char *const app_keys[] = {"api_key",     "name",	     "domain",
 				       "app_hash",    "hash_place",  "languages",
-				       "webhook_url", "webhook_secret", NULL};
+				       "webhook_url", "webhook_secret", "min_code_length",
+				       "gotrue_jwt_secret", NULL};
 
 /* "sms.es" -> (MSG_SMS, "es"); returns 0, or -1 when key names no template. */
 static int template_key(const char *key, enum msg_channel *ch, const char **lang)
@@ -54,7 +56,7 @@ static int load_templates(struct apps *a, const struct config *cfg, const struct
 			strfmt(err, errlen,
 			       "%s: unknown setting '%s' (known: %s%ssms.LANG, voice.LANG, e.g. sms.es)",
 			       where, e->key, known ? "api_key, name, domain, app_hash, hash_place, " : "",
-			       known ? "languages, webhook_url, webhook_secret, " : "");
+			       known ? "languages, webhook_url, webhook_secret, min_code_length, " : "");
 			return -1;
 		}
 		if (!msg_lang_get(lang)) {
@@ -114,6 +116,27 @@ static int parse_languages(struct app *app, const struct config *cfg, const stru
 	return rc;
 }
 
+/* min_code_length: the app's own floor on the code lengths its clients may
+ * ask for (the option min_code_length when absent). Its sessions without a
+ * length of their own get code_length digits, which must not be below it. */
+static int parse_min_code_length(struct app *app, const struct config *cfg,
+				 const struct config_section *s, char *err, size_t errlen)
+{
+	const char *v = config_section_get(s, "min_code_length");
+	char where[512], *end;
+	if (!v)
+		return 0;
+	config_section_where(cfg, s, "min_code_length", where, sizeof where);
+	long n = strtol(v, &end, 10);
+	if (end == v || *end || n < CODE_MIN_LENGTH || n > CODE_MAX_LENGTH) {
+		strfmt(err, errlen, "%s: min_code_length is a number of digits from %d to %d, not '%s'",
+		       where, CODE_MIN_LENGTH, CODE_MAX_LENGTH, v);
+		return -1;
+	}
+	app->min_code_length = (int)n;
+	return 0;
+}
+
 static int parse_app(struct app *app, const struct config *cfg, const struct config_section *s,
 		     char *err, size_t errlen)
 {
@@ -163,6 +186,17 @@ static int parse_app(struct app *app, const struct config *cfg, const struct con
 		       where);
 		return -1;
 	}
+	app->gotrue_jwt_secret = config_section_get(s, "gotrue_jwt_secret");
+	if (app->gotrue_jwt_secret && strlen(app->gotrue_jwt_secret) < 32) {
+		config_section_where(cfg, s, "gotrue_jwt_secret", where, sizeof where);
+		strfmt(err, errlen,
+		       "%s: gotrue_jwt_secret needs 32 characters or more (it is an HS256 key: "
+		       "give this app's PostgREST the same one)",
+		       where);
+		return -1;
+	}
+	if (parse_min_code_length(app, cfg, s, err, errlen) < 0)
+		return -1;
 	app->msg.domain = config_section_get(s, "domain");
 	app->msg.app_hash = config_section_get(s, "app_hash");
 	const char *place = config_section_get(s, "hash_place");
@@ -206,6 +240,8 @@ static int load(struct apps *a, const struct config *cfg, char *err, size_t errl
 	a->v[0].api_key = cfg->api_key;
 	a->v[0].msg.name = cfg->app_name;
 	a->v[0].msg.id = a->v[0].id;
+	for (int i = 0; i < n; i++)
+		a->v[i].min_code_length = cfg->min_code_length;
 	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "app", s));) {
 		struct app *app = strcmp(s->name, APP_DEFAULT) ? &a->v[a->n++] : &a->v[0];
 		if (parse_app(app, cfg, s, err, errlen) < 0 ||
@@ -219,6 +255,14 @@ static int load(struct apps *a, const struct config *cfg, char *err, size_t errl
 				       a->v[j].id, a->v[i].id);
 				return -1;
 			}
+		}
+		if (cfg->code_length < a->v[i].min_code_length) {
+			strfmt(err, errlen,
+			       "option code_length (%d) is below app %s's min_code_length (%d): its "
+			       "sessions that ask for no length would get codes it refuses; raise "
+			       "code_length or lower min_code_length",
+			       cfg->code_length, a->v[i].id, a->v[i].min_code_length);
+			return -1;
 		}
 		char inner[512];
 		int minutes = (cfg->code_ttl + 59) / 60;

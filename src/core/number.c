@@ -86,3 +86,18 @@ enum iotp_error number_allowed(const struct core *c, const struct phone_number *
 	return IOTP_E_OK;
 }
 
+
+enum iotp_error number_lookup(struct core *c, const struct policy_client *who, const char *typed,
+			      const char *region, int64_t now, struct phone_number *out, int *test,
+			      struct policy_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	*test = 0;
+	enum iotp_error e = number_read(c, typed, region, out, test);
+	if (c->policy && who) {
+		enum iotp_error limited = policy_lookup(c->policy, who, e ? NULL : out->e164, now, v);
+		if (limited)
+			return limited;
+	}
+	return e;
+}

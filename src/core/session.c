@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/number.h"
 #include "msg/catalog.h"
+#include "msg/voice.h"
 
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
  * loss means another request made progress, so a small bound suffices. */
@@ -117,7 +118,8 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	struct policy *pol = policy_for(c, who, &v, &local);
 	int test = 0;
 	memset(number, 0, sizeof *number);
-	if (r->code_length && (r->code_length < CODE_MIN_LENGTH || r->code_length > CODE_MAX_LENGTH))
+	if (r->code_length && (r->code_length < session_min_code_length(c, r->app) ||
+			       r->code_length > CODE_MAX_LENGTH))
 		return IOTP_E_INVALID_FIELD; /* before any policy token is spent */
 	enum iotp_error e = number_read(c, r->phone, r->region, number, &test);
 	if (!e)
@@ -160,14 +162,63 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_get(struct core *c, const char *id, struct store_session *out)
+enum iotp_error session_get(struct core *c, const char *app, const char *id,
+			    struct store_session *out)
 {
 	if (strlen(id) >= STORE_ID_MAX)
 		return IOTP_E_SESSION_NOT_FOUND;
 	int rc = store_session_get(c->store, id, out);
 	if (rc == STORE_NOT_FOUND)
 		return IOTP_E_SESSION_NOT_FOUND;
-	return rc == 0 ? IOTP_E_OK : IOTP_E_INTERNAL;
+	if (rc != 0)
+		return IOTP_E_INTERNAL;
+	/* Another app's session is not there for this one: the same answer as an
+	 * id that never existed, so ids tell nothing across apps. A session's app
+	 * never changes, so this one check guards every later write. */
+	if (app && strcmp(out->app, app) != 0)
+		return IOTP_E_SESSION_NOT_FOUND;
+	return IOTP_E_OK;
+}
+
+int session_min_code_length(const struct core *c, const char *app)
+{
+	const struct app *a = apps_find(&c->apps, app ? app : APP_DEFAULT);
+	return a ? a->min_code_length : c->cfg->min_code_length;
+}
+
+int session_live(const struct core *c, const struct store_session *s, int64_t now)
+{
+	return !s->canceled_at && !s->verified_at && !is_expired(s, now) &&
+	       s->check_attempts < c->cfg->max_check_attempts;
+}
+
+enum session_status session_status(const struct core *c, const struct store_session *s,
+				   int64_t now)
+{
+	if (s->canceled_at)
+		return SESSION_CANCELED;
+	if (s->verified_at)
+		return SESSION_APPROVED;
+	if (s->check_attempts >= c->cfg->max_check_attempts)
+		return SESSION_MAX_ATTEMPTS;
+	if (!session_live(c, s, now) || (s->code_sealed_len && now >= s->code_expires_at))
+		return SESSION_EXPIRED;
+	return SESSION_PENDING;
+}
+
+const char *session_status_name(enum session_status st)
+{
+	static const char *const names[] = {"pending", "approved", "expired", "canceled",
+					    "max_attempts"};
+	return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "expired";
+}
+
+int session_challenge(const struct core *c, const struct store_session *s, char out[33])
+{
+	if (!s->pow_difficulty || !c->policy || s->verified_at)
+		return 0;
+	policy_pow_challenge(c->policy, s->id, out);
+	return 1;
 }
 
 /* The state checks every action on a session starts with. */
@@ -242,19 +293,13 @@ static int render(const struct core *c, const struct store_session *s, const cha
 				      NULL) < 0
 			       ? -1
 			       : 0;
-	/* A call carries the script and its SSML, "script\x1eSSML": providers that
-	 * speak SSML get pauses and the regional voice; the others read the script. */
+	/* A call carries the script and its SSML in one text (msg/voice.h). */
 	char ssml[STORE_TEXT_MAX];
 	if (msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region, text,
 			     size, ssml, sizeof ssml) < 0)
 		return -1;
-	size_t used = strlen(text), need = strlen(ssml);
-	if (used + 1 + need < size) {
-		text[used] = SESSION_SSML_SEPARATOR;
-		memcpy(text + used + 1, ssml, need + 1);
-	} else {
+	if (msg_voice_pack(text, size, ssml) != 0)
 		log_warn("session %s: the voice SSML does not fit the outbox; the script goes alone", s->id);
-	}
 	seal_wipe(ssml, sizeof ssml);
 	return 0;
 }
@@ -317,11 +362,11 @@ struct guard {
 typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, int64_t now,
 				     void *arg, struct store_message **msg);
 
-static enum iotp_error change_session(struct core *c, const char *id, int64_t now, change_fn change,
-				      void *arg, const struct store_event *event, struct guard *g,
-				      struct store_session *out)
+static enum iotp_error change_session(struct core *c, const char *app, const char *id, int64_t now,
+				      change_fn change, void *arg, const struct store_event *event,
+				      struct guard *g, struct store_session *out)
 {
-	enum iotp_error e = session_get(c, id, out);
+	enum iotp_error e = session_get(c, app, id, out);
 	for (int tries = 0; !e && tries < CAS_TRIES; tries++) {
 		struct store_session s = *out;
 		struct store_message *msg = NULL;
@@ -373,6 +418,7 @@ struct send {
 	const char *locale;
 	int64_t *retry_after;
 	int pretend; /* policy: record the send, deliver nothing */
+	const char *withhold; /* the caller's: record the send, deliver nothing, and why */
 };
 
 static enum iotp_error apply_send(struct core *c, struct store_session *s, int64_t now, void *arg,
@@ -391,14 +437,15 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		*msg = xmalloc(sizeof **msg);
 		if (build_message(c, s, a->channel, code, now, *msg) < 0) {
 			e = IOTP_E_INTERNAL;
-		} else if (a->pretend) {
+		} else if (a->pretend || a->withhold) {
 			/* The client is answered as if the code went; the timeline keeps
 			 * the truth, and the worker never sees a failed row. */
 			(*msg)->state = STORE_MSG_FAILED;
 			(*msg)->body_len = 0;
 			strfmt((*msg)->error, sizeof (*msg)->error, "%s",
-			       "not sent: number range blocked for suspected SMS pumping "
-			       "(fraud_action = pretend)");
+			       a->withhold ? a->withhold
+					   : "not sent: number range blocked for suspected SMS pumping "
+					     "(fraud_action = pretend)");
 		}
 	}
 	seal_wipe(code, sizeof code);
@@ -419,14 +466,15 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, const struct policy_client *who, int64_t now,
-				  struct store_session *out, int64_t *retry_after,
-				  struct policy_verdict *v)
+static enum iotp_error send_code(struct core *c, const char *id, const char *channel,
+				 const char *locale, const struct policy_client *who, int64_t now,
+				 struct store_session *out, int64_t *retry_after,
+				 struct policy_verdict *v, const char *withhold)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
-	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after};
+	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after,
+			 .withhold = withhold};
 	unsigned bit;
 	/* WhatsApp follows the SMS schedule: it stands in for an SMS. */
 	if (strcmp(channel, "sms") == 0)
@@ -446,7 +494,8 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	struct store_account acct;
 	struct store_event ev, *event = NULL;
 	struct guard g = {.v = v};
-	enum iotp_error e = session_get(c, id, &cur);
+	const char *app = who ? who->app : NULL;
+	enum iotp_error e = session_get(c, app, id, &cur);
 	if (e)
 		return e;
 	if (cur.test_number)
@@ -467,16 +516,32 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	}
 	/* Only an app that listens (webhook_url) is told, so only then does a
 	 * send pay for the account lookup. */
-	if (!cur.test_number && !a.pretend && session_app(c, &cur)->webhook_url &&
+	if (!cur.test_number && !a.pretend && !a.withhold && session_app(c, &cur)->webhook_url &&
 	    store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
 	    event_make(&ev, "verification.code_requested", cur.app, acct.id, now,
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
 				 "channel", channel, "session_id", cur.id)) == 0)
 		event = &ev;
-	e = change_session(c, id, now, apply_send, &a, event, pol ? &g : NULL, out);
+	e = change_session(c, app, id, now, apply_send, &a, event, pol ? &g : NULL, out);
 	if (g.refused)
 		*retry_after = v->retry_after;
 	return e;
+}
+
+enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
+				  const char *locale, const struct policy_client *who, int64_t now,
+				  struct store_session *out, int64_t *retry_after,
+				  struct policy_verdict *v)
+{
+	return send_code(c, id, channel, locale, who, now, out, retry_after, v, NULL);
+}
+
+enum iotp_error session_send_withheld(struct core *c, const char *id, const char *channel,
+				      const struct policy_client *who, int64_t now,
+				      struct store_session *out, int64_t *retry_after,
+				      struct policy_verdict *v, const char *reason)
+{
+	return send_code(c, id, channel, NULL, who, now, out, retry_after, v, reason);
 }
 
 struct solve {
@@ -499,11 +564,12 @@ static enum iotp_error apply_solve(struct core *c, struct store_session *s, int6
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
-					const char *answer, int64_t now, struct store_session *out)
+enum iotp_error session_solve_challenge(struct core *c, const char *app, const char *id,
+					const char *kind, const char *answer, int64_t now,
+					struct store_session *out)
 {
 	struct solve a = {.nonce = answer};
-	enum iotp_error e = session_get(c, id, out);
+	enum iotp_error e = session_get(c, app, id, out);
 	if (e)
 		return e;
 	if (strcmp(kind, "proof_of_work") != 0) {
@@ -511,7 +577,7 @@ enum iotp_error session_solve_challenge(struct core *c, const char *id, const ch
 			return e;
 		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
 	}
-	return change_session(c, id, now, apply_solve, &a, NULL, NULL, out);
+	return change_session(c, app, id, now, apply_solve, &a, NULL, NULL, out);
 }
 
 /* One check attempt, counted before any comparison. */
@@ -556,7 +622,8 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
 	char typed[CODE_MAX_LENGTH + 1], real[CODE_MAX_LENGTH + 1];
-	enum iotp_error e = session_get(c, id, out);
+	const char *app = who ? who->app : NULL;
+	enum iotp_error e = session_get(c, app, id, out);
 	if (e)
 		return e;
 	if (code_normalize(code, typed, sizeof typed) < 0)
@@ -569,9 +636,10 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	struct guard g = {.v = v};
 	if (pol)
 		policy_check(pol, who, out->phone, &g.plan);
-	e = change_session(c, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
+	e = change_session(c, app, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
 	if (g.refused) {
-		enum iotp_error own = change_session(c, id, now, apply_attempt, NULL, NULL, NULL, out);
+		enum iotp_error own =
+			change_session(c, app, id, now, apply_attempt, NULL, NULL, NULL, out);
 		return own ? own : e;
 	}
 	if (e)
@@ -590,7 +658,7 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	 * pumping detector in the same write that records it. */
 	if (pol)
 		policy_verified(pol, out->phone, out->region, &g.plan);
-	return change_session(c, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
+	return change_session(c, app, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
 }
 
 enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
@@ -628,8 +696,8 @@ static enum iotp_error apply_cancel(struct core *c, struct store_session *s, int
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_cancel(struct core *c, const char *id, int64_t now,
+enum iotp_error session_cancel(struct core *c, const char *app, const char *id, int64_t now,
 			       struct store_session *out)
 {
-	return change_session(c, id, now, apply_cancel, NULL, NULL, NULL, out);
+	return change_session(c, app, id, now, apply_cancel, NULL, NULL, NULL, out);
 }

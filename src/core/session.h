@@ -29,10 +29,6 @@ struct session_timers {
 void session_timers(const struct core *c, const struct store_session *s, int64_t now,
 		    struct session_timers *out);
 
-/* A voice message's outbox text is the spoken script, this byte, and its SSML
- * (delivery/ splits them). */
-#define SESSION_SSML_SEPARATOR '\x1e'
-
 /* What a client asks a session for. */
 struct session_request {
 	const char *app;    /* the calling app's id (core/app.h); NULL: the default app */
@@ -42,6 +38,13 @@ struct session_request {
 	int code_length;    /* digits of its codes, CODE_MIN_LENGTH..CODE_MAX_LENGTH;
 			     * 0: the server's code_length */
 };
+
+/* Apps: a session belongs to the app that created it. Every function below
+ * that names a session by id takes the calling app (app, or who->app; NULL:
+ * any app, for calls that come from no client) and answers a session of
+ * another app as IOTP_E_SESSION_NOT_FOUND, exactly as an id that never
+ * existed: one app's key cannot read, send, guess on or cancel another's
+ * sessions, nor learn that their ids exist. */
 
 /* Policy: the functions below take who is asking (who; NULL skips the policy
  * hooks, as for calls that come from no client) and fill *v (may be NULL) with
@@ -55,12 +58,45 @@ struct session_request {
  * _INVALID_COUNTRY_CODE, _INVALID_REGION or _UNSUPPORTED_NUMBER_TYPE, with
  * *number filled as far as known (for the error message); policy may refuse
  * with _COUNTRY_NOT_ALLOWED or a _RATE_LIMITED_*, or make the session owe a
- * proof-of-work (pow_difficulty). A code_length out of range is
+ * proof-of-work (pow_difficulty). A code_length out of range (below the
+ * app's session_min_code_length, above CODE_MAX_LENGTH) is
  * IOTP_E_INVALID_FIELD, before anything else. */
 enum iotp_error session_create(struct core *c, const struct session_request *r,
 			       const struct policy_client *who, int64_t now,
 			       struct store_session *out, struct phone_number *number,
 			       struct policy_verdict *v);
+
+/* The fewest digits the app's clients may ask codes to have: its
+ * min_code_length (the option's value for an app without its own, or NULL). */
+int session_min_code_length(const struct core *c, const char *app);
+
+/* Where a session stands, in the words Twilio's verifications use: the one
+ * definition of "still live" that every API asks. A canceled session is
+ * canceled, a verified one approved, one whose attempts are used up
+ * max_attempts; one past its end, or whose code has expired, expired;
+ * anything else pending (a code may be checked or sent). */
+enum session_status {
+	SESSION_PENDING,
+	SESSION_APPROVED,
+	SESSION_EXPIRED,
+	SESSION_CANCELED,
+	SESSION_MAX_ATTEMPTS,
+};
+enum session_status session_status(const struct core *c, const struct store_session *s,
+				   int64_t now);
+/* 1 while the session can still do something: not canceled, not verified,
+ * attempts left, not past its end. A live session whose code expired is
+ * "expired" to session_status, yet a send gives it a new code: a facade
+ * resends through it rather than start a new session, so the session's
+ * schedule of waits keeps counting. */
+int session_live(const struct core *c, const struct store_session *s, int64_t now);
+/* "pending", "approved", "expired", "canceled", "max_attempts". */
+const char *session_status_name(enum session_status st);
+
+/* The proof-of-work challenge the session owes before it may request a code
+ * (docs/fraud.md), into out (32 hex digits and a NUL): 1, or 0 when it owes
+ * none. */
+int session_challenge(const struct core *c, const struct store_session *s, char out[33]);
 
 /* The app a session belongs to (the default app when its own is no longer
  * configured). */
@@ -77,8 +113,9 @@ void session_language(const struct core *c, const struct store_session *s,
  * _CHALLENGE_NOT_REQUESTED (none owed, or already solved: a solution works
  * once), _CHALLENGE_NOT_SUPPORTED, _ALREADY_VERIFIED, _SESSION_CANCELED, _SESSION_EXPIRED,
  * _SESSION_NOT_FOUND. */
-enum iotp_error session_solve_challenge(struct core *c, const char *id, const char *kind,
-					const char *answer, int64_t now, struct store_session *out);
+enum iotp_error session_solve_challenge(struct core *c, const char *app, const char *id,
+					const char *kind, const char *answer, int64_t now,
+					struct store_session *out);
 
 /* Ends a session at its app's request (Twilio's cancel and hand approval,
  * DELETE /v1/sessions/{id}): its code stops working at once, even in a
@@ -88,11 +125,12 @@ enum iotp_error session_solve_challenge(struct core *c, const char *id, const ch
  * (already), _SESSION_EXPIRED, _SESSION_NOT_FOUND. A compare-and-swap like
  * every change: of a cancel and a parallel check with the right code, exactly
  * one wins, and the other gets the winner's outcome. */
-enum iotp_error session_cancel(struct core *c, const char *id, int64_t now,
+enum iotp_error session_cancel(struct core *c, const char *app, const char *id, int64_t now,
 			       struct store_session *out);
 
-/* Reads a session. IOTP_E_SESSION_NOT_FOUND when there is none. */
-enum iotp_error session_get(struct core *c, const char *id, struct store_session *out);
+/* Reads a session of app. IOTP_E_SESSION_NOT_FOUND when there is none. */
+enum iotp_error session_get(struct core *c, const char *app, const char *id,
+			    struct store_session *out);
 
 /* Sends the session's code over channel ("sms", "voice" or "whatsapp", which
  * follows the SMS schedule) through the outbox.
@@ -107,6 +145,16 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 				  const char *locale, const struct policy_client *who, int64_t now,
 				  struct store_session *out, int64_t *retry_after,
 				  struct policy_verdict *v);
+
+/* session_send_code for a send whose code must reach no one, though asking
+ * must cost and take what a send does (login_send_code's answer for a number
+ * without an account): every rule and limit of a send is applied and
+ * charged, the session's schedule advances, and the timeline records the
+ * message as not sent, with reason. */
+enum iotp_error session_send_withheld(struct core *c, const char *id, const char *channel,
+				      const struct policy_client *who, int64_t now,
+				      struct store_session *out, int64_t *retry_after,
+				      struct policy_verdict *v, const char *reason);
 
 /* Checks a code typed by a person. The attempt is counted, durably and
  * atomically, before the comparison, so parallel guesses can never evaluate more

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "delivery/breaker.h"
+#include "base/breaker.h"
 #include "delivery/inbox.h"
 #include "delivery/provider.h"
 #include "store/store.h"

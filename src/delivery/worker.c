@@ -1,16 +1,17 @@
 #include "delivery/worker.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/backoff.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "core/session.h"
+#include "base/seal.h"
+#include "msg/voice.h"
 
 /* New messages reach the threads through a queue in memory (worker_notify);
  * the store stays the truth. A thread takes a message with one
@@ -22,10 +23,15 @@
 #define THREADS_MAX 256
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
+/* Retries wait backoff_ms (base/backoff.h): between half and all of 1 s, 2 s,
+ * 4 s ... after rounds 1, 2, 3 ... With MAX_ATTEMPTS = 8 the last wait's
+ * ceiling is 64 s, so a message is given up one to two minutes after its
+ * first round (its code goes stale in minutes anyway); the 5-minute cap only
+ * bites should MAX_ATTEMPTS grow. */
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
 
 struct worker {
-	struct core *core;
+	struct worker_context ctx;
 	struct delivery *d;
 	int n_threads;
 	pthread_t threads[THREADS_MAX];
@@ -37,15 +43,6 @@ struct worker {
 	int64_t polled_at;
 	int stopping;
 };
-
-/* Exponential backoff with full jitter: 1 s, 2 s, 4 s ... capped at 5 min. */
-static int64_t backoff_ms(int attempts)
-{
-	int64_t base = 1000LL << (attempts < 16 ? attempts - 1 : 15);
-	if (base > BACKOFF_CAP_MS)
-		base = BACKOFF_CAP_MS;
-	return base / 2 + randombytes_uniform((uint32_t)(base / 2) + 1);
-}
 
 static struct store_attempt *record(struct store_message *m, const char *provider, int outcome,
                                     int64_t started, const char *error)
@@ -71,36 +68,62 @@ static struct store_attempt *record(struct store_message *m, const char *provide
 }
 
 /* The providers to try, in route order, those out of rotation last; when all
- * are out, the one due back first goes as a probe. Returns how many to try. */
+ * are out, the one due back first goes as a probe. Returns how many to try;
+ * probe[i] says whether out[i]'s breaker gave this message its probe. */
 static size_t order(struct delivery_provider **plan, size_t n, struct store_message *m, int64_t now,
-                    struct delivery_provider **out)
+                    struct delivery_provider **out, int *probe)
 {
 	size_t k = 0;
 	struct delivery_provider *soonest = NULL;
 	int64_t soonest_at = 0;
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_lock(&plan[i]->lock);
+		int half = breaker_state(&plan[i]->breaker, now) == BREAKER_HALF_OPEN;
 		int allow = breaker_allow(&plan[i]->breaker, now);
 		int failures = plan[i]->breaker.failures;
 		int64_t back = breaker_reopens_at(&plan[i]->breaker);
 		pthread_mutex_unlock(&plan[i]->lock);
 		if (allow) {
+			probe[k] = half;
 			out[k++] = plan[i];
 			continue;
 		}
 		char why[160];
-		strfmt(why, sizeof why,
-		       "out of rotation after %d failures in a row; tried again from %lld s on",
-		       failures, (long long)((back - now + 999) / 1000));
+		if (back > now)
+			strfmt(why, sizeof why,
+			       "out of rotation after %d failures in a row; tried again from %lld s on",
+			       failures, (long long)((back - now + 999) / 1000));
+		else
+			strfmt(why, sizeof why,
+			       "out of rotation after %d failures in a row; another message is probing it",
+			       failures);
 		record(m, plan[i]->name, STORE_ATTEMPT_SKIPPED, now, why);
 		if (!soonest || back < soonest_at) {
 			soonest = plan[i];
 			soonest_at = back;
 		}
 	}
-	if (!k && soonest)
+	if (!k && soonest) {
+		probe[k] = 0; /* it reports through breaker_failure or _success all the same */
 		out[k++] = soonest;
+	}
 	return k;
+}
+
+/* Gives back the probes that order() granted to try[from..n) but that were
+ * never used (an earlier provider took the message, or another thread took
+ * it first); else such a provider would stay held back for as long as the
+ * providers before it work. */
+static void release_probes(struct delivery_provider **try, const int *probe, size_t from,
+                           size_t n)
+{
+	for (size_t i = from; i < n; i++) {
+		if (!probe[i])
+			continue;
+		pthread_mutex_lock(&try[i]->lock);
+		breaker_release(&try[i]->breaker);
+		pthread_mutex_unlock(&try[i]->lock);
+	}
 }
 
 /* The session's latest other message on the same channel, if the carrier
@@ -128,9 +151,9 @@ static void find_silent(const struct store_message *o, void *arg)
 static void prefer_others(struct worker *w, const struct store_due *m,
                           struct delivery_provider **plan, size_t n, int64_t now)
 {
-	struct silent s = {.m = m, .now = now, .limit = (int64_t)w->core->cfg->dlr_timeout * 1000};
+	struct silent s = {.m = m, .now = now, .limit = (int64_t)w->ctx.dlr_timeout * 1000};
 	if (!s.limit || n < 2 ||
-	    store_session_messages(w->core->store, m->session_id, find_silent, &s) < 0 ||
+	    store_session_messages(w->ctx.store, m->session_id, find_silent, &s) < 0 ||
 	    !s.provider[0])
 		return;
 	for (size_t i = 0; i + 1 < n; i++) {
@@ -142,7 +165,7 @@ static void prefer_others(struct worker *w, const struct store_due *m,
 		log_info(
 		    "message %s: the session's last message via %s got no delivery report in %d s; "
 		    "trying the others first",
-		    m->id, p->name, w->core->cfg->dlr_timeout);
+		    m->id, p->name, w->ctx.dlr_timeout);
 		return;
 	}
 }
@@ -150,23 +173,23 @@ static void prefer_others(struct worker *w, const struct store_due *m,
 /* Hands m to the providers in try[] until one takes it; the hand-over to
  * try[0] was recorded when m was taken. Sets m's state for the round. */
 static void deliver(struct worker *w, struct store_message *m, struct delivery_provider **try,
-                    size_t n)
+                    const int *probe, size_t n)
 {
-	struct core *c = w->core;
+	struct store *st = w->ctx.store;
 	char text[STORE_TEXT_MAX], ref[PROVIDER_REF_MAX], error[256] = "";
 	m->error[0] = '\0';
 	m->provider_ref[0] = '\0';
-	if (seal_open(c->keys.message, m->id, m->body, m->body_len, text, sizeof text, NULL) < 0) {
+	if (seal_open(w->ctx.message_key, m->id, m->body, m->body_len, text, sizeof text, NULL) < 0) {
 		strfmt(m->error, sizeof m->error,
 		       "the message does not open with this server's secret (was the secret "
 		       "changed?)");
 		m->state = STORE_MSG_FAILED;
+		release_probes(try, probe, 0, n);
 		return;
 	}
-	char *ssml = strchr(text, SESSION_SSML_SEPARATOR);
-	if (ssml)
-		*ssml++ = '\0';
+	const char *ssml = msg_voice_unpack(text);
 	int transient = 0, sent = 0;
+	size_t tried = 0;
 	if (!n)
 		strfmt(error, sizeof error,
 		       "no route sends %s to %s: add the channel to [route default] or [route %s]",
@@ -177,18 +200,19 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 	                              .region = m->region,
 	                              .channel = m->channel,
 	                              .text = text,
-	                              .ssml = ssml && *ssml ? ssml : NULL,
+	                              .ssml = ssml,
 	                              .from = delivery_sender(w->d, m->region, m->channel)};
 	for (size_t i = 0; i < n && !sent; i++) {
 		struct delivery_provider *p = try[i];
 		int64_t started = clock_now_ms();
-		if (i > 0 && store_outbox_handing(c->store, m->id, p->name) < 0) {
+		if (i > 0 && store_outbox_handing(st, m->id, p->name) < 0) {
 			strfmt(error, sizeof error, "could not record the hand-over; will retry");
 			transient = 1;
 			break;
 		}
 		pm.now = started;
 		error[0] = '\0';
+		tried++;
 		int outcome = p->ops->send(p->state, &pm, ref, sizeof ref, error, sizeof error);
 		strfmt(m->provider, sizeof m->provider, "%s", p->name);
 		if (outcome == PROVIDER_SENT) {
@@ -207,14 +231,17 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		pthread_mutex_lock(&p->lock);
 		int opened = breaker_failure(&p->breaker, clock_now_ms());
 		int failures = p->breaker.failures;
+		int64_t rest = p->breaker.rest_ms;
 		pthread_mutex_unlock(&p->lock);
-		if (opened)
+		/* Once per outage: a failed probe reopens it without a new warning. */
+		if (opened == BREAKER_OPENED)
 			log_warn("provider %s: %d failures in a row; out of rotation for %lld ms "
 			         "(last: %s)",
-			         p->name, failures, (long long)p->breaker.open_ms, error);
+			         p->name, failures, (long long)rest, error);
 		log_info("message %s: provider %s did not take it (%s)%s", m->id, p->name, error,
 		         i + 1 < n ? "; trying the next" : "");
 	}
+	release_probes(try, probe, tried, n);
 	seal_wipe(text, sizeof text);
 	int64_t now = clock_now_ms();
 	const char *labels[] = {m->provider, m->region, m->channel,
@@ -228,7 +255,7 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		metrics_observe(METRIC_SUBMIT_SECONDS, labels, (double)(now - m->created_at) / 1000);
 	} else if (transient && m->attempts < MAX_ATTEMPTS) {
 		m->state = STORE_MSG_QUEUED;
-		m->next_attempt_at = now + backoff_ms(m->attempts);
+		m->next_attempt_at = now + backoff_ms(m->attempts, BACKOFF_CAP_MS);
 		strfmt(m->error, sizeof m->error, "%s", error);
 		log_warn("message %s to session %s: round %d failed (%s); retrying", m->id,
 		         m->session_id, m->attempts, error);
@@ -246,15 +273,18 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 static void handle(struct worker *w, const struct store_due *e, struct store_message *m,
                    struct store_message *skips)
 {
-	struct store *st = w->core->store;
+	struct store *st = w->ctx.store;
 	int64_t now = clock_now_ms();
 	struct delivery_provider *plan[DELIVERY_ROUTE_MAX], *try[DELIVERY_ROUTE_MAX];
+	int probe[DELIVERY_ROUTE_MAX];
 	size_t n = delivery_plan(w->d, e->region, e->channel, plan, DELIVERY_ROUTE_MAX);
 	prefer_others(w, e, plan, n, now);
 	strfmt(skips->id, sizeof skips->id, "%s", e->id);
 	skips->n_tried = 0;
-	n = order(plan, n, skips, now, try);
+	n = order(plan, n, skips, now, try, probe);
 	int rc = store_outbox_take(st, e->id, n ? try[0]->name : "", now, m);
+	if (rc != 0)
+		release_probes(try, probe, 0, n);
 	if (rc == STORE_CONFLICT)
 		return; /* another thread took it, or it is not due yet */
 	if (rc < 0) {
@@ -263,7 +293,7 @@ static void handle(struct worker *w, const struct store_due *e, struct store_mes
 	}
 	m->n_tried = skips->n_tried;
 	memcpy(m->tried, skips->tried, (size_t)skips->n_tried * sizeof *m->tried);
-	deliver(w, m, try, n);
+	deliver(w, m, try, probe, n);
 	/* The hand-over was announced to the store before it happened, so a crash
 	 * before this write loses no fact that matters: the restart treats the
 	 * message as handed over. */
@@ -287,7 +317,7 @@ static void push(struct worker *w, const struct store_due *e)
 static void poll_store(struct worker *w, struct store_due *buf)
 {
 	size_t n = 0;
-	if (store_outbox_due(w->core->store, clock_now_ms(), buf, POLL_BATCH, &n) < 0)
+	if (store_outbox_due(w->ctx.store, clock_now_ms(), buf, POLL_BATCH, &n) < 0)
 		return;
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < n; i++)
@@ -302,7 +332,7 @@ static void *run(void *arg)
 	struct worker *w = arg;
 	struct store_message *m = xcalloc(2, sizeof *m); /* the message, the skips */
 	struct store_due *buf = xcalloc(POLL_BATCH, sizeof *buf);
-	int on = w->core->cfg->delivery;
+	int on = w->ctx.deliver;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
 		if (on && w->count) {
@@ -333,11 +363,11 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int worker_start(struct core *core, struct delivery *d, struct worker **out, char *err,
-                 size_t errlen)
+int worker_start(const struct worker_context *ctx, struct delivery *d, struct worker **out,
+                 char *err, size_t errlen)
 {
 	size_t requeued = 0, unknown = 0;
-	if (store_outbox_recover(core->store, clock_now_ms(), &requeued, &unknown) < 0) {
+	if (store_outbox_recover(ctx->store, clock_now_ms(), &requeued, &unknown) < 0) {
 		strfmt(err, errlen, "cannot recover the outbox");
 		return -1;
 	}
@@ -354,11 +384,11 @@ int worker_start(struct core *core, struct delivery *d, struct worker **out, cha
 		    unknown);
 	struct worker *w = xcalloc(1, sizeof *w);
 	w->queue = xcalloc(QUEUE_MAX, sizeof *w->queue);
-	w->core = core;
+	w->ctx = *ctx;
 	w->d = d;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	int want = core->cfg->delivery_threads;
+	int want = ctx->threads;
 	if (want < 1)
 		want = 1;
 	if (want > THREADS_MAX)

@@ -11,16 +11,26 @@
 #ifndef IOTP_WORKER_H
 #define IOTP_WORKER_H
 
-#include "core/core.h"
 #include "delivery/delivery.h"
+#include "store/store.h"
+
+/* What the threads need from the rest of the server, and nothing more; main.c
+ * fills it (the worker keeps a copy; what it points to must outlive the worker). */
+struct worker_context {
+	struct store *store;              /* the outbox */
+	const unsigned char *message_key; /* SEAL_KEY_BYTES: opens the sealed texts */
+	int threads;                      /* delivery_threads */
+	int deliver;                      /* delivery: 0 leaves the messages in the outbox */
+	int dlr_timeout;                  /* s; 0: off (see prefer_others in worker.c) */
+};
 
 struct worker;
 
-/* Starts the threads over d's providers (d stays the caller's and must outlive
- * the worker). First settles messages a previous process left mid-send. Sets
- * *out only on success; on failure returns -1 with a reason in err. */
-int worker_start(struct core *core, struct delivery *d, struct worker **out, char *err,
-                 size_t errlen);
+/* Starts ctx->threads threads over d's providers (d stays the caller's and must
+ * outlive the worker). First settles messages a previous process left mid-send.
+ * Sets *out only on success; on failure returns -1 with a reason in err. */
+int worker_start(const struct worker_context *ctx, struct delivery *d, struct worker **out,
+                 char *err, size_t errlen);
 /* Hands message m (just queued and committed) to a thread; safe from any
  * thread. When the threads are far behind, the store's poll finds it instead. */
 void worker_notify(struct worker *w, const struct store_message *m);

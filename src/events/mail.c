@@ -27,8 +27,8 @@ static size_t feed(char *buf, size_t size, size_t n, void *arg)
 }
 
 /* Opens a sealed, base64 field of the payload into out. */
-static int open_field(const struct core *c, const struct store_event *e, json_t *payload,
-		      const char *name, char *out, size_t size)
+static int open_field(const struct events_context *ctx, const struct store_event *e,
+		      json_t *payload, const char *name, char *out, size_t size)
 {
 	const char *b64 = json_string_value(json_object_get(payload, name));
 	unsigned char sealed[1500];
@@ -36,13 +36,13 @@ static int open_field(const struct core *c, const struct store_event *e, json_t 
 	if (!b64 || sodium_base642bin(sealed, sizeof sealed, b64, strlen(b64), NULL, &len, NULL,
 				      sodium_base64_VARIANT_ORIGINAL) < 0)
 		return -1;
-	return seal_open(c->keys.message, e->id, sealed, len, out, size, NULL);
+	return seal_open(ctx->message_key, e->id, sealed, len, out, size, NULL);
 }
 
-int mail_send(void *curl, const struct core *c, const struct store_event *e, char *error,
-	      size_t errlen)
+int mail_send(void *curl, const struct events_context *ctx, const struct store_event *e,
+	      char *error, size_t errlen)
 {
-	const struct config *cfg = c->cfg;
+	const struct config *cfg = ctx->cfg;
 	if (strcmp(e->type, "mail.pin_reset") != 0) {
 		strfmt(error, errlen, "unknown kind of e-mail '%s'", e->type);
 		return 2;
@@ -54,8 +54,8 @@ int mail_send(void *curl, const struct core *c, const struct store_event *e, cha
 	char to[300], link[1100], rcpt[310], date[64], text[4096];
 	json_t *payload = json_loads(e->payload, 0, NULL);
 	const char *phone = json_string_value(json_object_get(payload, "phone"));
-	if (!payload || open_field(c, e, payload, "to", to, sizeof to) < 0 ||
-	    open_field(c, e, payload, "link", link, sizeof link) < 0) {
+	if (!payload || open_field(ctx, e, payload, "to", to, sizeof to) < 0 ||
+	    open_field(ctx, e, payload, "link", link, sizeof link) < 0) {
 		json_decref(payload);
 		strfmt(error, errlen, "the e-mail does not open with this server's secret");
 		return 2;

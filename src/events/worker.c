@@ -1,29 +1,40 @@
 /* The events workers: events_threads threads, each claiming one due event at
  * a time, delivering it and recording the outcome; retries with exponential
- * backoff and jitter, for about a day.
+ * backoff and jitter (base/backoff.h), for half a day.
  *
  * A claim leases the event (store_event_claim), so two threads — or two
  * processes on one store — never deliver it at once, and a crash gives it
  * back when the lease ends. A destination (an app's webhook, the SMTP server)
  * takes one delivery at a time: claims pass over the busy ones, so an app
  * whose webhook hangs holds one thread, never all of them. Each destination
- * has a breaker (breaker.h): while it rests, its events are put back untried. */
+ * has a breaker (base/breaker.h): while it rests, its events are put back untried. */
 #include <curl/curl.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/backoff.h"
+#include "base/breaker.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "events/breaker.h"
 #include "events/events.h"
 
 #define POLL_MS 500
 #define MAX_ATTEMPTS 20
+/* Retries wait backoff_ms (base/backoff.h): between half and all of 1 s, 2 s,
+ * 4 s ..., 2 h from round 14 on; the 19 retries of MAX_ATTEMPTS rounds span
+ * 7 to 14 hours before an event fails. */
 #define BACKOFF_CAP_MS (2 * 3600 * 1000LL)
+/* Five in a row open a destination's breaker: the backoff retries one event
+ * after 1 s, 2 s, 4 s..., so five straight failures (usually of different
+ * events) say the destination is down, not that one event is unlucky; fewer
+ * would let a short blip of a busy receiver hold every event. */
+#define BREAKER_FAILURES 5
+/* The longest rest: a destination down for hours costs a probe each 10 min.
+ * The first rest is events_breaker_open; each failed probe doubles it. */
+#define BREAKER_REST_MAX_MS (600 * 1000LL)
 /* The lease outlives the longest delivery (libcurl's whole-transfer timeout,
  * webhook_timeout) by this much, so it never ends while a delivery is alive. */
 #define LEASE_MARGIN_MS (30 * 1000LL)
@@ -32,7 +43,9 @@
 struct dest {
 	char app[STORE_APP_MAX];
 	int mail;
+	int busy; /* a delivery (or the probe) is in hand: claims pass it over */
 	struct breaker breaker;
+	char last_error[128]; /* of the last transient failure, for held events */
 };
 
 struct worker {
@@ -43,7 +56,7 @@ struct worker {
 };
 
 struct events {
-	struct core *core;
+	struct events_context ctx;
 	/* Guards claims and the destinations, so that a destination is marked
 	 * busy in the same step as the claim of its event. */
 	pthread_mutex_t claim_lock;
@@ -58,15 +71,6 @@ struct events {
 	int n_workers;
 	struct worker *workers;
 };
-
-/* 1 s, 2 s, 4 s ... capped at 2 h, each with half of it random. */
-static int64_t backoff_ms(int attempts)
-{
-	int64_t base = 1000LL << (attempts < 14 ? attempts - 1 : 13);
-	if (base > BACKOFF_CAP_MS)
-		base = BACKOFF_CAP_MS;
-	return base / 2 + randombytes_uniform((uint32_t)(base / 2) + 1);
-}
 
 static int is_mail(const struct store_event *e)
 {
@@ -85,6 +89,8 @@ static struct dest *dest_of(struct events *ev, const struct store_event *e)
 	ev->dests = xrealloc(ev->dests, (ev->n_dests + 1) * sizeof *ev->dests);
 	struct dest *d = xcalloc(1, sizeof *d);
 	d->mail = mail;
+	breaker_init(&d->breaker, BREAKER_FAILURES, ev->ctx.cfg->events_breaker_open * 1000LL,
+		     BREAKER_REST_MAX_MS);
 	if (!mail)
 		strfmt(d->app, sizeof d->app, "%s", e->app);
 	ev->dests[ev->n_dests++] = d;
@@ -104,11 +110,11 @@ static void hold(struct store_event *e, const struct dest *d, int64_t until)
 	if (d->mail)
 		strfmt(e->error, sizeof e->error,
 		       "the SMTP server failed %d times in a row (last: %s); e-mails wait until %s",
-		       d->breaker.failures, d->breaker.last_error, when);
+		       d->breaker.failures, d->last_error, when);
 	else
 		strfmt(e->error, sizeof e->error,
 		       "the app's webhook failed %d times in a row (last: %s); its events wait until %s",
-		       d->breaker.failures, d->breaker.last_error, when);
+		       d->breaker.failures, d->last_error, when);
 }
 
 /* Claims one due event whose destination is free into w->event, and admits
@@ -118,14 +124,14 @@ static void hold(struct store_event *e, const struct dest *d, int64_t until)
 static struct dest *claim(struct worker *w, int *open)
 {
 	struct events *ev = w->ev;
-	const struct core *c = ev->core;
+	const struct events_context *c = &ev->ctx;
 	struct store_event_skip skip = {.n_apps = 0};
 	struct dest *d = NULL;
 	size_t n = 0;
 	pthread_mutex_lock(&ev->claim_lock);
 	for (size_t i = 0; i < ev->n_dests; i++) {
 		const struct dest *busy = ev->dests[i];
-		if (!busy->breaker.busy)
+		if (!busy->busy)
 			continue;
 		if (busy->mail)
 			skip.mail = 1;
@@ -135,11 +141,15 @@ static struct dest *claim(struct worker *w, int *open)
 	int64_t now = clock_now_ms();
 	int64_t lease = now + c->cfg->webhook_timeout * 1000LL + LEASE_MARGIN_MS;
 	if (store_event_claim(c->store, now, lease, &skip, &w->event, 1, &n) == 0 && n == 1) {
-		int64_t until = 0;
 		d = dest_of(ev, &w->event);
-		*open = breaker_admit(&d->breaker, now, &until) == BREAKER_OPEN;
+		*open = !breaker_allow(&d->breaker, now);
+		int64_t until = breaker_reopens_at(&d->breaker);
+		if (*open && until <= now) /* held behind the probe in hand: look again soon */
+			until = now + POLL_MS;
 		if (*open)
 			hold(&w->event, d, until);
+		else
+			d->busy = 1;
 	}
 	pthread_mutex_unlock(&ev->claim_lock);
 	return d;
@@ -148,23 +158,24 @@ static struct dest *claim(struct worker *w, int *open)
 /* Delivers e and sets its outcome; returns 0, 1 (retry) or 2 (never). */
 static int deliver(struct worker *w, struct store_event *e)
 {
-	const struct core *c = w->ev->core;
+	const struct events_context *c = &w->ev->ctx;
 	int64_t now = clock_now_ms();
 	int outcome;
 	e->error[0] = '\0';
 	if (is_mail(e)) {
 		outcome = mail_send(w->curl, c, e, e->error, sizeof e->error);
 	} else {
-		const struct app *app = apps_find(&c->apps, e->app);
+		const char *url = NULL, *secret = NULL;
+		c->webhook_of(c->arg, e->app, &url, &secret);
 		char *body = webhook_body(e);
-		if (!app || !app->webhook_url) {
+		if (!url) {
 			strfmt(e->error, sizeof e->error, "app %s has no webhook_url", e->app);
 			outcome = 2;
 		} else if (!body) {
 			strfmt(e->error, sizeof e->error, "the event does not encode");
 			outcome = 2;
 		} else {
-			outcome = webhook_post(w->curl, app->webhook_url, app->webhook_secret, e->id, body,
+			outcome = webhook_post(w->curl, url, secret, e->id, body,
 					       c->cfg->webhook_timeout, now, e->error, sizeof e->error);
 		}
 		free(body);
@@ -175,7 +186,7 @@ static int deliver(struct worker *w, struct store_event *e)
 		e->delivered_at = now;
 	} else if (outcome == 1 && e->attempts < MAX_ATTEMPTS) {
 		e->state = STORE_EVENT_PENDING;
-		e->next_attempt_at = now + backoff_ms(e->attempts);
+		e->next_attempt_at = now + backoff_ms(e->attempts, BACKOFF_CAP_MS);
 		log_warn("event %s (%s): %s; retrying", e->id, e->type, e->error);
 	} else {
 		e->state = STORE_EVENT_FAILED;
@@ -187,11 +198,18 @@ static int deliver(struct worker *w, struct store_event *e)
 /* Records the delivery's outcome on its destination's breaker. */
 static void settle(struct events *ev, struct dest *d, int outcome, const char *error)
 {
-	const struct config *cfg = ev->core->cfg;
 	pthread_mutex_lock(&ev->claim_lock);
-	int was_open = d->breaker.open_until != 0;
-	int opened = breaker_done(&d->breaker, outcome, error, clock_now_ms(),
-				  cfg->events_breaker_open * 1000LL);
+	d->busy = 0;
+	int was_open = breaker_reopens_at(&d->breaker) != 0, opened = 0;
+	if (outcome == 0) {
+		breaker_success(&d->breaker);
+	} else if (outcome == 1) {
+		strfmt(d->last_error, sizeof d->last_error, "%s", error ? error : "");
+		opened = breaker_failure(&d->breaker, clock_now_ms());
+	} else {
+		/* The event can never go: that says nothing about the destination. */
+		breaker_release(&d->breaker);
+	}
 	int64_t rest = d->breaker.rest_ms;
 	pthread_mutex_unlock(&ev->claim_lock);
 	char what[STORE_APP_MAX + 24];
@@ -199,6 +217,7 @@ static void settle(struct events *ev, struct dest *d, int outcome, const char *e
 		strfmt(what, sizeof what, "the SMTP server");
 	else
 		strfmt(what, sizeof what, "the webhook of app %s", d->app);
+	/* Each failed probe too: the operator sees the rest grow. */
 	if (opened)
 		log_warn("%s failed %d times in a row; its events wait %lld s", what,
 			 BREAKER_FAILURES, (long long)(rest / 1000));
@@ -224,7 +243,7 @@ static void *run(void *arg)
 			pthread_mutex_unlock(&ev->lock);
 			if (!open)
 				settle(ev, d, deliver(w, &w->event), w->event.error);
-			store_event_finish(ev->core->store, &w->event, 1);
+			store_event_finish(ev->ctx.store, &w->event, 1);
 		}
 		pthread_mutex_lock(&ev->lock);
 		if (d || ev->pending || ev->stopping)
@@ -246,14 +265,15 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int events_start(struct core *c, struct events **out, char *err, size_t errlen)
+int events_start(const struct events_context *ctx, struct events **out, char *err,
+		 size_t errlen)
 {
 	struct events *ev = xcalloc(1, sizeof *ev);
-	ev->core = c;
+	ev->ctx = *ctx;
 	pthread_mutex_init(&ev->claim_lock, NULL);
 	pthread_mutex_init(&ev->lock, NULL);
 	pthread_cond_init(&ev->wake, NULL);
-	int n = c->cfg->events_threads > 0 ? c->cfg->events_threads : 1;
+	int n = ctx->cfg->events_threads > 0 ? ctx->cfg->events_threads : 1;
 	ev->workers = xcalloc((size_t)n, sizeof *ev->workers);
 	for (int i = 0; i < n; i++) {
 		struct worker *w = &ev->workers[i];

@@ -71,5 +71,8 @@ struct store_ops {
 };
 
 extern const struct store_ops store_sqlite_ops;
+#ifdef IOTP_HAVE_POSTGRES
+extern const struct store_ops store_postgres_ops;
+#endif
 
 #endif

@@ -156,7 +156,17 @@ struct store;
 struct store_options {
 	int synchronous_full;     /* sqlite: fsync every commit (else a power loss may lose the last second) */
 	int pool_size;            /* postgres: connections to the server */
-	int statement_timeout_ms; /* postgres: a statement running longer is cancelled; 0: none */
+	int statement_timeout_ms; /* postgres: a statement running longer is cancelled; 0: 5 s */
+	int lease_ms;             /* postgres: a message another node claimed and did not finish
+				   * in this long is taken over (its node is taken for dead); 0: 30 s */
+	const char *node;         /* postgres: this node's name, the same across its restarts and
+				   * unique among the nodes: at start-up it takes back what it had
+				   * claimed before it stopped. NULL: "" */
+	int existing_only;        /* 1: never create, never migrate: fail, naming the location,
+				   * when there is no store of this build's schema there (iotpctl,
+				   * which must not invent an empty database from a wrong path) */
+	int read_only;            /* 1 (with existing_only): nothing is ever written; sqlite opens
+				   * the file read-only, postgres makes every transaction read-only */
 };
 
 /* Opens (and creates, and migrates) the store url names: "sqlite:PATH" (a

@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cleanup, codeFromSms, freshPhone, SMS_RE, start, waitFor } from './helpers.mjs';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { cleanup, codeFromSms, freshPhone, makeDataDir, SMS_RE, start, waitFor } from './helpers.mjs';
 
 let srv;
 before(async () => {
@@ -311,9 +314,48 @@ describe('GET /v1/sessions/{id}', () => {
   });
 });
 
+describe('a session belongs to its app', () => {
+  test('another app\'s key gets 404 session_not_found on every route, and changes nothing', async () => {
+    const otherKey = 'other-app-key-0123456789abcdef';
+    const file = path.join(makeDataDir('iotp-conf-'), 'iotp.conf');
+    writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
+    const two = await start({ IOTP_POW_IP_SESSIONS: '1000' }, { args: ['--dev', '--config', file] });
+    const phone = freshPhone();
+    const c = await two.call('POST', '/v1/sessions', { phone });
+    assert.equal(c.status, 201, c.text);
+    const id = c.body.id;
+    assert.equal((await two.call('POST', `/v1/sessions/${id}/code`, { channel: 'sms' })).status, 200);
+    const [sms] = await two.waitInbox(phone, 1);
+    const code = codeFromSms(sms.text);
+    for (const [method, p, body] of [
+      ['GET', `/v1/sessions/${id}`],
+      ['POST', `/v1/sessions/${id}/code`, { channel: 'voice' }],
+      ['PUT', `/v1/sessions/${id}/code`, { code }],
+      ['PUT', `/v1/sessions/${id}/code`, { code: '000000' }],
+      ['PATCH', `/v1/sessions/${id}`, { proof_of_work: '1' }],
+      ['DELETE', `/v1/sessions/${id}`],
+    ]) {
+      const r = await two.call(method, p, body, { auth: otherKey });
+      assert.equal(r.status, 404, `${method} ${p}: ${r.text}`);
+      assert.equal(r.body.error.code, 'session_not_found', r.text);
+      assert.equal(r.body.session, undefined, 'nothing of the session shows');
+    }
+    // Nothing happened to it: no call, no attempt, not canceled.
+    const g = await two.call('GET', `/v1/sessions/${id}`);
+    assert.equal(g.status, 200, g.text);
+    assert.equal(g.body.attempts_left, 5);
+    assert.equal(g.body.canceled_at, null);
+    assert.equal(g.body.status, 'pending');
+    assert.equal(g.body.timeline.length, 1, 'only its own SMS');
+    const ok = await two.call('PUT', `/v1/sessions/${id}/code`, { code });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.status, 'approved');
+  });
+});
+
 describe('code_length: a session\'s own code length', () => {
-  test('4 to 10 digits; the SMS carries that many, and only that code verifies', async () => {
-    for (const codeLength of [4, 9]) {
+  test('min_code_length to 10 digits; the SMS carries that many, and only that code verifies', async () => {
+    for (const codeLength of [6, 9]) {
       const phone = freshPhone();
       const c = await srv.call('POST', '/v1/sessions', { phone, code_length: codeLength });
       assert.equal(c.status, 201, c.text);
@@ -330,6 +372,33 @@ describe('code_length: a session\'s own code length', () => {
     }
     const plain = await createSession(freshPhone());
     assert.equal(plain.code_length, 6, "without it: the server's code_length");
+  });
+
+  test('shorter than min_code_length (6 unless configured): 400 naming the field and the floor', async () => {
+    for (const codeLength of [4, 5]) {
+      const r = await srv.call('POST', '/v1/sessions', { phone: freshPhone(), code_length: codeLength });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.error.code, 'invalid_field');
+      assert.equal(r.body.error.field, 'code_length');
+      assert.equal(r.body.error.min, 6);
+      assert.equal(r.body.error.max, 10);
+      assert.match(r.body.error.message, /from 6 to 10.*min_code_length/);
+    }
+  });
+
+  test('a deployment that allows 4 digits (min_code_length = 4) sends them', async () => {
+    const four = await start({ IOTP_MIN_CODE_LENGTH: '4' });
+    const phone = freshPhone();
+    const c = await four.call('POST', '/v1/sessions', { phone, code_length: 4 });
+    assert.equal(c.status, 201, c.text);
+    assert.equal(c.body.code_length, 4);
+    assert.equal((await four.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' })).status, 200);
+    const [sms] = await four.waitInbox(phone, 1);
+    const code = codeFromSms(sms.text);
+    assert.equal(code.length, 4, sms.text);
+    assert.equal((await four.call('PUT', `/v1/sessions/${c.body.id}/code`, { code })).status, 200);
+    const three = await four.call('POST', '/v1/sessions', { phone: freshPhone(), code_length: 3 });
+    assert.equal(three.status, 400, three.text);
   });
 
   test('outside 4..10, or not a number: 400 naming the field', async () => {

@@ -42,6 +42,8 @@ let service;
 before(async () => {
   srv = await start({
     IOTP_TWILIO_ACCOUNT_SID: ACCOUNT,
+    // Twilio's own range (4 to 10); the default floor of 6 has its own tests.
+    IOTP_MIN_CODE_LENGTH: '4',
     IOTP_SMS_DELAYS: '0,0,0',
     IOTP_VOICE_DELAYS: '0',
     IOTP_ALLOWED_NUMBER_TYPES: 'mobile',
@@ -438,7 +440,8 @@ describe('services: CodeLength, update, delete', () => {
       const file = path.join(dir, 'iotp.conf');
       const otherKey = 'other-app-key-0123456789abcdef';
       writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
-      const two = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT }, { args: ['--dev', '--config', file] });
+      const two = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT, IOTP_MIN_CODE_LENGTH: '4' },
+        { args: ['--dev', '--config', file] });
       mine = twilio(ACCOUNT, two.apiKey, { httpClient: loopbackClient(two.base) });
       theirs = twilio(ACCOUNT, otherKey, { httpClient: loopbackClient(two.base) });
     });
@@ -478,6 +481,62 @@ describe('services: CodeLength, update, delete', () => {
       assert.deepEqual(theirsAll.map((s) => [s.sid, s.codeLength]), [[other.sid, 4]]);
       await rejects(() => mine.verify.v2.services.list({ pageSize: 1001 }), 60200, 400);
     });
+  });
+});
+
+describe('services: bounded per app', () => {
+  test('an app holds at most twilio_max_services, even under parallel creates; 20403 past it', async () => {
+    const dir = makeDataDir();
+    const file = path.join(dir, 'iotp.conf');
+    const otherKey = 'other-app-key-0123456789abcdef';
+    writeFileSync(file, ['[app other]', `api_key = ${otherKey}`, 'name = Other', ''].join('\n'));
+    const few = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT, IOTP_TWILIO_MAX_SERVICES: '3' },
+      { args: ['--dev', '--config', file] });
+    const mine = twilio(ACCOUNT, few.apiKey, { httpClient: loopbackClient(few.base) });
+    const theirs = twilio(ACCOUNT, otherKey, { httpClient: loopbackClient(few.base) });
+    const tries = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => mine.verify.v2.services.create({ friendlyName: `p${i}` })));
+    const made = tries.filter((t) => t.status === 'fulfilled').map((t) => t.value);
+    assert.equal(made.length, 3, 'exactly the bound');
+    for (const t of tries.filter((r) => r.status === 'rejected')) {
+      assert.equal(t.reason.code, 20403, String(t.reason));
+      assert.equal(t.reason.status, 403);
+      assert.match(t.reason.message, /twilio_max_services/);
+    }
+    assert.equal((await mine.verify.v2.services.list()).length, 3);
+    // Another app's bound is its own.
+    await theirs.verify.v2.services.create({ friendlyName: 'theirs' });
+    // A deleted service makes room for one more, and only one.
+    await mine.verify.v2.services(made[0].sid).remove();
+    await mine.verify.v2.services.create({ friendlyName: 'again' });
+    await rejects(() => mine.verify.v2.services.create({ friendlyName: 'one too many' }), 20403, 403);
+    // Deleting twice frees one place, not two.
+    await rejects(() => mine.verify.v2.services(made[0].sid).remove(), 20404, 404);
+    await rejects(() => mine.verify.v2.services.create({ friendlyName: 'still too many' }), 20403, 403);
+  });
+});
+
+describe('min_code_length: no short codes on request', () => {
+  test('by default CodeLength 4 and 5 are 60200, on create and on update', async () => {
+    const strict = await start({ IOTP_TWILIO_ACCOUNT_SID: ACCOUNT });
+    const c = twilio(ACCOUNT, strict.apiKey, { httpClient: loopbackClient(strict.base) });
+    for (const codeLength of [4, 5]) {
+      await assert.rejects(() => c.verify.v2.services.create({ friendlyName: 'short', codeLength }), (err) => {
+        assert.equal(err.code, 60200, String(err));
+        assert.equal(err.status, 400);
+        assert.match(err.message, /CodeLength.*6 to 10.*min_code_length/);
+        return true;
+      });
+    }
+    const s = await c.verify.v2.services.create({ friendlyName: 'six', codeLength: 6 });
+    assert.equal(s.codeLength, 6);
+    await rejects(() => c.verify.v2.services(s.sid).update({ codeLength: 4 }), 60200, 400);
+    assert.equal((await c.verify.v2.services(s.sid).fetch()).codeLength, 6, 'unchanged');
+    // Its verifications send six digits.
+    const phone = freshPhone();
+    await c.verify.v2.services(s.sid).verifications.create({ to: phone, channel: 'sms' });
+    const [sms] = await strict.waitInbox(phone, 1);
+    assert.equal(codeFromSms(sms.text).length, 6);
   });
 });
 

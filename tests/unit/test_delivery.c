@@ -1,7 +1,6 @@
-/* Delivery's pure parts: template expansion and escaping, the circuit
- * breaker's states (time injected), senders per country, what gateways'
- * reports mean, callback tokens and signatures, and routes read from the
- * configuration. */
+/* Delivery's pure parts: template expansion and escaping, senders per
+ * country, what gateways' reports mean, callback tokens and signatures, and
+ * routes read from the configuration (the breaker is base/'s: test_breaker.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +13,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "delivery/breaker.h"
 #include "delivery/callback.h"
 #include "delivery/delivery.h"
 #include "delivery/expand.h"
@@ -86,37 +84,6 @@ static void form_fields_decode(void **state)
 	assert_string_equal(v, "delivered");
 	assert_int_equal(expand_form_get("xstatus=1", "status", v, sizeof v), -1);
 	assert_int_equal(expand_form_get("", "a", v, sizeof v), -1);
-}
-
-static void breaker_opens_probes_and_closes(void **state)
-{
-	(void)state;
-	struct breaker b;
-	breaker_init(&b, 3, 1000);
-	assert_int_equal(breaker_state(&b, 0), BREAKER_CLOSED);
-	assert_int_equal(breaker_failure(&b, 10), 0);
-	assert_int_equal(breaker_failure(&b, 20), 0);
-	breaker_success(&b); /* a success resets the count */
-	assert_int_equal(breaker_failure(&b, 30), 0);
-	assert_int_equal(breaker_failure(&b, 40), 0);
-	assert_int_equal(breaker_allow(&b, 45), 1);
-	assert_int_equal(breaker_failure(&b, 50), 1); /* the third in a row opens it */
-	assert_int_equal(breaker_state(&b, 51), BREAKER_OPEN);
-	assert_int_equal(breaker_allow(&b, 1049), 0);
-	assert_int_equal(breaker_reopens_at(&b), 1050);
-	/* Half-open: one probe, the others held back. */
-	assert_int_equal(breaker_state(&b, 1050), BREAKER_HALF_OPEN);
-	assert_int_equal(breaker_allow(&b, 1050), 1);
-	assert_int_equal(breaker_allow(&b, 1051), 0);
-	/* The probe fails: open again for a full period. */
-	assert_int_equal(breaker_failure(&b, 1100), 0);
-	assert_int_equal(breaker_allow(&b, 2099), 0);
-	assert_int_equal(breaker_allow(&b, 2100), 1);
-	breaker_success(&b);
-	assert_int_equal(breaker_state(&b, 2101), BREAKER_CLOSED);
-	assert_int_equal(breaker_allow(&b, 2101), 1);
-	assert_int_equal(breaker_allow(&b, 2102), 1);
-	assert_string_equal(breaker_state_name(BREAKER_HALF_OPEN), "half-open");
 }
 
 static const char *write_file(const char *text)
@@ -378,7 +345,6 @@ int main(void)
 	    cmocka_unit_test(expand_escapes_for_each_place),
 	    cmocka_unit_test(expand_refuses_mistakes),
 	    cmocka_unit_test(form_fields_decode),
-	    cmocka_unit_test(breaker_opens_probes_and_closes),
 	    cmocka_unit_test(senders_per_country),
 	    cmocka_unit_test(kannel_reports),
 	    cmocka_unit_test(tokens_and_signatures),

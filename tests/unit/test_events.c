@@ -1,6 +1,6 @@
 /* The events store's lease (a claim is a compare-and-swap that holds under
  * parallel claims; a lease that ends gives the event back), the skip of busy
- * destinations, and the breaker per destination with a driven clock. */
+ * destinations (the breaker per destination is base/'s: test_breaker.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "events/breaker.h"
 #include "store/store.h"
 
 #define T0 ((int64_t)1800000000000)
@@ -192,62 +191,12 @@ static void parallel_claims_take_each_event_once(void **state)
 		assert_int_equal(seen[i], 1);
 }
 
-static void breaker_opens_after_five_failures_and_probes(void **state)
-{
-	(void)state;
-	struct breaker b = {0};
-	int64_t until = 0, now = T0;
-	/* Four failures in a row and a success: still closed, the count starts over. */
-	for (int i = 0; i < 4; i++) {
-		assert_int_equal(breaker_admit(&b, now, &until), 0);
-		assert_int_equal(breaker_done(&b, 1, "HTTP 503", now, S(30)), 0);
-	}
-	assert_int_equal(breaker_admit(&b, now, &until), 0);
-	assert_int_equal(breaker_done(&b, 0, NULL, now, S(30)), 0);
-	/* A failure of one event (it can never go) says nothing about the destination. */
-	for (int i = 0; i < 4; i++) {
-		assert_int_equal(breaker_admit(&b, now, &until), 0);
-		assert_int_equal(breaker_done(&b, 1, "HTTP 503", now, S(30)), 0);
-	}
-	assert_int_equal(breaker_admit(&b, now, &until), 0);
-	assert_int_equal(breaker_done(&b, 2, "no webhook_url", now, S(30)), 0);
-	assert_int_equal(breaker_admit(&b, now, &until), 0);
-	assert_int_equal(breaker_done(&b, 1, "HTTP 503", now, S(30)), 1);
-	assert_string_equal(b.last_error, "HTTP 503");
-	/* Open: nothing goes until the rest is over. */
-	assert_int_equal(breaker_admit(&b, now + S(29), &until), BREAKER_OPEN);
-	assert_true(until == now + S(30));
-	/* The probe fails: the rest doubles, 60 s, 120 s ... up to 10 minutes. */
-	int64_t rest = S(60);
-	now += S(30);
-	for (int i = 0; i < 6; i++) {
-		assert_int_equal(breaker_admit(&b, now, &until), 0);
-		assert_true(b.busy);
-		assert_int_equal(breaker_done(&b, 1, "timeout", now, S(30)), 1);
-		assert_int_equal(breaker_admit(&b, now + rest - 1, &until), BREAKER_OPEN);
-		assert_true(until == now + rest);
-		now += rest;
-		rest = rest * 2 > BREAKER_REST_MAX_MS ? BREAKER_REST_MAX_MS : rest * 2;
-	}
-	assert_true(b.rest_ms == BREAKER_REST_MAX_MS);
-	/* The probe succeeds: closed, and the next opening rests 30 s again. */
-	assert_int_equal(breaker_admit(&b, now, &until), 0);
-	assert_int_equal(breaker_done(&b, 0, NULL, now, S(30)), 0);
-	assert_int_equal(b.open_until, 0);
-	assert_int_equal(breaker_admit(&b, now, &until), 0);
-	assert_true(b.busy);
-	for (int i = 0; i < 5; i++)
-		breaker_done(&b, 1, "x", now, S(30));
-	assert_true(b.open_until == now + S(30));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(lease_hides_the_event_until_it_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(claims_pass_over_busy_destinations, setup, teardown),
 		cmocka_unit_test_setup_teardown(parallel_claims_take_each_event_once, setup, teardown),
-		cmocka_unit_test(breaker_opens_after_five_failures_and_probes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "msg/msg.h"
 #include "msg/sms.h"
 #include "msg/template.h"
+#include "msg/voice.h"
 
 #define LRI "\xE2\x81\xA6"
 #define FSI "\xE2\x81\xA8"
@@ -528,9 +529,37 @@ static void scripts_use_their_own_letters(void **state)
 	}
 }
 
+/* A call's script and SSML share one outbox text: what core/ packs,
+ * delivery/ gets back; SSML that does not fit leaves the script alone. */
+static void voice_pack_round_trip(void **state)
+{
+	(void)state;
+	char text[64] = "Your code is 1, 2, 3.";
+	assert_int_equal(msg_voice_pack(text, sizeof text, "<speak>1 2 3</speak>"), 0);
+	assert_int_equal(strlen(text), strlen("Your code is 1, 2, 3.") + 1 + 20);
+	const char *ssml = msg_voice_unpack(text);
+	assert_string_equal(text, "Your code is 1, 2, 3.");
+	assert_non_null(ssml);
+	assert_string_equal(ssml, "<speak>1 2 3</speak>");
+	/* 21 + 1 + 20 + NUL = 43 bytes: 42 is one short. */
+	char small[43] = "Your code is 1, 2, 3.";
+	assert_int_equal(msg_voice_pack(small, 42, "<speak>1 2 3</speak>"), 1);
+	assert_string_equal(small, "Your code is 1, 2, 3.");
+	assert_int_equal(msg_voice_pack(small, 43, "<speak>1 2 3</speak>"), 0);
+	/* An SMS text, or a script packed with an empty SSML: no SSML. */
+	char sms[32] = "Code 1234";
+	assert_null(msg_voice_unpack(sms));
+	assert_string_equal(sms, "Code 1234");
+	char empty[32] = "Code 1234";
+	assert_int_equal(msg_voice_pack(empty, sizeof empty, ""), 0);
+	assert_null(msg_voice_unpack(empty));
+	assert_string_equal(empty, "Code 1234");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(voice_pack_round_trip),
 	    cmocka_unit_test(every_language_fits_one_segment),
 	    cmocka_unit_test(forms_keep_their_promises),
 	    cmocka_unit_test(ladder_takes_the_richest_form_that_fits),

@@ -145,9 +145,9 @@ static void create_normalises_and_times(void **state)
 	assert_int_equal(t.next_verification_attempt, -1);
 	assert_int_equal(s.expires_at, T0 + S(1800));
 	struct store_session again;
-	assert_int_equal(session_get(&f->core, s.id, &again), 0);
+	assert_int_equal(session_get(&f->core, NULL, s.id, &again), 0);
 	assert_string_equal(again.phone, "+447400123456");
-	assert_int_equal(session_get(&f->core, "no-such-session", &again), IOTP_E_SESSION_NOT_FOUND);
+	assert_int_equal(session_get(&f->core, NULL, "no-such-session", &again), IOTP_E_SESSION_NOT_FOUND);
 }
 
 static void refusals(void **state)
@@ -402,7 +402,7 @@ static void parallel_guesses_counted_exactly(void **state)
 	assert_int_equal(incorrect, 5);
 	assert_int_equal(exhausted, 95);
 	assert_int_equal(other, 0);
-	assert_int_equal(session_get(&f->core, s.id, &s), 0);
+	assert_int_equal(session_get(&f->core, NULL, s.id, &s), 0);
 	assert_int_equal(s.check_attempts, 5);
 }
 
@@ -414,7 +414,7 @@ static void cancel_ends_session(void **state)
 	char code[11];
 	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
 	sent_code(f, code, NULL);
-	assert_int_equal(session_cancel(&f->core, s.id, T0 + S(5), &s), 0);
+	assert_int_equal(session_cancel(&f->core, NULL, s.id, T0 + S(5), &s), 0);
 	assert_true(s.canceled_at == T0 + S(5));
 	assert_true(s.expires_at == T0 + S(5));
 	assert_int_equal(s.code_sealed_len, 0);
@@ -425,7 +425,7 @@ static void cancel_ends_session(void **state)
 	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0 + S(600), &s, &retry, NULL),
 			 IOTP_E_SESSION_CANCELED);
 	assert_int_equal(sent_code(f, code, NULL), 0);
-	assert_int_equal(session_cancel(&f->core, s.id, T0 + S(7), &s), IOTP_E_SESSION_CANCELED);
+	assert_int_equal(session_cancel(&f->core, NULL, s.id, T0 + S(7), &s), IOTP_E_SESSION_CANCELED);
 	assert_true(s.canceled_at == T0 + S(5));
 	struct session_timers t;
 	session_timers(&f->core, &s, T0 + S(7), &t);
@@ -433,7 +433,7 @@ static void cancel_ends_session(void **state)
 	assert_int_equal(t.next_sms, -1);
 	assert_int_equal(t.next_verification_attempt, -1);
 	struct store_session again;
-	assert_int_equal(session_get(&f->core, s.id, &again), 0); /* as stored */
+	assert_int_equal(session_get(&f->core, NULL, s.id, &again), 0); /* as stored */
 	assert_true(again.canceled_at == T0 + S(5));
 
 	/* A verified session is proof given: not canceled. An ended one: expired. */
@@ -441,11 +441,11 @@ static void cancel_ends_session(void **state)
 	assert_int_equal(session_send_code(&f->core, v.id, "sms", NULL, NULL, T0, &v, &retry, NULL), 0);
 	sent_code(f, code, NULL);
 	assert_int_equal(session_check_code(&f->core, v.id, code, NULL, T0 + S(1), &v, NULL), 0);
-	assert_int_equal(session_cancel(&f->core, v.id, T0 + S(2), &v), IOTP_E_ALREADY_VERIFIED);
+	assert_int_equal(session_cancel(&f->core, NULL, v.id, T0 + S(2), &v), IOTP_E_ALREADY_VERIFIED);
 	assert_true(v.verified_at && !v.canceled_at);
 	struct store_session old = create(f, "+447400123458", T0);
-	assert_int_equal(session_cancel(&f->core, old.id, T0 + S(1800), &old), IOTP_E_SESSION_EXPIRED);
-	assert_int_equal(session_cancel(&f->core, "no-such-session", T0, &old),
+	assert_int_equal(session_cancel(&f->core, NULL, old.id, T0 + S(1800), &old), IOTP_E_SESSION_EXPIRED);
+	assert_int_equal(session_cancel(&f->core, NULL, "no-such-session", T0, &old),
 			 IOTP_E_SESSION_NOT_FOUND);
 }
 
@@ -461,7 +461,7 @@ static void *race(void *arg)
 	struct racer *r = arg;
 	struct store_session s;
 	r->e = r->code ? session_check_code(&r->f->core, r->id, r->code, NULL, T0 + S(1), &s, NULL)
-		       : session_cancel(&r->f->core, r->id, T0 + S(1), &s);
+		       : session_cancel(&r->f->core, NULL, r->id, T0 + S(1), &s);
 	return NULL;
 }
 
@@ -484,7 +484,7 @@ static void cancel_races_check(void **state)
 		pthread_create(&b, NULL, race, &cancel);
 		pthread_join(a, NULL);
 		pthread_join(b, NULL);
-		assert_int_equal(session_get(&f->core, s.id, &s), 0);
+		assert_int_equal(session_get(&f->core, NULL, s.id, &s), 0);
 		assert_true(!s.verified_at != !s.canceled_at);
 		if (check.e == IOTP_E_OK) {
 			assert_int_equal(cancel.e, IOTP_E_ALREADY_VERIFIED);
@@ -507,6 +507,9 @@ static void code_length_per_session(void **state)
 	struct phone_number n;
 	int64_t retry;
 	char code[11];
+	/* The lengths below min_code_length are this deployment's choice to
+	 * allow: here every length Twilio knows. */
+	f->core.apps.v[0].min_code_length = CODE_MIN_LENGTH;
 	for (int len = CODE_MIN_LENGTH; len <= CODE_MAX_LENGTH; len++) {
 		char phone[20];
 		snprintf(phone, sizeof phone, "+4474002000%02d", len);
@@ -536,6 +539,97 @@ static void code_length_per_session(void **state)
 	assert_int_equal(s.code_length, f->cfg.code_length);
 }
 
+/* min_code_length (6 unless configured): a client may not ask for codes a
+ * brute force finds sooner. */
+static void code_length_below_app_minimum_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s;
+	struct phone_number n;
+	assert_int_equal(f->cfg.min_code_length, 6);
+	assert_int_equal(session_min_code_length(&f->core, NULL), 6);
+	assert_int_equal(session_min_code_length(&f->core, APP_DEFAULT), 6);
+	for (int len = CODE_MIN_LENGTH; len < 6; len++) {
+		struct session_request r = {.phone = "+447400200097", .code_length = len};
+		assert_int_equal(session_create(&f->core, &r, NULL, T0, &s, &n, NULL),
+				 IOTP_E_INVALID_FIELD);
+	}
+	struct session_request ok = {.phone = "+447400200097", .code_length = 6};
+	assert_int_equal(session_create(&f->core, &ok, NULL, T0, &s, &n, NULL), 0);
+	assert_int_equal(s.code_length, 6);
+	/* An app's own floor applies to its sessions. */
+	f->core.apps.v[0].min_code_length = 8;
+	ok.code_length = 7;
+	assert_int_equal(session_create(&f->core, &ok, NULL, T0, &s, &n, NULL), IOTP_E_INVALID_FIELD);
+	ok.code_length = 8;
+	assert_int_equal(session_create(&f->core, &ok, NULL, T0, &s, &n, NULL), 0);
+}
+
+/* A session belongs to its app: another app's calls find nothing there, on
+ * every action, and change nothing. */
+static void other_app_finds_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s, got;
+	int64_t retry;
+	char code[11];
+	struct policy_client mine = {.ip = "192.0.2.1", .app = APP_DEFAULT};
+	struct policy_client other = {.ip = "192.0.2.1", .app = "other"};
+	s = create(f, "+447400200096", T0);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, &mine, T0, &got, &retry, NULL), 0);
+	assert_int_equal(sent_code(f, code, NULL), 1);
+	assert_int_equal(session_get(&f->core, "other", s.id, &got), IOTP_E_SESSION_NOT_FOUND);
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, &other, T0 + S(600), &got,
+					   &retry, NULL),
+			 IOTP_E_SESSION_NOT_FOUND);
+	assert_int_equal(sent_code(f, code + 0, NULL), 0); /* nothing sent */
+	assert_int_equal(session_check_code(&f->core, s.id, code, &other, T0 + S(1), &got, NULL),
+			 IOTP_E_SESSION_NOT_FOUND);
+	assert_int_equal(session_solve_challenge(&f->core, "other", s.id, "proof_of_work", "1",
+						 T0 + S(1), &got),
+			 IOTP_E_SESSION_NOT_FOUND);
+	assert_int_equal(session_cancel(&f->core, "other", s.id, T0 + S(1), &got),
+			 IOTP_E_SESSION_NOT_FOUND);
+	/* Untouched: no attempt counted, not canceled; its own app still can. */
+	assert_int_equal(session_get(&f->core, APP_DEFAULT, s.id, &got), 0);
+	assert_int_equal(got.check_attempts, 0);
+	assert_int_equal(got.canceled_at, 0);
+	assert_int_equal(got.version, s.version + 1);
+}
+
+/* One definition of where a session stands, for every API. */
+static void status_of_a_session(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s;
+	int64_t retry;
+	char code[11];
+	s = create(f, "+447400200095", T0);
+	assert_int_equal(session_status(&f->core, &s, T0), SESSION_PENDING);
+	assert_string_equal(session_status_name(SESSION_PENDING), "pending");
+	assert_int_equal(session_send_code(&f->core, s.id, "sms", NULL, NULL, T0, &s, &retry, NULL), 0);
+	assert_int_equal(sent_code(f, code, NULL), 1);
+	/* The code expired but the session lives: expired to a reader, yet live
+	 * for a resend. */
+	int64_t late = s.code_expires_at;
+	assert_true(late < s.expires_at || s.expires_at == late);
+	assert_int_equal(session_status(&f->core, &s, late), SESSION_EXPIRED);
+	assert_int_equal(session_live(&f->core, &s, s.expires_at - 1), 1);
+	assert_int_equal(session_live(&f->core, &s, s.expires_at), 0);
+	struct store_session gone = s;
+	assert_int_equal(session_cancel(&f->core, NULL, gone.id, T0 + S(1), &gone), 0);
+	assert_int_equal(session_status(&f->core, &gone, T0 + S(1)), SESSION_CANCELED);
+	assert_int_equal(session_live(&f->core, &gone, T0 + S(1)), 0);
+	struct store_session tired = s;
+	tired.check_attempts = f->cfg.max_check_attempts;
+	assert_int_equal(session_status(&f->core, &tired, T0 + S(1)), SESSION_MAX_ATTEMPTS);
+	assert_string_equal(session_status_name(SESSION_MAX_ATTEMPTS), "max_attempts");
+	struct store_session ok = s;
+	ok.verified_at = T0 + S(2);
+	assert_int_equal(session_status(&f->core, &ok, T0 + S(3)), SESSION_APPROVED);
+	assert_int_equal(session_live(&f->core, &ok, T0 + S(3)), 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || phone_init() < 0)
@@ -555,6 +649,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(cancel_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_races_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(code_length_per_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(code_length_below_app_minimum_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(other_app_finds_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(status_of_a_session, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

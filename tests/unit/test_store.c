@@ -14,41 +14,91 @@
 
 #include "store/store.h"
 
-static const char *const backends[] = {"sqlite"};
+/* The backend under test: sqlite, or postgres when IOTP_TEST_BACKEND says so
+ * (meson runs this file once for each; tests/unit/with_pg.sh gives the
+ * postgres run a server in IOTP_TEST_PG, a libpq URI of a database this test
+ * may create schemas in). Each test gets a store of its own: a directory, or
+ * a schema of that database. */
+static const char *backend = "sqlite";
 
 struct fixture {
-	const char *backend;
 	char dir[256];
-	char url[400];
+	char url[600];
+	char schema[64];
 	struct store *st;
 };
 
-static int setup(void **state, const char *backend)
+/* What every open in this file passes: a node name, so a reopen is the same
+ * node coming back (store_outbox_recover takes back its claims). */
+static const struct store_options test_options = {.pool_size = 4, .node = "conformance"};
+
+#ifdef IOTP_HAVE_POSTGRES
+#include <libpq-fe.h>
+
+/* Runs sql on the server under test; 0 or -1. */
+static int pg_admin(const char *sql)
+{
+	PGconn *c = PQconnectdb(getenv("IOTP_TEST_PG"));
+	int ok = PQstatus(c) == CONNECTION_OK;
+	if (ok) {
+		PQclear(PQexec(c, "SET client_min_messages = warning"));
+		PGresult *r = PQexec(c, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(c));
+		PQclear(r);
+	} else {
+		fprintf(stderr, "cannot reach IOTP_TEST_PG: %s\n", PQerrorMessage(c));
+	}
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
+#endif
+
+static int setup(void **state)
 {
 	static int n;
 	struct fixture *f = calloc(1, sizeof *f);
-	char err[256];
-	f->backend = backend;
-	snprintf(f->dir, sizeof f->dir, "%s/store-%s-%d-%d", IOTP_TEST_TMP, backend, (int)getpid(), n++);
+	char err[512];
+	snprintf(f->dir, sizeof f->dir, "%s/store-%s-%d-%d", IOTP_TEST_TMP, backend, (int)getpid(), n);
 	snprintf(f->url, sizeof f->url, "sqlite:%s/iotp.db", f->dir);
-	if (store_open(f->url, NULL, &f->st, err, sizeof err) != 0) {
+#ifdef IOTP_HAVE_POSTGRES
+	if (!strcmp(backend, "postgres")) {
+		const char *base = getenv("IOTP_TEST_PG");
+		char sql[128];
+		snprintf(f->schema, sizeof f->schema, "conformance_%d_%d", (int)getpid(), n);
+		snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+		if (!base || pg_admin(sql) < 0) {
+			fprintf(stderr, "IOTP_TEST_PG names no server (run through tests/unit/with_pg.sh)\n");
+			free(f);
+			return -1;
+		}
+		snprintf(f->url, sizeof f->url, "%s%soptions=-csearch_path%%3D%s", base,
+			 strchr(base, '?') ? "&" : "?", f->schema);
+	}
+#endif
+	n++;
+	if (store_open(f->url, &test_options, &f->st, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
+		free(f);
 		return -1;
 	}
 	*state = f;
 	return 0;
 }
 
-static int setup_sqlite(void **state)
-{
-	return setup(state, backends[0]);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[300];
+	char cmd[600];
 	store_close(f->st);
+#ifdef IOTP_HAVE_POSTGRES
+	if (f->schema[0]) {
+		snprintf(cmd, sizeof cmd, "DROP SCHEMA %s CASCADE", f->schema);
+		if (pg_admin(cmd) < 0)
+			return -1;
+	}
+#endif
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -309,7 +359,7 @@ static void recover_after_crash(void **state)
 	/* The process dies here: reopen the store as a new process would. */
 	char err[256];
 	store_close(f->st);
-	assert_int_equal(store_open(f->url, NULL, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
 	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 0);
 	size_t unknown;
@@ -897,36 +947,424 @@ static void blocks_escalate_once_and_lift_with_events(void **state)
 	assert_string_equal(types, "t.slowed;t.stopped;t.lifted;");
 }
 
+static struct store_account make_account(const char *id, const char *app, const char *phone,
+					 unsigned char key_byte)
+{
+	struct store_account a;
+	memset(&a, 0, sizeof a);
+	snprintf(a.id, sizeof a.id, "%s", id);
+	snprintf(a.app, sizeof a.app, "%s", app);
+	snprintf(a.phone, sizeof a.phone, "%s", phone);
+	snprintf(a.device_id, sizeof a.device_id, "d-%s", id);
+	memset(a.device_key, key_byte, STORE_KEY_LEN);
+	a.created_at = a.verified_at = 1000;
+	a.version = 1;
+	return a;
+}
+
+static struct store_event make_event(const char *id, const char *type, const char *app,
+				     const char *account, int64_t at)
+{
+	struct store_event e;
+	memset(&e, 0, sizeof e);
+	snprintf(e.id, sizeof e.id, "%s", id);
+	snprintf(e.type, sizeof e.type, "%s", type);
+	snprintf(e.app, sizeof e.app, "%s", app);
+	snprintf(e.account_id, sizeof e.account_id, "%s", account);
+	snprintf(e.payload, sizeof e.payload, "{\"n\":\"%s\"}", id);
+	e.created_at = e.next_attempt_at = at;
+	return e;
+}
+
+static char event_ids[256];
+static void list_event(const struct store_event *e, void *arg)
+{
+	(void)arg;
+	strcat(event_ids, e->id);
+	strcat(event_ids, e->state == STORE_EVENT_DELIVERED ? "+;" : ";");
+}
+
+/* Accounts: every lookup, one live account per number and app, one per
+ * device key, and a write whose compare-and-swap fails writes nothing. */
+static void accounts_lookups_and_uniqueness(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000), got_s;
+	s.verified_at = 1100;
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_account a = make_account("a1", "app", "+447400123456", 1), got;
+	memset(a.reset_key, 9, STORE_KEY_LEN);
+	a.has_reset = 1;
+	memcpy(a.email_sealed, "sealed", 6);
+	a.email_sealed_len = 6;
+	struct store_session spent = s;
+	spent.spent_at = 1200;
+	spent.version = 2;
+	struct store_event e1 = make_event("e1", "account.registered", "app", "a1", 1200);
+	struct store_account_write w = {.spend = {&spent}, .n_spend = 1, .account = &a, .insert = 1,
+					.events = {&e1}, .n_events = 1};
+	assert_int_equal(store_account_write(f->st, &w), 0);
+	assert_int_equal(store_session_get(f->st, "s1", &got_s), 0);
+	assert_int_equal(got_s.spent_at, 1200);
+	/* The session is spent once: the same write again loses its compare-and-swap. */
+	assert_int_equal(store_account_write(f->st, &w), STORE_CONFLICT);
+
+	assert_int_equal(store_account_get(f->st, "a1", &got), 0);
+	assert_memory_equal(&got, &a, sizeof a);
+	assert_int_equal(store_account_by_phone(f->st, "app", "+447400123456", &got), 0);
+	assert_string_equal(got.id, "a1");
+	assert_int_equal(store_account_by_phone(f->st, "other", "+447400123456", &got),
+			 STORE_NOT_FOUND);
+	assert_int_equal(store_account_by_device(f->st, a.device_key, &got), 0);
+	assert_string_equal(got.id, "a1");
+	assert_int_equal(store_account_by_reset(f->st, a.reset_key, &got), 0);
+	unsigned char none[STORE_KEY_LEN] = {7};
+	assert_int_equal(store_account_by_device(f->st, none, &got), STORE_NOT_FOUND);
+	assert_int_equal(store_account_by_reset(f->st, none, &got), STORE_NOT_FOUND);
+	assert_int_equal(store_account_get(f->st, "nope", &got), STORE_NOT_FOUND);
+
+	/* A second live account on the number, or on the device key: refused, and
+	 * nothing of the write stays (its event neither). */
+	struct store_account b = make_account("a2", "app", "+447400123456", 2);
+	struct store_event e2 = make_event("e2", "account.registered", "app", "a2", 1300);
+	struct store_account_write w2 = {.account = &b, .insert = 1, .events = {&e2}, .n_events = 1};
+	assert_int_equal(store_account_write(f->st, &w2), STORE_CONFLICT);
+	struct store_account c = make_account("a3", "app", "+447400999999", 1);
+	struct store_account_write w3 = {.account = &c, .insert = 1};
+	assert_int_equal(store_account_write(f->st, &w3), STORE_CONFLICT);
+	/* Another app may have its own account on the number. */
+	struct store_account d = make_account("a4", "other", "+447400123456", 4);
+	struct store_account_write w4 = {.account = &d, .insert = 1};
+	assert_int_equal(store_account_write(f->st, &w4), 0);
+
+	/* Closing a1 frees the number for a2, in one write. */
+	struct store_account closed = a;
+	closed.closed_at = 1400;
+	closed.version = 2;
+	w2.closed = &closed;
+	assert_int_equal(store_account_write(f->st, &w2), 0);
+	assert_int_equal(store_account_by_phone(f->st, "app", "+447400123456", &got), 0);
+	assert_string_equal(got.id, "a2");
+	assert_int_equal(store_account_get(f->st, "a1", &got), 0);
+	assert_int_equal(got.closed_at, 1400);
+	/* A stale version of an account is refused. */
+	struct store_account stale = a;
+	stale.version = 2;
+	struct store_account_write w5 = {.account = &stale};
+	assert_int_equal(store_account_write(f->st, &w5), STORE_CONFLICT);
+
+	event_ids[0] = '\0';
+	assert_int_equal(store_account_events(f->st, "a1", list_event, NULL), 0);
+	assert_string_equal(event_ids, "e1;");
+	event_ids[0] = '\0';
+	assert_int_equal(store_account_events(f->st, "a2", list_event, NULL), 0);
+	assert_string_equal(event_ids, "e2;");
+}
+
+/* Events: a claim leases each due event to one claimer, skips the
+ * destinations named, and the event comes back when its lease ends. */
+static void events_claimed_once_with_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account a = make_account("a1", "app", "+447400123456", 1);
+	struct store_event e1 = make_event("e1", "account.registered", "app", "a1", 1000);
+	struct store_event e2 = make_event("e2", "mail.pin_reset", "app", "a1", 1001);
+	struct store_event e3 = make_event("e3", "account.device_replaced", "busy", "a1", 1002);
+	struct store_account_write w = {.account = &a, .insert = 1, .events = {&e1, &e2, &e3},
+					.n_events = 3};
+	assert_int_equal(store_account_write(f->st, &w), 0);
+
+	struct store_event out[4];
+	size_t n;
+	const struct store_event_skip skip = {.apps = {"busy"}, .n_apps = 1, .mail = 1};
+	assert_int_equal(store_event_claim(f->st, 999, 5000, NULL, out, 4, &n), 0);
+	assert_int_equal(n, 0); /* nothing due yet */
+	assert_int_equal(store_event_claim(f->st, 2000, 5000, &skip, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "e1");
+	assert_int_equal(out[0].attempts, 1);
+	assert_int_equal(out[0].next_attempt_at, 5000);
+	assert_string_equal(out[0].payload, "{\"n\":\"e1\"}");
+	/* Leased: no other claim gets it; the others, no longer skipped, in order. */
+	assert_int_equal(store_event_claim(f->st, 2000, 6000, NULL, out, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0].id, "e2");
+	assert_string_equal(out[1].id, "e3");
+	/* e2 delivered; e3 put back untried (its attempt given back). */
+	out[0].state = STORE_EVENT_DELIVERED;
+	out[0].delivered_at = 2100;
+	out[1].state = STORE_EVENT_PENDING;
+	out[1].attempts = 0;
+	out[1].next_attempt_at = 2200;
+	assert_int_equal(store_event_finish(f->st, out, 2), 0);
+	/* The claimer of e1 died: e1 comes back at the end of its lease. */
+	assert_int_equal(store_event_claim(f->st, 4999, 9000, NULL, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "e3");
+	assert_int_equal(out[0].attempts, 1);
+	assert_int_equal(store_event_claim(f->st, 5000, 9000, NULL, out, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "e1");
+	assert_int_equal(out[0].attempts, 2);
+	event_ids[0] = '\0';
+	assert_int_equal(store_account_events(f->st, "a1", list_event, NULL), 0);
+	assert_string_equal(event_ids, "e1;e2+;e3;");
+}
+
+/* Parallel claimers (threads here, nodes in production) split the due
+ * events: each goes to exactly one. */
+struct claimer {
+	struct store *st;
+	int got;
+};
+
+static void *claim_events(void *arg)
+{
+	struct claimer *c = arg;
+	struct store_event out[4];
+	size_t n;
+	for (int i = 0; i < 40; i++) {
+		if (store_event_claim(c->st, 10000, 99999, NULL, out, 4, &n) < 0)
+			return NULL;
+		c->got += (int)n;
+	}
+	return NULL;
+}
+
+static void events_each_claimed_once_in_parallel(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 30; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "a%d", i);
+		struct store_account a = make_account(id, "app", "+447400000000", (unsigned char)i);
+		snprintf(a.phone, sizeof a.phone, "+4474000000%02d", i);
+		struct store_event e = make_event(id, "account.registered", "app", id, 1000 + i);
+		struct store_account_write w = {.account = &a, .insert = 1, .events = {&e},
+						.n_events = 1};
+		assert_int_equal(store_account_write(f->st, &w), 0);
+	}
+	pthread_t t[4];
+	struct claimer c[4];
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct claimer){f->st, 0};
+		pthread_create(&t[i], NULL, claim_events, &c[i]);
+	}
+	int total = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		total += c[i].got;
+	}
+	assert_int_equal(total, 30);
+}
+
+static struct store_delivery_stats seen_stats;
+static int n_stats;
+static void take_stats(const struct store_delivery_stats *d, void *arg)
+{
+	(void)arg;
+	seen_stats = *d;
+	n_stats++;
+}
+
+
+/* Delivery figures, the store's counts and the hand-overs of a session, after
+ * a message is sent and delivered (found by the provider's reference) and
+ * another fails. */
+static void delivery_stats_and_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m1 = make_message("m1", "s1", 1000), m2 = make_message("m2", "s1", 1000);
+	snprintf(m1.region, sizeof m1.region, "GB");
+	snprintf(m2.region, sizeof m2.region, "GB");
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m1, NULL), 0);
+	s.version = 3;
+	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	struct store_message out[2];
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel", 1000, &out[0]), 0);
+	assert_int_equal(store_outbox_take(f->st, "m2", "kannel", 1000, &out[1]), 0);
+	out[0].state = STORE_MSG_SENT;
+	out[0].sent_at = 1100;
+	snprintf(out[0].provider_ref, sizeof out[0].provider_ref, "ref-1");
+	out[0].n_tried = 1;
+	out[0].tried[0] = (struct store_attempt){.outcome = STORE_ATTEMPT_SUBMITTED,
+						 .started_at = 1000, .finished_at = 1100};
+	snprintf(out[0].tried[0].message_id, sizeof out[0].tried[0].message_id, "m1");
+	snprintf(out[0].tried[0].provider, sizeof out[0].tried[0].provider, "kannel");
+	out[1].state = STORE_MSG_FAILED;
+	snprintf(out[1].error, sizeof out[1].error, "refused");
+	assert_int_equal(store_outbox_finish(f->st, out, 2), 0);
+	struct store_report r = {.provider = "kannel", .provider_ref = "ref-1",
+				 .state = STORE_MSG_DELIVERED, .at = 1500};
+	struct store_reported rep;
+	assert_int_equal(store_message_report(f->st, &r, &rep), 0);
+	assert_string_equal(rep.id, "m1");
+	assert_string_equal(rep.region, "GB");
+	assert_int_equal(rep.created_at, 1000);
+	snprintf(r.provider_ref, sizeof r.provider_ref, "ref-unknown");
+	assert_int_equal(store_message_report(f->st, &r, &rep), STORE_NOT_FOUND);
+
+	n_stats = 0;
+	assert_int_equal(store_delivery_stats(f->st, 0, take_stats, NULL), 0);
+	assert_int_equal(n_stats, 1);
+	assert_string_equal(seen_stats.provider, "kannel");
+	assert_string_equal(seen_stats.region, "GB");
+	assert_int_equal(seen_stats.messages, 2);
+	assert_int_equal(seen_stats.submitted, 1);
+	assert_int_equal(seen_stats.delivered, 1);
+	assert_int_equal(seen_stats.failed, 1);
+	assert_int_equal(seen_stats.submit_ms_avg, 100);
+	assert_int_equal(seen_stats.deliver_ms_max, 500);
+	n_stats = 0;
+	assert_int_equal(store_delivery_stats(f->st, 1001, take_stats, NULL), 0);
+	assert_int_equal(n_stats, 0);
+
+	struct store_stats st;
+	assert_int_equal(store_get_stats(f->st, &st), 0);
+	assert_int_equal(st.sessions, 1);
+	assert_int_equal(st.messages_sent, 1);
+	assert_int_equal(st.messages_failed, 1);
+	assert_int_equal(st.messages_queued, 0);
+	attempts_seen = 0;
+	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
+	assert_int_equal(attempts_seen, 1);
+	assert_int_equal(attempt_outcome, STORE_ATTEMPT_SUBMITTED);
+}
+
+static int n_fraud;
+static void count_fraud(const struct store_fraud_event *e, void *arg)
+{
+	*(int64_t *)arg = e->id;
+	n_fraud++;
+}
+
+/* Old buckets are forgotten in batches, a counter reset reads as new, and the
+ * fraud log pages by id. */
+static void prune_reset_and_paging(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b[2] = {{.key = "old", .capacity = 2, .refill_per_ms = 0, .cost = 1},
+				    {.key = "new", .capacity = 2, .refill_per_ms = 0, .cost = 1}};
+	size_t refused, n;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &b[0], 1, 100, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b[1], 1, 900, &refused, &wait), 0);
+	assert_int_equal(store_buckets_prune(f->st, 500, &n), 0);
+	assert_int_equal(n, 1);
+	/* Forgotten: full again (two takes), while "new" has one token left. */
+	assert_int_equal(store_buckets_take(f->st, &b[0], 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b[0], 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b[1], 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b[1], 1, 1000, &refused, &wait), STORE_LIMITED);
+
+	struct store_decay d = {.key = "k", .half_life_ms = {1000, 2000}, .add = {3, 1}};
+	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
+	assert_int_equal(store_decay_reset(f->st, "k"), 0);
+	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
+	assert_true(d.out[0][0] == 3 && d.out[1][1] == 1);
+
+	for (int i = 0; i < 5; i++) {
+		char key[40];
+		snprintf(key, sizeof key, "p3|+44740098%d", i);
+		struct store_block blk = {.state = STORE_BLOCK_BLOCKED, .since = i};
+		snprintf(blk.key, sizeof blk.key, "%s", key);
+		assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
+	}
+	int64_t last = 0;
+	n_fraud = 0;
+	assert_int_equal(store_fraud_events(f->st, 0, 3, count_fraud, &last), 0);
+	assert_int_equal(n_fraud, 3);
+	n_fraud = 0;
+	assert_int_equal(store_fraud_events(f->st, last, 10, count_fraud, &last), 0);
+	assert_int_equal(n_fraud, 2);
+}
+
+#ifdef IOTP_HAVE_POSTGRES
+/* Shared stores only: a node starting up takes back its own claims but not a
+ * live sibling's; a sibling that stays silent past its lease loses them. */
+static void another_nodes_claims_after_its_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_message("m1", "s1", 1000), out[2];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	size_t n, unknown;
+	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	struct store *other;
+	char err[256];
+	struct store_options o = test_options;
+	o.node = "sibling";
+	o.lease_ms = 30000;
+	assert_int_equal(store_open(f->url, &o, &other, err, sizeof err), 0);
+	assert_int_equal(store_outbox_recover(other, 2000, &n, &unknown), 0);
+	assert_int_equal(n + unknown, 0); /* the first node is alive: left alone */
+	assert_int_equal(claim(other, 29000, out, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(claim(other, 31000, out, 2, &n), 0); /* the lease ended */
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].id, "m1");
+	assert_int_equal(out[0].attempts, 2);
+	store_close(other);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(round_trip, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(update_is_compare_and_swap, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(outbox_written_with_session, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(take_once_with_hand_over, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(recover_after_crash, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(update_is_compare_and_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(outbox_written_with_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(take_once_with_hand_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(recover_after_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup, teardown),
 		cmocka_unit_test(rank_orders_states),
-		cmocka_unit_test_setup_teardown(concurrent_updates_lose_nothing, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup_sqlite,
+		cmocka_unit_test_setup_teardown(concurrent_updates_lose_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup, teardown),
+		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup, teardown),
+		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
+		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(session_write_holds_under_parallel_writes, setup_sqlite,
+		cmocka_unit_test_setup_teardown(session_write_holds_under_parallel_writes, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup_sqlite,
+		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(records_list_in_key_order, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(records_list_in_key_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(accounts_lookups_and_uniqueness, setup, teardown),
+		cmocka_unit_test_setup_teardown(events_claimed_once_with_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(events_each_claimed_once_in_parallel, setup, teardown),
+		cmocka_unit_test_setup_teardown(delivery_stats_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(prune_reset_and_paging, setup, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
 		cmocka_unit_test(url_password_is_masked),
 	};
-	return cmocka_run_group_tests_name("store (sqlite)", tests, NULL, NULL);
+	if (getenv("IOTP_TEST_BACKEND"))
+		backend = getenv("IOTP_TEST_BACKEND");
+	size_t n_tests = sizeof tests / sizeof tests[0];
+#ifdef IOTP_HAVE_POSTGRES
+	/* What only a store shared by several nodes promises. */
+	const struct CMUnitTest shared[] = {
+		cmocka_unit_test_setup_teardown(another_nodes_claims_after_its_lease, setup, teardown),
+	};
+	if (!strcmp(backend, "postgres")) {
+		int rc = _cmocka_run_group_tests("store (postgres, shared)", shared, 1, NULL, NULL);
+		if (rc)
+			return rc;
+	}
+#endif
+	char name[64];
+	snprintf(name, sizeof name, "store (%s)", backend);
+	return _cmocka_run_group_tests(name, tests, n_tests, NULL, NULL);
 }
