@@ -37,6 +37,13 @@ static void usage(FILE *out)
 	      "                 lifts a measure (KEY as 'fraud list' shows it, e.g.\n"
 	      "                 p3|+447911123); its counters start afresh\n"
 	      "  fraud events   the fraud event log, oldest first\n"
+	      "  phone check NUMBER [REGION]\n"
+	      "                 what iotp makes of a number: status, E.164, region, calling\n"
+	      "                 code, type, national and international forms (tab-separated;\n"
+	      "                 NUMBER '-' reads lines of NUMBER[<TAB>REGION] from stdin)\n"
+	      "  phone version  the numbering plans in use: the metadata's package, version\n"
+	      "                 and hash\n"
+	      "  phone regions  every region with its calling code and an example number\n"
 	      "\n"
 	      "Options:\n"
 	      "  --store URL    the store to open: sqlite:DIR/FILE or postgres://... (default:\n"
@@ -232,6 +239,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iotpctl: %s\n", err);
 		config_deinit(&cfg);
 		return 2;
+	}
+	if (!strcmp(cmd, "phone")) {
+		config_deinit(&cfg);
+		return ctl_phone(argc - i, argv + i);
 	}
 	if (!strcmp(cmd, "template")) {
 		int trc = ctl_template(&cfg, argc - i, argv + i);
