@@ -198,6 +198,18 @@ static const struct option options[] = {
 	 "of the baseline."},
 	{"fraud_default_baseline", T_INT, F(fraud_default_baseline), "60", NULL, 1, 100, 0,
 	 "Conversion (%) assumed where there is no history yet."},
+	{"fraud_block_time", T_INT, F(fraud_block_time), "3600", NULL, 1, 31536000, 0,
+	 "Seconds a range's first block or a country's first throttle lasts; each repeat within "
+	 "fraud_block_max of the last one ending doubles it. Measures lift themselves."},
+	{"fraud_block_max", T_INT, F(fraud_block_max), "604800", NULL, 1, 31536000, 0,
+	 "Seconds: the longest a block or throttle lasts, and how long a key must stay clear before its "
+	 "repeats are forgotten."},
+	{"fraud_pressure_window", T_INT, F(fraud_pressure_window), "60", NULL, 1, 3600, 0,
+	 "Seconds: half-life of the short window of sessions created and verified per country and client "
+	 "network, compared with fraud_window's to see pressure build up."},
+	{"fraud_pressure_floor", T_INT, F(fraud_pressure_floor), "20", NULL, 1, 10000000, 0,
+	 "Unverified sessions a country or client network may gather in the short window beyond its usual "
+	 "before its new sessions owe a proof-of-work; each doubling beyond adds 2 bits."},
 	{"pow_countries", T_STRING, F(pow_countries), "", NULL, 0, 0, 0,
 	 "Region codes (comma-separated) whose every new session owes a proof-of-work first."},
 	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,
@@ -206,6 +218,10 @@ static const struct option options[] = {
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},
+	{"pow_max_difficulty", T_INT, F(pow_max_difficulty), "18", NULL, 1, 30, 0,
+	 "The most bits pressure makes a proof-of-work ask (2^18 hashes: about 0.3 s in a desktop "
+	 "browser, 1 s on a slow phone, with a plain JavaScript solver): the price rises up to here, "
+	 "nobody is refused for it."},
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
