@@ -492,6 +492,59 @@ static int load_file(struct config *cfg, const char *path, char *err, size_t err
 	return rc;
 }
 
+/* Edit distance of a and b (both short), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[72];
+	if (la >= 71 || lb >= 71)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void config_unknown_env(char *const *env, void (*fn)(const char *name, const char *suggest, void *arg),
+			void *arg)
+{
+	for (; env && *env; env++) {
+		const char *eq = strchr(*env, '=');
+		char name[72];
+		if (strncmp(*env, "IOTP_", 5) != 0 || !eq || (size_t)(eq - *env) >= sizeof name)
+			continue;
+		strfmt(name, sizeof name, "%.*s", (int)(eq - *env), *env);
+		const char *best = NULL;
+		size_t best_d = 99;
+		char known[64], best_name[64] = "";
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			env_name(options[i].name, known, sizeof known);
+			size_t d = distance(name, known);
+			if (d < best_d) {
+				best_d = d;
+				strfmt(best_name, sizeof best_name, "%s", known);
+				best = best_name;
+			}
+		}
+		if (best_d == 0)
+			continue;
+		/* Only a near miss is worth a guess: a few letters off. */
+		fn(name, best_d <= 3 ? best : NULL, arg);
+	}
+}
+
 int config_load(struct config *cfg, const char *path, int dev, char *err, size_t errlen)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -740,9 +793,13 @@ static void write_value(const struct config *cfg, const struct option *o, FILE *
 	case T_INT:
 		fprintf(out, "%d", *(const int *)field);
 		break;
-	case T_BOOL:
-		fputs(*(const int *)field ? "true" : "false", out);
+	case T_BOOL: {
+		/* In the words the option is documented with (limits = on|off). */
+		int onoff = !strcmp(o->def, "on") || !strcmp(o->def, "off");
+		int v = *(const int *)field;
+		fputs(onoff ? (v ? "on" : "off") : (v ? "true" : "false"), out);
 		break;
+	}
 	case T_INT_LIST: {
 		const struct config_int_list *l = (const struct config_int_list *)field;
 		for (int i = 0; i < l->n; i++)

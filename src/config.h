@@ -151,6 +151,11 @@ int config_validate(struct config *cfg, char *err, size_t errlen);
 
 /* Writes every option as "name = value", secrets masked. */
 void config_dump(const struct config *cfg, FILE *out);
+/* Calls fn for each IOTP_* variable of env (an environ-style array) that names
+ * no option, so that a misspelling does not pass silently; suggest is the
+ * nearest option's variable when it is a few letters off, else NULL. */
+void config_unknown_env(char *const *env, void (*fn)(const char *name, const char *suggest, void *arg),
+			void *arg);
 /* Writes the documented example file: every option, its help and default. */
 void config_write_example(FILE *out);
 
