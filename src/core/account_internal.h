@@ -25,7 +25,8 @@ int64_t account_secs_until(int64_t at, int64_t now);
 
 /* Counts one authenticator-code guess for *a and compares it (see
  * account_totp.c): OK with *a as stored (the code's step remembered), or
- * IOTP_E_INCORRECT_TOTP, _TOTP_WAIT, with out's retry_after filled. */
+ * IOTP_E_INCORRECT_TOTP, _TOTP_WAIT, _NO_TOTP (turned off meanwhile), with out's retry_after
+ * filled. */
 enum iotp_error account_totp_guess(struct core *c, struct store_account *a, const char *code,
                                    int64_t now, struct account_result *out);
 

@@ -49,6 +49,10 @@ enum iotp_error account_totp_guess(struct core *c, struct store_account *a, cons
                                    int64_t now, struct account_result *out)
 {
 	for (int tries = 0; tries < 16; tries++) {
+		/* Read again after a lost race, the authenticator may be gone:
+		 * turned off by the request that won. */
+		if (!a->totp_sealed_len)
+			return IOTP_E_NO_TOTP;
 		out->retry_after = account_secs_until(a->totp_retry_at, now);
 		if (now < a->totp_retry_at)
 			return IOTP_E_TOTP_WAIT;
