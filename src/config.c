@@ -194,7 +194,8 @@ static const struct option options[] = {
 	{"fraud_throttle_percent", T_INT, F(fraud_throttle_percent), "50", NULL, 0, 100, 0,
 	 "Throttle (new sessions owe a proof-of-work) when recent conversion falls below this % of the baseline."},
 	{"fraud_block_percent", T_INT, F(fraud_block_percent), "20", NULL, 0, 100, 0,
-	 "Block (no code is sent until 'iotpctl fraud unblock') when recent conversion falls below this % "
+	 "Block (no code is sent for fraud_block_time, or until 'iotpctl fraud unblock') when recent "
+	 "conversion falls below this % "
 	 "of the baseline."},
 	{"fraud_default_baseline", T_INT, F(fraud_default_baseline), "60", NULL, 1, 100, 0,
 	 "Conversion (%) assumed where there is no history yet."},
