@@ -127,7 +127,9 @@
 	X(SESSION_CANCELED, 410, "session_canceled",                                              \
 	  "This session was canceled; its code no longer works. Start a new one with POST /v1/sessions.") \
 	X(NUMBER_TAKEN, 409, "number_taken",                                                      \
-	  "Another account holds this number. Its holder must close it or change its number first.")
+	  "Another account holds this number. Its holder must close it or change its number first.") \
+	X(STORE_UNAVAILABLE, 503, "store_unavailable",                                            \
+	  "The database is unreachable for a moment. Retry after the time in Retry-After; nothing of this request was kept.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -31,7 +31,7 @@ const production = (conf, env) => startWith(`api_key = ${KEY}\n${conf}`, env, []
 
 async function ctl(srv, ...args) {
   try {
-    const r = await run(IOTPCTL, ['--data', srv.dataDir, ...args]);
+    const r = await run(IOTPCTL, [...srv.storeArgs, ...args]);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
