@@ -102,10 +102,12 @@ static const struct option options[] = {
 	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
 	 "'full': fsync on every commit."},
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
-	{"provider", T_STRING, F(provider), "log", NULL, 0, 0, 0,
-	 "Message provider when the file has no [provider NAME] sections: log (writes messages to "
-	 "<data_dir>/messages.jsonl and the dev inbox). Real gateways (kannel, http) and routes per "
-	 "country are sections: see docs/delivery.md."},
+	{"provider", T_STRING, F(provider), "", "log", 0, 0, 0,
+	 "Message provider when the file has no [provider NAME] sections. Real gateways (kannel, http, "
+	 "smpp) and routes per country are sections: see docs/delivery.md. 'log' writes every message, "
+	 "codes in clear, to <data_dir>/messages.jsonl and the dev inbox: the default under --dev; "
+	 "outside it only when set by name, with a warning at start-up. Empty outside --dev with no "
+	 "sections: iotpd refuses to start."},
 	{"pin_max_attempts", T_INT, F(pin_max_attempts), "10", NULL, 1, 100, 0,
 	 "Wrong two-step verification PINs an account allows in a row; then the PIN is locked until it is "
 	 "reset by e-mail or lapses."},

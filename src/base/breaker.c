@@ -3,8 +3,8 @@
 void breaker_init(struct breaker *b, int threshold, int64_t first_ms, int64_t rest_max_ms)
 {
 	*b = (struct breaker){.threshold = threshold > 0 ? threshold : 1,
-			      .first_ms = first_ms,
-			      .rest_max_ms = rest_max_ms > first_ms ? rest_max_ms : first_ms};
+	                      .first_ms = first_ms,
+	                      .rest_max_ms = rest_max_ms > first_ms ? rest_max_ms : first_ms};
 }
 
 enum breaker_state breaker_state(const struct breaker *b, int64_t now)

@@ -128,6 +128,12 @@
 	  "This session was canceled; its code no longer works. Start a new one with POST /v1/sessions.") \
 	X(NUMBER_TAKEN, 409, "number_taken",                                                      \
 	  "Another account holds this number. Its holder must close it or change its number first.") \
+	X(REFRESH_TOKEN_NOT_FOUND, 400, "refresh_token_not_found",                                \
+	  "No login has this refresh token. Sign in again.")                                      \
+	X(REFRESH_TOKEN_USED, 400, "refresh_token_already_used",                                  \
+	  "This refresh token was used before, so its login has ended. Sign in again.")           \
+	X(LOGIN_ENDED, 401, "login_ended",                                                        \
+	  "This login has ended (signed out, expired, or its account closed). Sign in again.") \
 	X(STORE_UNAVAILABLE, 503, "store_unavailable",                                            \
 	  "The database is unreachable for a moment. Retry after the time in Retry-After; nothing of this request was kept.")
 

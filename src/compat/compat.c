@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "compat/compat_internal.h"
+#include "compat/gotrue.h"
 #include "core/app.h"
 #include "phone/phone.h"
 
@@ -135,29 +136,6 @@ void compat_sid(const char *prefix, char out[35])
 	out[0] = prefix[0];
 	out[1] = prefix[1];
 	sodium_bin2hex(out + 2, 33, raw, sizeof raw);
-}
-
-void compat_uuid(char out[37])
-{
-	unsigned char b[16];
-	char hex[33];
-	randombytes_buf(b, sizeof b);
-	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-	sodium_bin2hex(hex, sizeof hex, b, sizeof b);
-	strfmt(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-json_t *compat_record_get(struct store *st, const char *kind, const char *key, int64_t now,
-			  struct store_record *rec, int *rc)
-{
-	return record_get(st, kind, key, now, rec, rc);
-}
-
-int compat_record_put(struct store *st, struct store_record *rec, const char *kind,
-		      const char *key, json_t *value, int64_t expires_at, int64_t now)
-{
-	return record_put(st, rec, kind, key, value, expires_at, now);
 }
 
 json_t *compat_time(int64_t ms)

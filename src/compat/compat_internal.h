@@ -12,15 +12,6 @@
 /* A fresh id: prefix then 32 lowercase hex digits (16 random bytes), as
  * Twilio's sids look ("VA...", "VE..."). out needs 35 bytes. */
 void compat_sid(const char *prefix, char out[35]);
-/* A fresh UUID (version 4), as GoTrue's ids look. out needs 37 bytes. */
-void compat_uuid(char out[37]);
-
-/* core/record.h's record_get and record_put under their former names, for
- * the GoTrue files until their records move into the core. */
-json_t *compat_record_get(struct store *st, const char *kind, const char *key, int64_t now,
-			  struct store_record *rec, int *rc);
-int compat_record_put(struct store *st, struct store_record *rec, const char *kind,
-		      const char *key, json_t *value, int64_t expires_at, int64_t now);
 
 /* Who is asking, for policy/: the client address and the calling app. */
 struct policy_client compat_client(const struct http_request *req);
@@ -45,13 +36,5 @@ void twilio_verification_get(struct http_request *req, struct http_response *res
 void twilio_verification_update(struct http_request *req, struct http_response *res);
 void twilio_verification_check(struct http_request *req, struct http_response *res);
 
-void gotrue_otp(struct http_request *req, struct http_response *res);
-void gotrue_verify(struct http_request *req, struct http_response *res);
-void gotrue_resend(struct http_request *req, struct http_response *res);
-void gotrue_token(struct http_request *req, struct http_response *res);
-void gotrue_logout(struct http_request *req, struct http_response *res);
-void gotrue_user_get(struct http_request *req, struct http_response *res);
-void gotrue_user_update(struct http_request *req, struct http_response *res);
-void gotrue_settings(struct http_request *req, struct http_response *res);
 
 #endif

@@ -1,43 +1,21 @@
-/* Supabase Auth (GoTrue) phone OTP over iotp's sessions: /otp and /resend send
- * a session's code, /verify checks it and logs the user in; PUT /user starts a
- * change of number that /verify type=phone_change completes.
- *
- * A user is an iotp account (core/account.h): signed in and moved by its
- * verified sessions. Records keep what GoTrue names and accounts do not:
- * "gt_user" (key: the user's UUID, as Supabase's auth.uid() needs) names its
- * account; "gt_alias" (key: the account id) names its user; "gt_otp" (key:
- * app|type|E.164) names the session whose code /verify expects. */
+/* Supabase Auth (GoTrue) phone OTP, translated onto core/login.h: /otp and
+ * /resend send a code, /verify checks it and logs the user in; PUT /user
+ * starts a change of number that /verify type=phone_change completes. This
+ * file reads GoTrue's fields and writes GoTrue's answers; the rules are the
+ * core's. */
 #include <string.h>
 
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "compat/compat.h"
-#include "compat/compat_internal.h"
 #include "compat/gotrue.h"
-#include "core/account.h"
 #include "core/number.h"
-#include "core/session.h"
-
-#define K_USER "gt_user"
-#define K_ALIAS "gt_alias"
-#define K_OTP "gt_otp"
-#define KEEP_MS (24LL * 3600 * 1000)
+#include "phone/phone.h"
 
 static struct core *core_of(struct http_request *req)
 {
 	return ((struct api *)req->app)->core;
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static int64_t jint(json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
 }
 
 /* --- errors ----------------------------------------------------------- */
@@ -49,8 +27,7 @@ void gotrue_reply(struct http_response *res, int status, const char *error_code,
 	res->status = status;
 }
 
-/* iotp's outcomes as GoTrue's (by iotp's stable code, so policy/'s codes map
- * here without a build dependency). */
+/* iotp's outcomes as GoTrue's (by iotp's stable code). */
 static const struct {
 	const char *iotp;
 	int status;
@@ -103,119 +80,93 @@ void gotrue_reply_error(struct http_response *res, enum iotp_error e, const char
 	gotrue_reply(res, 500, "unexpected_failure", msg);
 }
 
-/* A send refused: GoTrue's words for a wait ("after N seconds"). */
-static void reply_send_error(struct http_response *res, enum iotp_error e, int64_t retry_after,
-			     const struct policy_verdict *v)
+void gotrue_reply_outcome(struct http_response *res, enum iotp_error e,
+			  const struct login_refusal *why)
 {
 	char msg[256];
-	if (e == IOTP_E_SEND_TOO_SOON) {
+	int64_t wait = why ? why->retry_after : 0;
+	switch (e) {
+	case IOTP_E_SEND_TOO_SOON:
 		strfmt(msg, sizeof msg,
 		       "For security purposes, you can only request this after %lld seconds.",
-		       (long long)retry_after);
+		       (long long)wait);
 		gotrue_reply(res, 429, "over_sms_send_rate_limit", msg);
-		res->retry_after = retry_after;
-		return;
+		break;
+	case IOTP_E_INCORRECT_CODE: /* wrong, expired, used up: GoTrue says the same */
+		gotrue_reply(res, 403, "otp_expired", "Token has expired or is invalid");
+		break;
+	case IOTP_E_PIN_REQUIRED:
+		gotrue_reply(res, 403, "insufficient_aal",
+			     "This number is guarded by a two-step verification PIN: sign in through "
+			     "the app's own registration instead.");
+		break;
+	case IOTP_E_NUMBER_TAKEN:
+		gotrue_reply(res, 422, "phone_exists", "Phone number already registered by another user");
+		break;
+	case IOTP_E_ACCOUNT_NOT_FOUND:
+		gotrue_reply(res, 422, "otp_disabled", "Signups not allowed for otp");
+		break;
+	case IOTP_E_REFRESH_TOKEN_NOT_FOUND:
+		gotrue_reply(res, 400, "refresh_token_not_found",
+			     "Invalid Refresh Token: Refresh Token Not Found");
+		break;
+	case IOTP_E_REFRESH_TOKEN_USED:
+		gotrue_reply(res, 400, "refresh_token_already_used",
+			     "Invalid Refresh Token: Already Used");
+		break;
+	case IOTP_E_LOGIN_ENDED:
+		gotrue_reply(res, 400, "session_expired", "Invalid Refresh Token: Session Expired");
+		break;
+	case IOTP_E_REVERIFICATION_REQUIRED:
+		gotrue_reply(res, 403, "reauthentication_needed",
+			     "Verify this phone number again: sign in with a new code "
+			     "(signInWithOtp, then verifyOtp).");
+		break;
+	case IOTP_E_COUNTRY_NOT_ALLOWED:
+		if (why && why->region[0]) {
+			char country[64] = "";
+			phone_country_name(why->region, country, sizeof country);
+			strfmt(msg, sizeof msg,
+			       "Codes are not sent to numbers in %s (%s). Use a number from another "
+			       "country, or ask the operator to allow it.",
+			       country[0] ? country : why->region, why->region);
+			gotrue_reply_error(res, e, msg);
+		} else {
+			gotrue_reply_error(res, e, NULL);
+		}
+		break;
+	default:
+		gotrue_reply_error(res, e, NULL);
 	}
-	gotrue_reply_error(res, e, compat_policy_message(e, v, msg, sizeof msg));
-	if (iotp_error_status(e) == 429 && retry_after > 0)
-		res->retry_after = retry_after;
+	if (res->status == 429 && wait > 0)
+		res->retry_after = wait;
 }
 
-static void otp_invalid(struct http_response *res)
+struct login_client gotrue_client(const struct http_request *req)
 {
-	gotrue_reply(res, 403, "otp_expired", "Token has expired or is invalid");
+	return (struct login_client){.app = req->principal, .ip = req->client_ip};
 }
 
 /* --- users ------------------------------------------------------------ */
 
-int gotrue_user_load(struct store *st, const char *id, int64_t now, struct gotrue_user *u)
+json_t *gotrue_user_json(const struct login_user *u)
 {
-	int rc;
-	u->j = compat_record_get(st, K_USER, id, now, &u->rec, &rc);
-	if (!u->j)
-		return rc;
-	/* The number and its proof are the account's: read them fresh. An account
-	 * closed because its number moved to another is a user no more. */
-	struct store_account a;
-	rc = store_account_get(st, jstr(u->j, "account"), &a);
-	if (rc == 0 && a.closed_at)
-		rc = STORE_NOT_FOUND;
-	if (rc != 0) {
-		json_decref(u->j);
-		u->j = NULL;
-		return rc;
-	}
-	json_object_set_new(u->j, "phone", json_string(a.phone));
-	json_object_set_new(u->j, "created", json_integer(a.created_at));
-	json_object_set_new(u->j, "confirmed", json_integer(a.verified_at));
-	return 0;
-}
-
-int gotrue_user_save(struct store *st, struct gotrue_user *u, int64_t now)
-{
-	return compat_record_put(st, &u->rec, K_USER, jstr(u->j, "id"), u->j, 0, now);
-}
-
-json_t *gotrue_user_json(json_t *u)
-{
-	const char *phone = jstr(u, "phone"), *new_phone = jstr(u, "new_phone");
 	json_t *j = json_pack(
 		"{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:s, s:[s]}, s:{}, s:[], s:o, s:o, s:b}",
-		"id", jstr(u, "id"), "aud", "authenticated", "role", "authenticated", "email", "",
-		"phone", phone[0] ? phone + 1 : "", "phone_confirmed_at",
-		api_time(jint(u, "confirmed")), "confirmed_at", api_time(jint(u, "confirmed")),
-		"last_sign_in_at", api_time(jint(u, "last_sign_in")), "app_metadata", "provider",
-		"phone", "providers", "phone", "user_metadata", "identities", "created_at",
-		api_time(jint(u, "created")), "updated_at", api_time(jint(u, "updated")),
-		"is_anonymous", 0);
+		"id", u->id, "aud", "authenticated", "role", "authenticated", "email", "", "phone",
+		u->phone[0] ? u->phone + 1 : "", "phone_confirmed_at", api_time(u->confirmed_at),
+		"confirmed_at", api_time(u->confirmed_at), "last_sign_in_at",
+		api_time(u->last_sign_in_at), "app_metadata", "provider", "phone", "providers",
+		"phone", "user_metadata", "identities", "created_at", api_time(u->created_at),
+		"updated_at", api_time(u->updated_at), "is_anonymous", 0);
 	/* The iotp account this user is, as the native API names it. */
 	json_object_set_new(json_object_get(j, "app_metadata"), "iotp_account_id",
-			    json_string(jstr(u, "account")));
-	if (new_phone[0]) {
-		json_object_set_new(j, "new_phone", json_string(new_phone + 1));
-		json_object_set_new(j, "phone_change_sent_at",
-				    api_time(jint(u, "phone_change_sent")));
+			    json_string(u->account));
+	if (u->new_phone[0]) {
+		json_object_set_new(j, "new_phone", json_string(u->new_phone + 1));
+		json_object_set_new(j, "phone_change_sent_at", api_time(u->change_sent_at));
 	}
 	return j;
-}
-
-/* The GoTrue user (a UUID, as Supabase's auth.uid() needs) of an account, made
- * on its first sign-in here. Returns 0 with *u loaded, or -1. */
-static int user_for_account(struct store *st, const struct store_account *a, int64_t now,
-			    struct gotrue_user *u)
-{
-	for (int tries = 0; tries < 4; tries++) {
-		struct store_record rec;
-		int rc;
-		json_t *alias = compat_record_get(st, K_ALIAS, a->id, now, &rec, &rc);
-		if (alias) {
-			rc = gotrue_user_load(st, jstr(alias, "user"), now, u);
-			json_decref(alias);
-			return rc == 0 ? 0 : -1;
-		}
-		if (rc != STORE_NOT_FOUND)
-			return -1;
-		char id[37];
-		compat_uuid(id);
-		memset(u, 0, sizeof *u);
-		u->j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:I}", "id", id, "account", a->id,
-				 "app", a->app, "updated", (json_int_t)now, "last_sign_in",
-				 (json_int_t)0, "new_phone", "", "phone_change_sent", (json_int_t)0);
-		rc = gotrue_user_save(st, u, now);
-		json_decref(u->j);
-		u->j = NULL;
-		if (rc != 0)
-			return -1;
-		json_t *j = json_pack("{s:s}", "user", id);
-		memset(&rec, 0, sizeof rec);
-		rc = compat_record_put(st, &rec, K_ALIAS, a->id, j, 0, now);
-		json_decref(j);
-		if (rc != 0 && rc != STORE_CONFLICT)
-			return -1;
-		/* On a conflict a parallel first sign-in named the account first: the
-		 * loop reads its alias (the user record made here stays unused). */
-	}
-	return -1;
 }
 
 /* --- codes ------------------------------------------------------------ */
@@ -246,78 +197,6 @@ static int read_phone(struct core *c, json_t *body, struct http_response *res,
 	return 0;
 }
 
-static void otp_key(const char *app, const char *type, const char *e164, char *out, size_t size)
-{
-	strfmt(out, size, "%s|%s|%s", app, type, e164);
-}
-
-/* Sends the code of e164's pending session of this type (the same live code
- * again), or starts a session and sends its first. user is the user a
- * phone_change belongs to ("" for sms). Fills res: 200 {message_id} or the
- * error. */
-static void send_otp(struct http_request *req, struct http_response *res, const char *type,
-		     const char *e164, const char *user)
-{
-	struct core *c = core_of(req);
-	int64_t now = clock_now_ms(), retry_after = 0;
-	struct policy_client who = compat_client(req);
-	struct policy_verdict v = {0};
-	char key[STORE_RECORD_KEY_MAX];
-	otp_key(req->principal, type, e164, key, sizeof key);
-	struct store_record rec;
-	int rc;
-	struct store_session s;
-	enum iotp_error e;
-	json_t *otp = compat_record_get(c->store, K_OTP, key, now, &rec, &rc);
-	if (!otp && rc != STORE_NOT_FOUND) {
-		gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-		return;
-	}
-	if (!otp)
-		rec.version = 0;
-	if (otp && !strcmp(jstr(otp, "user"), user) &&
-	    session_get(c, req->principal, jstr(otp, "session"), &s) == IOTP_E_OK &&
-	    session_live(c, &s, now)) {
-		json_decref(otp);
-		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
-		if (e) {
-			reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after, &v);
-			return;
-		}
-		res->body = json_pack("{s:s}", "message_id", s.id);
-		return;
-	}
-	json_decref(otp);
-	struct session_request sr = {.app = req->principal, .phone = e164};
-	struct phone_number n;
-	e = session_create(c, &sr, &who, now, &s, &n, &v);
-	if (!e)
-		e = session_send_code(c, s.id, "sms", NULL, &who, now, &s, &retry_after, &v);
-	if (e) {
-		reply_send_error(res, e, e == IOTP_E_SEND_TOO_SOON ? retry_after : v.retry_after, &v);
-		return;
-	}
-	json_t *j = json_pack("{s:s, s:s}", "session", s.id, "user", user);
-	/* The newest code wins; a parallel request's session is left unused. */
-	for (int tries = 0; tries < 16; tries++) {
-		/* Resends stretch the session; the pointer outlives it, and the
-		 * session itself says whether its code still works. */
-		rc = compat_record_put(c->store, &rec, K_OTP, key, j, s.expires_at + KEEP_MS, now);
-		if (rc != STORE_CONFLICT)
-			break;
-		json_t *old = compat_record_get(c->store, K_OTP, key, now, &rec, &rc);
-		json_decref(old);
-		if (!old)
-			rec.version = 0;
-	}
-	json_decref(j);
-	if (rc != 0) {
-		gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-		return;
-	}
-	res->body = json_pack("{s:s}", "message_id", s.id);
-}
-
 static int channel_ok(json_t *body, struct http_response *res)
 {
 	const char *ch = json_string_value(json_object_get(body, "channel"));
@@ -329,26 +208,27 @@ static int channel_ok(json_t *body, struct http_response *res)
 	return 1;
 }
 
+static void reply_sent(struct http_response *res, enum iotp_error e, const char *session,
+		       const struct login_refusal *why)
+{
+	if (e)
+		gotrue_reply_outcome(res, e, why);
+	else
+		res->body = json_pack("{s:s}", "message_id", session);
+}
+
 void gotrue_otp(struct http_request *req, struct http_response *res)
 {
 	struct core *c = core_of(req);
 	struct phone_number n;
 	if (!channel_ok(req->body, res) || read_phone(c, req->body, res, &n) < 0)
 		return;
-	json_t *create = json_object_get(req->body, "create_user");
-	if (json_is_false(create)) {
-		struct store_account a;
-		int rc = store_account_by_phone(c->store, req->principal, n.e164, &a);
-		if (rc == STORE_NOT_FOUND) {
-			gotrue_reply(res, 422, "otp_disabled", "Signups not allowed for otp");
-			return;
-		}
-		if (rc != 0) {
-			gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-			return;
-		}
-	}
-	send_otp(req, res, "sms", n.e164, "");
+	struct login_client who = gotrue_client(req);
+	struct login_refusal why;
+	char session[STORE_ID_MAX];
+	int only_known = json_is_false(json_object_get(req->body, "create_user"));
+	enum iotp_error e = login_send_code(c, &who, n.e164, only_known, clock_now_ms(), session, &why);
+	reply_sent(res, e, session, &why);
 }
 
 void gotrue_resend(struct http_request *req, struct http_response *res)
@@ -364,25 +244,22 @@ void gotrue_resend(struct http_request *req, struct http_response *res)
 	}
 	if (read_phone(c, req->body, res, &n) < 0)
 		return;
-	if (!strcmp(type, "sms")) {
-		send_otp(req, res, "sms", n.e164, "");
-		return;
-	}
-	/* A change of number: resend to the number a user asked to move to. */
+	struct login_client who = gotrue_client(req);
+	struct login_refusal why;
+	char session[STORE_ID_MAX];
 	int64_t now = clock_now_ms();
-	char key[STORE_RECORD_KEY_MAX];
-	struct store_record rec;
-	int rc;
-	otp_key(req->principal, "phone_change", n.e164, key, sizeof key);
-	json_t *otp = compat_record_get(c->store, K_OTP, key, now, &rec, &rc);
-	if (!otp) {
-		gotrue_reply(res, 422, "validation_failed", "No change to this phone number is pending");
-		return;
+	enum iotp_error e;
+	if (!strcmp(type, "sms")) {
+		e = login_send_code(c, &who, n.e164, 0, now, session, &why);
+	} else {
+		e = login_resend_change(c, &who, n.e164, now, session, &why);
+		if (e == IOTP_E_SESSION_NOT_FOUND) {
+			gotrue_reply(res, 422, "validation_failed",
+				     "No change to this phone number is pending");
+			return;
+		}
 	}
-	char user[64];
-	strfmt(user, sizeof user, "%s", jstr(otp, "user"));
-	json_decref(otp);
-	send_otp(req, res, "phone_change", n.e164, user);
+	reply_sent(res, e, session, &why);
 }
 
 void gotrue_verify(struct http_request *req, struct http_response *res)
@@ -400,127 +277,44 @@ void gotrue_verify(struct http_request *req, struct http_response *res)
 	if (read_phone(c, req->body, res, &n) < 0)
 		return;
 	if (!token || !*token || strlen(token) > 32) {
-		otp_invalid(res);
+		gotrue_reply_outcome(res, IOTP_E_INCORRECT_CODE, NULL);
 		return;
 	}
 	int64_t now = clock_now_ms();
-	char key[STORE_RECORD_KEY_MAX];
-	struct store_record rec;
-	int rc;
-	otp_key(req->principal, type, n.e164, key, sizeof key);
-	json_t *otp = compat_record_get(c->store, K_OTP, key, now, &rec, &rc);
-	if (!otp) {
-		if (rc == STORE_NOT_FOUND)
-			otp_invalid(res);
-		else
-			gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-		return;
-	}
-	struct store_session s;
-	struct policy_client who = compat_client(req);
-	struct policy_verdict v = {0};
-	enum iotp_error e = session_check_code(c, jstr(otp, "session"), token, &who, now, &s, &v);
+	struct login_client who = gotrue_client(req);
+	struct login_refusal why;
+	struct login_user u;
+	enum iotp_error e = !strcmp(type, "sms")
+				    ? login_verify_code(c, &who, n.e164, token, now, &u, &why)
+				    : login_verify_change(c, &who, n.e164, token, now, &u, &why);
+	char login[LOGIN_ID_LEN], refresh[LOGIN_TOKEN_MAX];
+	if (!e)
+		e = login_start(c, &u, now, login, refresh);
 	if (e) {
-		json_decref(otp);
-		if (e == IOTP_E_INTERNAL) {
-			gotrue_reply_error(res, e, NULL);
-		} else if (iotp_error_status(e) == 429 && e != IOTP_E_ATTEMPTS_EXHAUSTED) {
-			gotrue_reply_error(res, e, NULL); /* policy/: checks paused, rate limits */
-			if (v.retry_after > 0)
-				res->retry_after = v.retry_after;
-		} else {
-			otp_invalid(res); /* wrong, expired, used up: GoTrue says the same */
-		}
+		gotrue_reply_outcome(res, e, &why);
 		return;
 	}
-	struct gotrue_user u = {0};
-	struct account_result ar;
-	if (!strcmp(type, "sms")) {
-		/* The verified session signs the number's account in (making it on
-		 * the first sign-in): the same account as the native API's. */
-		e = account_sign_in(c, req->principal, s.id, now, &ar);
-		if (e == IOTP_E_PIN_REQUIRED) {
-			json_decref(otp);
-			gotrue_reply(res, 403, "insufficient_aal",
-				     "This number is guarded by a two-step verification PIN: sign in "
-				     "through the app's own registration instead.");
-			return;
-		}
-		rc = e ? -1 : user_for_account(c->store, &ar.account, now, &u);
-	} else {
-		rc = gotrue_user_load(c->store, jstr(otp, "user"), now, &u);
-		if (rc == 0 && strcmp(jstr(u.j, "new_phone"), n.e164) != 0)
-			rc = STORE_NOT_FOUND; /* a later PUT /user asked for another number */
-		if (rc == 0) {
-			/* The core refuses a number another account holds in the move's
-			 * own write: no PIN can come through GoTrue. */
-			e = account_move_number(c, jstr(u.j, "account"), s.id, now, &ar);
-			if (e == IOTP_E_NUMBER_TAKEN) {
-				json_decref(u.j);
-				json_decref(otp);
-				gotrue_reply(res, 422, "phone_exists",
-					     "Phone number already registered by another user");
-				return;
-			}
-			rc = e ? -1 : 0;
-		}
-		if (rc == 0) { /* read the account as it now stands */
-			char id[37];
-			strfmt(id, sizeof id, "%s", jstr(u.j, "id"));
-			json_decref(u.j);
-			u.j = NULL;
-			rc = gotrue_user_load(c->store, id, now, &u);
-		}
-	}
-	json_decref(otp);
-	if (rc != 0) {
-		json_decref(u.j);
-		if (rc == STORE_NOT_FOUND)
-			otp_invalid(res);
-		else
-			gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-		return;
-	}
-	for (int tries = 0; tries < 16; tries++) {
-		json_object_set_new(u.j, "last_sign_in", json_integer(now));
-		json_object_set_new(u.j, "updated", json_integer(now));
-		if (!strcmp(type, "phone_change"))
-			json_object_set_new(u.j, "new_phone", json_string(""));
-		rc = gotrue_user_save(c->store, &u, now);
-		if (rc != STORE_CONFLICT)
-			break;
-		char id[37];
-		strfmt(id, sizeof id, "%s", jstr(u.j, "id"));
-		json_decref(u.j);
-		if (gotrue_user_load(c->store, id, now, &u) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	if (rc != 0 || gotrue_login_start(req, res, u.j, now) < 0)
-		gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-	json_decref(u.j);
+	gotrue_reply_session(req, res, &u, login, refresh, now);
 }
 
 /* --- the user --------------------------------------------------------- */
 
 void gotrue_user_get(struct http_request *req, struct http_response *res)
 {
-	struct gotrue_user u = {0};
-	char login[37];
-	if (gotrue_authorize(req, res, clock_now_ms(), &u, login) < 0)
+	struct login_user u;
+	char login[LOGIN_ID_LEN];
+	if (gotrue_authorize(req, res, clock_now_ms(), 1, &u, login) < 0)
 		return;
-	res->body = gotrue_user_json(u.j);
-	json_decref(u.j);
+	res->body = gotrue_user_json(&u);
 }
 
 void gotrue_user_update(struct http_request *req, struct http_response *res)
 {
 	struct core *c = core_of(req);
 	int64_t now = clock_now_ms();
-	struct gotrue_user u = {0};
-	char login[37];
-	if (gotrue_authorize(req, res, now, &u, login) < 0)
+	struct login_user u;
+	char login[LOGIN_ID_LEN];
+	if (gotrue_authorize(req, res, now, 1, &u, login) < 0)
 		return;
 	/* E-mail and password are not iotp's business: say so rather than
 	 * pretend. The SDK's other keys (data, code_challenge, ...) are ignored. */
@@ -531,58 +325,33 @@ void gotrue_user_update(struct http_request *req, struct http_response *res)
 			char msg[160];
 			strfmt(msg, sizeof msg, "This server changes phone numbers only (got '%s').",
 			       refused[i]);
-			json_decref(u.j);
 			gotrue_reply(res, 422, "validation_failed", msg);
 			return;
 		}
 	}
 	struct phone_number n;
 	if (!json_object_get(req->body, "phone")) {
-		res->body = gotrue_user_json(u.j);
-		json_decref(u.j);
+		res->body = gotrue_user_json(&u);
 		return;
 	}
-	if (!channel_ok(req->body, res) || read_phone(c, req->body, res, &n) < 0) {
-		json_decref(u.j);
+	if (!channel_ok(req->body, res) || read_phone(c, req->body, res, &n) < 0)
 		return;
-	}
-	if (!strcmp(n.e164, jstr(u.j, "phone"))) {
-		res->body = gotrue_user_json(u.j);
-		json_decref(u.j);
+	if (!strcmp(n.e164, u.phone)) {
+		res->body = gotrue_user_json(&u);
 		return;
 	}
 	/* Whether another user holds the number is not said here, where anyone
 	 * signed in could ask it of any number: the code goes to the number, and
 	 * /verify, once its holder typed it, answers phone_exists. */
-	int rc;
-	char id[37];
-	strfmt(id, sizeof id, "%s", jstr(u.j, "id"));
-	send_otp(req, res, "phone_change", n.e164, id);
-	if (res->status != 200) {
-		json_decref(u.j);
+	struct login_client who = gotrue_client(req);
+	struct login_refusal why;
+	char session[STORE_ID_MAX];
+	enum iotp_error e = login_request_change(c, &who, &u, n.e164, now, session, &why);
+	if (e) {
+		gotrue_reply_outcome(res, e, &why);
 		return;
 	}
-	for (int tries = 0; tries < 16; tries++) {
-		json_object_set_new(u.j, "new_phone", json_string(n.e164));
-		json_object_set_new(u.j, "phone_change_sent", json_integer(now));
-		json_object_set_new(u.j, "updated", json_integer(now));
-		rc = gotrue_user_save(c->store, &u, now);
-		if (rc != STORE_CONFLICT)
-			break;
-		json_decref(u.j);
-		if (gotrue_user_load(c->store, id, now, &u) != 0) {
-			u.j = NULL;
-			rc = -1;
-			break;
-		}
-	}
-	json_decref(res->body);
-	res->body = NULL;
-	if (rc != 0)
-		gotrue_reply_error(res, IOTP_E_INTERNAL, NULL);
-	else
-		res->body = gotrue_user_json(u.j);
-	json_decref(u.j);
+	res->body = gotrue_user_json(&u);
 }
 
 void gotrue_settings(struct http_request *req, struct http_response *res)

@@ -345,7 +345,7 @@ enum iotp_error account_register(struct core *c, const char *app, const char *se
 	return on_number(c, app, session_id, now, decide_register, &r, out);
 }
 
-static int reverify_due(const struct core *c, const struct store_account *a, int64_t now)
+int account_reverify_due(const struct core *c, const struct store_account *a, int64_t now)
 {
 	return a->reverify ||
 	       (c->cfg->reverify_after && now >= a->verified_at + (int64_t)c->cfg->reverify_after * 1000);
@@ -373,7 +373,7 @@ enum iotp_error account_authenticate(struct core *c, const char *credential, int
 		if (write_account(c, &w) == 0)
 			*out = seen;
 	}
-	*reverify = reverify_due(c, out, now);
+	*reverify = account_reverify_due(c, out, now);
 	return IOTP_E_OK;
 }
 

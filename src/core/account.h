@@ -102,6 +102,10 @@ enum iotp_error account_move_number(struct core *c, const char *account_id,
 				    const char *new_session_id, int64_t now,
 				    struct account_result *out);
 
+/* Whether account a must verify its number again before it is served: marked
+ * (account_mark_reverify), or last verified reverify_after ago. */
+int account_reverify_due(const struct core *c, const struct store_account *a, int64_t now);
+
 /* Clears the re-verification mark with a verified session for the account's number. */
 enum iotp_error account_reverify(struct core *c, const char *account_id, const char *session_id,
 				 int64_t now, struct account_result *out);

@@ -12,7 +12,8 @@
 
 static const char *const app_keys[] = {"api_key",     "name",	     "domain",
 				       "app_hash",    "hash_place",  "languages",
-				       "webhook_url", "webhook_secret", "min_code_length", NULL};
+				       "webhook_url", "webhook_secret", "min_code_length",
+				       "gotrue_jwt_secret", NULL};
 
 /* "sms.es" -> (MSG_SMS, "es"); returns 0, or -1 when key names no template. */
 static int template_key(const char *key, enum msg_channel *ch, const char **lang)
@@ -182,6 +183,15 @@ static int parse_app(struct app *app, const struct config *cfg, const struct con
 		strfmt(err, errlen,
 		       "%s: a webhook needs webhook_secret (16 characters or more), which signs each "
 		       "delivery so the app can tell it comes from iotp",
+		       where);
+		return -1;
+	}
+	app->gotrue_jwt_secret = config_section_get(s, "gotrue_jwt_secret");
+	if (app->gotrue_jwt_secret && strlen(app->gotrue_jwt_secret) < 32) {
+		config_section_where(cfg, s, "gotrue_jwt_secret", where, sizeof where);
+		strfmt(err, errlen,
+		       "%s: gotrue_jwt_secret needs 32 characters or more (it is an HS256 key: "
+		       "give this app's PostgREST the same one)",
 		       where);
 		return -1;
 	}

@@ -28,6 +28,9 @@ struct app {
 	struct msg_app msg;  /* name, domain, hash: strings borrowed from the configuration */
 	const char *webhook_url;    /* where its events go (events/); NULL: nowhere */
 	const char *webhook_secret; /* signs them (Iotp-Signature) */
+	/* Signs this app's GoTrue access tokens, so that another app's PostgREST
+	 * (its own secret) refuses them; NULL: the top-level gotrue_jwt_secret. */
+	const char *gotrue_jwt_secret;
 	int min_code_length; /* fewest digits its clients may ask codes to have */
 	int n_langs;
 	struct app_lang *langs;

@@ -418,6 +418,7 @@ struct send {
 	const char *locale;
 	int64_t *retry_after;
 	int pretend; /* policy: record the send, deliver nothing */
+	const char *withhold; /* the caller's: record the send, deliver nothing, and why */
 };
 
 static enum iotp_error apply_send(struct core *c, struct store_session *s, int64_t now, void *arg,
@@ -436,14 +437,15 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 		*msg = xmalloc(sizeof **msg);
 		if (build_message(c, s, a->channel, code, now, *msg) < 0) {
 			e = IOTP_E_INTERNAL;
-		} else if (a->pretend) {
+		} else if (a->pretend || a->withhold) {
 			/* The client is answered as if the code went; the timeline keeps
 			 * the truth, and the worker never sees a failed row. */
 			(*msg)->state = STORE_MSG_FAILED;
 			(*msg)->body_len = 0;
 			strfmt((*msg)->error, sizeof (*msg)->error, "%s",
-			       "not sent: number range blocked for suspected SMS pumping "
-			       "(fraud_action = pretend)");
+			       a->withhold ? a->withhold
+					   : "not sent: number range blocked for suspected SMS pumping "
+					     "(fraud_action = pretend)");
 		}
 	}
 	seal_wipe(code, sizeof code);
@@ -464,14 +466,15 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 	return IOTP_E_OK;
 }
 
-enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
-				  const char *locale, const struct policy_client *who, int64_t now,
-				  struct store_session *out, int64_t *retry_after,
-				  struct policy_verdict *v)
+static enum iotp_error send_code(struct core *c, const char *id, const char *channel,
+				 const char *locale, const struct policy_client *who, int64_t now,
+				 struct store_session *out, int64_t *retry_after,
+				 struct policy_verdict *v, const char *withhold)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
-	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after};
+	struct send a = {.channel = channel, .locale = locale, .retry_after = retry_after,
+			 .withhold = withhold};
 	unsigned bit;
 	/* WhatsApp follows the SMS schedule: it stands in for an SMS. */
 	if (strcmp(channel, "sms") == 0)
@@ -513,7 +516,7 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	}
 	/* Only an app that listens (webhook_url) is told, so only then does a
 	 * send pay for the account lookup. */
-	if (!cur.test_number && !a.pretend && session_app(c, &cur)->webhook_url &&
+	if (!cur.test_number && !a.pretend && !a.withhold && session_app(c, &cur)->webhook_url &&
 	    store_account_by_phone(c->store, cur.app, cur.phone, &acct) == 0 &&
 	    event_make(&ev, "verification.code_requested", cur.app, acct.id, now,
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
@@ -523,6 +526,22 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 	if (g.refused)
 		*retry_after = v->retry_after;
 	return e;
+}
+
+enum iotp_error session_send_code(struct core *c, const char *id, const char *channel,
+				  const char *locale, const struct policy_client *who, int64_t now,
+				  struct store_session *out, int64_t *retry_after,
+				  struct policy_verdict *v)
+{
+	return send_code(c, id, channel, locale, who, now, out, retry_after, v, NULL);
+}
+
+enum iotp_error session_send_withheld(struct core *c, const char *id, const char *channel,
+				      const struct policy_client *who, int64_t now,
+				      struct store_session *out, int64_t *retry_after,
+				      struct policy_verdict *v, const char *reason)
+{
+	return send_code(c, id, channel, NULL, who, now, out, retry_after, v, reason);
 }
 
 struct solve {

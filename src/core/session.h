@@ -146,6 +146,16 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 				  struct store_session *out, int64_t *retry_after,
 				  struct policy_verdict *v);
 
+/* session_send_code for a send whose code must reach no one, though asking
+ * must cost and take what a send does (login_send_code's answer for a number
+ * without an account): every rule and limit of a send is applied and
+ * charged, the session's schedule advances, and the timeline records the
+ * message as not sent, with reason. */
+enum iotp_error session_send_withheld(struct core *c, const char *id, const char *channel,
+				      const struct policy_client *who, int64_t now,
+				      struct store_session *out, int64_t *retry_after,
+				      struct policy_verdict *v, const char *reason);
+
 /* Checks a code typed by a person. The attempt is counted, durably and
  * atomically, before the comparison, so parallel guesses can never evaluate more
  * than max_check_attempts codes. Outcomes: 0 (verified), IOTP_E_INCORRECT_CODE,

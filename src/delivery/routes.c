@@ -46,6 +46,16 @@ static int find_provider(const struct delivery *d, const char *name)
 	return -1;
 }
 
+/* Production with the log provider is allowed only when asked for by name,
+ * and said out loud: every code it "sends" lands in clear in a file. */
+static void warn_log_provider(const struct config *cfg, const char *name)
+{
+	log_warn("WARNING: provider %s is of type log: no message reaches a phone, and every code "
+		 "is written IN CLEAR to %s/messages.jsonl. Use it for trials only; configure a real "
+		 "provider (docs/delivery.md) before people depend on this server.",
+		 name, cfg->data_dir);
+}
+
 static int open_provider(struct delivery *d, const struct config *cfg, struct inbox *inbox,
                          const struct config_section *s, const char *name, const char *type,
                          char *err, size_t errlen)
@@ -107,6 +117,8 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 		return -1;
 	}
 	d->n_providers++;
+	if (!strcmp(type, "log") && !cfg->dev)
+		warn_log_provider(cfg, name);
 	return 0;
 }
 
@@ -183,6 +195,17 @@ int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery 
 		if (open_provider(d, cfg, inbox, s, s->name, config_section_get(s, "type"), err,
 		                  errlen) < 0)
 			goto err;
+	}
+	if (d->n_providers == 0 && !*cfg->provider) {
+		/* Outside --dev there is no default: the log provider writes codes
+		 * in clear to a file, which must never happen by omission. */
+		strfmt(err, errlen,
+		       "no message provider: add a [provider NAME] section (type kannel, http or smpp) "
+		       "and a [route default] naming it (docs/delivery.md), or, for a trial without "
+		       "real messages, set provider = log, which writes every code in clear to "
+		       "%s/messages.jsonl",
+		       cfg->data_dir);
+		goto err;
 	}
 	if (d->n_providers == 0) {
 		/* No sections: the option provider serves every channel it can. */

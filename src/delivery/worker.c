@@ -68,36 +68,62 @@ static struct store_attempt *record(struct store_message *m, const char *provide
 }
 
 /* The providers to try, in route order, those out of rotation last; when all
- * are out, the one due back first goes as a probe. Returns how many to try. */
+ * are out, the one due back first goes as a probe. Returns how many to try;
+ * probe[i] says whether out[i]'s breaker gave this message its probe. */
 static size_t order(struct delivery_provider **plan, size_t n, struct store_message *m, int64_t now,
-                    struct delivery_provider **out)
+                    struct delivery_provider **out, int *probe)
 {
 	size_t k = 0;
 	struct delivery_provider *soonest = NULL;
 	int64_t soonest_at = 0;
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_lock(&plan[i]->lock);
+		int half = breaker_state(&plan[i]->breaker, now) == BREAKER_HALF_OPEN;
 		int allow = breaker_allow(&plan[i]->breaker, now);
 		int failures = plan[i]->breaker.failures;
 		int64_t back = breaker_reopens_at(&plan[i]->breaker);
 		pthread_mutex_unlock(&plan[i]->lock);
 		if (allow) {
+			probe[k] = half;
 			out[k++] = plan[i];
 			continue;
 		}
 		char why[160];
-		strfmt(why, sizeof why,
-		       "out of rotation after %d failures in a row; tried again from %lld s on",
-		       failures, (long long)((back - now + 999) / 1000));
+		if (back > now)
+			strfmt(why, sizeof why,
+			       "out of rotation after %d failures in a row; tried again from %lld s on",
+			       failures, (long long)((back - now + 999) / 1000));
+		else
+			strfmt(why, sizeof why,
+			       "out of rotation after %d failures in a row; another message is probing it",
+			       failures);
 		record(m, plan[i]->name, STORE_ATTEMPT_SKIPPED, now, why);
 		if (!soonest || back < soonest_at) {
 			soonest = plan[i];
 			soonest_at = back;
 		}
 	}
-	if (!k && soonest)
+	if (!k && soonest) {
+		probe[k] = 0; /* it reports through breaker_failure or _success all the same */
 		out[k++] = soonest;
+	}
 	return k;
+}
+
+/* Gives back the probes that order() granted to try[from..n) but that were
+ * never used (an earlier provider took the message, or another thread took
+ * it first); else such a provider would stay held back for as long as the
+ * providers before it work. */
+static void release_probes(struct delivery_provider **try, const int *probe, size_t from,
+                           size_t n)
+{
+	for (size_t i = from; i < n; i++) {
+		if (!probe[i])
+			continue;
+		pthread_mutex_lock(&try[i]->lock);
+		breaker_release(&try[i]->breaker);
+		pthread_mutex_unlock(&try[i]->lock);
+	}
 }
 
 /* The session's latest other message on the same channel, if the carrier
@@ -147,7 +173,7 @@ static void prefer_others(struct worker *w, const struct store_due *m,
 /* Hands m to the providers in try[] until one takes it; the hand-over to
  * try[0] was recorded when m was taken. Sets m's state for the round. */
 static void deliver(struct worker *w, struct store_message *m, struct delivery_provider **try,
-                    size_t n)
+                    const int *probe, size_t n)
 {
 	struct store *st = w->ctx.store;
 	char text[STORE_TEXT_MAX], ref[PROVIDER_REF_MAX], error[256] = "";
@@ -158,10 +184,12 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		       "the message does not open with this server's secret (was the secret "
 		       "changed?)");
 		m->state = STORE_MSG_FAILED;
+		release_probes(try, probe, 0, n);
 		return;
 	}
 	const char *ssml = msg_voice_unpack(text);
 	int transient = 0, sent = 0;
+	size_t tried = 0;
 	if (!n)
 		strfmt(error, sizeof error,
 		       "no route sends %s to %s: add the channel to [route default] or [route %s]",
@@ -184,6 +212,7 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		}
 		pm.now = started;
 		error[0] = '\0';
+		tried++;
 		int outcome = p->ops->send(p->state, &pm, ref, sizeof ref, error, sizeof error);
 		strfmt(m->provider, sizeof m->provider, "%s", p->name);
 		if (outcome == PROVIDER_SENT) {
@@ -212,6 +241,7 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		log_info("message %s: provider %s did not take it (%s)%s", m->id, p->name, error,
 		         i + 1 < n ? "; trying the next" : "");
 	}
+	release_probes(try, probe, tried, n);
 	seal_wipe(text, sizeof text);
 	int64_t now = clock_now_ms();
 	const char *labels[] = {m->provider, m->region, m->channel,
@@ -246,12 +276,15 @@ static void handle(struct worker *w, const struct store_due *e, struct store_mes
 	struct store *st = w->ctx.store;
 	int64_t now = clock_now_ms();
 	struct delivery_provider *plan[DELIVERY_ROUTE_MAX], *try[DELIVERY_ROUTE_MAX];
+	int probe[DELIVERY_ROUTE_MAX];
 	size_t n = delivery_plan(w->d, e->region, e->channel, plan, DELIVERY_ROUTE_MAX);
 	prefer_others(w, e, plan, n, now);
 	strfmt(skips->id, sizeof skips->id, "%s", e->id);
 	skips->n_tried = 0;
-	n = order(plan, n, skips, now, try);
+	n = order(plan, n, skips, now, try, probe);
 	int rc = store_outbox_take(st, e->id, n ? try[0]->name : "", now, m);
+	if (rc != 0)
+		release_probes(try, probe, 0, n);
 	if (rc == STORE_CONFLICT)
 		return; /* another thread took it, or it is not due yet */
 	if (rc < 0) {
@@ -260,7 +293,7 @@ static void handle(struct worker *w, const struct store_due *e, struct store_mes
 	}
 	m->n_tried = skips->n_tried;
 	memcpy(m->tried, skips->tried, (size_t)skips->n_tried * sizeof *m->tried);
-	deliver(w, m, try, n);
+	deliver(w, m, try, probe, n);
 	/* The hand-over was announced to the store before it happened, so a crash
 	 * before this write loses no fact that matters: the restart treats the
 	 * message as handed over. */

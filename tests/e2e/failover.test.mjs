@@ -125,6 +125,54 @@ describe('failover', () => {
   });
 });
 
+describe('a half-open provider passed over', () => {
+  // Both providers of a route are out of rotation; when their rest is over, one
+  // message may probe both. The first takes it, so the second is never tried:
+  // its turn to probe must pass on, or it stays held back while the first is up
+  // and the route loses its failover.
+  test('the second provider still takes over when the first fails again', async () => {
+    // Refusals (400) open the breakers too, and leave no retry behind to race the probes.
+    let firstStatus = 400, secondStatus = 400;
+    const first = await startReceiver(() => ({ status: firstStatus, body: {} }));
+    const second = await startReceiver(() => ({ status: secondStatus, body: {} }));
+    const s2 = await startWithConfig(`
+sms_delays = 0,0,0
+${provider('first', first.url, 'breaker_failures = 1\nbreaker_open_ms = 500')}
+${provider('second', second.url, 'breaker_failures = 1\nbreaker_open_ms = 500')}
+
+[route default]
+sms = first, second
+`);
+    const sendOn = async () => {
+      const c = await s2.call('POST', '/v1/sessions', { phone: freshPhone() });
+      assert.equal(c.status, 201, c.text);
+      const r = await s2.call('POST', `/v1/sessions/${c.body.id}/code`, {});
+      assert.equal(r.status, 200, r.text);
+      let m;
+      await waitFor(async () => (m = (await s2.call('GET', `/v1/sessions/${c.body.id}`)).body.timeline[0])?.hand_overs.length > 0 && m.status !== 'sending', { timeoutMs: 8000 });
+      return m;
+    };
+    try {
+      const a = await sendOn();
+      assert.deepEqual(outcomes(a), ['first:refused', 'second:refused'], 'both out of rotation');
+      assert.equal(a.status, 'failed');
+      firstStatus = 200;
+      await sleep(600);
+      const b = await sendOn();
+      assert.deepEqual(outcomes(b), ['first:submitted'], 'the first probe puts the first back');
+      firstStatus = 503;
+      secondStatus = 200;
+      const c = await sendOn();
+      assert.deepEqual(outcomes(c), ['first:failed', 'second:submitted'], JSON.stringify(c.hand_overs));
+      assert.equal(c.status, 'submitted');
+    } finally {
+      await s2.stop();
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
 describe('no delivery report in time (dlr_timeout)', () => {
   test('the session\'s next send tries the other provider first; a confirmed one does not', async () => {
     const silent = await startReceiver(() => ({ status: 200, body: {} }));

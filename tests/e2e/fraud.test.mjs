@@ -27,7 +27,8 @@ async function startWith(conf, env = {}, mode = ['--dev']) {
   }
   return srv;
 }
-const production = (conf, env) => startWith(`api_key = ${KEY}\n${conf}`, env, []);
+// Production mode needs a provider named outright; log keeps the codes readable here.
+const production = (conf, env) => startWith(`api_key = ${KEY}\nprovider = log\n${conf}`, env, []);
 
 async function ctl(srv, ...args) {
   try {

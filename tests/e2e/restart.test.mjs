@@ -161,7 +161,7 @@ describe('test numbers', () => {
   test('allowed outside dev mode with allow_test_numbers = true (and no dev inbox there)', async () => {
     const dir = makeDataDir();
     const conf = path.join(dir, 'iotp.conf');
-    writeFileSync(conf, `api_key = 0123456789abcdef0123\ntest_numbers = ${TEST}:123456\nallow_test_numbers = true\n`);
+    writeFileSync(conf, `api_key = 0123456789abcdef0123\nprovider = log\ntest_numbers = ${TEST}:123456\nallow_test_numbers = true\n`);
     const s = await start({ IOTP_API_KEY: undefined }, { args: ['--config', conf], dataDir: path.join(dir, 'data') });
     const key = '0123456789abcdef0123';
     const c = await s.call('POST', '/v1/sessions', { phone: TEST }, { auth: key });
@@ -196,6 +196,36 @@ describe('start-up refusals name the option', () => {
       assert.doesNotMatch(r.stdout, /listening on/);
     });
   }
+
+  test('production without a provider → non-zero exit saying how to configure one', async () => {
+    const dir = makeDataDir();
+    const conf = path.join(dir, 'iotp.conf');
+    writeFileSync(conf, 'api_key = 0123456789abcdef0123\n');
+    const r = await runIotpd(['--config', conf, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')]);
+    assert.equal(r.timedOut, false, `iotpd started anyway: ${r.stdout}`);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /no message provider/);
+    assert.match(r.stderr, /\[provider NAME\]/);
+    assert.match(r.stderr, /provider = log/);
+    assert.doesNotMatch(r.stdout, /listening on/);
+  });
+
+  test('production with provider = log, or a [provider] of type log, starts with a loud warning', async () => {
+    for (const text of ['provider = log\n', '[provider trial]\ntype = log\n\n[route default]\nsms = trial\n']) {
+      const dir = makeDataDir();
+      const conf = path.join(dir, 'iotp.conf');
+      writeFileSync(conf, `api_key = 0123456789abcdef0123\n${text}`);
+      const s = await start({ IOTP_API_KEY: undefined }, { args: ['--config', conf], dataDir: path.join(dir, 'data') });
+      assert.equal((await s.stop()).code, 0);
+      const all = s.stdout + s.stderr;
+      assert.match(all, /WARNING: provider (log|trial) is of type log/, all);
+      assert.match(all, /IN CLEAR/);
+    }
+    // --dev says nothing of the kind: the log provider is what dev mode is for.
+    const dev = await start();
+    assert.equal((await dev.stop()).code, 0);
+    assert.doesNotMatch(dev.stdout + dev.stderr, /is of type log/);
+  });
 
   test('production without an api_key → non-zero exit naming api_key', async () => {
     const dir = makeDataDir();

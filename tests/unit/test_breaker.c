@@ -10,7 +10,7 @@
 #include "base/breaker.h"
 
 #define T0 ((int64_t)1800000000000)
-#define S(x) ((int64_t)(x) * 1000)
+#define S(x) ((int64_t)(x)*1000)
 
 /* A provider's breaker: breaker_failures = 3, breaker_open_ms = 1000. */
 static void fixed_rest_opens_probes_and_closes(void **state)
