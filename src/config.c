@@ -131,6 +131,10 @@ static const struct option options[] = {
 	{"smtp_url", T_STRING, F(smtp_url), "", NULL, 0, 0, 0,
 	 "SMTP server for PIN reset e-mails: smtp://host:port (STARTTLS when offered) or smtps://host:port. "
 	 "Empty: no e-mail; PINs can only lapse."},
+	{"smtp_tls", T_STRING, F(smtp_tls), "require", "opportunistic", 0, 0, 0,
+	 "TLS to the SMTP server of smtp:// (smtps:// always has it): require (STARTTLS or no e-mail: "
+	 "a reset link must not cross the network in clear), opportunistic (STARTTLS when offered; "
+	 "the default in dev mode only) or off."},
 	{"smtp_from", T_STRING, F(smtp_from), "iotp@localhost", NULL, 0, 0, 0,
 	 "Sender address of iotp's e-mails."},
 	{"smtp_user", T_STRING, F(smtp_user), "", NULL, 0, 0, 0, "SMTP user name, if the server wants one."},
@@ -654,6 +658,13 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "option limits (IOTP_LIMITS): 'off' is accepted only in dev mode (--dev); in "
 		       "production the rate limits protect your SMS budget");
+		return -1;
+	}
+	if (strcmp(cfg->smtp_tls, "require") && strcmp(cfg->smtp_tls, "opportunistic") &&
+	    strcmp(cfg->smtp_tls, "off")) {
+		strfmt(err, errlen,
+		       "option smtp_tls (IOTP_SMTP_TLS): '%s' is not require, opportunistic or off",
+		       cfg->smtp_tls);
 		return -1;
 	}
 	if (strcmp(cfg->fraud_action, "refuse") && strcmp(cfg->fraud_action, "pretend")) {

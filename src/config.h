@@ -95,6 +95,7 @@ struct config {
 	char *smtp_from;
 	char *smtp_user;
 	char *smtp_password;
+	char *smtp_tls;             /* "require", "opportunistic" or "off" */
 	int webhook_timeout;                       /* s */
 	int events_threads;                        /* events/ delivery threads */
 	int events_breaker_open;                   /* s, first rest of a failing destination */

@@ -7,6 +7,9 @@
 
 int ctl_template(const struct config *cfg, int argc, char **argv);
 
+/* Needs no configuration and no store. */
+int ctl_phone(int argc, char **argv);
+
 struct store;
 int ctl_account(const struct config *cfg, struct store *st, int argc, char **argv);
 

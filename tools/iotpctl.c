@@ -18,8 +18,9 @@ static void usage(FILE *out)
 	fputs("usage: iotpctl [--store URL | --data DIR] [--config FILE] [--dev] COMMAND\n"
 	      "\n"
 	      "Commands:\n"
-	      "  number PHONE   the number's recent sessions and every message sent for them,\n"
-	      "                 oldest message first (PHONE in any format with a country code)\n"
+	      "  number PHONE   the number's last 20 sessions, newest session first, each with\n"
+	      "                 every message sent for it, oldest message first (PHONE in any\n"
+	      "                 format with a country code)\n"
 	      "  session ID     one session and its messages\n"
 	      "  stats          counts of sessions and messages, and per provider and region\n"
 	      "                 the time from code request to submission and to delivery\n"
@@ -36,6 +37,13 @@ static void usage(FILE *out)
 	      "                 lifts a measure (KEY as 'fraud list' shows it, e.g.\n"
 	      "                 p3|+447911123); its counters start afresh\n"
 	      "  fraud events   the fraud event log, oldest first\n"
+	      "  phone check NUMBER [REGION]\n"
+	      "                 what iotp makes of a number: status, E.164, region, calling\n"
+	      "                 code, type, national and international forms (tab-separated;\n"
+	      "                 NUMBER '-' reads lines of NUMBER[<TAB>REGION] from stdin)\n"
+	      "  phone version  the numbering plans in use: the metadata's package, version\n"
+	      "                 and hash\n"
+	      "  phone regions  every region with its calling code and an example number\n"
 	      "\n"
 	      "Options:\n"
 	      "  --store URL    the store to open: sqlite:DIR/FILE or postgres://... (default:\n"
@@ -232,6 +240,10 @@ int main(int argc, char **argv)
 		config_deinit(&cfg);
 		return 2;
 	}
+	if (!strcmp(cmd, "phone")) {
+		config_deinit(&cfg);
+		return ctl_phone(argc - i, argv + i);
+	}
 	if (!strcmp(cmd, "template")) {
 		int trc = ctl_template(&cfg, argc - i, argv + i);
 		config_deinit(&cfg);
@@ -251,8 +263,17 @@ int main(int argc, char **argv)
 		config_deinit(&cfg);
 		return 2;
 	}
+	/* iotpctl never creates a store (a wrong --data must fail, not print zeros
+	 * from a new empty database), and opens it read-only unless the command
+	 * changes something. */
+	const char *sub = arg ? arg : "";
+	int writes = (!strcmp(cmd, "account") && !strcmp(sub, "reverify")) ||
+		     (!strcmp(cmd, "fraud") && !strcmp(sub, "unblock"));
 	struct store *st;
-	struct store_options so = {.pool_size = 2, .statement_timeout_ms = cfg.store_timeout * 1000};
+	struct store_options so = {.pool_size = 2,
+				   .statement_timeout_ms = cfg.store_timeout * 1000,
+				   .existing_only = 1,
+				   .read_only = !writes};
 	if (store_open(store_url, &so, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpctl: %s\n", err);
 		config_deinit(&cfg);

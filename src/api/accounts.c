@@ -256,6 +256,13 @@ void api_pin_reset_request(struct http_request *req, struct http_response *res)
 				    api_time(account_pin_lapses_at(api->core, &r.account)));
 		return;
 	}
+	if (e == IOTP_E_PIN_RESET_PENDING) {
+		json_t *err = http_reply_error(res, e, NULL);
+		int64_t wait = (r.account.reset_expires_at - now + 999) / 1000;
+		res->retry_after = wait > 0 ? wait : 1;
+		json_object_set_new(err, "expires_at", api_time(r.account.reset_expires_at));
+		return;
+	}
 	if (e) {
 		http_reply_error(res, e, NULL);
 		return;

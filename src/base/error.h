@@ -133,7 +133,9 @@
 	X(REFRESH_TOKEN_USED, 400, "refresh_token_already_used",                                  \
 	  "This refresh token was used before, so its login has ended. Sign in again.")           \
 	X(LOGIN_ENDED, 401, "login_ended",                                                        \
-	  "This login has ended (signed out, expired, or its account closed). Sign in again.") \
+	  "This login has ended (signed out, expired, or its account closed). Sign in again.")     \
+	X(PIN_RESET_PENDING, 429, "pin_reset_pending",                                            \
+	  "A reset link was e-mailed already and still works: check the mailbox (and spam), or ask again after Retry-After.") \
 	X(STORE_UNAVAILABLE, 503, "store_unavailable",                                            \
 	  "The database is unreachable for a moment. Retry after the time in Retry-After; nothing of this request was kept.")
 

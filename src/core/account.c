@@ -784,6 +784,10 @@ static enum iotp_error apply_reset_request(struct core *c, struct store_account 
 		return IOTP_E_NO_PIN;
 	if (!a->email_sealed_len)
 		return IOTP_E_NO_RECOVERY_EMAIL;
+	/* One live link at a time: a verified session would otherwise send
+	 * mail after mail to the owner's inbox for as long as it lasts. */
+	if (a->has_reset && now < a->reset_expires_at)
+		return IOTP_E_PIN_RESET_PENDING;
 	if (seal_open(c->keys.account, a->id, a->email_sealed, a->email_sealed_len, r->email,
 		      sizeof r->email, NULL) < 0)
 		return IOTP_E_INTERNAL;

@@ -116,8 +116,10 @@ enum iotp_error account_mark_reverify(struct core *c, const char *app, const cha
 
 /* Sends a PIN reset link to the recovery e-mail of the account on the number
  * of a verified session (the person proved the number; the session stays
- * unspent for the registration that follows). IOTP_E_NO_PIN,
- * _NO_RECOVERY_EMAIL, _MAIL_NOT_CONFIGURED, _ACCOUNT_NOT_FOUND. */
+ * unspent for the registration that follows). One link lives at a time:
+ * while the last one works, IOTP_E_PIN_RESET_PENDING (out->account's
+ * reset_expires_at says until when). IOTP_E_NO_PIN, _NO_RECOVERY_EMAIL,
+ * _MAIL_NOT_CONFIGURED, _ACCOUNT_NOT_FOUND. */
 enum iotp_error account_request_pin_reset(struct core *c, const char *app, const char *session_id,
 					  int64_t now, struct account_result *out);
 /* Removes the PIN of the account whose live reset link carries token.

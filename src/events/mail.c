@@ -88,7 +88,12 @@ int mail_send(void *curl, const struct events_context *ctx, const struct store_e
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)cfg->webhook_timeout);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* A reset link in clear is as good as the PIN to whoever reads the wire:
+	 * outside dev mode the e-mail goes over TLS or not at all. */
+	long tls = !strcmp(cfg->smtp_tls, "require")	     ? (long)CURLUSESSL_ALL
+		   : !strcmp(cfg->smtp_tls, "opportunistic") ? (long)CURLUSESSL_TRY
+							     : (long)CURLUSESSL_NONE;
+	curl_easy_setopt(h, CURLOPT_USE_SSL, tls);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	if (*cfg->smtp_user) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->smtp_user);

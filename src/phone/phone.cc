@@ -8,8 +8,10 @@
 // phone.h is a C header without extern "C" guards of its own.
 extern "C" {
 #include "phone/phone.h"
+#include "phone/phone_metadata.h"
 }
 
+#include <cstdint>
 #include <cstring>
 #include <set>
 #include <string>
@@ -19,8 +21,40 @@ extern "C" {
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
+
+// The metadata libphonenumber reads when it starts. The library calls these
+// two functions (through its PLT, so a definition in the program wins over
+// the library's own) to get the serialised PhoneMetadataCollection compiled
+// into it; ours hand it the current numbering plans of phone_metadata.c
+// instead of the late-2022 ones Debian built in. Their names and signatures
+// are those of libphonenumber's src/phonenumbers/metadata.h, unchanged since
+// 2011. phone_init() checks that the library did call them.
+namespace {
+bool metadata_handed_over;
+}
+
+namespace i18n {
+namespace phonenumbers {
+int metadata_size();
+const void *metadata_get();
+
+int metadata_size()
+{
+	return static_cast<int>(phone_metadata_size);
+}
+
+const void *metadata_get()
+{
+	metadata_handed_over = true;
+	return phone_metadata_bytes;
+}
+} // namespace phonenumbers
+} // namespace i18n
 
 namespace {
 
@@ -51,6 +85,25 @@ struct tables {
 		}
 	}
 };
+
+// libphonenumber parses the serialised metadata into its own tables once and
+// never reads it again: give its 200 kB of pages back. They are clean pages
+// of the program file, so should anything touch them they are read again.
+void release_metadata_pages()
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page <= 0)
+		return;
+	uintptr_t first = reinterpret_cast<uintptr_t>(phone_metadata_bytes);
+	uintptr_t end = first + phone_metadata_size;
+	uintptr_t mask = static_cast<uintptr_t>(page) - 1;
+
+	first = (first + mask) & ~mask;
+	end &= ~mask;
+	if (end > first)
+		madvise(reinterpret_cast<void *>(first), end - first, MADV_DONTNEED);
+}
 
 const tables &get_tables()
 {
@@ -272,6 +325,11 @@ int phone_init(void)
 		// unusable.
 		if (get_tables().regions.empty())
 			return -1;
+		// A library linked statically or with -Bsymbolic would have
+		// read its own, older metadata: refuse to run on it.
+		if (!metadata_handed_over)
+			return -1;
+		release_metadata_pages();
 		// ICU loads its display names lazily: pay for that here too.
 		// Names are a nicety, so failing here does not fail init.
 		char name[64];
@@ -413,6 +471,11 @@ int phone_format(const char *e164, int international, char *buf, size_t size)
 		buf[0] = '\0';
 		return -1;
 	}
+}
+
+const char *phone_metadata_version(void)
+{
+	return phone_metadata_id;
 }
 
 const char *phone_region_for_calling_code(int calling_code)

@@ -47,8 +47,16 @@ struct phone_number {
 };
 
 /* Loads the library's metadata (about 20 ms); call once before any thread uses
- * the functions below. Returns 0, or -1 when the library cannot start. */
+ * the functions below. Returns 0, or -1 when the library cannot start or did
+ * not take iotp's own numbering plans (src/phone/phone_metadata.c) in place of
+ * the older ones compiled into it. */
 int phone_init(void);
+
+/* Where the numbering plans in use come from, for /healthz, iotpctl and bug
+ * reports: "google-libphonenumber 3.2.47, sha256 a1a0444348456d29" (the npm
+ * package the tables were generated from, and the start of their hash).
+ * Returns a static string. */
+const char *phone_metadata_version(void);
 
 /* Parses what a person typed: "+44 7911 123456", "07911 123456" with region
  * "GB", "(415) 555-2671" with region "US", "0044 7911 123456" (a leading 00 is

@@ -234,6 +234,11 @@ static PGconn *connect_one(struct pg_db *db, char *err, size_t errlen)
 	PGresult *r = PQexec(c, timeout);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
+	if (ok && db->read_only) {
+		r = PQexec(c, "SET default_transaction_read_only = on");
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
 	if (!ok) {
 		strfmt(err, errlen, "cannot set statement_timeout on %s: %s", db->shown,
 		       PQerrorMessage(c));
@@ -453,6 +458,32 @@ static int pg_accepts(const char *url)
 	return strchr(url, '=') != NULL && strstr(url, "://") == NULL && strncmp(url, "sqlite:", 7);
 }
 
+/* For a store that must already exist (store_options.existing_only): the
+ * schema is there, at the version this build writes, and nothing is created. */
+static int check_schema(struct pg_db *db, PGconn *c, char *err, size_t errlen)
+{
+	int want = (int)(sizeof migrations / sizeof migrations[0]);
+	PGresult *r = PQexec(c, "SELECT version FROM iotp_schema");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		PQclear(r);
+		strfmt(err, errlen,
+		       "no iotp database at %s (it has no iotp_schema table): check the store URL, "
+		       "or start iotpd on it once to create it",
+		       db->shown);
+		return -1;
+	}
+	int have = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (have != want) {
+		strfmt(err, errlen,
+		       "the database at %s has schema %d, this build reads %d: run the iotpd of the "
+		       "same version on it first",
+		       db->shown, have, want);
+		return -1;
+	}
+	return 0;
+}
+
 static void pg_close(void *state)
 {
 	struct pg_db *db = state;
@@ -475,6 +506,7 @@ static int pg_open(const char *url, const struct store_options *opt, void **stat
 	db->timeout_ms = opt->statement_timeout_ms > 0 ? opt->statement_timeout_ms : 5000;
 	db->lease_ms = opt->lease_ms > 0 ? opt->lease_ms : 30000;
 	strfmt(db->node, sizeof db->node, "%s", opt->node ? opt->node : "");
+	db->read_only = opt->read_only;
 	db->size = opt->pool_size > 0 ? (opt->pool_size < PG_POOL_MAX ? opt->pool_size : PG_POOL_MAX)
 				      : 8;
 	db->backoff_ms = 100;
@@ -485,7 +517,8 @@ static int pg_open(const char *url, const struct store_options *opt, void **stat
 	PGconn *c = connect_one(db, err, errlen);
 	if (!c)
 		goto err;
-	if (migrate(db, c, err, errlen) < 0) {
+	if ((opt->existing_only ? check_schema(db, c, err, errlen) : migrate(db, c, err, errlen)) <
+	    0) {
 		PQfinish(c);
 		goto err;
 	}

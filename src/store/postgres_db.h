@@ -83,6 +83,7 @@ struct pg_db {
 	int timeout_ms;       /* statement timeout, and connect timeout (rounded up to s) */
 	int64_t lease_ms;     /* a claimed message is another node's after this */
 	char node[128];       /* this node's name (store_options.node) */
+	int read_only;        /* store_options.read_only: every connection is read-only */
 	_Atomic int64_t swept_at; /* ms: when outbox_due last took back expired leases */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;

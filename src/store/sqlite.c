@@ -419,7 +419,9 @@ static void *checkpointer(void *arg)
 	return NULL;
 }
 
-static int migrate(struct sqlite_db *db, char *err, size_t errlen)
+/* Brings the schema to this build's version; with check_only, only checks
+ * that it is there (a store that must exist is never changed). */
+static int migrate(struct sqlite_db *db, int check_only, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int have = 0;
@@ -433,6 +435,13 @@ static int migrate(struct sqlite_db *db, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "the database was written by a newer iotpd (schema %d, this one knows %d)", have,
 		       want);
+		return -1;
+	}
+	if (check_only && have != want) {
+		strfmt(err, errlen,
+		       "%s %s (schema %d, this build reads %d)%s", db->path,
+		       have ? "was written by an older iotpd" : "is no iotp database", have, want,
+		       have ? ": start this version's iotpd on it once first" : "");
 		return -1;
 	}
 	for (int v = have; v < want; v++) {
@@ -504,10 +513,19 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		return -1;
 	}
 	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
+	struct stat sb;
+	if (opt->existing_only) {
+		/* Only an existing database: a wrong path must fail, not create one. */
+		if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			strfmt(err, errlen,
+			       "no iotp database at %s: check --data/--store (or the configuration's "
+			       "data_dir/store), or start iotpd there once to create it",
+			       path);
+			return -1;
+		}
+	} else if (slash && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0700) < 0) {
-			struct stat sb;
 			if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 				strfmt(err, errlen, "cannot create the directory %s of store %s", dir,
 				       url);
@@ -523,24 +541,25 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 	pthread_cond_init(&db->done, NULL);
 	pthread_mutex_init(&db->ckpt_lock, NULL);
 	pthread_cond_init(&db->ckpt_wake, NULL);
-	if (sqlite3_open_v2(path, &db->conn,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	int flags = opt->existing_only ? (opt->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE)
+				       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->conn, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot open %s: %s", path,
 		       db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
 		goto err;
 	}
 	sqlite3_busy_timeout(db->conn, 5000);
 	char pragmas[256];
+	/* A read-only connection leaves the journal mode to the writer (iotpd). */
 	strfmt(pragmas, sizeof pragmas,
-	       "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
+	       "%s PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
 	       " PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=134217728;",
-	       synchronous_full ? "FULL" : "NORMAL");
+	       opt->read_only ? "" : "PRAGMA journal_mode=WAL;", synchronous_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db->conn));
 		goto err;
 	}
-	if (migrate(db, err, errlen) < 0)
+	if (migrate(db, opt->existing_only, err, errlen) < 0)
 		goto err;
 	for (int i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->conn, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -551,6 +570,11 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 	}
 	if (sqlite_account_prepare(db, err, errlen) < 0)
 		goto err;
+	/* iotpctl (existing_only) leaves checkpoints to the iotpd that owns the file. */
+	if (opt->existing_only) {
+		*state = db;
+		return 0;
+	}
 	if (sqlite3_open_v2(path, &db->ckpt_conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		strfmt(err, errlen, "cannot open %s for checkpoints", path);

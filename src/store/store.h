@@ -162,6 +162,11 @@ struct store_options {
 	const char *node;         /* postgres: this node's name, the same across its restarts and
 				   * unique among the nodes: at start-up it takes back what it had
 				   * claimed before it stopped. NULL: "" */
+	int existing_only;        /* 1: never create, never migrate: fail, naming the location,
+				   * when there is no store of this build's schema there (iotpctl,
+				   * which must not invent an empty database from a wrong path) */
+	int read_only;            /* 1 (with existing_only): nothing is ever written; sqlite opens
+				   * the file read-only, postgres makes every transaction read-only */
 };
 
 /* Opens (and creates, and migrates) the store url names: "sqlite:PATH" (a

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { cleanup, codeFromSms, freshPhone, IOTPD, makeDataDir, sleep, start } from './helpers.mjs';
+import { cleanup, codeFromSms, freshPhone, IOTPD, makeDataDir, runIotpd, sleep, start, waitFor } from './helpers.mjs';
 import { signatureValid, startSmtpServer, startWebhookReceiver } from './receivers.mjs';
 
 const SECRET = 'whsec-e2e-0123456789abcdef';
@@ -304,6 +304,30 @@ describe('two-step verification PIN', () => {
     assert.equal((await srv.call('GET', '/v1/accounts/me', undefined, device(victim.cred))).status, 401);
   });
 
+  // Issue 12, finding 10: one verified session sent reset mail after reset
+  // mail for as long as it lasted.
+  test('one reset link at a time: asking again while it works sends no second e-mail', async () => {
+    const { phone } = await withPin('808182', 'bo@example.com');
+    const sid = await verified(srv, phone);
+    const before = smtp.messages().length;
+    const first = await srv.call('POST', '/v1/accounts/pin-reset', { session_id: sid });
+    assert.equal(first.status, 202, first.text);
+    await smtp.waitMessage(before + 1);
+    for (let i = 0; i < 3; i++) {
+      const again = await srv.call('POST', '/v1/accounts/pin-reset', { session_id: sid });
+      assert.equal(again.status, 429, again.text);
+      assert.equal(again.body.error.code, 'pin_reset_pending');
+      assert.equal(again.body.error.expires_at, first.body.expires_at);
+      assert.ok(Number(again.headers.get('retry-after')) > 3000, 'until the link expires');
+    }
+    const other = await srv.call('POST', '/v1/accounts/pin-reset', { session_id: await verified(srv, phone) });
+    assert.equal(other.status, 429, 'a fresh session gets no second link either');
+    // The first message has had every chance to be joined by others.
+    await srv.call('POST', '/v1/accounts/pin-reset', { session_id: sid });
+    const about = (await smtp.waitMessage(before + 1)).filter((m) => m.includes(phone));
+    assert.equal(about.length, 1, 'exactly one e-mail');
+  });
+
   test('no recovery e-mail: the answer says when the PIN lapses', async () => {
     const { phone } = await withPin('864200');
     const r = await srv.call('POST', '/v1/accounts/pin-reset', { session_id: await verified(srv, phone) });
@@ -414,5 +438,34 @@ describe('lapse, change of number, re-verification, redelivery', () => {
     assert.equal(me.body.error.code, 'reverification_required');
     const ev = await hooks.waitEvent('account.reverification_required', (b) => b.data.account_id === r.body.account.id, 15000);
     assert.equal(ev.body.data.reason, 'support ticket 42');
+  });
+});
+
+// Issue 12, finding 10: reset e-mails went out with opportunistic TLS only.
+describe('smtp_tls', () => {
+  test('require: a server without STARTTLS gets no e-mail, and the log says why', async () => {
+    const smtp = await startSmtpServer(); // aiosmtpd offers no STARTTLS
+    const { srv, hooks } = await server({ IOTP_SMTP_URL: smtp.url, IOTP_SMTP_TLS: 'require',
+      IOTP_PUBLIC_URL: 'https://verify.example' });
+    try {
+      const phone = freshPhone();
+      const r = await register(srv, await verified(srv, phone));
+      await srv.call('PUT', '/v1/accounts/me/pin', { pin: '919293', email: 'cy@example.com' }, device(r.body.credential));
+      const req = await srv.call('POST', '/v1/accounts/pin-reset', { session_id: await verified(srv, phone) });
+      assert.equal(req.status, 202, req.text);
+      const said = await waitFor(() => /mail\.pin_reset\): the SMTP server did not take the e-mail: .*SSL/i
+        .test(srv.stdout + srv.stderr), { timeoutMs: 8000 });
+      assert.ok(said, `the log names the failed TLS:\n${srv.stderr}`);
+      assert.equal(smtp.messages().length, 0, 'nothing crossed in clear');
+    } finally {
+      await hooks.close();
+      await smtp.stop();
+    }
+  });
+
+  test('a value other than require, opportunistic or off refuses to start', async () => {
+    const r = await runIotpd(['--dev', '--listen', '127.0.0.1:0', '--data', makeDataDir()], { IOTP_SMTP_TLS: 'maybe' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /smtp_tls \(IOTP_SMTP_TLS\): 'maybe' is not require, opportunistic or off/);
   });
 });

@@ -69,3 +69,44 @@ test('session and stats; unknown ids and bad numbers fail with a reason', async 
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command 'frobnicate'/);
 });
+
+// Issue 16: run from the wrong folder or with a wrong --data, iotpctl used to
+// create and migrate a new database there and print zeros with exit code 0.
+test('iotpctl refuses a missing database, names the path, and creates nothing', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'iotpctl-none-'));
+  const wrong = path.join(empty, 'not-here');
+  for (const args of [['stats'], ['number', '+447700900123'], ['fraud', 'list'], ['fraud', 'unblock', 'x']]) {
+    let r;
+    try {
+      r = await run(IOTPCTL, ['--dev', '--data', wrong, ...args]);
+      r.code = 0;
+    } catch (e) {
+      r = e;
+    }
+    assert.notEqual(r.code, 0, `${args.join(' ')} must fail`);
+    assert.match(r.stderr, new RegExp(`no iotp database at ${wrong}/iotp\\.db`), r.stderr);
+    assert.match(r.stderr, /--data/);
+  }
+  // Nothing was created: neither the directory nor a database file.
+  assert.deepEqual(fs.readdirSync(empty), []);
+  // The same through --store.
+  try {
+    await run(IOTPCTL, ['--dev', '--store', `sqlite:${empty}/x.db`, 'stats']);
+    assert.fail('must fail');
+  } catch (e) {
+    assert.match(e.stderr, new RegExp(`no iotp database at ${empty}/x\\.db`));
+  }
+  assert.deepEqual(fs.readdirSync(empty), []);
+  fs.rmSync(empty, { recursive: true });
+});
+
+test('iotpctl reads a live database read-only and says newest session first', async () => {
+  const help = await run(IOTPCTL, ['--help']);
+  assert.match(help.stdout, /newest session first/);
+  assert.doesNotMatch(help.stdout, /recent sessions and every message sent for them,\s+oldest/);
+  const st = await ctl('stats');
+  assert.equal(st.code, 0, st.stderr);
+  assert.match(st.stdout, /^sessions \d+/m);
+});

@@ -49,6 +49,7 @@ static void dev_defaults(void **state)
 	assert_int_equal(c.sms_delays.n, 5);
 	assert_int_equal(c.sms_delays.v[1], 60);
 	assert_int_equal(c.delivery, 1);
+	assert_string_equal(c.smtp_tls, "opportunistic");
 	config_deinit(&c);
 }
 
@@ -57,6 +58,8 @@ static void production_needs_a_key(void **state)
 	(void)state;
 	struct config c;
 	assert_int_equal(config_load(&c, NULL, 0, err, sizeof err), 0);
+	/* Outside dev mode a PIN reset e-mail goes over TLS or not at all. */
+	assert_string_equal(c.smtp_tls, "require");
 	assert_int_equal(config_validate(&c, err, sizeof err), -1);
 	assert_non_null(strstr(err, "api_key"));
 	assert_non_null(strstr(err, "IOTP_API_KEY"));
