@@ -65,6 +65,6 @@ test('iotpd keeps its state where store says; iotpctl --store and IOTP_STORE rea
   const byEnv = await run(IOTPCTL, ['--dev', 'number', phone], { env: { ...process.env, IOTP_STORE: `sqlite:${file}` } });
   assert.match(byEnv.stdout, new RegExp(`session ${c.body.id}`));
   // The data directory's own database was never used.
-  await assert.rejects(run(IOTPCTL, ['--dev', '--data', srv.dataDir, 'session', c.body.id]), /no session/);
+  await assert.rejects(run(IOTPCTL, ['--dev', '--data', srv.dataDir, 'session', c.body.id]), /no iotp database at/);
   await srv.stop();
 });
