@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/log.h"
@@ -135,6 +136,10 @@ static const struct option options[] = {
 	 "TLS to the SMTP server of smtp:// (smtps:// always has it): require (STARTTLS or no e-mail: "
 	 "a reset link must not cross the network in clear), opportunistic (STARTTLS when offered; "
 	 "the default in dev mode only) or off."},
+	{"smtp_ca_file", T_STRING, F(smtp_ca_file), "", NULL, 0, 0, 0,
+	 "PEM file of the certificate authorities that may sign the SMTP server's certificate (e.g. a "
+	 "company CA or the server's own self-signed certificate). Empty: the system's CAs. The "
+	 "certificate is always verified, host name included."},
 	{"smtp_from", T_STRING, F(smtp_from), "iotp@localhost", NULL, 0, 0, 0,
 	 "Sender address of iotp's e-mails."},
 	{"smtp_user", T_STRING, F(smtp_user), "", NULL, 0, 0, 0, "SMTP user name, if the server wants one."},
@@ -200,6 +205,13 @@ static const struct option options[] = {
 	{"metrics_token", T_STRING, F(metrics_token), "", NULL, 0, 0, 1,
 	 "Turns on GET /metrics (Prometheus' text format, docs/operations.md): the token a scraper sends "
 	 "as 'Authorization: Bearer <token>' (at least 16 characters). Empty: off."},
+	{"admin_key", T_STRING, F(admin_key), "", "dev-admin", 0, 0, 1,
+	 "Turns on the operator dashboard at /admin and the admin API under /v1/admin (docs/admin.md): the "
+	 "key an operator or 'iotpctl --url' sends as 'Authorization: Bearer <key>' (at least 16 characters, "
+	 "never an app's API key). Empty: both are off. Dev mode's default is 'dev-admin'."},
+	{"web_page", T_BOOL, F(web_page), "false", "true", 0, 0, 0,
+	 "Serves the registration page at / (docs/admin.md): anyone may then ask for codes through it, as "
+	 "the default app and under every limit. On in dev mode, with the simulated phone beside it."},
 	{"gotrue_prefix", T_STRING, F(gotrue_prefix), "/auth/v1", NULL, 0, 0, 0,
 	 "Path under which the Supabase Auth (GoTrue) API answers."},
 	{"gotrue_jwt_exp", T_INT, F(gotrue_jwt_exp), "3600", NULL, 30, 604800, 0,
@@ -591,6 +603,19 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		       "GET /metrics off");
 		return -1;
 	}
+	if (*cfg->admin_key && !cfg->dev && strlen(cfg->admin_key) < 16) {
+		strfmt(err, errlen,
+		       "option admin_key (IOTP_ADMIN_KEY): set a key of at least 16 characters "
+		       "(e.g. from 'openssl rand -hex 24'), or leave it empty to turn the dashboard "
+		       "and the admin API off");
+		return -1;
+	}
+	if (*cfg->admin_key && !strcmp(cfg->admin_key, cfg->api_key)) {
+		strfmt(err, errlen,
+		       "option admin_key (IOTP_ADMIN_KEY): must differ from api_key: an app's key "
+		       "must never open the admin API");
+		return -1;
+	}
 	/* Nodes sharing a database unseal each other's codes: a secret generated
 	 * per node (under its own data_dir) would make them fail on every other. */
 	if (strncmp(cfg->store, "sqlite:", 7) != 0 && !*cfg->secret && !cfg->dev) {
@@ -665,6 +690,13 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "option smtp_tls (IOTP_SMTP_TLS): '%s' is not require, opportunistic or off",
 		       cfg->smtp_tls);
+		return -1;
+	}
+	if (*cfg->smtp_ca_file && access(cfg->smtp_ca_file, R_OK) != 0) {
+		strfmt(err, errlen,
+		       "option smtp_ca_file (IOTP_SMTP_CA_FILE): cannot read '%s': %s; give the path of a "
+		       "PEM file of CA certificates, or leave it empty for the system's CAs",
+		       cfg->smtp_ca_file, strerror(errno));
 		return -1;
 	}
 	if (strcmp(cfg->fraud_action, "refuse") && strcmp(cfg->fraud_action, "pretend")) {

@@ -96,6 +96,7 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;
 	char *smtp_tls;             /* "require", "opportunistic" or "off" */
+	char *smtp_ca_file;         /* PEM CAs for the SMTP server's certificate; "" = the system's */
 	int webhook_timeout;                       /* s */
 	int events_threads;                        /* events/ delivery threads */
 	int events_breaker_open;                   /* s, first rest of a failing destination */
@@ -119,6 +120,8 @@ struct config {
 	int twilio_max_services;    /* per app */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
 	char *metrics_token;        /* "" = GET /metrics is off */
+	char *admin_key;            /* "" = /admin and /v1/admin are off */
+	int web_page;               /* serve the registration page at / */
 	char *gotrue_prefix;
 	int gotrue_jwt_exp;         /* s */
 	int gotrue_refresh_ttl;     /* s */

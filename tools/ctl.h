@@ -13,4 +13,9 @@ int ctl_phone(int argc, char **argv);
 struct store;
 int ctl_account(const struct config *cfg, struct store *st, int argc, char **argv);
 
+/* The commands against a running iotpd's admin API (tools/ctl_remote.c):
+ * url its address, key its admin_key (NULL: $IOTP_ADMIN_KEY), json_out 1 to
+ * print the answer as JSON. */
+int ctl_remote(const char *url, const char *key, int json_out, int argc, char **argv);
+
 #endif

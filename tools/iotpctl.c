@@ -54,6 +54,11 @@ static void usage(FILE *out)
 	      "  --config FILE  iotpd's configuration file (templates, apps, data_dir)\n"
 	      "  --dev          read the configuration with iotpd --dev's defaults (the default\n"
 	      "                 without --config)\n"
+	      "  --url URL      ask a running iotpd instead, through its admin API (number,\n"
+	      "                 stats [RANGE], fraud list, fraud unblock KEY): no access to\n"
+	      "                 its data directory needed\n"
+	      "  --key KEY      the server's admin_key for --url (default $IOTP_ADMIN_KEY)\n"
+	      "  --json         with --url: print the server's JSON answer as it is\n"
 	      "  --help         this text\n",
 	      out);
 }
@@ -204,8 +209,8 @@ static int fraud(struct store *st, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *data = NULL, *config_path = NULL, *store_url = NULL;
-	int i = 1, dev = 0;
+	const char *data = NULL, *config_path = NULL, *store_url = NULL, *url = NULL, *key = NULL;
+	int i = 1, dev = 0, json_out = 0;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -218,6 +223,12 @@ int main(int argc, char **argv)
 			config_path = argv[++i];
 		} else if (!strcmp(argv[i], "--dev")) {
 			dev = 1;
+		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
+			url = argv[++i];
+		} else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
+			key = argv[++i];
+		} else if (!strcmp(argv[i], "--json")) {
+			json_out = 1;
 		} else {
 			fprintf(stderr, "iotpctl: unknown option '%s'\n\n", argv[i]);
 			usage(stderr);
@@ -228,6 +239,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Against a running server: no configuration or store is read here. */
+	if (url)
+		return ctl_remote(url, key, json_out, argc - i, argv + i);
 	const char *cmd = argv[i++];
 	const char *arg = i < argc ? argv[i] : NULL;
 	char err[1024];

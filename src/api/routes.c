@@ -1,6 +1,8 @@
 #include <string.h>
 
+#include "api/admin.h"
 #include "api/api.h"
+#include "api/web.h"
 #include "base/alloc.h"
 
 /* method, path, handler, auth, takes a JSON body */
@@ -27,6 +29,27 @@ static const struct http_route routes[] = {
 	/* The e-mailed PIN reset link: the token is the credential. */
 	{"GET", "/v1/pin-reset", api_pin_reset_page, HTTP_PUBLIC, 0},
 	{"POST", "/v1/pin-reset", api_pin_reset, HTTP_PUBLIC, 1},
+	/* The operator's API: the admin key (admin_key), checked by the handler;
+	 * never an app's key. 404 while admin_key is empty. */
+	{"GET", "/v1/admin/stats", api_admin_stats, HTTP_PUBLIC, 0},
+	{"GET", "/v1/admin/numbers/{phone}", api_admin_number, HTTP_PUBLIC, 0},
+	{"GET", "/v1/admin/blocks", api_admin_blocks, HTTP_PUBLIC, 0},
+	{"POST", "/v1/admin/blocks/lift", api_admin_lift, HTTP_PUBLIC, 1},
+	/* The pages (api/web.h): / in dev mode or with web_page, /admin with
+	 * admin_key; the registration page's routes act as the default app. */
+	{"GET", "/", api_web_index, HTTP_PUBLIC, 0},
+	{"GET", "/admin", api_web_admin, HTTP_PUBLIC, 0},
+	{"GET", "/web/{file}", api_web_file, HTTP_PUBLIC, 0},
+	{"GET", "/web/v1/config", api_web_config, HTTP_PUBLIC, 0},
+	{"GET", "/web/v1/regions", api_web_regions, HTTP_PUBLIC, 0},
+	{"GET", "/web/v1/lookup/{phone}", api_web_lookup, HTTP_PUBLIC, 0},
+	{"POST", "/web/v1/sessions", api_web_session_create, HTTP_PUBLIC, 1},
+	{"GET", "/web/v1/sessions/{id}", api_web_session_get, HTTP_PUBLIC, 0},
+	{"PATCH", "/web/v1/sessions/{id}", api_web_session_update, HTTP_PUBLIC, 1},
+	{"POST", "/web/v1/sessions/{id}/code", api_web_send_code, HTTP_PUBLIC, 1},
+	{"PUT", "/web/v1/sessions/{id}/code", api_web_check_code, HTTP_PUBLIC, 1},
+	/* The simulated phone: dev mode only (404 otherwise). */
+	{"GET", "/web/v1/inbox", api_web_inbox, HTTP_PUBLIC, 0},
 };
 
 /* Delivery reports authenticate themselves (token or signature). Served on the

@@ -11,6 +11,7 @@
 #include "core/code.h"
 #include "core/event.h"
 #include "core/number.h"
+#include "core/refusals.h"
 #include "msg/catalog.h"
 #include "msg/voice.h"
 
@@ -109,10 +110,10 @@ static struct policy *policy_for(const struct core *c, const struct policy_clien
 	return who ? c->policy : NULL;
 }
 
-enum iotp_error session_create(struct core *c, const struct session_request *r,
-			       const struct policy_client *who, int64_t now,
-			       struct store_session *out, struct phone_number *number,
-			       struct policy_verdict *v)
+static enum iotp_error create(struct core *c, const struct session_request *r,
+			      const struct policy_client *who, int64_t now,
+			      struct store_session *out, struct phone_number *number,
+			      struct policy_verdict *v)
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
@@ -160,6 +161,17 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 		return IOTP_E_INTERNAL;
 	v->pow_difficulty = s->pow_difficulty;
 	return IOTP_E_OK;
+}
+
+/* The dashboard counts what was refused (core/refusals.h). */
+enum iotp_error session_create(struct core *c, const struct session_request *r,
+			       const struct policy_client *who, int64_t now,
+			       struct store_session *out, struct phone_number *number,
+			       struct policy_verdict *v)
+{
+	enum iotp_error e = create(c, r, who, now, out, number, v);
+	refusals_count(e, now);
+	return e;
 }
 
 enum iotp_error session_get(struct core *c, const char *app, const char *id,
@@ -533,7 +545,9 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 				  struct store_session *out, int64_t *retry_after,
 				  struct policy_verdict *v)
 {
-	return send_code(c, id, channel, locale, who, now, out, retry_after, v, NULL);
+	enum iotp_error e = send_code(c, id, channel, locale, who, now, out, retry_after, v, NULL);
+	refusals_count(e, now);
+	return e;
 }
 
 enum iotp_error session_send_withheld(struct core *c, const char *id, const char *channel,
@@ -541,7 +555,9 @@ enum iotp_error session_send_withheld(struct core *c, const char *id, const char
 				      struct store_session *out, int64_t *retry_after,
 				      struct policy_verdict *v, const char *reason)
 {
-	return send_code(c, id, channel, NULL, who, now, out, retry_after, v, reason);
+	enum iotp_error e = send_code(c, id, channel, NULL, who, now, out, retry_after, v, reason);
+	refusals_count(e, now);
+	return e;
 }
 
 struct solve {

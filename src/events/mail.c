@@ -95,6 +95,12 @@ int mail_send(void *curl, const struct events_context *ctx, const struct store_e
 							     : (long)CURLUSESSL_NONE;
 	curl_easy_setopt(h, CURLOPT_USE_SSL, tls);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* TLS that accepts any certificate only hides the link from a passive
+	 * listener; the peer is checked too, against the operator's CAs if given. */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (*cfg->smtp_ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->smtp_ca_file);
 	if (*cfg->smtp_user) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->smtp_user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->smtp_password);

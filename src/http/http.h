@@ -39,6 +39,8 @@ struct http_response {
 	const char *allow;   /* Allow header for 405 */
 	char *html;          /* when set (heap, owned): sent instead of body as text/html */
 	const char *html_type; /* html's Content-Type instead of text/html (static) */
+	const char *csp;     /* a page's Content-Security-Policy (static); sent with
+			      * nosniff, no-referrer and frame-ancestors denied */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

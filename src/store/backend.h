@@ -7,7 +7,7 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 5
+#define STORE_OPS_VERSION 6 /* 6: the dashboard's reads (activity, sessions_recent) */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -68,6 +68,11 @@ struct store_ops {
 	int (*record_put)(void *state, const struct store_record *r, int64_t now);
 	int (*record_list)(void *state, const char *kind, const char *after, size_t limit,
 			   int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg);
+	/* The dashboard's reads (store_activity, store_sessions_recent). */
+	int (*activity)(void *state, int64_t since, int64_t step_ms,
+			void (*fn)(const struct store_activity *a, void *arg), void *arg);
+	int (*sessions_recent)(void *state, int64_t since, size_t limit,
+			       void (*fn)(const struct store_session *s, void *arg), void *arg);
 };
 
 extern const struct store_ops store_sqlite_ops;

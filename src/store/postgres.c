@@ -786,4 +786,6 @@ const struct store_ops store_postgres_ops = {
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.record_list = pg_record_list,
+	.activity = pg_activity,
+	.sessions_recent = pg_sessions_recent,
 };

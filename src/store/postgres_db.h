@@ -183,6 +183,12 @@ int pg_event_finish(void *state, const struct store_event *e, size_t n);
 int pg_account_events(void *state, const char *account_id,
 		      void (*fn)(const struct store_event *e, void *arg), void *arg);
 
+/* The store_ops entries of postgres_admin.c (the dashboard's reads). */
+int pg_activity(void *state, int64_t since, int64_t step_ms,
+		void (*fn)(const struct store_activity *a, void *arg), void *arg);
+int pg_sessions_recent(void *state, int64_t since, size_t limit,
+		       void (*fn)(const struct store_session *s, void *arg), void *arg);
+
 /* The store_ops entries of postgres_limits.c. */
 int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);

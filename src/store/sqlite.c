@@ -798,4 +798,6 @@ const struct store_ops store_sqlite_ops = {
 	.record_get = sqlite_record_get,
 	.record_put = sqlite_record_put,
 	.record_list = sqlite_record_list,
+	.activity = sqlite_activity,
+	.sessions_recent = sqlite_sessions_recent,
 };

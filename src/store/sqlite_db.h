@@ -158,6 +158,12 @@ int sqlite_blocks_list(void *state, void (*fn)(const struct store_block *b, void
 int sqlite_fraud_events(void *state, int64_t after_id, size_t limit,
 		    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg);
 
+/* The store_ops entries sqlite_admin.c implements. */
+int sqlite_activity(void *state, int64_t since, int64_t step_ms,
+		void (*fn)(const struct store_activity *a, void *arg), void *arg);
+int sqlite_sessions_recent(void *state, int64_t since, size_t limit,
+		       void (*fn)(const struct store_session *s, void *arg), void *arg);
+
 /* The store_ops entries sqlite_records.c implements. */
 int sqlite_record_get(void *state, const char *kind, const char *key, int64_t now,
 		  struct store_record *out);

@@ -212,6 +212,18 @@ int store_delivery_stats(struct store *st, int64_t since,
 	return st->ops->delivery_stats(st->state, since, fn, arg);
 }
 
+int store_activity(struct store *st, int64_t since, int64_t step_ms,
+		   void (*fn)(const struct store_activity *a, void *arg), void *arg)
+{
+	return st->ops->activity(st->state, since, step_ms, fn, arg);
+}
+
+int store_sessions_recent(struct store *st, int64_t since, size_t limit,
+			  void (*fn)(const struct store_session *s, void *arg), void *arg)
+{
+	return st->ops->sessions_recent(st->state, since, limit, fn, arg);
+}
+
 int store_message_rank(int state)
 {
 	static const int rank[STORE_MSG_STATES] = {

@@ -536,4 +536,33 @@ struct store_delivery_stats {
 int store_delivery_stats(struct store *st, int64_t since,
 			 void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 
+/* Dashboard figures (GET /v1/admin/stats): what happened since a time, as rows
+ * of four kinds. A backend may give one bucket or key in several rows; the
+ * caller adds them up. */
+enum store_activity_kind {
+	STORE_ACT_MINUTE = 0, /* at: a step's start; n[0] codes sent (messages), n[1] sessions verified */
+	STORE_ACT_COUNTRY,    /* key: region; n[0] sessions that sent a code, n[1] of them verified */
+	STORE_ACT_PROVIDER,   /* key: provider; n[0] sessions it carried a code of, n[1] of them verified */
+	STORE_ACT_STATUS,     /* key: a message state's name; n[0] messages in it now */
+};
+
+struct store_activity {
+	int kind;     /* enum store_activity_kind */
+	int64_t at;   /* ms; STORE_ACT_MINUTE only: since + k * step_ms */
+	char key[32];
+	int64_t n[2];
+};
+
+/* Calls fn for each row of figures about sessions and messages created (or
+ * verified) at or after since, the minute rows in steps of step_ms (> 0).
+ * Callbacks must not call the store. */
+int store_activity(struct store *st, int64_t since, int64_t step_ms,
+		   void (*fn)(const struct store_activity *a, void *arg), void *arg);
+/* Calls fn for the sessions created at or after since, newest first, at most
+ * limit (code, messages and counters not filled beyond what the list shows:
+ * id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,
+ * verified_at, canceled_at). Callbacks must not call the store. */
+int store_sessions_recent(struct store *st, int64_t since, size_t limit,
+			  void (*fn)(const struct store_session *s, void *arg), void *arg);
+
 #endif

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { cleanup, codeFromSms, freshPhone, IOTPD, makeDataDir, runIotpd, sleep, start, waitFor } from './helpers.mjs';
-import { signatureValid, startSmtpServer, startWebhookReceiver } from './receivers.mjs';
+import { makeSelfSignedCert, signatureValid, startSmtpServer, startWebhookReceiver } from './receivers.mjs';
 
 const SECRET = 'whsec-e2e-0123456789abcdef';
 const OTHER_KEY = 'other-app-key-0123456789';
@@ -461,6 +461,51 @@ describe('smtp_tls', () => {
       await hooks.close();
       await smtp.stop();
     }
+  });
+
+  // The other half of require: a server that offers STARTTLS with a certificate
+  // the operator named gets the e-mail, and one whose certificate nobody vouches
+  // for does not (TLS to an impostor would hand it the link).
+  test('require: a STARTTLS server with a certificate from smtp_ca_file gets the e-mail; an unknown certificate does not', async () => {
+    const tls = makeSelfSignedCert();
+    const smtp = await startSmtpServer({ tls });
+    const trusted = await server({ IOTP_SMTP_URL: smtp.url, IOTP_SMTP_TLS: 'require',
+      IOTP_SMTP_CA_FILE: tls.cert, IOTP_PUBLIC_URL: 'https://verify.example' });
+    try {
+      const phone = freshPhone();
+      const r = await register(trusted.srv, await verified(trusted.srv, phone));
+      await trusted.srv.call('PUT', '/v1/accounts/me/pin', { pin: '919293', email: 'di@example.com' }, device(r.body.credential));
+      const req = await trusted.srv.call('POST', '/v1/accounts/pin-reset', { session_id: await verified(trusted.srv, phone) });
+      assert.equal(req.status, 202, req.text);
+      const mails = await smtp.waitMessage(1, 10000);
+      assert.equal(mails.length, 1, `the e-mail arrived over STARTTLS:\n${trusted.srv.stderr}`);
+      assert.match(mails[0], /^To: <?di@example\.com>?/m);
+      assert.match(mails[0], /https:\/\/verify\.example\//);
+    } finally {
+      await trusted.hooks.close();
+    }
+    const untrusted = await server({ IOTP_SMTP_URL: smtp.url, IOTP_SMTP_TLS: 'require',
+      IOTP_PUBLIC_URL: 'https://verify.example' });
+    try {
+      const phone = freshPhone();
+      const r = await register(untrusted.srv, await verified(untrusted.srv, phone));
+      await untrusted.srv.call('PUT', '/v1/accounts/me/pin', { pin: '919293', email: 'ed@example.com' }, device(r.body.credential));
+      const req = await untrusted.srv.call('POST', '/v1/accounts/pin-reset', { session_id: await verified(untrusted.srv, phone) });
+      assert.equal(req.status, 202, req.text);
+      const said = await waitFor(() => /mail\.pin_reset\): the SMTP server did not take the e-mail: .*(SSL|certificate)/i
+        .test(untrusted.srv.stdout + untrusted.srv.stderr), { timeoutMs: 8000 });
+      assert.ok(said, `the log names the unverified certificate:\n${untrusted.srv.stderr}`);
+      assert.equal(smtp.messages().length, 1, 'no second e-mail went to a server with an unknown certificate');
+    } finally {
+      await untrusted.hooks.close();
+      await smtp.stop();
+    }
+  });
+
+  test('smtp_ca_file that cannot be read refuses to start, naming the path', async () => {
+    const r = await runIotpd(['--dev', '--listen', '127.0.0.1:0', '--data', makeDataDir()], { IOTP_SMTP_CA_FILE: '/nonexistent/ca.pem' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /smtp_ca_file \(IOTP_SMTP_CA_FILE\): cannot read '\/nonexistent\/ca\.pem'/);
   });
 
   test('a value other than require, opportunistic or off refuses to start', async () => {

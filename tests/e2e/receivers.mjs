@@ -1,7 +1,7 @@
 // Real receivers on loopback for what iotpd sends out: an HTTP webhook
 // receiver that checks signatures and can be told to fail, and Debian's
 // aiosmtpd as the SMTP server that gets iotp's e-mails.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -98,14 +98,31 @@ async function freePort() {
 }
 
 /**
- * Starts Debian's aiosmtpd on loopback, storing mail in a Maildir. Returns
- * {url (for smtp_url), messages() (texts received), waitMessage(), stop()}.
+ * Makes a self-signed certificate for 127.0.0.1 with Debian's openssl, as an
+ * operator would for a private mail relay. Returns {cert, key} (file paths).
  */
-export async function startSmtpServer() {
+export function makeSelfSignedCert() {
+  const dir = makeDataDir('iotp-cert-');
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+  { stdio: 'ignore' });
+  return { cert, key };
+}
+
+/**
+ * Starts Debian's aiosmtpd on loopback, storing mail in a Maildir. With tls
+ * ({cert, key}) it offers STARTTLS and refuses mail before it (aiosmtpd's
+ * require-TLS default). Returns {url (for smtp_url), messages() (texts
+ * received), waitMessage(), stop()}.
+ */
+export async function startSmtpServer({ tls } = {}) {
   const port = await freePort();
   const maildir = path.join(makeDataDir('iotp-smtp-'), 'Maildir');
+  const tlsArgs = tls ? ['--tlscert', tls.cert, '--tlskey', tls.key] : [];
   const child = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
-    '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ...tlsArgs, '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const up = await waitFor(() => new Promise((resolve) => {
