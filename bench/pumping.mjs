@@ -1,13 +1,15 @@
 // bench/pumping.mjs: an SMS-pumping attack against a real iotpd, mixed with
 // honest traffic, to show what the fraud defence (docs/fraud.md) lets through.
 //
-//   node bench/pumping.mjs [--duration S] [--attack-rate R] [--honest-rate R] [--pretend]
+//   node bench/pumping.mjs [--scenario ranges|country] [--duration S] [--attack-rate R]
+//                          [--honest-rate R] [--honest-abandon %] [--honest-lag S] [--warmup S]
+//                          [--pretend]
 //
 // It starts `iotpd --dev` on loopback with the production defaults of every
 // limit and of the pumping detector, and trusted_proxies = 127.0.0.1 so that
 // X-Forwarded-For can play many client addresses (nothing leaves 127.0.0.1).
 //
-// Attack (--attack-rate requests/s, default 200): sequential numbers in a few
+// Scenario "ranges" (the default). Attack (--attack-rate requests/s, default 200): sequential numbers in a few
 // mobile ranges of destinations that pumping favours, each request from a
 // random address out of 65,536 (10.x.y.z). An attacker creates a session and
 // asks for an SMS; it never verifies and never solves a proof-of-work.
@@ -16,6 +18,16 @@
 // GB, FR, DE, US and AU, each from its own address (172.16-31.x.y): create,
 // (solve the proof-of-work if asked), send, read the SMS from the dev inbox,
 // check the code. Any refusal in that flow counts as an honest refusal.
+//
+// Scenario "country" (issue 19): the attacker creates --attack-rate sessions/s
+// (default 60) on random valid numbers across all of Nigeria's mobile ranges,
+// each from its own address, asks for an SMS whenever the session allows one,
+// and never verifies nor solves a proof-of-work. Honest people in Nigeria, the
+// UK and Germany (--honest-rate flows/s in all, default 6, a third each) do
+// the honest flow above and solve every proof-of-work they are given, as a
+// real app would. Default duration 90 s. The report adds, per country, who
+// was refused, who was challenged, at what difficulty and how long solving
+// took here.
 //
 // Afterwards it counts, from the log provider's messages.jsonl (what really
 // went out), the SMS each attacked range received, and prints the report that
@@ -40,10 +52,18 @@ const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : def;
 };
-const DURATION = opt('--duration', 30);
-const ATTACK_RATE = opt('--attack-rate', 200);
-const HONEST_RATE = opt('--honest-rate', 40);
+const SCENARIO = args.includes('--scenario') ? args[args.indexOf('--scenario') + 1] : 'ranges';
+const COUNTRY = SCENARIO === 'country';
+const DURATION = opt('--duration', COUNTRY ? 90 : 30);
+const ATTACK_RATE = opt('--attack-rate', COUNTRY ? 60 : 200);
+const HONEST_RATE = opt('--honest-rate', COUNTRY ? 6 : 40);
 const PRETEND = args.includes('--pretend');
+// Honest people as they really are: some never type the code (--honest-abandon
+// percent), the others after --honest-lag seconds (SMS delivery and typing).
+const HONEST_ABANDON = opt('--honest-abandon', 0);
+const HONEST_LAG = opt('--honest-lag', 0);
+// The attack starts --warmup seconds after honest traffic (default 0: together).
+const WARMUP = opt('--warmup', 0);
 
 // The attacked ranges: valid mobile numbers, walked sequentially from here.
 const ATTACKED = [
@@ -110,23 +130,27 @@ const POW_WORKER = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 parentPort.on('message', ({ id, challenge, difficulty }) => {
+  const t0 = performance.now();
   for (let n = 0; ; n++) {
     const h = createHash('sha256').update(challenge + ':' + n).digest();
     let bits = 0;
     for (const b of h) { if (b === 0) { bits += 8; continue; } bits += Math.clz32(b) - 24; break; }
-    if (bits >= difficulty) { parentPort.postMessage({ id, nonce: String(n) }); return; }
+    if (bits >= difficulty) { parentPort.postMessage({ id, nonce: String(n), ms: performance.now() - t0, hashes: n + 1 }); return; }
   }
 });`;
 const workers = [0, 1].map(() => new Worker(POW_WORKER, { eval: true }));
 const powWaiting = new Map();
 let powNext = 0;
-for (const w of workers) w.on('message', ({ id, nonce }) => { powWaiting.get(id)(nonce); powWaiting.delete(id); });
-function solvePowOffThread(challenge, difficulty) {
+const powSolved = []; // {difficulty, ms, hashes}
+for (const w of workers) w.on('message', ({ id, nonce, ms, hashes }) => { powWaiting.get(id)({ nonce, ms, hashes }); powWaiting.delete(id); });
+async function solvePowOffThread(challenge, difficulty) {
   const id = powNext++;
-  return new Promise((resolve) => {
+  const r = await new Promise((resolve) => {
     powWaiting.set(id, resolve);
     workers[id % workers.length].postMessage({ id, challenge, difficulty });
   });
+  powSolved.push({ difficulty, ms: r.ms, hashes: r.hashes });
+  return r.nonce;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -148,6 +172,31 @@ async function attackOnce(i) {
   tally(attack.outcomes, `send ${s.status} ${s.body?.error?.code ?? 'ok'}`);
 }
 
+// Nigeria's mobile ranges (libphonenumber's metadata): a random valid number
+// in any of them, as an attacker who reads the same metadata would pick.
+const NG_MOBILE = ['701', '703', '704', '705', '706', '708', '709', '802', '803', '804', '805', '806', '807',
+  '808', '809', '810', '811', '812', '813', '814', '815', '816', '817', '818', '901', '902', '903', '904',
+  '905', '906', '907', '908', '909', '912', '913', '915', '916'];
+const rnd = (n) => Array.from({ length: n }, () => randomInt(10)).join('');
+const nigerian = () => `+234${NG_MOBILE[randomInt(NG_MOBILE.length)]}${rnd(7)}`;
+const attackNumbers = new Set();
+async function attackCountryOnce() {
+  const phone = nigerian();
+  attackNumbers.add(phone);
+  const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+  attack.requests++;
+  const c = await call('POST', '/v1/sessions', { phone }, ip);
+  if (c.status !== 201) return tally(attack.outcomes, `create ${c.status} ${c.body?.error?.code}`);
+  if (!c.body.allowed_to_request_code) {
+    tally(attack.bits, c.body.challenge?.proof_of_work?.difficulty ?? '?');
+    return tally(attack.outcomes, 'create 201 with a proof-of-work (not solved)');
+  }
+  attack.requests++;
+  const s = await call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' }, ip);
+  tally(attack.outcomes, `send ${s.status} ${s.body?.error?.code ?? 'ok'}`);
+}
+attack.bits = {};
+
 // ------------------------------------------------------------ honest people
 const honest = { flows: 0, verified: 0, refused: 0, refusals: {}, pow: 0, latencies: [] };
 function honestNumber() {
@@ -160,12 +209,23 @@ function honestNumber() {
     default: return `+6141${randomInt(3)}${d(6)}`;
   }
 }
-async function honestOnce() {
-  const phone = honestNumber();
+const byCountry = {};
+function honestCountryNumber(i) {
+  switch (i % 3) {
+    case 0: return ['NG', nigerian()];
+    case 1: return ['GB', `+4474${[0, 1, 2, 3, 4][randomInt(5)]}${rnd(7)}`];
+    default: return ['DE', `+49151${rnd(8)}`];
+  }
+}
+async function honestOnce(i) {
+  const [country, phone] = COUNTRY ? honestCountryNumber(i) : ['*', honestNumber()];
+  const mine = (byCountry[country] ??= { flows: 0, verified: 0, refused: 0, challenged: 0, bits: {}, solveMs: [] });
+  mine.flows++;
   const ip = `172.${16 + randomInt(16)}.${randomInt(256)}.${randomInt(1, 255)}`;
   honest.flows++;
   const refuse = (what, r) => {
     honest.refused++;
+    mine.refused++;
     tally(honest.refusals, `${what} ${r.status} ${r.body?.error?.code}`);
   };
   const c = await call('POST', '/v1/sessions', { phone }, ip);
@@ -173,8 +233,12 @@ async function honestOnce() {
   if (c.status !== 201) return refuse('create', c);
   if (!c.body.allowed_to_request_code && c.body.requested_information.includes('proof_of_work')) {
     honest.pow++;
+    mine.challenged++;
     const pow = c.body.challenge.proof_of_work;
-    const p = await call('PATCH', `/v1/sessions/${c.body.id}`, { proof_of_work: await solvePowOffThread(pow.challenge, pow.difficulty) }, ip);
+    tally(mine.bits, pow.difficulty);
+    const nonce = await solvePowOffThread(pow.challenge, pow.difficulty);
+    mine.solveMs.push(powSolved.at(-1).ms);
+    const p = await call('PATCH', `/v1/sessions/${c.body.id}`, { proof_of_work: nonce }, ip);
     honest.latencies.push(p.ms);
     if (p.status !== 200) return refuse('pow', p);
   }
@@ -190,17 +254,22 @@ async function honestOnce() {
     else await sleep(5);
   }
   if (!code) return refuse('inbox', { status: 0, body: { error: { code: 'no SMS' } } });
+  if (randomInt(100) < HONEST_ABANDON) return tally(honest, 'abandoned');
+  if (HONEST_LAG) await sleep(HONEST_LAG * 1000 * (0.5 + Math.random()));
   const v = await call('PUT', `/v1/sessions/${c.body.id}/code`, { code }, ip);
   honest.latencies.push(v.ms);
   if (v.status !== 200) return refuse('check', v);
   honest.verified++;
+  mine.verified++;
 }
 
 // ------------------------------------------------------------------ the run
-async function schedule(rate, fn) {
+async function schedule(rate, fn, delay = 0) {
+  if (!(rate > 0)) return;
+  if (delay) await sleep(delay * 1000);
   const pending = [];
   const t0 = Date.now();
-  for (let i = 0; Date.now() - t0 < DURATION * 1000; i++) {
+  for (let i = 0; Date.now() - t0 < (DURATION - delay) * 1000; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
@@ -208,12 +277,41 @@ async function schedule(rate, fn) {
   }
   await Promise.all(pending);
 }
-console.log(`iotpd on port ${port}; ${DURATION} s: attack ${ATTACK_RATE} req/s, honest ${HONEST_RATE} flows/s${PRETEND ? ', fraud_action = pretend' : ''}`);
-await Promise.all([schedule(ATTACK_RATE, attackOnce), schedule(HONEST_RATE, honestOnce)]);
+console.log(`iotpd on port ${port}; scenario ${SCENARIO}; ${DURATION} s: attack ${ATTACK_RATE} ${COUNTRY ? 'sessions' : 'req'}/s, honest ${HONEST_RATE} flows/s${PRETEND ? ', fraud_action = pretend' : ''}`);
+await Promise.all([schedule(ATTACK_RATE, COUNTRY ? attackCountryOnce : attackOnce, WARMUP), schedule(HONEST_RATE, honestOnce)]);
 await sleep(500); // let the worker write the last messages
 
 // --------------------------------------------------------------- the report
 const sent = readFileSync(path.join(dir, 'data', 'messages.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+if (COUNTRY) {
+  const toAttack = sent.filter((m) => attackNumbers.has(m.to));
+  const first = sent.length ? sent[0] : null;
+  console.log(`\nSMS to attack numbers (messages.jsonl): ${toAttack.length} of ${attackNumbers.size} numbers tried`);
+  console.log(`attack: ${attack.requests} requests; outcomes:`);
+  for (const [k, v] of Object.entries(attack.outcomes).sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(6)}  ${k}`);
+  console.log(`attack sessions' proof-of-work bits: ${JSON.stringify(attack.bits)}`);
+  console.log('\nhonest, per country:');
+  for (const [c, m] of Object.entries(byCountry)) {
+    const ms = m.solveMs.sort((a, b) => a - b);
+    const p = (x) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(x * ms.length))].toFixed(0) : '-');
+    console.log(`  ${c}: ${m.flows} flows, ${m.verified} verified, ${m.refused} refused (${((100 * m.refused) / m.flows).toFixed(2)}%), ` +
+      `${m.challenged} challenged; bits ${JSON.stringify(m.bits)}; solving here p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`);
+  }
+  for (const [k, v] of Object.entries(honest.refusals)) console.log(`  refused: ${String(v).padStart(6)}  ${k}`);
+  const rate = powSolved.reduce((a, x) => a + x.hashes, 0) / (powSolved.reduce((a, x) => a + x.ms, 0) / 1000 || 1);
+  console.log(`solver speed here (node, one thread): ${(rate / 1e6).toFixed(2)} M hashes/s`);
+  console.log('\niotpctl fraud list:');
+  console.log(execFileSync(IOTPCTL, ['--data', path.join(dir, 'data'), 'fraud', 'list']).toString().trimEnd());
+  const ng = byCountry.NG ?? { refused: 0, flows: 1 };
+  const elsewhere = ['GB', 'DE'].reduce((a, c) => a + (byCountry[c]?.challenged ?? 0), 0);
+  const lat = honest.latencies.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]?.toFixed(2);
+  console.log(`honest API calls: n=${lat.length} p50=${q(0.5)} ms p99=${q(0.99)} ms`);
+  console.log(`\ntargets: <= 50 SMS to attack numbers: ${toAttack.length <= 50 ? 'met' : 'MISSED'} (${toAttack.length}); ` +
+    `honest Nigerians refused < 1%: ${ng.refused / ng.flows < 0.01 ? 'met' : 'MISSED'} (${((100 * ng.refused) / ng.flows).toFixed(2)}%); ` +
+    `nobody challenged elsewhere: ${elsewhere === 0 ? 'met' : 'MISSED'} (${elsewhere})`);
+  void first;
+} else {
 console.log('\nSMS that went out to attacked ranges (messages.jsonl):');
 console.log('range                 numbers tried   SMS sent   SMS per 1,000-number block (prefix3)');
 let worst = 0;
@@ -239,6 +337,7 @@ console.log(`honest API calls (create, send, check): n=${lat.length} p50=${q(0.5
 console.log(`\ntargets: <= 20 SMS per attacked range: ${worst <= 20 ? 'met' : 'MISSED'} (worst ${worst}); ` +
   `< 1% honest refusals: ${honest.refused / honest.flows < 0.01 ? 'met' : 'MISSED'}; ` +
   `honest p99 < 20 ms: ${Number(q(0.99)) < 20 ? 'met' : 'MISSED'}`);
+}
 
 agent.destroy();
 for (const w of workers) await w.terminate();

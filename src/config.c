@@ -184,6 +184,18 @@ static const struct option options[] = {
 	 "of the baseline."},
 	{"fraud_default_baseline", T_INT, F(fraud_default_baseline), "60", NULL, 1, 100, 0,
 	 "Conversion (%) assumed where there is no history yet."},
+	{"fraud_block_time", T_INT, F(fraud_block_time), "3600", NULL, 1, 31536000, 0,
+	 "Seconds a range's first block or a country's first throttle lasts; each repeat within "
+	 "fraud_block_max of the last one ending doubles it. Measures lift themselves."},
+	{"fraud_block_max", T_INT, F(fraud_block_max), "604800", NULL, 1, 31536000, 0,
+	 "Seconds: the longest a block or throttle lasts, and how long a key must stay clear before its "
+	 "repeats are forgotten."},
+	{"fraud_pressure_window", T_INT, F(fraud_pressure_window), "60", NULL, 1, 3600, 0,
+	 "Seconds: half-life of the short window of sessions created and verified per country and client "
+	 "network, compared with fraud_window's to see pressure build up."},
+	{"fraud_pressure_floor", T_INT, F(fraud_pressure_floor), "20", NULL, 1, 10000000, 0,
+	 "Unverified sessions a country or client network may gather in the short window beyond its usual "
+	 "before its new sessions owe a proof-of-work; each doubling beyond adds 2 bits."},
 	{"pow_countries", T_STRING, F(pow_countries), "", NULL, 0, 0, 0,
 	 "Region codes (comma-separated) whose every new session owes a proof-of-work first."},
 	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,
@@ -192,6 +204,10 @@ static const struct option options[] = {
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},
+	{"pow_max_difficulty", T_INT, F(pow_max_difficulty), "18", NULL, 1, 30, 0,
+	 "The most bits pressure makes a proof-of-work ask (2^18 hashes: about 0.3 s in a desktop "
+	 "browser, 1 s on a slow phone, with a plain JavaScript solver): the price rises up to here, "
+	 "nobody is refused for it."},
 	{"twilio_account_sid", T_STRING, F(twilio_account_sid), "", NULL, 0, 0, 0,
 	 "Turns on the Twilio Verify v2 API under /v2 (docs/compat.md): the account SID ('AC' and 32 hex "
 	 "digits) clients send as the Basic auth user name, with an API key as the password. Empty: off."},
@@ -475,6 +491,59 @@ static int load_file(struct config *cfg, const char *path, char *err, size_t err
 	return rc;
 }
 
+/* Edit distance of a and b (both short), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[72];
+	if (la >= 71 || lb >= 71)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void config_unknown_env(char *const *env, void (*fn)(const char *name, const char *suggest, void *arg),
+			void *arg)
+{
+	for (; env && *env; env++) {
+		const char *eq = strchr(*env, '=');
+		char name[72];
+		if (strncmp(*env, "IOTP_", 5) != 0 || !eq || (size_t)(eq - *env) >= sizeof name)
+			continue;
+		strfmt(name, sizeof name, "%.*s", (int)(eq - *env), *env);
+		const char *best = NULL;
+		size_t best_d = 99;
+		char known[64], best_name[64] = "";
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			env_name(options[i].name, known, sizeof known);
+			size_t d = distance(name, known);
+			if (d < best_d) {
+				best_d = d;
+				strfmt(best_name, sizeof best_name, "%s", known);
+				best = best_name;
+			}
+		}
+		if (best_d == 0)
+			continue;
+		/* Only a near miss is worth a guess: a few letters off. */
+		fn(name, best_d <= 3 ? best : NULL, arg);
+	}
+}
+
 int config_load(struct config *cfg, const char *path, int dev, char *err, size_t errlen)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -723,9 +792,13 @@ static void write_value(const struct config *cfg, const struct option *o, FILE *
 	case T_INT:
 		fprintf(out, "%d", *(const int *)field);
 		break;
-	case T_BOOL:
-		fputs(*(const int *)field ? "true" : "false", out);
+	case T_BOOL: {
+		/* In the words the option is documented with (limits = on|off). */
+		int onoff = !strcmp(o->def, "on") || !strcmp(o->def, "off");
+		int v = *(const int *)field;
+		fputs(onoff ? (v ? "on" : "off") : (v ? "true" : "false"), out);
 		break;
+	}
 	case T_INT_LIST: {
 		const struct config_int_list *l = (const struct config_int_list *)field;
 		for (int i = 0; i < l->n; i++)

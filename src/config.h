@@ -113,9 +113,14 @@ struct config {
 	int fraud_throttle_percent; /* of the baseline */
 	int fraud_block_percent;    /* of the baseline */
 	int fraud_default_baseline; /* %, conversion assumed without history */
+	int fraud_block_time;       /* s, a first block or throttle; doubles per repeat */
+	int fraud_block_max;        /* s, the longest; and how long repeats are remembered */
+	int fraud_pressure_window;  /* s, half-life of the short window of sessions */
+	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
 	char *pow_countries;
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
+	int pow_max_difficulty;     /* bits, the most pressure asks */
 	char *twilio_account_sid;   /* "" = the Twilio facade is off */
 	int twilio_max_services;    /* per app */
 	char *gotrue_jwt_secret;    /* "" = the GoTrue facade is off */
@@ -146,6 +151,11 @@ int config_validate(struct config *cfg, char *err, size_t errlen);
 
 /* Writes every option as "name = value", secrets masked. */
 void config_dump(const struct config *cfg, FILE *out);
+/* Calls fn for each IOTP_* variable of env (an environ-style array) that names
+ * no option, so that a misspelling does not pass silently; suggest is the
+ * nearest option's variable when it is a few letters off, else NULL. */
+void config_unknown_env(char *const *env, void (*fn)(const char *name, const char *suggest, void *arg),
+			void *arg);
 /* Writes the documented example file: every option, its help and default. */
 void config_write_example(FILE *out);
 

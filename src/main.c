@@ -166,6 +166,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* A misspelled IOTP_* variable would otherwise be ignored without a word. */
+extern char **environ;
+
+static void warn_env(const char *name, const char *suggest, void *arg)
+{
+	(void)arg;
+	if (suggest)
+		log_warn("environment variable %s names no option and is ignored: did you mean %s?",
+			 name, suggest);
+	else
+		log_warn("environment variable %s names no option and is ignored "
+			 "(docs/iotp.conf.example lists every IOTP_* variable)",
+			 name);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -207,6 +222,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
+	config_unknown_env(environ, warn_env, NULL);
 
 	sigset_t stop;
 	sigemptyset(&stop);

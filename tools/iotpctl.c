@@ -156,12 +156,20 @@ static void gather(const struct store_session *s, void *arg)
 static void print_block(const struct store_block *b, void *arg)
 {
 	(void)arg;
-	char since[32], what[64];
+	char since[32], until[32], what[64];
+	/* A measure that has run out stays recorded for its strikes, not shown. */
+	if (b->until && b->until <= clock_now_ms())
+		return;
 	when(b->since, since, sizeof since);
+	if (b->until)
+		clock_format_ms(b->until, until, sizeof until);
+	else
+		strfmt(until, sizeof until, "lifted");
 	policy_describe_key(b->key, what, sizeof what);
-	printf("%-20s %-9s since %s  sent=%.0f verified=%.0f baseline=%.0f%%  (%s)\n", b->key,
-	       b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled", since, b->sent, b->verified,
-	       100.0 * b->baseline, what);
+	printf("%-20s %-9s since %s  until %s  strike %d  sent=%.0f verified=%.0f "
+	       "baseline=%.0f%%  (%s)\n",
+	       b->key, b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled", since, until,
+	       b->strikes, b->sent, b->verified, 100.0 * b->baseline, what);
 }
 
 static void print_event(const struct store_fraud_event *e, void *arg)

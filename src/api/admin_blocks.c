@@ -16,10 +16,12 @@ static void add_block(const struct store_block *b, void *arg)
 	char what[96];
 	admin_describe_block(b->key, what, sizeof what);
 	json_array_append_new(
-	    arg, json_pack("{s:s, s:s, s:s, s:o, s:f, s:f, s:f, s:s}", "key", b->key, "measure",
-	                   b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled", "applies_to",
-	                   what, "since", api_time(b->since), "sent", b->sent, "verified",
-	                   b->verified, "baseline", b->baseline, "reason", b->reason));
+	    arg, json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:f, s:f, s:f, s:s}", "key", b->key,
+	                   "measure", b->state == STORE_BLOCK_BLOCKED ? "blocked" : "throttled",
+	                   "applies_to", what, "since", api_time(b->since), "until",
+	                   b->until ? api_time(b->until) : json_null(), "strike", b->strikes, "sent",
+	                   b->sent, "verified", b->verified, "baseline", b->baseline, "reason",
+	                   b->reason));
 }
 
 void api_admin_blocks(struct http_request *req, struct http_response *res)
@@ -28,7 +30,7 @@ void api_admin_blocks(struct http_request *req, struct http_response *res)
 	if (!api_admin_allowed(req, res))
 		return;
 	json_t *list = json_array();
-	if (admin_blocks(api->core, add_block, list) < 0) {
+	if (admin_blocks(api->core, clock_now_ms(), add_block, list) < 0) {
 		json_decref(list);
 		http_reply_error(res, IOTP_E_INTERNAL, NULL);
 		return;

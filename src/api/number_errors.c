@@ -41,10 +41,16 @@ void api_reply_bad_number(struct http_response *res, enum iotp_error e,
 		       "code, e.g. +44 for the United Kingdom or +1 for the United States.");
 		break;
 	case IOTP_E_INVALID_REGION:
-		strfmt(msg, sizeof msg,
-		       "Region '%.8s' is not a two-letter country code. Use an ISO 3166 code such as "
-		       "GB or US.",
-		       typed_region ? typed_region : "");
+		if (typed_region && strlen(typed_region) == 2)
+			strfmt(msg, sizeof msg,
+			       "Region '%s' is no country code iotp knows. Use an ISO 3166 alpha-2 code "
+			       "such as GB or US.",
+			       typed_region);
+		else
+			strfmt(msg, sizeof msg,
+			       "Region '%.8s' is not a two-letter country code. Use an ISO 3166 code "
+			       "such as GB or US.",
+			       typed_region ? typed_region : "");
 		break;
 	case IOTP_E_UNSUPPORTED_NUMBER_TYPE:
 		strfmt(msg, sizeof msg,

@@ -98,7 +98,24 @@ static void reply(struct http_request *req, struct http_response *res, enum iotp
 		res->body = session_json(api->core, s, now);
 		return;
 	}
-	json_t *err = http_reply_error(res, e, NULL);
+	const char *msg = NULL;
+	/* Only two things make a channel unavailable (core/session.c): a first
+	 * call waits for a first SMS, and a landline takes no SMS. Say which, since
+	 * next_call is null in the first case and waiting for it would be forever. */
+	if (e == IOTP_E_CHANNEL_NOT_AVAILABLE && s)
+		msg = !strcmp(s->number_type, "fixed_line")
+			      ? "This number is a landline and cannot receive SMS: send the code with "
+				"channel \"voice\"."
+			      : "A call comes only after an SMS: send an SMS first (channel \"sms\"); "
+				"next_call then says when a call may follow.";
+	/* A developer testing from one address meets the proof-of-work after
+	 * pow_ip_sessions sessions: say there how to turn it off. */
+	if (e == IOTP_E_CHALLENGE_REQUIRED && api->core->cfg->dev)
+		msg = "Solve the challenge in requested_information first, with PATCH "
+		      "/v1/sessions/{id}. (Dev mode: one address that starts more than pow_ip_sessions "
+		      "sessions owes a proof-of-work; start iotpd with IOTP_POW_IP_SESSIONS=0 to turn "
+		      "that off, or IOTP_LIMITS=off for no limits at all.)";
+	json_t *err = http_reply_error(res, e, msg);
 	if (e == IOTP_E_INCORRECT_CODE) {
 		struct session_timers t;
 		session_timers(api->core, s, now, &t);
@@ -153,13 +170,17 @@ void api_session_create(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
 	struct session_request r = {.app = req->principal};
+	const char *ignored;
 	const struct api_field fields[] = {
 		{"phone", 1, PHONE_INPUT_MAX * 4, &r.phone},
 		{"region", 0, 8, &r.region},
 		{"locale", 0, 15, &r.locale},
+		/* Read (and taken out of the body) by read_code_length; listed here
+		 * so that an unknown field's message names every field there is. */
+		{"code_length", 0, 0, &ignored},
 	};
 	if (read_code_length(req, res, &r.code_length) < 0 ||
-	    api_read_fields(req, res, fields, 3) < 0 || !api_locale_ok(r.locale, res))
+	    api_read_fields(req, res, fields, 4) < 0 || !api_locale_ok(r.locale, res))
 		return;
 	struct store_session s;
 	struct phone_number n;

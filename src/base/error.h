@@ -50,7 +50,7 @@
 	X(SENDS_EXHAUSTED, 429, "sends_exhausted",                                                \
 	  "No more codes can be sent in this session. Start a new session later.")                \
 	X(CHANNEL_NOT_AVAILABLE, 409, "channel_not_available",                                    \
-	  "This channel cannot reach this number yet. Use the other channel, or wait for next_call.") \
+	  "This channel cannot reach this number now: a call comes only after an SMS, and a landline takes no SMS.") \
 	X(NO_CODE_SENT, 409, "no_code_sent", "No code has been sent in this session yet. Request one first.") \
 	X(INCORRECT_CODE, 400, "incorrect_code", "That code is not right. Check the message and try again.") \
 	X(CODE_EXPIRED, 410, "code_expired", "The code has expired. Request a new one.")            \

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "compat/compat_internal.h"
 #include "compat/gotrue.h"
+#include "compat/twilio.h"
 #include "core/app.h"
 #include "phone/phone.h"
 
@@ -42,24 +43,55 @@ static const struct http_route gotrue_routes[] = {
 
 #define N(a) (sizeof a / sizeof a[0])
 
+/* A facade that is off still owns its paths, so that a client pointed at it
+ * hears which option turns it on instead of a bare 404, in the shape its SDK
+ * reads. No credentials are checked: there is nothing behind the answer. */
+static void twilio_off(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	twilio_reply(res, 20404, 404,
+		     "The Twilio Verify API (/v2) is off on this server: set twilio_account_sid "
+		     "(IOTP_TWILIO_ACCOUNT_SID) to turn it on (docs/compat.md).");
+}
+
+static void gotrue_off(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	gotrue_reply(res, 404, "not_found",
+		     "The Supabase Auth (GoTrue) API is off on this server: set gotrue_jwt_secret "
+		     "(IOTP_GOTRUE_JWT_SECRET) to turn it on (docs/compat.md).");
+}
+
 size_t compat_routes(const struct config *cfg, const struct http_route *base, size_t n_base,
 		     struct http_route **out)
 {
 	int twilio = *cfg->twilio_account_sid != '\0', gotrue = *cfg->gotrue_jwt_secret != '\0';
-	size_t n = n_base + (twilio ? N(twilio_routes) : 0) + (gotrue ? N(gotrue_routes) : 0);
+	size_t n = n_base + N(twilio_routes) + N(gotrue_routes);
 	struct http_route *r = xcalloc(n, sizeof *r);
 	size_t i = 0;
 	/* The facades first; order does not matter to the router. */
-	for (size_t k = 0; twilio && k < N(twilio_routes); k++) {
+	for (size_t k = 0; k < N(twilio_routes); k++) {
 		r[i] = twilio_routes[k];
-		r[i++].pattern = xstrdup(twilio_routes[k].pattern);
+		r[i].pattern = xstrdup(twilio_routes[k].pattern);
+		if (!twilio) {
+			r[i].handler = twilio_off;
+			r[i].auth = HTTP_PUBLIC;
+			r[i].takes_body = HTTP_RAW_BODY;
+		}
+		i++;
 	}
-	for (size_t k = 0; gotrue && k < N(gotrue_routes); k++) {
+	for (size_t k = 0; k < N(gotrue_routes); k++) {
 		size_t len = strlen(cfg->gotrue_prefix) + strlen(gotrue_routes[k].pattern) + 1;
 		char *p = xmalloc(len);
 		strfmt(p, len, "%s%s", cfg->gotrue_prefix, gotrue_routes[k].pattern);
 		r[i] = gotrue_routes[k];
-		r[i++].pattern = p;
+		r[i].pattern = p;
+		if (!gotrue) {
+			r[i].handler = gotrue_off;
+			r[i].auth = HTTP_PUBLIC;
+			r[i].takes_body = HTTP_RAW_BODY;
+		}
+		i++;
 	}
 	memcpy(r + i, base, n_base * sizeof *base);
 	*out = r;

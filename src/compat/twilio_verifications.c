@@ -308,7 +308,13 @@ void twilio_verification_create(struct http_request *req, struct http_response *
 			reply_send_error(res, e, pv.retry_after, &pv);
 			return;
 		}
-		strfmt(msg, sizeof msg, "Invalid parameter `To`: %s", iotp_error_message(e));
+		/* iotp's own sentence offers a region field; Twilio's API has none. */
+		if (e == IOTP_E_MISSING_COUNTRY_CODE)
+			strfmt(msg, sizeof msg,
+			       "Invalid parameter `To`: the number has no country code. Send it in "
+			       "E.164 form, + and the country code first (e.g. +447400123456).");
+		else
+			strfmt(msg, sizeof msg, "Invalid parameter `To`: %s", iotp_error_message(e));
 		twilio_reply_error(res, e, msg);
 		return;
 	}

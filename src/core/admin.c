@@ -104,10 +104,25 @@ void admin_timeline_free(struct admin_timeline *t)
 	free(t);
 }
 
-int admin_blocks(const struct core *c, void (*fn)(const struct store_block *b, void *arg),
-                 void *arg)
+struct in_force {
+	int64_t now;
+	void (*fn)(const struct store_block *b, void *arg);
+	void *arg;
+};
+
+static void only_in_force(const struct store_block *b, void *arg)
 {
-	return store_blocks_list(c->store, fn, arg);
+	const struct in_force *f = arg;
+	/* A measure that ran out stays recorded for its strikes; it is not in force. */
+	if (b->until == 0 || b->until > f->now)
+		f->fn(b, f->arg);
+}
+
+int admin_blocks(const struct core *c, int64_t now,
+                 void (*fn)(const struct store_block *b, void *arg), void *arg)
+{
+	struct in_force f = {now, fn, arg};
+	return store_blocks_list(c->store, only_in_force, &f);
 }
 
 void admin_describe_block(const char *key, char *buf, size_t size)

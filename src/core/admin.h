@@ -49,9 +49,10 @@ struct admin_timeline {
 int admin_timeline_new(const struct core *c, const char *e164, struct admin_timeline **t);
 void admin_timeline_free(struct admin_timeline *t);
 
-/* The fraud measures in force (store_blocks_list). 0 or -1. */
-int admin_blocks(const struct core *c, void (*fn)(const struct store_block *b, void *arg),
-                 void *arg);
+/* The fraud measures in force at now (store_blocks_list, without those that
+ * ran out). 0 or -1. */
+int admin_blocks(const struct core *c, int64_t now,
+                 void (*fn)(const struct store_block *b, void *arg), void *arg);
 /* What a block key means for people ("numbers starting +447911123"). */
 void admin_describe_block(const char *key, char *buf, size_t size);
 /* Lifts the measure on key, recording who. 0, STORE_NOT_FOUND or -1. */

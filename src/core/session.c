@@ -646,20 +646,16 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 		return IOTP_E_INVALID_FIELD;
 	if (out->test_number)
 		pol = NULL;
-	/* The attempt and the check limits in one write. A refusal by a limit
-	 * still costs the attempt (written alone then), and the session's own
-	 * limits answer first under parallel guesses. */
+	/* The attempt and the check limits in one write, so the session's own
+	 * limits answer first under parallel guesses. A refusal by a limit
+	 * writes nothing: no code was compared, so the session keeps its
+	 * attempt (wrong codes elsewhere must never spend this session's). */
 	struct guard g = {.v = v};
 	if (pol)
-		policy_check(pol, who, out->phone, &g.plan);
+		policy_check(pol, who, out, &g.plan);
 	e = change_session(c, app, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
-	if (g.refused) {
-		enum iotp_error own =
-			change_session(c, app, id, now, apply_attempt, NULL, NULL, NULL, out);
-		return own ? own : e;
-	}
 	if (e)
-		return e;
+		return e; /* *out is the session as it stands */
 	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
 		      sizeof real, NULL) < 0) {
 		log_error("session %s: its code does not open with this server's secret", id);
@@ -673,7 +669,7 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 	/* A right code gives its wrong-code token back and is counted for the
 	 * pumping detector in the same write that records it. */
 	if (pol)
-		policy_verified(pol, out->phone, out->region, &g.plan);
+		policy_verified(pol, who, out, now, &g.plan);
 	return change_session(c, app, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
 }
 

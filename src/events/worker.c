@@ -70,7 +70,25 @@ struct events {
 	int polling; /* an idle thread waits with a timeout, for retries */
 	int n_workers;
 	struct worker *workers;
+	/* Apps already told to have no webhook_url (under lock): said once per
+	 * app, not once per event (dev mode's default app has none). */
+	char no_webhook[16][STORE_APP_MAX];
+	int n_no_webhook;
 };
+
+/* 1 the first time app is found without a webhook_url (then at most 16
+ * apps are remembered; later ones are told every time). */
+static int first_without_webhook(struct events *ev, const char *app)
+{
+	int first = 1;
+	pthread_mutex_lock(&ev->lock);
+	for (int i = 0; i < ev->n_no_webhook && first; i++)
+		first = strcmp(ev->no_webhook[i], app) != 0;
+	if (first && ev->n_no_webhook < 16)
+		strfmt(ev->no_webhook[ev->n_no_webhook++], STORE_APP_MAX, "%s", app);
+	pthread_mutex_unlock(&ev->lock);
+	return first;
+}
 
 static int is_mail(const struct store_event *e)
 {
@@ -170,7 +188,7 @@ static int deliver(struct worker *w, struct store_event *e)
 		char *body = webhook_body(e);
 		if (!url) {
 			strfmt(e->error, sizeof e->error, "app %s has no webhook_url", e->app);
-			outcome = 2;
+			outcome = 3;
 		} else if (!body) {
 			strfmt(e->error, sizeof e->error, "the event does not encode");
 			outcome = 2;
@@ -188,6 +206,15 @@ static int deliver(struct worker *w, struct store_event *e)
 		e->state = STORE_EVENT_PENDING;
 		e->next_attempt_at = now + backoff_ms(e->attempts, BACKOFF_CAP_MS);
 		log_warn("event %s (%s): %s; retrying", e->id, e->type, e->error);
+	} else if (outcome == 3) {
+		e->state = STORE_EVENT_FAILED;
+		outcome = 2;
+		if (first_without_webhook(w->ev, e->app))
+			log_warn("app %s has no webhook_url: its events (%s, ...) are not sent; set "
+				 "webhook_url in its [app] section to receive them (said once per app)",
+				 e->app, e->type);
+		else
+			log_debug("event %s (%s): %s; dropped", e->id, e->type, e->error);
 	} else {
 		e->state = STORE_EVENT_FAILED;
 		log_warn("event %s (%s): %s; giving up", e->id, e->type, e->error);

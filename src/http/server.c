@@ -158,9 +158,18 @@ static int parse_json(struct MHD_Connection *conn, struct req_ctx *rc, http_erro
 	}
 	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 	if (!is_type(ct, "application/json")) {
+		/* Name what came, in printable ASCII only: the message is JSON text. */
+		char got[64] = "no Content-Type";
+		if (ct) {
+			size_t k = 0;
+			for (; ct[k] && k < 48; k++)
+				got[k + 1] = ct[k] >= 0x20 && ct[k] < 0x7f && ct[k] != '\'' ? ct[k] : '?';
+			got[0] = '\'';
+			got[k + 1] = '\'';
+			got[k + 2] = '\0';
+		}
 		strfmt(msg, sizeof msg,
-		       "Send the body as JSON with 'Content-Type: application/json' (got %s).",
-		       ct ? "another type" : "none");
+		       "Send the body as JSON with 'Content-Type: application/json' (got %s).", got);
 		reply(res, IOTP_E_UNSUPPORTED_MEDIA_TYPE, msg);
 		return -1;
 	}

@@ -18,10 +18,13 @@ static const char *const scope_names[LIMITS_SCOPES] = {
  * Checks are counted per number only when they fail (check_failed): right or
  * wrong, a session already bounds its own attempts. An IPv6 site (/48) holds
  * 65,536 networks (/64): its limits are a few networks' worth, so that one
- * holder cannot multiply the network limit by hopping between its /64s. */
+ * holder cannot multiply the network limit by hopping between its /64s.
+ * Creating a session spends no money, so creation has no shared limit
+ * (prefix, country, app, global) by default: an attacker's sessions, left
+ * unsolved, would empty it for everyone there. Pressure there raises the
+ * proof-of-work instead (policy.c); the send limits guard what costs. */
 static const char *const defaults[LIMITS_ACTIONS][LIMITS_SCOPES] = {
-	[LIMITS_CREATE] = {"10/1h", "60/1h", "300/1h", "100/1h", "300/1h", "1000/1h", "1000/1m",
-			   "3000/1m", "3000/1m"},
+	[LIMITS_CREATE] = {"10/1h", "0", "0", "100/1h", "300/1h", "1000/1h", "0", "0", "0"},
 	[LIMITS_SEND] = {"10/1h", "40/1h", "200/1h", "100/1h", "300/1h", "1000/1h", "600/1m",
 			 "2000/1m", "2000/1m"},
 	[LIMITS_CHECK] = {"0", "0", "0", "600/1h", "3000/1h", "10000/1h", "0", "10000/1m",

@@ -24,6 +24,8 @@
 struct cached_block {
 	char key[40];
 	int state;
+	int64_t until; /* ms, 0: until lifted */
+	int strikes;
 };
 
 struct policy {
@@ -35,6 +37,8 @@ struct policy {
 	struct geo geo;
 	struct pumping_params prefix3, prefix5, country;
 	double window_ms, baseline_ms;
+	double pressure_ms;              /* half-life of the short window of sessions */
+	int64_t block_first_ms, block_max_ms;
 	double default_baseline;
 	unsigned char pow_regions[GEO_REGIONS / 8 + 1];
 	unsigned char pow_key[POW_KEY_BYTES];
@@ -137,7 +141,7 @@ static void plan_init(struct policy_plan *t, struct policy *p)
 {
 	t->n = t->nd = 0;
 	t->p = p;
-	t->judge = t->pow_risk = t->pow_counter = 0;
+	t->judge = t->pow_risk = t->pressure = 0;
 }
 
 static void plan_add(struct policy_plan *t, const char *prefix, const char *name, const char *key,
@@ -241,6 +245,9 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	p->default_baseline = base.default_baseline;
 	p->window_ms = cfg->fraud_window * 1000.0;
 	p->baseline_ms = cfg->fraud_baseline_window * 1000.0;
+	p->pressure_ms = cfg->fraud_pressure_window * 1000.0;
+	p->block_first_ms = (int64_t)cfg->fraud_block_time * 1000;
+	p->block_max_ms = (int64_t)cfg->fraud_block_max * 1000;
 	/* A subkey of the code key: challenges need no secrecy of their own, only
 	 * that a client cannot compute one before the session exists. */
 	crypto_generichash(p->pow_key, sizeof p->pow_key, (const unsigned char *)"iotp pow v1", 11,
@@ -287,7 +294,9 @@ static void gather_block(const struct store_block *b, void *arg)
 	struct gather *g = arg;
 	if (g->n < BLOCKS_MAX) {
 		memcpy(g->b[g->n].key, b->key, sizeof g->b[g->n].key);
-		g->b[g->n++].state = b->state;
+		g->b[g->n].state = b->state;
+		g->b[g->n].until = b->until;
+		g->b[g->n++].strikes = b->strikes;
 	}
 }
 
@@ -318,34 +327,60 @@ static void maintain(struct policy *p, int64_t now)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static int block_state(struct policy *p, const char *key)
+static int in_force(const struct cached_block *b, int64_t now)
+{
+	return b->until == 0 || b->until > now;
+}
+
+/* The measure in force on key at now (0: none; one that ran out is none). */
+static int block_state(struct policy *p, const char *key, int64_t now)
 {
 	int state = 0;
 	if (!atomic_load(&p->any_blocks))
 		return 0;
 	pthread_mutex_lock(&p->lock);
 	for (int i = 0; i < p->n_blocks; i++)
-		if (!strcmp(p->blocks[i].key, key))
+		if (!strcmp(p->blocks[i].key, key) && in_force(&p->blocks[i], now))
 			state = p->blocks[i].state;
 	pthread_mutex_unlock(&p->lock);
 	return state;
 }
 
 /* The strongest measure on any of the number's keys. */
-static int measure(struct policy *p, const struct subject *s)
+static int measure(struct policy *p, const struct subject *s, int64_t now)
 {
 	char key[40];
 	int worst = 0, st;
 	strfmt(key, sizeof key, "p3|%s", s->prefix3);
-	if ((st = block_state(p, key)) > worst)
+	if ((st = block_state(p, key, now)) > worst)
 		worst = st;
 	strfmt(key, sizeof key, "p5|%s", s->prefix5);
-	if ((st = block_state(p, key)) > worst)
+	if ((st = block_state(p, key, now)) > worst)
 		worst = st;
 	strfmt(key, sizeof key, "cc|%s", s->region);
-	if ((st = block_state(p, key)) > worst)
+	if ((st = block_state(p, key, now)) > worst)
 		worst = st;
 	return worst;
+}
+
+/* The strikes of a new measure on key: one more than the last measure's when
+ * that one is in force (a throttle becoming a block) or ran out less than
+ * block_max_ms ago; else 1. */
+static int next_strike(struct policy *p, const char *key, int64_t now)
+{
+	int strikes = 1;
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->n_blocks; i++) {
+		const struct cached_block *b = &p->blocks[i];
+		if (strcmp(b->key, key))
+			continue;
+		if (in_force(b, now))
+			strikes = b->strikes; /* the same episode, escalated */
+		else if (now - b->until < p->block_max_ms)
+			strikes = b->strikes + 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return strikes < 1 ? 1 : strikes;
 }
 
 /* Puts the counters of a number's keys (prefix3, prefix5, country) into the
@@ -371,18 +406,21 @@ static struct pumping_counts counts_of(const struct store_decay *d)
 static void decide(struct policy *p, const char *key, int verdict, const struct pumping_counts *c,
 		   double baseline, int64_t now)
 {
-	if (!verdict || block_state(p, key) >= verdict)
+	if (!verdict || block_state(p, key, now) >= verdict)
 		return;
+	int strikes = next_strike(p, key, now);
+	int64_t lasts = pumping_measure_ms(p->block_first_ms, p->block_max_ms, strikes);
 	struct store_block b = {.state = verdict, .since = now, .sent = c->sent,
-				.verified = c->verified, .baseline = baseline};
+				.verified = c->verified, .baseline = baseline,
+				.until = now + lasts, .strikes = strikes};
 	char what[64];
 	strfmt(b.key, sizeof b.key, "%s", key);
 	policy_describe_key(key, what, sizeof what);
 	strfmt(b.reason, sizeof b.reason,
-	       "%s: %.0f codes sent, %.0f verified in the recent window (%.0f%%) against a baseline "
-	       "of %.0f%%",
+	       "%s: %.0f sent, %.0f verified recently (%.0f%%) against a baseline of %.0f%%; "
+	       "for %llds (strike %d)",
 	       what, c->sent, c->verified, c->sent > 0 ? 100.0 * c->verified / c->sent : 0.0,
-	       100.0 * baseline);
+	       100.0 * baseline, (long long)(lasts / 1000), strikes);
 	const char *type = verdict == STORE_BLOCK_BLOCKED ? "fraud.prefix_blocked"
 							  : "fraud.prefix_throttled";
 	int rc = store_block_set(p->st, &b, type);
@@ -393,12 +431,17 @@ static void decide(struct policy *p, const char *key, int verdict, const struct 
 	int found = 0;
 	for (int i = 0; i < p->n_blocks && !found; i++)
 		if (!strcmp(p->blocks[i].key, key)) {
-			if (p->blocks[i].state < verdict)
+			if (p->blocks[i].state < verdict || !in_force(&p->blocks[i], now)) {
 				p->blocks[i].state = verdict;
+				p->blocks[i].until = b.until;
+				p->blocks[i].strikes = strikes;
+			}
 			found = 1;
 		}
 	if (!found && p->n_blocks < BLOCKS_MAX) {
 		memcpy(p->blocks[p->n_blocks].key, b.key, sizeof b.key);
+		p->blocks[p->n_blocks].until = b.until;
+		p->blocks[p->n_blocks].strikes = strikes;
 		p->blocks[p->n_blocks++].state = verdict;
 	}
 	atomic_store(&p->any_blocks, p->n_blocks > 0);
@@ -424,20 +467,94 @@ static void judge(struct policy *p, const struct policy_plan *t, int64_t now)
 	decide(p, keys[0], pumping_judge(&p->prefix3, &c[0], b3), &c[0], b3, now);
 }
 
+/* Counter keys of the pressure measure (pumping_pressure): sessions created
+ * and verified per country and per client site, in the short window, and
+ * the usual time from creation to verification per country. */
+static void pressure_counters(struct policy_plan *t, const struct policy *p,
+			      const struct subject *s, double made, double verified, double lag_s)
+{
+	const char *keys[3] = {"pr|cc|", "pr|site|", "lag|cc|"};
+	/* The client's site: its /48 for IPv6, its /24 for IPv4. */
+	const char *of[3] = {s->region, s->site[0] ? s->site : s->network, s->region};
+	for (int i = 0; i < 3 && t->nd < POLICY_PLAN_COUNTERS; i++) {
+		if (!*of[i])
+			continue;
+		size_t k = t->nd++;
+		strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "%s%s", keys[i], of[i]);
+		/* The lag is an average over the medium window; the others are
+		 * read in the short one. */
+		double half = i == 2 ? p->window_ms : p->pressure_ms;
+		t->d[k] = (struct store_decay){
+			.key = t->dkeys[k],
+			.half_life_ms = {half, p->window_ms},
+			.add = {i == 2 ? lag_s : made, i == 2 ? (lag_s > 0 ? 1 : 0) : verified}};
+	}
+}
+
+/* Where the counters of a creation are in its plan (policy_create). */
+static const struct store_decay *counter(const struct policy_plan *t, const struct store_decay *c,
+					 size_t n, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	for (size_t i = 0; i < n && i < t->nd; i++)
+		if (!strncmp(c[i].key, prefix, len))
+			return &c[i];
+	return NULL;
+}
+
+/* The usual seconds from creation to verification in a country; the
+ * default until a few verifications are known. */
+#define LAG_DEFAULT_S 30.0
+#define LAG_MIN_SAMPLES 5.0
+
 /* Sets the proof-of-work a new session owes from its risk signals, the
- * count of sessions per address among them: store_write's adjust, run with
- * the count just taken, so parallel creations from one address each see
- * their own. Arithmetic only (it runs while the store's writer is held). */
+ * counts taken with the session among them: store_write's adjust, run with
+ * the counts just taken, so parallel creations each see their own.
+ * Arithmetic only (it runs while the store's writer is held). */
 static void adjust_pow(void *arg, struct store_session *s, const struct store_decay *c, size_t n)
 {
 	const struct policy_plan *t = arg;
-	const struct config *cfg = t->p->cfg;
-	int risk = t->pow_risk;
-	if (t->pow_counter && n && c[0].out[0][0] > cfg->pow_ip_sessions)
+	const struct policy *p = t->p;
+	const struct config *cfg = p->cfg;
+	int risk = t->pow_risk, extra = 0;
+	const struct store_decay *ip = counter(t, c, n, "ipsessions|");
+	if (ip && cfg->pow_ip_sessions > 0 && ip->out[0][0] > cfg->pow_ip_sessions)
 		risk++;
+	const struct store_decay *cc = counter(t, c, n, "cc|");
+	const struct store_decay *lag = counter(t, c, n, "lag|cc|");
+	const struct store_decay *prc = counter(t, c, n, "pr|cc|");
+	const struct store_decay *prs = counter(t, c, n, "pr|site|");
+	double lag_s = lag && lag->out[0][1] >= LAG_MIN_SAMPLES ? lag->out[0][0] / lag->out[0][1]
+								: LAG_DEFAULT_S;
+	/* The usual unverified share of the country: its sends' over the
+	 * baseline window once it holds ten times fraud_baseline_min_sent
+	 * (younger, the codes still on their way would read as never verified),
+	 * else the default. */
+	double share = 1 - p->default_baseline;
+	if (cc && cc->out[1][0] >= 10.0 * cfg->fraud_baseline_min_sent)
+		share = 1 - cc->out[1][1] / cc->out[1][0];
+	int level = 0;
+	if (prc) {
+		struct pressure_counts pc = {
+			prc->out[0][0], prc->out[0][1],
+			pumping_usual(prc->out[0][1], share, lag_s, p->pressure_ms)};
+		level += pumping_pressure(&pc, cfg->fraud_pressure_floor);
+	}
+	if (prs) {
+		struct pressure_counts pc = {
+			prs->out[0][0], prs->out[0][1],
+			pumping_usual(prs->out[0][1], share, lag_s, p->pressure_ms)};
+		level += pumping_pressure(&pc, cfg->fraud_pressure_floor);
+	}
+	if (level) {
+		risk++;
+		extra = level - 1; /* a bit per doubling of the pressure */
+	}
 	if (risk) {
-		int bits = cfg->pow_difficulty + 2 * (risk - 1);
-		s->pow_difficulty = bits > 30 ? 30 : bits;
+		int bits = cfg->pow_difficulty + 2 * (risk - 1) + extra;
+		int most = cfg->pow_max_difficulty > cfg->pow_difficulty ? cfg->pow_max_difficulty
+									 : cfg->pow_difficulty;
+		s->pow_difficulty = bits > most ? most : bits;
 	}
 }
 
@@ -464,13 +581,22 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 						  .half_life_ms = {p->window_ms, p->window_ms},
 						  .add = {1, 0}};
 		plan->nd = 1;
-		plan->pow_counter = 1;
 	}
+	/* Pressure: this session counts as unverified until it is; the
+	 * country's recent sends (read, adding nothing) give its usual. */
+	pressure_counters(plan, p, &s, 1, 0, 0);
+	if (plan->nd < POLICY_PLAN_COUNTERS && s.region[0]) {
+		size_t k = plan->nd++;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "cc|%s", s.region);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->window_ms, p->baseline_ms}};
+	}
+	plan->pressure = 1;
 	/* Risk signals; each one makes the proof-of-work harder. */
 	plan->pow_risk = region_bit(p->pow_regions, s.region);
 	/* Not for a blocked range: its sends are refused (or pretended) anyway,
 	 * and a challenge there would tell a pretend block apart. */
-	if (measure(p, &s) == STORE_BLOCK_THROTTLED)
+	if (measure(p, &s, now) == STORE_BLOCK_THROTTLED)
 		plan->pow_risk++;
 	return IOTP_E_OK;
 }
@@ -511,7 +637,7 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 	if (!p->on)
 		return IOTP_E_OK;
 	maintain(p, now);
-	if (measure(p, &s) >= STORE_BLOCK_BLOCKED) {
+	if (measure(p, &s, now) >= STORE_BLOCK_BLOCKED) {
 		if (!p->pretend)
 			return IOTP_E_PREFIX_BLOCKED;
 		v->pretend = 1;
@@ -536,33 +662,40 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 	return IOTP_E_OK;
 }
 
-void policy_check(struct policy *p, const struct policy_client *who, const char *e164,
-		  struct policy_plan *plan)
+void policy_check(struct policy *p, const struct policy_client *who,
+		  const struct store_session *session, struct policy_plan *plan)
 {
 	struct subject s;
 	plan_init(plan, p);
 	if (!p->on)
 		return;
-	subject_fill(&s, e164, NULL, who);
+	subject_fill(&s, session->phone, NULL, who);
 	plan_action(plan, p, LIMITS_CHECK, &s);
-	/* Every evaluated code takes one from the number's wrong-code allowance,
-	 * before the comparison, so parallel guesses across sessions can never
-	 * evaluate more than it allows; a right code gives it back. */
-	plan_add(plan, "check_failed|number", "check_failed.number", s.number,
+	/* Every evaluated code takes one from the number's wrong-code allowance
+	 * in the session's app, before the comparison, so parallel guesses
+	 * across sessions can never evaluate more than it allows; a right code
+	 * gives it back. Per app: wrong codes in one app lock no other. */
+	char key[POLICY_PLAN_KEY_MAX];
+	strfmt(key, sizeof key, "%s|%s", session->app, s.number);
+	plan_add(plan, "check_failed|number", "check_failed.number", key,
 		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 1, IOTP_E_NUMBER_CHECKS_LOCKED);
 }
 
-void policy_verified(struct policy *p, const char *e164, const char *region,
-		     struct policy_plan *plan)
+void policy_verified(struct policy *p, const struct policy_client *who,
+		     const struct store_session *session, int64_t now, struct policy_plan *plan)
 {
 	struct subject s;
 	plan_init(plan, p);
 	if (!p->on)
 		return;
-	subject_fill(&s, e164, region, NULL);
-	plan_add(plan, "check_failed|number", "check_failed.number", s.number,
+	subject_fill(&s, session->phone, session->region, who);
+	char key[POLICY_PLAN_KEY_MAX];
+	strfmt(key, sizeof key, "%s|%s", session->app, s.number);
+	plan_add(plan, "check_failed|number", "check_failed.number", key,
 		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
 	plan_counters(plan, p, &s, 0, 1);
+	double lag_s = (double)(now - session->created_at) / 1000.0;
+	pressure_counters(plan, p, &s, 0, 1, lag_s > 0.001 ? lag_s : 0.001);
 }
 
 void policy_plan_attach(struct policy_plan *plan, struct store_write *w)
@@ -571,7 +704,7 @@ void policy_plan_attach(struct policy_plan *plan, struct store_write *w)
 	w->n_buckets = plan->n;
 	w->counters = plan->d;
 	w->n_counters = plan->nd;
-	if (plan->pow_risk || plan->pow_counter) {
+	if (plan->pow_risk || plan->pressure > 0) { /* a creation's */
 		w->adjust = adjust_pow;
 		w->adjust_arg = plan;
 	}
@@ -585,7 +718,7 @@ enum iotp_error policy_plan_refused(const struct policy_plan *plan, const struct
 
 void policy_plan_written(struct policy_plan *plan, int64_t now)
 {
-	if (plan->judge && plan->nd == 3)
+	if (plan->judge && plan->nd >= 3)
 		judge(plan->p, plan, now);
 }
 

@@ -54,6 +54,7 @@ void policy_free(struct policy *p);
  * after a lost compare-and-swap. Caller-owned storage; the fields are
  * policy's. */
 #define POLICY_PLAN_KEY_MAX 96
+#define POLICY_PLAN_COUNTERS 6
 struct policy_plan {
 	size_t n;
 	struct store_bucket b[STORE_BUCKETS_MAX];
@@ -61,18 +62,21 @@ struct policy_plan {
 	enum iotp_error refusal[STORE_BUCKETS_MAX];
 	char limit[STORE_BUCKETS_MAX][32];
 	size_t nd;
-	struct store_decay d[3];
-	char dkeys[3][POLICY_PLAN_KEY_MAX];
+	struct store_decay d[POLICY_PLAN_COUNTERS];
+	char dkeys[POLICY_PLAN_COUNTERS][POLICY_PLAN_KEY_MAX];
 	struct policy *p;
-	int judge;       /* the counters are a send's: judge the number's ranges after */
-	int pow_risk;    /* at creation: risk signals known before the write */
-	int pow_counter; /* at creation: the counter of sessions per address is d[0] */
+	int judge;    /* the counters are a send's: judge the number's ranges after */
+	int pow_risk; /* at creation: risk signals known before the write */
+	int pressure; /* at creation: the counters give the proof-of-work owed */
 };
 
 /* A session is about to be created for e164 in region: geo, then *plan gets
- * the creation limits and the count of sessions per address. The risk
- * signals that make the session owe a proof-of-work (pow_difficulty) are set
- * on the session by the write itself (policy_plan_attach). */
+ * the creation limits (the client's own: number, address, network, by
+ * default) and the counters of its risk signals — sessions per address, and
+ * the pressure of unverified sessions on the country and the client's site.
+ * Nothing shared with other clients is refused here: pressure raises the
+ * proof-of-work the session owes (pow_difficulty), set on the session by the
+ * write itself (policy_plan_attach) from the counts it takes. */
 enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
 			      const char *region, int64_t now, struct policy_verdict *v,
 			      struct policy_plan *plan);
@@ -85,17 +89,19 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
 			    const char *region, int64_t now, struct policy_verdict *v,
 			    struct policy_plan *plan);
-/* A check attempt is about to be counted and the code compared: *plan gets
- * the check limits and one of the number's wrong-code allowance
- * (check_failed.number), taken in the same write as the session's attempt,
- * so parallel guesses on one number across sessions never evaluate more
- * than it allows. */
-void policy_check(struct policy *p, const struct policy_client *who, const char *e164,
-		  struct policy_plan *plan);
-/* A right code is about to be recorded: *plan gives the allowance back and
- * counts a verification for the pumping detector, in the session's write. */
-void policy_verified(struct policy *p, const char *e164, const char *region,
-		     struct policy_plan *plan);
+/* A check attempt on session is about to be counted and the code compared:
+ * *plan gets the check limits and one of the number's wrong-code allowance
+ * in the session's app (check_failed.number), taken in the same write as the
+ * session's attempt, so parallel guesses on one number across sessions never
+ * evaluate more than it allows. When a limit refuses, nothing is written:
+ * the session keeps the attempt. */
+void policy_check(struct policy *p, const struct policy_client *who,
+		  const struct store_session *session, struct policy_plan *plan);
+/* A right code is about to be recorded for session at now: *plan gives the
+ * allowance back and counts a verification for the pumping detector and the
+ * pressure on the country and the client's site, in the session's write. */
+void policy_verified(struct policy *p, const struct policy_client *who,
+		     const struct store_session *session, int64_t now, struct policy_plan *plan);
 
 /* Puts the plan's buckets and counters into w (nothing for an empty plan). */
 void policy_plan_attach(struct policy_plan *plan, struct store_write *w);

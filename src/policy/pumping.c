@@ -1,5 +1,7 @@
 #include "policy/pumping.h"
 
+#include <math.h>
+
 #include "store/store.h"
 
 double pumping_baseline(const struct pumping_params *p, const struct pumping_counts *c,
@@ -29,4 +31,39 @@ int pumping_judge(const struct pumping_params *p, const struct pumping_counts *c
 	if (conversion < p->throttle_ratio * baseline)
 		return STORE_BLOCK_THROTTLED;
 	return 0;
+}
+
+/* Slack on the usual: traffic varies from minute to minute (at a usual of
+ * 80, a quarter more is four standard deviations of Poisson noise). */
+#define PRESSURE_SLACK 1.25
+
+int pumping_pressure(const struct pressure_counts *c, double allowance)
+{
+	double unverified = c->made - c->verified;
+	double threshold = PRESSURE_SLACK * (c->usual > 0 ? c->usual : 0) + allowance;
+	if (threshold <= 0 || unverified <= threshold)
+		return 0;
+	return 1 + (int)floor(log2(unverified / threshold));
+}
+
+double pumping_usual(double verified, double share, double lag_s, double short_ms)
+{
+	if (verified <= 0 || short_ms <= 0)
+		return 0;
+	if (share < 0)
+		share = 0;
+	if (share > 0.9)
+		share = 0.9;
+	/* A decaying count holds rate x mean life (half-life / ln 2). */
+	double life_s = short_ms / 1000.0 / 0.6931471805599453;
+	double made = verified / (1 - share); /* sessions these verifications came from */
+	return made * share + made / life_s * (lag_s > 0 ? lag_s : 0);
+}
+
+int64_t pumping_measure_ms(int64_t first_ms, int64_t max_ms, int strikes)
+{
+	int64_t ms = first_ms;
+	for (int i = 1; i < strikes && ms < max_ms; i++)
+		ms *= 2;
+	return ms < max_ms ? ms : max_ms;
 }

@@ -4,9 +4,11 @@
  * long one (the baseline). Pumped numbers never verify, so a key whose recent
  * conversion collapses against its own baseline, on enough volume to be sure,
  * is throttled (new sessions there owe a proof-of-work) or blocked (no code is
- * sent there until an operator lifts it). */
+ * sent there) for a while that doubles for repeat offenders. */
 #ifndef IOTP_POLICY_PUMPING_H
 #define IOTP_POLICY_PUMPING_H
+
+#include <stdint.h>
 
 /* How far under min_sent decayed counts may read and still count as min_sent. */
 #define PUMPING_SLACK 0.05
@@ -35,5 +37,33 @@ double pumping_baseline(const struct pumping_params *p, const struct pumping_cou
 /* The verdict on a key: 0 (fine), STORE_BLOCK_THROTTLED or STORE_BLOCK_BLOCKED. */
 int pumping_judge(const struct pumping_params *p, const struct pumping_counts *c,
 		  double baseline);
+
+/* Pressure on a key (a country, a client network): sessions created there
+ * but not verified, in a short window, against what the key usually has
+ * outstanding. Pumping creates sessions that are never verified, and an
+ * attacker who cannot solve the proof-of-work pressure asks for keeps
+ * creating them, so pressure holds while the attack lasts and fades with the
+ * short window's half-life after it. */
+struct pressure_counts {
+	double made, verified; /* sessions in the short window */
+	double usual;          /* unverified sessions the key usually has outstanding there */
+};
+
+/* How far a key is under pressure: 0 while its unverified sessions stay
+ * within 1.25 times the usual plus allowance; else 1, plus 1 per doubling beyond
+ * that threshold (each level is a bit more proof-of-work). */
+int pumping_pressure(const struct pressure_counts *c, double allowance);
+
+/* The unverified sessions a key usually has outstanding in a short window of
+ * half-life short_ms, estimated from the sessions verified there (verified):
+ * for each of those, share / (1 - share) that are never verified (share: the
+ * key's usual unverified share, 0..0.9), and the ones created in the last
+ * lag_s seconds (the usual time to verify) that have not had time yet. An
+ * attack verifies nothing, so it never raises its own allowance. */
+double pumping_usual(double verified, double share, double lag_s, double short_ms);
+
+/* How long (ms) the strikes-th measure in a row on a key lasts: first_ms,
+ * doubled for each repeat, never more than max_ms. */
+int64_t pumping_measure_ms(int64_t first_ms, int64_t max_ms, int strikes);
 
 #endif

@@ -92,6 +92,10 @@ static const char *const migrations[] = {
 	" kind text COLLATE \"C\" NOT NULL, key text COLLATE \"C\" NOT NULL, value text NOT NULL,"
 	" version bigint NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (kind, key));"
 	"CREATE INDEX records_expiry ON records(kind, expires_at) WHERE expires_at > 0;",
+	/* 2: fraud measures lift themselves (until; 0: until an operator lifts
+	 * it), longer for repeat offenders (strikes). */
+	"ALTER TABLE fraud_blocks ADD COLUMN until bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN strikes int NOT NULL DEFAULT 1;",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */

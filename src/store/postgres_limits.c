@@ -41,15 +41,19 @@ const char *const pg_limits_sql[P_COUNT] = {
 			" lb = " DECAY("lb", "$5::float8") " + $3::float8,"
 			" at = GREATEST($6::bigint, 0) RETURNING a, b, la, lb",
 	[P_DECAY_RESET] = "DELETE FROM decay WHERE key = $1",
-	/* Only ever stronger: an equal or weaker measure changes nothing. */
+	/* Only ever stronger while in force: an equal or weaker measure changes
+	 * nothing, unless the one there has run out. */
 	[P_BLOCK_SET] = "INSERT INTO fraud_blocks AS f (key, state, since, sent, verified, baseline,"
-			" reason) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO UPDATE SET"
+			" reason, until, strikes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+			" ON CONFLICT (key) DO UPDATE SET"
 			" state = excluded.state, since = excluded.since, sent = excluded.sent,"
 			" verified = excluded.verified, baseline = excluded.baseline,"
-			" reason = excluded.reason WHERE f.state < excluded.state RETURNING key",
+			" reason = excluded.reason, until = excluded.until, strikes = excluded.strikes"
+			" WHERE f.state < excluded.state OR (f.until <> 0 AND f.until <= excluded.since)"
+			" RETURNING key",
 	[P_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = $1 RETURNING key",
-	[P_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason FROM fraud_blocks"
-			 " ORDER BY since",
+	[P_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason, until, strikes"
+			 " FROM fraud_blocks ORDER BY since DESC",
 	[P_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
 				 " VALUES ($1, $2, $3, $4)",
 	[P_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > $1"
@@ -291,6 +295,8 @@ static int block_set(struct pg_db *db, struct pg_conn *c, void *arg)
 	pg_p_double(&p, b->verified);
 	pg_p_double(&p, b->baseline);
 	pg_p_text(&p, b->reason);
+	pg_p_int(&p, b->until);
+	pg_p_int(&p, b->strikes);
 	PGresult *r = pg_run(db, c, P_BLOCK_SET, &p, NULL);
 	if (!r)
 		return -1;
@@ -352,6 +358,8 @@ int pg_blocks_list(void *state, void (*fn)(const struct store_block *b, void *ar
 		b.verified = pg_double(r, i, 4);
 		b.baseline = pg_double(r, i, 5);
 		pg_text(b.reason, sizeof b.reason, r, i, 6);
+		b.until = pg_int(r, i, 7);
+		b.strikes = (int)pg_int(r, i, 8);
 		fn(&b, arg);
 	}
 	PQclear(r);

@@ -118,6 +118,10 @@ static const char *const migrations[] = {
 	 * older rows: the server's code_length), and its cancel by the app. */
 	("ALTER TABLE sessions ADD COLUMN code_length INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE sessions ADD COLUMN canceled_at INTEGER NOT NULL DEFAULT 0;"),
+	/* 8: fraud measures lift themselves (until; 0 in older rows: until an
+	 * operator lifts it), longer for repeat offenders (strikes). */
+	("ALTER TABLE fraud_blocks ADD COLUMN until INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE fraud_blocks ADD COLUMN strikes INTEGER NOT NULL DEFAULT 1;"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
@@ -213,12 +217,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			" ON CONFLICT (key) DO UPDATE SET a = excluded.a, b = excluded.b,"
 			" la = excluded.la, lb = excluded.lb, at = excluded.at",
 	[S_DECAY_RESET] = "DELETE FROM decay WHERE key = ?1",
-	[S_BLOCK_GET] = "SELECT state FROM fraud_blocks WHERE key = ?1",
+	[S_BLOCK_GET] = "SELECT state FROM fraud_blocks WHERE key = ?1 AND (until = 0 OR until > ?2)",
 	[S_BLOCK_PUT] = "INSERT OR REPLACE INTO fraud_blocks (key, state, since, sent, verified,"
-			" baseline, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			" baseline, reason, until, strikes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_BLOCK_DELETE] = "DELETE FROM fraud_blocks WHERE key = ?1",
-	[S_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason FROM fraud_blocks"
-			 " ORDER BY since",
+	[S_BLOCK_LIST] = "SELECT key, state, since, sent, verified, baseline, reason, until, strikes"
+			 " FROM fraud_blocks ORDER BY since DESC",
 	[S_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
 				 " VALUES (?1, ?2, ?3, ?4)",
 	[S_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > ?1"

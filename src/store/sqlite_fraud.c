@@ -18,11 +18,12 @@ static int fraud_event_add(struct sqlite_db *db, int64_t at, const char *type, c
 	return sqlite_step_done(db, S_FRAUD_EVENT_INSERT) == SQLITE_DONE ? 0 : sqlite_fail(db, "insert event");
 }
 
-/* The measure on key now (0: none), or -1. */
-static int block_state(struct sqlite_db *db, const char *key)
+/* The measure in force on key at now (0: none, or one that has run out), or -1. */
+static int block_state(struct sqlite_db *db, const char *key, int64_t now)
 {
 	sqlite3_stmt *st = db->stmt[S_BLOCK_GET];
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
 	int step = sqlite3_step(st);
 	int rc = step == SQLITE_ROW ? sqlite3_column_int(st, 0)
 		 : step == SQLITE_DONE ? 0
@@ -39,7 +40,7 @@ int sqlite_block_set(void *state, const struct store_block *b, const char *event
 	int rc = -1;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
-		int have = block_state(db, b->key);
+		int have = block_state(db, b->key, b->since);
 		if (have < 0) {
 			rc = -1;
 		} else if (have >= b->state) {
@@ -53,6 +54,8 @@ int sqlite_block_set(void *state, const struct store_block *b, const char *event
 			sqlite3_bind_double(st, 5, b->verified);
 			sqlite3_bind_double(st, 6, b->baseline);
 			sqlite3_bind_text(st, 7, b->reason, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 8, b->until);
+			sqlite3_bind_int(st, 9, b->strikes);
 			rc = sqlite_step_done(db, S_BLOCK_PUT) == SQLITE_DONE ? 0 : sqlite_fail(db, "write block");
 			if (rc == 0)
 				rc = fraud_event_add(db, b->since, event_type, b->key, b->reason);
@@ -103,6 +106,8 @@ int sqlite_blocks_list(void *state, void (*fn)(const struct store_block *b, void
 		b.verified = sqlite3_column_double(st, 4);
 		b.baseline = sqlite3_column_double(st, 5);
 		sqlite_copy_text(b.reason, sizeof b.reason, st, 6);
+		b.until = sqlite3_column_int64(st, 7);
+		b.strikes = sqlite3_column_int(st, 8);
 		fn(&b, arg);
 	}
 	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read blocks");

@@ -494,18 +494,24 @@ struct store_block {
 	double verified;
 	double baseline;  /* the conversion it was compared with, 0..1 */
 	char reason[160];
+	int64_t until;    /* ms: it lifts itself then; 0: until an operator lifts it */
+	int strikes;      /* 1 for a first measure on the key, n for its nth in a row */
 };
 
 /* Records a measure and a fraud event of type event_type (a word of policy's,
  * such as "fraud.prefix_blocked"; the store does not read it) in one
- * transaction, unless the key already holds this state or a stronger one:
- * then nothing changes and STORE_CONFLICT. */
+ * transaction, unless the key already holds this state or a stronger one in
+ * force at b->since (a measure whose until has passed is none): then nothing
+ * changes and STORE_CONFLICT. */
 int store_block_set(struct store *st, const struct store_block *b, const char *event_type);
 /* Lifts the measure on key and records a fraud event of type event_type
  * ("lifted by <who>"); STORE_NOT_FOUND when there is none. */
 int store_block_lift(struct store *st, const char *key, const char *who, int64_t now,
 		     const char *event_type);
-/* Calls fn for every measure in force (callbacks must not call the store). */
+/* Calls fn for every measure recorded, newest first (a caller that keeps
+ * only so many keeps those most likely in force), those whose until has
+ * passed too (a caller judges them by until: their strikes tell of repeats).
+ * Callbacks must not call the store. */
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
 		      void *arg);
 /* The fraud event log (fraud.prefix_blocked, ...), oldest first, from id

@@ -188,6 +188,8 @@ describe('fraud measures', () => {
     assert.match(blk.applies_to, /\+447400987/);
     assert.ok(blk.reason.length > 0);
     assert.equal(Math.round(blk.sent), 5);
+    assert.equal(blk.strike, 1, 'a first measure on the range');
+    assert.ok(Date.parse(blk.until) - Date.parse(blk.since) === 3600 * 1000, `it lifts itself after fraud_block_time: ${blk.since} → ${blk.until}`);
 
     const byApp = await srv.call('POST', '/v1/admin/blocks/lift', { key: blk.key }, { auth: APP_KEY });
     assert.equal(byApp.status, 401);

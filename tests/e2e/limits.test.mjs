@@ -178,7 +178,7 @@ describe('send and check limits', () => {
     const r = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code }, from(ip));
     limited(r, 'rate_limited_ip', 'check.ip');
     const other = await srv.call('PUT', `/v1/sessions/${c.body.id}/code`, { code }, from('192.0.2.30'));
-    assert.equal(other.status, 200, 'the same code from elsewhere verifies (the refused check was the 4th attempt of 5)');
+    assert.equal(other.status, 200, 'the same code from elsewhere verifies (the refused check spent no attempt)');
   });
 
   test('check_failed.number: wrong codes lock a number for checks across sessions; a right code is not counted', async () => {
@@ -199,7 +199,7 @@ describe('send and check limits', () => {
     assert.equal((await srv.call('PUT', `/v1/sessions/${c.id}/code`, { code: wrongCode(c.code) })).status, 400, 'the fourth wrong code');
     const r = await srv.call('PUT', `/v1/sessions/${c.id}/code`, { code: c.code });
     limited(r, 'number_checks_locked', 'check_failed.number');
-    assert.equal(r.body.session.attempts_left, 3, 'a refused check counts as an attempt of the session');
+    assert.equal(r.body.session.attempts_left, 4, 'a refused check compares nothing and spends no attempt of the session');
     // While locked, even the right code is not evaluated in any session of the number.
     const d = await sessionWithCode(4);
     assert.equal((await srv.call('PUT', `/v1/sessions/${d.id}/code`, { code: d.code })).body.error.code, 'number_checks_locked');
@@ -209,6 +209,53 @@ describe('send and check limits', () => {
     await srv.call('POST', `/v1/sessions/${o.body.id}/code`, {});
     const [sms] = await srv.waitInbox(other, 1);
     assert.equal((await srv.call('PUT', `/v1/sessions/${o.body.id}/code`, { code: codeFromSms(sms.text) })).status, 200);
+  });
+});
+
+describe('wrong-code locks cannot be aimed at a victim', () => {
+  const OTHER_KEY = 'other-app-key-0123456789';
+  async function twoApps() {
+    const srv = await startWith(`[app other]\napi_key = ${OTHER_KEY}\nname = Other\n`);
+    const sessionWithCode = async (phone, auth = true) => {
+      const before = (await srv.inbox(phone)).length;
+      const c = await srv.call('POST', '/v1/sessions', { phone }, { auth });
+      assert.equal(c.status, 201, c.text);
+      assert.equal((await srv.call('POST', `/v1/sessions/${c.body.id}/code`, {}, { auth })).status, 200);
+      const list = await srv.waitInbox(phone, before + 1);
+      return { id: c.body.id, code: codeFromSms(list[0].text) };
+    };
+    return { srv, sessionWithCode };
+  }
+  const burn = async (srv, s, auth = true) => {
+    for (let i = 0; i < 5; i++)
+      assert.equal((await srv.call('PUT', `/v1/sessions/${s.id}/code`, { code: wrongCode(s.code, i + 1) }, { auth })).status, 400);
+  };
+
+  test('two throwaway sessions in another app full of wrong codes neither lock the number here nor spend the victim\'s attempts', async () => {
+    const { srv, sessionWithCode } = await twoApps();
+    const phone = freshPhone();
+    const victim = await sessionWithCode(phone);
+    // The attacker holds another app's key: 2 sessions x 5 wrong codes = check_failed.number (10/1h).
+    for (let i = 0; i < 2; i++) await burn(srv, await sessionWithCode(phone, OTHER_KEY), OTHER_KEY);
+    const third = await sessionWithCode(phone, OTHER_KEY);
+    const locked = await srv.call('PUT', `/v1/sessions/${third.id}/code`, { code: third.code }, { auth: OTHER_KEY });
+    limited(locked, 'number_checks_locked', 'check_failed.number');
+    const ok = await srv.call('PUT', `/v1/sessions/${victim.id}/code`, { code: victim.code });
+    assert.equal(ok.status, 200, `the victim's own app is not locked: ${ok.text}`);
+  });
+
+  test('in the same app, the lock refuses the victim\'s check without spending its attempts', async () => {
+    const { srv, sessionWithCode } = await twoApps();
+    const phone = freshPhone();
+    const victim = await sessionWithCode(phone);
+    for (let i = 0; i < 2; i++) await burn(srv, await sessionWithCode(phone));
+    for (let i = 0; i < 3; i++) {
+      const r = await srv.call('PUT', `/v1/sessions/${victim.id}/code`, { code: victim.code });
+      limited(r, 'number_checks_locked', 'check_failed.number');
+      assert.equal(r.body.session.attempts_left, 5, 'refused checks spend none of the victim session\'s attempts');
+    }
+    const s = await srv.call('GET', `/v1/sessions/${victim.id}`);
+    assert.equal(s.body.attempts_left, 5);
   });
 });
 

@@ -136,6 +136,53 @@ static void pumping_thresholds(void **state)
 	assert_int_equal(pumping_judge(&params, &c, 0.15), 0);
 }
 
+static void pressure_levels(void **state)
+{
+	(void)state;
+	/* No usual: the floor alone; 20 unverified are fine, 21 are level 1. */
+	struct pressure_counts c = {.made = 25, .verified = 5, .usual = 0};
+	assert_int_equal(pumping_pressure(&c, 20), 0);
+	c.made = 26;
+	assert_int_equal(pumping_pressure(&c, 20), 1);
+	c.made = 45; /* 40 unverified: one doubling beyond 20 */
+	assert_int_equal(pumping_pressure(&c, 20), 2);
+	c.made = 165; /* 160: three doublings */
+	assert_int_equal(pumping_pressure(&c, 20), 4);
+	/* The usual, with slack, raises the threshold: 1.25 x 48 + 20 = 80. */
+	struct pressure_counts busy = {.made = 200, .verified = 120, .usual = 48};
+	assert_int_equal(pumping_pressure(&busy, 20), 0);
+	busy.verified = 119;
+	assert_int_equal(pumping_pressure(&busy, 20), 1);
+}
+
+static void pressure_usual(void **state)
+{
+	(void)state;
+	/* Nothing verified: nothing is usual (an attack earns no allowance). */
+	assert_true(pumping_usual(0, 0.4, 30, 60000) == 0);
+	/* 60 verified at a 40 % unverified share came from 100 sessions: 40
+	 * never verified. */
+	double u = pumping_usual(60, 0.4, 0, 60000);
+	assert_true(u > 39.99 && u < 40.01);
+	/* All verified, 30 s to verify, 1 session/s (a count of 60/ln 2 in the
+	 * window): 30 are on their way. */
+	double made = 60 / 0.6931471805599453;
+	u = pumping_usual(made, 0, 30, 60000);
+	assert_true(u > 29.99 && u < 30.01);
+	/* The share is capped at 90 %. */
+	assert_true(pumping_usual(10, 1, 0, 60000) < 90.01);
+}
+
+static void measures_double_for_repeats(void **state)
+{
+	(void)state;
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 1), 3600000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 2), 7200000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 4), 28800000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 60), 604800000);
+	assert_int_equal(pumping_measure_ms(3600000, 604800000, 0), 3600000);
+}
+
 static void pumping_baselines(void **state)
 {
 	(void)state;
@@ -262,6 +309,9 @@ int main(void)
 		cmocka_unit_test(pumping_needs_volume),
 		cmocka_unit_test(pumping_thresholds),
 		cmocka_unit_test(pumping_baselines),
+		cmocka_unit_test(pressure_levels),
+		cmocka_unit_test(pressure_usual),
+		cmocka_unit_test(measures_double_for_repeats),
 		cmocka_unit_test(pow_round_trip),
 		cmocka_unit_test(pow_known_answer),
 		cmocka_unit_test(forwarded),

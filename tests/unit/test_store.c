@@ -947,6 +947,30 @@ static void blocks_escalate_once_and_lift_with_events(void **state)
 	assert_string_equal(types, "t.slowed;t.stopped;t.lifted;");
 }
 
+static void keep_block(const struct store_block *b, void *arg)
+{
+	*(struct store_block *)arg = *b;
+}
+
+static void blocks_run_out_and_keep_their_strikes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_block b = {.key = "p3|+234803123", .state = STORE_BLOCK_BLOCKED, .since = 1000,
+				.until = 5000, .strikes = 1};
+	assert_int_equal(store_block_set(f->st, &b, "t.stopped"), 0);
+	b.since = 4999;
+	assert_int_equal(store_block_set(f->st, &b, "t.stopped"), STORE_CONFLICT); /* still in force */
+	b.since = 5000;
+	b.until = 13000;
+	b.strikes = 2;
+	assert_int_equal(store_block_set(f->st, &b, "t.stopped"), 0); /* ran out: a new one may start */
+	struct store_block got = {0};
+	assert_int_equal(store_blocks_list(f->st, keep_block, &got), 0);
+	assert_string_equal(got.key, "p3|+234803123");
+	assert_int_equal(got.until, 13000);
+	assert_int_equal(got.strikes, 2);
+}
+
 static struct store_account make_account(const char *id, const char *app, const char *phone,
 					 unsigned char key_byte)
 {
@@ -1497,6 +1521,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(session_write_holds_under_parallel_writes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(blocks_run_out_and_keep_their_strikes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup, teardown),

@@ -1,0 +1,169 @@
+// Pumping without collateral (docs/fraud.md): unverified sessions in a
+// country or from a client site raise the price there (a proof-of-work of
+// growing difficulty) instead of spending a budget honest people need;
+// pressure fades on its own; blocks on a number range run out on their own
+// and last longer for a range that is pumped again.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash, randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { IOTPD, cleanup, codeFromSms, makeDataDir, start, waitFor } from './helpers.mjs';
+
+const run = promisify(execFile);
+const IOTPCTL = path.join(path.dirname(IOTPD), 'iotpctl');
+
+after(cleanup);
+
+async function startWith(conf, env = {}) {
+  const dir = makeDataDir();
+  const file = path.join(dir, 'iotp.conf');
+  writeFileSync(file, `trusted_proxies = 127.0.0.1\n${conf}`);
+  return start(env, { args: ['--dev', '--config', file] });
+}
+
+async function ctl(srv, ...args) {
+  const r = await run(IOTPCTL, ['--data', srv.dataDir, ...args]);
+  return r.stdout;
+}
+
+/** The first decimal nonce that solves a challenge (docs/fraud.md). */
+function solvePow(challenge, difficulty) {
+  for (let n = 0; ; n++) {
+    const h = createHash('sha256').update(`${challenge}:${n}`).digest();
+    let bits = 0;
+    for (const byte of h) {
+      if (byte === 0) {
+        bits += 8;
+        continue;
+      }
+      bits += Math.clz32(byte) - 24;
+      break;
+    }
+    if (bits >= difficulty) return String(n);
+  }
+}
+
+const from = (ip) => ({ headers: { 'x-forwarded-for': ip } });
+const digits = (n) => Array.from({ length: n }, () => randomInt(10)).join('');
+const nigerian = () => `+234803${digits(7)}`;
+const british = () => `+447400${digits(6)}`;
+const australian = () => `+61412${digits(6)}`;
+const french = () => `+33612${digits(6)}`;
+/** A fresh address in its own /24, as a pumping botnet or a country's honest people have. */
+let nextNet = 0;
+const anywhere = () => `10.${(nextNet >> 8) & 255}.${nextNet++ & 255}.7`;
+
+/** Creates a session; returns the proof-of-work bits it owes (0: none). */
+async function owed(srv, phone, ip) {
+  const c = await srv.call('POST', '/v1/sessions', { phone }, from(ip));
+  assert.equal(c.status, 201, c.text);
+  if (c.body.allowed_to_request_code) return { bits: 0, session: c.body };
+  assert.deepEqual(c.body.requested_information, ['proof_of_work']);
+  return { bits: c.body.challenge.proof_of_work.difficulty, session: c.body };
+}
+
+/** The honest flow: solve what is asked, send, read the SMS, verify. */
+async function honest(srv, phone, ip) {
+  const { bits, session } = await owed(srv, phone, ip);
+  if (bits) {
+    const pow = session.challenge.proof_of_work;
+    const p = await srv.call('PATCH', `/v1/sessions/${session.id}`, { proof_of_work: solvePow(pow.challenge, pow.difficulty) }, from(ip));
+    assert.equal(p.status, 200, p.text);
+  }
+  const s = await srv.call('POST', `/v1/sessions/${session.id}/code`, {}, from(ip));
+  assert.equal(s.status, 200, s.text);
+  const [sms] = await srv.waitInbox(phone, 1);
+  const v = await srv.call('PUT', `/v1/sessions/${session.id}/code`, { code: codeFromSms(sms.text) }, from(ip));
+  assert.equal(v.status, 200, v.text);
+  return bits;
+}
+
+describe('pressure raises the price, per country and per client site', () => {
+  const env = { IOTP_FRAUD_PRESSURE_FLOOR: '5', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' };
+
+  test('unverified sessions across a country make its new sessions owe a growing proof-of-work, capped; other countries pay nothing', async () => {
+    const srv = await startWith('', env);
+    const bits = [];
+    for (let i = 0; i < 100; i++) bits.push((await owed(srv, nigerian(), anywhere())).bits);
+    assert.deepEqual(bits.slice(0, 5), [0, 0, 0, 0, 0], 'the first few are free (fraud_pressure_floor)');
+    assert.ok(bits.slice(6).every((b) => b >= 8), `then each owes one: ${bits}`);
+    for (let i = 1; i < bits.length; i++) assert.ok(bits[i] >= bits[i - 1], `the price only grows while the pressure does: ${bits}`);
+    assert.equal(Math.max(...bits), 12, 'and stops at pow_max_difficulty');
+    assert.equal((await owed(srv, british(), anywhere())).bits, 0, 'nobody elsewhere is challenged');
+    assert.equal((await owed(srv, australian(), anywhere())).bits, 0);
+  });
+
+  test('an attacker\'s unsolved sessions spend no budget: honest people in the attacked country solve, send and verify', async () => {
+    const srv = await startWith('', env);
+    for (let i = 0; i < 60; i++) await owed(srv, nigerian(), anywhere()); // never solved, never sent
+    for (let i = 0; i < 5; i++) {
+      const paid = await honest(srv, nigerian(), anywhere());
+      assert.ok(paid >= 8 && paid <= 12, `an honest Nigerian pays the price, is not refused: ${paid}`);
+    }
+    assert.equal(await honest(srv, british(), anywhere()), 0, 'a British one pays nothing');
+  });
+
+  test('a client site (/24, IPv6 /48) with many unverified sessions owes a proof-of-work wherever its numbers are', async () => {
+    const srv = await startWith('', env);
+    const countries = [nigerian, british, australian, () => `+49151${digits(8)}`];
+    const bits4 = [];
+    for (let i = 0; i < 8; i++) bits4.push((await owed(srv, countries[i % 4](), `192.0.2.${10 + i}`)).bits);
+    assert.equal(bits4[0], 0);
+    assert.ok(bits4[7] >= 8, `the /24's eighth owes one: ${bits4}`);
+    assert.equal((await owed(srv, french(), '192.0.3.1')).bits, 0, 'the next /24 does not');
+    // IPv6: hopping between /64s of one /48 does not escape it.
+    const bits6 = [];
+    for (let i = 0; i < 8; i++) bits6.push((await owed(srv, countries[i % 4](), `2001:db8:77:${i + 1}::1`)).bits);
+    assert.ok(bits6[7] >= 8, `the /48's eighth owes one: ${bits6}`);
+    assert.equal((await owed(srv, french(), '2001:db8:78::1')).bits, 0, 'the next /48 does not');
+  });
+
+  test('pressure fades on its own once the unverified sessions stop', async () => {
+    const srv = await startWith('', { ...env, IOTP_FRAUD_PRESSURE_WINDOW: '1' });
+    for (let i = 0; i < 30; i++) await owed(srv, nigerian(), anywhere());
+    assert.ok((await owed(srv, nigerian(), anywhere())).bits >= 8, 'under pressure');
+    const free = await waitFor(async () => ((await owed(srv, nigerian(), anywhere())).bits === 0 ? true : null), {
+      timeoutMs: 20000,
+      intervalMs: 500,
+    });
+    assert.ok(free, 'a new Nigerian session owes nothing again (the short window halves every second here)');
+  });
+});
+
+describe('measures run out on their own', () => {
+  const conf = 'fraud_prefix3_min_sent = 5\nfraud_prefix5_min_sent = 1000\nfraud_country_min_sent = 1000\n';
+  const range = (n, from = 0) => Array.from({ length: n }, (_, i) => `+4474009877${String(from + i).padStart(2, '0')}`);
+  async function pump(srv, phones) {
+    const out = [];
+    for (const phone of phones) {
+      const c = await srv.call('POST', '/v1/sessions', { phone });
+      assert.equal(c.status, 201, c.text);
+      out.push(await srv.call('POST', `/v1/sessions/${c.body.id}/code`, {}));
+    }
+    return out;
+  }
+
+  test('a blocked range opens again after fraud_block_time, and a repeat blocks it twice as long', async () => {
+    const srv = await startWith(conf, { IOTP_FRAUD_BLOCK_TIME: '2' });
+    const rs = await pump(srv, range(6));
+    assert.deepEqual(rs.map((r) => r.status), [200, 200, 200, 200, 200, 403]);
+    assert.match(await ctl(srv, 'fraud', 'list'), /p3\|\+447400987\s+blocked .* strike 1 /);
+    // Nobody lifts it: it runs out. The send that goes is judged like any
+    // other, and the range, still unverified, is blocked again: longer.
+    let k = 10;
+    const again = await waitFor(async () => ((await pump(srv, range(1, k++)))[0].status === 200 ? true : null), {
+      timeoutMs: 20000,
+      intervalMs: 250,
+    });
+    assert.ok(again, 'sends go again once the block has run out');
+    assert.equal((await pump(srv, range(1, 90)))[0].status, 403, 'pumped again: blocked again at once');
+    const events = await ctl(srv, 'fraud', 'events');
+    assert.match(events, /fraud\.prefix_blocked\s+p3\|\+447400987\s.*for 2s \(strike 1\)/);
+    assert.match(events, /fraud\.prefix_blocked\s+p3\|\+447400987\s.*for 4s \(strike 2\)/);
+    assert.match(await ctl(srv, 'fraud', 'list'), /p3\|\+447400987\s+blocked .* strike 2 /);
+  });
+});
