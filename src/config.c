@@ -94,11 +94,25 @@ static const struct option options[] = {
 	 "HTTP worker threads; 0 means four per CPU core (a request waits for its group commit, "
 	 "so more threads than cores keep the cores busy)."},
 	{"http_timeout", T_INT, F(http_timeout), "10", NULL, 1, 3600, 0,
-	 "Seconds a client may take to send a request (and idle between requests) before it is cut off."},
-	{"max_connections", T_INT, F(max_connections), "1024", NULL, 1, 100000, 0,
-	 "Open connections served at once."},
-	{"max_connections_per_ip", T_INT, F(max_connections_per_ip), "64", NULL, 1, 100000, 0,
+	 "Seconds a client may take to send a request's body once its headers are in (then 408), and "
+	 "to send the next request's headers on a kept-alive connection (then it is closed)."},
+	{"http_header_timeout", T_INT, F(http_header_timeout), "5", NULL, 1, 3600, 0,
+	 "Seconds from a new connection to the end of its request's headers, however slowly they "
+	 "trickle in; later, the client gets 408 request_timeout and is cut off (slow-header attacks)."},
+	{"max_connections", T_INT, F(max_connections), "10000", NULL, 1, 1000000, 0,
+	 "Open connections at once. A new connection beyond it closes the one that has waited longest "
+	 "for a request (idle, or still sending its headers); one with a request in progress is never "
+	 "closed. iotpd raises its open-file limit to fit, as far as the hard limit allows (it says so "
+	 "when it cannot)."},
+	{"max_connections_per_ip", T_INT, F(max_connections_per_ip), "64", NULL, 1, 1000000, 0,
 	 "Open connections one client address may hold; more get 429 too_many_connections."},
+	{"max_connections_per_network", T_INT, F(max_connections_per_network), "256", NULL, 1, 1000000,
+	 0,
+	 "Open connections one client network (/24 for IPv4, /64 for IPv6) may hold; more get 429 "
+	 "too_many_connections. Behind a reverse proxy, raise it with max_connections_per_ip."},
+	{"max_connections_per_site", T_INT, F(max_connections_per_site), "1024", NULL, 1, 1000000, 0,
+	 "Open connections one IPv6 site (/48, 65,536 networks) may hold; more get 429 "
+	 "too_many_connections."},
 	{"sqlite_synchronous", T_STRING, F(sqlite_synchronous), "normal", NULL, 0, 0, 0,
 	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
 	 "'full': fsync on every commit."},
@@ -180,7 +194,8 @@ static const struct option options[] = {
 	{"fraud_throttle_percent", T_INT, F(fraud_throttle_percent), "50", NULL, 0, 100, 0,
 	 "Throttle (new sessions owe a proof-of-work) when recent conversion falls below this % of the baseline."},
 	{"fraud_block_percent", T_INT, F(fraud_block_percent), "20", NULL, 0, 100, 0,
-	 "Block (no code is sent until 'iotpctl fraud unblock') when recent conversion falls below this % "
+	 "Block (no code is sent for fraud_block_time, or until 'iotpctl fraud unblock') when recent "
+	 "conversion falls below this % "
 	 "of the baseline."},
 	{"fraud_default_baseline", T_INT, F(fraud_default_baseline), "60", NULL, 1, 100, 0,
 	 "Conversion (%) assumed where there is no history yet."},

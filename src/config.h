@@ -71,8 +71,11 @@ struct config {
 
 	int http_threads;
 	int http_timeout;           /* s */
+	int http_header_timeout;    /* s */
 	int max_connections;
 	int max_connections_per_ip;
+	int max_connections_per_network; /* /24 or /64 */
+	int max_connections_per_site;    /* IPv6 /48 */
 	char *sqlite_synchronous;
 	char *log_level;
 	char *provider;

@@ -307,8 +307,11 @@ int main(int argc, char **argv)
 		.listen = cfg.listen,
 		.threads = cfg.http_threads,
 		.timeout = cfg.http_timeout,
+		.header_timeout = cfg.http_header_timeout,
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
+		.max_connections_per_network = cfg.max_connections_per_network,
+		.max_connections_per_site = cfg.max_connections_per_site,
 		.authenticate = api_authenticate,
 		.trusted_proxies = cfg.trusted_proxies,
 		.app = &api,
@@ -333,6 +336,11 @@ int main(int argc, char **argv)
 		ro.max_connections_per_ip = cfg.callback_max_connections_per_ip
 						    ? cfg.callback_max_connections_per_ip
 						    : cfg.max_connections;
+		/* ... and so are its network's and site's, never below it. */
+		if (ro.max_connections_per_network < ro.max_connections_per_ip)
+			ro.max_connections_per_network = ro.max_connections_per_ip;
+		if (ro.max_connections_per_site < ro.max_connections_per_ip)
+			ro.max_connections_per_site = ro.max_connections_per_ip;
 		ro.n_routes = api_report_routes(&ro.routes);
 		if (http_start(&ro, &reports, reports_bound, sizeof reports_bound, err, sizeof err) <
 		    0) {

@@ -69,9 +69,12 @@ struct http_options {
 	const char *listen; /* "HOST:PORT"; port 0 picks a free one */
 	const char *listen_option; /* the option that set listen, for errors; NULL: "listen" */
 	int threads;
-	int timeout;        /* s */
-	int max_connections;
+	int timeout;        /* s: a request's body after its headers; idle between requests */
+	int header_timeout; /* s: connection open -> headers complete; 0: timeout */
+	int max_connections; /* beyond it, the longest-waiting connection is shed */
 	int max_connections_per_ip;
+	int max_connections_per_network; /* per /24 or /64; 0: max_connections */
+	int max_connections_per_site;    /* per IPv6 /48; 0: max_connections */
 	/* Decides who an "Authorization" header (may be NULL) belongs to, for
 	 * HTTP_API_KEY routes: returns 0 and sets *principal (a string that lives as
 	 * long as the server), or -1 for 401. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,16 +357,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rc) /* libmicrohttpd calls on_uri first; never trust that blindly */
 		rc = *con_cls = on_uri(NULL, "", conn);
 	if (!rc->started) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct conntrack_slot *slot = ci ? ci->socket_context : NULL;
+		/* Headers complete: the connection leaves its header deadline (or had
+		 * already been cut for missing it) and the request's own begins. */
+		if (slot && conntrack_busy(srv->conns, slot))
+			return MHD_NO;
 		rc->started = 1;
 		atomic_fetch_add(&srv->in_flight, 1);
 		const union MHD_ConnectionInfo *fd =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		deadline_add(srv->deadline, &rc->deadline, fd ? fd->connect_fd : -1, clock_now_ms());
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		if (ci && ci->socket_context && conntrack_over_limit(ci->socket_context)) {
+		char why[200];
+		if (slot && conntrack_refusal(slot, why, sizeof why) != IOTP_E_OK) {
 			deadline_settle(srv->deadline, &rc->deadline);
-			return send_error(conn, IOTP_E_TOO_MANY_CONNECTIONS, NULL, 1);
+			return send_error(conn, IOTP_E_TOO_MANY_CONNECTIONS, why, 1);
 		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
@@ -398,8 +405,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)conn;
-	(void)toe;
 	struct http_server *srv = cls;
 	struct req_ctx *rc = *con_cls;
 	if (!rc)
@@ -407,6 +412,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rc->started) {
 		deadline_remove(srv->deadline, &rc->deadline);
 		atomic_fetch_sub(&srv->in_flight, 1);
+		/* Answered: a kept-alive connection now waits for its next request
+		 * under the idle deadline (one that closes is forgotten just after). */
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && ci && ci->socket_context)
+			conntrack_idle(srv->conns, ci->socket_context, clock_now_ms());
 	}
 	free(rc);
 	*con_cls = NULL;
@@ -438,7 +449,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		char ip[64];
 		client_ip(conn, ip, sizeof ip);
-		*socket_context = conntrack_open(srv->conns, ip);
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context =
+			conntrack_open(srv->conns, ip, fd ? fd->connect_fd : -1, clock_now_ms());
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
 		conntrack_close(srv->conns, *socket_context);
 		*socket_context = NULL;
@@ -503,6 +517,36 @@ static int parse_listen(const char *listen, const char *option, struct sockaddr_
 	return -1;
 }
 
+/* Raises this process's open-file limit to what want connections need (its
+ * hard limit permitting) and returns how many connections it allows; says
+ * in the log what to do when that is fewer than max_connections. */
+static unsigned fd_budget(unsigned want, int max_connections)
+{
+	/* Besides connections: the store, log, listeners, providers, threads' pipes. */
+	const rlim_t reserve = 256;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	rlim_t need = (rlim_t)want + reserve;
+	if (rl.rlim_cur < need) {
+		struct rlimit up = rl;
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (rl.rlim_cur >= need)
+		return want;
+	unsigned allowed = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 16u;
+	if (allowed < (unsigned)max_connections)
+		log_warn("http: max_connections is %d but this process may open only %llu files "
+			 "(ulimit -n): at most %u connections will be served. Raise the limit "
+			 "(LimitNOFILE= in a systemd unit, nofile in limits.conf) to %llu, or lower "
+			 "max_connections",
+			 max_connections, (unsigned long long)rl.rlim_cur, allowed,
+			 (unsigned long long)need);
+	return allowed;
+}
+
 int http_start(const struct http_options *opt, struct http_server **out, char *bound,
 	       size_t boundlen, char *err, size_t errlen)
 {
@@ -513,7 +557,21 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		return -1;
 	struct http_server *srv = xcalloc(1, sizeof *srv);
 	srv->opt = *opt;
-	srv->conns = conntrack_new(opt->max_connections_per_ip);
+	/* libmicrohttpd's own cap sits above max_connections: conntrack must see
+	 * the connection beyond it to shed the longest-waiting one for it. */
+	unsigned want = (unsigned)opt->max_connections + (unsigned)opt->max_connections / 4 + 64;
+	unsigned hard_limit = fd_budget(want, opt->max_connections);
+	struct conntrack_limits lim = {
+		.max = hard_limit < want ? (int)(hard_limit * 4 / 5) : opt->max_connections,
+		.per_ip = opt->max_connections_per_ip,
+		.per_network = opt->max_connections_per_network > 0 ? opt->max_connections_per_network
+								      : opt->max_connections,
+		.per_site = opt->max_connections_per_site > 0 ? opt->max_connections_per_site
+							      : opt->max_connections,
+		.header_timeout_ms = (opt->header_timeout > 0 ? opt->header_timeout : opt->timeout) * 1000,
+		.idle_timeout_ms = opt->timeout * 1000,
+	};
+	srv->conns = conntrack_start(&lim);
 	srv->deadline = deadline_start(opt->timeout * 1000);
 	atomic_init(&srv->in_flight, 0);
 	unsigned threads = opt->threads > 0 ? (unsigned)opt->threads
@@ -526,10 +584,10 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		/* Idle connections close a little after the deadline thread has answered
-		 * a stalled request with 408 (see http/deadline.h). */
+		/* A backstop only: conntrack's deadlines close idle and slow
+		 * connections first (see http/conntrack.h and http/deadline.h). */
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout + 2,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, hard_limit,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
@@ -540,7 +598,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		strfmt(err, errlen,
 		       "%s: cannot listen on %s (in use, or not an address of this machine?)", option,
 		       opt->listen);
-		conntrack_free(srv->conns);
+		conntrack_stop(srv->conns);
 		deadline_stop(srv->deadline);
 		free(srv);
 		return -1;
@@ -569,6 +627,6 @@ void http_stop(struct http_server *srv, int grace_ms)
 	}
 	MHD_stop_daemon(srv->daemon);
 	deadline_stop(srv->deadline);
-	conntrack_free(srv->conns);
+	conntrack_stop(srv->conns);
 	free(srv);
 }

@@ -191,9 +191,10 @@ export async function start(env = {}, opts = {}) {
    * a pooled idle connection can be closed by the server's idle timeout just
    * as it is reused, which would fail a test for the harness's sake (the raw
    * socket tests cover keep-alive).
+   * signal: an AbortSignal that gives up the request.
    * Returns {status, headers, body (parsed JSON or undefined), text}.
    */
-  async function call(method, urlPath, body, { auth = true, headers = {}, rawBody, keepAlive = false } = {}) {
+  async function call(method, urlPath, body, { auth = true, headers = {}, rawBody, keepAlive = false, signal } = {}) {
     const h = keepAlive ? {} : { connection: 'close' };
     if (auth === true) h.authorization = `Bearer ${apiKey}`;
     else if (typeof auth === 'string') h.authorization = `Bearer ${auth}`;
@@ -207,7 +208,7 @@ export async function start(env = {}, opts = {}) {
       if (v === undefined || v === null) delete h[k.toLowerCase()];
       else h[k.toLowerCase()] = v;
     }
-    const res = await fetch(base + urlPath, { method, headers: h, body: payload });
+    const res = await fetch(base + urlPath, { method, headers: h, body: payload, signal });
     const text = await res.text();
     let json;
     try {
