@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/outage.h"
 #include "http/auth.h"
 #include "base/utf8.h"
 #include "http/conntrack.h"
@@ -334,6 +335,14 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	if (route->takes_body == HTTP_FORM_BODY)
 		req.form = &rc->form;
 	route->handler(&req, &res);
+	/* An internal error while the store is unreachable is the outage, not a
+	 * bug: 503 and when to retry, in the route's own error shape. */
+	int64_t outage = res.status == 500 ? outage_retry_after() : 0;
+	if (outage > 0) {
+		reply(&res, IOTP_E_STORE_UNAVAILABLE, NULL);
+		res.status = 503;
+		res.retry_after = outage;
+	}
 	json_decref(req.body);
 	return send_response(conn, &res, 0);
 }
