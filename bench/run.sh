@@ -130,7 +130,7 @@ IOTP_POW_IP_SESSIONS=0 "$IOTPD" --dev --config "$TMP/bench.conf" --listen 127.0.
 IOTPD_PID=$!
 URL=""
 for _ in $(seq 100); do
-	URL=$(sed -n 's/^listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/iotpd.out" || true)
+	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/iotpd.out" || true)
 	[ -n "$URL" ] && break
 	kill -0 "$IOTPD_PID" 2>/dev/null || break
 	sleep 0.05

@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "compat/compat.h"
 #include "config.h"
@@ -374,7 +375,9 @@ int main(int argc, char **argv)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 	if (reports)
 		printf("delivery reports on http://%s\n", reports_bound);
-	printf("listening on http://%s\n", bound);
+	char now_s[32];
+	clock_format_ms(clock_now_ms(), now_s, sizeof now_s);
+	printf("%s listening on http://%s\n", now_s, bound);
 	fflush(stdout);
 
 	int sig = 0;

@@ -63,6 +63,7 @@ json_t *api_time(int64_t ms);
 int api_locale_ok(const char *locale, struct http_response *res);
 
 void api_metrics(struct http_request *req, struct http_response *res);
+void api_ready(struct http_request *req, struct http_response *res);
 void api_health(struct http_request *req, struct http_response *res);
 void api_dev_inbox(struct http_request *req, struct http_response *res);
 void api_session_create(struct http_request *req, struct http_response *res);

@@ -8,6 +8,7 @@
 /* method, path, handler, auth, takes a JSON body */
 static const struct http_route routes[] = {
 	{"GET", "/healthz", api_health, HTTP_PUBLIC, 0},
+	{"GET", "/readyz", api_ready, HTTP_PUBLIC, 0},
 	/* Its own bearer token (metrics_token), checked by the handler. */
 	{"GET", "/metrics", api_metrics, HTTP_PUBLIC, 0},
 	{"POST", "/v1/sessions", api_session_create, HTTP_API_KEY, 1},

@@ -136,6 +136,8 @@
 	  "This login has ended (signed out, expired, or its account closed). Sign in again.")     \
 	X(PIN_RESET_PENDING, 429, "pin_reset_pending",                                            \
 	  "A reset link was e-mailed already and still works: check the mailbox (and spam), or ask again after Retry-After.") \
+	X(STORE_UNAVAILABLE, 503, "store_unavailable",                                            \
+	  "The database is unreachable for a moment. Retry after the time in Retry-After; nothing of this request was kept.") \
 	X(TOTP_ENABLED, 409, "totp_enabled",                                                      \
 	  "This account has an authenticator app on already. Turn it off with DELETE /v1/accounts/me/totp and a current code first.") \
 	X(NO_TOTP, 409, "no_totp",                                                                \

@@ -73,6 +73,9 @@ struct store_ops {
 			void (*fn)(const struct store_activity *a, void *arg), void *arg);
 	int (*sessions_recent)(void *state, int64_t since, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
+	/* Optional (NULL: store_ready probes with a read): 0 when the store can
+	 * serve, else -1 with why a person would want to know. */
+	int (*ready)(void *state, char *why, size_t len);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -507,6 +507,30 @@ static void sqlite_close(void *state)
 	free(db);
 }
 
+static int sqlite_session_get(void *state, const char *id, struct store_session *out);
+
+/* The open file can still be read after it was deleted, so a read alone
+ * would call ready a server whose every write is lost at restart. */
+static int sqlite_ready(void *state, char *why, size_t len)
+{
+	struct sqlite_db *db = state;
+	struct stat sb;
+	if (stat(db->path, &sb) < 0) {
+		strfmt(why, len, "the database file %s is gone (deleted or unmounted?)", db->path);
+		return -1;
+	}
+	if (sb.st_dev != db->file_dev || sb.st_ino != db->file_ino) {
+		strfmt(why, len, "the database file %s was replaced under iotpd: restart it", db->path);
+		return -1;
+	}
+	struct store_session s;
+	if (sqlite_session_get(db, "readyz-probe", &s) < 0) {
+		strfmt(why, len, "the database %s does not answer a read", db->path);
+		return -1;
+	}
+	return 0;
+}
+
 static int sqlite_accepts(const char *url)
 {
 	return strncmp(url, "sqlite:", 7) == 0;
@@ -560,6 +584,10 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		goto err;
 	}
 	sqlite3_busy_timeout(db->conn, 5000);
+	if (stat(path, &sb) == 0) {
+		db->file_dev = sb.st_dev;
+		db->file_ino = sb.st_ino;
+	}
 	char pragmas[256];
 	/* A read-only connection leaves the journal mode to the writer (iotpd). */
 	strfmt(pragmas, sizeof pragmas,
@@ -811,4 +839,5 @@ const struct store_ops store_sqlite_ops = {
 	.record_list = sqlite_record_list,
 	.activity = sqlite_activity,
 	.sessions_recent = sqlite_sessions_recent,
+	.ready = sqlite_ready,
 };

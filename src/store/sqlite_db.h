@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/types.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,8 @@ struct reader {
 
 struct sqlite_db {
 	sqlite3 *conn;
+	dev_t file_dev; /* the database file as opened: a file removed or replaced */
+	ino_t file_ino; /* under a running iotpd is found by sqlite_ready */
 	sqlite3_stmt *stmt[S_COUNT];
 	pthread_mutex_t lock;
 	atomic_int queued;        /* threads waiting for lock */

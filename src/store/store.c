@@ -128,6 +128,18 @@ int store_open(const char *url, const struct store_options *opt, struct store **
 	return 0;
 }
 
+int store_ready(struct store *st, char *why, size_t len)
+{
+	if (st->ops->ready)
+		return st->ops->ready(st->state, why, len);
+	struct store_session s;
+	if (st->ops->session_get(st->state, "readyz-probe", &s) < 0) {
+		strfmt(why, len, "the %s store does not answer a read", st->ops->name);
+		return -1;
+	}
+	return 0;
+}
+
 void store_close(struct store *st)
 {
 	if (!st)

@@ -178,6 +178,9 @@ struct store_options {
 int store_open(const char *url, const struct store_options *opt, struct store **out, char *err,
 	       size_t errlen);
 void store_close(struct store *st);
+/* 0 when st can serve requests now, else -1 with why not in why (for
+ * /readyz): the database file is gone or replaced, the server does not answer. */
+int store_ready(struct store *st, char *why, size_t len);
 /* Names of the compiled-in backends with the locations they take, for messages. */
 const char *store_backends(void);
 /* The name of the backend st runs on ("sqlite", "postgres"). */

@@ -139,3 +139,20 @@ test('dev mode warns once, not per registration, that the default app has no web
   assert.equal(told.length, 1, log());
   assert.match(log(), /set webhook_url in its \[app\] section/);
 });
+
+test('/readyz checks the store and says why not ready; "listening on" carries a time', async () => {
+  const fs = await import('node:fs');
+  const srv = await start();
+  assert.match(srv.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z listening on http:\/\//m);
+  const ok = await srv.call('GET', '/readyz', undefined, { auth: false });
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(ok.body, { status: 'ready', store: 'sqlite' });
+  // The store gone from under the running server.
+  fs.rmSync(`${srv.dataDir}/iotp.db`);
+  const gone = await srv.call('GET', '/readyz', undefined, { auth: false });
+  assert.equal(gone.status, 503);
+  assert.equal(gone.body.status, 'not_ready');
+  assert.match(gone.body.why, /the database file .*iotp\.db is gone/);
+  // /healthz still says the process lives.
+  assert.equal((await srv.call('GET', '/healthz', undefined, { auth: false })).status, 200);
+});
