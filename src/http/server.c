@@ -43,7 +43,9 @@ struct http_server {
 /* One per request: made when its request line arrives (on_uri), freed when
  * libmicrohttpd reports the request completed. */
 struct req_ctx {
-	char body[HTTP_BODY_MAX + 1];
+	/* HTTP_BODY_MAX + 1 bytes once a body arrives (1 for none), so that a
+	 * connection still sending its headers costs little: thousands may. */
+	char *body;
 	size_t len;
 	size_t discarded;
 	int started; /* on_request has seen it: counted in flight, under a deadline */
@@ -390,6 +392,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			rc->discarded += n;
 			return rc->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
+		if (!rc->body)
+			rc->body = xmalloc(HTTP_BODY_MAX + 1);
 		memcpy(rc->body + rc->len, upload, n);
 		rc->len += n;
 		return MHD_YES;
@@ -398,6 +402,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	if (rc->discarded)
 		return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+	if (!rc->body)
+		rc->body = xmalloc(1);
 	rc->body[rc->len] = '\0';
 	return dispatch(srv, conn, rc, url, method);
 }
@@ -419,6 +425,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && ci && ci->socket_context)
 			conntrack_idle(srv->conns, ci->socket_context, clock_now_ms());
 	}
+	free(rc->body);
 	free(rc);
 	*con_cls = NULL;
 }
@@ -431,6 +438,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	(void)cls;
 	(void)conn;
 	struct req_ctx *rc = xmalloc(sizeof *rc);
+	rc->body = NULL;
 	rc->len = 0;
 	rc->discarded = 0;
 	rc->started = 0;
@@ -593,6 +601,10 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		/* Each connection's buffer for its request line and headers (and the
+		 * body's passage): 16 KiB holds any request iotp serves (a 2 KiB target,
+		 * a GoTrue JWT) and keeps thousands of connections cheap. */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		strfmt(err, errlen,
