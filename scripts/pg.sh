@@ -4,7 +4,8 @@
 # server refuses to run as root), stopped afterwards.
 #
 # usage: scripts/pg.sh start DIR   initdb's DIR/data if need be, starts the server,
-#                                  prints its URL (also written to DIR/url)
+#                                  prints its URL (also written to DIR/url); started
+#                                  again on the same DIR, it takes the same port
 #        scripts/pg.sh stop DIR    stops it (the data stays until DIR is removed)
 #        scripts/pg.sh url DIR     prints the URL of a started server
 #
@@ -57,7 +58,12 @@ start)
 			exit 1
 		}
 	fi
-	port=$(free_port)
+	if [ -f "$dir/port" ]; then
+		port=$(cat "$dir/port")
+	else
+		port=$(free_port)
+		echo "$port" >"$dir/port"
+	fi
 	# max_connections: every iotpd of the e2e suite keeps a pool (store_pool_size).
 	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 		-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500 -c shared_buffers=64MB" \

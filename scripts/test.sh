@@ -5,14 +5,23 @@
 #   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3b. the libFuzzer harnesses (tests/fuzz), built with clang in build-fuzz,
 #      each run over its seed corpus for a fixed number of inputs
+#   0. a private PostgreSQL server (scripts/pg.sh) for the whole run: the store's
+#      conformance suite runs against SQLite and against it ('store-postgres')
 #   4. end-to-end tests (node --test) against the real iotpd binary, then once
-#      more against the ASan + UBSan build of it (tests/e2e/package.json's
+#      more against the ASan + UBSan build of it, then once more with every
+#      iotpd keeping its state in PostgreSQL (tests/e2e/package.json's
 #      packages, the Twilio and Supabase SDKs and an SMPP simulator among them,
 #      installed by npm ci); they start real Kannel (bearerbox, smsbox),
 #      Prometheus, an SMTP server and local HTTP and SMPP receivers on loopback
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
+echo "== PostgreSQL for the store's tests (scripts/pg.sh, stopped at exit)"
+pgdir=$(mktemp -d /tmp/iotp-test-pg.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
+IOTP_TEST_PG=$(scripts/pg.sh start "$pgdir")
+export IOTP_TEST_PG
 
 echo "== gcc build and unit tests"
 CC=gcc CXX=g++ scripts/build.sh build
@@ -40,3 +49,6 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 echo "== end-to-end tests"
 IOTPD="$PWD/build/iotpd" node --test tests/e2e/
+
+echo "== end-to-end tests, every iotpd on PostgreSQL (a schema each)"
+IOTP_E2E_PG="$IOTP_TEST_PG" IOTPD="$PWD/build/iotpd" node --test tests/e2e/

@@ -135,7 +135,9 @@
 	X(LOGIN_ENDED, 401, "login_ended",                                                        \
 	  "This login has ended (signed out, expired, or its account closed). Sign in again.")     \
 	X(PIN_RESET_PENDING, 429, "pin_reset_pending",                                            \
-	  "A reset link was e-mailed already and still works: check the mailbox (and spam), or ask again after Retry-After.")
+	  "A reset link was e-mailed already and still works: check the mailbox (and spam), or ask again after Retry-After.") \
+	X(STORE_UNAVAILABLE, 503, "store_unavailable",                                            \
+	  "The database is unreachable for a moment. Retry after the time in Retry-After; nothing of this request was kept.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/outage.h"
 #include "http/auth.h"
 #include "base/utf8.h"
 #include "http/conntrack.h"
@@ -42,7 +43,9 @@ struct http_server {
 /* One per request: made when its request line arrives (on_uri), freed when
  * libmicrohttpd reports the request completed. */
 struct req_ctx {
-	char body[HTTP_BODY_MAX + 1];
+	/* HTTP_BODY_MAX + 1 bytes once a body arrives (1 for none), so that a
+	 * connection still sending its headers costs little: thousands may. */
+	char *body;
 	size_t len;
 	size_t discarded;
 	int started; /* on_request has seen it: counted in flight, under a deadline */
@@ -332,6 +335,14 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	if (route->takes_body == HTTP_FORM_BODY)
 		req.form = &rc->form;
 	route->handler(&req, &res);
+	/* An internal error while the store is unreachable is the outage, not a
+	 * bug: 503 and when to retry, in the route's own error shape. */
+	int64_t outage = res.status == 500 ? outage_retry_after() : 0;
+	if (outage > 0) {
+		reply(&res, IOTP_E_STORE_UNAVAILABLE, NULL);
+		res.status = 503;
+		res.retry_after = outage;
+	}
 	json_decref(req.body);
 	return send_response(conn, &res, 0);
 }
@@ -381,6 +392,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			rc->discarded += n;
 			return rc->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
+		if (!rc->body)
+			rc->body = xmalloc(HTTP_BODY_MAX + 1);
 		memcpy(rc->body + rc->len, upload, n);
 		rc->len += n;
 		return MHD_YES;
@@ -389,6 +402,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	if (rc->discarded)
 		return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+	if (!rc->body)
+		rc->body = xmalloc(1);
 	rc->body[rc->len] = '\0';
 	return dispatch(srv, conn, rc, url, method);
 }
@@ -410,6 +425,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && ci && ci->socket_context)
 			conntrack_idle(srv->conns, ci->socket_context, clock_now_ms());
 	}
+	free(rc->body);
 	free(rc);
 	*con_cls = NULL;
 }
@@ -422,6 +438,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	(void)cls;
 	(void)conn;
 	struct req_ctx *rc = xmalloc(sizeof *rc);
+	rc->body = NULL;
 	rc->len = 0;
 	rc->discarded = 0;
 	rc->started = 0;
@@ -584,6 +601,10 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		/* Each connection's buffer for its request line and headers (and the
+		 * body's passage): 16 KiB holds any request iotp serves (a 2 KiB target,
+		 * a GoTrue JWT) and keeps thousands of connections cheap. */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		strfmt(err, errlen,

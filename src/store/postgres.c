@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/outage.h"
 #include "store/backend.h"
 #include "store/postgres_db.h"
 
@@ -273,6 +274,7 @@ struct pg_conn *pg_acquire(struct pg_db *db)
 		if (empty) {
 			int64_t now = mono_ms();
 			if (now < db->down_until) {
+				outage_report(db->down_until - now);
 				pthread_mutex_unlock(&db->lock);
 				return NULL; /* unreachable a moment ago: fail fast */
 			}
@@ -286,6 +288,7 @@ struct pg_conn *pg_acquire(struct pg_db *db)
 					log_info("postgres: connected to %s again", db->shown);
 				db->backoff_ms = 100;
 				db->down_until = 0;
+				outage_clear();
 				empty->conn = c;
 				memset(empty->prepared, 0, sizeof empty->prepared);
 				pthread_mutex_unlock(&db->lock);
@@ -296,6 +299,7 @@ struct pg_conn *pg_acquire(struct pg_db *db)
 				log_warn("postgres: %s; retrying every %lld ms at most", err,
 					 (long long)db->backoff_ms);
 			db->down_until = mono_ms() + db->backoff_ms;
+			outage_report(db->backoff_ms);
 			db->backoff_ms = db->backoff_ms * 2 > 5000 ? 5000 : db->backoff_ms * 2;
 			pthread_cond_broadcast(&db->freed);
 			pthread_mutex_unlock(&db->lock);
@@ -326,8 +330,11 @@ void pg_release(struct pg_db *db, struct pg_conn *c)
 	if (broken) {
 		c->conn = NULL;
 		/* The server went away under us: the next connection waits a backoff. */
-		if (PQstatus(broken) != CONNECTION_OK && !db->down_until)
-			db->down_until = mono_ms() + db->backoff_ms;
+		if (PQstatus(broken) != CONNECTION_OK) {
+			if (!db->down_until)
+				db->down_until = mono_ms() + db->backoff_ms;
+			outage_report(db->backoff_ms);
+		}
 	}
 	c->busy = 0;
 	pthread_cond_signal(&db->freed);
@@ -357,9 +364,16 @@ PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const str
 	PGresult *r = PQexecPrepared(c->conn, name, p ? p->n : 0, p ? p->v : NULL,
 				     p ? p->len : NULL, p ? p->fmt : NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		if (outage_retry_after())
+			outage_clear(); /* it answers again */
 		return r;
+	}
 	const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	/* A statement that ran past statement_timeout: the server is overloaded
+	 * or stuck; the request is answered 503 rather than 500. */
+	if (code && !strcmp(code, "57014"))
+		outage_report(1000);
 	if (sqlstate && code)
 		strfmt(sqlstate, 6, "%s", code);
 	/* A unique violation is an outcome the caller turns into STORE_CONFLICT. */

@@ -430,7 +430,7 @@ describe('lapse, change of number, re-verification, redelivery', () => {
   test('an operator marks an account for re-verification with iotpctl', async () => {
     const phone = freshPhone();
     const r = await register(srv, await verified(srv, phone));
-    const { stdout } = await promisify(execFile)(IOTPCTL, ['--dev', '--config', config, '--data', srv.dataDir,
+    const { stdout } = await promisify(execFile)(IOTPCTL, ['--dev', '--config', config, ...srv.storeArgs,
       'account', 'reverify', phone, '--reason', 'support ticket 42']);
     assert.match(stdout, /marked/);
     const me = await srv.call('GET', '/v1/accounts/me', undefined, device(r.body.credential));

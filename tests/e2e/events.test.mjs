@@ -114,7 +114,7 @@ describe('one slow webhook holds up nobody else', () => {
 
     assert.ok(await waitFor(() => hooksA.deliveries.length >= 5, { timeoutMs: 15000 }), 'five failed deliveries');
     // The operator sees why the rest wait: iotpctl account show.
-    const show = async (phone) => (await promisify(execFile)(IOTPCTL, ['--dev', '--config', config, '--data', srv.dataDir,
+    const show = async (phone) => (await promisify(execFile)(IOTPCTL, ['--dev', '--config', config, ...srv.storeArgs,
       'account', 'show', phone])).stdout;
     const HOLD = /pending\s+attempts=0\s+error: the app's webhook failed 5 times in a row \(last: the webhook answered HTTP 503\); its events wait until \d{4}-/;
     let held = 0;

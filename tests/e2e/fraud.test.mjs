@@ -32,7 +32,7 @@ const production = (conf, env) => startWith(`api_key = ${KEY}\nprovider = log\n$
 
 async function ctl(srv, ...args) {
   try {
-    const r = await run(IOTPCTL, ['--data', srv.dataDir, ...args]);
+    const r = await run(IOTPCTL, [...srv.storeArgs, ...args]);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };

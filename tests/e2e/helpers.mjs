@@ -4,8 +4,8 @@
 //
 // The binary is $IOTPD (a relative path is taken from the repository root),
 // or build/iotpd at the repository root (tests/e2e/../../build/iotpd).
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,30 @@ export async function waitFor(fn, { timeoutMs = 3000, intervalMs = 50 } = {}) {
     if (v || Date.now() >= deadline) return v;
     await sleep(intervalMs);
   }
+}
+
+/**
+ * With IOTP_E2E_PG set (a libpq URI of a PostgreSQL server the tests may
+ * create schemas in; scripts/test.sh starts one), every iotpd that start()
+ * runs keeps its state in PostgreSQL: a schema of its own, named after its
+ * data directory, so a restart on the same directory finds its state again.
+ * Otherwise the SQLite file under the data directory.
+ */
+export const E2E_PG = process.env.IOTP_E2E_PG || '';
+
+/** The store URL of an iotpd started on dataDir (creating its schema). */
+export function storeFor(dataDir, schema) {
+  if (!E2E_PG) return `sqlite:${dataDir}/iotp.db`;
+  const name = schema ?? `e2e_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  pgAdmin(`CREATE SCHEMA IF NOT EXISTS ${name}`);
+  return `${E2E_PG}${E2E_PG.includes('?') ? '&' : '?'}options=-csearch_path%3D${name}`;
+}
+
+/** Runs one SQL statement on the IOTP_E2E_PG server (psql, quietly). */
+export function pgAdmin(sql) {
+  execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `SET client_min_messages = warning; ${sql}`, E2E_PG], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 /** A fresh temp directory, removed by cleanup(). */
@@ -118,11 +142,20 @@ export async function start(env = {}, opts = {}) {
   const dataDir = opts.dataDir ?? makeDataDir();
   const apiKey = env.IOTP_API_KEY ?? `e2e-${randomBytes(12).toString('hex')}`;
   const args = [...(opts.args ?? ['--dev']), '--listen', '127.0.0.1:0', '--data', dataDir];
+  const store = env.IOTP_STORE ?? storeFor(dataDir, opts.schema);
+  const pgEnv = {};
+  if (E2E_PG && env.IOTP_STORE === undefined) {
+    pgEnv.IOTP_STORE = store;
+    // Nodes sharing a database share a secret; one per data directory here, so
+    // a restart on it unseals what it sealed before.
+    if (!args.includes('--dev') && env.IOTP_SECRET === undefined)
+      pgEnv.IOTP_SECRET = createHash('sha256').update(`secret:${opts.secretOf ?? dataDir}`).digest('hex');
+  }
   // Tests start bursts of sessions from one address and verify few of them:
   // what the pressure measure (docs/fraud.md) takes for pumping. It stays out
   // of their way unless a test sets IOTP_FRAUD_PRESSURE_FLOOR itself.
   const child = spawn(IOTPD, args, {
-    env: childEnv({ IOTP_API_KEY: apiKey, IOTP_FRAUD_PRESSURE_FLOOR: '10000000', ...env }),
+    env: childEnv({ IOTP_API_KEY: apiKey, IOTP_FRAUD_PRESSURE_FLOOR: '10000000', ...pgEnv, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { out, exited } = watch(child);
@@ -223,6 +256,9 @@ export async function start(env = {}, opts = {}) {
     port,
     apiKey,
     dataDir,
+    store,
+    /** iotpctl's arguments to open this server's store. */
+    storeArgs: ['--store', store],
     pid: child.pid,
     child,
     exited,

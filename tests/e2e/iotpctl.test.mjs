@@ -20,7 +20,7 @@ after(cleanup);
 async function ctl(...args) {
   try {
     // The server runs with --dev: read its configuration the same way.
-    const r = await run(IOTPCTL, ['--dev', '--data', srv.dataDir, ...args]);
+    const r = await run(IOTPCTL, ['--dev', ...srv.storeArgs, ...args]);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };

@@ -119,11 +119,11 @@ describe('Kannel with the fake SMSC', () => {
     await waitFor(async () => (await timeline(id))[0]?.status === 'delivered', { timeoutMs: 5000 });
     const ctl = path.join(path.dirname(IOTPD), 'iotpctl');
     const env = { ...process.env, IOTP_API_KEY: srv.apiKey };
-    const r = spawnSync(ctl, ['--config', srv.configFile, '--data', srv.dataDir, 'number', phone], { encoding: 'utf8', env });
+    const r = spawnSync(ctl, ['--config', srv.configFile, ...srv.storeArgs, 'number', phone], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /sms\s+via kannel-a\s+delivered/);
     assert.match(r.stdout, /hand-over .* to kannel-a\s+submitted/);
-    const st = spawnSync(ctl, ['--config', srv.configFile, '--data', srv.dataDir, 'stats'], { encoding: 'utf8', env });
+    const st = spawnSync(ctl, ['--config', srv.configFile, ...srv.storeArgs, 'stats'], { encoding: 'utf8', env });
     assert.equal(st.status, 0, st.stderr);
     assert.match(st.stdout, /delivery\s+kannel-a\s+GB\s+\d+\s+\d+\s+\d+/);
   });

@@ -62,7 +62,7 @@ async function codeOf(phone, count = 1) {
 
 /** iotpctl's output for args, read beside the running server (as support would). */
 async function ctl(server, ...args) {
-  const { stdout } = await run(IOTPCTL, ['--dev', '--data', server.dataDir, ...args]);
+  const { stdout } = await run(IOTPCTL, ['--dev', ...server.storeArgs, ...args]);
   return stdout;
 }
 
