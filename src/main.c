@@ -170,6 +170,46 @@ static int parse_args(int argc, char **argv, struct args *a)
 /* A misspelled IOTP_* variable would otherwise be ignored without a word. */
 extern char **environ;
 
+/* What this start will do, in one line, and the one mistake that fails
+ * silently later: an external gateway told to report to a loopback address. */
+static void startup_summary(const struct config *cfg, const char *callback_base)
+{
+	char prov[512] = "";
+	size_t used = 0;
+	int external = 0, n_routes = 0, n_apps = 0;
+	for (const struct config_section *p = NULL; (p = config_section_next(cfg, "provider", p));) {
+		const char *type = config_section_get(p, "type");
+		type = type ? type : "?";
+		external |= strcmp(type, "log") != 0;
+		int w = snprintf(prov + used, sizeof prov - used, "%s%s (%s)", used ? ", " : "",
+				 p->name, type);
+		if (w > 0 && (size_t)w < sizeof prov - used)
+			used += (size_t)w;
+	}
+	if (!used) {
+		strfmt(prov, sizeof prov, "%s", cfg->provider[0] ? cfg->provider : "none");
+		external = cfg->provider[0] && strcmp(cfg->provider, "log") != 0;
+	}
+	for (const struct config_section *r = NULL; (r = config_section_next(cfg, "route", r));)
+		n_routes++;
+	for (const struct config_section *a = NULL; (a = config_section_next(cfg, "app", a));)
+		n_apps++;
+	char gotrue[300] = "off";
+	if (cfg->gotrue_jwt_secret[0])
+		strfmt(gotrue, sizeof gotrue, "on (%s)", cfg->gotrue_prefix);
+	log_info("start-up: providers %s; %d route section(s); %d app section(s) besides the "
+		 "default; twilio facade %s; gotrue facade %s",
+		 prov, n_routes, n_apps, cfg->twilio_account_sid[0] ? "on (/v2)" : "off", gotrue);
+	const char *host = strstr(callback_base, "://");
+	host = host ? host + 3 : callback_base;
+	if (external && (!strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) ||
+			 !strncmp(host, "[::1]", 5)))
+		log_warn("DELIVERY REPORTS WILL NEVER ARRIVE: an external provider is configured but "
+			 "reports are addressed to %s, a loopback address; set callback_base_url to the "
+			 "address the gateway reaches iotpd at",
+			 callback_base);
+}
+
 static void warn_env(const char *name, const char *suggest, void *arg)
 {
 	(void)arg;
@@ -361,6 +401,7 @@ int main(int argc, char **argv)
 		strfmt(callback_base, sizeof callback_base, "http://%s",
 		       reports ? reports_bound : bound);
 	delivery_set_public_url(delivery, callback_base);
+	startup_summary(&cfg, callback_base);
 	struct worker_context wc = {.store = st,
 				    .message_key = core.keys.message,
 				    .threads = cfg.delivery_threads,

@@ -30,7 +30,7 @@ function isError(r, status, code, field) {
 async function healthy(server = srv) {
   const r = await server.call('GET', '/healthz', undefined, { auth: false });
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.body, { status: 'ok' });
+  assert.equal(r.body.status, 'ok');
 }
 
 /** A JSON body of exactly n bytes: {"phone":"+447400123456"<spaces>}. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cleanup, codeFromSms, freshPhone, runIotpd, start, waitFor } from './helpers.mjs';
+import { cleanup, codeFromSms, freshPhone, runIotpd, start, startWithConfig, waitFor } from './helpers.mjs';
 
 after(cleanup);
 
@@ -155,4 +155,22 @@ test('/readyz checks the store and says why not ready; "listening on" carries a 
   assert.match(gone.body.why, /the database file .*iotp\.db is gone/);
   // /healthz still says the process lives.
   assert.equal((await srv.call('GET', '/healthz', undefined, { auth: false })).status, 200);
+});
+
+test('start-up says what it will do, and warns loudly of a loopback callback with a real gateway', async () => {
+  const dev = await start();
+  assert.match(dev.stdout + dev.stderr, /start-up: providers log; 0 route section\(s\); 0 app section\(s\) besides the default; twilio facade off; gotrue facade off/);
+  assert.doesNotMatch(dev.stdout + dev.stderr, /DELIVERY REPORTS WILL NEVER ARRIVE/);
+  const srv = await startWithConfig(`api_key = ops-e2e-key-0123456789abcdef
+[provider agg]
+type = http
+url = http://127.0.0.1:9/send?to={to}
+body = {to}
+
+[route default]
+sms = agg
+`);
+  const log = srv.stdout + srv.stderr;
+  assert.match(log, /start-up: providers agg \(http\)/);
+  assert.match(log, /DELIVERY REPORTS WILL NEVER ARRIVE: an external provider is configured but reports are addressed to http:\/\/127\.0\.0\.1:\d+, a loopback address; set callback_base_url/);
 });
