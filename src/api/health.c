@@ -1,7 +1,6 @@
 #include "api/api.h"
 #include "core/core.h"
 #include "phone/phone.h"
-#include "store/store.h"
 
 /* The numbering metadata's version is here because "is this node reading
  * numbers with the current plans?" is the first question when one node of
@@ -19,12 +18,12 @@ void api_ready(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
 	char why[512];
-	if (store_ready(api->core->store, why, sizeof why) < 0) {
+	const char *backend;
+	if (core_ready(api->core, &backend, why, sizeof why) < 0) {
 		res->status = 503;
 		res->body = json_pack("{s:s, s:s}", "status", "not_ready", "why", why);
 		return;
 	}
 	res->status = 200;
-	res->body = json_pack("{s:s, s:s}", "status", "ready", "store",
-			      store_backend_name(api->core->store));
+	res->body = json_pack("{s:s, s:s}", "status", "ready", "store", backend);
 }

@@ -64,3 +64,9 @@ void core_deinit(struct core *c)
 {
 	apps_free(&c->apps);
 }
+
+int core_ready(struct core *c, const char **backend, char *why, size_t len)
+{
+	*backend = store_backend_name(c->store);
+	return store_ready(c->store, why, len);
+}

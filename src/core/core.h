@@ -38,4 +38,9 @@ int core_init(struct core *c, const struct config *cfg, struct store *st,
 	      const unsigned char secret[32], char *err, size_t errlen);
 void core_deinit(struct core *c);
 
+/* 0 when this node can serve verifications now, with the store's backend name
+ * in *backend; else -1 with why not in why (for /readyz: a load balancer sends
+ * no one to a node whose database file is gone or whose server does not answer). */
+int core_ready(struct core *c, const char **backend, char *why, size_t len);
+
 #endif
