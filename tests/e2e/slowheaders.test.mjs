@@ -86,11 +86,14 @@ describe('connection limits', () => {
     const health = httpRequest('GET', '/healthz');
     const conns = [];
     try {
-      // Three addresses of one /24, each under its own per-address limit.
+      // Three addresses of one /24, each under its own per-address limit. Each
+      // is answered once and kept open, so the server has surely accepted and
+      // counted it before the fourth arrives: iotpd accepts on a pool of
+      // threads, and a bare connect says only that the kernel queued it.
       for (let i = 2; i <= 4; i++) {
-        const sock = net.connect({ host: '127.0.0.1', port: srv.port, localAddress: `127.77.0.${i}` });
-        conns.push(sock);
-        await new Promise((resolve) => sock.once('connect', resolve));
+        const held = await rawConnectFrom(srv.port, `127.77.0.${i}`);
+        conns.push(held.sock);
+        assert.equal((await held.response(health)).status, 200, `connection from 127.77.0.${i} served`);
       }
       const c = await rawConnectFrom(srv.port, '127.77.0.5');
       conns.push(c.sock);
