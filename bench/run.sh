@@ -118,6 +118,7 @@ LIFTED="1000000000/1s"
 	echo "fraud_prefix3_min_sent = 100000"
 	echo "fraud_prefix5_min_sent = 100000"
 	echo "fraud_country_min_sent = 10000000"
+	echo "fraud_pressure_floor = 10000000"
 	echo "[limits]"
 	for a in create send check; do
 		for s in number prefix3 prefix5 ip network country app global; do
