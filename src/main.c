@@ -317,6 +317,10 @@ int main(int argc, char **argv)
 	}
 	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
+	if (compat_upgrade(&core, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (cfg.dev)
 		inbox = inbox_new();
 	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
