@@ -210,7 +210,12 @@ static const struct option options[] = {
 	 "network, compared with fraud_window's to see pressure build up."},
 	{"fraud_pressure_floor", T_INT, F(fraud_pressure_floor), "20", NULL, 1, 10000000, 0,
 	 "Unverified sessions a country or client network may gather in the short window beyond its usual "
-	 "before its new sessions owe a proof-of-work; each doubling beyond adds 2 bits."},
+	 "before its new sessions owe a proof-of-work; each doubling beyond adds a bit."},
+	{"fraud_pressure_young", T_INT, F(fraud_pressure_young), "30", NULL, 0, 10000000, 0,
+	 "Most sessions of a country created within the last ~30 s (too young to have been verified) that "
+	 "pressure forgives on top of fraud_pressure_floor, so that a fresh node, or a country quiet for "
+	 "an hour, does not challenge its first honest people before any verification shows what is usual "
+	 "(an attack there gets this many more sessions before the price rises; 0: none)."},
 	{"pow_countries", T_STRING, F(pow_countries), "", NULL, 0, 0, 0,
 	 "Region codes (comma-separated) whose every new session owes a proof-of-work first."},
 	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,

@@ -120,6 +120,7 @@ struct config {
 	int fraud_block_max;        /* s, the longest; and how long repeats are remembered */
 	int fraud_pressure_window;  /* s, half-life of the short window of sessions */
 	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
+	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
 	char *pow_countries;
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
