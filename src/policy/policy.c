@@ -14,6 +14,7 @@
 #include "policy/limits.h"
 #include "policy/pow.h"
 #include "policy/pumping.h"
+#include "policy/reach.h"
 
 /* How often the measures in force are re-read from the store (another node,
  * or iotpctl, may have changed them), and how often full buckets are dropped. */
@@ -42,6 +43,7 @@ struct policy {
 	double default_baseline;
 	unsigned char pow_regions[GEO_REGIONS / 8 + 1];
 	unsigned char pow_key[POW_KEY_BYTES];
+	struct reach *reach; /* NULL: no reachability lookup */
 
 	pthread_mutex_t lock; /* guards what follows */
 	/* Read without the lock on every request, so that the common case (no
@@ -219,7 +221,8 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	p->pretend = !strcmp(cfg->fraud_action, "pretend");
 	pthread_mutex_init(&p->lock, NULL);
 	if (limits_load(&p->lim, cfg, err, errlen) < 0 || geo_load(&p->geo, cfg, err, errlen) < 0 ||
-	    parse_regions(cfg->pow_countries, p->pow_regions, err, errlen) < 0) {
+	    parse_regions(cfg->pow_countries, p->pow_regions, err, errlen) < 0 ||
+	    reach_new(cfg, &p->reach, err, errlen) < 0) {
 		policy_free(p);
 		return -1;
 	}
@@ -279,6 +282,7 @@ void policy_free(struct policy *p)
 	if (!p)
 		return;
 	pthread_mutex_destroy(&p->lock);
+	reach_free(p->reach);
 	free(p->blocks);
 	sodium_memzero(p->pow_key, sizeof p->pow_key);
 	free(p);
@@ -687,15 +691,21 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 		memcpy(v->region, s.region, sizeof v->region);
 		return IOTP_E_COUNTRY_NOT_ALLOWED;
 	}
+	if (p->on) {
+		maintain(p, now);
+		if (measure(p, &s, now) >= STORE_BLOCK_BLOCKED) {
+			if (!p->pretend)
+				return IOTP_E_PREFIX_BLOCKED;
+			v->pretend = 1;
+			return IOTP_E_OK;
+		}
+	}
+	/* Like the number type, reachability depends only on the number, so it
+	 * holds with limits = off too; only a definite "not in service" refuses. */
+	if (reach_lookup(p->reach, s.number, now) == REACH_UNREACHABLE)
+		return IOTP_E_NUMBER_UNREACHABLE;
 	if (!p->on)
 		return IOTP_E_OK;
-	maintain(p, now);
-	if (measure(p, &s, now) >= STORE_BLOCK_BLOCKED) {
-		if (!p->pretend)
-			return IOTP_E_PREFIX_BLOCKED;
-		v->pretend = 1;
-		return IOTP_E_OK;
-	}
 	plan_action(plan, p, LIMITS_SEND, &s);
 	/* Spend caps: fail closed, like every limit here. */
 	for (int i = 0; i < p->geo.n_caps; i++) {

@@ -137,20 +137,20 @@ describe('pressure raises the price, per country and per client site', () => {
 });
 
 describe('a fresh node does not challenge its first honest people', () => {
-  // The production defaults: fraud_pressure_floor 20 (helpers.mjs lifts it), fraud_pressure_young 30.
+  // The production defaults: fraud_pressure_floor 20 (helpers.mjs lifts it), fraud_pressure_young 25.
   test('sessions too young to have been verified are forgiven, up to fraud_pressure_young; beyond that the price rises', async () => {
     const srv = await startWith('', { IOTP_FRAUD_PRESSURE_FLOOR: '20', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' });
     // A fresh node: no verification seen yet, so nothing shows what is usual.
-    // Honest people in the UK start 45 sessions, each from its own network,
+    // Honest people in the UK start 40 sessions, each from its own network,
     // whose codes are on their way (nobody has typed one yet).
     const first = [];
-    for (let i = 0; i < 45; i++) first.push((await owed(srv, british(), anywhere())).bits);
-    assert.deepEqual(first, Array(45).fill(0), `none of the first 45 is challenged: ${first}`);
-    // An attack on the same quiet country gets floor + young (50) sessions,
+    for (let i = 0; i < 40; i++) first.push((await owed(srv, british(), anywhere())).bits);
+    assert.deepEqual(first, Array(40).fill(0), `none of the first 40 is challenged: ${first}`);
+    // An attack on the same quiet country gets floor + young (45) sessions,
     // not more, before its price rises.
     const bits = [];
     for (let i = 0; i < 30; i++) bits.push((await owed(srv, british(), anywhere())).bits);
-    assert.ok(bits.slice(10).every((b) => b >= 8), `past 50 unverified, each owes a proof-of-work: ${bits}`);
+    assert.ok(bits.slice(10).every((b) => b >= 8), `past 45 unverified, each owes a proof-of-work: ${bits}`);
     assert.equal((await owed(srv, french(), anywhere())).bits, 0, 'another country pays nothing');
   });
 });
