@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
+	log_set_format((enum log_format)log_format_from_name(cfg.log_format));
 	config_unknown_env(environ, warn_env, NULL);
 
 	sigset_t stop;
@@ -317,6 +318,10 @@ int main(int argc, char **argv)
 	}
 	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
+	if (compat_upgrade(&core, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (cfg.dev)
 		inbox = inbox_new();
 	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
@@ -355,6 +360,7 @@ int main(int argc, char **argv)
 		.max_connections_per_site = cfg.max_connections_per_site,
 		.authenticate = api_authenticate,
 		.trusted_proxies = cfg.trusted_proxies,
+		.access_log = cfg.access_log,
 		.app = &api,
 	};
 	compat_http_options(&ho);

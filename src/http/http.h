@@ -14,6 +14,8 @@
 
 #define HTTP_BODY_MAX (16 * 1024)
 #define HTTP_PARAMS_MAX 4
+/* Longest X-Request-Id taken from a client (and the length of our own: 32). */
+#define HTTP_REQUEST_ID_MAX 64
 
 struct http_conn; /* libmicrohttpd's connection, opaque to handlers */
 
@@ -29,6 +31,7 @@ struct http_request {
 	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
 	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
+	const char *request_id;              /* as returned in X-Request-Id (and the access log) */
 	struct http_conn *conn;
 };
 
@@ -80,6 +83,7 @@ struct http_options {
 	 * long as the server), or -1 for 401. */
 	int (*authenticate)(void *app, const char *authorization, const char **principal);
 	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
+	int access_log; /* 1: a log line per request (method, route, status, duration, app, id) */
 	/* The same for HTTP_BASIC routes, given the decoded user and password (both
 	 * NULL when the header is missing or not Basic). May be NULL: then 401. */
 	int (*authenticate_basic)(void *app, const char *user, const char *password,

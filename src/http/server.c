@@ -51,6 +51,13 @@ struct req_ctx {
 	int started; /* on_request has seen it: counted in flight, under a deadline */
 	char target[TARGET_MAX]; /* "" when too long */
 	struct deadline_entry deadline;
+	/* For the access log and X-Request-Id, set when the headers are in. */
+	char request_id[HTTP_REQUEST_ID_MAX + 1];
+	char method[16];
+	const char *route;     /* the matched route's pattern (static), or NULL */
+	const char *principal; /* the app that called, or NULL */
+	int status;            /* what was answered; 0: nothing yet */
+	struct timespec t0;    /* CLOCK_MONOTONIC when the headers were in */
 	char params[HTTP_PARAMS_MAX][128];
 	struct http_form form; /* points into body */
 };
@@ -94,9 +101,10 @@ static void http_reply_error_fn(struct http_response *res, enum iotp_error e, co
 	http_reply_error(res, e, message);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
-				     int close_after)
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx *rc,
+				     struct http_response *res, int close_after)
 {
+	rc->status = res->status;
 	char *text = res->html	   ? res->html
 		     : res->body ? json_dumps(res->body, JSON_COMPACT)
 				 : xstrdup("{}");
@@ -127,17 +135,18 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	}
 	if (close_after)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)res->status, r);
+	MHD_add_response_header(r, "X-Request-Id", rc->request_id);
+	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
 	MHD_destroy_response(r);
-	return rc;
+	return ok;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, enum iotp_error e,
-				  const char *message, int close_after)
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct req_ctx *rc,
+				  enum iotp_error e, const char *message, int close_after)
 {
 	struct http_response res = {.retry_after = -1};
 	http_reply_error(&res, e, message);
-	return send_response(conn, &res, close_after);
+	return send_response(conn, rc, &res, close_after);
 }
 
 static int is_type(const char *ct, const char *want)
@@ -298,6 +307,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	const struct http_route *route =
 		router_match(srv->opt.routes, srv->opt.n_routes, method, url, rc->params, params, &allow);
 	struct http_response res = {.status = 200, .retry_after = -1};
+	rc->route = route ? route->pattern : NULL;
 	if (!route) {
 		if (allow) {
 			res.allow = allow;
@@ -305,15 +315,16 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		} else {
 			http_reply_error(&res, IOTP_E_NOT_FOUND, NULL);
 		}
-		return send_response(conn, &res, 0);
+		return send_response(conn, rc, &res, 0);
 	}
 	http_error_fn reply = srv->opt.reply_error[route->auth] ? srv->opt.reply_error[route->auth]
 							      : http_reply_error_fn;
 	const char *principal = NULL;
 	if (authenticate(srv, conn, route, &principal) < 0) {
 		reply(&res, IOTP_E_UNAUTHORIZED, NULL);
-		return send_response(conn, &res, 0);
+		return send_response(conn, rc, &res, 0);
 	}
+	rc->principal = principal;
 
 	struct http_conn hc = {.mhd = conn};
 	char peer[64], ip[64];
@@ -322,7 +333,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &xff);
 	forwarded_client(srv->opt.trusted_proxies, peer, xff.line, xff.n, ip, sizeof ip);
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
-				   .principal = principal, .app = srv->opt.app, .conn = &hc};
+				   .principal = principal, .app = srv->opt.app, .conn = &hc,
+				   .request_id = rc->request_id};
 	memcpy(req.params, params, sizeof params);
 	req.target = rc->target[0] ? rc->target : NULL;
 	if (route->takes_body == HTTP_RAW_BODY) {
@@ -331,7 +343,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	}
 	if ((route->takes_body == HTTP_JSON_BODY && parse_json(conn, rc, reply, &res, &req.body) < 0) ||
 	    (route->takes_body == HTTP_FORM_BODY && parse_form(conn, rc, reply, &res) < 0))
-		return send_response(conn, &res, 0);
+		return send_response(conn, rc, &res, 0);
 	if (route->takes_body == HTTP_FORM_BODY)
 		req.form = &rc->form;
 	route->handler(&req, &res);
@@ -344,7 +356,46 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		res.retry_after = outage;
 	}
 	json_decref(req.body);
-	return send_response(conn, &res, 0);
+	return send_response(conn, rc, &res, 0);
+}
+
+/* A client's own id is kept when it is short and plain (it may be logged
+ * and is echoed as a header); otherwise, or without one, a fresh random one. */
+static void request_id(const char *given, char out[HTTP_REQUEST_ID_MAX + 1])
+{
+	size_t n = given ? strlen(given) : 0;
+	int ok = n > 0 && n <= HTTP_REQUEST_ID_MAX;
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = given[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '-' || c == '_' || c == '.' || c == ':';
+	}
+	if (ok) {
+		memcpy(out, given, n + 1);
+		return;
+	}
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, HTTP_REQUEST_ID_MAX + 1, raw, sizeof raw);
+}
+
+/* One line per request: the route's pattern, never the path as sent (it may
+ * hold a phone number or a token). */
+static void access_log(const struct req_ctx *rc, int timed_out)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long long us = (long long)(t1.tv_sec - rc->t0.tv_sec) * 1000000 +
+		       (t1.tv_nsec - rc->t0.tv_nsec) / 1000;
+	struct log_field f[] = {
+		{.key = "method", .str = rc->method},
+		{.key = "route", .str = rc->route ? rc->route : "-"},
+		{.key = "status", .num = timed_out ? 408 : rc->status},
+		{.key = "duration_ms", .num = us, .num_scale = 1000},
+		{.key = "app", .str = rc->principal ? rc->principal : "-"},
+		{.key = "request_id", .str = rc->request_id},
+	};
+	log_event(LOG_INFO, "access", f, sizeof f / sizeof f[0]);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
@@ -368,18 +419,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		rc->started = 1;
 		atomic_fetch_add(&srv->in_flight, 1);
+		clock_gettime(CLOCK_MONOTONIC, &rc->t0);
+		strfmt(rc->method, sizeof rc->method, "%s", method);
+		request_id(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+			   rc->request_id);
 		const union MHD_ConnectionInfo *fd =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		deadline_add(srv->deadline, &rc->deadline, fd ? fd->connect_fd : -1, clock_now_ms());
 		char why[200];
 		if (slot && conntrack_refusal(slot, why, sizeof why) != IOTP_E_OK) {
 			deadline_settle(srv->deadline, &rc->deadline);
-			return send_error(conn, IOTP_E_TOO_MANY_CONNECTIONS, why, 1);
+			return send_error(conn, rc, IOTP_E_TOO_MANY_CONNECTIONS, why, 1);
 		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
 			deadline_settle(srv->deadline, &rc->deadline);
-			return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+			return send_error(conn, rc, IOTP_E_BODY_TOO_LARGE, NULL, 1);
 		}
 		return MHD_YES;
 	}
@@ -401,7 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (deadline_settle(srv->deadline, &rc->deadline))
 		return MHD_NO;
 	if (rc->discarded)
-		return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+		return send_error(conn, rc, IOTP_E_BODY_TOO_LARGE, NULL, 1);
 	if (!rc->body)
 		rc->body = xmalloc(1);
 	rc->body[rc->len] = '\0';
@@ -416,6 +471,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!rc)
 		return;
 	if (rc->started) {
+		if (srv->opt.access_log)
+			access_log(rc, deadline_expired(srv->deadline, &rc->deadline));
 		deadline_remove(srv->deadline, &rc->deadline);
 		atomic_fetch_sub(&srv->in_flight, 1);
 		/* Answered: a kept-alive connection now waits for its next request
@@ -442,6 +499,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rc->len = 0;
 	rc->discarded = 0;
 	rc->started = 0;
+	rc->route = rc->principal = NULL;
+	rc->status = 0;
+	rc->request_id[0] = '\0';
 	size_t n = strlen(uri);
 	if (n < sizeof rc->target)
 		memcpy(rc->target, uri, n + 1);
