@@ -273,6 +273,19 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The ports first: one in use fails here, before the data directory, the
+	 * secret or the database are created for a server that cannot run. */
+	int api_fd = -1, reports_fd = -1;
+	if (http_listen(cfg.listen, "listen", &api_fd, err, sizeof err) < 0 ||
+	    (cfg.callback_listen[0] &&
+	     http_listen(cfg.callback_listen, "callback_listen", &reports_fd, err, sizeof err) < 0)) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		if (api_fd >= 0)
+			close(api_fd);
+		config_deinit(&cfg);
+		return 1;
+	}
+
 	unsigned char secret[32];
 	struct core core = {0};
 	if (phone_init() < 0) {
@@ -351,6 +364,7 @@ int main(int argc, char **argv)
 	struct api api = {.core = &core, .inbox = inbox, .delivery = delivery};
 	struct http_options ho = {
 		.listen = cfg.listen,
+		.listen_fd = api_fd,
 		.threads = cfg.http_threads,
 		.timeout = cfg.http_timeout,
 		.header_timeout = cfg.http_header_timeout,
@@ -370,6 +384,7 @@ int main(int argc, char **argv)
 	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
 	ho.routes = routes;
 	char bound[300], reports_bound[300] = "";
+	api_fd = -1; /* http_start owns it now, started or not */
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
@@ -380,6 +395,8 @@ int main(int argc, char **argv)
 		struct http_options ro = ho;
 		ro.listen = cfg.callback_listen;
 		ro.listen_option = "callback_listen";
+		ro.listen_fd = reports_fd;
+		reports_fd = -1;
 		ro.max_connections_per_ip = cfg.callback_max_connections_per_ip
 						    ? cfg.callback_max_connections_per_ip
 						    : cfg.max_connections;
@@ -432,6 +449,10 @@ int main(int argc, char **argv)
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	if (api_fd >= 0)
+		close(api_fd);
+	if (reports_fd >= 0)
+		close(reports_fd);
 	/* The API first: no new codes. Reports keep arriving until the second
 	 * stop, so those in flight at the gateways still land. */
 	http_stop(srv, SHUTDOWN_GRACE_MS);

@@ -71,6 +71,7 @@ struct http_route {
 struct http_options {
 	const char *listen; /* "HOST:PORT"; port 0 picks a free one */
 	const char *listen_option; /* the option that set listen, for errors; NULL: "listen" */
+	int listen_fd;      /* a socket from http_listen (the server owns it then); -1: bind listen */
 	int threads;
 	int timeout;        /* s: a request's body after its headers; idle between requests */
 	int header_timeout; /* s: connection open -> headers complete; 0: timeout */
@@ -102,7 +103,12 @@ struct http_options {
 
 struct http_server;
 
-/* Binds and starts serving. Sets *out only on success; writes the address it
+/* Binds and listens on listen ("HOST:PORT"), before anything else is set up,
+ * so that a port in use fails start-up at once and leaves nothing behind.
+ * Sets *fd only on success; -1 with err naming the option and what to do. */
+int http_listen(const char *listen, const char *listen_option, int *fd, char *err,
+		size_t errlen);
+/* Binds (or takes opt->listen_fd) and starts serving. Sets *out only on success; writes the address it
  * listens on ("127.0.0.1:8080") into bound. Returns 0 or -1 with err. */
 int http_start(const struct http_options *opt, struct http_server **out, char *bound,
 	       size_t boundlen, char *err, size_t errlen);

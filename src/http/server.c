@@ -1,10 +1,12 @@
 /* The libmicrohttpd glue: connection accounting, request bodies with hard
  * limits, JSON parsing, routing, auth, and writing JSON responses. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -615,13 +617,58 @@ static unsigned fd_budget(unsigned want, int max_connections)
 	return allowed;
 }
 
+int http_listen(const char *addr, const char *listen_option, int *fd_out, char *err,
+		size_t errlen)
+{
+	struct sockaddr_storage ss;
+	char option[160];
+	option_name(listen_option ? listen_option : "listen", option, sizeof option);
+	if (parse_listen(addr, option, &ss, err, errlen) < 0)
+		return -1;
+	/* Non-blocking: libmicrohttpd's pool threads all wait on it and accept. */
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int on = 1;
+	socklen_t len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0) ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 1024) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (e == EADDRINUSE)
+			strfmt(err, errlen,
+			       "%s: %s is in use by another program (is an iotpd already running? "
+			       "`ss -ltnp` names it); stop it or choose another port",
+			       option, addr);
+		else if (e == EADDRNOTAVAIL)
+			strfmt(err, errlen, "%s: %s is not an address of this machine", option, addr);
+		else if (e == EACCES)
+			strfmt(err, errlen,
+			       "%s: %s: ports below 1024 need privileges; use a higher port behind a "
+			       "proxy",
+			       option, addr);
+		else
+			strfmt(err, errlen, "%s: cannot listen on %s: %s", option, addr, strerror(e));
+		return -1;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 int http_start(const struct http_options *opt, struct http_server **out, char *bound,
 	       size_t boundlen, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	char option[160];
 	option_name(opt->listen_option ? opt->listen_option : "listen", option, sizeof option);
-	if (parse_listen(opt->listen, option, &ss, err, errlen) < 0)
+	if (parse_listen(opt->listen, option, &ss, err, errlen) < 0) {
+		if (opt->listen_fd >= 0)
+			close(opt->listen_fd);
+		return -1;
+	}
+	int fd = opt->listen_fd;
+	if (fd < 0 && http_listen(opt->listen, opt->listen_option, &fd, err, errlen) < 0)
 		return -1;
 	struct http_server *srv = xcalloc(1, sizeof *srv);
 	srv->opt = *opt;
@@ -650,7 +697,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		/* A backstop only: conntrack's deadlines close idle and slow
 		 * connections first (see http/conntrack.h and http/deadline.h). */
@@ -660,7 +707,6 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		/* Each connection's buffer for its request line and headers (and the
 		 * body's passage): 16 KiB holds any request iotp serves (a 2 KiB target,
 		 * a GoTrue JWT) and keeps thousands of connections cheap. */
@@ -668,20 +714,26 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		strfmt(err, errlen,
-		       "%s: cannot listen on %s (in use, or not an address of this machine?)", option,
-		       opt->listen);
+		       "%s: cannot serve on %s (libmicrohttpd failed to start; see the log above)",
+		       option, opt->listen);
+		close(fd);
 		conntrack_stop(srv->conns);
 		deadline_stop(srv->deadline);
 		free(srv);
 		return -1;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	struct sockaddr_storage got;
+	socklen_t gl = sizeof got;
+	unsigned port = 0;
+	if (getsockname(fd, (struct sockaddr *)&got, &gl) == 0)
+		port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+						       : ((struct sockaddr_in *)&got)->sin_port);
 	char host[256];
 	const char *colon = strrchr(opt->listen, ':');
 	size_t hl = (size_t)(colon - opt->listen);
 	memcpy(host, opt->listen, hl < sizeof host ? hl : sizeof host - 1);
 	host[hl < sizeof host ? hl : sizeof host - 1] = '\0';
-	strfmt(bound, boundlen, "%s:%u", host, di ? (unsigned)di->port : 0u);
+	strfmt(bound, boundlen, "%s:%u", host, port);
 	*out = srv;
 	return 0;
 }
