@@ -21,6 +21,7 @@
 #include "compat/compat.h"
 #include "config.h"
 #include "core/core.h"
+#include "core/retention.h"
 #include "delivery/delivery.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
+	struct retention *retention = NULL;
 	struct http_server *srv = NULL;
 	struct http_server *reports = NULL; /* callback_listen's */
 	struct policy *policy = NULL;
@@ -465,6 +467,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	atomic_store(&the_worker, worker);
+	if (retention_start(st, node, cfg.retention_days, &retention, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 	if (reports)
@@ -492,6 +498,7 @@ out:
 	compat_routes_free(routes, n_routes, n_native);
 	free(native);
 	worker_stop(worker);
+	retention_stop(retention);
 	delivery_free(delivery);
 	events_stop(events);
 	policy_free(policy);

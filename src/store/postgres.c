@@ -102,6 +102,9 @@ static const char *const migrations[] = {
 	" ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_failures int NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_retry_at bigint NOT NULL DEFAULT 0;",
+	/* 4: the cleanup's batches go oldest first (see sqlite.c's 10). */
+	"CREATE INDEX sessions_by_time ON sessions(created_at);"
+	"CREATE INDEX events_by_time ON events(created_at);",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */
@@ -136,6 +139,8 @@ static const char *stmt_sql(enum pg_stmt id)
 		return pg_outbox_sql[id];
 	if (pg_account_sql[id])
 		return pg_account_sql[id];
+	if (pg_cleanup_sql[id])
+		return pg_cleanup_sql[id];
 	return pg_limits_sql[id];
 }
 
@@ -788,6 +793,7 @@ const struct store_ops store_postgres_ops = {
 	.account_events = pg_account_events,
 	.buckets_take = pg_buckets_take,
 	.buckets_prune = pg_buckets_prune,
+	.cleanup = pg_cleanup,
 	.decay_add = pg_decay_add,
 	.decay_reset = pg_decay_reset,
 	.decay_prune = pg_decay_prune,

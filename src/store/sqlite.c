@@ -129,6 +129,10 @@ static const char *const migrations[] = {
 	 "ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE accounts ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE accounts ADD COLUMN totp_retry_at INTEGER NOT NULL DEFAULT 0;"),
+	/* 10: the cleanup (store_cleanup) takes old sessions and events oldest
+	 * first, a batch at a time: by these, not by scanning the tables. */
+	("CREATE INDEX sessions_by_time ON sessions(created_at);"
+	 "CREATE INDEX events_by_time ON events(created_at);"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
@@ -834,6 +838,7 @@ const struct store_ops store_sqlite_ops = {
 	.account_events = sqlite_account_events,
 	.buckets_take = sqlite_buckets_take,
 	.buckets_prune = sqlite_buckets_prune,
+	.cleanup = sqlite_cleanup,
 	.decay_add = sqlite_decay_add,
 	.decay_reset = sqlite_decay_reset,
 	.decay_prune = sqlite_decay_prune,
