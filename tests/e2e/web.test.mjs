@@ -207,15 +207,23 @@ describe('operator dashboard', () => {
     await page.locator('#q').press('Enter');
     await page.locator('#timeline li').first().waitFor();
     const timeline = await page.locator('#timeline').textContent();
-    for (const t of ['session.created', 'message.queued', 'message.hand_over', 'session.verified'])
+    for (const t of ['session.created', 'message.queued', 'message.hand_over', 'check.wrong', 'check.right', 'session.verified'])
       assert.ok(timeline.includes(t), `${t} in the timeline`);
     assert.match(timeline, /code checked right after 2 checks/);
+    assert.match(await page.locator('#n-summary').textContent(), /1 session\(s\), 1 verified, 2 check\(s\), 0 limit\(s\) hit/);
+    assert.equal(await page.locator('#timeline li.check-wrong').count(), 1);
     assert.ok(!timeline.includes(codeFromSms(smsText)), 'never the code');
     assert.match(await page.locator('#n-phone').textContent(), /^\+4474•+\d\d$/);
     await page.locator('#n-reveal').click();
     assert.equal(await page.locator('#n-phone').textContent(), phone);
     await page.locator('#h-search').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, 'timeline.png'), fullPage: true });
+
+    // Another time range: the figures are asked for again over it.
+    const week = page.waitForResponse((r) => r.url().includes('/v1/admin/stats?range=7d') && r.status() === 200);
+    await page.locator('#range').selectOption('7d');
+    await week;
+    await page.locator('#t-verified', { hasText: '1' }).waitFor();
 
     // Lift the block with its button.
     await block.locator('button', { hasText: 'Lift' }).click();
