@@ -117,6 +117,15 @@ static const struct option options[] = {
 	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
 	 "'full': fsync on every commit."},
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
+	{"log_format", T_STRING, F(log_format), "text", NULL, 0, 0, 0,
+	 "text (one line per event: time, level, message) or json (one JSON object per line: "
+	 "time, level, msg and the event's fields), for a log collector. Either way phone "
+	 "numbers are masked, and codes, PINs and secrets are never written."},
+	{"access_log", T_BOOL, F(access_log), "off", NULL, 0, 0, 0,
+	 "on: one info line per HTTP request: method, route pattern (never the path as sent, which "
+	 "may hold a number), status, duration in ms, app and request id. The request id is also "
+	 "returned as X-Request-Id (a client's own X-Request-Id of up to 64 letters, digits and "
+	 "-_.: is kept, else one is made)."},
 	{"provider", T_STRING, F(provider), "", "log", 0, 0, 0,
 	 "Message provider when the file has no [provider NAME] sections. Real gateways (kannel, http, "
 	 "smpp) and routes per country are sections: see docs/delivery.md. 'log' writes every message, "
@@ -759,6 +768,11 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "option log_level (IOTP_LOG_LEVEL): '%s' is not debug, info, warn or error",
 		       cfg->log_level);
+		return -1;
+	}
+	if (log_format_from_name(cfg->log_format) < 0) {
+		strfmt(err, errlen, "option log_format (IOTP_LOG_FORMAT): '%s' is not text or json",
+		       cfg->log_format);
 		return -1;
 	}
 	if (parse_test_numbers(cfg, err, errlen) < 0)

@@ -78,6 +78,8 @@ struct config {
 	int max_connections_per_site;    /* IPv6 /48 */
 	char *sqlite_synchronous;
 	char *log_level;
+	char *log_format;           /* text or json */
+	int access_log;             /* 1: a line per HTTP request */
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
 	int delivery_threads;       /* messages handed over at once */

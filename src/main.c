@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
+	log_set_format((enum log_format)log_format_from_name(cfg.log_format));
 	config_unknown_env(environ, warn_env, NULL);
 
 	sigset_t stop;
@@ -271,6 +272,19 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* The ports first: one in use fails here, before the data directory, the
+	 * secret or the database are created for a server that cannot run. */
+	int api_fd = -1, reports_fd = -1;
+	if (http_listen(cfg.listen, "listen", &api_fd, err, sizeof err) < 0 ||
+	    (cfg.callback_listen[0] &&
+	     http_listen(cfg.callback_listen, "callback_listen", &reports_fd, err, sizeof err) < 0)) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		if (api_fd >= 0)
+			close(api_fd);
+		config_deinit(&cfg);
+		return 1;
+	}
 
 	unsigned char secret[32];
 	struct core core = {0};
@@ -317,6 +331,10 @@ int main(int argc, char **argv)
 	}
 	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
+	if (compat_upgrade(&core, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (cfg.dev)
 		inbox = inbox_new();
 	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
@@ -346,6 +364,7 @@ int main(int argc, char **argv)
 	struct api api = {.core = &core, .inbox = inbox, .delivery = delivery};
 	struct http_options ho = {
 		.listen = cfg.listen,
+		.listen_fd = api_fd,
 		.threads = cfg.http_threads,
 		.timeout = cfg.http_timeout,
 		.header_timeout = cfg.http_header_timeout,
@@ -355,6 +374,7 @@ int main(int argc, char **argv)
 		.max_connections_per_site = cfg.max_connections_per_site,
 		.authenticate = api_authenticate,
 		.trusted_proxies = cfg.trusted_proxies,
+		.access_log = cfg.access_log,
 		.app = &api,
 	};
 	compat_http_options(&ho);
@@ -364,6 +384,7 @@ int main(int argc, char **argv)
 	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
 	ho.routes = routes;
 	char bound[300], reports_bound[300] = "";
+	api_fd = -1; /* http_start owns it now, started or not */
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
@@ -374,6 +395,8 @@ int main(int argc, char **argv)
 		struct http_options ro = ho;
 		ro.listen = cfg.callback_listen;
 		ro.listen_option = "callback_listen";
+		ro.listen_fd = reports_fd;
+		reports_fd = -1;
 		ro.max_connections_per_ip = cfg.callback_max_connections_per_ip
 						    ? cfg.callback_max_connections_per_ip
 						    : cfg.max_connections;
@@ -426,6 +449,10 @@ int main(int argc, char **argv)
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	if (api_fd >= 0)
+		close(api_fd);
+	if (reports_fd >= 0)
+		close(reports_fd);
 	/* The API first: no new codes. Reports keep arriving until the second
 	 * stop, so those in flight at the gateways still land. */
 	http_stop(srv, SHUTDOWN_GRACE_MS);

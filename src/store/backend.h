@@ -7,7 +7,8 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 8 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts; 8: notes */
+#define STORE_OPS_VERSION 9 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
+			     * 8: session_history (a timeline in one snapshot); 9: a number's notes */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -73,6 +74,12 @@ struct store_ops {
 			void (*fn)(const struct store_activity *a, void *arg), void *arg);
 	int (*sessions_recent)(void *state, int64_t since, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
+	/* Optional (NULL: session_messages then session_attempts, which a
+	 * backend may only leave out when no write can come between them). */
+	int (*session_history)(void *state, const char *session_id,
+			       void (*msg_fn)(const struct store_message *m, void *arg),
+			       void (*attempt_fn)(const struct store_attempt *a, void *arg),
+			       void *arg);
 	/* A number's notes (store_note_add, store_notes_of). */
 	int (*note_add)(void *state, const struct store_note *n);
 	int (*notes_of)(void *state, const char *phone, int64_t since, size_t limit,

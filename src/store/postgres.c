@@ -783,6 +783,7 @@ const struct store_ops store_postgres_ops = {
 	.session_attempts = pg_session_attempts,
 	.delivery_stats = pg_delivery_stats,
 	.session_messages = pg_session_messages,
+	.session_history = pg_session_history,
 	.number_sessions = pg_number_sessions,
 	.stats = pg_stats,
 	.account_write = pg_account_write,

@@ -166,6 +166,9 @@ int pg_delivery_stats(void *state, int64_t since,
 		      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 int pg_session_messages(void *state, const char *session_id,
 			void (*fn)(const struct store_message *m, void *arg), void *arg);
+int pg_session_history(void *state, const char *session_id,
+		       void (*msg_fn)(const struct store_message *m, void *arg),
+		       void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 
 /* The store_ops entries of postgres_account.c. */
 int pg_account_write(void *state, const struct store_account_write *w);

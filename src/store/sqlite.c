@@ -827,6 +827,7 @@ const struct store_ops store_sqlite_ops = {
 	.session_attempts = sqlite_session_attempts,
 	.delivery_stats = sqlite_delivery_stats,
 	.session_messages = sqlite_session_messages,
+	.session_history = sqlite_session_history,
 	.number_sessions = sqlite_number_sessions,
 	.stats = sqlite_stats,
 	.account_write = sqlite_account_write,

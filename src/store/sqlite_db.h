@@ -152,6 +152,9 @@ int sqlite_delivery_stats(void *state, int64_t since,
 		      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 int sqlite_session_messages(void *state, const char *session_id,
 			void (*fn)(const struct store_message *m, void *arg), void *arg);
+int sqlite_session_history(void *state, const char *session_id,
+			   void (*msg_fn)(const struct store_message *m, void *arg),
+			   void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 
 /* The store_ops entries sqlite_fraud.c implements. */
 int sqlite_block_set(void *state, const struct store_block *b, const char *event_type);

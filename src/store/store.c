@@ -265,6 +265,17 @@ const char *store_message_state_name(int state)
 	return state >= 0 && state < STORE_MSG_STATES ? names[state] : "unknown";
 }
 
+int store_session_history(struct store *st, const char *session_id,
+			  void (*msg_fn)(const struct store_message *m, void *arg),
+			  void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	if (st->ops->session_history)
+		return st->ops->session_history(st->state, session_id, msg_fn, attempt_fn, arg);
+	if (st->ops->session_messages(st->state, session_id, msg_fn, arg) < 0)
+		return -1;
+	return st->ops->session_attempts(st->state, session_id, attempt_fn, arg);
+}
+
 int store_session_messages(struct store *st, const char *session_id,
 			   void (*fn)(const struct store_message *m, void *arg), void *arg)
 {

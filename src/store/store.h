@@ -279,6 +279,12 @@ int store_session_attempts(struct store *st, const char *session_id,
  * Callbacks must not call back into the store. */
 int store_session_messages(struct store *st, const char *session_id,
 			   void (*fn)(const struct store_message *m, void *arg), void *arg);
+/* The two above as of one moment: each message (msg_fn), then each hand-over
+ * (attempt_fn), none of a round the messages do not show finished — a
+ * timeline never shows a message still sending with its round's outcome. */
+int store_session_history(struct store *st, const char *session_id,
+			  void (*msg_fn)(const struct store_message *m, void *arg),
+			  void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 /* Calls fn for each session of a number, newest first, at most limit. */
 int store_number_sessions(struct store *st, const char *phone, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg);

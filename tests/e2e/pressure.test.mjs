@@ -26,7 +26,7 @@ async function startWith(conf, env = {}) {
 }
 
 async function ctl(srv, ...args) {
-  const r = await run(IOTPCTL, ['--data', srv.dataDir, ...args]);
+  const r = await run(IOTPCTL, ['--data', srv.dataDir, ...srv.storeArgs, ...args]);
   return r.stdout;
 }
 

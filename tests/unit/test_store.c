@@ -414,6 +414,12 @@ static void recover_mid_hand_over(void **state)
 	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
 	assert_int_equal(attempts_seen, 1);
 	assert_int_equal(attempt_outcome, STORE_ATTEMPT_UNKNOWN);
+	/* The same, with the messages, as of one moment (a timeline). */
+	attempts_seen = 0;
+	timeline_count = 0;
+	assert_int_equal(store_session_history(f->st, "s1", count_message, count_attempt, NULL), 0);
+	assert_int_equal(timeline_count, 2);
+	assert_int_equal(attempts_seen, 1);
 	/* Its report still counts. */
 	struct store_report r = {.id = "m1", .provider = "kannel-a", .state = STORE_MSG_DELIVERED,
 				 .at = 2100};
