@@ -122,7 +122,13 @@ struct config {
 	int fraud_block_max;        /* s, the longest; and how long repeats are remembered */
 	int fraud_pressure_window;  /* s, half-life of the short window of sessions */
 	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
+	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
 	char *pow_countries;
+	char *reach_provider;       /* "" = no reachability lookup */
+	char *reach_url;            /* with {phone} */
+	char *reach_header;         /* "Name: value", secret */
+	int reach_timeout_ms;       /* ms a lookup may take before sending anyway */
+	int reach_cache_s;          /* s an answer is kept */
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
 	int pow_max_difficulty;     /* bits, the most pressure asks */

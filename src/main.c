@@ -210,6 +210,35 @@ static void startup_summary(const struct config *cfg, const char *callback_base)
 			 callback_base);
 }
 
+/* SIGHUP: the templates and the routes from the configuration file again,
+ * all or nothing. Requests in flight finish with what they started with
+ * (nothing they use is freed before exit); the rest needs a restart. */
+static void reload(const struct args *a, struct core *core, struct delivery *delivery)
+{
+	char err[1024];
+	if (!a->config) {
+		log_warn("SIGHUP: no --config file to re-read; nothing changed");
+		return;
+	}
+	struct config fresh;
+	struct apps check;
+	int ok = config_load(&fresh, a->config, a->dev, err, sizeof err) == 0 &&
+		 (!a->data || config_set(&fresh, "data_dir", a->data, err, sizeof err) == 0) &&
+		 config_validate(&fresh, err, sizeof err) == 0 &&
+		 apps_load(&check, &fresh, err, sizeof err) == 0;
+	if (ok) {
+		apps_free(&check);
+		ok = delivery_reload_routes(delivery, &fresh, err, sizeof err) == 0 &&
+		     apps_reload_templates(&core->apps, &fresh, err, sizeof err) == 0;
+	}
+	if (ok)
+		log_info("SIGHUP: templates and routes re-read from %s; other changes need a restart",
+			 a->config);
+	else
+		log_error("SIGHUP: %s; the templates and routes in force are unchanged", err);
+	config_deinit(&fresh);
+}
+
 static void warn_env(const char *name, const char *suggest, void *arg)
 {
 	(void)arg;
@@ -270,6 +299,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -445,7 +475,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	int sig = 0;
-	sigwait(&stop, &sig);
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		reload(&a, &core, delivery);
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:

@@ -87,6 +87,9 @@ struct store_ops {
 	/* Optional (NULL: store_ready probes with a read): 0 when the store can
 	 * serve, else -1 with why a person would want to know. */
 	int (*ready)(void *state, char *why, size_t len);
+	/* store_decay_prune and store_blocks_prune; NULL: nothing is pruned. */
+	int (*decay_prune)(void *state, const char *prefix, int64_t before, size_t *n);
+	int (*blocks_prune)(void *state, int64_t before, size_t *n);
 };
 
 extern const struct store_ops store_sqlite_ops;

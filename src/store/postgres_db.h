@@ -65,6 +65,8 @@ enum pg_stmt {
 	P_RECORD_PURGE,
 	P_RECORD_INSERT,
 	P_RECORD_UPDATE,
+	P_DECAY_PRUNE,
+	P_BLOCK_PRUNE,
 	P_COUNT
 };
 
@@ -207,6 +209,8 @@ int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct 
 int pg_buckets_prune(void *state, int64_t before, size_t *n);
 int pg_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int pg_decay_reset(void *state, const char *key);
+int pg_decay_prune(void *state, const char *prefix, int64_t before, size_t *n);
+int pg_blocks_prune(void *state, int64_t before, size_t *n);
 int pg_block_set(void *state, const struct store_block *b, const char *event_type);
 int pg_block_lift(void *state, const char *key, const char *who, int64_t now,
 		  const char *event_type);

@@ -360,6 +360,18 @@ int store_decay_reset(struct store *st, const char *key)
 	return st->ops->decay_reset(st->state, key);
 }
 
+int store_decay_prune(struct store *st, const char *prefix, int64_t before, size_t *n)
+{
+	*n = 0;
+	return st->ops->decay_prune ? st->ops->decay_prune(st->state, prefix, before, n) : 0;
+}
+
+int store_blocks_prune(struct store *st, int64_t before, size_t *n)
+{
+	*n = 0;
+	return st->ops->blocks_prune ? st->ops->blocks_prune(st->state, before, n) : 0;
+}
+
 int store_block_set(struct store *st, const struct store_block *b, const char *event_type)
 {
 	return st->ops->block_set(st->state, b, event_type);
