@@ -102,9 +102,17 @@ static const char *const migrations[] = {
 	" ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_failures int NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_retry_at bigint NOT NULL DEFAULT 0;",
-	/* 4: the cleanup's batches go oldest first (see sqlite.c's 10). */
+	/* 4: a number's notes, and the dashboard's time indexes (see sqlite.c's 10). */
+	"CREATE TABLE notes ("
+	" phone text NOT NULL, at bigint NOT NULL, kind text NOT NULL,"
+	" session_id text NOT NULL, detail text NOT NULL"
+	");"
+	"CREATE INDEX notes_by_phone ON notes(phone, at);"
 	"CREATE INDEX sessions_by_time ON sessions(created_at);"
-	"CREATE INDEX events_by_time ON events(created_at);",
+	"CREATE INDEX sessions_by_verified ON sessions(verified_at) WHERE verified_at > 0;",
+	/* 5: the cleanup's batches of events go oldest first (see sqlite.c's 11). */
+	"CREATE INDEX events_by_time ON events(created_at);"
+	"CREATE INDEX notes_by_time ON notes(at);",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */
@@ -807,4 +815,6 @@ const struct store_ops store_postgres_ops = {
 	.record_list = pg_record_list,
 	.activity = pg_activity,
 	.sessions_recent = pg_sessions_recent,
+	.note_add = pg_note_add,
+	.notes_of = pg_notes_of,
 };

@@ -17,9 +17,11 @@ static const char sweep_sql[] =
 	" de AS (DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1"
 	"  AND state <> 0 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1),"
 	" dr AS (DELETE FROM records WHERE (kind, key) IN (SELECT kind, key FROM records"
-	"  WHERE expires_at > 0 AND expires_at <= $3 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)"
+	"  WHERE expires_at > 0 AND expires_at <= $3 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1),"
+	" dn AS (DELETE FROM notes WHERE ctid IN (SELECT ctid FROM notes WHERE at < $1"
+	"  LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)"
 	" SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM dm), (SELECT count(*) FROM ds),"
-	" (SELECT count(*) FROM de), (SELECT count(*) FROM dr)";
+	" (SELECT count(*) FROM de), (SELECT count(*) FROM dr), (SELECT count(*) FROM dn)";
 
 int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct store_cleanup *n)
 {
@@ -41,6 +43,7 @@ int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct st
 	n->sessions = (size_t)pg_int(r, 0, 2);
 	n->events = (size_t)pg_int(r, 0, 3);
 	n->records = (size_t)pg_int(r, 0, 4);
+	n->notes = (size_t)pg_int(r, 0, 5);
 	PQclear(r);
 	return 0;
 }

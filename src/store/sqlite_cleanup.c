@@ -17,13 +17,15 @@ static const char *const sweeps[] = {
 	" WHERE created_at < ?1 AND state <> 0 ORDER BY created_at LIMIT ?2)",
 	"DELETE FROM records WHERE (kind, key) IN (SELECT kind, key FROM records"
 	" WHERE expires_at > 0 AND expires_at <= ?3 LIMIT ?2)",
+	"DELETE FROM notes WHERE rowid IN (SELECT rowid FROM notes WHERE at < ?1 LIMIT ?2)",
 };
 
 int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
 		   struct store_cleanup *n)
 {
 	struct sqlite_db *db = state;
-	size_t *counts[] = {&n->attempts, &n->messages, &n->sessions, &n->events, &n->records};
+	size_t *counts[] = {&n->attempts, &n->messages, &n->sessions, &n->events, &n->records,
+			   &n->notes};
 	uint64_t group = 0;
 	int rc = -1;
 	*n = (struct store_cleanup){0};
