@@ -327,8 +327,11 @@ int main(int argc, char **argv)
 	/* A node's name outlives its process (it takes back its own claims when
 	 * it restarts) and differs from its siblings' on the same host. */
 	char node[600], host[256] = "", dir[4096];
+	/* Here whatever the store: the log provider writes into it, and realpath
+	 * names it the same each start (a PostgreSQL node with its secret and
+	 * node_name set makes nothing else there first). */
+	mkdir(cfg.data_dir, 0700);
 	if (!cfg.node_name[0]) {
-		mkdir(cfg.data_dir, 0700); /* (so that realpath names it the same each start) */
 		gethostname(host, sizeof host - 1);
 		strfmt(node, sizeof node, "%s:%s", host,
 		       realpath(cfg.data_dir, dir) ? dir : cfg.data_dir);
