@@ -135,9 +135,18 @@ run() {
 	before_n=$(ticks $nginx_pids)
 	c0=$(pg_counters)
 	t0=$(date +%s.%N)
+	# Lock waits: how many of the server's sessions wait on a lock, sampled.
+	(while :; do
+		psql -Atq -c "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity WHERE backend_type = 'client backend'" "$PG" 2>/dev/null || true
+		psql -Atq -c "SELECT wait_event || ' ' || left(regexp_replace(query, '\s+', ' ', 'g'), 60) FROM pg_stat_activity WHERE wait_event_type = 'Lock'" "$PG" >>"$TMP/lockq-$label.txt" 2>/dev/null || true
+		sleep 0.2
+	done) >"$TMP/locks-$label.txt" &
+	local sampler=$!
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$HERE/flow.lua" \
 		"http://127.0.0.1:$port" -- "$base" >"$TMP/wrk-$label.txt" 2>&1 || die "wrk failed ($label)"
 	t1=$(date +%s.%N)
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
 	c1=$(pg_counters)
 	local di dp dn
 	di=$(($(ticks "${iotpd_pids[@]}") - before_i))
@@ -153,9 +162,12 @@ run() {
 		printf "%-22s %8.0f flows/s %8.0f req/s   CPU: iotpd %4.0f%%  postgres %4.0f%%  nginx %4.0f%%", \
 			l, f, r, 100 * di / hz / s, 100 * dp / hz / s, 100 * dn / hz / s
 		if (b[1] - a[1] > 100)
-			printf "   per flow: %.1f commits, %.1f rows written", (b[1] - a[1]) / n, (b[2] - a[2]) / n
-		printf "\n"
+			printf "   per flow: %.1f transactions, %.1f rows written", (b[1] - a[1]) / n, (b[2] - a[2]) / n
 	}' | tee -a "$TMP/summary.txt"
+	# (the sampler's own session is active, never waiting on a lock)
+	awk -F'|' 'NF == 2 { s++; l += $1; a += $2 - 1 } END {
+		if (s && a) printf "   lock waits: %.2f of %.1f active sessions on average (%d samples)", l / s, a / s, s
+		printf "\n" }' "$TMP/locks-$label.txt" | tee -a "$TMP/summary.txt"
 }
 
 echo "== machine: $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s each; nginx (1 worker) in front of every case"
