@@ -76,6 +76,7 @@ struct pg_conn {
 	PGconn *conn;
 	int busy;
 	unsigned char prepared[P_COUNT]; /* 1: prepared on this connection */
+	char failed[6];  /* SQLSTATE of the last pg_run that failed on it; "" after a success */
 };
 
 #define PG_POOL_MAX 256
