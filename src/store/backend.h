@@ -95,6 +95,13 @@ struct store_ops {
 	int (*blocks_prune)(void *state, int64_t before, size_t *n);
 };
 
+/* Helpers every backend shares (store.c). */
+
+/* The apps a claim passes over (skip may be NULL) as a JSON array of strings,
+ * for the backends' queries to unnest (SQLite's json_each, PostgreSQL's
+ * json_array_elements_text). Heap: free it; NULL when out of memory. */
+char *store_skip_apps_json(const struct store_event_skip *skip);
+
 extern const struct store_ops store_sqlite_ops;
 #ifdef IOTP_HAVE_POSTGRES
 extern const struct store_ops store_postgres_ops;

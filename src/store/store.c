@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "base/alloc.h"
 #include "store/backend.h"
 
@@ -399,6 +401,16 @@ int store_record_get(struct store *st, const char *kind, const char *key, int64_
 		     struct store_record *out)
 {
 	return st->ops->record_get(st->state, kind, key, now, out);
+}
+
+char *store_skip_apps_json(const struct store_event_skip *skip)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; skip && i < skip->n_apps && i < STORE_EVENT_SKIP_MAX; i++)
+		json_array_append_new(a, json_string(skip->apps[i]));
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
 }
 
 int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
