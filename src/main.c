@@ -21,6 +21,7 @@
 #include "compat/compat.h"
 #include "config.h"
 #include "core/core.h"
+#include "core/retention.h"
 #include "delivery/delivery.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
@@ -210,6 +211,35 @@ static void startup_summary(const struct config *cfg, const char *callback_base)
 			 callback_base);
 }
 
+/* SIGHUP: the templates and the routes from the configuration file again,
+ * all or nothing. Requests in flight finish with what they started with
+ * (nothing they use is freed before exit); the rest needs a restart. */
+static void reload(const struct args *a, struct core *core, struct delivery *delivery)
+{
+	char err[1024];
+	if (!a->config) {
+		log_warn("SIGHUP: no --config file to re-read; nothing changed");
+		return;
+	}
+	struct config fresh;
+	struct apps check;
+	int ok = config_load(&fresh, a->config, a->dev, err, sizeof err) == 0 &&
+		 (!a->data || config_set(&fresh, "data_dir", a->data, err, sizeof err) == 0) &&
+		 config_validate(&fresh, err, sizeof err) == 0 &&
+		 apps_load(&check, &fresh, err, sizeof err) == 0;
+	if (ok) {
+		apps_free(&check);
+		ok = delivery_reload_routes(delivery, &fresh, err, sizeof err) == 0 &&
+		     apps_reload_templates(&core->apps, &fresh, err, sizeof err) == 0;
+	}
+	if (ok)
+		log_info("SIGHUP: templates and routes re-read from %s; other changes need a restart",
+			 a->config);
+	else
+		log_error("SIGHUP: %s; the templates and routes in force are unchanged", err);
+	config_deinit(&fresh);
+}
+
 static void warn_env(const char *name, const char *suggest, void *arg)
 {
 	(void)arg;
@@ -232,6 +262,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
+	struct retention *retention = NULL;
 	struct http_server *srv = NULL;
 	struct http_server *reports = NULL; /* callback_listen's */
 	struct policy *policy = NULL;
@@ -263,14 +294,29 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
+	log_set_format((enum log_format)log_format_from_name(cfg.log_format));
 	config_unknown_env(environ, warn_env, NULL);
 
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* The ports first: one in use fails here, before the data directory, the
+	 * secret or the database are created for a server that cannot run. */
+	int api_fd = -1, reports_fd = -1;
+	if (http_listen(cfg.listen, "listen", &api_fd, err, sizeof err) < 0 ||
+	    (cfg.callback_listen[0] &&
+	     http_listen(cfg.callback_listen, "callback_listen", &reports_fd, err, sizeof err) < 0)) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		if (api_fd >= 0)
+			close(api_fd);
+		config_deinit(&cfg);
+		return 1;
+	}
 
 	unsigned char secret[32];
 	struct core core = {0};
@@ -281,8 +327,11 @@ int main(int argc, char **argv)
 	/* A node's name outlives its process (it takes back its own claims when
 	 * it restarts) and differs from its siblings' on the same host. */
 	char node[600], host[256] = "", dir[4096];
+	/* Here whatever the store: the log provider writes into it, and realpath
+	 * names it the same each start (a PostgreSQL node with its secret and
+	 * node_name set makes nothing else there first). */
+	mkdir(cfg.data_dir, 0700);
 	if (!cfg.node_name[0]) {
-		mkdir(cfg.data_dir, 0700); /* (so that realpath names it the same each start) */
 		gethostname(host, sizeof host - 1);
 		strfmt(node, sizeof node, "%s:%s", host,
 		       realpath(cfg.data_dir, dir) ? dir : cfg.data_dir);
@@ -317,6 +366,10 @@ int main(int argc, char **argv)
 	}
 	core.policy = policy;
 	sodium_memzero(secret, sizeof secret);
+	if (compat_upgrade(&core, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (cfg.dev)
 		inbox = inbox_new();
 	if (delivery_new(&cfg, inbox, &delivery, err, sizeof err) < 0) {
@@ -346,6 +399,7 @@ int main(int argc, char **argv)
 	struct api api = {.core = &core, .inbox = inbox, .delivery = delivery};
 	struct http_options ho = {
 		.listen = cfg.listen,
+		.listen_fd = api_fd,
 		.threads = cfg.http_threads,
 		.timeout = cfg.http_timeout,
 		.header_timeout = cfg.http_header_timeout,
@@ -355,6 +409,7 @@ int main(int argc, char **argv)
 		.max_connections_per_site = cfg.max_connections_per_site,
 		.authenticate = api_authenticate,
 		.trusted_proxies = cfg.trusted_proxies,
+		.access_log = cfg.access_log,
 		.app = &api,
 	};
 	compat_http_options(&ho);
@@ -364,6 +419,7 @@ int main(int argc, char **argv)
 	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
 	ho.routes = routes;
 	char bound[300], reports_bound[300] = "";
+	api_fd = -1; /* http_start owns it now, started or not */
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
@@ -374,6 +430,8 @@ int main(int argc, char **argv)
 		struct http_options ro = ho;
 		ro.listen = cfg.callback_listen;
 		ro.listen_option = "callback_listen";
+		ro.listen_fd = reports_fd;
+		reports_fd = -1;
 		ro.max_connections_per_ip = cfg.callback_max_connections_per_ip
 						    ? cfg.callback_max_connections_per_ip
 						    : cfg.max_connections;
@@ -412,6 +470,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	atomic_store(&the_worker, worker);
+	if (retention_start(st, node, cfg.retention_days, &retention, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 	if (reports)
@@ -422,10 +484,15 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	int sig = 0;
-	sigwait(&stop, &sig);
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		reload(&a, &core, delivery);
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	if (api_fd >= 0)
+		close(api_fd);
+	if (reports_fd >= 0)
+		close(reports_fd);
 	/* The API first: no new codes. Reports keep arriving until the second
 	 * stop, so those in flight at the gateways still land. */
 	http_stop(srv, SHUTDOWN_GRACE_MS);
@@ -434,6 +501,7 @@ out:
 	compat_routes_free(routes, n_routes, n_native);
 	free(native);
 	worker_stop(worker);
+	retention_stop(retention);
 	delivery_free(delivery);
 	events_stop(events);
 	policy_free(policy);

@@ -145,7 +145,9 @@
 	X(INCORRECT_TOTP, 403, "incorrect_totp",                                                  \
 	  "That authenticator code is not right, or was used already. Enter the code the app shows now (after Retry-After, if given).") \
 	X(TOTP_WAIT, 429, "totp_wait",                                                            \
-	  "Too many wrong authenticator codes in a row. Try again after the time in Retry-After.")
+	  "Too many wrong authenticator codes in a row. Try again after the time in Retry-After.") \
+	X(NUMBER_UNREACHABLE, 422, "number_unreachable",                                          \
+	  "The mobile network says this number is not in service, so no code was sent. Check the number, or use another one.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

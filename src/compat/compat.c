@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "compat/compat_internal.h"
 #include "compat/gotrue.h"
 #include "compat/twilio.h"
@@ -178,4 +180,18 @@ json_t *compat_time(int64_t ms)
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_string(buf);
+}
+
+int compat_upgrade(struct core *c, char *err, size_t err_size)
+{
+	size_t moved = 0;
+	if (twilio_services_upgrade(c, clock_now_ms(), &moved) != 0) {
+		strfmt(err, err_size,
+		       "could not move the Twilio services of an older release to their app's keys "
+		       "(the store failed; see the lines above); start again once the store answers");
+		return -1;
+	}
+	if (moved)
+		log_info("moved %zu Twilio service(s) of an older release under their app", moved);
+	return 0;
 }

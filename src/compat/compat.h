@@ -19,6 +19,12 @@ size_t compat_routes(const struct config *cfg, const struct http_route *base, si
 		     struct http_route **out);
 void compat_routes_free(struct http_route *routes, size_t n, size_t n_base);
 
+struct core;
+/* Brings what the facades stored in an older release's shape to today's, at
+ * start-up and before any request (safe on several nodes at once). Returns 0,
+ * or -1 with a sentence in err. */
+int compat_upgrade(struct core *c, char *err, size_t err_size);
+
 /* Fills the facades' parts of http_options: their authenticators and error
  * shapes. */
 void compat_http_options(struct http_options *ho);

@@ -36,5 +36,8 @@ void twilio_verification_get(struct http_request *req, struct http_response *res
 void twilio_verification_update(struct http_request *req, struct http_response *res);
 void twilio_verification_check(struct http_request *req, struct http_response *res);
 
+/* Moves Twilio services stored under their bare sid (the first release) to
+ * the per-app keys; *moved gets how many. 0 or -1 (a store failure). */
+int twilio_services_upgrade(struct core *c, int64_t now, size_t *moved);
 
 #endif

@@ -6,6 +6,7 @@
  * sid under another app's key finds nothing. An app holds at most
  * twilio_max_services live services; a count record per app, changed by
  * compare-and-swap, keeps that bound under parallel creates. */
+#include <stdint.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -375,4 +376,75 @@ void twilio_service_delete(struct http_request *req, struct http_response *res)
 	 * only errs on the side of the limit. */
 	count_service(twilio_core(req), req->principal, -1, ch.now);
 	res->status = 204;
+}
+
+/* --- services written before keys named their app ---------------------- */
+
+/* The first release keyed a service by its bare sid, with its app inside the
+ * record; such a service would now read as unknown to its own app. */
+struct old_services {
+	json_t *keys;  /* bare sids seen, to move once the listing is done */
+	char last[STORE_RECORD_KEY_MAX];
+	size_t seen;
+};
+
+static void gather_old(const struct store_record *r, void *arg)
+{
+	struct old_services *o = arg;
+	o->seen++;
+	strfmt(o->last, sizeof o->last, "%s", r->key);
+	if (!strchr(r->key, '|'))
+		json_array_append_new(o->keys, json_string(r->key));
+}
+
+/* Moves one old service under "<app>|<sid>". Parallel nodes may move the same
+ * one: only the node whose write creates the new record counts it in. */
+static int move_service(struct core *c, const char *sid, int64_t now)
+{
+	struct store_record rec;
+	int rc;
+	json_t *svc = record_get(c->store, K_SERVICE, sid, now, &rec, &rc);
+	if (!svc)
+		return rc == STORE_NOT_FOUND ? 0 : -1;
+	const char *app = record_str(svc, "app");
+	char key[STORE_RECORD_KEY_MAX];
+	service_key(app, sid, key, sizeof key);
+	struct store_record moved = {0};
+	rc = app[0] ? record_put(c->store, &moved, K_SERVICE, key, svc, 0, now) : 0;
+	if (rc == 0 && app[0]) {
+		/* Already there before the limit existed: counted without it. */
+		struct count_change ch = {1, INT32_MAX};
+		rc = record_update(c->store, K_COUNT, app, now, change_count, &ch, NULL) == 0 ? 0 : -1;
+	} else if (rc == STORE_CONFLICT) {
+		rc = 0; /* another node moved it */
+	}
+	/* The old record goes once the new one stands (an expiry of now). */
+	if (rc == 0 && record_put(c->store, &rec, K_SERVICE, sid, svc, now, now) == STORE_CONFLICT)
+		rc = 0;
+	json_decref(svc);
+	return rc;
+}
+
+int twilio_services_upgrade(struct core *c, int64_t now, size_t *moved)
+{
+	struct old_services o = {.keys = json_array()};
+	*moved = 0;
+	int rc = 0;
+	do {
+		o.seen = 0;
+		char after[STORE_RECORD_KEY_MAX];
+		strfmt(after, sizeof after, "%s", o.last);
+		rc = record_list(c->store, K_SERVICE, after, 500, now, gather_old, &o);
+	} while (rc == 0 && o.seen == 500);
+	size_t i;
+	json_t *k;
+	json_array_foreach(o.keys, i, k)
+	{
+		if (rc == 0)
+			rc = move_service(c, json_string_value(k), now);
+		if (rc == 0)
+			(*moved)++;
+	}
+	json_decref(o.keys);
+	return rc;
 }

@@ -17,7 +17,6 @@
 #define K_LOGIN "gt_login"
 #define K_REFRESH "gt_refresh"
 #define REFRESH_BYTES 24
-#define CAS_TRIES 16
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -78,23 +77,21 @@ enum iotp_error login_start(struct core *c, const struct login_user *u, int64_t 
 	return IOTP_E_OK;
 }
 
+static enum record_change revoke(json_t **j, int64_t *expires_at, void *arg)
+{
+	(void)expires_at;
+	(void)arg;
+	if (!*j)
+		return RECORD_STOP; /* gone already: ended all the same */
+	json_object_set_new(*j, "revoked", json_true());
+	return RECORD_WRITE;
+}
+
 enum iotp_error login_end(struct core *c, const char *login_id, int64_t now)
 {
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
-		struct store_record rec;
-		int rc;
-		json_t *j = record_get(c->store, K_LOGIN, login_id, now, &rec, &rc);
-		if (!j)
-			return rc == STORE_NOT_FOUND ? IOTP_E_OK : IOTP_E_INTERNAL;
-		json_object_set_new(j, "revoked", json_true());
-		rc = record_put(c->store, &rec, K_LOGIN, login_id, j, rec.expires_at, now);
-		json_decref(j);
-		if (rc == 0)
-			return IOTP_E_OK;
-		if (rc != STORE_CONFLICT)
-			return IOTP_E_INTERNAL;
-	}
-	return IOTP_E_INTERNAL;
+	return record_update(c->store, K_LOGIN, login_id, now, revoke, NULL, NULL) < 0
+		       ? IOTP_E_INTERNAL
+		       : IOTP_E_OK;
 }
 
 /* The live login with this id, or NULL (revoked, expired, unknown). */

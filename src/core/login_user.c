@@ -205,6 +205,22 @@ static enum iotp_error new_session(struct core *c, const struct login_client *wh
 	return IOTP_E_OK;
 }
 
+/* The number's sign-in record, pointed at a new session (whichever session
+ * it named before, the newest wins). */
+struct otp_point {
+	const char *session;
+	int64_t until;
+};
+
+static enum record_change point_at(json_t **j, int64_t *expires_at, void *arg)
+{
+	const struct otp_point *p = arg;
+	json_decref(*j);
+	*j = json_pack("{s:s}", "session", p->session);
+	*expires_at = p->until;
+	return RECORD_WRITE;
+}
+
 enum iotp_error login_send_code(struct core *c, const struct login_client *who, const char *e164,
 				int only_known, int64_t now, char *session_id,
 				struct login_refusal *why)
@@ -217,7 +233,7 @@ enum iotp_error login_send_code(struct core *c, const struct login_client *who, 
 	json_t *otp = record_get(c->store, K_OTP, key, now, &rec, &rc);
 	if (!otp && rc != STORE_NOT_FOUND)
 		return IOTP_E_INTERNAL;
-	int had = otp != NULL, fresh = !otp || !reusable(c, who->app, jstr(otp, "session"), now);
+	int fresh = !otp || !reusable(c, who->app, jstr(otp, "session"), now);
 	if (!fresh)
 		strfmt(session_id, STORE_ID_MAX, "%s", jstr(otp, "session"));
 	json_decref(otp);
@@ -239,21 +255,12 @@ enum iotp_error login_send_code(struct core *c, const struct login_client *who, 
 	if (e)
 		return e;
 	if (fresh) {
-		json_t *j = json_pack("{s:s}", "session", session_id);
 		struct store_session s;
-		int64_t until = session_get(c, who->app, session_id, &s) == IOTP_E_OK ? s.expires_at : now;
-		for (int tries = 0; tries < CAS_TRIES; tries++) {
-			if (!had)
-				rec.version = 0;
-			rc = record_put(c->store, &rec, K_OTP, key, j, until + KEEP_MS, now);
-			if (rc != STORE_CONFLICT)
-				break;
-			otp = record_get(c->store, K_OTP, key, now, &rec, &rc);
-			had = otp != NULL;
-			json_decref(otp);
-		}
-		json_decref(j);
-		if (rc != 0)
+		struct otp_point p = {.session = session_id, .until = now};
+		if (session_get(c, who->app, session_id, &s) == IOTP_E_OK)
+			p.until = s.expires_at;
+		p.until += KEEP_MS;
+		if (record_update(c->store, K_OTP, key, now, point_at, &p, NULL) != 0)
 			return IOTP_E_INTERNAL;
 	}
 	return unknown ? IOTP_E_ACCOUNT_NOT_FOUND : IOTP_E_OK;
@@ -325,42 +332,41 @@ static void edit_change(json_t *j, void *arg)
 		json_object_set_new(j, "last_sign_in", json_integer(ch->now));
 }
 
+struct waiter {
+	const char *user;
+	int64_t until;
+};
+
+static enum record_change wait_first(json_t **j, int64_t *expires_at, void *arg)
+{
+	const struct waiter *w = arg;
+	if (!*j)
+		*j = json_object();
+	json_t *old = json_object_get(*j, "users"), *users = json_array();
+	json_array_append_new(users, json_string(w->user));
+	size_t i;
+	json_t *v;
+	json_array_foreach(old, i, v)
+	{
+		const char *other = json_string_value(v);
+		if (json_array_size(users) < WAITING_MAX && strcmp(other ? other : "", w->user) != 0)
+			json_array_append(users, v);
+	}
+	json_object_set_new(*j, "users", users);
+	if (*expires_at < w->until)
+		*expires_at = w->until;
+	return RECORD_WRITE;
+}
+
 /* Puts user first in the list of users waiting on e164 (dropping the oldest
- * past WAITING_MAX). 0 or -1. */
+ * past WAITING_MAX), kept at least until until. 0 or -1. */
 static int wait_on(struct core *c, const char *app, const char *e164, const char *user,
 		   int64_t until, int64_t now)
 {
 	char key[STORE_RECORD_KEY_MAX];
 	otp_key(app, "phone_change", e164, key, sizeof key);
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
-		struct store_record rec;
-		int rc;
-		json_t *j = record_get(c->store, K_OTP, key, now, &rec, &rc);
-		if (!j && rc != STORE_NOT_FOUND)
-			return -1;
-		if (!j) {
-			rec.version = 0;
-			j = json_object();
-		}
-		json_t *old = json_object_get(j, "users"), *users = json_array();
-		json_array_append_new(users, json_string(user));
-		size_t i;
-		json_t *v;
-		json_array_foreach(old, i, v)
-		{
-			if (json_array_size(users) < WAITING_MAX &&
-			    strcmp(json_string_value(v) ? json_string_value(v) : "", user) != 0)
-				json_array_append(users, v);
-		}
-		json_object_set_new(j, "users", users);
-		if (until < rec.expires_at)
-			until = rec.expires_at;
-		rc = record_put(c->store, &rec, K_OTP, key, j, until, now);
-		json_decref(j);
-		if (rc != STORE_CONFLICT)
-			return rc == 0 ? 0 : -1;
-	}
-	return -1;
+	struct waiter w = {.user = user, .until = until};
+	return record_update(c->store, K_OTP, key, now, wait_first, &w, NULL) == 0 ? 0 : -1;
 }
 
 /* The users waiting on e164, newest first (a JSON array the caller owns, or

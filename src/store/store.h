@@ -279,9 +279,34 @@ int store_session_attempts(struct store *st, const char *session_id,
  * Callbacks must not call back into the store. */
 int store_session_messages(struct store *st, const char *session_id,
 			   void (*fn)(const struct store_message *m, void *arg), void *arg);
+/* The two above as of one moment: each message (msg_fn), then each hand-over
+ * (attempt_fn), none of a round the messages do not show finished — a
+ * timeline never shows a message still sending with its round's outcome. */
+int store_session_history(struct store *st, const char *session_id,
+			  void (*msg_fn)(const struct store_message *m, void *arg),
+			  void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 /* Calls fn for each session of a number, newest first, at most limit. */
 int store_number_sessions(struct store *st, const char *phone, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg);
+
+/* A number's notes: what happened to a number that its sessions' rows do not
+ * keep — each code check with its time and outcome, and each request a limit,
+ * a geo rule, a number-type rule, a challenge or a fraud block refused — for
+ * its timeline (GET /v1/admin/numbers/{phone}). Never a code or a PIN. */
+struct store_note {
+	char phone[17];                /* E.164 */
+	int64_t at;                    /* ms */
+	char kind[32];                 /* "check.right", "check.wrong", "refused.rate_limit", ... */
+	char session_id[STORE_ID_MAX]; /* "" when the request made no session */
+	char detail[64];               /* the API's error code, or the channel */
+};
+/* Appends a note. 0 or -1. */
+int store_note_add(struct store *st, const struct store_note *n);
+/* Calls fn for the number's notes at or after since, newest first, at most
+ * limit; an index on (phone, at) serves it. Callbacks must not call the store.
+ * 0 or -1. */
+int store_notes_of(struct store *st, const char *phone, int64_t since, size_t limit,
+		   void (*fn)(const struct store_note *n, void *arg), void *arg);
 
 /* A small record the compatibility facades keep (compat/: Twilio services and
  * verifications, GoTrue users and refresh tokens): a JSON text under a kind and
@@ -448,6 +473,27 @@ int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n,
  * longest period: what is forgotten reads as full anyway. Sets *n. */
 int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
+/* What one batch of store_cleanup removed. */
+struct store_cleanup {
+	size_t sessions, messages, attempts, events, records, notes;
+};
+/* Removes old rows, at most batch of each kind, in one short transaction (so
+ * no request waits on it for long): sessions created before before; messages
+ * created before before that are no longer queued or sending, with their
+ * hand-overs; events delivered or given up, created before before; a
+ * number's notes made before before; records expired by now (of any kind). Oldest first; rows another transaction holds
+ * are left for the next batch. Sets *n. A caller repeats while a count equals
+ * batch. */
+int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
+		  struct store_cleanup *n);
+
+/* A lease on a named duty (the cleanup) among the processes sharing the
+ * store: 0 when holder holds it until until (taken, or renewed), else
+ * STORE_CONFLICT (another holds it and it has not ended by now). Built on the
+ * records (kind "lease"), so every backend has it. */
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+		     int64_t until);
+
 /* A pair of exponentially decaying counters (a rolling window without
  * buckets), kept in two windows at once: in window w each value halves every
  * half_life_ms[w]. */
@@ -461,6 +507,13 @@ struct store_decay {
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);
+/* Forgets up to STORE_PRUNE_MAX counters whose key starts with prefix and
+ * that were last added to before before (a counter untouched for ten of its
+ * longest half-lives holds under a thousandth of what it held: the caller
+ * passes now minus that). Bounded, so a large backlog goes over several
+ * calls and never holds the writer long. Sets *n to the number forgotten. */
+#define STORE_PRUNE_MAX 10000
+int store_decay_prune(struct store *st, const char *prefix, int64_t before, size_t *n);
 
 /* A session change and what rides with it: the message it queues, the event
  * it causes, the buckets the request takes and the counters it adds. Written
@@ -529,6 +582,11 @@ int store_block_lift(struct store *st, const char *key, const char *who, int64_t
  * Callbacks must not call the store. */
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
 		      void *arg);
+/* Forgets up to STORE_PRUNE_MAX measures that ran out before before (until
+ * not 0; those an operator must lift are kept). The caller passes now minus
+ * how long it remembers repeats: a measure forgotten starts its key's strikes
+ * again, as one that old would anyway. Sets *n. */
+int store_blocks_prune(struct store *st, int64_t before, size_t *n);
 /* The fraud event log (fraud.prefix_blocked, ...), oldest first, from id
  * after_id on. (Webhooks to apps are struct store_event; a later change may
  * also send these there.) */
