@@ -225,6 +225,10 @@ static const struct option options[] = {
 	 "pressure forgives on top of fraud_pressure_floor, so that a fresh node, or a country quiet for "
 	 "an hour, does not challenge its first honest people before any verification shows what is usual "
 	 "(an attack there gets this many more sessions before the price rises; 0: none)."},
+	{"fraud_profile_min_sessions", T_INT, F(fraud_profile_min_sessions), "2000", NULL, 1, 1000000000, 0,
+	 "Sessions a country's hourly profile (when in the day its sessions come, learned over "
+	 "fraud_baseline_window) must hold before it scales fraud_pressure_young: down to nothing at "
+	 "the country's quiet hours, up to 4 times at its busiest."},
 	{"reach_provider", T_STRING, F(reach_provider), "", NULL, 0, 0, 0,
 	 "A lookup provider asked, before a code is sent, whether the number is in service (an HLR "
 	 "lookup): 'http' (reach_url), or empty for none. A number it says is not in service gets no "

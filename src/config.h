@@ -123,6 +123,7 @@ struct config {
 	int fraud_pressure_window;  /* s, half-life of the short window of sessions */
 	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
 	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
+	int fraud_profile_min_sessions; /* a country's sessions before its hourly profile counts */
 	char *pow_countries;
 	char *reach_provider;       /* "" = no reachability lookup */
 	char *reach_url;            /* with {phone} */

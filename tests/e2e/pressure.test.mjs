@@ -155,6 +155,43 @@ describe('a fresh node does not challenge its first honest people', () => {
   });
 });
 
+describe('the hour of the day against the country\'s usual', () => {
+  // iotpd runs at chosen times of day under libfaketime (Debian's faketime),
+  // on one data directory, so its hourly profile is learned at one hour and
+  // read at others. Monotonic clocks stay real (timeouts, waits).
+  const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+  const at = (when) => ({ LD_PRELOAD: FAKETIME, FAKETIME: `@${when}`, FAKETIME_DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' });
+  const env = { IOTP_FRAUD_PRESSURE_FLOOR: '20', IOTP_FRAUD_PROFILE_MIN_SESSIONS: '100', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' };
+
+  test('young sessions are forgiven at the country\'s usual hours, up to 4 times more at its busiest, not at an hour when it is quiet', async () => {
+    const dataDir = makeDataDir();
+    const file = path.join(dataDir, '..', `${path.basename(dataDir)}.conf`);
+    writeFileSync(file, 'trusted_proxies = 127.0.0.1\n');
+    const run = (when) => start({ ...env, ...at(when) }, { dataDir, args: ['--dev', '--config', file] });
+    // The UK's sessions come in the afternoon (150 of them, a profile).
+    let srv = await run('2026-12-01 14:00:00');
+    for (let i = 0; i < 150; i++) await owed(srv, british(), anywhere());
+    await srv.stop();
+
+    // 03:00 the next day: no British session ever came at this hour, so
+    // nothing young is forgiven: past fraud_pressure_floor (20) the price rises.
+    srv = await run('2026-12-02 03:00:00');
+    const night = [];
+    for (let i = 0; i < 40; i++) night.push((await owed(srv, british(), anywhere())).bits);
+    assert.deepEqual(night.slice(0, 18), Array(18).fill(0), `the first ones are free: ${night}`);
+    assert.ok(night.slice(25).every((b) => b >= 8), `at a quiet hour the young allowance is gone: ${night}`);
+    assert.equal((await owed(srv, french(), anywhere())).bits, 0, 'France has no profile: a cold start, 25 forgiven');
+    await srv.stop();
+
+    // 14:00 again: the busiest hour forgives 4 x fraud_pressure_young.
+    srv = await run('2026-12-02 14:00:00');
+    const day = [];
+    for (let i = 0; i < 60; i++) day.push((await owed(srv, british(), anywhere())).bits);
+    assert.deepEqual(day, Array(60).fill(0), `at the usual hour 60 young sessions are forgiven: ${day}`);
+    await srv.stop();
+  });
+});
+
 describe('measures run out on their own', () => {
   const conf = 'fraud_prefix3_min_sent = 5\nfraud_prefix5_min_sent = 1000\nfraud_country_min_sent = 1000\n';
   const range = (n, from = 0) => Array.from({ length: n }, (_, i) => `+4474009877${String(from + i).padStart(2, '0')}`);
