@@ -247,6 +247,10 @@ static const struct option options[] = {
 	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,
 	 "Sessions one client address may start within fraud_window before its new ones owe a proof-of-work "
 	 "(0: never)."},
+	{"pow_network_numbers", T_INT, F(pow_network_numbers), "50", NULL, 0, 1000000, 0,
+	 "Distinct numbers, not verified, that one client site (its /24 for IPv4, /48 for IPv6) may start "
+	 "sessions for within fraud_window before its new sessions owe a proof-of-work (0: never). The "
+	 "same number asked again counts once; a verified one not at all."},
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},

@@ -125,6 +125,7 @@ struct config {
 	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
 	int fraud_profile_min_sessions; /* a country's sessions before its hourly profile counts */
 	char *pow_countries;
+	int pow_network_numbers;    /* distinct unverified numbers per client site before a proof-of-work */
 	char *reach_provider;       /* "" = no reachability lookup */
 	char *reach_url;            /* with {phone} */
 	char *reach_header;         /* "Name: value", secret */

@@ -317,7 +317,8 @@ static void prune_counters(struct policy *p, int64_t now)
 	} family[] = {
 		{"ipsessions|", p->window_ms}, {"pr|", p->window_ms},	 {"lag|", p->window_ms},
 		{"yg|", p->window_ms},	       {"p3|", p->baseline_ms}, {"p5|", p->baseline_ms},
-		{"cc|", p->baseline_ms},       {"tod|", p->baseline_ms},
+		{"cc|", p->baseline_ms},       {"tod|", p->baseline_ms}, {"sn|", p->window_ms},
+		{"dn|", p->window_ms},
 	};
 	size_t total = 0, n;
 	for (size_t i = 0; i < sizeof family / sizeof family[0]; i++) {
@@ -583,6 +584,11 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 	const struct store_decay *ip = counter(t, c, n, "ipsessions|");
 	if (ip && cfg->pow_ip_sessions > 0 && ip->out[0][0] > cfg->pow_ip_sessions)
 		risk++;
+	/* Many distinct numbers, not verified, from one client site. */
+	const struct store_decay *dn = counter(t, c, n, "dn|");
+	if (dn && cfg->pow_network_numbers > 0 &&
+	    dn->out[0][0] - dn->out[0][1] > cfg->pow_network_numbers)
+		risk++;
 	const struct store_decay *cc = counter(t, c, n, "cc|");
 	const struct store_decay *lag = counter(t, c, n, "lag|cc|");
 	const struct store_decay *prc = counter(t, c, n, "pr|cc|");
@@ -678,6 +684,22 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "cc|%s", s.region);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->window_ms, p->baseline_ms}};
+	}
+	/* Distinct numbers per client site: the pair's counter, and the site's
+	 * count that it gates (added at the pair's first sighting only). */
+	const char *site = s.site[0] ? s.site : s.network;
+	if (p->cfg->pow_network_numbers > 0 && *site && plan->nd + 2 <= POLICY_PLAN_COUNTERS) {
+		size_t k = plan->nd;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "sn|%s|%s", site, s.number);
+		strfmt(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "dn|%s", site);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->window_ms, p->window_ms},
+						  .add = {1, 0}};
+		plan->d[k + 1] = (struct store_decay){.key = plan->dkeys[k + 1],
+						      .half_life_ms = {p->window_ms, p->window_ms},
+						      .add = {1, 0},
+						      .first_of = k + 1};
+		plan->nd += 2;
 	}
 	plan->pressure = 1;
 	/* Risk signals; each one makes the proof-of-work harder. */
@@ -790,6 +812,15 @@ void policy_verified(struct policy *p, const struct policy_client *who,
 	plan_counters(plan, p, &s, 0, 1);
 	double lag_s = (double)(now - session->created_at) / 1000.0;
 	pressure_counters(plan, p, &s, 0, 1, lag_s > 0.001 ? lag_s : 0.001);
+	/* A verified number no longer counts among its site's distinct ones. */
+	const char *site = s.site[0] ? s.site : s.network;
+	if (p->cfg->pow_network_numbers > 0 && *site && plan->nd < POLICY_PLAN_COUNTERS) {
+		size_t k = plan->nd++;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "dn|%s", site);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->window_ms, p->window_ms},
+						  .add = {0, 1}};
+	}
 }
 
 void policy_plan_attach(struct policy_plan *plan, struct store_write *w)

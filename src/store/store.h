@@ -462,8 +462,14 @@ struct store_decay {
 	double half_life_ms[2];
 	double add[2];    /* added to both windows at now, after decaying what was there */
 	double out[2][2]; /* [window][value] at now, after the addition */
+	/* 0: add always. Else 1 + the index, in the same call, of another
+	 * counter (itself ungated): add only when that one read under 0.5 in
+	 * window 0 before its own addition — a first sighting, so this counter
+	 * counts distinct things (numbers per network). Read either way. */
+	size_t first_of;
 };
-/* Updates n counter pairs atomically and fills their out[]. */
+/* Updates n counter pairs atomically and fills their out[]; gated counters
+ * (first_of) after the others. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);

@@ -155,6 +155,28 @@ describe('a fresh node does not challenge its first honest people', () => {
   });
 });
 
+describe('many distinct numbers from one client site', () => {
+  test('past pow_network_numbers distinct unverified numbers, a /24 owes a proof-of-work; the same number again, or verified ones, do not count', async () => {
+    const srv = await startWith('', { IOTP_POW_NETWORK_NUMBERS: '10', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' });
+    // One person retrying their own number, eight times: one number.
+    const mine = british();
+    const retries = [];
+    for (let i = 0; i < 8; i++) retries.push((await owed(srv, mine, `198.51.100.${1 + i}`)).bits);
+    assert.deepEqual(retries, Array(8).fill(0), `retries of one number count once: ${retries}`);
+    // Then distinct numbers from the same /24, never verified: the 10th new
+    // one makes 11 distinct (with the retried one), past the limit.
+    const bits = [];
+    for (let i = 0; i < 12; i++) bits.push((await owed(srv, [nigerian, british, french][i % 3](), `198.51.100.${20 + i}`)).bits);
+    assert.deepEqual(bits.slice(0, 9), Array(9).fill(0), `the first ones are free: ${bits}`);
+    assert.ok(bits.slice(10).every((b) => b >= 8), `past 10 distinct unverified numbers each owes one: ${bits}`);
+    assert.equal((await owed(srv, british(), '198.51.101.1')).bits, 0, 'the next /24 does not');
+    // An office whose people verify: 15 distinct numbers from one /24, none challenged.
+    const office = [];
+    for (let i = 0; i < 15; i++) office.push(await honest(srv, british(), `203.0.113.${1 + i}`));
+    assert.deepEqual(office, Array(15).fill(0), `verified numbers do not count: ${office}`);
+  });
+});
+
 describe('the hour of the day against the country\'s usual', () => {
   // iotpd runs at chosen times of day under libfaketime (Debian's faketime),
   // on one data directory, so its hourly profile is learned at one hour and

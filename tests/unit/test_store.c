@@ -776,7 +776,7 @@ static void session_write_all_or_nothing(void **state)
 	struct fixture *f = *state;
 	struct store_session s = make_session("s1", "+447400123456", 1000), got;
 	struct store_bucket b[2] = {{"wide", 10, 0, 1}, {"narrow", 1, 0, 1}};
-	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}};
+	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0};
 	struct store_write w = {.session = &s, .insert = 1, .buckets = b, .n_buckets = 2,
 				.counters = &d, .n_counters = 1, .now = 1000};
 	assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -837,7 +837,7 @@ static void session_write_adjusts_from_counters(void **state)
 	for (int i = 0; i < 4; i++) {
 		snprintf(id, sizeof id, "s%d", i);
 		struct store_session s = make_session(id, "+447400123456", 1000), got;
-		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}};
+		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}, 0};
 		struct store_write w = {.session = &s, .insert = 1, .counters = &d, .n_counters = 1,
 					.adjust = raise_owed, .now = 1000};
 		assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -901,7 +901,7 @@ static void session_write_holds_under_parallel_writes(void **state)
 static void decay_halves_per_half_life(void **state)
 {
 	struct fixture *f = *state;
-	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}};
+	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}, 0};
 	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
 	assert_true(d.out[0][0] == 8 && d.out[0][1] == 4 && d.out[1][0] == 8);
 	d.add[0] = 1;
@@ -914,6 +914,30 @@ static void decay_halves_per_half_life(void **state)
 	d.add[0] = 0;
 	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
 	assert_true(d.out[0][0] == 0 && d.out[0][1] == 0 && d.out[1][0] == 0);
+}
+
+/* A gated counter counts first sightings only: distinct numbers per site. */
+static void decay_gated_counts_distinct(void **state)
+{
+	struct fixture *f = *state;
+	const char *numbers[] = {"+1", "+2", "+1", "+3", "+2", "+1"};
+	double distinct = 0;
+	for (int i = 0; i < 6; i++) {
+		char pair[32];
+		snprintf(pair, sizeof pair, "sn|site|%s", numbers[i]);
+		/* The gated one first in the array: order in the call does not matter. */
+		struct store_decay d[2] = {
+			{.key = "dn|site", .half_life_ms = {1e12, 1e12}, .add = {1, 0}, .first_of = 2},
+			{.key = pair, .half_life_ms = {1e12, 1e12}, .add = {1, 0}},
+		};
+		assert_int_equal(store_decay_add(f->st, d, 2, 1000 + i), 0);
+		distinct = d[0].out[0][0];
+	}
+	assert_true(distinct > 2.99 && distinct < 3.01);
+	/* A gate that is itself gated is refused. */
+	struct store_decay bad[2] = {{.key = "a", .half_life_ms = {1, 1}, .first_of = 2},
+				     {.key = "b", .half_life_ms = {1, 1}, .first_of = 1}};
+	assert_int_equal(store_decay_add(f->st, bad, 2, 2000), -1);
 }
 
 static void count_block(const struct store_block *b, void *arg)
@@ -1617,6 +1641,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup,
 						teardown),
