@@ -21,6 +21,7 @@
 #include "compat/compat.h"
 #include "config.h"
 #include "core/core.h"
+#include "core/retention.h"
 #include "delivery/delivery.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
@@ -210,6 +211,35 @@ static void startup_summary(const struct config *cfg, const char *callback_base)
 			 callback_base);
 }
 
+/* SIGHUP: the templates and the routes from the configuration file again,
+ * all or nothing. Requests in flight finish with what they started with
+ * (nothing they use is freed before exit); the rest needs a restart. */
+static void reload(const struct args *a, struct core *core, struct delivery *delivery)
+{
+	char err[1024];
+	if (!a->config) {
+		log_warn("SIGHUP: no --config file to re-read; nothing changed");
+		return;
+	}
+	struct config fresh;
+	struct apps check;
+	int ok = config_load(&fresh, a->config, a->dev, err, sizeof err) == 0 &&
+		 (!a->data || config_set(&fresh, "data_dir", a->data, err, sizeof err) == 0) &&
+		 config_validate(&fresh, err, sizeof err) == 0 &&
+		 apps_load(&check, &fresh, err, sizeof err) == 0;
+	if (ok) {
+		apps_free(&check);
+		ok = delivery_reload_routes(delivery, &fresh, err, sizeof err) == 0 &&
+		     apps_reload_templates(&core->apps, &fresh, err, sizeof err) == 0;
+	}
+	if (ok)
+		log_info("SIGHUP: templates and routes re-read from %s; other changes need a restart",
+			 a->config);
+	else
+		log_error("SIGHUP: %s; the templates and routes in force are unchanged", err);
+	config_deinit(&fresh);
+}
+
 static void warn_env(const char *name, const char *suggest, void *arg)
 {
 	(void)arg;
@@ -232,6 +262,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
+	struct retention *retention = NULL;
 	struct http_server *srv = NULL;
 	struct http_server *reports = NULL; /* callback_listen's */
 	struct policy *policy = NULL;
@@ -270,6 +301,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -295,8 +327,11 @@ int main(int argc, char **argv)
 	/* A node's name outlives its process (it takes back its own claims when
 	 * it restarts) and differs from its siblings' on the same host. */
 	char node[600], host[256] = "", dir[4096];
+	/* Here whatever the store: the log provider writes into it, and realpath
+	 * names it the same each start (a PostgreSQL node with its secret and
+	 * node_name set makes nothing else there first). */
+	mkdir(cfg.data_dir, 0700);
 	if (!cfg.node_name[0]) {
-		mkdir(cfg.data_dir, 0700); /* (so that realpath names it the same each start) */
 		gethostname(host, sizeof host - 1);
 		strfmt(node, sizeof node, "%s:%s", host,
 		       realpath(cfg.data_dir, dir) ? dir : cfg.data_dir);
@@ -435,6 +470,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	atomic_store(&the_worker, worker);
+	if (retention_start(st, node, cfg.retention_days, &retention, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 	if (reports)
@@ -445,7 +484,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	int sig = 0;
-	sigwait(&stop, &sig);
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		reload(&a, &core, delivery);
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
@@ -461,6 +501,7 @@ out:
 	compat_routes_free(routes, n_routes, n_native);
 	free(native);
 	worker_stop(worker);
+	retention_stop(retention);
 	delivery_free(delivery);
 	events_stop(events);
 	policy_free(policy);
