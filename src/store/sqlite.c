@@ -140,6 +140,10 @@ static const char *const migrations[] = {
 	 "CREATE INDEX sessions_by_time ON sessions(created_at);"
 	 "CREATE INDEX sessions_by_verified ON sessions(verified_at) WHERE verified_at > 0;"
 	 "CREATE INDEX events_by_account ON events(account_id, created_at);"),
+	/* 11: the cleanup (store_cleanup) takes old events and notes oldest first, a batch
+	 * at a time: by this (and sessions_by_time), not by scanning the tables. */
+	("CREATE INDEX events_by_time ON events(created_at);"
+	 "CREATE INDEX notes_by_time ON notes(at);"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
@@ -845,6 +849,7 @@ const struct store_ops store_sqlite_ops = {
 	.account_events = sqlite_account_events,
 	.buckets_take = sqlite_buckets_take,
 	.buckets_prune = sqlite_buckets_prune,
+	.cleanup = sqlite_cleanup,
 	.decay_add = sqlite_decay_add,
 	.decay_reset = sqlite_decay_reset,
 	.decay_prune = sqlite_decay_prune,
