@@ -7,7 +7,7 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 7 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts */
+#define STORE_OPS_VERSION 8 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts; 8: passkeys */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -73,6 +73,14 @@ struct store_ops {
 			void (*fn)(const struct store_activity *a, void *arg), void *arg);
 	int (*sessions_recent)(void *state, int64_t since, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
+	/* Passkeys (store_passkey_*). */
+	int (*passkey_insert)(void *state, const struct store_passkey *p, int max);
+	int (*passkey_get)(void *state, const char *app, const unsigned char *cred_id,
+			   size_t cred_id_len, struct store_passkey *out);
+	int (*passkey_list)(void *state, const char *account_id,
+			    void (*fn)(const struct store_passkey *p, void *arg), void *arg);
+	int (*passkey_update)(void *state, const struct store_passkey *p);
+	int (*passkey_delete)(void *state, const char *account_id, const char *id);
 	/* Optional (NULL: store_ready probes with a read): 0 when the store can
 	 * serve, else -1 with why a person would want to know. */
 	int (*ready)(void *state, char *why, size_t len);
