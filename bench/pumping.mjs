@@ -3,7 +3,7 @@
 //
 //   node bench/pumping.mjs [--scenario ranges|country] [--duration S] [--attack-rate R]
 //                          [--honest-rate R] [--honest-abandon %] [--honest-lag S] [--warmup S]
-//                          [--pretend]
+//                          [--pretend] [--phone-hashes-per-s N] [--very-slow-hashes-per-s N]
 //
 // It starts `iotpd --dev` on loopback with the production defaults of every
 // limit and of the pumping detector, and trusted_proxies = 127.0.0.1 so that
@@ -28,6 +28,14 @@
 // real app would. Default duration 90 s. The report adds, per country, who
 // was refused, who was challenged, at what difficulty and how long solving
 // took here.
+//
+// Every challenge an honest person solves here is also priced for a slow
+// phone: its hash count (how many nonces this solver tried) divided by a
+// phone's hash rate, as bench/pow-browser.mjs measured it in Chromium with a
+// plain JavaScript SHA-256 (--phone-hashes-per-s, default 270,000: the CPU
+// slowed 4x; --very-slow-hashes-per-s, default 130,000: slowed 10x). The
+// report gives, per difficulty, how many were asked and the solving times
+// here, on a slow phone and on a very slow one.
 //
 // Afterwards it counts, from the log provider's messages.jsonl (what really
 // went out), the SMS each attacked range received, and prints the report that
@@ -64,6 +72,8 @@ const HONEST_ABANDON = opt('--honest-abandon', 0);
 const HONEST_LAG = opt('--honest-lag', 0);
 // The attack starts --warmup seconds after honest traffic (default 0: together).
 const WARMUP = opt('--warmup', 0);
+const PHONE_RATE = opt('--phone-hashes-per-s', 270000);
+const VERY_SLOW_RATE = opt('--very-slow-hashes-per-s', 130000);
 
 // The attacked ranges: valid mobile numbers, walked sequentially from here.
 const ATTACKED = [
@@ -282,6 +292,25 @@ await Promise.all([schedule(ATTACK_RATE, COUNTRY ? attackCountryOnce : attackOnc
 await sleep(500); // let the worker write the last messages
 
 // --------------------------------------------------------------- the report
+// Solving time per difficulty: here, and on phones (each solve's own hash
+// count at a phone's rate, so the spread of luck is the real one).
+function powTable() {
+  const byBits = {};
+  for (const x of powSolved) (byBits[x.difficulty] ??= []).push(x);
+  if (!powSolved.length) return console.log('honest proof-of-work: none asked');
+  const sec = (v) => (v / 1000).toFixed(2);
+  const stats = (ms) => {
+    ms.sort((a, b) => a - b);
+    const p = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+    return `p50 ${sec(p(0.5))} s, p99 ${sec(p(0.99))} s, max ${sec(ms.at(-1))} s`;
+  };
+  console.log(`honest proof-of-work solving time by difficulty (slow phone: ${PHONE_RATE} hashes/s, very slow: ${VERY_SLOW_RATE}; bench/pow-browser.mjs):`);
+  for (const [bits, xs] of Object.entries(byBits)) {
+    console.log(`  ${bits} bits, ${xs.length} solved: here ${stats(xs.map((x) => x.ms))}; ` +
+      `slow phone ${stats(xs.map((x) => (1000 * x.hashes) / PHONE_RATE))}; ` +
+      `very slow phone ${stats(xs.map((x) => (1000 * x.hashes) / VERY_SLOW_RATE))}`);
+  }
+}
 const sent = readFileSync(path.join(dir, 'data', 'messages.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 if (COUNTRY) {
   const toAttack = sent.filter((m) => attackNumbers.has(m.to));
@@ -300,6 +329,7 @@ if (COUNTRY) {
   for (const [k, v] of Object.entries(honest.refusals)) console.log(`  refused: ${String(v).padStart(6)}  ${k}`);
   const rate = powSolved.reduce((a, x) => a + x.hashes, 0) / (powSolved.reduce((a, x) => a + x.ms, 0) / 1000 || 1);
   console.log(`solver speed here (node, one thread): ${(rate / 1e6).toFixed(2)} M hashes/s`);
+  powTable();
   console.log('\niotpctl fraud list:');
   console.log(execFileSync(IOTPCTL, ['--data', path.join(dir, 'data'), 'fraud', 'list']).toString().trimEnd());
   const ng = byCountry.NG ?? { refused: 0, flows: 1 };
@@ -333,6 +363,7 @@ const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]?.toFi
 console.log(`\nhonest: ${honest.flows} flows, ${honest.verified} verified, ${honest.refused} refused ` +
   `(${((100 * honest.refused) / honest.flows).toFixed(2)}%), ${honest.pow} asked for a proof-of-work`);
 for (const [k, v] of Object.entries(honest.refusals)) console.log(`  ${String(v).padStart(6)}  ${k}`);
+powTable();
 console.log(`honest API calls (create, send, check): n=${lat.length} p50=${q(0.5)} ms p99=${q(0.99)} ms max=${lat.at(-1)?.toFixed(2)} ms`);
 console.log(`\ntargets: <= 20 SMS per attacked range: ${worst <= 20 ? 'met' : 'MISSED'} (worst ${worst}); ` +
   `< 1% honest refusals: ${honest.refused / honest.flows < 0.01 ? 'met' : 'MISSED'}; ` +

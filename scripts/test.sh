@@ -51,17 +51,4 @@ echo "== end-to-end tests"
 IOTPD="$PWD/build/iotpd" node --test tests/e2e/
 
 echo "== end-to-end tests, every iotpd on PostgreSQL (a schema each)"
-# Not yet on PostgreSQL (issue 13, open): these files, written after the
-# PostgreSQL pass, still run twice on SQLite above. failover expects a message
-# back in 'queued' where the PostgreSQL outbox holds it as 'sending' under its
-# lease; gotrue-security and pressure call iotpctl with --data instead of the
-# server's store; operator-messages deletes the SQLite file to test /readyz;
-# totp's parallel DELETE with one code answers totp_wait on PostgreSQL.
-not_on_pg="failover gotrue-security operator-messages pressure totp"
-pg_files=()
-for f in tests/e2e/*.test.mjs; do
-	case " $not_on_pg " in *" $(basename "$f" .test.mjs) "*) continue ;; esac
-	pg_files+=("$f")
-done
-echo "   (not yet on PostgreSQL: $not_on_pg)"
-IOTP_E2E_PG="$IOTP_TEST_PG" IOTPD="$PWD/build/iotpd" node --test "${pg_files[@]}"
+IOTP_E2E_PG="$IOTP_TEST_PG" IOTPD="$PWD/build/iotpd" node --test tests/e2e/

@@ -117,6 +117,15 @@ static const struct option options[] = {
 	 "'normal': a process crash loses nothing, a power loss may lose the last second of writes; "
 	 "'full': fsync on every commit."},
 	{"log_level", T_STRING, F(log_level), "info", NULL, 0, 0, 0, "debug, info, warn or error."},
+	{"log_format", T_STRING, F(log_format), "text", NULL, 0, 0, 0,
+	 "text (one line per event: time, level, message) or json (one JSON object per line: "
+	 "time, level, msg and the event's fields), for a log collector. Either way phone "
+	 "numbers are masked, and codes, PINs and secrets are never written."},
+	{"access_log", T_BOOL, F(access_log), "off", NULL, 0, 0, 0,
+	 "on: one info line per HTTP request: method, route pattern (never the path as sent, which "
+	 "may hold a number), status, duration in ms, app and request id. The request id is also "
+	 "returned as X-Request-Id (a client's own X-Request-Id of up to 64 letters, digits and "
+	 "-_.: is kept, else one is made)."},
 	{"provider", T_STRING, F(provider), "", "log", 0, 0, 0,
 	 "Message provider when the file has no [provider NAME] sections. Real gateways (kannel, http, "
 	 "smpp) and routes per country are sections: see docs/delivery.md. 'log' writes every message, "
@@ -228,7 +237,25 @@ static const struct option options[] = {
 	 "network, compared with fraud_window's to see pressure build up."},
 	{"fraud_pressure_floor", T_INT, F(fraud_pressure_floor), "20", NULL, 1, 10000000, 0,
 	 "Unverified sessions a country or client network may gather in the short window beyond its usual "
-	 "before its new sessions owe a proof-of-work; each doubling beyond adds 2 bits."},
+	 "before its new sessions owe a proof-of-work; each doubling beyond adds a bit."},
+	{"fraud_pressure_young", T_INT, F(fraud_pressure_young), "25", NULL, 0, 10000000, 0,
+	 "Most sessions of a country created within the last ~30 s (too young to have been verified) that "
+	 "pressure forgives on top of fraud_pressure_floor, so that a fresh node, or a country quiet for "
+	 "an hour, does not challenge its first honest people before any verification shows what is usual "
+	 "(an attack there gets this many more sessions before the price rises; 0: none)."},
+	{"reach_provider", T_STRING, F(reach_provider), "", NULL, 0, 0, 0,
+	 "A lookup provider asked, before a code is sent, whether the number is in service (an HLR "
+	 "lookup): 'http' (reach_url), or empty for none. A number it says is not in service gets no "
+	 "code (422 number_unreachable); a lookup that fails or times out sends anyway."},
+	{"reach_url", T_STRING, F(reach_url), "", NULL, 0, 0, 0,
+	 "The http lookup provider's URL, with {phone} where the number goes; it must answer 200 and "
+	 "JSON with \"reachable\": true or false."},
+	{"reach_header", T_STRING, F(reach_header), "", NULL, 0, 0, 1,
+	 "A header sent with each lookup, 'Name: value' (e.g. 'Authorization: Bearer KEY')."},
+	{"reach_timeout_ms", T_INT, F(reach_timeout_ms), "500", NULL, 50, 10000, 0,
+	 "Milliseconds a lookup may take; past it the code is sent without an answer (fail open)."},
+	{"reach_cache_s", T_INT, F(reach_cache_s), "86400", NULL, 0, 2592000, 0,
+	 "Seconds a lookup's answer is kept (in memory, per node) before the number is asked again."},
 	{"pow_countries", T_STRING, F(pow_countries), "", NULL, 0, 0, 0,
 	 "Region codes (comma-separated) whose every new session owes a proof-of-work first."},
 	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,
@@ -777,6 +804,11 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		strfmt(err, errlen,
 		       "option log_level (IOTP_LOG_LEVEL): '%s' is not debug, info, warn or error",
 		       cfg->log_level);
+		return -1;
+	}
+	if (log_format_from_name(cfg->log_format) < 0) {
+		strfmt(err, errlen, "option log_format (IOTP_LOG_FORMAT): '%s' is not text or json",
+		       cfg->log_format);
 		return -1;
 	}
 	if (parse_test_numbers(cfg, err, errlen) < 0)

@@ -78,6 +78,8 @@ struct config {
 	int max_connections_per_site;    /* IPv6 /48 */
 	char *sqlite_synchronous;
 	char *log_level;
+	char *log_format;           /* text or json */
+	int access_log;             /* 1: a line per HTTP request */
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
 	int delivery_threads;       /* messages handed over at once */
@@ -125,7 +127,13 @@ struct config {
 	int fraud_block_max;        /* s, the longest; and how long repeats are remembered */
 	int fraud_pressure_window;  /* s, half-life of the short window of sessions */
 	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
+	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
 	char *pow_countries;
+	char *reach_provider;       /* "" = no reachability lookup */
+	char *reach_url;            /* with {phone} */
+	char *reach_header;         /* "Name: value", secret */
+	int reach_timeout_ms;       /* ms a lookup may take before sending anyway */
+	int reach_cache_s;          /* s an answer is kept */
 	int pow_ip_sessions;
 	int pow_difficulty;         /* bits */
 	int pow_max_difficulty;     /* bits, the most pressure asks */

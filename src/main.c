@@ -210,6 +210,35 @@ static void startup_summary(const struct config *cfg, const char *callback_base)
 			 callback_base);
 }
 
+/* SIGHUP: the templates and the routes from the configuration file again,
+ * all or nothing. Requests in flight finish with what they started with
+ * (nothing they use is freed before exit); the rest needs a restart. */
+static void reload(const struct args *a, struct core *core, struct delivery *delivery)
+{
+	char err[1024];
+	if (!a->config) {
+		log_warn("SIGHUP: no --config file to re-read; nothing changed");
+		return;
+	}
+	struct config fresh;
+	struct apps check;
+	int ok = config_load(&fresh, a->config, a->dev, err, sizeof err) == 0 &&
+		 (!a->data || config_set(&fresh, "data_dir", a->data, err, sizeof err) == 0) &&
+		 config_validate(&fresh, err, sizeof err) == 0 &&
+		 apps_load(&check, &fresh, err, sizeof err) == 0;
+	if (ok) {
+		apps_free(&check);
+		ok = delivery_reload_routes(delivery, &fresh, err, sizeof err) == 0 &&
+		     apps_reload_templates(&core->apps, &fresh, err, sizeof err) == 0;
+	}
+	if (ok)
+		log_info("SIGHUP: templates and routes re-read from %s; other changes need a restart",
+			 a->config);
+	else
+		log_error("SIGHUP: %s; the templates and routes in force are unchanged", err);
+	config_deinit(&fresh);
+}
+
 static void warn_env(const char *name, const char *suggest, void *arg)
 {
 	(void)arg;
@@ -263,14 +292,29 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
+	log_set_format((enum log_format)log_format_from_name(cfg.log_format));
 	config_unknown_env(environ, warn_env, NULL);
 
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* every thread inherits it; main waits */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* The ports first: one in use fails here, before the data directory, the
+	 * secret or the database are created for a server that cannot run. */
+	int api_fd = -1, reports_fd = -1;
+	if (http_listen(cfg.listen, "listen", &api_fd, err, sizeof err) < 0 ||
+	    (cfg.callback_listen[0] &&
+	     http_listen(cfg.callback_listen, "callback_listen", &reports_fd, err, sizeof err) < 0)) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		if (api_fd >= 0)
+			close(api_fd);
+		config_deinit(&cfg);
+		return 1;
+	}
 
 	unsigned char secret[32];
 	struct core core = {0};
@@ -350,6 +394,7 @@ int main(int argc, char **argv)
 	struct api api = {.core = &core, .inbox = inbox, .delivery = delivery};
 	struct http_options ho = {
 		.listen = cfg.listen,
+		.listen_fd = api_fd,
 		.threads = cfg.http_threads,
 		.timeout = cfg.http_timeout,
 		.header_timeout = cfg.http_header_timeout,
@@ -359,6 +404,7 @@ int main(int argc, char **argv)
 		.max_connections_per_site = cfg.max_connections_per_site,
 		.authenticate = api_authenticate,
 		.trusted_proxies = cfg.trusted_proxies,
+		.access_log = cfg.access_log,
 		.app = &api,
 	};
 	compat_http_options(&ho);
@@ -368,6 +414,7 @@ int main(int argc, char **argv)
 	ho.n_routes = n_routes = compat_routes(&cfg, native, n_native, &routes);
 	ho.routes = routes;
 	char bound[300], reports_bound[300] = "";
+	api_fd = -1; /* http_start owns it now, started or not */
 	if (http_start(&ho, &srv, bound, sizeof bound, err, sizeof err) < 0) {
 		fprintf(stderr, "iotpd: %s\n", err);
 		goto out;
@@ -378,6 +425,8 @@ int main(int argc, char **argv)
 		struct http_options ro = ho;
 		ro.listen = cfg.callback_listen;
 		ro.listen_option = "callback_listen";
+		ro.listen_fd = reports_fd;
+		reports_fd = -1;
 		ro.max_connections_per_ip = cfg.callback_max_connections_per_ip
 						    ? cfg.callback_max_connections_per_ip
 						    : cfg.max_connections;
@@ -426,10 +475,15 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	int sig = 0;
-	sigwait(&stop, &sig);
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		reload(&a, &core, delivery);
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	if (api_fd >= 0)
+		close(api_fd);
+	if (reports_fd >= 0)
+		close(reports_fd);
 	/* The API first: no new codes. Reports keep arriving until the second
 	 * stop, so those in flight at the gateways still land. */
 	http_stop(srv, SHUTDOWN_GRACE_MS);

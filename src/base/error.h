@@ -146,6 +146,8 @@
 	  "That authenticator code is not right, or was used already. Enter the code the app shows now (after Retry-After, if given).") \
 	X(TOTP_WAIT, 429, "totp_wait",                                                            \
 	  "Too many wrong authenticator codes in a row. Try again after the time in Retry-After.") \
+	X(NUMBER_UNREACHABLE, 422, "number_unreachable",                                          \
+	  "The mobile network says this number is not in service, so no code was sent. Check the number, or use another one.") \
 	X(PASSKEYS_OFF, 409, "passkeys_not_configured",                                           \
 	  "This app has no passkeys: the operator sets passkey_rp_id (and passkey_origins) for it.") \
 	X(PASSKEY_CHALLENGE_INVALID, 400, "passkey_challenge_invalid",                            \

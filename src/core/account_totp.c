@@ -48,11 +48,22 @@ static int64_t matching_step(const unsigned char key[TOTP_SECRET_BYTES], int64_t
 enum iotp_error account_totp_guess(struct core *c, struct store_account *a, const char *code,
                                    int64_t now, struct account_result *out)
 {
+	/* The step this request's right code was about to take when another
+	 * request took it first (a double tap, a client's retry): 0 when none. */
+	int64_t lost = 0;
 	for (int tries = 0; tries < 16; tries++) {
 		/* Read again after a lost race, the authenticator may be gone:
 		 * turned off by the request that won. */
 		if (!a->totp_sealed_len)
 			return IOTP_E_NO_TOTP;
+		if (lost && a->totp_last_step >= lost) {
+			/* The same code won in another request: it is spent, so
+			 * refused here, but it was no wrong guess. Counting it would
+			 * let a few parallel copies of one right code lock the person
+			 * out, sooner the slower the store answers. */
+			out->retry_after = account_secs_until(a->totp_retry_at, now);
+			return IOTP_E_INCORRECT_TOTP;
+		}
 		out->retry_after = account_secs_until(a->totp_retry_at, now);
 		if (now < a->totp_retry_at)
 			return IOTP_E_TOTP_WAIT;
@@ -77,6 +88,7 @@ enum iotp_error account_totp_guess(struct core *c, struct store_account *a, cons
 		struct store_account_write w = {.account = &counted};
 		int rc = account_store_write(c, &w);
 		if (rc == STORE_CONFLICT) {
+			lost = step;
 			if (store_account_get(c->store, a->id, a) != 0)
 				return IOTP_E_INTERNAL;
 			continue;

@@ -72,8 +72,7 @@ int admin_timeline_new(const struct core *c, const char *e164, struct admin_time
 		goto err;
 	for (size_t i = 0; i < t->n_sessions; i++) {
 		struct admin_session *as = &t->sessions[i];
-		if (store_session_messages(c->store, as->s.id, gather_message, as) < 0 ||
-		    store_session_attempts(c->store, as->s.id, gather_attempt, as) < 0)
+		if (store_session_history(c->store, as->s.id, gather_message, gather_attempt, as) < 0)
 			goto err;
 	}
 	for (int i = 0; i < c->apps.n; i++) {

@@ -298,7 +298,30 @@ void apps_free(struct apps *a)
 	}
 	free(a->v);
 	msg_catalog_free(a->catalog);
+	for (int i = 0; i < a->n_retired; i++)
+		msg_catalog_free(a->retired[i]);
+	free(a->retired);
 	memset(a, 0, sizeof *a);
+}
+
+const struct msg_catalog *apps_catalog(const struct apps *a)
+{
+	return __atomic_load_n(&a->catalog, __ATOMIC_ACQUIRE);
+}
+
+int apps_reload_templates(struct apps *a, const struct config *cfg, char *err, size_t errlen)
+{
+	struct apps fresh;
+	if (apps_load(&fresh, cfg, err, errlen) < 0)
+		return -1;
+	/* The catalog holds copies of its texts: it outlives fresh and cfg. */
+	struct msg_catalog *cat = fresh.catalog;
+	fresh.catalog = NULL;
+	apps_free(&fresh);
+	a->retired = xrealloc(a->retired, (size_t)(a->n_retired + 1) * sizeof *a->retired);
+	a->retired[a->n_retired++] = a->catalog;
+	__atomic_store_n(&a->catalog, cat, __ATOMIC_RELEASE);
+	return 0;
 }
 
 const struct app *apps_find(const struct apps *a, const char *id)

@@ -5,7 +5,8 @@
  * The top-level options api_key and app_name make the app "default";
  * "[app default]" adds its other settings; "[app ID]" declares another app with
  * its own key. "[templates]" overrides built-in templates for every app.
- * Loaded once at start-up, read-only afterwards (safe from every thread). */
+ * Loaded once at start-up, read-only afterwards (safe from every thread),
+ * except the template catalog, which SIGHUP may replace. */
 #ifndef IOTP_APP_H
 #define IOTP_APP_H
 
@@ -45,7 +46,13 @@ struct app {
 struct apps {
 	int n;
 	struct app *v; /* v[0] is "default" */
+	/* The templates in force: read it with apps_catalog from request threads,
+	 * since SIGHUP may replace it (apps_reload_templates). */
 	struct msg_catalog *catalog;
+	/* Catalogs replaced by a reload, kept until apps_free: a thread may still
+	 * be rendering from one. */
+	struct msg_catalog **retired;
+	int n_retired;
 };
 
 /* Reads the apps and templates from cfg, and checks that every message each
@@ -62,6 +69,16 @@ void apps_free(struct apps *a);
  * https (or http://localhost) on the relying party id or a subdomain of it,
  * as browsers require. 0, or -1 with a sentence in err. */
 int app_passkeys_load(struct apps *a, const struct config *cfg, char *err, size_t errlen);
+
+/* The templates in force (atomically: a reload may be replacing them). */
+const struct msg_catalog *apps_catalog(const struct apps *a);
+
+/* For SIGHUP: reads the templates ([templates] and each [app ID]'s) from cfg,
+ * checks them as apps_load does, and puts them in force for the messages
+ * rendered from now on; the apps themselves (keys, names, languages) stay as
+ * loaded at start-up. One thread at a time. cfg may be freed afterwards.
+ * Returns 0, or -1 with err (the templates in force unchanged). */
+int apps_reload_templates(struct apps *a, const struct config *cfg, char *err, size_t errlen);
 
 /* The app with this id, or NULL. */
 const struct app *apps_find(const struct apps *a, const char *id);

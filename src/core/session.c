@@ -301,13 +301,13 @@ static int render(const struct core *c, const struct store_session *s, const cha
 	session_language(c, s, &lc);
 	int minutes = (c->cfg->code_ttl + 59) / 60;
 	if (strcmp(channel, "voice") != 0)
-		return msg_render_sms(c->apps.catalog, lc.lang, &app->msg, code, minutes, text, size,
+		return msg_render_sms(apps_catalog(&c->apps), lc.lang, &app->msg, code, minutes, text, size,
 				      NULL) < 0
 			       ? -1
 			       : 0;
 	/* A call carries the script and its SSML in one text (msg/voice.h). */
 	char ssml[STORE_TEXT_MAX];
-	if (msg_render_voice(c->apps.catalog, lc.lang, &app->msg, code, minutes, s->region, text,
+	if (msg_render_voice(apps_catalog(&c->apps), lc.lang, &app->msg, code, minutes, s->region, text,
 			     size, ssml, sizeof ssml) < 0)
 		return -1;
 	if (msg_voice_pack(text, size, ssml) != 0)

@@ -58,8 +58,7 @@ static void add_hand_over(const struct store_attempt *a, void *arg)
 json_t *timeline_of_session(struct core *c, const char *session_id)
 {
 	struct timeline t = {json_array(), json_object()};
-	if (store_session_messages(c->store, session_id, add_message, &t) < 0 ||
-	    store_session_attempts(c->store, session_id, add_hand_over, &t) < 0) {
+	if (store_session_history(c->store, session_id, add_message, add_hand_over, &t) < 0) {
 		json_decref(t.messages);
 		t.messages = NULL;
 	}

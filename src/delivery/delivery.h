@@ -1,7 +1,7 @@
 /* delivery: the configured providers ("[provider NAME]" sections), the routes
  * that pick them per country and channel ("[route XX]", "[route default]"),
- * the senders, and the door for delivery reports. Built once at start-up from
- * the configuration; read by the delivery thread (sends) and the HTTP threads
+ * the senders, and the door for delivery reports. Built at start-up from the
+ * configuration (SIGHUP re-reads the routes); read by the delivery thread (sends) and the HTTP threads
  * (reports). docs/delivery.md describes the settings. */
 #ifndef IOTP_DELIVERY_H
 #define IOTP_DELIVERY_H
@@ -41,6 +41,11 @@ struct delivery;
  * success; else returns -1 with the reason (FILE:LINE for sections) in err. */
 int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery **out, char *err,
                  size_t errlen);
+/* Replaces the routes ([route] sections) with cfg's, for SIGHUP: requests and
+ * sends in flight finish on the routes they started with. The providers stay
+ * those opened at start-up; a [provider] section that is new refuses the
+ * reload. Returns 0, or -1 with err (the routes in force unchanged). */
+int delivery_reload_routes(struct delivery *d, const struct config *cfg, char *err, size_t errlen);
 /* Closes the providers and frees. NULL does nothing. */
 void delivery_free(struct delivery *d);
 

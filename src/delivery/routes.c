@@ -1,4 +1,5 @@
 /* The providers and routes of the configuration (see delivery.h). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,12 +21,20 @@ struct route {
 	int p[CHANNELS][DELIVERY_ROUTE_MAX]; /* indexes into providers */
 };
 
+/* The routes in force. SIGHUP replaces the whole table (delivery_reload_routes);
+ * a replaced one is kept, chained, until delivery_free, so a thread that
+ * loaded the old pointer a moment before reads valid memory without a lock. */
+struct route_table {
+	int n_routes;
+	unsigned channels;
+	struct route routes[ROUTES_MAX];
+	struct route_table *retired;
+};
+
 struct delivery {
 	int n_providers;
 	struct delivery_provider providers[PROVIDERS_MAX];
-	int n_routes;
-	struct route routes[ROUTES_MAX];
-	unsigned channels;
+	_Atomic(struct route_table *) table;
 	struct sender_table *senders;
 	char public_url[512];
 };
@@ -122,8 +131,8 @@ static int open_provider(struct delivery *d, const struct config *cfg, struct in
 	return 0;
 }
 
-static int read_route(struct delivery *d, const struct config *cfg, const struct config_section *s,
-                      char *err, size_t errlen)
+static int read_route(const struct delivery *d, struct route_table *t, const struct config *cfg,
+                      const struct config_section *s, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"sms", "voice", "whatsapp", NULL};
 	char where[512];
@@ -136,11 +145,11 @@ static int read_route(struct delivery *d, const struct config *cfg, const struct
 		strfmt(err, errlen, "%s: name a region in capitals (GB, US) or 'default'", where);
 		return -1;
 	}
-	if (d->n_routes == ROUTES_MAX) {
+	if (t->n_routes == ROUTES_MAX) {
 		strfmt(err, errlen, "%s: at most %d routes", where, ROUTES_MAX);
 		return -1;
 	}
-	struct route *r = &d->routes[d->n_routes];
+	struct route *r = &t->routes[t->n_routes];
 	memset(r, 0, sizeof *r);
 	strfmt(r->region, sizeof r->region, "%s", region ? s->name : "");
 	for (int c = 0; c < CHANNELS; c++) {
@@ -172,9 +181,58 @@ static int read_route(struct delivery *d, const struct config *cfg, const struct
 			r->p[c][r->n[c]++] = i;
 		}
 		if (r->n[c])
-			d->channels |= provider_channel_bit(channel_names[c]);
+			t->channels |= provider_channel_bit(channel_names[c]);
 	}
-	d->n_routes++;
+	t->n_routes++;
+	return 0;
+}
+
+/* Reads every [route] section into t against d's providers. */
+static int read_routes(const struct delivery *d, struct route_table *t, const struct config *cfg,
+                       char *err, size_t errlen)
+{
+	for (const struct config_section *s = NULL; (s = config_section_next(cfg, "route", s));)
+		if (read_route(d, t, cfg, s, err, errlen) < 0)
+			return -1;
+	if (!t->channels) {
+		strfmt(err, errlen,
+		       "%s: [provider] sections need a [route default] (or [route XX]) that names "
+		       "them, e.g. 'sms = %s'",
+		       cfg->path ? cfg->path : "configuration", d->providers[0].name);
+		return -1;
+	}
+	return 0;
+}
+
+int delivery_reload_routes(struct delivery *d, const struct config *cfg, char *err, size_t errlen)
+{
+	/* Providers hold connections and credentials: they are opened at start
+	 * only. A route may name only those. */
+	for (const struct config_section *s = NULL;
+	     (s = config_section_next(cfg, "provider", s));) {
+		if (find_provider(d, s->name) < 0) {
+			char where[512];
+			config_section_where(cfg, s, NULL, where, sizeof where);
+			strfmt(err, errlen,
+			       "%s: provider %s is new; providers are opened at start-up only, so "
+			       "restart iotpd to add it",
+			       where, s->name);
+			return -1;
+		}
+	}
+	if (!config_section_next(cfg, "provider", NULL))
+		return 0; /* the option provider alone: its one route never changes */
+	struct route_table *t = xcalloc(1, sizeof *t);
+	if (read_routes(d, t, cfg, err, errlen) < 0) {
+		free(t);
+		return -1;
+	}
+	struct route_table *old = atomic_load(&d->table);
+	if (t->channels != old->channels)
+		log_warn("reload: the routes now serve other channels than at start-up; which "
+			 "channels clients may ask for changes only with a restart");
+	t->retired = old;
+	atomic_store(&d->table, t);
 	return 0;
 }
 
@@ -182,6 +240,8 @@ int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery 
                  size_t errlen)
 {
 	struct delivery *d = xcalloc(1, sizeof *d);
+	struct route_table *t = xcalloc(1, sizeof *t);
+	atomic_init(&d->table, t);
 	if (sender_table_new(cfg, &d->senders, err, errlen) < 0)
 		goto err;
 	for (const struct config_section *s = NULL;
@@ -212,30 +272,19 @@ int delivery_new(const struct config *cfg, struct inbox *inbox, struct delivery 
 		if (open_provider(d, cfg, inbox, NULL, cfg->provider, cfg->provider, err, errlen) <
 		    0)
 			goto err;
-		struct route *r = &d->routes[d->n_routes++];
+		struct route *r = &t->routes[t->n_routes++];
 		memset(r, 0, sizeof *r);
 		for (int c = 0; c < CHANNELS; c++) {
 			if (!(d->providers[0].channels & provider_channel_bit(channel_names[c])))
 				continue;
 			r->p[c][r->n[c]++] = 0;
-			d->channels |= provider_channel_bit(channel_names[c]);
+			t->channels |= provider_channel_bit(channel_names[c]);
 		}
 		/* WhatsApp is opt-in: it needs an approved template at the platform. */
 		r->n[2] = 0;
-		d->channels &= ~PROVIDER_CHANNEL_WHATSAPP;
-	} else {
-		for (const struct config_section *s = NULL;
-		     (s = config_section_next(cfg, "route", s));)
-			if (read_route(d, cfg, s, err, errlen) < 0)
-				goto err;
-		if (!d->channels) {
-			strfmt(err, errlen,
-			       "%s: [provider] sections need a [route default] (or [route XX]) "
-			       "that names "
-			       "them, e.g. 'sms = %s'",
-			       cfg->path ? cfg->path : "configuration", d->providers[0].name);
-			goto err;
-		}
+		t->channels &= ~PROVIDER_CHANNEL_WHATSAPP;
+	} else if (read_routes(d, t, cfg, err, errlen) < 0) {
+		goto err;
 	}
 	*out = d;
 	return 0;
@@ -253,6 +302,10 @@ void delivery_free(struct delivery *d)
 		pthread_mutex_destroy(&d->providers[i].lock);
 	}
 	sender_table_free(d->senders);
+	for (struct route_table *t = atomic_load(&d->table), *next; t; t = next) {
+		next = t->retired;
+		free(t);
+	}
 	free(d);
 }
 
@@ -266,7 +319,7 @@ void delivery_set_public_url(struct delivery *d, const char *url)
 
 unsigned delivery_channels(const struct delivery *d)
 {
-	return d->channels;
+	return atomic_load(&d->table)->channels;
 }
 
 size_t delivery_plan(struct delivery *d, const char *region, const char *channel,
@@ -276,11 +329,12 @@ size_t delivery_plan(struct delivery *d, const char *region, const char *channel
 	const struct route *own = NULL, *def = NULL;
 	if (c < 0)
 		return 0;
-	for (int i = 0; i < d->n_routes; i++) {
-		if (!d->routes[i].region[0])
-			def = &d->routes[i];
-		else if (!strcmp(d->routes[i].region, region))
-			own = &d->routes[i];
+	const struct route_table *t = atomic_load(&d->table);
+	for (int i = 0; i < t->n_routes; i++) {
+		if (!t->routes[i].region[0])
+			def = &t->routes[i];
+		else if (!strcmp(t->routes[i].region, region))
+			own = &t->routes[i];
 	}
 	const struct route *r = own && own->n[c] ? own : def;
 	size_t n = 0;

@@ -14,6 +14,8 @@
 
 #define HTTP_BODY_MAX (16 * 1024)
 #define HTTP_PARAMS_MAX 4
+/* Longest X-Request-Id taken from a client (and the length of our own: 32). */
+#define HTTP_REQUEST_ID_MAX 64
 
 struct http_conn; /* libmicrohttpd's connection, opaque to handlers */
 
@@ -29,6 +31,7 @@ struct http_request {
 	const char *client_ip;               /* the peer, or the client behind a trusted proxy */
 	const char *principal;               /* who authenticate() said is calling; NULL on public routes */
 	void *app;                           /* what the server was started with */
+	const char *request_id;              /* as returned in X-Request-Id (and the access log) */
 	struct http_conn *conn;
 };
 
@@ -68,6 +71,7 @@ struct http_route {
 struct http_options {
 	const char *listen; /* "HOST:PORT"; port 0 picks a free one */
 	const char *listen_option; /* the option that set listen, for errors; NULL: "listen" */
+	int listen_fd;      /* a socket from http_listen (the server owns it then); -1: bind listen */
 	int threads;
 	int timeout;        /* s: a request's body after its headers; idle between requests */
 	int header_timeout; /* s: connection open -> headers complete; 0: timeout */
@@ -80,6 +84,7 @@ struct http_options {
 	 * long as the server), or -1 for 401. */
 	int (*authenticate)(void *app, const char *authorization, const char **principal);
 	const char *trusted_proxies; /* comma-separated; X-Forwarded-For believed only from these */
+	int access_log; /* 1: a log line per request (method, route, status, duration, app, id) */
 	/* The same for HTTP_BASIC routes, given the decoded user and password (both
 	 * NULL when the header is missing or not Basic). May be NULL: then 401. */
 	int (*authenticate_basic)(void *app, const char *user, const char *password,
@@ -98,7 +103,12 @@ struct http_options {
 
 struct http_server;
 
-/* Binds and starts serving. Sets *out only on success; writes the address it
+/* Binds and listens on listen ("HOST:PORT"), before anything else is set up,
+ * so that a port in use fails start-up at once and leaves nothing behind.
+ * Sets *fd only on success; -1 with err naming the option and what to do. */
+int http_listen(const char *listen, const char *listen_option, int *fd, char *err,
+		size_t errlen);
+/* Binds (or takes opt->listen_fd) and starts serving. Sets *out only on success; writes the address it
  * listens on ("127.0.0.1:8080") into bound. Returns 0 or -1 with err. */
 int http_start(const struct http_options *opt, struct http_server **out, char *bound,
 	       size_t boundlen, char *err, size_t errlen);

@@ -1,10 +1,12 @@
 /* The libmicrohttpd glue: connection accounting, request bodies with hard
  * limits, JSON parsing, routing, auth, and writing JSON responses. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,6 +53,13 @@ struct req_ctx {
 	int started; /* on_request has seen it: counted in flight, under a deadline */
 	char target[TARGET_MAX]; /* "" when too long */
 	struct deadline_entry deadline;
+	/* For the access log and X-Request-Id, set when the headers are in. */
+	char request_id[HTTP_REQUEST_ID_MAX + 1];
+	char method[16];
+	const char *route;     /* the matched route's pattern (static), or NULL */
+	const char *principal; /* the app that called, or NULL */
+	int status;            /* what was answered; 0: nothing yet */
+	struct timespec t0;    /* CLOCK_MONOTONIC when the headers were in */
 	char params[HTTP_PARAMS_MAX][128];
 	struct http_form form; /* points into body */
 };
@@ -94,9 +103,10 @@ static void http_reply_error_fn(struct http_response *res, enum iotp_error e, co
 	http_reply_error(res, e, message);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res,
-				     int close_after)
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx *rc,
+				     struct http_response *res, int close_after)
 {
+	rc->status = res->status;
 	char *text = res->html	   ? res->html
 		     : res->body ? json_dumps(res->body, JSON_COMPACT)
 				 : xstrdup("{}");
@@ -127,17 +137,18 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	}
 	if (close_after)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	enum MHD_Result rc = MHD_queue_response(conn, (unsigned)res->status, r);
+	MHD_add_response_header(r, "X-Request-Id", rc->request_id);
+	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
 	MHD_destroy_response(r);
-	return rc;
+	return ok;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, enum iotp_error e,
-				  const char *message, int close_after)
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct req_ctx *rc,
+				  enum iotp_error e, const char *message, int close_after)
 {
 	struct http_response res = {.retry_after = -1};
 	http_reply_error(&res, e, message);
-	return send_response(conn, &res, close_after);
+	return send_response(conn, rc, &res, close_after);
 }
 
 static int is_type(const char *ct, const char *want)
@@ -298,6 +309,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	const struct http_route *route =
 		router_match(srv->opt.routes, srv->opt.n_routes, method, url, rc->params, params, &allow);
 	struct http_response res = {.status = 200, .retry_after = -1};
+	rc->route = route ? route->pattern : NULL;
 	if (!route) {
 		if (allow) {
 			res.allow = allow;
@@ -305,15 +317,16 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		} else {
 			http_reply_error(&res, IOTP_E_NOT_FOUND, NULL);
 		}
-		return send_response(conn, &res, 0);
+		return send_response(conn, rc, &res, 0);
 	}
 	http_error_fn reply = srv->opt.reply_error[route->auth] ? srv->opt.reply_error[route->auth]
 							      : http_reply_error_fn;
 	const char *principal = NULL;
 	if (authenticate(srv, conn, route, &principal) < 0) {
 		reply(&res, IOTP_E_UNAUTHORIZED, NULL);
-		return send_response(conn, &res, 0);
+		return send_response(conn, rc, &res, 0);
 	}
+	rc->principal = principal;
 
 	struct http_conn hc = {.mhd = conn};
 	char peer[64], ip[64];
@@ -322,7 +335,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &xff);
 	forwarded_client(srv->opt.trusted_proxies, peer, xff.line, xff.n, ip, sizeof ip);
 	struct http_request req = {.method = method, .path = url, .client_ip = ip,
-				   .principal = principal, .app = srv->opt.app, .conn = &hc};
+				   .principal = principal, .app = srv->opt.app, .conn = &hc,
+				   .request_id = rc->request_id};
 	memcpy(req.params, params, sizeof params);
 	req.target = rc->target[0] ? rc->target : NULL;
 	if (route->takes_body == HTTP_RAW_BODY) {
@@ -331,7 +345,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	}
 	if ((route->takes_body == HTTP_JSON_BODY && parse_json(conn, rc, reply, &res, &req.body) < 0) ||
 	    (route->takes_body == HTTP_FORM_BODY && parse_form(conn, rc, reply, &res) < 0))
-		return send_response(conn, &res, 0);
+		return send_response(conn, rc, &res, 0);
 	if (route->takes_body == HTTP_FORM_BODY)
 		req.form = &rc->form;
 	route->handler(&req, &res);
@@ -344,7 +358,46 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		res.retry_after = outage;
 	}
 	json_decref(req.body);
-	return send_response(conn, &res, 0);
+	return send_response(conn, rc, &res, 0);
+}
+
+/* A client's own id is kept when it is short and plain (it may be logged
+ * and is echoed as a header); otherwise, or without one, a fresh random one. */
+static void request_id(const char *given, char out[HTTP_REQUEST_ID_MAX + 1])
+{
+	size_t n = given ? strlen(given) : 0;
+	int ok = n > 0 && n <= HTTP_REQUEST_ID_MAX;
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = given[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '-' || c == '_' || c == '.' || c == ':';
+	}
+	if (ok) {
+		memcpy(out, given, n + 1);
+		return;
+	}
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, HTTP_REQUEST_ID_MAX + 1, raw, sizeof raw);
+}
+
+/* One line per request: the route's pattern, never the path as sent (it may
+ * hold a phone number or a token). */
+static void access_log(const struct req_ctx *rc, int timed_out)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long long us = (long long)(t1.tv_sec - rc->t0.tv_sec) * 1000000 +
+		       (t1.tv_nsec - rc->t0.tv_nsec) / 1000;
+	struct log_field f[] = {
+		{.key = "method", .str = rc->method},
+		{.key = "route", .str = rc->route ? rc->route : "-"},
+		{.key = "status", .num = timed_out ? 408 : rc->status},
+		{.key = "duration_ms", .num = us, .num_scale = 1000},
+		{.key = "app", .str = rc->principal ? rc->principal : "-"},
+		{.key = "request_id", .str = rc->request_id},
+	};
+	log_event(LOG_INFO, "access", f, sizeof f / sizeof f[0]);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
@@ -368,18 +421,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		rc->started = 1;
 		atomic_fetch_add(&srv->in_flight, 1);
+		clock_gettime(CLOCK_MONOTONIC, &rc->t0);
+		strfmt(rc->method, sizeof rc->method, "%s", method);
+		request_id(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+			   rc->request_id);
 		const union MHD_ConnectionInfo *fd =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		deadline_add(srv->deadline, &rc->deadline, fd ? fd->connect_fd : -1, clock_now_ms());
 		char why[200];
 		if (slot && conntrack_refusal(slot, why, sizeof why) != IOTP_E_OK) {
 			deadline_settle(srv->deadline, &rc->deadline);
-			return send_error(conn, IOTP_E_TOO_MANY_CONNECTIONS, why, 1);
+			return send_error(conn, rc, IOTP_E_TOO_MANY_CONNECTIONS, why, 1);
 		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
 			deadline_settle(srv->deadline, &rc->deadline);
-			return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+			return send_error(conn, rc, IOTP_E_BODY_TOO_LARGE, NULL, 1);
 		}
 		return MHD_YES;
 	}
@@ -401,7 +458,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (deadline_settle(srv->deadline, &rc->deadline))
 		return MHD_NO;
 	if (rc->discarded)
-		return send_error(conn, IOTP_E_BODY_TOO_LARGE, NULL, 1);
+		return send_error(conn, rc, IOTP_E_BODY_TOO_LARGE, NULL, 1);
 	if (!rc->body)
 		rc->body = xmalloc(1);
 	rc->body[rc->len] = '\0';
@@ -416,6 +473,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!rc)
 		return;
 	if (rc->started) {
+		if (srv->opt.access_log)
+			access_log(rc, deadline_expired(srv->deadline, &rc->deadline));
 		deadline_remove(srv->deadline, &rc->deadline);
 		atomic_fetch_sub(&srv->in_flight, 1);
 		/* Answered: a kept-alive connection now waits for its next request
@@ -442,6 +501,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rc->len = 0;
 	rc->discarded = 0;
 	rc->started = 0;
+	rc->route = rc->principal = NULL;
+	rc->status = 0;
+	rc->request_id[0] = '\0';
 	size_t n = strlen(uri);
 	if (n < sizeof rc->target)
 		memcpy(rc->target, uri, n + 1);
@@ -555,13 +617,58 @@ static unsigned fd_budget(unsigned want, int max_connections)
 	return allowed;
 }
 
+int http_listen(const char *addr, const char *listen_option, int *fd_out, char *err,
+		size_t errlen)
+{
+	struct sockaddr_storage ss;
+	char option[160];
+	option_name(listen_option ? listen_option : "listen", option, sizeof option);
+	if (parse_listen(addr, option, &ss, err, errlen) < 0)
+		return -1;
+	/* Non-blocking: libmicrohttpd's pool threads all wait on it and accept. */
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int on = 1;
+	socklen_t len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0) ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 1024) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (e == EADDRINUSE)
+			strfmt(err, errlen,
+			       "%s: %s is in use by another program (is an iotpd already running? "
+			       "`ss -ltnp` names it); stop it or choose another port",
+			       option, addr);
+		else if (e == EADDRNOTAVAIL)
+			strfmt(err, errlen, "%s: %s is not an address of this machine", option, addr);
+		else if (e == EACCES)
+			strfmt(err, errlen,
+			       "%s: %s: ports below 1024 need privileges; use a higher port behind a "
+			       "proxy",
+			       option, addr);
+		else
+			strfmt(err, errlen, "%s: cannot listen on %s: %s", option, addr, strerror(e));
+		return -1;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 int http_start(const struct http_options *opt, struct http_server **out, char *bound,
 	       size_t boundlen, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	char option[160];
 	option_name(opt->listen_option ? opt->listen_option : "listen", option, sizeof option);
-	if (parse_listen(opt->listen, option, &ss, err, errlen) < 0)
+	if (parse_listen(opt->listen, option, &ss, err, errlen) < 0) {
+		if (opt->listen_fd >= 0)
+			close(opt->listen_fd);
+		return -1;
+	}
+	int fd = opt->listen_fd;
+	if (fd < 0 && http_listen(opt->listen, opt->listen_option, &fd, err, errlen) < 0)
 		return -1;
 	struct http_server *srv = xcalloc(1, sizeof *srv);
 	srv->opt = *opt;
@@ -590,7 +697,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		/* A backstop only: conntrack's deadlines close idle and slow
 		 * connections first (see http/conntrack.h and http/deadline.h). */
@@ -600,7 +707,6 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		/* Each connection's buffer for its request line and headers (and the
 		 * body's passage): 16 KiB holds any request iotp serves (a 2 KiB target,
 		 * a GoTrue JWT) and keeps thousands of connections cheap. */
@@ -608,20 +714,26 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		strfmt(err, errlen,
-		       "%s: cannot listen on %s (in use, or not an address of this machine?)", option,
-		       opt->listen);
+		       "%s: cannot serve on %s (libmicrohttpd failed to start; see the log above)",
+		       option, opt->listen);
+		close(fd);
 		conntrack_stop(srv->conns);
 		deadline_stop(srv->deadline);
 		free(srv);
 		return -1;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	struct sockaddr_storage got;
+	socklen_t gl = sizeof got;
+	unsigned port = 0;
+	if (getsockname(fd, (struct sockaddr *)&got, &gl) == 0)
+		port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+						       : ((struct sockaddr_in *)&got)->sin_port);
 	char host[256];
 	const char *colon = strrchr(opt->listen, ':');
 	size_t hl = (size_t)(colon - opt->listen);
 	memcpy(host, opt->listen, hl < sizeof host ? hl : sizeof host - 1);
 	host[hl < sizeof host ? hl : sizeof host - 1] = '\0';
-	strfmt(bound, boundlen, "%s:%u", host, di ? (unsigned)di->port : 0u);
+	strfmt(bound, boundlen, "%s:%u", host, port);
 	*out = srv;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "policy/limits.h"
 #include "policy/pow.h"
 #include "policy/pumping.h"
+#include "policy/reach.h"
 
 /* How often the measures in force are re-read from the store (another node,
  * or iotpctl, may have changed them), and how often full buckets are dropped. */
@@ -42,6 +43,7 @@ struct policy {
 	double default_baseline;
 	unsigned char pow_regions[GEO_REGIONS / 8 + 1];
 	unsigned char pow_key[POW_KEY_BYTES];
+	struct reach *reach; /* NULL: no reachability lookup */
 
 	pthread_mutex_t lock; /* guards what follows */
 	/* Read without the lock on every request, so that the common case (no
@@ -219,7 +221,8 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	p->pretend = !strcmp(cfg->fraud_action, "pretend");
 	pthread_mutex_init(&p->lock, NULL);
 	if (limits_load(&p->lim, cfg, err, errlen) < 0 || geo_load(&p->geo, cfg, err, errlen) < 0 ||
-	    parse_regions(cfg->pow_countries, p->pow_regions, err, errlen) < 0) {
+	    parse_regions(cfg->pow_countries, p->pow_regions, err, errlen) < 0 ||
+	    reach_new(cfg, &p->reach, err, errlen) < 0) {
 		policy_free(p);
 		return -1;
 	}
@@ -279,6 +282,7 @@ void policy_free(struct policy *p)
 	if (!p)
 		return;
 	pthread_mutex_destroy(&p->lock);
+	reach_free(p->reach);
 	free(p->blocks);
 	sodium_memzero(p->pow_key, sizeof p->pow_key);
 	free(p);
@@ -298,6 +302,39 @@ static void gather_block(const struct store_block *b, void *arg)
 		g->b[g->n].until = b->until;
 		g->b[g->n++].strikes = b->strikes;
 	}
+}
+
+/* The counter families policy keeps, and the longest half-life of each:
+ * a counter untouched for PRUNE_HALF_LIVES of them reads as (nearly) zero, so
+ * forgetting it changes no verdict, and keeps the table to the keys seen
+ * recently (every client address and site leaves its own). */
+#define PRUNE_HALF_LIVES 10
+static void prune_counters(struct policy *p, int64_t now)
+{
+	const struct {
+		const char *prefix;
+		double half_life_ms;
+	} family[] = {
+		{"ipsessions|", p->window_ms}, {"pr|", p->window_ms},	 {"lag|", p->window_ms},
+		{"yg|", p->window_ms},	       {"p3|", p->baseline_ms}, {"p5|", p->baseline_ms},
+		{"cc|", p->baseline_ms},
+	};
+	size_t total = 0, n;
+	for (size_t i = 0; i < sizeof family / sizeof family[0]; i++) {
+		int64_t age = (int64_t)(PRUNE_HALF_LIVES * family[i].half_life_ms);
+		if (store_decay_prune(p->st, family[i].prefix, now - age, &n) == 0)
+			total += n;
+	}
+	/* A measure that ran out more than fraud_block_max ago no longer counts
+	 * for its key's strikes (next_strike): the row is only history, which
+	 * the fraud event log keeps. */
+	if (store_blocks_prune(p->st, now - p->block_max_ms, &n) == 0 && n) {
+		log_info("policy: forgot %zu fraud measures that ran out over %llds ago", n,
+			 (long long)(p->block_max_ms / 1000));
+		atomic_store(&p->blocks_at, 0); /* re-read them */
+	}
+	if (total)
+		log_debug("policy: forgot %zu idle counters", total);
 }
 
 /* Re-reads the measures in force when the copy is stale, and drops full
@@ -323,6 +360,7 @@ static void maintain(struct policy *p, int64_t now)
 		store_buckets_prune(p->st, now - p->longest_period_ms, &n);
 		if (n)
 			log_debug("policy: forgot %zu full buckets", n);
+		prune_counters(p, now);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -467,12 +505,26 @@ static void judge(struct policy *p, const struct policy_plan *t, int64_t now)
 	decide(p, keys[0], pumping_judge(&p->prefix3, &c[0], b3), &c[0], b3, now);
 }
 
+/* The usual seconds from creation to verification in a country; the
+ * default until a few verifications are known. */
+#define LAG_DEFAULT_S 30.0
+#define LAG_MIN_SAMPLES 5.0
+
 /* Counter keys of the pressure measure (pumping_pressure): sessions created
  * and verified per country and per client site, in the short window, and
- * the usual time from creation to verification per country. */
+ * the usual time from creation to verification per country. A creation also
+ * counts its country's young sessions ("yg|cc|", a mean life of
+ * LAG_DEFAULT_S): those created too recently to have been verified yet. */
 static void pressure_counters(struct policy_plan *t, const struct policy *p,
 			      const struct subject *s, double made, double verified, double lag_s)
 {
+	if (made > 0 && s->region[0] && t->nd < POLICY_PLAN_COUNTERS) {
+		size_t k = t->nd++;
+		double half = LAG_DEFAULT_S * 1000.0 * 0.6931471805599453;
+		strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "yg|cc|%s", s->region);
+		t->d[k] = (struct store_decay){
+			.key = t->dkeys[k], .half_life_ms = {half, half}, .add = {made, 0}};
+	}
 	const char *keys[3] = {"pr|cc|", "pr|site|", "lag|cc|"};
 	/* The client's site: its /48 for IPv6, its /24 for IPv4. */
 	const char *of[3] = {s->region, s->site[0] ? s->site : s->network, s->region};
@@ -501,11 +553,6 @@ static const struct store_decay *counter(const struct policy_plan *t, const stru
 			return &c[i];
 	return NULL;
 }
-
-/* The usual seconds from creation to verification in a country; the
- * default until a few verifications are known. */
-#define LAG_DEFAULT_S 30.0
-#define LAG_MIN_SAMPLES 5.0
 
 /* Sets the proof-of-work a new session owes from its risk signals, the
  * counts taken with the session among them: store_write's adjust, run with
@@ -538,7 +585,17 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 		struct pressure_counts pc = {
 			prc->out[0][0], prc->out[0][1],
 			pumping_usual(prc->out[0][1], share, lag_s, p->pressure_ms)};
-		level += pumping_pressure(&pc, cfg->fraud_pressure_floor);
+		/* Sessions too young to have been verified are not yet evidence:
+		 * forgive up to fraud_pressure_young of them. Before the first
+		 * verifications (a fresh node, a country quiet for an hour) the
+		 * usual above is zero, and honest people's sessions still on their
+		 * way would otherwise raise the price on themselves. Bounded, as an
+		 * attack's young sessions count here too. */
+		const struct store_decay *yg = counter(t, c, n, "yg|cc|");
+		double young = yg ? yg->out[0][0] : 0;
+		if (young > cfg->fraud_pressure_young)
+			young = cfg->fraud_pressure_young;
+		level += pumping_pressure(&pc, cfg->fraud_pressure_floor + young);
 	}
 	if (prs) {
 		struct pressure_counts pc = {
@@ -634,15 +691,21 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 		memcpy(v->region, s.region, sizeof v->region);
 		return IOTP_E_COUNTRY_NOT_ALLOWED;
 	}
+	if (p->on) {
+		maintain(p, now);
+		if (measure(p, &s, now) >= STORE_BLOCK_BLOCKED) {
+			if (!p->pretend)
+				return IOTP_E_PREFIX_BLOCKED;
+			v->pretend = 1;
+			return IOTP_E_OK;
+		}
+	}
+	/* Like the number type, reachability depends only on the number, so it
+	 * holds with limits = off too; only a definite "not in service" refuses. */
+	if (reach_lookup(p->reach, s.number, now) == REACH_UNREACHABLE)
+		return IOTP_E_NUMBER_UNREACHABLE;
 	if (!p->on)
 		return IOTP_E_OK;
-	maintain(p, now);
-	if (measure(p, &s, now) >= STORE_BLOCK_BLOCKED) {
-		if (!p->pretend)
-			return IOTP_E_PREFIX_BLOCKED;
-		v->pretend = 1;
-		return IOTP_E_OK;
-	}
 	plan_action(plan, p, LIMITS_SEND, &s);
 	/* Spend caps: fail closed, like every limit here. */
 	for (int i = 0; i < p->geo.n_caps; i++) {

@@ -7,7 +7,8 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 8 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts; 8: passkeys */
+#define STORE_OPS_VERSION 9 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
+			     * 8: session_history (a timeline in one snapshot); 9: passkeys */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -81,9 +82,18 @@ struct store_ops {
 			    void (*fn)(const struct store_passkey *p, void *arg), void *arg);
 	int (*passkey_update)(void *state, const struct store_passkey *p);
 	int (*passkey_delete)(void *state, const char *account_id, const char *id);
+	/* Optional (NULL: session_messages then session_attempts, which a
+	 * backend may only leave out when no write can come between them). */
+	int (*session_history)(void *state, const char *session_id,
+			       void (*msg_fn)(const struct store_message *m, void *arg),
+			       void (*attempt_fn)(const struct store_attempt *a, void *arg),
+			       void *arg);
 	/* Optional (NULL: store_ready probes with a read): 0 when the store can
 	 * serve, else -1 with why a person would want to know. */
 	int (*ready)(void *state, char *why, size_t len);
+	/* store_decay_prune and store_blocks_prune; NULL: nothing is pruned. */
+	int (*decay_prune)(void *state, const char *prefix, int64_t before, size_t *n);
+	int (*blocks_prune)(void *state, int64_t before, size_t *n);
 };
 
 extern const struct store_ops store_sqlite_ops;

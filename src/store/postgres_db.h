@@ -73,6 +73,8 @@ enum pg_stmt {
 	P_PASSKEY_UPDATE,
 	P_PASSKEY_DELETE,
 	P_PASSKEY_DELETE_ALL,
+	P_DECAY_PRUNE,
+	P_BLOCK_PRUNE,
 	P_COUNT
 };
 
@@ -175,6 +177,9 @@ int pg_delivery_stats(void *state, int64_t since,
 		      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 int pg_session_messages(void *state, const char *session_id,
 			void (*fn)(const struct store_message *m, void *arg), void *arg);
+int pg_session_history(void *state, const char *session_id,
+		       void (*msg_fn)(const struct store_message *m, void *arg),
+		       void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 
 /* The store_ops entries of postgres_account.c. */
 int pg_account_write(void *state, const struct store_account_write *w);
@@ -213,6 +218,8 @@ int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct 
 int pg_buckets_prune(void *state, int64_t before, size_t *n);
 int pg_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int pg_decay_reset(void *state, const char *key);
+int pg_decay_prune(void *state, const char *prefix, int64_t before, size_t *n);
+int pg_blocks_prune(void *state, int64_t before, size_t *n);
 int pg_block_set(void *state, const struct store_block *b, const char *event_type);
 int pg_block_lift(void *state, const char *key, const char *who, int64_t now,
 		  const char *event_type);

@@ -41,6 +41,12 @@ const char *const pg_limits_sql[P_COUNT] = {
 			" lb = " DECAY("lb", "$5::float8") " + $3::float8,"
 			" at = GREATEST($6::bigint, 0) RETURNING a, b, la, lb",
 	[P_DECAY_RESET] = "DELETE FROM decay WHERE key = $1",
+	/* Bounded like P_BUCKET_PRUNE (STORE_PRUNE_MAX). */
+	[P_DECAY_PRUNE] = "DELETE FROM decay WHERE key IN (SELECT key FROM decay"
+			  " WHERE left(key, length($1::text)) = $1::text AND at < $2::bigint LIMIT 10000"
+			  " FOR UPDATE SKIP LOCKED)",
+	[P_BLOCK_PRUNE] = "DELETE FROM fraud_blocks WHERE key IN (SELECT key FROM fraud_blocks"
+			  " WHERE until <> 0 AND until < $1::bigint LIMIT 10000 FOR UPDATE SKIP LOCKED)",
 	/* Only ever stronger while in force: an equal or weaker measure changes
 	 * nothing, unless the one there has run out. */
 	[P_BLOCK_SET] = "INSERT INTO fraud_blocks AS f (key, state, since, sent, verified, baseline,"
@@ -207,6 +213,36 @@ int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct 
 	*retry_after_ms = 0;
 	struct take_args a = {b, n, d, nd, now, refused, retry_after_ms};
 	return in_txn(state, take, &a);
+}
+
+/* Runs a bounded pruning DELETE; prefix NULL for one that takes only a time. */
+static int prune(struct pg_db *db, enum pg_stmt id, const char *prefix, int64_t before, size_t *n)
+{
+	*n = 0;
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	struct pg_params p = {0};
+	if (prefix)
+		pg_p_text(&p, prefix);
+	pg_p_int(&p, before);
+	PGresult *r = pg_run(db, c, id, &p, NULL);
+	pg_release(db, c);
+	if (!r)
+		return -1;
+	*n = (size_t)pg_changed(r);
+	PQclear(r);
+	return 0;
+}
+
+int pg_decay_prune(void *state, const char *prefix, int64_t before, size_t *n)
+{
+	return prune(state, P_DECAY_PRUNE, prefix, before, n);
+}
+
+int pg_blocks_prune(void *state, int64_t before, size_t *n)
+{
+	return prune(state, P_BLOCK_PRUNE, NULL, before, n);
 }
 
 int pg_buckets_prune(void *state, int64_t before, size_t *n)

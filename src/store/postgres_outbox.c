@@ -375,23 +375,30 @@ int pg_message_report(void *state, const struct store_report *r, struct store_re
 	return rc;
 }
 
-/* Runs a read with one text parameter and hands each row to each(). */
-static int each_row(struct pg_db *db, enum pg_stmt id, const char *key,
-		    void (*each)(PGresult *r, int row, void *ctx), void *ctx)
+/* Runs a read with one text parameter on c and hands each row to each(). */
+static int each_row_on(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const char *key,
+		       void (*each)(PGresult *r, int row, void *ctx), void *ctx)
 {
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, key);
 	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
 	if (!r)
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++)
 		each(r, i, ctx);
 	PQclear(r);
 	return 0;
+}
+
+static int each_row(struct pg_db *db, enum pg_stmt id, const char *key,
+		    void (*each)(PGresult *r, int row, void *ctx), void *ctx)
+{
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	int rc = each_row_on(db, c, id, key, each, ctx);
+	pg_release(db, c);
+	return rc;
 }
 
 struct attempts_ctx {
@@ -439,6 +446,30 @@ int pg_session_messages(void *state, const char *session_id,
 	struct messages_ctx x = {fn, arg, xmalloc(sizeof *x.m)};
 	int rc = each_row(state, P_SESSION_MESSAGES, session_id, each_message, &x);
 	free(x.m);
+	return rc;
+}
+
+/* Both reads in one snapshot (a repeatable-read transaction): a round that
+ * finishes between them is seen whole or not at all. */
+int pg_session_history(void *state, const char *session_id,
+		       void (*msg_fn)(const struct store_message *m, void *arg),
+		       void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	struct pg_db *db = state;
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	struct messages_ctx mx = {msg_fn, arg, xmalloc(sizeof *mx.m)};
+	struct attempts_ctx ax = {attempt_fn, arg};
+	int rc = pg_cmd(db, c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	if (rc == 0)
+		rc = each_row_on(db, c, P_SESSION_MESSAGES, session_id, each_message, &mx);
+	if (rc == 0)
+		rc = each_row_on(db, c, P_SESSION_ATTEMPTS, session_id, each_attempt, &ax);
+	if (pg_cmd(db, c, rc == 0 ? "COMMIT" : "ROLLBACK") < 0)
+		rc = -1;
+	pg_release(db, c);
+	free(mx.m);
 	return rc;
 }
 

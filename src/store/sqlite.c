@@ -242,6 +242,11 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " FROM fraud_blocks ORDER BY since DESC",
 	[S_FRAUD_EVENT_INSERT] = "INSERT INTO fraud_events (at, type, subject, detail)"
 				 " VALUES (?1, ?2, ?3, ?4)",
+	/* Bounded (STORE_PRUNE_MAX): a backlog goes over several calls. */
+	[S_DECAY_PRUNE] = "DELETE FROM decay WHERE key IN (SELECT key FROM decay"
+			  " WHERE substr(key, 1, length(?1)) = ?1 AND at < ?2 LIMIT 10000)",
+	[S_BLOCK_PRUNE] = "DELETE FROM fraud_blocks WHERE key IN (SELECT key FROM fraud_blocks"
+			  " WHERE until <> 0 AND until < ?1 LIMIT 10000)",
 	[S_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > ?1"
 			 " ORDER BY id LIMIT ?2",
 };
@@ -826,6 +831,7 @@ const struct store_ops store_sqlite_ops = {
 	.session_attempts = sqlite_session_attempts,
 	.delivery_stats = sqlite_delivery_stats,
 	.session_messages = sqlite_session_messages,
+	.session_history = sqlite_session_history,
 	.number_sessions = sqlite_number_sessions,
 	.stats = sqlite_stats,
 	.account_write = sqlite_account_write,
@@ -840,6 +846,8 @@ const struct store_ops store_sqlite_ops = {
 	.buckets_prune = sqlite_buckets_prune,
 	.decay_add = sqlite_decay_add,
 	.decay_reset = sqlite_decay_reset,
+	.decay_prune = sqlite_decay_prune,
+	.blocks_prune = sqlite_blocks_prune,
 	.block_set = sqlite_block_set,
 	.block_lift = sqlite_block_lift,
 	.blocks_list = sqlite_blocks_list,

@@ -52,6 +52,8 @@ enum sqlite_stmt {
 	S_BLOCK_LIST,
 	S_FRAUD_EVENT_INSERT,
 	S_FRAUD_EVENT_LIST,
+	S_DECAY_PRUNE,
+	S_BLOCK_PRUNE,
 	S_COUNT
 };
 
@@ -152,6 +154,9 @@ int sqlite_delivery_stats(void *state, int64_t since,
 		      void (*fn)(const struct store_delivery_stats *d, void *arg), void *arg);
 int sqlite_session_messages(void *state, const char *session_id,
 			void (*fn)(const struct store_message *m, void *arg), void *arg);
+int sqlite_session_history(void *state, const char *session_id,
+			   void (*msg_fn)(const struct store_message *m, void *arg),
+			   void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 
 /* The store_ops entries sqlite_fraud.c implements. */
 int sqlite_block_set(void *state, const struct store_block *b, const char *event_type);
@@ -189,6 +194,8 @@ int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, str
 int sqlite_buckets_prune(void *state, int64_t before, size_t *n);
 int sqlite_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int sqlite_decay_reset(void *state, const char *key);
+int sqlite_decay_prune(void *state, const char *prefix, int64_t before, size_t *n);
+int sqlite_blocks_prune(void *state, int64_t before, size_t *n);
 
 /* The store_ops entries sqlite_account.c implements. */
 int sqlite_account_write(void *state, const struct store_account_write *w);

@@ -167,3 +167,34 @@ int sqlite_decay_reset(void *state, const char *key)
 	int crc = sqlite_leave(db, group);
 	return rc < 0 ? rc : crc;
 }
+
+/* Runs a pruning DELETE (S_DECAY_PRUNE, S_BLOCK_PRUNE) in a write of its own;
+ * prefix NULL for one that takes only a time. */
+static int prune(struct sqlite_db *db, int id, const char *prefix, int64_t before, size_t *n)
+{
+	int rc = -1;
+	*n = 0;
+	sqlite_enter(db);
+	if (sqlite_write_begin(db) == 0) {
+		sqlite3_stmt *st = db->stmt[id];
+		int k = 1;
+		if (prefix)
+			sqlite3_bind_text(st, k++, prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, k, before);
+		rc = sqlite_step_done(db, id) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune");
+		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
+		sqlite_write_end(db, rc == 0);
+	}
+	sqlite_leave(db, 0);
+	return rc;
+}
+
+int sqlite_decay_prune(void *state, const char *prefix, int64_t before, size_t *n)
+{
+	return prune(state, S_DECAY_PRUNE, prefix, before, n);
+}
+
+int sqlite_blocks_prune(void *state, int64_t before, size_t *n)
+{
+	return prune(state, S_BLOCK_PRUNE, NULL, before, n);
+}

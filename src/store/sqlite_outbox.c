@@ -297,12 +297,11 @@ out:;
 	return rc != 0 ? rc : crc;
 }
 
-int sqlite_session_attempts(void *state, const char *session_id,
-			       void (*fn)(const struct store_attempt *a, void *arg), void *arg)
+/* The reads of a session's messages and hand-overs, with db entered. */
+static int attempts_entered(struct sqlite_db *db, const char *session_id,
+			    void (*fn)(const struct store_attempt *a, void *arg), void *arg)
 {
-	struct sqlite_db *db = state;
 	struct store_attempt a;
-	sqlite_enter(db);
 	sqlite3_stmt *st = db->stmt[S_SESSION_ATTEMPTS];
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	int step;
@@ -319,6 +318,15 @@ int sqlite_session_attempts(void *state, const char *session_id,
 	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read attempts");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int sqlite_session_attempts(void *state, const char *session_id,
+			    void (*fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	struct sqlite_db *db = state;
+	sqlite_enter(db);
+	int rc = attempts_entered(db, session_id, fn, arg);
 	sqlite_leave(db, 0);
 	return rc;
 }
@@ -366,12 +374,10 @@ int sqlite_delivery_stats(void *state, int64_t since,
 	return rc;
 }
 
-int sqlite_session_messages(void *state, const char *session_id,
-			       void (*fn)(const struct store_message *m, void *arg), void *arg)
+static int messages_entered(struct sqlite_db *db, const char *session_id,
+			    void (*fn)(const struct store_message *m, void *arg), void *arg)
 {
-	struct sqlite_db *db = state;
 	struct store_message *m = xmalloc(sizeof *m);
-	sqlite_enter(db);
 	sqlite3_stmt *st = db->stmt[S_SESSION_MESSAGES];
 	sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
 	int step;
@@ -382,7 +388,30 @@ int sqlite_session_messages(void *state, const char *session_id,
 	int rc = step == SQLITE_DONE ? 0 : sqlite_fail(db, "read messages");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	sqlite_leave(db, 0);
 	free(m);
+	return rc;
+}
+
+int sqlite_session_messages(void *state, const char *session_id,
+			    void (*fn)(const struct store_message *m, void *arg), void *arg)
+{
+	struct sqlite_db *db = state;
+	sqlite_enter(db);
+	int rc = messages_entered(db, session_id, fn, arg);
+	sqlite_leave(db, 0);
+	return rc;
+}
+
+/* Both reads under one entry of db: no write comes between them. */
+int sqlite_session_history(void *state, const char *session_id,
+			   void (*msg_fn)(const struct store_message *m, void *arg),
+			   void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	struct sqlite_db *db = state;
+	sqlite_enter(db);
+	int rc = messages_entered(db, session_id, msg_fn, arg);
+	if (rc == 0)
+		rc = attempts_entered(db, session_id, attempt_fn, arg);
+	sqlite_leave(db, 0);
 	return rc;
 }

@@ -254,6 +254,17 @@ const char *store_message_state_name(int state)
 	return state >= 0 && state < STORE_MSG_STATES ? names[state] : "unknown";
 }
 
+int store_session_history(struct store *st, const char *session_id,
+			  void (*msg_fn)(const struct store_message *m, void *arg),
+			  void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg)
+{
+	if (st->ops->session_history)
+		return st->ops->session_history(st->state, session_id, msg_fn, attempt_fn, arg);
+	if (st->ops->session_messages(st->state, session_id, msg_fn, arg) < 0)
+		return -1;
+	return st->ops->session_attempts(st->state, session_id, attempt_fn, arg);
+}
+
 int store_session_messages(struct store *st, const char *session_id,
 			   void (*fn)(const struct store_message *m, void *arg), void *arg)
 {
@@ -336,6 +347,18 @@ int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t n
 int store_decay_reset(struct store *st, const char *key)
 {
 	return st->ops->decay_reset(st->state, key);
+}
+
+int store_decay_prune(struct store *st, const char *prefix, int64_t before, size_t *n)
+{
+	*n = 0;
+	return st->ops->decay_prune ? st->ops->decay_prune(st->state, prefix, before, n) : 0;
+}
+
+int store_blocks_prune(struct store *st, int64_t before, size_t *n)
+{
+	*n = 0;
+	return st->ops->blocks_prune ? st->ops->blocks_prune(st->state, before, n) : 0;
 }
 
 int store_block_set(struct store *st, const struct store_block *b, const char *event_type)

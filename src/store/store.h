@@ -279,6 +279,12 @@ int store_session_attempts(struct store *st, const char *session_id,
  * Callbacks must not call back into the store. */
 int store_session_messages(struct store *st, const char *session_id,
 			   void (*fn)(const struct store_message *m, void *arg), void *arg);
+/* The two above as of one moment: each message (msg_fn), then each hand-over
+ * (attempt_fn), none of a round the messages do not show finished — a
+ * timeline never shows a message still sending with its round's outcome. */
+int store_session_history(struct store *st, const char *session_id,
+			  void (*msg_fn)(const struct store_message *m, void *arg),
+			  void (*attempt_fn)(const struct store_attempt *a, void *arg), void *arg);
 /* Calls fn for each session of a number, newest first, at most limit. */
 int store_number_sessions(struct store *st, const char *phone, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg);
@@ -507,6 +513,13 @@ struct store_decay {
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);
+/* Forgets up to STORE_PRUNE_MAX counters whose key starts with prefix and
+ * that were last added to before before (a counter untouched for ten of its
+ * longest half-lives holds under a thousandth of what it held: the caller
+ * passes now minus that). Bounded, so a large backlog goes over several
+ * calls and never holds the writer long. Sets *n to the number forgotten. */
+#define STORE_PRUNE_MAX 10000
+int store_decay_prune(struct store *st, const char *prefix, int64_t before, size_t *n);
 
 /* A session change and what rides with it: the message it queues, the event
  * it causes, the buckets the request takes and the counters it adds. Written
@@ -575,6 +588,11 @@ int store_block_lift(struct store *st, const char *key, const char *who, int64_t
  * Callbacks must not call the store. */
 int store_blocks_list(struct store *st, void (*fn)(const struct store_block *b, void *arg),
 		      void *arg);
+/* Forgets up to STORE_PRUNE_MAX measures that ran out before before (until
+ * not 0; those an operator must lift are kept). The caller passes now minus
+ * how long it remembers repeats: a measure forgotten starts its key's strikes
+ * again, as one that old would anyway. Sets *n. */
+int store_blocks_prune(struct store *st, int64_t before, size_t *n);
 /* The fraud event log (fraud.prefix_blocked, ...), oldest first, from id
  * after_id on. (Webhooks to apps are struct store_event; a later change may
  * also send these there.) */

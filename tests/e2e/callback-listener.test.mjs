@@ -128,7 +128,7 @@ describe('callback_listen: delivery reports apart from the API', () => {
       IOTP_CALLBACK_LISTEN: taken,
     });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /option callback_listen \(IOTP_CALLBACK_LISTEN\): cannot listen on 127\.0\.0\.1:\d+/);
+    assert.match(r.stderr, /option callback_listen \(IOTP_CALLBACK_LISTEN\): 127\.0\.0\.1:\d+ is in use by another program/);
     const bad = await runIotpd(['--dev', '--listen', '127.0.0.1:0', '--data', makeDataDir()], {
       IOTP_CALLBACK_LISTEN: 'reports.internal:8081',
     });

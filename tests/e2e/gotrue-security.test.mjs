@@ -187,7 +187,7 @@ describe('re-verification and pending changes (findings 8, 9)', () => {
 
   test('an account marked for re-verification gets no new tokens until it signs in with a code', async () => {
     const a = await signIn(srv);
-    await promisify(execFile)(IOTPCTL, ['--dev', '--data', srv.dataDir, 'account', 'reverify', a.phone,
+    await promisify(execFile)(IOTPCTL, ['--dev', '--data', srv.dataDir, ...srv.storeArgs, 'account', 'reverify', a.phone,
       '--reason', 'fraud rule']);
     const r = await auth(srv).refreshSession({ refresh_token: a.session.refresh_token });
     assertApiError(r.error, 403, 'reauthentication_needed');

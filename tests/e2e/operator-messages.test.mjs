@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cleanup, codeFromSms, freshPhone, runIotpd, start, startWithConfig, waitFor } from './helpers.mjs';
+import { E2E_PG, cleanup, codeFromSms, freshPhone, pgAdmin, runIotpd, start, startWithConfig, waitFor } from './helpers.mjs';
 
 after(cleanup);
 
@@ -146,13 +146,15 @@ test('/readyz checks the store and says why not ready; "listening on" carries a 
   assert.match(srv.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z listening on http:\/\//m);
   const ok = await srv.call('GET', '/readyz', undefined, { auth: false });
   assert.equal(ok.status, 200, ok.text);
-  assert.deepEqual(ok.body, { status: 'ready', store: 'sqlite' });
-  // The store gone from under the running server.
-  fs.rmSync(`${srv.dataDir}/iotp.db`);
+  assert.deepEqual(ok.body, { status: 'ready', store: E2E_PG ? 'postgres' : 'sqlite' });
+  // The store gone from under the running server: the file removed, or on
+  // PostgreSQL the server's schema dropped (its tables with it).
+  if (E2E_PG) pgAdmin(`DROP SCHEMA ${/search_path%3D(\w+)/.exec(srv.store)[1]} CASCADE`);
+  else fs.rmSync(`${srv.dataDir}/iotp.db`);
   const gone = await srv.call('GET', '/readyz', undefined, { auth: false });
   assert.equal(gone.status, 503);
   assert.equal(gone.body.status, 'not_ready');
-  assert.match(gone.body.why, /the database file .*iotp\.db is gone/);
+  assert.match(gone.body.why, E2E_PG ? /the postgres store does not answer a read/ : /the database file .*iotp\.db is gone/);
   // /healthz still says the process lives.
   assert.equal((await srv.call('GET', '/healthz', undefined, { auth: false })).status, 200);
 });

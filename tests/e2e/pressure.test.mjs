@@ -26,7 +26,7 @@ async function startWith(conf, env = {}) {
 }
 
 async function ctl(srv, ...args) {
-  const r = await run(IOTPCTL, ['--data', srv.dataDir, ...args]);
+  const r = await run(IOTPCTL, ['--data', srv.dataDir, ...srv.storeArgs, ...args]);
   return r.stdout;
 }
 
@@ -83,7 +83,9 @@ async function honest(srv, phone, ip) {
 }
 
 describe('pressure raises the price, per country and per client site', () => {
-  const env = { IOTP_FRAUD_PRESSURE_FLOOR: '5', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' };
+  // fraud_pressure_young = 0: these tests count from the first session (the
+  // cold-start allowance has its own test below).
+  const env = { IOTP_FRAUD_PRESSURE_FLOOR: '5', IOTP_FRAUD_PRESSURE_YOUNG: '0', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' };
 
   test('unverified sessions across a country make its new sessions owe a growing proof-of-work, capped; other countries pay nothing', async () => {
     const srv = await startWith('', env);
@@ -131,6 +133,25 @@ describe('pressure raises the price, per country and per client site', () => {
       intervalMs: 500,
     });
     assert.ok(free, 'a new Nigerian session owes nothing again (the short window halves every second here)');
+  });
+});
+
+describe('a fresh node does not challenge its first honest people', () => {
+  // The production defaults: fraud_pressure_floor 20 (helpers.mjs lifts it), fraud_pressure_young 25.
+  test('sessions too young to have been verified are forgiven, up to fraud_pressure_young; beyond that the price rises', async () => {
+    const srv = await startWith('', { IOTP_FRAUD_PRESSURE_FLOOR: '20', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' });
+    // A fresh node: no verification seen yet, so nothing shows what is usual.
+    // Honest people in the UK start 40 sessions, each from its own network,
+    // whose codes are on their way (nobody has typed one yet).
+    const first = [];
+    for (let i = 0; i < 40; i++) first.push((await owed(srv, british(), anywhere())).bits);
+    assert.deepEqual(first, Array(40).fill(0), `none of the first 40 is challenged: ${first}`);
+    // An attack on the same quiet country gets floor + young (45) sessions,
+    // not more, before its price rises.
+    const bits = [];
+    for (let i = 0; i < 30; i++) bits.push((await owed(srv, british(), anywhere())).bits);
+    assert.ok(bits.slice(10).every((b) => b >= 8), `past 45 unverified, each owes a proof-of-work: ${bits}`);
+    assert.equal((await owed(srv, french(), anywhere())).bits, 0, 'another country pays nothing');
   });
 });
 

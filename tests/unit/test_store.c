@@ -410,6 +410,12 @@ static void recover_mid_hand_over(void **state)
 	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
 	assert_int_equal(attempts_seen, 1);
 	assert_int_equal(attempt_outcome, STORE_ATTEMPT_UNKNOWN);
+	/* The same, with the messages, as of one moment (a timeline). */
+	attempts_seen = 0;
+	timeline_count = 0;
+	assert_int_equal(store_session_history(f->st, "s1", count_message, count_attempt, NULL), 0);
+	assert_int_equal(timeline_count, 2);
+	assert_int_equal(attempts_seen, 1);
 	/* Its report still counts. */
 	struct store_report r = {.id = "m1", .provider = "kannel-a", .state = STORE_MSG_DELIVERED,
 				 .at = 2100};
@@ -969,6 +975,50 @@ static void blocks_run_out_and_keep_their_strikes(void **state)
 	assert_string_equal(got.key, "p3|+234803123");
 	assert_int_equal(got.until, 13000);
 	assert_int_equal(got.strikes, 2);
+}
+
+/* Idle counters and measures that ran out long ago are forgotten, only
+ * those: a counter of another family, a recent one, a measure still
+ * remembered and one an operator must lift all stay. */
+static void measures_and_idle_counters_are_pruned(void **state)
+{
+	struct fixture *f = *state;
+	const char *keys[] = {"ipsessions|10.0.0.1", "ipsessions|10.0.0.2", "ipsessions|10.0.0.3",
+			      "pr|site|10.0.0", "ipsessionsX"};
+	int64_t at[] = {1000, 2000, 9000, 1000, 1000};
+	for (int i = 0; i < 5; i++) {
+		struct store_decay d = {.key = keys[i], .half_life_ms = {1000, 1000}, .add = {1, 0}};
+		assert_int_equal(store_decay_add(f->st, &d, 1, at[i]), 0);
+	}
+	size_t n = 99;
+	assert_int_equal(store_decay_prune(f->st, "ipsessions|", 5000, &n), 0);
+	assert_int_equal(n, 2); /* not the recent one, not pr|, not ipsessionsX */
+	assert_int_equal(store_decay_prune(f->st, "ipsessions|", 5000, &n), 0);
+	assert_int_equal(n, 0);
+	for (int i = 0; i < 5; i++) {
+		struct store_decay d = {.key = keys[i], .half_life_ms = {1e12, 1e12}};
+		assert_int_equal(store_decay_add(f->st, &d, 1, 9000), 0);
+		/* Forgotten ones read as zero; the others kept their count. */
+		assert_true(i < 2 ? d.out[0][0] == 0 : d.out[0][0] > 0.99);
+	}
+
+	struct store_block old = {.key = "p3|+234803100", .state = STORE_BLOCK_BLOCKED,
+				  .since = 100, .until = 1000, .strikes = 3};
+	struct store_block recent = {.key = "p3|+234803200", .state = STORE_BLOCK_BLOCKED,
+				     .since = 100, .until = 8000, .strikes = 1};
+	struct store_block manual = {.key = "p3|+234803300", .state = STORE_BLOCK_BLOCKED,
+				     .since = 100, .until = 0, .strikes = 1};
+	assert_int_equal(store_block_set(f->st, &old, "t.stopped"), 0);
+	assert_int_equal(store_block_set(f->st, &recent, "t.stopped"), 0);
+	assert_int_equal(store_block_set(f->st, &manual, "t.stopped"), 0);
+	assert_int_equal(store_blocks_prune(f->st, 5000, &n), 0);
+	assert_int_equal(n, 1);
+	int count = 0;
+	assert_int_equal(store_blocks_list(f->st, count_block, &count), 0);
+	assert_int_equal(count, 2);
+	char types[256] = "";
+	assert_int_equal(store_fraud_events(f->st, 0, 10, count_event, types), 0);
+	assert_string_equal(types, "t.stopped;t.stopped;t.stopped;"); /* the log keeps its history */
 }
 
 static struct store_account make_account(const char *id, const char *app, const char *phone,
@@ -1706,6 +1756,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(blocks_escalate_once_and_lift_with_events, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(blocks_run_out_and_keep_their_strikes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(measures_and_idle_counters_are_pruned, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(records_are_compare_and_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(expired_records_read_as_absent, setup, teardown),
