@@ -7,8 +7,9 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 9 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
-			     * 8: session_history (a timeline in one snapshot); 9: passkeys */
+#define STORE_OPS_VERSION 10 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
+			     * 8: session_history (a timeline in one snapshot); 9: a number's notes;
+			     * 10: passkeys */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -88,6 +89,10 @@ struct store_ops {
 			       void (*msg_fn)(const struct store_message *m, void *arg),
 			       void (*attempt_fn)(const struct store_attempt *a, void *arg),
 			       void *arg);
+	/* A number's notes (store_note_add, store_notes_of). */
+	int (*note_add)(void *state, const struct store_note *n);
+	int (*notes_of)(void *state, const char *phone, int64_t since, size_t limit,
+			void (*fn)(const struct store_note *n, void *arg), void *arg);
 	/* Optional (NULL: store_ready probes with a read): 0 when the store can
 	 * serve, else -1 with why a person would want to know. */
 	int (*ready)(void *state, char *why, size_t len);

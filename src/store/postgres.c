@@ -102,7 +102,15 @@ static const char *const migrations[] = {
 	" ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_failures int NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_retry_at bigint NOT NULL DEFAULT 0;",
-	/* 4: passkeys (WebAuthn credentials) of accounts (see sqlite.c's 10). */
+	/* 4: a number's notes, and the dashboard's time indexes (see sqlite.c's 10). */
+	"CREATE TABLE notes ("
+	" phone text NOT NULL, at bigint NOT NULL, kind text NOT NULL,"
+	" session_id text NOT NULL, detail text NOT NULL"
+	");"
+	"CREATE INDEX notes_by_phone ON notes(phone, at);"
+	"CREATE INDEX sessions_by_time ON sessions(created_at);"
+	"CREATE INDEX sessions_by_verified ON sessions(verified_at) WHERE verified_at > 0;",
+	/* 5: passkeys (WebAuthn credentials) of accounts (see sqlite.c's 11). */
 	"CREATE TABLE passkeys ("
 	" id text PRIMARY KEY, account_id text NOT NULL, app text NOT NULL, cred_id bytea NOT NULL,"
 	" public_key bytea NOT NULL, alg int NOT NULL, aaguid bytea NOT NULL,"
@@ -817,4 +825,6 @@ const struct store_ops store_postgres_ops = {
 	.passkey_delete = pg_passkey_delete,
 	.activity = pg_activity,
 	.sessions_recent = pg_sessions_recent,
+	.note_add = pg_note_add,
+	.notes_of = pg_notes_of,
 };

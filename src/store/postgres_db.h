@@ -200,6 +200,15 @@ int pg_account_events(void *state, const char *account_id,
 /* The store_ops entries of postgres_admin.c (the dashboard's reads). */
 int pg_activity(void *state, int64_t since, int64_t step_ms,
 		void (*fn)(const struct store_activity *a, void *arg), void *arg);
+/* The dashboard's reads, one by one from 0 (NULL past the last), for the
+ * conformance test that EXPLAINs them (see sqlite_admin_sql). */
+const char *pg_admin_sql(size_t i);
+#define PG_NOTES_OF_SQL                                                                            \
+	"SELECT phone, at, kind, session_id, detail FROM notes"                                    \
+	" WHERE phone = $1 AND at >= $2::bigint ORDER BY at DESC LIMIT $3::bigint"
+int pg_note_add(void *state, const struct store_note *n);
+int pg_notes_of(void *state, const char *phone, int64_t since, size_t limit,
+		void (*fn)(const struct store_note *n, void *arg), void *arg);
 int pg_sessions_recent(void *state, int64_t since, size_t limit,
 		       void (*fn)(const struct store_session *s, void *arg), void *arg);
 

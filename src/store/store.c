@@ -230,6 +230,17 @@ int store_activity(struct store *st, int64_t since, int64_t step_ms,
 	return st->ops->activity(st->state, since, step_ms, fn, arg);
 }
 
+int store_note_add(struct store *st, const struct store_note *n)
+{
+	return st->ops->note_add(st->state, n);
+}
+
+int store_notes_of(struct store *st, const char *phone, int64_t since, size_t limit,
+		   void (*fn)(const struct store_note *n, void *arg), void *arg)
+{
+	return st->ops->notes_of(st->state, phone, since, limit, fn, arg);
+}
+
 int store_sessions_recent(struct store *st, int64_t since, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg)
 {

@@ -12,7 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite_db.h" /* sqlite_admin_sql: the dashboard's reads, to EXPLAIN */
 #include "store/store.h"
+#ifdef IOTP_HAVE_POSTGRES
+#include "store/postgres_db.h" /* pg_admin_sql */
+#endif
 
 /* The backend under test: sqlite, or postgres when IOTP_TEST_BACKEND says so
  * (meson runs this file once for each; tests/unit/with_pg.sh gives the
@@ -1698,6 +1702,111 @@ static void recent_sessions_newest_first_within_limit(void **state)
 	assert_false(r.any_code);
 }
 
+/* A number's notes: newest first, only that number's, from since, at most limit. */
+struct notes {
+	size_t n;
+	struct store_note v[8];
+};
+
+static void collect_note(const struct store_note *n, void *arg)
+{
+	struct notes *r = arg;
+	if (r->n < 8)
+		r->v[r->n++] = *n;
+}
+
+static void notes_newest_first_bounded(void **state)
+{
+	struct fixture *f = *state;
+	const char *kinds[] = {"check.wrong", "check.right", "refused.rate_limit", "refused.geo",
+			       "check.refused"};
+	for (int i = 0; i < 5; i++) {
+		struct store_note n = {.at = T0 + i * MIN};
+		snprintf(n.phone, sizeof n.phone, "+447400000001");
+		snprintf(n.kind, sizeof n.kind, "%s", kinds[i]);
+		snprintf(n.session_id, sizeof n.session_id, i < 3 ? "s1" : "");
+		snprintf(n.detail, sizeof n.detail, "detail %d", i);
+		assert_int_equal(store_note_add(f->st, &n), 0);
+	}
+	struct store_note other = {.at = T0 + 9 * MIN, .phone = "+447400000002", .kind = "check.right"};
+	assert_int_equal(store_note_add(f->st, &other), 0);
+	struct notes r = {0};
+	assert_int_equal(store_notes_of(f->st, "+447400000001", 0, 3, collect_note, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[0].kind, "check.refused");
+	assert_int_equal(r.v[0].at, T0 + 4 * MIN);
+	assert_string_equal(r.v[0].session_id, "");
+	assert_string_equal(r.v[2].kind, "refused.rate_limit");
+	assert_string_equal(r.v[2].session_id, "s1");
+	assert_string_equal(r.v[2].detail, "detail 2");
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_notes_of(f->st, "+447400000001", T0 + 3 * MIN, 10, collect_note, &r), 0);
+	assert_int_equal(r.n, 2);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_notes_of(f->st, "+447400009999", 0, 10, collect_note, &r), 0);
+	assert_int_equal(r.n, 0);
+}
+
+/* The dashboard's reads (activity, recent sessions, a number's notes) use an
+ * index, never a scan of a whole table, however many rows there are: SQLite's
+ * query plan, and PostgreSQL's with sequential scans priced out (on a table
+ * this small the planner would rightly prefer one). */
+static void dashboard_reads_use_indexes(void **state)
+{
+	struct fixture *f = *state;
+	if (!strcmp(backend, "sqlite")) {
+		char path[300];
+		snprintf(path, sizeof path, "%s/iotp.db", f->dir);
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		size_t i = 0;
+		for (const char *sql; (sql = sqlite_admin_sql(i)); i++) {
+			char explain[1200];
+			snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+			sqlite3_stmt *st;
+			assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+			int searched = 0;
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *d = (const char *)sqlite3_column_text(st, 3);
+				if (!strncmp(d, "SCAN ", 5)) {
+					fprintf(stderr, "a whole-table scan (%s) in: %s\n", d, sql);
+					fail();
+				}
+				searched |= !strncmp(d, "SEARCH ", 7);
+			}
+			assert_true(searched);
+			sqlite3_finalize(st);
+		}
+		assert_true(i >= 7); /* five activity queries, recent sessions, notes */
+		sqlite3_close(db);
+		return;
+	}
+#ifdef IOTP_HAVE_POSTGRES
+	PGconn *c = PQconnectdb(f->url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PQclear(PQexec(c, "SET enable_seqscan = off"));
+	size_t i = 0;
+	for (const char *sql; (sql = pg_admin_sql(i)); i++) {
+		char explain[1200];
+		snprintf(explain, sizeof explain, "EXPLAIN %s", sql);
+		const char *params[3] = {"0", "60000", "10"};
+		PGresult *r = PQexecParams(c, explain, strstr(sql, "$3") ? 3 : 2, NULL, params, NULL,
+					   NULL, 0);
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		for (int row = 0; row < PQntuples(r); row++) {
+			const char *line = PQgetvalue(r, row, 0);
+			if (strstr(line, "Seq Scan")) {
+				fprintf(stderr, "a whole-table scan (%s) in: %s\n", line, sql);
+				fail();
+			}
+		}
+		PQclear(r);
+	}
+	assert_true(i >= 7);
+	PQfinish(c);
+#endif
+}
+
 #ifdef IOTP_HAVE_POSTGRES
 /* Shared stores only: a node starting up takes back its own claims but not a
  * live sibling's; a sibling that stays silent past its lease loses them. */
@@ -1774,6 +1883,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(recent_sessions_newest_first_within_limit, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(notes_newest_first_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(dashboard_reads_use_indexes, setup, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
 		cmocka_unit_test(url_password_is_masked),
 	};
