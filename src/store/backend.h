@@ -7,9 +7,9 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 10 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
+#define STORE_OPS_VERSION 11 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
 			     * 8: session_history (a timeline in one snapshot); 9: a number's notes;
-			     * 10: passkeys */
+			     * 10: cleanup; 11: passkeys */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -57,6 +57,8 @@ struct store_ops {
 	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 			    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
 	int (*buckets_prune)(void *state, int64_t before, size_t *n);
+	int (*cleanup)(void *state, int64_t before, int64_t now, size_t batch,
+		       struct store_cleanup *n);
 	int (*decay_add)(void *state, struct store_decay *d, size_t n, int64_t now);
 	int (*decay_reset)(void *state, const char *key);
 	int (*block_set)(void *state, const struct store_block *b, const char *event_type);
@@ -100,6 +102,13 @@ struct store_ops {
 	int (*decay_prune)(void *state, const char *prefix, int64_t before, size_t *n);
 	int (*blocks_prune)(void *state, int64_t before, size_t *n);
 };
+
+/* Helpers every backend shares (store.c). */
+
+/* The apps a claim passes over (skip may be NULL) as a JSON array of strings,
+ * for the backends' queries to unnest (SQLite's json_each, PostgreSQL's
+ * json_array_elements_text). Heap: free it; NULL when out of memory. */
+char *store_skip_apps_json(const struct store_event_skip *skip);
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef IOTP_HAVE_POSTGRES

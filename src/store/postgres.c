@@ -110,7 +110,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX notes_by_phone ON notes(phone, at);"
 	"CREATE INDEX sessions_by_time ON sessions(created_at);"
 	"CREATE INDEX sessions_by_verified ON sessions(verified_at) WHERE verified_at > 0;",
-	/* 5: passkeys (WebAuthn credentials) of accounts (see sqlite.c's 11). */
+	/* 5: the cleanup's batches of events go oldest first (see sqlite.c's 11). */
+	"CREATE INDEX events_by_time ON events(created_at);"
+	"CREATE INDEX notes_by_time ON notes(at);",
+	/* 6: passkeys (WebAuthn credentials) of accounts (see sqlite.c's 12). */
 	"CREATE TABLE passkeys ("
 	" id text PRIMARY KEY, account_id text NOT NULL, app text NOT NULL, cred_id bytea NOT NULL,"
 	" public_key bytea NOT NULL, alg int NOT NULL, aaguid bytea NOT NULL,"
@@ -153,6 +156,8 @@ static const char *stmt_sql(enum pg_stmt id)
 		return pg_outbox_sql[id];
 	if (pg_account_sql[id])
 		return pg_account_sql[id];
+	if (pg_cleanup_sql[id])
+		return pg_cleanup_sql[id];
 	if (pg_passkey_sql[id])
 		return pg_passkey_sql[id];
 	return pg_limits_sql[id];
@@ -373,6 +378,7 @@ PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const str
 	char name[16];
 	if (sqlstate)
 		sqlstate[0] = '\0';
+	c->failed[0] = '\0';
 	strfmt(name, sizeof name, "s%d", (int)id);
 	if (!c->prepared[id]) {
 		PGresult *r = PQprepare(c->conn, name, stmt_sql(id), 0, NULL);
@@ -401,6 +407,8 @@ PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const str
 		outage_report(1000);
 	if (sqlstate && code)
 		strfmt(sqlstate, 6, "%s", code);
+	if (code)
+		strfmt(c->failed, sizeof c->failed, "%s", code);
 	/* A unique violation is an outcome the caller turns into STORE_CONFLICT. */
 	if (!code || strcmp(code, "23505") != 0)
 		log_error("postgres: statement %d: %s", (int)id, PQerrorMessage(c->conn));
@@ -656,7 +664,8 @@ int pg_session_cas(struct pg_db *db, struct pg_conn *c, const struct store_sessi
 }
 
 /* A transaction the server gave up to break a deadlock or a serialization
- * conflict is tried again from the start: it wrote nothing. */
+ * conflict is tried again from the start: it wrote nothing. Whichever of its
+ * statements was chosen (a bucket's, the session's), c->failed names why. */
 static int retryable(const char *sqlstate)
 {
 	return !strcmp(sqlstate, "40P01") || !strcmp(sqlstate, "40001");
@@ -718,8 +727,11 @@ static int pg_session_write(void *state, struct store_write *w, struct store_ses
 		char sqlstate[6] = "";
 		*w->session = orig;
 		rc = session_write_once(db, c, w, current, sqlstate);
-		if (rc != -1 || !retryable(sqlstate) || PQstatus(c->conn) != CONNECTION_OK)
+		if (rc != -1 || !(retryable(sqlstate) || retryable(c->failed)) ||
+		    PQstatus(c->conn) != CONNECTION_OK)
 			break;
+		log_info("postgres: a session write was chosen to break a %s; trying it again",
+			 !strcmp(c->failed, "40P01") ? "deadlock" : "serialization conflict");
 	}
 	pg_release(db, c);
 	return rc;
@@ -807,6 +819,7 @@ const struct store_ops store_postgres_ops = {
 	.account_events = pg_account_events,
 	.buckets_take = pg_buckets_take,
 	.buckets_prune = pg_buckets_prune,
+	.cleanup = pg_cleanup,
 	.decay_add = pg_decay_add,
 	.decay_reset = pg_decay_reset,
 	.decay_prune = pg_decay_prune,

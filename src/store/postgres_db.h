@@ -75,6 +75,7 @@ enum pg_stmt {
 	P_PASSKEY_DELETE_ALL,
 	P_DECAY_PRUNE,
 	P_BLOCK_PRUNE,
+	P_CLEANUP,
 	P_COUNT
 };
 
@@ -83,6 +84,7 @@ struct pg_conn {
 	PGconn *conn;
 	int busy;
 	unsigned char prepared[P_COUNT]; /* 1: prepared on this connection */
+	char failed[6];  /* SQLSTATE of the last pg_run that failed on it; "" after a success */
 };
 
 #define PG_POOL_MAX 256
@@ -161,6 +163,7 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 extern const char *const pg_outbox_sql[P_COUNT];
 extern const char *const pg_account_sql[P_COUNT];
 extern const char *const pg_limits_sql[P_COUNT];
+extern const char *const pg_cleanup_sql[P_COUNT];
 extern const char *const pg_passkey_sql[P_COUNT];
 
 /* The store_ops entries of postgres_outbox.c. */
@@ -224,6 +227,7 @@ int pg_passkey_delete(void *state, const char *account_id, const char *id);
 /* The store_ops entries of postgres_limits.c. */
 int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
+int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct store_cleanup *n);
 int pg_buckets_prune(void *state, int64_t before, size_t *n);
 int pg_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int pg_decay_reset(void *state, const char *key);

@@ -140,7 +140,11 @@ static const char *const migrations[] = {
 	 "CREATE INDEX sessions_by_time ON sessions(created_at);"
 	 "CREATE INDEX sessions_by_verified ON sessions(verified_at) WHERE verified_at > 0;"
 	 "CREATE INDEX events_by_account ON events(account_id, created_at);"),
-	/* 11: passkeys (WebAuthn credentials) of accounts, unique per app. */
+	/* 11: the cleanup (store_cleanup) takes old events and notes oldest first, a batch
+	 * at a time: by this (and sessions_by_time), not by scanning the tables. */
+	("CREATE INDEX events_by_time ON events(created_at);"
+	 "CREATE INDEX notes_by_time ON notes(at);"),
+	/* 12: passkeys (WebAuthn credentials) of accounts, unique per app. */
 	("CREATE TABLE passkeys ("
 	 " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, app TEXT NOT NULL, cred_id BLOB NOT NULL,"
 	 " public_key BLOB NOT NULL, alg INTEGER NOT NULL, aaguid BLOB NOT NULL,"
@@ -855,6 +859,7 @@ const struct store_ops store_sqlite_ops = {
 	.account_events = sqlite_account_events,
 	.buckets_take = sqlite_buckets_take,
 	.buckets_prune = sqlite_buckets_prune,
+	.cleanup = sqlite_cleanup,
 	.decay_add = sqlite_decay_add,
 	.decay_reset = sqlite_decay_reset,
 	.decay_prune = sqlite_decay_prune,

@@ -201,6 +201,8 @@ int sqlite_passkey_delete(void *state, const char *account_id, const char *id);
 /* The store_ops entries sqlite_limits.c implements. */
 int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
+int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
+		   struct store_cleanup *n);
 int sqlite_buckets_prune(void *state, int64_t before, size_t *n);
 int sqlite_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int sqlite_decay_reset(void *state, const char *key);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "base/alloc.h"
 #include "store/backend.h"
 
@@ -399,6 +401,67 @@ int store_record_get(struct store *st, const char *kind, const char *key, int64_
 		     struct store_record *out)
 {
 	return st->ops->record_get(st->state, kind, key, now, out);
+}
+
+char *store_skip_apps_json(const struct store_event_skip *skip)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; skip && i < skip->n_apps && i < STORE_EVENT_SKIP_MAX; i++)
+		json_array_append_new(a, json_string(skip->apps[i]));
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
+int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
+		  struct store_cleanup *n)
+{
+	return st->ops->cleanup(st->state, before, now, batch, n);
+}
+
+/* The holder as a JSON string (the record's text is JSON; the store does
+ * not read it back, it only compares it). */
+static void lease_value(const char *holder, char *out, size_t size)
+{
+	size_t o = 0;
+	const char *head = "{\"holder\":\"";
+	for (; *head && o + 1 < size; head++)
+		out[o++] = *head;
+	for (const unsigned char *p = (const unsigned char *)holder; *p && o + 8 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+		} else if (*p < 0x20) {
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	if (o + 3 <= size) {
+		out[o++] = '"';
+		out[o++] = '}';
+	}
+	out[o < size ? o : size - 1] = '\0';
+}
+
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+		     int64_t until)
+{
+	struct store_record r = {.kind = "lease"};
+	strfmt(r.key, sizeof r.key, "%s", name);
+	char mine[STORE_RECORD_MAX];
+	lease_value(holder, mine, sizeof mine);
+	struct store_record cur;
+	int rc = store_record_get(st, "lease", r.key, now, &cur);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && strcmp(cur.value, mine) != 0)
+		return STORE_CONFLICT;
+	/* Free (never taken, or ended): version 1; ours: renewed by CAS. */
+	r.version = rc == 0 ? cur.version + 1 : 1;
+	r.expires_at = until;
+	strfmt(r.value, sizeof r.value, "%s", mine);
+	return store_record_put(st, &r, now);
 }
 
 int store_record_put(struct store *st, const struct store_record *r, int64_t now)

@@ -519,6 +519,27 @@ int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n,
  * longest period: what is forgotten reads as full anyway. Sets *n. */
 int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
+/* What one batch of store_cleanup removed. */
+struct store_cleanup {
+	size_t sessions, messages, attempts, events, records, notes;
+};
+/* Removes old rows, at most batch of each kind, in one short transaction (so
+ * no request waits on it for long): sessions created before before; messages
+ * created before before that are no longer queued or sending, with their
+ * hand-overs; events delivered or given up, created before before; a
+ * number's notes made before before; records expired by now (of any kind). Oldest first; rows another transaction holds
+ * are left for the next batch. Sets *n. A caller repeats while a count equals
+ * batch. */
+int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
+		  struct store_cleanup *n);
+
+/* A lease on a named duty (the cleanup) among the processes sharing the
+ * store: 0 when holder holds it until until (taken, or renewed), else
+ * STORE_CONFLICT (another holds it and it has not ended by now). Built on the
+ * records (kind "lease"), so every backend has it. */
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+		     int64_t until);
+
 /* A pair of exponentially decaying counters (a rolling window without
  * buckets), kept in two windows at once: in window w each value halves every
  * half_life_ms[w]. */
