@@ -154,6 +154,24 @@ static const struct option options[] = {
 	{"reverify_after", T_INT, F(reverify_after), "0", NULL, 0, 315360000, 0,
 	 "Seconds after its last verification at which an account must verify its number again before it "
 	 "is served (e.g. 7776000 for 90 days); 0: never."},
+	{"passkey_rp_id", T_STRING, F(passkey_rp_id), "", NULL, 0, 0, 0,
+	 "Turns on passkeys (WebAuthn, docs/passkeys.md) for the default app: the relying party id, "
+	 "the domain of the pages that run the ceremony, e.g. example.com (localhost for development). "
+	 "A passkey works only for this id, and so only on that site. Empty: passkeys are off. An "
+	 "[app ID] section sets its own."},
+	{"passkey_origins", T_STRING, F(passkey_origins), "", NULL, 0, 0, 0,
+	 "Comma-separated origins whose pages may run the default app's passkey ceremonies, exactly "
+	 "as browsers write them (https://example.com,https://www.example.com, or "
+	 "http://localhost:8080; http://localhost:* takes any port, for development). Empty: "
+	 "https://<passkey_rp_id>. An [app ID] section sets its own."},
+	{"passkey_user_verification", T_STRING, F(passkey_user_verification), "required", NULL, 0, 0, 0,
+	 "required: a passkey counts only when its authenticator verified the person (screen lock, "
+	 "PIN, fingerprint), which is what lets it stand in for the two-step PIN; preferred: presence "
+	 "alone is accepted (a security key without a PIN)."},
+	{"passkey_challenge_ttl", T_INT, F(passkey_challenge_ttl), "300", NULL, 30, 3600, 0,
+	 "Seconds a passkey ceremony's challenge can be answered. Each challenge is answered once."},
+	{"passkeys_max", T_INT, F(passkeys_max), "10", NULL, 1, 100, 0,
+	 "Most passkeys one account may hold."},
 	{"public_url", T_STRING, F(public_url), "http://127.0.0.1:8080", NULL, 0, 0, 0,
 	 "The address people's browsers reach iotpd at, for links in e-mails (PIN reset)."},
 	{"smtp_url", T_STRING, F(smtp_url), "", NULL, 0, 0, 0,
@@ -825,6 +843,14 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		       "option smtp_ca_file (IOTP_SMTP_CA_FILE): cannot read '%s': %s; give the path of a "
 		       "PEM file of CA certificates, or leave it empty for the system's CAs",
 		       cfg->smtp_ca_file, strerror(errno));
+		return -1;
+	}
+	if (strcmp(cfg->passkey_user_verification, "required") &&
+	    strcmp(cfg->passkey_user_verification, "preferred")) {
+		strfmt(err, errlen,
+		       "option passkey_user_verification (IOTP_PASSKEY_USER_VERIFICATION): '%s' is not "
+		       "required or preferred",
+		       cfg->passkey_user_verification);
 		return -1;
 	}
 	if (strcmp(cfg->fraud_action, "refuse") && strcmp(cfg->fraud_action, "pretend")) {

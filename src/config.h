@@ -96,6 +96,11 @@ struct config {
 	struct config_int_list pin_reminder_hours; /* h until the next reminder */
 	int pin_reset_ttl;                         /* s */
 	int reverify_after;                        /* s; 0: never */
+	char *passkey_rp_id;                       /* the default app's; "" = passkeys off */
+	char *passkey_origins;                     /* comma-separated; "" = https://<rp id> */
+	char *passkey_user_verification;           /* "required" or "preferred" */
+	int passkey_challenge_ttl;                 /* s */
+	int passkeys_max;                          /* per account */
 	char *public_url;
 	char *smtp_url;
 	char *smtp_from;
