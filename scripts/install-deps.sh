@@ -8,12 +8,13 @@ set -euo pipefail
 # postgresql, libpq-dev: the PostgreSQL store and the server its tests start (scripts/pg.sh).
 # chromium: the browser tests (tests/e2e/web.test.mjs) drive Debian's own, headless,
 # through playwright-core; fonts-noto-color-emoji draws the country picker's flags.
+# faketime: tests/e2e/pressure.test.mjs runs iotpd at chosen hours of the day (its hourly profile).
 pkgs=(gcc g++ clang libclang-rt-14-dev meson ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
       libphonenumber-dev libicu-dev libcmocka-dev sqlite3 curl libcurl4-openssl-dev libssl-dev
       libcbor-dev
       kannel kannel-extras python3-aiosmtpd prometheus postgresql libpq-dev
-      chromium fonts-noto-color-emoji)
+      chromium fonts-noto-color-emoji faketime)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(wrk nginx-light)
 fi

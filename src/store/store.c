@@ -469,6 +469,33 @@ int store_record_put(struct store *st, const struct store_record *r, int64_t now
 	return st->ops->record_put(st->state, r, now);
 }
 
+int store_passkey_insert(struct store *st, const struct store_passkey *p, int max)
+{
+	return st->ops->passkey_insert(st->state, p, max);
+}
+
+int store_passkey_get(struct store *st, const char *app, const unsigned char *cred_id,
+		      size_t cred_id_len, struct store_passkey *out)
+{
+	return st->ops->passkey_get(st->state, app, cred_id, cred_id_len, out);
+}
+
+int store_passkey_list(struct store *st, const char *account_id,
+		       void (*fn)(const struct store_passkey *p, void *arg), void *arg)
+{
+	return st->ops->passkey_list(st->state, account_id, fn, arg);
+}
+
+int store_passkey_update(struct store *st, const struct store_passkey *p)
+{
+	return st->ops->passkey_update(st->state, p);
+}
+
+int store_passkey_delete(struct store *st, const char *account_id, const char *id)
+{
+	return st->ops->passkey_delete(st->state, account_id, id);
+}
+
 int store_record_list(struct store *st, const char *kind, const char *after, size_t limit,
 		      int64_t now, void (*fn)(const struct store_record *r, void *arg), void *arg)
 {
