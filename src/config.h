@@ -48,6 +48,7 @@ struct config {
 	int store_pool_size;  /* postgres connections per node */
 	int store_timeout;    /* s, postgres statement and connect timeout */
 	int store_lease;      /* s a node may hold a claimed message */
+	int retention_days;   /* sessions, messages, events older are removed; 0: kept */
 	char *node_name;      /* "" for <hostname>:<data_dir> */
 	char *api_key;
 	char *secret;   /* 64 hex digits, or "" to use <data_dir>/secret */

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "config_man.h"
 #include "core/core.h"
+#include "core/retention.h"
 #include "delivery/delivery.h"
 #include "delivery/inbox.h"
 #include "delivery/worker.h"
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
 	struct inbox *inbox = NULL;
 	struct delivery *delivery = NULL;
 	struct worker *worker = NULL;
+	struct retention *retention = NULL;
 	struct http_server *srv = NULL;
 	struct http_server *reports = NULL; /* callback_listen's */
 	struct policy *policy = NULL;
@@ -340,8 +342,11 @@ int main(int argc, char **argv)
 	/* A node's name outlives its process (it takes back its own claims when
 	 * it restarts) and differs from its siblings' on the same host. */
 	char node[600], host[256] = "", dir[4096];
+	/* Here whatever the store: the log provider writes into it, and realpath
+	 * names it the same each start (a PostgreSQL node with its secret and
+	 * node_name set makes nothing else there first). */
+	mkdir(cfg.data_dir, 0700);
 	if (!cfg.node_name[0]) {
-		mkdir(cfg.data_dir, 0700); /* (so that realpath names it the same each start) */
 		gethostname(host, sizeof host - 1);
 		strfmt(node, sizeof node, "%s:%s", host,
 		       realpath(cfg.data_dir, dir) ? dir : cfg.data_dir);
@@ -480,6 +485,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	atomic_store(&the_worker, worker);
+	if (retention_start(st, node, cfg.retention_days, &retention, err, sizeof err) < 0) {
+		fprintf(stderr, "iotpd: %s\n", err);
+		goto out;
+	}
 	if (!cfg.delivery)
 		log_warn("delivery = false: messages stay in the outbox until it is turned back on");
 	if (reports)
@@ -513,6 +522,7 @@ out:
 	compat_routes_free(routes, n_routes, n_native);
 	free(native);
 	worker_stop(worker);
+	retention_stop(retention);
 	delivery_free(delivery);
 	events_stop(events);
 	policy_free(policy);

@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "phone/phone.h"
 #include "policy/policy.h"
+#include "store/copy.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
@@ -47,6 +48,11 @@ static void usage(FILE *out)
 	      "  phone version  the numbering plans in use: the metadata's package, version\n"
 	      "                 and hash\n"
 	      "  phone regions  every region with its calling code and an example number\n"
+	      "  copy --to URL [--replace]\n"
+	      "                 copies the SQLite store (--store, --data or the configuration's;\n"
+	      "                 stop iotpd first) into the PostgreSQL store URL, every table,\n"
+	      "                 all or nothing, and prints the rows copied per table; refuses\n"
+	      "                 a target that holds data unless --replace (which empties it)\n"
 	      "\n"
 	      "Options:\n"
 	      "  --store URL    the store to open: sqlite:DIR/FILE or postgres://... (default:\n"
@@ -218,6 +224,51 @@ static int fraud(struct store *st, int argc, char **argv)
 	return 2;
 }
 
+static void print_copied(const char *table, int64_t rows, void *arg)
+{
+	int64_t *total = arg;
+	*total += rows;
+	printf("%-20s %lld\n", table, (long long)rows);
+}
+
+/* iotpctl copy --to URL [--replace] */
+static int copy(const char *from, int argc, char **argv)
+{
+	const char *to = NULL;
+	int replace = 0;
+	for (int k = 0; k < argc; k++) {
+		if (!strcmp(argv[k], "--to") && k + 1 < argc) {
+			to = argv[++k];
+		} else if (!strcmp(argv[k], "--replace")) {
+			replace = 1;
+		} else {
+			fprintf(stderr, "iotpctl: copy takes --to URL [--replace], not '%s'\n", argv[k]);
+			return 2;
+		}
+	}
+	if (!to) {
+		fprintf(stderr, "iotpctl: copy needs --to postgres://... (the PostgreSQL store to "
+				"fill)\n");
+		return 2;
+	}
+#ifndef IOTP_HAVE_POSTGRES
+	(void)from, (void)replace;
+	fprintf(stderr, "iotpctl: this build has no PostgreSQL store (meson -Dpostgres=enabled)\n");
+	return 1;
+#else
+	char err[2048], shown[1024];
+	int64_t total = 0;
+	int rc = store_copy(from, to, replace, print_copied, &total, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "iotpctl: %s\n", err);
+		return 1;
+	}
+	store_url_mask(to, shown, sizeof shown);
+	printf("copied %lld rows into %s\n", (long long)total, shown);
+	return 0;
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	const char *data = NULL, *config_path = NULL, *store_url = NULL, *url = NULL, *key = NULL;
@@ -288,6 +339,11 @@ int main(int argc, char **argv)
 									       argv + i);
 		config_deinit(&cfg);
 		return brc;
+	}
+	if (!strcmp(cmd, "copy")) {
+		int crc = copy(store_url, argc - i, argv + i);
+		config_deinit(&cfg);
+		return crc;
 	}
 	if ((!strcmp(cmd, "number") || !strcmp(cmd, "session")) && !arg) {
 		fprintf(stderr, "iotpctl: %s needs an argument\n", cmd);

@@ -147,8 +147,9 @@
     $('n-phone').textContent = r.body.masked;
     const n = r.body;
     const verified = n.sessions.filter((s) => s.verified_at).length;
+    const checks = n.sessions.reduce((k, s) => k + s.check_times.length, 0);
     $('n-summary').textContent = `${n.country_name || n.region}: ${n.sessions.length} session(s), ${verified} verified, ` +
-      `${n.accounts.length} account(s).`;
+      `${checks} check(s), ${n.limits_hit.length} limit(s) hit, ${n.accounts.length} account(s).`;
     const items = n.timeline.map((e) => {
       const li = document.createElement('li');
       li.className = `ev ${e.type.replace(/\./g, '-')}`;

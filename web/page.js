@@ -1,8 +1,12 @@
 // The registration page: country and number, "send code", a countdown until
-// a new SMS or a call may be asked for, the code, "verified". It speaks to
-// iotpd's page routes (/web/v1/..., the same handlers as /v1/... acting for
-// the default app). In dev mode a simulated phone beside it shows what the
-// dev inbox received for the number, as a phone shows an SMS.
+// a new SMS or a call may be asked for, the code, "verified" — then what an
+// app does with a verified number: register this browser as the number's
+// device, set a two-step PIN, change the number (a code to the current number,
+// then one to the new). It speaks to iotpd's page routes (/web/v1/..., the
+// same handlers as /v1/... acting for the default app; the account steps send
+// the device credential registration gave, as a phone would). In dev mode a
+// simulated phone beside it shows what the dev inbox received for the number,
+// as a phone shows an SMS.
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -11,7 +15,13 @@
   const state = {
     lang: 'en', t: I18N.en, config: { dev: false, code_length: 6, app_name: 'iotp' },
     regions: [], session: null, e164: '', timers: null, tick: null, poll: null, lookupTimer: null,
+    // What the verified number is for: 'verify' (the first flow), 'old' and
+    // 'new' (the two codes of a change of number).
+    purpose: 'verify', oldSession: null,
+    credential: null, account: null, accountNote: null, // the device this page registered
   };
+  const STEPS = ['step-number', 'step-code', 'step-done', 'step-register', 'step-account', 'step-pin',
+    'step-change-pin'];
 
   // ---- words -------------------------------------------------------------
   function tr(key, vars) {
@@ -45,6 +55,8 @@
       say($('phone-to'), 'phoneFor', { phone: state.e164 });
     }
     renderCountdown();
+    showPurpose();
+    if (state.account) renderAccount();
   }
 
   // Fills el with the sentence key, each {var} in its own <bdi dir="ltr">: a
@@ -71,6 +83,7 @@
     const errs = state.t.errors || {};
     const en = I18N.en.errors;
     if (code && code.startsWith('rate_limited')) code = 'rate_limited';
+    if (code === 'session_not_found') code = 'session_expired';
     const own = errs[code] ?? (state.lang === 'en' ? en[code] : undefined);
     // A language that lacks a sentence shows the server's (in English).
     const text = own ?? serverMessage ?? en[code] ?? en.network;
@@ -83,12 +96,15 @@
   }
 
   // ---- the API -----------------------------------------------------------
-  async function api(method, path, body) {
+  // As the device, with device set: its credential in Authorization.
+  async function api(method, path, body, device) {
     let res;
+    const headers = body ? { 'Content-Type': 'application/json' } : {};
+    if (device) headers.Authorization = `Device ${state.credential}`;
     try {
       res = await fetch(`/web/v1${path}`, {
         method,
-        headers: body ? { 'Content-Type': 'application/json' } : {},
+        headers,
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch {
@@ -99,11 +115,16 @@
     return { ok: res.ok, status: res.status, body: json, retryAfter: Number(res.headers.get('Retry-After')) || 0 };
   }
 
-  function failed(r) {
+  // Shows the API's refusal; attempts left (of a code or a PIN) go to hint.
+  function failed(r, hint = $('attempts')) {
     const e = r.body.error || {};
-    showError(errorText(e.code, e.message, r.retryAfter));
+    let code = e.code;
+    // A field the person typed, by its name: the page's own sentence for it.
+    if (/^(invalid_field|missing_field|invalid_field_type)$/.test(code) && ['pin', 'name', 'device'].includes(e.field))
+      code = e.field === 'pin' ? 'pin_format' : 'device_name';
+    showError(errorText(code, e.message, r.retryAfter || e.retry_after));
     if (r.body.session) useSession(r.body.session);
-    if (e.attempts_left !== undefined) $('attempts').textContent = tr('attemptsLeft', { n: e.attempts_left });
+    hint.textContent = e.attempts_left !== undefined && e.code !== 'pin_locked' ? tr('attemptsLeft', { n: e.attempts_left }) : '';
   }
 
   // The number as people write it internationally, once the lookup said so.
@@ -179,8 +200,11 @@
   }
 
   // ---- the flow ------------------------------------------------------------
-  function show(step) {
-    for (const id of ['step-number', 'step-code', 'step-done']) $(id).hidden = id !== step;
+  // Shows one step; focus goes to focusId, so a keyboard or a screen reader
+  // follows the page.
+  function show(step, focusId) {
+    for (const id of STEPS) $(id).hidden = id !== step;
+    if (focusId) $(focusId).focus();
   }
 
   function useSession(s) {
@@ -277,9 +301,7 @@
       const r = await api('PUT', `/sessions/${state.session.id}/code`, { code });
       if (!r.ok) { failed(r); $('code').select(); return; }
       clearInterval(state.tick);
-      say($('done-text'), 'verifiedText', { phone: shownNumber() });
-      show('step-done');
-      $('done-title').focus();
+      await verified();
     } finally {
       btn.disabled = false;
       btn.textContent = tr('verify');
@@ -291,8 +313,169 @@
     state.session = null;
     state.timers = null;
     showError('');
-    show('step-number');
-    $('phone').focus();
+    show('step-number', 'phone');
+  }
+
+  // ---- after "verified": the account steps --------------------------------
+  async function verified() {
+    if (state.purpose === 'old') { // the current number is proven: now the new one
+      state.oldSession = state.session.id;
+      setPurpose('new');
+      $('phone').value = '';
+      lastLookup = null;
+      $('number-info').textContent = '';
+      reset();
+      return;
+    }
+    if (state.purpose === 'new') return changeNumber(null);
+    say($('done-text'), 'verifiedText', { phone: shownNumber() });
+    show('step-done', 'done-title');
+  }
+
+  function setPurpose(p) {
+    state.purpose = p;
+    showPurpose();
+  }
+
+  function showPurpose() {
+    const el = $('purpose');
+    el.hidden = state.purpose === 'verify';
+    if (state.purpose === 'old') say(el, 'changeOld', { phone: state.account.phone });
+    else if (state.purpose === 'new') el.textContent = tr('changeNew');
+  }
+
+  function startRegister() {
+    showError('');
+    $('device-name').value = $('device-name').value || tr('deviceNameDefault');
+    $('reg-pin-box').hidden = true;
+    $('reg-pin').value = '';
+    show('step-register', 'register-title');
+  }
+
+  // A PIN refusal shows the PIN field (box), its attempts left in hint.
+  const PIN_REFUSALS = ['pin_required', 'incorrect_pin', 'pin_wait', 'pin_locked', 'pin_format'];
+  function pinRefused(r) {
+    const e = r.body.error || {};
+    return PIN_REFUSALS.includes(e.code) || (e.code === 'invalid_field' && e.field === 'pin');
+  }
+
+  async function register(ev) {
+    ev.preventDefault();
+    showError('');
+    // No name is no field: the API's missing_field names it, and the page says so.
+    const name = $('device-name').value.trim();
+    const body = { session_id: state.session.id, device: name ? { name } : {} };
+    const pinAsked = !$('reg-pin-box').hidden;
+    if (pinAsked) body.pin = $('reg-pin').value.trim();
+    const r = await busy($('register'), 'checking', () => api('POST', '/accounts', body));
+    if (!r.ok) {
+      failed(r, $('reg-pin-hint'));
+      if (pinRefused(r)) {
+        $('reg-pin-box').hidden = false;
+        $('reg-pin').select();
+        $('reg-pin').focus();
+      } else {
+        $('device-name').focus();
+      }
+      return;
+    }
+    state.credential = r.body.credential;
+    showAccount(r.body.account, 'registered');
+  }
+
+  function showAccount(account, note, vars) {
+    state.account = account;
+    state.accountNote = note ? [note, vars] : null;
+    setPurpose('verify');
+    renderAccount();
+    show('step-account', 'account-title');
+  }
+
+  function renderAccount() {
+    const a = state.account;
+    const num = document.createElement('bdi'); // a number reads left to right, in Arabic too
+    num.dir = 'ltr';
+    num.textContent = a.phone;
+    $('acc-phone').replaceChildren(num);
+    $('acc-device').textContent = a.device.name;
+    $('acc-pin').textContent = tr(a.pin.enabled ? 'pinOn' : 'pinOff');
+    if (state.accountNote) say($('account-status'), state.accountNote[0], state.accountNote[1] || {});
+    else $('account-status').textContent = '';
+  }
+
+  function startPin() {
+    showError('');
+    $('pin1').value = '';
+    $('pin2').value = '';
+    show('step-pin', 'pin-title');
+  }
+
+  async function savePin(ev) {
+    ev.preventDefault();
+    showError('');
+    const pin = $('pin1').value.trim();
+    if (pin !== $('pin2').value.trim()) {
+      showError(tr('pinsDiffer'));
+      $('pin2').select();
+      $('pin2').focus();
+      return;
+    }
+    const r = await busy($('save-pin'), 'checking', () => api('PUT', '/accounts/me/pin', { pin }, true));
+    if (!r.ok) {
+      failed(r);
+      $('pin1').select();
+      $('pin1').focus();
+      return;
+    }
+    showAccount(r.body.account, 'pinSaved');
+  }
+
+  // A change of number: a code to the account's number, then one to the new
+  // number (the number and code steps, with the purpose above them).
+  function startChange() {
+    showError('');
+    setPurpose('old');
+    state.oldSession = null;
+    $('phone').value = state.account.phone; // the lookup sets the country from it
+    lookupSoon();
+    reset();
+  }
+
+  async function changeNumber(pin) {
+    const body = { old_session_id: state.oldSession, new_session_id: state.session.id };
+    if (pin !== null) body.pin = pin;
+    const r = await api('POST', '/accounts/me/number', body, true);
+    if (r.ok) return showAccount(r.body.account, 'numberChanged', { phone: r.body.account.phone });
+    if (pinRefused(r)) {
+      show('step-change-pin', 'change-pin');
+      failed(r, $('change-pin-hint'));
+      $('change-pin').select();
+      return;
+    }
+    // The new number will not do (the same number, another account's...):
+    // the person types another.
+    failed(r);
+    show('step-number', 'phone');
+    $('phone').select();
+  }
+
+  async function changeWithPin(ev) {
+    ev.preventDefault();
+    showError('');
+    await busy($('change-go'), 'checking', () => changeNumber($('change-pin').value.trim()));
+  }
+
+  // Runs fn with btn disabled and saying busyKey meanwhile.
+  async function busy(btn, busyKey, fn) {
+    const key = btn.dataset.t;
+    btn.disabled = true;
+    btn.textContent = tr(busyKey);
+    try {
+      return await fn();
+    } finally {
+      btn.disabled = false;
+      btn.textContent = tr(key);
+    }
   }
 
   // ---- the simulated phone (dev mode) -------------------------------------
@@ -372,7 +555,16 @@
     $('resend').addEventListener('click', () => sendCode('sms'));
     $('call').addEventListener('click', () => sendCode('voice'));
     $('change').addEventListener('click', reset);
-    $('again').addEventListener('click', () => { $('phone').value = ''; reset(); });
+    $('again').addEventListener('click', () => { $('phone').value = ''; setPurpose('verify'); reset(); });
+    $('to-register').addEventListener('click', startRegister);
+    $('step-register').addEventListener('submit', register);
+    $('to-pin').addEventListener('click', startPin);
+    $('step-pin').addEventListener('submit', savePin);
+    $('to-change').addEventListener('click', startChange);
+    $('step-change-pin').addEventListener('submit', changeWithPin);
+    for (const b of document.querySelectorAll('button.back')) {
+      b.addEventListener('click', () => { showError(''); show('step-account', 'account-title'); });
+    }
     document.body.classList.add('ready');
   }
 

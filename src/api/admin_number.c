@@ -1,7 +1,8 @@
 /* GET /v1/admin/numbers/{phone} — "I never got my code": everything iotp did
  * for one number, as one list in time order (sessions, messages and their
- * hand-overs and delivery reports, checks, verification, account events), and
- * the same grouped by session and account. The operator typed the number, so
+ * hand-overs and delivery reports, each check, verification, limits hit,
+ * account events), and the same grouped by session ("check_times") and account,
+ * with the limits hit on their own ("limits_hit"). The operator typed the number, so
  * it comes back in full; the dashboard hides it until asked. Never a code, a
  * PIN or a message's text. */
 #include <string.h>
@@ -114,6 +115,44 @@ static json_t *session_json(const struct admin_session *as, json_t *flat)
 	                 "test_number", s->test_number, "messages", messages);
 }
 
+/* A note (core/note.h) in the flat timeline, and in its session's "checks" or
+ * the number's "limits_hit". */
+static void note_json(const struct store_note *n, json_t *flat, json_t *checks_by_session,
+                      json_t *limits)
+{
+	char text[160];
+	if (!strncmp(n->kind, "check.", 6)) {
+		const char *outcome = n->kind + 6;
+		if (!strcmp(outcome, "right"))
+			strfmt(text, sizeof text, "code checked: right");
+		else if (!strcmp(outcome, "wrong"))
+			strfmt(text, sizeof text, "code checked: wrong");
+		else
+			strfmt(text, sizeof text, "check refused: %s", n->detail);
+		event(flat, n->at, n->kind, n->session_id, text);
+		json_t *list = json_object_get(checks_by_session, n->session_id);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(checks_by_session, n->session_id, list);
+		}
+		/* Newest first from the store: each goes in front, so the list reads oldest first. */
+		json_array_insert_new(list, 0,
+		                      json_pack("{s:o, s:s, s:o}", "at", api_time(n->at), "outcome",
+		                                outcome, "error",
+		                                strcmp(outcome, "right") ? json_string(n->detail)
+		                                                         : json_null()));
+		return;
+	}
+	/* "refused.rate_limit": a limit hit; the reason as core/refusals.h names it. */
+	const char *reason = !strncmp(n->kind, "refused.", 8) ? n->kind + 8 : n->kind;
+	strfmt(text, sizeof text, "limit hit: %s — %s", reason, n->detail);
+	event(flat, n->at, "limit.hit", n->session_id[0] ? n->session_id : NULL, text);
+	json_array_insert_new(limits, 0,
+	                      json_pack("{s:o, s:s, s:s, s:o}", "at", api_time(n->at), "reason",
+	                                reason, "detail", n->detail, "session_id",
+	                                n->session_id[0] ? json_string(n->session_id) : json_null()));
+}
+
 static const char *const event_states[] = {"pending", "delivered", "failed"};
 
 static json_t *account_json(const struct admin_account *aa, json_t *flat)
@@ -164,13 +203,26 @@ void api_admin_number(struct http_request *req, struct http_response *res)
 	log_info("admin: timeline of %s read from %s", masked, req->client_ip);
 	phone_country_name(n.region, country, sizeof country);
 	json_t *flat = json_array(), *sessions = json_array(), *accounts = json_array();
-	for (size_t i = 0; i < t->n_sessions; i++)
-		json_array_append_new(sessions, session_json(&t->sessions[i], flat));
+	json_t *checks = json_object(), *limits = json_array();
+	for (size_t i = 0; i < t->n_notes; i++)
+		note_json(&t->notes[i], flat, checks, limits);
+	for (size_t i = 0; i < t->n_sessions; i++) {
+		json_t *s = session_json(&t->sessions[i], flat);
+		json_t *mine = json_object_get(checks, t->sessions[i].s.id);
+		json_object_set_new(s, "check_times", mine ? json_incref(mine) : json_array());
+		json_array_append_new(sessions, s);
+	}
+	json_decref(checks);
 	for (size_t i = 0; i < t->n_accounts; i++)
 		json_array_append_new(accounts, account_json(&t->accounts[i], flat));
+	/* Each list is bounded: "more" says older entries exist beyond it. */
+	json_t *bounds = json_pack("{s:i, s:i, s:b, s:b}", "sessions", ADMIN_SESSIONS_MAX, "notes",
+	                           ADMIN_NOTES_MAX, "more_sessions", t->more_sessions, "more_notes",
+	                           t->more_notes);
 	admin_timeline_free(t);
 	res->status = 200;
-	res->body = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "phone", n.e164, "masked",
-	                      masked, "region", n.region, "country_name", country, "timeline",
-	                      sorted(flat), "sessions", sessions, "accounts", accounts);
+	res->body = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "phone", n.e164,
+	                      "masked", masked, "region", n.region, "country_name", country,
+	                      "timeline", sorted(flat), "sessions", sessions, "limits_hit", limits,
+	                      "accounts", accounts, "bounds", bounds);
 }

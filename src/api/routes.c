@@ -52,6 +52,12 @@ static const struct http_route routes[] = {
 	{"PATCH", "/web/v1/sessions/{id}", api_web_session_update, HTTP_PUBLIC, 1},
 	{"POST", "/web/v1/sessions/{id}/code", api_web_send_code, HTTP_PUBLIC, 1},
 	{"PUT", "/web/v1/sessions/{id}/code", api_web_check_code, HTTP_PUBLIC, 1},
+	/* After "verified": register this browser as the number's device, then
+	 * its PIN and change of number with the credential that gave it. */
+	{"POST", "/web/v1/accounts", api_web_account_register, HTTP_PUBLIC, 1},
+	{"GET", "/web/v1/accounts/me", api_web_account_me, HTTP_PUBLIC, 0},
+	{"PUT", "/web/v1/accounts/me/pin", api_web_account_set_pin, HTTP_PUBLIC, 1},
+	{"POST", "/web/v1/accounts/me/number", api_web_account_change_number, HTTP_PUBLIC, 1},
 	/* The simulated phone: dev mode only (404 otherwise). */
 	{"GET", "/web/v1/inbox", api_web_inbox, HTTP_PUBLIC, 0},
 };

@@ -122,6 +122,21 @@ AS_DEFAULT_APP(api_web_session_get, api_session_get)
 AS_DEFAULT_APP(api_web_session_update, api_session_update)
 AS_DEFAULT_APP(api_web_send_code, api_session_send_code)
 AS_DEFAULT_APP(api_web_check_code, api_session_check_code)
+AS_DEFAULT_APP(api_web_account_register, api_account_register)
+
+/* The device's own routes: the page holds the credential registration gave
+ * it and sends it as "Authorization: Device ...", as an app's device would;
+ * these are the /v1 handlers behind the page's switch. */
+#define AS_DEVICE(name, handler)                                                                   \
+	void name(struct http_request *req, struct http_response *res)                             \
+	{                                                                                          \
+		if (!refuse_off(req, res))                                                         \
+			handler(req, res);                                                         \
+	}
+
+AS_DEVICE(api_web_account_me, api_account_me)
+AS_DEVICE(api_web_account_set_pin, api_account_set_pin)
+AS_DEVICE(api_web_account_change_number, api_account_change_number)
 
 /* The simulated phone's messages: the dev inbox, in dev mode only. */
 void api_web_inbox(struct http_request *req, struct http_response *res)

@@ -26,6 +26,10 @@ void api_web_session_get(struct http_request *req, struct http_response *res);
 void api_web_session_update(struct http_request *req, struct http_response *res);
 void api_web_send_code(struct http_request *req, struct http_response *res);
 void api_web_check_code(struct http_request *req, struct http_response *res);
+void api_web_account_register(struct http_request *req, struct http_response *res);
+void api_web_account_me(struct http_request *req, struct http_response *res);
+void api_web_account_set_pin(struct http_request *req, struct http_response *res);
+void api_web_account_change_number(struct http_request *req, struct http_response *res);
 void api_web_inbox(struct http_request *req, struct http_response *res);
 
 #endif

@@ -24,8 +24,10 @@ int admin_recent_sessions(const struct core *c, int64_t since, size_t limit,
 static void gather_session(const struct store_session *s, void *arg)
 {
 	struct admin_timeline *t = arg;
-	if (t->n_sessions >= ADMIN_SESSIONS_MAX)
+	if (t->n_sessions >= ADMIN_SESSIONS_MAX) {
+		t->more_sessions = 1; /* asked for one more than shown, to know */
 		return;
+	}
 	struct admin_session *as = &t->sessions[t->n_sessions++];
 	as->s = *s;
 	sodium_memzero(as->s.code_sealed, sizeof as->s.code_sealed);
@@ -44,6 +46,15 @@ static void gather_attempt(const struct store_attempt *a, void *arg)
 	struct admin_session *as = arg;
 	if (as->n_attempts < ADMIN_ATTEMPTS_MAX)
 		as->attempts[as->n_attempts++] = *a;
+}
+
+static void gather_note(const struct store_note *n, void *arg)
+{
+	struct admin_timeline *t = arg;
+	if (t->n_notes < ADMIN_NOTES_MAX)
+		t->notes[t->n_notes++] = *n;
+	else
+		t->more_notes = 1;
 }
 
 static void gather_event(const struct store_event *e, void *arg)
@@ -68,13 +79,15 @@ int admin_timeline_new(const struct core *c, const char *e164, struct admin_time
 {
 	struct admin_timeline *t = xcalloc(1, sizeof *t);
 	t->accounts = xcalloc(c->apps.n ? (size_t)c->apps.n : 1, sizeof *t->accounts);
-	if (store_number_sessions(c->store, e164, ADMIN_SESSIONS_MAX, gather_session, t) < 0)
+	if (store_number_sessions(c->store, e164, ADMIN_SESSIONS_MAX + 1, gather_session, t) < 0)
 		goto err;
 	for (size_t i = 0; i < t->n_sessions; i++) {
 		struct admin_session *as = &t->sessions[i];
 		if (store_session_history(c->store, as->s.id, gather_message, gather_attempt, as) < 0)
 			goto err;
 	}
+	if (store_notes_of(c->store, e164, 0, ADMIN_NOTES_MAX + 1, gather_note, t) < 0)
+		goto err;
 	for (int i = 0; i < c->apps.n; i++) {
 		struct admin_account *aa = &t->accounts[t->n_accounts];
 		int rc = store_account_by_phone(c->store, c->apps.v[i].id, e164, &aa->a);

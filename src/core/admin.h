@@ -19,8 +19,9 @@ int admin_recent_sessions(const struct core *c, int64_t since, size_t limit,
                           void (*fn)(const struct store_session *s, void *arg), void *arg);
 
 /* One number's timeline, gathered so that no callback runs under the store:
- * its newest sessions, each with its messages and hand-overs, and the
- * accounts the apps hold on it with their events. */
+ * its newest sessions, each with its messages and hand-overs, its notes
+ * (checks and refusals, core/note.h), and the accounts the apps hold on it
+ * with their events. Each list is bounded (the _MAX below). */
 #define ADMIN_SESSIONS_MAX 20
 #define ADMIN_MESSAGES_MAX 12 /* per session: a session sends at most a dozen */
 #define ADMIN_ATTEMPTS_MAX 24 /* per session */
@@ -39,8 +40,12 @@ struct admin_account {
 	struct store_event events[ADMIN_EVENTS_MAX];
 };
 
+#define ADMIN_NOTES_MAX 200 /* checks and refusals, newest first */
+
 struct admin_timeline {
-	size_t n_sessions, n_accounts;
+	size_t n_sessions, n_accounts, n_notes;
+	int more_sessions, more_notes; /* 1: older ones exist beyond the _MAX shown */
+	struct store_note notes[ADMIN_NOTES_MAX]; /* newest first (store_notes_of) */
 	struct admin_session sessions[ADMIN_SESSIONS_MAX]; /* newest first */
 	struct admin_account *accounts;                    /* one per app holding the number */
 };

@@ -11,6 +11,7 @@
 #include "core/code.h"
 #include "core/event.h"
 #include "core/number.h"
+#include "core/note.h"
 #include "core/refusals.h"
 #include "msg/catalog.h"
 #include "msg/voice.h"
@@ -171,6 +172,7 @@ enum iotp_error session_create(struct core *c, const struct session_request *r,
 {
 	enum iotp_error e = create(c, r, who, now, out, number, v);
 	refusals_count(e, now);
+	note_refusal(c, number->e164, "", e, "session", now);
 	return e;
 }
 
@@ -547,6 +549,8 @@ enum iotp_error session_send_code(struct core *c, const char *id, const char *ch
 {
 	enum iotp_error e = send_code(c, id, channel, locale, who, now, out, retry_after, v, NULL);
 	refusals_count(e, now);
+	if (refusal_reason_of(e) >= 0) /* *out is the session as it stands */
+		note_refusal(c, out->phone, out->id, e, channel, now);
 	return e;
 }
 
@@ -557,6 +561,8 @@ enum iotp_error session_send_withheld(struct core *c, const char *id, const char
 {
 	enum iotp_error e = send_code(c, id, channel, NULL, who, now, out, retry_after, v, reason);
 	refusals_count(e, now);
+	if (refusal_reason_of(e) >= 0)
+		note_refusal(c, out->phone, out->id, e, channel, now);
 	return e;
 }
 
@@ -678,6 +684,7 @@ enum iotp_error session_check_code(struct core *c, const char *id, const char *c
 				   struct store_session *out, struct policy_verdict *v)
 {
 	enum iotp_error e = check_code(c, id, code, who, now, out, v);
+	note_check(c, out, e, now); /* its time and outcome, for the number's timeline */
 	/* Right against wrong is the conversion a dashboard watches (SMS pumping
 	 * shows as codes sent that nobody checks). */
 	if (e != IOTP_E_SESSION_NOT_FOUND && e != IOTP_E_INVALID_FIELD && e != IOTP_E_INTERNAL) {

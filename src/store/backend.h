@@ -7,8 +7,9 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 8 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
-			     * 8: session_history (a timeline in one snapshot) */
+#define STORE_OPS_VERSION 10 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
+			     * 8: session_history (a timeline in one snapshot); 9: a number's notes;
+			     * 10: cleanup */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -56,6 +57,8 @@ struct store_ops {
 	int (*buckets_take)(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 			    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
 	int (*buckets_prune)(void *state, int64_t before, size_t *n);
+	int (*cleanup)(void *state, int64_t before, int64_t now, size_t batch,
+		       struct store_cleanup *n);
 	int (*decay_add)(void *state, struct store_decay *d, size_t n, int64_t now);
 	int (*decay_reset)(void *state, const char *key);
 	int (*block_set)(void *state, const struct store_block *b, const char *event_type);
@@ -80,6 +83,10 @@ struct store_ops {
 			       void (*msg_fn)(const struct store_message *m, void *arg),
 			       void (*attempt_fn)(const struct store_attempt *a, void *arg),
 			       void *arg);
+	/* A number's notes (store_note_add, store_notes_of). */
+	int (*note_add)(void *state, const struct store_note *n);
+	int (*notes_of)(void *state, const char *phone, int64_t since, size_t limit,
+			void (*fn)(const struct store_note *n, void *arg), void *arg);
 	/* Optional (NULL: store_ready probes with a read): 0 when the store can
 	 * serve, else -1 with why a person would want to know. */
 	int (*ready)(void *state, char *why, size_t len);

@@ -102,6 +102,17 @@ static const char *const migrations[] = {
 	" ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_failures int NOT NULL DEFAULT 0,"
 	" ADD COLUMN totp_retry_at bigint NOT NULL DEFAULT 0;",
+	/* 4: a number's notes, and the dashboard's time indexes (see sqlite.c's 10). */
+	"CREATE TABLE notes ("
+	" phone text NOT NULL, at bigint NOT NULL, kind text NOT NULL,"
+	" session_id text NOT NULL, detail text NOT NULL"
+	");"
+	"CREATE INDEX notes_by_phone ON notes(phone, at);"
+	"CREATE INDEX sessions_by_time ON sessions(created_at);"
+	"CREATE INDEX sessions_by_verified ON sessions(verified_at) WHERE verified_at > 0;",
+	/* 5: the cleanup's batches of events go oldest first (see sqlite.c's 11). */
+	"CREATE INDEX events_by_time ON events(created_at);"
+	"CREATE INDEX notes_by_time ON notes(at);",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */
@@ -136,6 +147,8 @@ static const char *stmt_sql(enum pg_stmt id)
 		return pg_outbox_sql[id];
 	if (pg_account_sql[id])
 		return pg_account_sql[id];
+	if (pg_cleanup_sql[id])
+		return pg_cleanup_sql[id];
 	return pg_limits_sql[id];
 }
 
@@ -354,6 +367,7 @@ PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const str
 	char name[16];
 	if (sqlstate)
 		sqlstate[0] = '\0';
+	c->failed[0] = '\0';
 	strfmt(name, sizeof name, "s%d", (int)id);
 	if (!c->prepared[id]) {
 		PGresult *r = PQprepare(c->conn, name, stmt_sql(id), 0, NULL);
@@ -382,6 +396,8 @@ PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const str
 		outage_report(1000);
 	if (sqlstate && code)
 		strfmt(sqlstate, 6, "%s", code);
+	if (code)
+		strfmt(c->failed, sizeof c->failed, "%s", code);
 	/* A unique violation is an outcome the caller turns into STORE_CONFLICT. */
 	if (!code || strcmp(code, "23505") != 0)
 		log_error("postgres: statement %d: %s", (int)id, PQerrorMessage(c->conn));
@@ -637,7 +653,8 @@ int pg_session_cas(struct pg_db *db, struct pg_conn *c, const struct store_sessi
 }
 
 /* A transaction the server gave up to break a deadlock or a serialization
- * conflict is tried again from the start: it wrote nothing. */
+ * conflict is tried again from the start: it wrote nothing. Whichever of its
+ * statements was chosen (a bucket's, the session's), c->failed names why. */
 static int retryable(const char *sqlstate)
 {
 	return !strcmp(sqlstate, "40P01") || !strcmp(sqlstate, "40001");
@@ -699,8 +716,11 @@ static int pg_session_write(void *state, struct store_write *w, struct store_ses
 		char sqlstate[6] = "";
 		*w->session = orig;
 		rc = session_write_once(db, c, w, current, sqlstate);
-		if (rc != -1 || !retryable(sqlstate) || PQstatus(c->conn) != CONNECTION_OK)
+		if (rc != -1 || !(retryable(sqlstate) || retryable(c->failed)) ||
+		    PQstatus(c->conn) != CONNECTION_OK)
 			break;
+		log_info("postgres: a session write was chosen to break a %s; trying it again",
+			 !strcmp(c->failed, "40P01") ? "deadlock" : "serialization conflict");
 	}
 	pg_release(db, c);
 	return rc;
@@ -788,6 +808,7 @@ const struct store_ops store_postgres_ops = {
 	.account_events = pg_account_events,
 	.buckets_take = pg_buckets_take,
 	.buckets_prune = pg_buckets_prune,
+	.cleanup = pg_cleanup,
 	.decay_add = pg_decay_add,
 	.decay_reset = pg_decay_reset,
 	.decay_prune = pg_decay_prune,
@@ -801,4 +822,6 @@ const struct store_ops store_postgres_ops = {
 	.record_list = pg_record_list,
 	.activity = pg_activity,
 	.sessions_recent = pg_sessions_recent,
+	.note_add = pg_note_add,
+	.notes_of = pg_notes_of,
 };

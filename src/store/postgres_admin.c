@@ -18,7 +18,8 @@ static const struct {
     {STORE_ACT_MINUTE, "SELECT $1::bigint + ((created_at - $1::bigint) / $2::bigint) * $2::bigint,"
                        " '', count(*), 0 FROM messages WHERE created_at >= $1::bigint GROUP BY 1"},
     {STORE_ACT_MINUTE, "SELECT $1::bigint + ((verified_at - $1::bigint) / $2::bigint) * $2::bigint,"
-                       " '', 0, count(*) FROM sessions WHERE verified_at >= $1::bigint GROUP BY 1"},
+                       " '', 0, count(*) FROM sessions WHERE verified_at >= $1::bigint"
+                       " AND verified_at > 0 GROUP BY 1"},
     {STORE_ACT_COUNTRY, "SELECT 0, region, count(*), count(*) FILTER (WHERE verified_at > 0)"
                         " FROM sessions WHERE created_at >= $1::bigint AND $2::bigint > 0"
                         " AND sms_sent + voice_sent > 0 GROUP BY region"},
@@ -30,6 +31,20 @@ static const struct {
     {STORE_ACT_STATUS, "SELECT 0, state, count(*), 0 FROM messages"
                        " WHERE created_at >= $1::bigint AND $2::bigint > 0 GROUP BY state"},
 };
+
+#define RECENT_SQL                                                                                 \
+	"SELECT id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,"         \
+	" verified_at, canceled_at FROM sessions WHERE created_at >= $1::bigint"                   \
+	" ORDER BY created_at DESC LIMIT $2::bigint"
+
+/* Each query takes $1 and $2 (the notes' a third): the test binds 0, 60000, 10. */
+const char *pg_admin_sql(size_t i)
+{
+	size_t n = sizeof queries / sizeof queries[0];
+	if (i < n)
+		return queries[i].sql;
+	return i == n ? RECENT_SQL : i == n + 1 ? PG_NOTES_OF_SQL : NULL;
+}
 
 int pg_activity(void *state, int64_t since, int64_t step_ms,
                 void (*fn)(const struct store_activity *a, void *arg), void *arg)
@@ -82,12 +97,7 @@ int pg_sessions_recent(void *state, int64_t since, size_t limit,
 	snprintf(a, sizeof a, "%lld", (long long)since);
 	snprintf(b, sizeof b, "%zu", limit);
 	const char *params[2] = {a, b};
-	PGresult *r = PQexecParams(
-	    c->conn,
-	    "SELECT id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,"
-	    " verified_at, canceled_at FROM sessions WHERE created_at >= $1::bigint"
-	    " ORDER BY created_at DESC LIMIT $2::bigint",
-	    2, NULL, params, NULL, NULL, 0);
+	PGresult *r = PQexecParams(c->conn, RECENT_SQL, 2, NULL, params, NULL, NULL, 0);
 	int rc = 0;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		log_error("postgres: recent sessions on %s: %s", db->shown,

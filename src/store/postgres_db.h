@@ -67,6 +67,7 @@ enum pg_stmt {
 	P_RECORD_UPDATE,
 	P_DECAY_PRUNE,
 	P_BLOCK_PRUNE,
+	P_CLEANUP,
 	P_COUNT
 };
 
@@ -75,6 +76,7 @@ struct pg_conn {
 	PGconn *conn;
 	int busy;
 	unsigned char prepared[P_COUNT]; /* 1: prepared on this connection */
+	char failed[6];  /* SQLSTATE of the last pg_run that failed on it; "" after a success */
 };
 
 #define PG_POOL_MAX 256
@@ -153,6 +155,7 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 extern const char *const pg_outbox_sql[P_COUNT];
 extern const char *const pg_account_sql[P_COUNT];
 extern const char *const pg_limits_sql[P_COUNT];
+extern const char *const pg_cleanup_sql[P_COUNT];
 
 /* The store_ops entries of postgres_outbox.c. */
 int pg_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
@@ -191,12 +194,22 @@ int pg_account_events(void *state, const char *account_id,
 /* The store_ops entries of postgres_admin.c (the dashboard's reads). */
 int pg_activity(void *state, int64_t since, int64_t step_ms,
 		void (*fn)(const struct store_activity *a, void *arg), void *arg);
+/* The dashboard's reads, one by one from 0 (NULL past the last), for the
+ * conformance test that EXPLAINs them (see sqlite_admin_sql). */
+const char *pg_admin_sql(size_t i);
+#define PG_NOTES_OF_SQL                                                                            \
+	"SELECT phone, at, kind, session_id, detail FROM notes"                                    \
+	" WHERE phone = $1 AND at >= $2::bigint ORDER BY at DESC LIMIT $3::bigint"
+int pg_note_add(void *state, const struct store_note *n);
+int pg_notes_of(void *state, const char *phone, int64_t since, size_t limit,
+		void (*fn)(const struct store_note *n, void *arg), void *arg);
 int pg_sessions_recent(void *state, int64_t since, size_t limit,
 		       void (*fn)(const struct store_session *s, void *arg), void *arg);
 
 /* The store_ops entries of postgres_limits.c. */
 int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
+int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct store_cleanup *n);
 int pg_buckets_prune(void *state, int64_t before, size_t *n);
 int pg_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int pg_decay_reset(void *state, const char *key);

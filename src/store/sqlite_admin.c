@@ -42,8 +42,9 @@ static const struct {
 } queries[] = {
     {STORE_ACT_MINUTE, "SELECT ?1 + ((created_at - ?1) / ?2) * ?2, '', count(*), 0"
                        " FROM messages WHERE created_at >= ?1 GROUP BY 1"},
+    /* "verified_at > 0" lets the partial index sessions_by_verified serve it. */
     {STORE_ACT_MINUTE, "SELECT ?1 + ((verified_at - ?1) / ?2) * ?2, '', 0, count(*)"
-                       " FROM sessions WHERE verified_at >= ?1 GROUP BY 1"},
+                       " FROM sessions WHERE verified_at >= ?1 AND verified_at > 0 GROUP BY 1"},
     {STORE_ACT_COUNTRY, "SELECT 0, region, count(*), sum(verified_at > 0) FROM sessions"
                         " WHERE created_at >= ?1 AND sms_sent + voice_sent > 0 GROUP BY region"},
     {STORE_ACT_PROVIDER, "SELECT 0, m.provider, count(DISTINCT m.session_id),"
@@ -53,6 +54,19 @@ static const struct {
     {STORE_ACT_STATUS, "SELECT 0, state, count(*), 0 FROM messages"
                        " WHERE created_at >= ?1 GROUP BY state"},
 };
+
+#define RECENT_SQL                                                                                 \
+	"SELECT id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,"         \
+	" verified_at, canceled_at FROM sessions WHERE created_at >= ?1"                           \
+	" ORDER BY created_at DESC LIMIT ?2"
+
+const char *sqlite_admin_sql(size_t i)
+{
+	size_t n = sizeof queries / sizeof queries[0];
+	if (i < n)
+		return queries[i].sql;
+	return i == n ? RECENT_SQL : i == n + 1 ? SQLITE_NOTES_OF_SQL : NULL;
+}
 
 int sqlite_activity(void *state, int64_t since, int64_t step_ms,
                 void (*fn)(const struct store_activity *a, void *arg), void *arg)
@@ -103,10 +117,7 @@ int sqlite_sessions_recent(void *state, int64_t since, size_t limit,
                        void (*fn)(const struct store_session *s, void *arg), void *arg)
 {
 	struct sqlite_db *db = state;
-	static const char sql[] =
-	    "SELECT id, phone, region, app, created_at, sms_sent, voice_sent, check_attempts,"
-	    " verified_at, canceled_at FROM sessions WHERE created_at >= ?1"
-	    " ORDER BY created_at DESC LIMIT ?2";
+	static const char sql[] = RECENT_SQL;
 	sqlite3 *conn = open_reader(db);
 	if (!conn)
 		return -1;

@@ -169,6 +169,16 @@ int sqlite_fraud_events(void *state, int64_t after_id, size_t limit,
 /* The store_ops entries sqlite_admin.c implements. */
 int sqlite_activity(void *state, int64_t since, int64_t step_ms,
 		void (*fn)(const struct store_activity *a, void *arg), void *arg);
+/* The dashboard's reads, one by one from 0 (NULL past the last), for the
+ * conformance test that EXPLAINs them: each must use an index, never scan a
+ * whole table. */
+const char *sqlite_admin_sql(size_t i);
+#define SQLITE_NOTES_OF_SQL                                                                        \
+	"SELECT phone, at, kind, session_id, detail FROM notes"                                    \
+	" WHERE phone = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3"
+int sqlite_note_add(void *state, const struct store_note *n);
+int sqlite_notes_of(void *state, const char *phone, int64_t since, size_t limit,
+		    void (*fn)(const struct store_note *n, void *arg), void *arg);
 int sqlite_sessions_recent(void *state, int64_t since, size_t limit,
 		       void (*fn)(const struct store_session *s, void *arg), void *arg);
 
@@ -182,6 +192,8 @@ int sqlite_record_put(void *state, const struct store_record *r, int64_t now);
 /* The store_ops entries sqlite_limits.c implements. */
 int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);
+int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
+		   struct store_cleanup *n);
 int sqlite_buckets_prune(void *state, int64_t before, size_t *n);
 int sqlite_decay_add(void *state, struct store_decay *d, size_t n, int64_t now);
 int sqlite_decay_reset(void *state, const char *key);

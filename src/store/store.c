@@ -230,6 +230,17 @@ int store_activity(struct store *st, int64_t since, int64_t step_ms,
 	return st->ops->activity(st->state, since, step_ms, fn, arg);
 }
 
+int store_note_add(struct store *st, const struct store_note *n)
+{
+	return st->ops->note_add(st->state, n);
+}
+
+int store_notes_of(struct store *st, const char *phone, int64_t since, size_t limit,
+		   void (*fn)(const struct store_note *n, void *arg), void *arg)
+{
+	return st->ops->notes_of(st->state, phone, since, limit, fn, arg);
+}
+
 int store_sessions_recent(struct store *st, int64_t since, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg)
 {
@@ -388,6 +399,57 @@ int store_record_get(struct store *st, const char *kind, const char *key, int64_
 		     struct store_record *out)
 {
 	return st->ops->record_get(st->state, kind, key, now, out);
+}
+
+int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
+		  struct store_cleanup *n)
+{
+	return st->ops->cleanup(st->state, before, now, batch, n);
+}
+
+/* The holder as a JSON string (the record's text is JSON; the store does
+ * not read it back, it only compares it). */
+static void lease_value(const char *holder, char *out, size_t size)
+{
+	size_t o = 0;
+	const char *head = "{\"holder\":\"";
+	for (; *head && o + 1 < size; head++)
+		out[o++] = *head;
+	for (const unsigned char *p = (const unsigned char *)holder; *p && o + 8 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+		} else if (*p < 0x20) {
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	if (o + 3 <= size) {
+		out[o++] = '"';
+		out[o++] = '}';
+	}
+	out[o < size ? o : size - 1] = '\0';
+}
+
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+		     int64_t until)
+{
+	struct store_record r = {.kind = "lease"};
+	strfmt(r.key, sizeof r.key, "%s", name);
+	char mine[STORE_RECORD_MAX];
+	lease_value(holder, mine, sizeof mine);
+	struct store_record cur;
+	int rc = store_record_get(st, "lease", r.key, now, &cur);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && strcmp(cur.value, mine) != 0)
+		return STORE_CONFLICT;
+	/* Free (never taken, or ended): version 1; ours: renewed by CAS. */
+	r.version = rc == 0 ? cur.version + 1 : 1;
+	r.expires_at = until;
+	strfmt(r.value, sizeof r.value, "%s", mine);
+	return store_record_put(st, &r, now);
 }
 
 int store_record_put(struct store *st, const struct store_record *r, int64_t now)

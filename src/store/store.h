@@ -289,6 +289,25 @@ int store_session_history(struct store *st, const char *session_id,
 int store_number_sessions(struct store *st, const char *phone, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg);
 
+/* A number's notes: what happened to a number that its sessions' rows do not
+ * keep — each code check with its time and outcome, and each request a limit,
+ * a geo rule, a number-type rule, a challenge or a fraud block refused — for
+ * its timeline (GET /v1/admin/numbers/{phone}). Never a code or a PIN. */
+struct store_note {
+	char phone[17];                /* E.164 */
+	int64_t at;                    /* ms */
+	char kind[32];                 /* "check.right", "check.wrong", "refused.rate_limit", ... */
+	char session_id[STORE_ID_MAX]; /* "" when the request made no session */
+	char detail[64];               /* the API's error code, or the channel */
+};
+/* Appends a note. 0 or -1. */
+int store_note_add(struct store *st, const struct store_note *n);
+/* Calls fn for the number's notes at or after since, newest first, at most
+ * limit; an index on (phone, at) serves it. Callbacks must not call the store.
+ * 0 or -1. */
+int store_notes_of(struct store *st, const char *phone, int64_t since, size_t limit,
+		   void (*fn)(const struct store_note *n, void *arg), void *arg);
+
 /* A small record the compatibility facades keep (compat/: Twilio services and
  * verifications, GoTrue users and refresh tokens): a JSON text under a kind and
  * a key. The store does not read the text. */
@@ -453,6 +472,27 @@ int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n,
  * again one period after its last take, so callers pass now minus their
  * longest period: what is forgotten reads as full anyway. Sets *n. */
 int store_buckets_prune(struct store *st, int64_t before, size_t *n);
+
+/* What one batch of store_cleanup removed. */
+struct store_cleanup {
+	size_t sessions, messages, attempts, events, records, notes;
+};
+/* Removes old rows, at most batch of each kind, in one short transaction (so
+ * no request waits on it for long): sessions created before before; messages
+ * created before before that are no longer queued or sending, with their
+ * hand-overs; events delivered or given up, created before before; a
+ * number's notes made before before; records expired by now (of any kind). Oldest first; rows another transaction holds
+ * are left for the next batch. Sets *n. A caller repeats while a count equals
+ * batch. */
+int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
+		  struct store_cleanup *n);
+
+/* A lease on a named duty (the cleanup) among the processes sharing the
+ * store: 0 when holder holds it until until (taken, or renewed), else
+ * STORE_CONFLICT (another holds it and it has not ended by now). Built on the
+ * records (kind "lease"), so every backend has it. */
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+		     int64_t until);
 
 /* A pair of exponentially decaying counters (a rolling window without
  * buckets), kept in two windows at once: in window w each value halves every

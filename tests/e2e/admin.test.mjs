@@ -165,6 +165,78 @@ describe('figures and timelines', () => {
   });
 });
 
+describe('limits hit, each check, and bounds', () => {
+  const LIMITS = '[limits]\ncreate.number = 2/1h\n[geo]\nallow = GB, IE\n';
+  const number = (srv, phone) => srv.call('GET', `/v1/admin/numbers/${encodeURIComponent(phone)}`, undefined, { auth: ADMIN });
+
+  test("each check's time and outcome, the limits hit (rate limit, geo, challenge) and account events — never a code or a PIN", async () => {
+    const srv = await withAdmin(`pow_countries = IE\n${LIMITS}`);
+    const phone = freshPhone();
+    const v = await verify(srv, phone); // a wrong code, then the right one
+    // An account with a PIN: its events are in the timeline, the PIN is not.
+    const acct = await srv.call('POST', '/v1/accounts', { session_id: v.id, device: { name: 'Ana' }, pin: '975310' });
+    assert.equal(acct.status, 201, acct.text);
+    // The number's own rate limit: the 2nd session is allowed, the 3rd and 4th refused (one note a minute).
+    assert.equal((await srv.call('POST', '/v1/sessions', { phone })).status, 201);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await srv.call('POST', '/v1/sessions', { phone })).body.error.code, 'rate_limited_number');
+    let r = await number(srv, phone);
+    assert.equal(r.status, 200, r.text);
+    const s = r.body.sessions.find((x) => x.id === v.id);
+    assert.deepEqual(s.check_times.map((c) => [c.outcome, c.error]), [['wrong', 'incorrect_code'], ['right', null]]);
+    const [wrongAt, rightAt] = s.check_times.map((c) => Date.parse(c.at));
+    assert.ok(wrongAt <= rightAt && rightAt === Date.parse(s.verified_at), 'each check at its own time; the right one is the verification');
+    assert.deepEqual(r.body.limits_hit.map((l) => [l.reason, l.detail, l.session_id]),
+      [['rate_limit', 'rate_limited_number (session)', null]], 'two refusals in a minute: one note');
+    const types = r.body.timeline.map((e) => e.type);
+    for (const t of ['session.created', 'check.wrong', 'check.right', 'session.verified', 'account.registered', 'limit.hit'])
+      assert.ok(types.includes(t), `${t} in ${types}`);
+    assert.ok(types.indexOf('check.wrong') < types.indexOf('check.right'));
+    assert.ok(r.body.timeline.some((e) => e.type === 'limit.hit' && e.text === 'limit hit: rate_limit — rate_limited_number (session)'));
+    assert.ok(!r.text.includes(v.code) && !r.text.includes('975310'), 'never the code or the PIN');
+
+    // A country not allowed (geo), and a challenge owed before a code (IE).
+    const fr = '+33612345678';
+    assert.equal((await srv.call('POST', '/v1/sessions', { phone: fr })).body.error.code, 'country_not_allowed');
+    r = await number(srv, fr);
+    assert.deepEqual(r.body.limits_hit.map((l) => [l.reason, l.detail]), [['geo', 'country_not_allowed (session)']]);
+    assert.equal(r.body.sessions.length, 0);
+    const ie = '+353851234567';
+    const c = await srv.call('POST', '/v1/sessions', { phone: ie });
+    assert.equal(c.status, 201, c.text);
+    assert.deepEqual(c.body.requested_information, ['proof_of_work']);
+    assert.equal((await srv.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' })).body.error.code, 'challenge_required');
+    r = await number(srv, ie);
+    assert.deepEqual(r.body.limits_hit.map((l) => [l.reason, l.detail, l.session_id]), [['challenge', 'challenge_required (sms)', c.body.id]]);
+    await srv.stop();
+  });
+
+  test('a number with many sessions and notes: each list is bounded and says there is more', async () => {
+    const srv = await withAdmin('limits = off\n');
+    const phone = freshPhone();
+    let last;
+    for (let i = 0; i < 23; i++) {
+      const c = await srv.call('POST', '/v1/sessions', { phone });
+      assert.equal(c.status, 201, c.text);
+      last = c.body.id;
+    }
+    // Notes: a check refused (no code sent yet) is noted once a minute;
+    // wrong codes each (bounded by the session's attempts).
+    const r = await number(srv, phone);
+    assert.equal(r.body.sessions.length, 20);
+    assert.equal(r.body.sessions[0].id, last, 'newest first');
+    assert.deepEqual(r.body.bounds, { sessions: 20, notes: 200, more_sessions: true, more_notes: false });
+    const few = await number(srv, freshPhone());
+    assert.deepEqual(few.body.bounds, { sessions: 20, notes: 200, more_sessions: false, more_notes: false });
+    // The dashboard's recent list is bounded the same way, at any range.
+    for (const range of ['15m', '7d']) {
+      const s = await srv.call('GET', `/v1/admin/stats?range=${range}`, undefined, { auth: ADMIN });
+      assert.equal(s.body.recent.length, 20, range);
+    }
+    await srv.stop();
+  });
+});
+
 describe('fraud measures', () => {
   const conf = 'fraud_prefix3_min_sent = 5\nfraud_prefix5_min_sent = 1000\nfraud_country_min_sent = 1000\n';
   const range = (n) => Array.from({ length: n }, (_, i) => `+4474009876${String(10 + i).padStart(2, '0')}`);

@@ -6,18 +6,13 @@
 // number's timeline on the dashboard and lifts a fraud block. Screenshots go
 // to tests/e2e/artifacts/ (not committed; docs/img/ holds two of them).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
+import { ARTIFACTS, launchBrowser, newPage as openPage } from './browser.mjs';
 import { cleanup, codeFromSms, freshPhone, makeDataDir, start, wrongCode } from './helpers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = path.join(here, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ADMIN = 'admin-web-0123456789abcdef';
 const PUMP = 'fraud_prefix3_min_sent = 5\nfraud_prefix5_min_sent = 1000\nfraud_country_min_sent = 1000\n';
 
@@ -25,20 +20,11 @@ let srv, browser;
 const problems = []; // console errors, CSP refusals and page errors, from every page
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-deps.sh (Debian's chromium)`);
-  mkdirSync(ARTIFACTS, { recursive: true });
   const dir = makeDataDir();
   const conf = path.join(dir, 'iotp.conf');
   writeFileSync(conf, PUMP);
   srv = await start({ IOTP_ADMIN_KEY: ADMIN }, { args: ['--dev', '--config', conf] });
-  browser = await chromium.launchPersistentContext(makeDataDir('iotp-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 860 },
-    locale: 'en-GB',
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -47,16 +33,7 @@ after(async () => {
   cleanup();
 });
 
-async function newPage() {
-  const page = await browser.newPage();
-  // An answer of 4xx is logged by Chromium as "Failed to load resource": the
-  // tests ask for those on purpose. Anything else is a fault.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const newPage = () => openPage(browser, problems);
 
 const national = (e164) => `0${e164.slice(3, 7)} ${e164.slice(7)}`;
 const phone = freshPhone();
@@ -230,15 +207,23 @@ describe('operator dashboard', () => {
     await page.locator('#q').press('Enter');
     await page.locator('#timeline li').first().waitFor();
     const timeline = await page.locator('#timeline').textContent();
-    for (const t of ['session.created', 'message.queued', 'message.hand_over', 'session.verified'])
+    for (const t of ['session.created', 'message.queued', 'message.hand_over', 'check.wrong', 'check.right', 'session.verified'])
       assert.ok(timeline.includes(t), `${t} in the timeline`);
     assert.match(timeline, /code checked right after 2 checks/);
+    assert.match(await page.locator('#n-summary').textContent(), /1 session\(s\), 1 verified, 2 check\(s\), 0 limit\(s\) hit/);
+    assert.equal(await page.locator('#timeline li.check-wrong').count(), 1);
     assert.ok(!timeline.includes(codeFromSms(smsText)), 'never the code');
     assert.match(await page.locator('#n-phone').textContent(), /^\+4474•+\d\d$/);
     await page.locator('#n-reveal').click();
     assert.equal(await page.locator('#n-phone').textContent(), phone);
     await page.locator('#h-search').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, 'timeline.png'), fullPage: true });
+
+    // Another time range: the figures are asked for again over it.
+    const week = page.waitForResponse((r) => r.url().includes('/v1/admin/stats?range=7d') && r.status() === 200);
+    await page.locator('#range').selectOption('7d');
+    await week;
+    await page.locator('#t-verified', { hasText: '1' }).waitFor();
 
     // Lift the block with its button.
     await block.locator('button', { hasText: 'Lift' }).click();

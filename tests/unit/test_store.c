@@ -7,12 +7,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/retention.h"
+#include "store/sqlite_db.h" /* sqlite_admin_sql: the dashboard's reads, to EXPLAIN */
 #include "store/store.h"
+#ifdef IOTP_HAVE_POSTGRES
+#include "store/postgres_db.h" /* pg_admin_sql */
+#endif
 
 /* The backend under test: sqlite, or postgres when IOTP_TEST_BACKEND says so
  * (meson runs this file once for each; tests/unit/with_pg.sh gives the
@@ -1567,6 +1573,111 @@ static void recent_sessions_newest_first_within_limit(void **state)
 	assert_false(r.any_code);
 }
 
+/* A number's notes: newest first, only that number's, from since, at most limit. */
+struct notes {
+	size_t n;
+	struct store_note v[8];
+};
+
+static void collect_note(const struct store_note *n, void *arg)
+{
+	struct notes *r = arg;
+	if (r->n < 8)
+		r->v[r->n++] = *n;
+}
+
+static void notes_newest_first_bounded(void **state)
+{
+	struct fixture *f = *state;
+	const char *kinds[] = {"check.wrong", "check.right", "refused.rate_limit", "refused.geo",
+			       "check.refused"};
+	for (int i = 0; i < 5; i++) {
+		struct store_note n = {.at = T0 + i * MIN};
+		snprintf(n.phone, sizeof n.phone, "+447400000001");
+		snprintf(n.kind, sizeof n.kind, "%s", kinds[i]);
+		snprintf(n.session_id, sizeof n.session_id, i < 3 ? "s1" : "");
+		snprintf(n.detail, sizeof n.detail, "detail %d", i);
+		assert_int_equal(store_note_add(f->st, &n), 0);
+	}
+	struct store_note other = {.at = T0 + 9 * MIN, .phone = "+447400000002", .kind = "check.right"};
+	assert_int_equal(store_note_add(f->st, &other), 0);
+	struct notes r = {0};
+	assert_int_equal(store_notes_of(f->st, "+447400000001", 0, 3, collect_note, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[0].kind, "check.refused");
+	assert_int_equal(r.v[0].at, T0 + 4 * MIN);
+	assert_string_equal(r.v[0].session_id, "");
+	assert_string_equal(r.v[2].kind, "refused.rate_limit");
+	assert_string_equal(r.v[2].session_id, "s1");
+	assert_string_equal(r.v[2].detail, "detail 2");
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_notes_of(f->st, "+447400000001", T0 + 3 * MIN, 10, collect_note, &r), 0);
+	assert_int_equal(r.n, 2);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_notes_of(f->st, "+447400009999", 0, 10, collect_note, &r), 0);
+	assert_int_equal(r.n, 0);
+}
+
+/* The dashboard's reads (activity, recent sessions, a number's notes) use an
+ * index, never a scan of a whole table, however many rows there are: SQLite's
+ * query plan, and PostgreSQL's with sequential scans priced out (on a table
+ * this small the planner would rightly prefer one). */
+static void dashboard_reads_use_indexes(void **state)
+{
+	struct fixture *f = *state;
+	if (!strcmp(backend, "sqlite")) {
+		char path[300];
+		snprintf(path, sizeof path, "%s/iotp.db", f->dir);
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		size_t i = 0;
+		for (const char *sql; (sql = sqlite_admin_sql(i)); i++) {
+			char explain[1200];
+			snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+			sqlite3_stmt *st;
+			assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+			int searched = 0;
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *d = (const char *)sqlite3_column_text(st, 3);
+				if (!strncmp(d, "SCAN ", 5)) {
+					fprintf(stderr, "a whole-table scan (%s) in: %s\n", d, sql);
+					fail();
+				}
+				searched |= !strncmp(d, "SEARCH ", 7);
+			}
+			assert_true(searched);
+			sqlite3_finalize(st);
+		}
+		assert_true(i >= 7); /* five activity queries, recent sessions, notes */
+		sqlite3_close(db);
+		return;
+	}
+#ifdef IOTP_HAVE_POSTGRES
+	PGconn *c = PQconnectdb(f->url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PQclear(PQexec(c, "SET enable_seqscan = off"));
+	size_t i = 0;
+	for (const char *sql; (sql = pg_admin_sql(i)); i++) {
+		char explain[1200];
+		snprintf(explain, sizeof explain, "EXPLAIN %s", sql);
+		const char *params[3] = {"0", "60000", "10"};
+		PGresult *r = PQexecParams(c, explain, strstr(sql, "$3") ? 3 : 2, NULL, params, NULL,
+					   NULL, 0);
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		for (int row = 0; row < PQntuples(r); row++) {
+			const char *line = PQgetvalue(r, row, 0);
+			if (strstr(line, "Seq Scan")) {
+				fprintf(stderr, "a whole-table scan (%s) in: %s\n", line, sql);
+				fail();
+			}
+		}
+		PQclear(r);
+	}
+	assert_true(i >= 7);
+	PQfinish(c);
+#endif
+}
+
 #ifdef IOTP_HAVE_POSTGRES
 /* Shared stores only: a node starting up takes back its own claims but not a
  * live sibling's; a sibling that stays silent past its lease loses them. */
@@ -1596,6 +1707,217 @@ static void another_nodes_claims_after_its_lease(void **state)
 	assert_string_equal(out[0].id, "m1");
 	assert_int_equal(out[0].attempts, 2);
 	store_close(other);
+}
+#endif
+
+/* Old rows go in batches: finished messages with their hand-overs, sessions,
+ * delivered events and expired records; a message still queued, a new
+ * session, a pending event and a live record stay. */
+static void cleanup_takes_old_rows_in_batches(void **state)
+{
+	struct fixture *f = *state;
+	char id[16], mid[16];
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof id, "old%d", i);
+		snprintf(mid, sizeof mid, "m%d", i);
+		struct store_session s = make_session(id, "+447400123456", 1000 + i);
+		assert_int_equal(store_session_insert(f->st, &s), 0);
+		struct store_message m = make_message(mid, id, 1000 + i);
+		s.version = 2;
+		assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	}
+	struct store_message out[4];
+	size_t n;
+	assert_int_equal(claim(f->st, 2000, out, 3, &n), 0);
+	assert_int_equal(n, 3);
+	/* Two sent (each with a hand-over), one back in the queue for later. */
+	for (int i = 0; i < 3; i++) {
+		out[i].state = i < 2 ? STORE_MSG_SENT : STORE_MSG_QUEUED;
+		out[i].next_attempt_at = 90000;
+		out[i].n_tried = 1;
+		memcpy(out[i].tried[0].message_id, out[i].id, sizeof out[i].id);
+		snprintf(out[i].tried[0].provider, sizeof out[i].tried[0].provider, "log");
+	}
+	assert_int_equal(store_outbox_finish(f->st, out, 3), 0);
+	struct store_session young = make_session("young", "+447400123456", 60000);
+	assert_int_equal(store_session_insert(f->st, &young), 0);
+	struct store_event done = make_event("e1", "t", "default", "a1", 1000);
+	struct store_event pending = make_event("e2", "t", "default", "a1", 1000);
+	pending.next_attempt_at = 99999;
+	struct store_account_write w = {.events = {&done, &pending}, .n_events = 2};
+	struct store_session carrier = make_session("carrier", "+447400123457", 60000);
+	assert_int_equal(store_session_insert(f->st, &carrier), 0);
+	carrier.version = 2;
+	w.spend[0] = &carrier;
+	w.n_spend = 1;
+	assert_int_equal(store_account_write(f->st, &w), 0);
+	struct store_event got[2];
+	assert_int_equal(store_event_claim(f->st, 2000, 3000, NULL, got, 2, &n), 0);
+	assert_int_equal(n, 1);
+	got[0].state = STORE_EVENT_DELIVERED;
+	assert_int_equal(store_event_finish(f->st, got, 1), 0);
+	struct store_record gone = {.kind = "t", .key = "gone", .value = "{}", .version = 1,
+				    .expires_at = 40000};
+	struct store_record live = {.kind = "t", .key = "live", .value = "{}", .version = 1};
+	assert_int_equal(store_record_put(f->st, &gone, 2000), 0);
+	assert_int_equal(store_record_put(f->st, &live, 2000), 0);
+	struct store_note old_note = {.phone = "+447400123456", .at = 1000, .kind = "check.wrong"};
+	struct store_note new_note = {.phone = "+447400123456", .at = 60000, .kind = "check.right"};
+	assert_int_equal(store_note_add(f->st, &old_note), 0);
+	assert_int_equal(store_note_add(f->st, &new_note), 0);
+
+	struct store_cleanup c;
+	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
+	assert_int_equal(c.sessions, 2);
+	assert_int_equal(c.messages, 2);
+	assert_int_equal(c.attempts, 2);
+	assert_int_equal(c.events, 1);
+	assert_int_equal(c.records, 1);
+	assert_int_equal(c.notes, 1);
+	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
+	assert_int_equal(c.sessions, 1);
+	assert_int_equal(c.messages, 0); /* m2 is still queued */
+	assert_int_equal(c.events + c.records + c.attempts, 0);
+	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
+	assert_int_equal(c.sessions + c.messages + c.events + c.records + c.attempts + c.notes, 0);
+	struct store_session left;
+	assert_int_equal(store_session_get(f->st, "young", &left), 0);
+	assert_int_equal(store_session_get(f->st, "old0", &left), STORE_NOT_FOUND);
+	struct store_record r;
+	assert_int_equal(store_record_get(f->st, "t", "live", 50000, &r), 0);
+	assert_int_equal(claim(f->st, 90000, out, 3, &n), 0);
+	assert_int_equal(n, 1); /* the queued one is still there to send */
+	event_ids[0] = '\0';
+	assert_int_equal(store_account_events(f->st, "a1", list_event, NULL), 0);
+	assert_string_equal(event_ids, "e2;");
+}
+
+/* One holder at a time; it renews its own; another gets it once it ended. */
+static void leases_have_one_holder(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(store_lease_take(f->st, "cleanup", "node-a", 1000, 5000), 0);
+	assert_int_equal(store_lease_take(f->st, "cleanup", "node-b", 2000, 6000), STORE_CONFLICT);
+	assert_int_equal(store_lease_take(f->st, "cleanup", "node-a", 3000, 7000), 0);
+	assert_int_equal(store_lease_take(f->st, "cleanup", "node-b", 6999, 9000), STORE_CONFLICT);
+	assert_int_equal(store_lease_take(f->st, "cleanup", "node-b", 7000, 9000), 0);
+	assert_int_equal(store_lease_take(f->st, "cleanup", "node-a", 8000, 9000), STORE_CONFLICT);
+	assert_int_equal(store_lease_take(f->st, "other", "node-a", 8000, 9000), 0);
+	/* A name with quotes stays one holder's. */
+	assert_int_equal(store_lease_take(f->st, "q", "a\"b", 8000, 9000), 0);
+	assert_int_equal(store_lease_take(f->st, "q", "a\"c", 8000, 9000), STORE_CONFLICT);
+}
+
+/* The sweep: the lease's holder removes old rows; another node, meanwhile,
+ * nothing; batches repeat while they come back full. */
+static void retention_sweeps_under_the_lease(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t day = 24LL * 3600 * 1000, now = 400 * day;
+	char id[24];
+	for (int i = 0; i < RETENTION_BATCH + 20; i++) {
+		snprintf(id, sizeof id, "s%d", i);
+		struct store_session s = make_session(id, "+447400123456", 100 * day + i);
+		assert_int_equal(store_session_insert(f->st, &s), 0);
+	}
+	struct store_session young = make_session("young", "+447400123456", now - day);
+	assert_int_equal(store_session_insert(f->st, &young), 0);
+	struct store_cleanup n = {0};
+	assert_int_equal(retention_sweep(f->st, "node-a", 90, now, &n), 0);
+	assert_int_equal(n.sessions, RETENTION_BATCH + 20);
+	assert_int_equal(retention_sweep(f->st, "node-b", 90, now + 1000, &n), 1);
+	assert_int_equal(n.sessions, RETENTION_BATCH + 20);
+	/* 0 days: sessions are kept whatever their age. */
+	assert_int_equal(retention_sweep(f->st, "node-a", 0, now + 400 * day, &n), 0);
+	struct store_session got;
+	assert_int_equal(store_session_get(f->st, "young", &got), 0);
+}
+
+/* A store migrated by a newer iotpd is refused at open, saying so, rather
+ * than read with statements that do not know its columns. */
+static void newer_schema_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->st);
+	f->st = NULL;
+#ifdef IOTP_HAVE_POSTGRES
+	if (f->schema[0]) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "UPDATE %s.iotp_schema SET version = version + 1", f->schema);
+		assert_int_equal(pg_admin(sql), 0);
+	} else
+#endif
+	{
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open(f->url + 7, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	char err[512] = "";
+	struct store *st = NULL;
+	assert_int_equal(store_open(f->url, &test_options, &st, err, sizeof err), -1);
+	assert_null(st);
+	assert_non_null(strstr(err, "by a newer iotpd (schema "));
+}
+
+#ifdef IOTP_HAVE_POSTGRES
+struct deadlocked {
+	struct store *st;
+	int rc;
+};
+
+static void *write_a_then_b(void *arg)
+{
+	struct deadlocked *d = arg;
+	struct store_session s = make_session("dl", "+447400123456", 1000);
+	struct store_bucket b[2] = {{"dl|a", 10, 0.000001, 1}, {"dl|b", 10, 0.000001, 1}};
+	struct store_write w = {.session = &s, .insert = 1, .buckets = b, .n_buckets = 2, .now = 1000};
+	d->rc = store_session_write(d->st, &w, NULL);
+	return NULL;
+}
+
+/* Another transaction locks bucket b, the write takes a and waits for b, then
+ * the other asks for a: a deadlock, which the server breaks by failing the
+ * write's transaction (it waited first). The write is tried again and lands:
+ * before, only a failure of the session's own statement was retried, and the
+ * request got 500. */
+static void deadlock_victim_is_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b[2] = {{"dl|a", 10, 0.000001, 1}, {"dl|b", 10, 0.000001, 1}};
+	size_t refused;
+	int64_t retry;
+	assert_int_equal(store_buckets_take(f->st, b, 2, 1000, &refused, &retry), 0);
+	PGconn *x = PQconnectdb(f->url);
+	assert_int_equal(PQstatus(x), CONNECTION_OK);
+	PGresult *r = PQexec(x, "BEGIN; UPDATE buckets SET at = at WHERE key = 'dl|b'");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	struct deadlocked d = {f->st, -9};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, write_a_then_b, &d), 0);
+	/* Until the write waits for b (holding a). */
+	for (;;) {
+		r = PQexec(x, "SELECT count(*) FROM pg_locks WHERE NOT granted");
+		int waiting = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) > 0;
+		PQclear(r);
+		if (waiting)
+			break;
+		usleep(10000);
+	}
+	/* Now a for x: one of the two must go. */
+	r = PQexec(x, "UPDATE buckets SET at = at WHERE key = 'dl|a'");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQclear(PQexec(x, "COMMIT"));
+	PQfinish(x);
+	pthread_join(t, NULL);
+	assert_int_equal(d.rc, 0);
+	struct store_session got;
+	assert_int_equal(store_session_get(f->st, "dl", &got), 0);
+	/* Taken twice each (once here, once by the write), not three times. */
+	struct store_bucket eight[2] = {{"dl|a", 10, 0.000001, 8}, {"dl|b", 10, 0.000001, 8}};
+	assert_int_equal(store_buckets_take(f->st, eight, 2, 1000, &refused, &retry), 0);
 }
 #endif
 
@@ -1641,6 +1963,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(recent_sessions_newest_first_within_limit, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(cleanup_takes_old_rows_in_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(leases_have_one_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(retention_sweeps_under_the_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(notes_newest_first_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(dashboard_reads_use_indexes, setup, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
 		cmocka_unit_test(url_password_is_masked),
 	};
@@ -1651,9 +1979,11 @@ int main(void)
 	/* What only a store shared by several nodes promises. */
 	const struct CMUnitTest shared[] = {
 		cmocka_unit_test_setup_teardown(another_nodes_claims_after_its_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(deadlock_victim_is_retried, setup, teardown),
 	};
 	if (!strcmp(backend, "postgres")) {
-		int rc = _cmocka_run_group_tests("store (postgres, shared)", shared, 1, NULL, NULL);
+		int rc = _cmocka_run_group_tests("store (postgres, shared)", shared,
+						 sizeof shared / sizeof shared[0], NULL, NULL);
 		if (rc)
 			return rc;
 	}
