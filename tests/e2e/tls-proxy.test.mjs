@@ -89,10 +89,11 @@ function request(method, urlPath, { body, headers = {}, localAddress = '127.0.0.
         },
       },
       (res) => {
+        const tls = res.socket.getProtocol();
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined, tls: res.socket.getProtocol?.() }));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined, tls }));
       },
     );
     req.on('error', reject);
