@@ -1,9 +1,12 @@
 // bench/pumping.mjs: an SMS-pumping attack against a real iotpd, mixed with
 // honest traffic, to show what the fraud defence (docs/fraud.md) lets through.
 //
-//   node bench/pumping.mjs [--scenario ranges|country] [--duration S] [--attack-rate R]
+//   node bench/pumping.mjs [--scenario ranges|country|sites] [--duration S] [--attack-rate R]
 //                          [--honest-rate R] [--honest-abandon %] [--honest-lag S] [--warmup S]
 //                          [--pretend] [--phone-hashes-per-s N] [--very-slow-hashes-per-s N]
+//                          [--lookup on|hang] [--lookup-unassigned %]
+//                          [--faketime 'YYYY-MM-DD HH:MM:SS'] [--data DIR] [--profile-min N]
+//                          [--set option=value]...
 //
 // It starts `iotpd --dev` on loopback with the production defaults of every
 // limit and of the pumping detector, and trusted_proxies = 127.0.0.1 so that
@@ -37,6 +40,32 @@
 // report gives, per difficulty, how many were asked and the solving times
 // here, on a slow phone and on a very slow one.
 //
+// --lookup on: a reachability provider (docs/fraud.md) runs in this process
+// on loopback and iotpd asks it before each send: honest people's numbers are
+// in service; an attack number is not in service with probability
+// --lookup-unassigned (default 50 %: the share of a country's valid mobile
+// numbers that no subscriber holds, which a random-spread attack hits). It
+// shows what the lookup costs honest sends (latency) and that the refused
+// sends spend nothing. --lookup hang: the provider never answers, to show
+// failing open (every send waits reach_timeout_ms, 500 ms, then goes).
+//
+// Scenario "sites": a slow attack from a few client networks — 4 /24s, each
+// creating --attack-rate sessions/s in all (default 0.8: 0.2 per /24, too slow
+// for the one-minute pressure) on random Nigerian numbers, each a new number,
+// never verified — against honest people behind one carrier-grade NAT /24
+// (--honest-rate flows/s, default 1, 30 % never type the code with
+// --honest-abandon 30). It shows what pow_network_numbers catches (SMS per
+// attacking /24 before its sessions owe a proof-of-work) and what it costs the
+// NAT's honest people. Default duration 300 s.
+//
+// --set option=value adds a line to iotpd's configuration (repeatable).
+//
+// --faketime runs iotpd under Debian's libfaketime from that wall-clock time
+// (for the hourly profile), --data keeps its data directory between runs
+// (train a profile in one run, attack at another hour in the next), and
+// --profile-min sets fraud_profile_min_sessions (default 2000) for a
+// scaled-down training run.
+//
 // Afterwards it counts, from the log provider's messages.jsonl (what really
 // went out), the SMS each attacked range received, and prints the report that
 // bench/RESULTS.md quotes. Both loops are open-loop (requests start on a
@@ -61,10 +90,12 @@ const opt = (name, def) => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const SCENARIO = args.includes('--scenario') ? args[args.indexOf('--scenario') + 1] : 'ranges';
-const COUNTRY = SCENARIO === 'country';
-const DURATION = opt('--duration', COUNTRY ? 90 : 30);
-const ATTACK_RATE = opt('--attack-rate', COUNTRY ? 60 : 200);
-const HONEST_RATE = opt('--honest-rate', COUNTRY ? 6 : 40);
+const SITES = SCENARIO === 'sites';
+const COUNTRY = SCENARIO === 'country' || SITES; // the same per-country report
+const DURATION = opt('--duration', SITES ? 300 : COUNTRY ? 90 : 30);
+const ATTACK_RATE = opt('--attack-rate', SITES ? 0.8 : COUNTRY ? 60 : 200);
+const HONEST_RATE = opt('--honest-rate', SITES ? 1 : COUNTRY ? 6 : 40);
+const SETS = args.flatMap((a, i) => (a === '--set' ? [args[i + 1]] : []));
 const PRETEND = args.includes('--pretend');
 // Honest people as they really are: some never type the code (--honest-abandon
 // percent), the others after --honest-lag seconds (SMS delivery and typing).
@@ -72,6 +103,11 @@ const HONEST_ABANDON = opt('--honest-abandon', 0);
 const HONEST_LAG = opt('--honest-lag', 0);
 // The attack starts --warmup seconds after honest traffic (default 0: together).
 const WARMUP = opt('--warmup', 0);
+const LOOKUP = args.includes('--lookup') ? args[args.indexOf('--lookup') + 1] : '';
+const LOOKUP_UNASSIGNED = opt('--lookup-unassigned', 50);
+const FAKETIME = args.includes('--faketime') ? args[args.indexOf('--faketime') + 1] : '';
+const KEEP_DATA = args.includes('--data') ? args[args.indexOf('--data') + 1] : '';
+const PROFILE_MIN = opt('--profile-min', 0);
 const PHONE_RATE = opt('--phone-hashes-per-s', 270000);
 const VERY_SLOW_RATE = opt('--very-slow-hashes-per-s', 130000);
 
@@ -83,11 +119,35 @@ const ATTACKED = [
   { base: 37368012000, name: 'MD +373 680 12' },
 ];
 
-const dir = mkdtempSync(path.join(tmpdir(), 'iotp-pumping-'));
+// The reachability provider (--lookup): numbers honest people use are in
+// service; an attack number is not with probability LOOKUP_UNASSIGNED.
+const inService = new Set();
+const lookups = { asked: 0, unreachable: 0 };
+const held = [];
+const lookupServer = LOOKUP
+  ? http.createServer((req, res) => {
+    lookups.asked++;
+    if (LOOKUP === 'hang') return held.push(res);
+    const phone = decodeURIComponent(req.url.split('/').pop());
+    const ok = inService.has(phone) || randomInt(100) >= LOOKUP_UNASSIGNED;
+    if (!ok) lookups.unreachable++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ reachable: ok }));
+  })
+  : null;
+if (lookupServer) await new Promise((r) => lookupServer.listen(0, '127.0.0.1', r));
+
+const dir = KEEP_DATA || mkdtempSync(path.join(tmpdir(), 'iotp-pumping-'));
 const conf = path.join(dir, 'iotp.conf');
-writeFileSync(conf, `trusted_proxies = 127.0.0.1\n${PRETEND ? 'fraud_action = pretend\n' : ''}`);
+writeFileSync(conf, `trusted_proxies = 127.0.0.1\n${PRETEND ? 'fraud_action = pretend\n' : ''}` +
+  (PROFILE_MIN ? `fraud_profile_min_sessions = ${PROFILE_MIN}\n` : '') +
+  SETS.map((l) => `${l}\n`).join('') +
+  (lookupServer ? `reach_provider = http\nreach_url = http://127.0.0.1:${lookupServer.address().port}/lookup/{phone}\n` : ''));
+const fake = FAKETIME
+  ? { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', FAKETIME: `@${FAKETIME}`, FAKETIME_DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' }
+  : {};
 const child = spawn(IOTPD, ['--dev', '--config', conf, '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], {
-  env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IOTP_'))), IOTP_API_KEY: 'dev', IOTP_MAX_CONNECTIONS_PER_IP: '10000' },
+  env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IOTP_'))), IOTP_API_KEY: 'dev', IOTP_MAX_CONNECTIONS_PER_IP: '10000', ...fake },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let stderr = '';
@@ -190,10 +250,12 @@ const NG_MOBILE = ['701', '703', '704', '705', '706', '708', '709', '802', '803'
 const rnd = (n) => Array.from({ length: n }, () => randomInt(10)).join('');
 const nigerian = () => `+234${NG_MOBILE[randomInt(NG_MOBILE.length)]}${rnd(7)}`;
 const attackNumbers = new Set();
-async function attackCountryOnce() {
+const perSite = {};
+async function attackCountryOnce(i) {
   const phone = nigerian();
   attackNumbers.add(phone);
-  const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+  const ip = SITES ? `10.9.${i % 4}.${randomInt(1, 255)}` : `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+  if (SITES) attack.site = (attack.site ??= {}), (perSite[phone] = `10.9.${i % 4}`);
   attack.requests++;
   const c = await call('POST', '/v1/sessions', { phone }, ip);
   if (c.status !== 201) return tally(attack.outcomes, `create ${c.status} ${c.body?.error?.code}`);
@@ -229,9 +291,11 @@ function honestCountryNumber(i) {
 }
 async function honestOnce(i) {
   const [country, phone] = COUNTRY ? honestCountryNumber(i) : ['*', honestNumber()];
+  inService.add(phone);
   const mine = (byCountry[country] ??= { flows: 0, verified: 0, refused: 0, challenged: 0, bits: {}, solveMs: [] });
   mine.flows++;
-  const ip = `172.${16 + randomInt(16)}.${randomInt(256)}.${randomInt(1, 255)}`;
+  // In "sites", every honest person is behind one carrier-grade NAT /24.
+  const ip = SITES ? `100.64.7.${randomInt(1, 255)}` : `172.${16 + randomInt(16)}.${randomInt(256)}.${randomInt(1, 255)}`;
   honest.flows++;
   const refuse = (what, r) => {
     honest.refused++;
@@ -316,6 +380,11 @@ if (COUNTRY) {
   const toAttack = sent.filter((m) => attackNumbers.has(m.to));
   const first = sent.length ? sent[0] : null;
   console.log(`\nSMS to attack numbers (messages.jsonl): ${toAttack.length} of ${attackNumbers.size} numbers tried`);
+  if (SITES) {
+    const bySite = {};
+    for (const m of toAttack) tally(bySite, perSite[m.to]);
+    console.log(`SMS per attacking /24: ${JSON.stringify(bySite)}`);
+  }
   console.log(`attack: ${attack.requests} requests; outcomes:`);
   for (const [k, v] of Object.entries(attack.outcomes).sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(6)}  ${k}`);
   console.log(`attack sessions' proof-of-work bits: ${JSON.stringify(attack.bits)}`);
@@ -330,6 +399,7 @@ if (COUNTRY) {
   const rate = powSolved.reduce((a, x) => a + x.hashes, 0) / (powSolved.reduce((a, x) => a + x.ms, 0) / 1000 || 1);
   console.log(`solver speed here (node, one thread): ${(rate / 1e6).toFixed(2)} M hashes/s`);
   powTable();
+  if (LOOKUP) console.log(`reachability lookups: ${lookups.asked} asked, ${lookups.unreachable} answered not in service${LOOKUP === 'hang' ? ' (the provider never answered)' : ''}`);
   console.log('\niotpctl fraud list:');
   console.log(execFileSync(IOTPCTL, ['--data', path.join(dir, 'data'), 'fraud', 'list']).toString().trimEnd());
   const ng = byCountry.NG ?? { refused: 0, flows: 1 };
@@ -374,4 +444,6 @@ agent.destroy();
 for (const w of workers) await w.terminate();
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
-rmSync(dir, { recursive: true, force: true });
+for (const res of held) res.destroy();
+lookupServer?.close();
+if (!KEEP_DATA) rmSync(dir, { recursive: true, force: true });

@@ -154,6 +154,24 @@ static const struct option options[] = {
 	{"reverify_after", T_INT, F(reverify_after), "0", NULL, 0, 315360000, 0,
 	 "Seconds after its last verification at which an account must verify its number again before it "
 	 "is served (e.g. 7776000 for 90 days); 0: never."},
+	{"passkey_rp_id", T_STRING, F(passkey_rp_id), "", NULL, 0, 0, 0,
+	 "Turns on passkeys (WebAuthn, docs/passkeys.md) for the default app: the relying party id, "
+	 "the domain of the pages that run the ceremony, e.g. example.com (localhost for development). "
+	 "A passkey works only for this id, and so only on that site. Empty: passkeys are off. An "
+	 "[app ID] section sets its own."},
+	{"passkey_origins", T_STRING, F(passkey_origins), "", NULL, 0, 0, 0,
+	 "Comma-separated origins whose pages may run the default app's passkey ceremonies, exactly "
+	 "as browsers write them (https://example.com,https://www.example.com, or "
+	 "http://localhost:8080; http://localhost:* takes any port, for development). Empty: "
+	 "https://<passkey_rp_id>. An [app ID] section sets its own."},
+	{"passkey_user_verification", T_STRING, F(passkey_user_verification), "required", NULL, 0, 0, 0,
+	 "required: a passkey counts only when its authenticator verified the person (screen lock, "
+	 "PIN, fingerprint), which is what lets it stand in for the two-step PIN; preferred: presence "
+	 "alone is accepted (a security key without a PIN)."},
+	{"passkey_challenge_ttl", T_INT, F(passkey_challenge_ttl), "300", NULL, 30, 3600, 0,
+	 "Seconds a passkey ceremony's challenge can be answered. Each challenge is answered once."},
+	{"passkeys_max", T_INT, F(passkeys_max), "10", NULL, 1, 100, 0,
+	 "Most passkeys one account may hold."},
 	{"public_url", T_STRING, F(public_url), "http://127.0.0.1:8080", NULL, 0, 0, 0,
 	 "The address people's browsers reach iotpd at, for links in e-mails (PIN reset)."},
 	{"smtp_url", T_STRING, F(smtp_url), "", NULL, 0, 0, 0,
@@ -229,6 +247,10 @@ static const struct option options[] = {
 	 "pressure forgives on top of fraud_pressure_floor, so that a fresh node, or a country quiet for "
 	 "an hour, does not challenge its first honest people before any verification shows what is usual "
 	 "(an attack there gets this many more sessions before the price rises; 0: none)."},
+	{"fraud_profile_min_sessions", T_INT, F(fraud_profile_min_sessions), "2000", NULL, 1, 1000000000, 0,
+	 "Sessions a country's hourly profile (when in the day its sessions come, learned over "
+	 "fraud_baseline_window) must hold before it scales fraud_pressure_young: down to nothing at "
+	 "the country's quiet hours, up to 4 times at its busiest."},
 	{"reach_provider", T_STRING, F(reach_provider), "", NULL, 0, 0, 0,
 	 "A lookup provider asked, before a code is sent, whether the number is in service (an HLR "
 	 "lookup): 'http' (reach_url), or empty for none. A number it says is not in service gets no "
@@ -247,6 +269,10 @@ static const struct option options[] = {
 	{"pow_ip_sessions", T_INT, F(pow_ip_sessions), "30", NULL, 0, 1000000, 0,
 	 "Sessions one client address may start within fraud_window before its new ones owe a proof-of-work "
 	 "(0: never)."},
+	{"pow_network_numbers", T_INT, F(pow_network_numbers), "50", NULL, 0, 1000000, 0,
+	 "Distinct numbers, not verified, that one client site (its /24 for IPv4, /48 for IPv6) may start "
+	 "sessions for within fraud_window before its new sessions owe a proof-of-work (0: never). The "
+	 "same number asked again counts once; a verified one not at all."},
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},
@@ -817,6 +843,14 @@ int config_validate(struct config *cfg, char *err, size_t errlen)
 		       "option smtp_ca_file (IOTP_SMTP_CA_FILE): cannot read '%s': %s; give the path of a "
 		       "PEM file of CA certificates, or leave it empty for the system's CAs",
 		       cfg->smtp_ca_file, strerror(errno));
+		return -1;
+	}
+	if (strcmp(cfg->passkey_user_verification, "required") &&
+	    strcmp(cfg->passkey_user_verification, "preferred")) {
+		strfmt(err, errlen,
+		       "option passkey_user_verification (IOTP_PASSKEY_USER_VERIFICATION): '%s' is not "
+		       "required or preferred",
+		       cfg->passkey_user_verification);
 		return -1;
 	}
 	if (strcmp(cfg->fraud_action, "refuse") && strcmp(cfg->fraud_action, "pretend")) {

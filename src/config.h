@@ -96,6 +96,11 @@ struct config {
 	struct config_int_list pin_reminder_hours; /* h until the next reminder */
 	int pin_reset_ttl;                         /* s */
 	int reverify_after;                        /* s; 0: never */
+	char *passkey_rp_id;                       /* the default app's; "" = passkeys off */
+	char *passkey_origins;                     /* comma-separated; "" = https://<rp id> */
+	char *passkey_user_verification;           /* "required" or "preferred" */
+	int passkey_challenge_ttl;                 /* s */
+	int passkeys_max;                          /* per account */
 	char *public_url;
 	char *smtp_url;
 	char *smtp_from;
@@ -124,7 +129,9 @@ struct config {
 	int fraud_pressure_window;  /* s, half-life of the short window of sessions */
 	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
 	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
+	int fraud_profile_min_sessions; /* a country's sessions before its hourly profile counts */
 	char *pow_countries;
+	int pow_network_numbers;    /* distinct unverified numbers per client site before a proof-of-work */
 	char *reach_provider;       /* "" = no reachability lookup */
 	char *reach_url;            /* with {phone} */
 	char *reach_header;         /* "Name: value", secret */

@@ -21,7 +21,8 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  number PHONE   the number's last 20 sessions, newest session first, each with\n"
 	      "                 every message sent for it, oldest message first (PHONE in any\n"
-	      "                 format with a country code)\n"
+	      "                 format with a country code), then its last 50 checks and limits\n"
+	      "                 hit, newest first\n"
 	      "  session ID     one session and its messages\n"
 	      "  stats          counts of sessions and messages, and per provider and region\n"
 	      "                 the time from code request to submission and to delivery\n"
@@ -110,6 +111,20 @@ static void print_attempt(const struct store_attempt *a, void *arg)
 	printf("      hand-over %s  message %.8s…  to %-10s %-9s (%lld ms)%s%s\n", at, a->message_id,
 	       a->provider, (unsigned)a->outcome < 5 ? outcomes[a->outcome] : "?",
 	       (long long)(a->finished_at - a->started_at), a->error[0] ? ": " : "", a->error);
+}
+
+/* A number's note (store/store.h): a check's outcome or a limit hit. */
+static void print_note(const struct store_note *n, void *arg)
+{
+	int *header = arg;
+	char at[32];
+	if (!*header) {
+		printf("checks and limits hit, newest first:\n");
+		*header = 1;
+	}
+	when(n->at, at, sizeof at);
+	printf("  %s  %-20s %s%s%s\n", at, n->kind, n->detail, n->session_id[0] ? "  session " : "",
+	       n->session_id);
 }
 
 static void print_session(const struct store_session *s, struct store *st)
@@ -381,6 +396,9 @@ int main(int argc, char **argv)
 			for (size_t k = 0; k < g->n; k++)
 				print_session(&g->s[k], st);
 			free(g);
+			int header = 0;
+			if (rc == 0 && store_notes_of(st, n.e164, 0, 50, print_note, &header) < 0)
+				rc = 1;
 		}
 	} else if (!strcmp(cmd, "session")) {
 		struct store_session s;

@@ -42,6 +42,7 @@ static void reply_pin(struct http_response *res, enum iotp_error e, const struct
 	json_object_set_new(err, "attempts_left", json_integer(r->attempts_left));
 	json_object_set_new(err, "reset_available_at", api_time(r->reset_available_at));
 	json_object_set_new(err, "totp_accepted", json_boolean(r->totp));
+	json_object_set_new(err, "passkey_accepted", json_boolean(r->passkey));
 	if (r->retry_after > 0) {
 		res->retry_after = r->retry_after;
 		json_object_set_new(err, "retry_after", json_integer(r->retry_after));
@@ -64,8 +65,8 @@ static int is_pin_outcome(enum iotp_error e)
 	       e == IOTP_E_PIN_LOCKED;
 }
 
-static void reply(struct api *api, struct http_response *res, enum iotp_error e,
-		  const struct account_result *r, int64_t now, int status)
+void api_account_reply(struct api *api, struct http_response *res, enum iotp_error e,
+		       const struct account_result *r, int64_t now, int status)
 {
 	if (e == IOTP_E_OK) {
 		res->status = status;
@@ -77,8 +78,10 @@ static void reply(struct api *api, struct http_response *res, enum iotp_error e,
 	else if (e == IOTP_E_INCORRECT_TOTP || e == IOTP_E_TOTP_WAIT)
 		reply_totp(res, e, r);
 	else
-		http_reply_error(res, e, NULL);
+		http_reply_error(res, e, r->why);
 }
+
+#define reply api_account_reply
 
 static void invalid(struct http_response *res, const char *field, const char *message)
 {
@@ -91,6 +94,9 @@ void api_account_register(struct http_request *req, struct http_response *res)
 	struct api *api = req->app;
 	json_t *device = json_incref(json_object_get(req->body, "device"));
 	json_object_del(req->body, "device");
+	json_t *passkey = json_incref(json_object_get(req->body, "passkey"));
+	json_object_del(req->body, "passkey");
+	struct account_passkey_response pk;
 	struct account_device d = {0};
 	const char *session_id, *pin, *totp;
 	const struct api_field fields[] = {
@@ -116,10 +122,13 @@ void api_account_register(struct http_request *req, struct http_response *res)
 	}
 	if (api_read_fields(&dreq, res, device_fields, 2) < 0)
 		goto out;
+	if (passkey && api_passkey_response(passkey, "passkey", 0, &pk, res) < 0)
+		goto out;
 	struct account_result r;
 	int64_t now = clock_now_ms();
-	enum iotp_error e = account_register(api->core, req->principal, session_id, &d, pin, totp, now,
-					     &r);
+	const struct account_factors f = {pin, totp, passkey ? &pk : NULL};
+	enum iotp_error e = account_register_with(api->core, req->principal, session_id, &d, &f, now,
+						  &r);
 	if (e == IOTP_E_INVALID_FIELD) {
 		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
 		goto out;
@@ -131,13 +140,14 @@ void api_account_register(struct http_request *req, struct http_response *res)
 	}
 out:
 	json_decref(device);
+	json_decref(passkey);
 }
 
 /* The account of the device that calls (Authorization: Device <credential>).
  * Returns 0, or -1 after answering 401 (or 403 while it must re-verify, unless
  * allow_reverify). */
-static int device_account(struct http_request *req, struct http_response *res, int allow_reverify,
-			  struct store_account *a, int64_t now)
+int api_device_account(struct http_request *req, struct http_response *res, int allow_reverify,
+		       struct store_account *a, int64_t now)
 {
 	struct api *api = req->app;
 	static const char scheme[] = "Device ";
@@ -162,7 +172,7 @@ void api_account_me(struct http_request *req, struct http_response *res)
 	struct api *api = req->app;
 	struct store_account a;
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0)
+	if (api_device_account(req, res, 0, &a, now) < 0)
 		return;
 	res->body = json_pack("{s:o}", "account", account_json(api->core, &a, now));
 }
@@ -174,7 +184,7 @@ void api_account_set_pin(struct http_request *req, struct http_response *res)
 	const char *pin, *email, *field = NULL;
 	const struct api_field fields[] = {{"pin", 1, 16, &pin}, {"email", 0, 254, &email}};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 2) < 0)
+	if (api_device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 2) < 0)
 		return;
 	struct account_result r;
 	enum iotp_error e = account_set_pin(api->core, a.id, pin, email, now, &r, &field);
@@ -199,7 +209,7 @@ static void with_pin(struct http_request *req, struct http_response *res, pin_op
 	const char *pin;
 	const struct api_field fields[] = {{"pin", 1, 16, &pin}};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+	if (api_device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
 		return;
 	struct account_result r;
 	enum iotp_error e = op(api->core, a.id, pin, now, &r);
@@ -232,12 +242,22 @@ void api_account_change_number(struct http_request *req, struct http_response *r
 		{"totp", 0, 16, &totp},
 	};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 4) < 0)
+	if (api_device_account(req, res, 0, &a, now) < 0)
 		return;
+	json_t *passkey = json_incref(json_object_get(req->body, "passkey"));
+	json_object_del(req->body, "passkey");
+	struct account_passkey_response pk;
+	if (api_read_fields(req, res, fields, 4) < 0 ||
+	    (passkey && api_passkey_response(passkey, "passkey", 0, &pk, res) < 0)) {
+		json_decref(passkey);
+		return;
+	}
 	struct account_result r;
-	/* pin (or totp): the PIN of the account that holds the new number, when a PIN guards it. */
-	enum iotp_error e = account_change_number(api->core, a.id, old_id, new_id, pin, totp, now,
-						  &r);
+	/* pin (or totp, or passkey): of the account that holds the new number,
+	 * when a PIN guards it. */
+	const struct account_factors f = {pin, totp, passkey ? &pk : NULL};
+	enum iotp_error e = account_change_number_with(api->core, a.id, old_id, new_id, &f, now, &r);
+	json_decref(passkey);
 	if (e == IOTP_E_INVALID_FIELD) {
 		invalid(res, "pin", "Field 'pin' must be 6 digits, like \"123456\".");
 		return;
@@ -250,7 +270,7 @@ void api_account_totp_enrol(struct http_request *req, struct http_response *res)
 	struct api *api = req->app;
 	struct store_account a;
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0)
+	if (api_device_account(req, res, 0, &a, now) < 0)
 		return;
 	struct account_totp_enrolment en;
 	struct account_result r;
@@ -277,7 +297,7 @@ static void with_totp(struct http_request *req, struct http_response *res, totp_
 	const char *code;
 	const struct api_field fields[] = {{"code", 1, 16, &code}};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+	if (api_device_account(req, res, 0, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
 		return;
 	struct account_result r;
 	reply(api, res, op(api->core, a.id, code, now, &r), &r, now, 200);
@@ -300,7 +320,7 @@ void api_account_reverify(struct http_request *req, struct http_response *res)
 	const char *session_id;
 	const struct api_field fields[] = {{"session_id", 1, STORE_ID_MAX, &session_id}};
 	int64_t now = clock_now_ms();
-	if (device_account(req, res, 1, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
+	if (api_device_account(req, res, 1, &a, now) < 0 || api_read_fields(req, res, fields, 1) < 0)
 		return;
 	struct account_result r;
 	enum iotp_error e = account_reverify(api->core, a.id, session_id, now, &r);

@@ -72,6 +72,30 @@ void api_session_send_code(struct http_request *req, struct http_response *res);
 void api_session_check_code(struct http_request *req, struct http_response *res);
 void api_session_cancel(struct http_request *req, struct http_response *res);
 void api_lookup(struct http_request *req, struct http_response *res);
+/* The account of the device that calls (Authorization: Device <credential>,
+ * api/accounts.c). Returns 0, or -1 after answering 401 (or 403 while it must
+ * re-verify, unless allow_reverify). */
+int api_device_account(struct http_request *req, struct http_response *res, int allow_reverify,
+		       struct store_account *a, int64_t now);
+/* Answers with the account (status) or the error of an account operation,
+ * with the PIN's fields on a PIN outcome. */
+struct account_result;
+void api_account_reply(struct api *api, struct http_response *res, enum iotp_error e,
+		       const struct account_result *r, int64_t now, int status);
+/* Reads a browser's PublicKeyCredential in its JSON form (api/passkeys.c):
+ * rawId (or id) and response's base64url members; registration (1) needs
+ * attestationObject, authentication (0) authenticatorData and signature.
+ * The strings are borrowed from cred. Returns 0, or -1 after a 400 naming
+ * field. */
+struct account_passkey_response;
+int api_passkey_response(json_t *cred, const char *field, int registration,
+			 struct account_passkey_response *out, struct http_response *res);
+void api_passkey_register_options(struct http_request *req, struct http_response *res);
+void api_passkey_register_finish(struct http_request *req, struct http_response *res);
+void api_passkey_list(struct http_request *req, struct http_response *res);
+void api_passkey_remove(struct http_request *req, struct http_response *res);
+void api_passkey_auth_options(struct http_request *req, struct http_response *res);
+void api_passkey_auth_finish(struct http_request *req, struct http_response *res);
 void api_account_register(struct http_request *req, struct http_response *res);
 void api_account_me(struct http_request *req, struct http_response *res);
 void api_account_set_pin(struct http_request *req, struct http_response *res);

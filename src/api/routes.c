@@ -30,6 +30,15 @@ static const struct http_route routes[] = {
 	{"POST", "/v1/accounts/me/totp/confirm", api_account_totp_confirm, HTTP_PUBLIC, 1},
 	{"DELETE", "/v1/accounts/me/totp", api_account_totp_disable, HTTP_PUBLIC, 1},
 	{"POST", "/v1/accounts/me/reverify", api_account_reverify, HTTP_PUBLIC, 1},
+	{"POST", "/v1/accounts/me/passkeys/register/options", api_passkey_register_options, HTTP_PUBLIC, 1},
+	{"POST", "/v1/accounts/me/passkeys/register/finish", api_passkey_register_finish, HTTP_PUBLIC, 1},
+	{"GET", "/v1/accounts/me/passkeys", api_passkey_list, HTTP_PUBLIC, 0},
+	{"DELETE", "/v1/accounts/me/passkeys/{id}", api_passkey_remove, HTTP_PUBLIC, 0},
+	/* The device (Authorization: Device, re-verification) or the app's
+	 * backend (Bearer key and a verified session_id, a new device): the
+	 * handler tells them apart. */
+	{"POST", "/v1/passkeys/authenticate/options", api_passkey_auth_options, HTTP_PUBLIC, 1},
+	{"POST", "/v1/passkeys/authenticate/finish", api_passkey_auth_finish, HTTP_PUBLIC, 1},
 	/* The e-mailed PIN reset link: the token is the credential. */
 	{"GET", "/v1/pin-reset", api_pin_reset_page, HTTP_PUBLIC, 0},
 	{"POST", "/v1/pin-reset", api_pin_reset, HTTP_PUBLIC, 1},

@@ -147,7 +147,31 @@
 	X(TOTP_WAIT, 429, "totp_wait",                                                            \
 	  "Too many wrong authenticator codes in a row. Try again after the time in Retry-After.") \
 	X(NUMBER_UNREACHABLE, 422, "number_unreachable",                                          \
-	  "The mobile network says this number is not in service, so no code was sent. Check the number, or use another one.")
+	  "The mobile network says this number is not in service, so no code was sent. Check the number, or use another one.") \
+	X(PASSKEYS_OFF, 409, "passkeys_not_configured",                                           \
+	  "This app has no passkeys: the operator sets passkey_rp_id (and passkey_origins) for it.") \
+	X(PASSKEY_CHALLENGE_INVALID, 400, "passkey_challenge_invalid",                            \
+	  "This passkey challenge is unknown, already answered, expired, or was issued for another account or purpose. Ask for new options and run the ceremony again.") \
+	X(PASSKEY_INVALID, 400, "passkey_invalid",                                                \
+	  "The passkey response is malformed or of a kind this server does not take. Send the browser's PublicKeyCredential as JSON (base64url fields).") \
+	X(PASSKEY_WRONG_ORIGIN, 400, "passkey_wrong_origin",                                      \
+	  "The ceremony ran on a page whose origin is not one of the app's passkey_origins.")     \
+	X(PASSKEY_WRONG_RP_ID, 400, "passkey_wrong_rp_id",                                        \
+	  "The passkey was made for another relying party id than the app's passkey_rp_id.")     \
+	X(PASSKEY_BAD_SIGNATURE, 400, "passkey_bad_signature",                                    \
+	  "The passkey's signature does not verify. Run the ceremony again with the same passkey.") \
+	X(PASSKEY_USER_NOT_VERIFIED, 400, "passkey_user_not_verified",                            \
+	  "The authenticator did not verify the person (UV) or see them (UP). Use a passkey with a screen lock, PIN or fingerprint.") \
+	X(PASSKEY_SIGN_COUNT, 403, "passkey_sign_count",                                          \
+	  "The passkey's sign count did not grow: it may have been cloned. Remove it and register a new one.") \
+	X(PASSKEY_NOT_FOUND, 404, "passkey_not_found",                                            \
+	  "This account has no such passkey. List its passkeys with GET /v1/accounts/me/passkeys.") \
+	X(PASSKEY_EXISTS, 409, "passkey_exists",                                                  \
+	  "This passkey is registered already.")                                                  \
+	X(PASSKEY_LIMIT, 409, "passkey_limit",                                                    \
+	  "This account has as many passkeys as it may hold (passkeys_max). Remove one first.")   \
+	X(NO_PASSKEYS, 409, "no_passkeys",                                                        \
+	  "This account has no passkey. Register one first, or use the PIN or a code.")
 
 enum iotp_error {
 #define IOTP_ERROR_ENUM(name, status, code, message) IOTP_E_##name,

@@ -75,6 +75,18 @@ enum webauthn_result webauthn_authdata_parse(const unsigned char *in, size_t len
 	return WEBAUTHN_OK;
 }
 
+/* origin equals allowed, or allowed ends in ":*" (any port) and origin is
+ * the same up to there with a port. */
+static int origin_matches(const char *origin, const char *allowed)
+{
+	size_t n = strlen(allowed);
+	if (n < 2 || strcmp(allowed + n - 2, ":*") != 0)
+		return !strcmp(origin, allowed);
+	const char *port = origin + n - 1;
+	return strlen(origin) > n - 1 && !strncmp(origin, allowed, n - 1) &&
+	       strspn(port, "0123456789") == strlen(port);
+}
+
 enum webauthn_result webauthn_client_data_check(const unsigned char *data, size_t len,
 						const struct webauthn_expect *e,
 						unsigned char hash[32], const char **why)
@@ -106,7 +118,7 @@ enum webauthn_result webauthn_client_data_check(const unsigned char *data, size_
 	}
 	int allowed = 0;
 	for (size_t i = 0; i < e->n_origins && !allowed; i++)
-		allowed = !strcmp(origin, e->origins[i]);
+		allowed = origin_matches(origin, e->origins[i]);
 	if (!allowed) {
 		r = refuse(WEBAUTHN_WRONG_ORIGIN, why,
 			   "the page's origin is not one of the app's passkey_origins");

@@ -44,7 +44,8 @@ struct webauthn_expect {
 	const char *type;      /* "webauthn.create" or "webauthn.get" */
 	const char *challenge; /* base64url without padding, as clientData carries it */
 	const char *rp_id;     /* "example.com" */
-	const char *const *origins; /* allowed origins, exactly as clientData.origin */
+	const char *const *origins; /* allowed origins, exactly as clientData.origin; one
+				     * ending ":*" takes any port (development on localhost) */
 	size_t n_origins;
 	int require_uv;        /* 1: the UV flag must be set */
 };

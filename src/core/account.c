@@ -142,6 +142,12 @@ static enum iotp_error spendable(const struct core *c, const char *app, const ch
 	return IOTP_E_OK;
 }
 
+enum iotp_error account_spendable(struct core *c, const char *app, const char *id, int64_t now,
+				  struct store_session *s)
+{
+	return spendable(c, app, id, now, s);
+}
+
 static void spend(struct store_session *s, int64_t now)
 {
 	s->spent_at = now;
@@ -218,19 +224,24 @@ static enum iotp_error guess_pin(struct core *c, struct store_account *a, const 
 	return IOTP_E_INTERNAL;
 }
 
-/* The two-step check wherever the PIN is asked: a current code of the
- * account's authenticator app, when it has one on and one is given, stands
- * in for the PIN (the person's choice); else the PIN, counted as ever. An
- * account guarded by an authenticator alone answers IOTP_E_PIN_REQUIRED until
- * a code is given. out->totp says whether a code would be accepted. */
-static enum iotp_error guess_factor(struct core *c, struct store_account *a, const char *pin,
-				    const char *totp, int64_t now, struct account_result *out)
+/* The two-step check wherever the PIN is asked: a passkey answering a
+ * challenge issued for session_id, or a current code of the account's
+ * authenticator app, when it has one on and one is given, stands in for the
+ * PIN (the person's choice); else the PIN, counted as ever. An account
+ * guarded by an authenticator alone answers IOTP_E_PIN_REQUIRED until a
+ * code is given. out->totp and out->passkey say what would be accepted. */
+static enum iotp_error guess_factor(struct core *c, struct store_account *a,
+				    const struct account_factors *f, const char *session_id,
+				    int64_t now, struct account_result *out)
 {
 	out->totp = a->totp_enabled_at != 0;
-	if (totp && a->totp_enabled_at)
-		return account_totp_guess(c, a, totp, now, out);
+	out->passkey = account_passkey_count(c, a) > 0;
+	if (f->passkey)
+		return account_passkey_guess(c, a, f->passkey, session_id, now, out);
+	if (f->totp && a->totp_enabled_at)
+		return account_totp_guess(c, a, f->totp, now, out);
 	if (a->pin_hash[0])
-		return guess_pin(c, a, pin, now, out);
+		return guess_pin(c, a, f->pin, now, out);
 	fill_pin_state(c, a, now, out);
 	return IOTP_E_PIN_REQUIRED;
 }
@@ -271,12 +282,13 @@ static enum iotp_error create_account(struct core *c, struct store_session *s,
 
 static enum iotp_error move_account(struct core *c, struct store_session *s,
 				    struct store_account *a, const struct account_device *d,
-				    const char *pin, const char *totp, int64_t now,
+				    const struct account_factors *f, int64_t now,
 				    struct account_result *out)
 {
+	const char *pin = f->pin;
 	int lapsed = has_factor(a) && now >= account_pin_lapses_at(c, a);
 	if (has_factor(a) && !lapsed) {
-		enum iotp_error e = guess_factor(c, a, pin, totp, now, out);
+		enum iotp_error e = guess_factor(c, a, f, s->id, now, out);
 		if (e)
 			return e;
 	}
@@ -319,6 +331,10 @@ static enum iotp_error move_account(struct core *c, struct store_session *s,
 		return IOTP_E_INTERNAL;
 	out->account = moved;
 	memcpy(out->credential, credential, sizeof credential);
+	if (lapsed)
+		/* The passkeys go with the lapsed PIN: the number, and so the
+		 * account, may be someone else's now. */
+		account_passkeys_drop(c, moved.id);
 	return IOTP_E_OK;
 }
 
@@ -352,8 +368,7 @@ static enum iotp_error on_number(struct core *c, const char *app, const char *se
 
 struct registration {
 	const struct account_device *device;
-	const char *pin;
-	const char *totp;
+	const struct account_factors *f;
 };
 
 static enum iotp_error decide_register(struct core *c, struct store_session *s,
@@ -361,19 +376,28 @@ static enum iotp_error decide_register(struct core *c, struct store_session *s,
 				       struct account_result *out)
 {
 	struct registration *r = arg;
-	return a ? move_account(c, s, a, r->device, r->pin, r->totp, now, out)
-		 : create_account(c, s, r->device, r->pin, now, out);
+	return a ? move_account(c, s, a, r->device, r->f, now, out)
+		 : create_account(c, s, r->device, r->f->pin, now, out);
+}
+
+enum iotp_error account_register_with(struct core *c, const char *app, const char *session_id,
+				      const struct account_device *device,
+				      const struct account_factors *f, int64_t now,
+				      struct account_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (f->pin && !pin_well_formed(f->pin))
+		return IOTP_E_INVALID_FIELD;
+	struct registration r = {device, f};
+	return on_number(c, app, session_id, now, decide_register, &r, out);
 }
 
 enum iotp_error account_register(struct core *c, const char *app, const char *session_id,
 				 const struct account_device *device, const char *pin,
 				 const char *totp, int64_t now, struct account_result *out)
 {
-	memset(out, 0, sizeof *out);
-	if (pin && !pin_well_formed(pin))
-		return IOTP_E_INVALID_FIELD;
-	struct registration r = {device, pin, totp};
-	return on_number(c, app, session_id, now, decide_register, &r, out);
+	const struct account_factors f = {pin, totp, NULL};
+	return account_register_with(c, app, session_id, device, &f, now, out);
 }
 
 int account_reverify_due(const struct core *c, const struct store_account *a, int64_t now)
@@ -584,11 +608,11 @@ static int pin_guards(const struct core *c, const struct store_account *a, int64
  * registration or PIN change that lands meanwhile sends us round again. */
 static enum iotp_error change_number(struct core *c, const char *account_id,
 				     const char *old_session_id, const char *new_session_id,
-				     const char *pin, const char *totp, int refuse_taken, int64_t now,
+				     const struct account_factors *f, int refuse_taken, int64_t now,
 				     struct account_result *out)
 {
 	memset(out, 0, sizeof *out);
-	if (pin && !pin_well_formed(pin))
+	if (f->pin && !pin_well_formed(f->pin))
 		return IOTP_E_INVALID_FIELD;
 	/* The account whose PIN this request proved, so a lost race does not
 	 * count a second guess for one PIN. */
@@ -623,8 +647,10 @@ static enum iotp_error change_number(struct core *c, const char *account_id,
 			 * interception yields: the PIN is what stops it, here as at
 			 * registration on a new device. */
 			struct account_result pr = {0};
-			e = guess_factor(c, &other, pin, totp, now, &pr);
+			e = guess_factor(c, &other, f, news.id, now, &pr);
 			out->totp = pr.totp;
+			out->passkey = pr.passkey;
+			out->why = pr.why;
 			out->attempts_left = pr.attempts_left;
 			out->retry_after = pr.retry_after;
 			out->reset_available_at = pr.reset_available_at;
@@ -677,14 +703,24 @@ enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *pin, const char *totp, int64_t now,
 				      struct account_result *out)
 {
-	return change_number(c, account_id, old_session_id, new_session_id, pin, totp, 0, now, out);
+	const struct account_factors f = {pin, totp, NULL};
+	return change_number(c, account_id, old_session_id, new_session_id, &f, 0, now, out);
+}
+
+enum iotp_error account_change_number_with(struct core *c, const char *account_id,
+					   const char *old_session_id, const char *new_session_id,
+					   const struct account_factors *f, int64_t now,
+					   struct account_result *out)
+{
+	return change_number(c, account_id, old_session_id, new_session_id, f, 0, now, out);
 }
 
 enum iotp_error account_move_number(struct core *c, const char *account_id,
 				    const char *new_session_id, int64_t now,
 				    struct account_result *out)
 {
-	return change_number(c, account_id, NULL, new_session_id, NULL, NULL, 1, now, out);
+	const struct account_factors none = {NULL, NULL, NULL};
+	return change_number(c, account_id, NULL, new_session_id, &none, 1, now, out);
 }
 
 /* A sign-in on an existing account: the session proves the number again. */

@@ -16,6 +16,8 @@
 #include "base/error.h"
 #include "base/totp.h"
 
+#include <jansson.h>
+
 #define ACCOUNT_CREDENTIAL_MAX 48
 #define ACCOUNT_PIN_LENGTH 6
 
@@ -34,6 +36,29 @@ struct account_result {
 	int64_t reset_available_at;            /* ms: when the PIN lapses (PIN outcomes) */
 	int totp;                              /* 1: an authenticator code is accepted instead
 						* of the PIN (PIN outcomes) */
+	int passkey;                           /* 1: a passkey is accepted instead of the PIN
+						* (PIN outcomes) */
+	const char *why;                       /* a refused passkey: which check, in a sentence */
+};
+
+/* A browser's PublicKeyCredential as its JSON form carries it: base64url
+ * fields (padding tolerated). A registration fills attestation_object; an
+ * authentication authenticator_data and signature. */
+struct account_passkey_response {
+	const char *raw_id;
+	const char *client_data_json;
+	const char *attestation_object;
+	const char *authenticator_data;
+	const char *signature;
+};
+
+/* What may stand in for the two-step PIN (each may be NULL): the PIN, a code
+ * of the account's authenticator app, or a passkey assertion answering a
+ * challenge issued for the session being spent (account_passkey_options). */
+struct account_factors {
+	const char *pin;
+	const char *totp;
+	const struct account_passkey_response *passkey;
 };
 
 /* Registers the number of a verified, unspent session of app on a new device.
@@ -50,6 +75,13 @@ struct account_result {
 enum iotp_error account_register(struct core *c, const char *app, const char *session_id,
 				 const struct account_device *device, const char *pin,
 				 const char *totp, int64_t now, struct account_result *out);
+/* The same with a passkey possible too: f->passkey, when given, is checked
+ * instead of the PIN or code (IOTP_E_PASSKEY_* outcomes, out->why saying
+ * which check refused). */
+enum iotp_error account_register_with(struct core *c, const char *app, const char *session_id,
+				      const struct account_device *device,
+				      const struct account_factors *f, int64_t now,
+				      struct account_result *out);
 
 /* The account a device credential belongs to (seen_at refreshed hourly).
  * IOTP_E_INVALID_CREDENTIAL when it is wrong, replaced or its account closed.
@@ -89,6 +121,12 @@ enum iotp_error account_change_number(struct core *c, const char *account_id,
 				      const char *old_session_id, const char *new_session_id,
 				      const char *pin, const char *totp, int64_t now,
 				      struct account_result *out);
+/* The same, with a passkey of the account on the new number possible in the
+ * PIN's place (a challenge issued for new_session_id). */
+enum iotp_error account_change_number_with(struct core *c, const char *account_id,
+					   const char *old_session_id, const char *new_session_id,
+					   const struct account_factors *f, int64_t now,
+					   struct account_result *out);
 
 /* For facades whose clients hold their own tokens (compat/gotrue.c): signs in
  * the account on the number of a verified, unspent session of app, spending it.
@@ -158,5 +196,47 @@ enum iotp_error account_totp_confirm(struct core *c, const char *account_id, con
  * IOTP_E_NO_TOTP, _INCORRECT_TOTP, _TOTP_WAIT. */
 enum iotp_error account_totp_disable(struct core *c, const char *account_id, const char *code,
 				     int64_t now, struct account_result *out);
+
+/* Passkeys (WebAuthn Level 2, core/account_passkey.c), on apps with a
+ * passkey_rp_id. Every ceremony answers a challenge made here: 32 random
+ * bytes, kept for passkey_challenge_ttl, bound to its purpose and account
+ * (and, standing in for the PIN, to the verified session being spent), and
+ * spent by the first answer, right or wrong. A passkey's sign count and
+ * backup flags are kept; a count that does not grow is refused. */
+
+/* The options for navigator.credentials.create() (its publicKey member, in
+ * WebAuthn's JSON form: base64url for bytes), for a new passkey of the
+ * account. *out is the caller's. IOTP_E_PASSKEYS_OFF. */
+enum iotp_error account_passkey_register_options(struct core *c, const char *account_id,
+						 int64_t now, json_t **out);
+/* Checks the browser's answer (§7.1: attestation none or packed) and keeps
+ * the passkey under name (event account.passkey_added); *out gets it.
+ * IOTP_E_PASSKEY_* outcomes with *why, IOTP_E_PASSKEY_EXISTS, _LIMIT. */
+enum iotp_error account_passkey_register(struct core *c, const char *account_id,
+					 const struct account_passkey_response *r,
+					 const char *name, int64_t now, struct store_passkey *out,
+					 const char **why);
+/* Calls fn for each passkey of the account, oldest first. 0 or -1. */
+int account_passkey_list(struct core *c, const char *account_id,
+			 void (*fn)(const struct store_passkey *p, void *arg), void *arg);
+/* Removes one (event account.passkey_removed). IOTP_E_PASSKEY_NOT_FOUND. */
+enum iotp_error account_passkey_remove(struct core *c, const char *account_id, const char *id,
+				       int64_t now);
+
+/* The options for navigator.credentials.get(): with session_id NULL, for
+ * the account's device to re-verify (account_passkey_reverify); else for
+ * the verified, unspent session of app that is about to register the number
+ * on a new device, or move an account onto it, with the passkey standing in
+ * for the PIN of the account on its number (account_register_with,
+ * account_change_number_with). IOTP_E_NO_PASSKEYS when that account has
+ * none, _PASSKEYS_OFF, the session's outcomes, _ACCOUNT_NOT_FOUND. */
+enum iotp_error account_passkey_auth_options(struct core *c, const char *app,
+					     const char *account_id, const char *session_id,
+					     int64_t now, json_t **out);
+/* Re-verification with a passkey instead of an SMS code: clears the mark
+ * and counts as verified now (verified_at), like account_reverify. */
+enum iotp_error account_passkey_reverify(struct core *c, const char *account_id,
+					 const struct account_passkey_response *r, int64_t now,
+					 struct account_result *out);
 
 #endif

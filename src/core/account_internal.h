@@ -30,4 +30,25 @@ int64_t account_secs_until(int64_t at, int64_t now);
 enum iotp_error account_totp_guess(struct core *c, struct store_account *a, const char *code,
                                    int64_t now, struct account_result *out);
 
+/* A session an account operation may spend: the app's, verified, unspent,
+ * verified within verified_ttl. OK or the session's outcome. */
+enum iotp_error account_spendable(struct core *c, const char *app, const char *id, int64_t now,
+				  struct store_session *s);
+
+/* "+447700900123" as "+44*******0123" (account_totp.c). */
+void account_masked_number(const char *phone, char *out, size_t size);
+
+/* Checks a passkey assertion for *a in the PIN's place (account_passkey.c):
+ * the challenge must have been issued for session_id and a. OK, or
+ * IOTP_E_PASSKEY_*, _NO_PASSKEYS with out->why. */
+enum iotp_error account_passkey_guess(struct core *c, const struct store_account *a,
+				      const struct account_passkey_response *r,
+				      const char *session_id, int64_t now,
+				      struct account_result *out);
+/* How many passkeys a has (0 when its app has passkeys off, or on a store
+ * failure: only ever used to say what would be accepted). */
+int account_passkey_count(struct core *c, const struct store_account *a);
+/* Removes every passkey of the account (logged on failure). */
+void account_passkeys_drop(struct core *c, const char *account_id);
+
 #endif

@@ -104,7 +104,7 @@ enum iotp_error account_totp_guess(struct core *c, struct store_account *a, cons
 
 /* "+447700900123" as "+44*******0123": enough for the person to tell their
  * numbers apart in the app, not the whole number on a screen or a QR code. */
-static void masked_number(const char *phone, char *out, size_t size)
+void account_masked_number(const char *phone, char *out, size_t size)
 {
 	size_t n = strlen(phone), o = 0;
 	for (size_t i = 0; i < n && o + 1 < size; i++)
@@ -160,7 +160,7 @@ static enum iotp_error apply_enrol(struct core *c, struct store_account *a, int6
 	const struct app *app = apps_find(&c->apps, a->app);
 	const char *issuer = app && app->msg.name ? app->msg.name : c->cfg->app_name;
 	char masked[sizeof a->phone];
-	masked_number(a->phone, masked, sizeof masked);
+	account_masked_number(a->phone, masked, sizeof masked);
 	/* Key URI Format (Google Authenticator's wiki): the label is
 	 * "issuer:account", and the issuer parameter says it again. */
 	strfmt(out->uri, sizeof out->uri, "otpauth://totp/");

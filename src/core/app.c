@@ -13,7 +13,8 @@
 static const char *const app_keys[] = {"api_key",     "name",	     "domain",
 				       "app_hash",    "hash_place",  "languages",
 				       "webhook_url", "webhook_secret", "min_code_length",
-				       "gotrue_jwt_secret", NULL};
+				       "gotrue_jwt_secret", "passkey_rp_id", "passkey_origins",
+				       NULL};
 
 /* "sms.es" -> (MSG_SMS, "es"); returns 0, or -1 when key names no template. */
 static int template_key(const char *key, enum msg_channel *ch, const char **lang)
@@ -56,7 +57,8 @@ static int load_templates(struct apps *a, const struct config *cfg, const struct
 			strfmt(err, errlen,
 			       "%s: unknown setting '%s' (known: %s%ssms.LANG, voice.LANG, e.g. sms.es)",
 			       where, e->key, known ? "api_key, name, domain, app_hash, hash_place, " : "",
-			       known ? "languages, webhook_url, webhook_secret, min_code_length, " : "");
+			       known ? "languages, webhook_url, webhook_secret, min_code_length, gotrue_jwt_secret, "
+				       "passkey_rp_id, passkey_origins, " : "");
 			return -1;
 		}
 		if (!msg_lang_get(lang)) {
@@ -248,6 +250,8 @@ static int load(struct apps *a, const struct config *cfg, char *err, size_t errl
 		    load_templates(a, cfg, s, app->id, app_keys, err, errlen) < 0)
 			return -1;
 	}
+	if (app_passkeys_load(a, cfg, err, errlen) < 0)
+		return -1;
 	for (int i = 0; i < a->n; i++) {
 		for (int j = 0; j < i; j++) {
 			if (!strcmp(a->v[i].api_key, a->v[j].api_key)) {
@@ -287,8 +291,11 @@ int apps_load(struct apps *out, const struct config *cfg, char *err, size_t errl
 
 void apps_free(struct apps *a)
 {
-	for (int i = 0; i < a->n; i++)
+	for (int i = 0; i < a->n; i++) {
 		free(a->v[i].langs);
+		free(a->v[i].passkey_origins);
+		free(a->v[i].passkey_origins_buf);
+	}
 	free(a->v);
 	msg_catalog_free(a->catalog);
 	for (int i = 0; i < a->n_retired; i++)

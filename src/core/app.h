@@ -33,6 +33,12 @@ struct app {
 	 * (its own secret) refuses them; NULL: the top-level gotrue_jwt_secret. */
 	const char *gotrue_jwt_secret;
 	int min_code_length; /* fewest digits its clients may ask codes to have */
+	/* Passkeys (core/app_passkey.c): the relying party id ("" = off) and the
+	 * origins whose pages may run its ceremonies (owned: apps_free). */
+	char passkey_rp_id[254];
+	const char **passkey_origins;
+	size_t n_passkey_origins;
+	char *passkey_origins_buf;
 	int n_langs;
 	struct app_lang *langs;
 };
@@ -56,6 +62,13 @@ struct apps {
  * to free). */
 int apps_load(struct apps *out, const struct config *cfg, char *err, size_t errlen);
 void apps_free(struct apps *a);
+
+/* Reads every app's passkey settings (passkey_rp_id, passkey_origins: the
+ * options for the default app, its [app ID] section's for another; an
+ * [app default] section may set them too) and checks that each origin is
+ * https (or http://localhost) on the relying party id or a subdomain of it,
+ * as browsers require. 0, or -1 with a sentence in err. */
+int app_passkeys_load(struct apps *a, const struct config *cfg, char *err, size_t errlen);
 
 /* The templates in force (atomically: a reload may be replacing them). */
 const struct msg_catalog *apps_catalog(const struct apps *a);

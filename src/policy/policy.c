@@ -317,7 +317,8 @@ static void prune_counters(struct policy *p, int64_t now)
 	} family[] = {
 		{"ipsessions|", p->window_ms}, {"pr|", p->window_ms},	 {"lag|", p->window_ms},
 		{"yg|", p->window_ms},	       {"p3|", p->baseline_ms}, {"p5|", p->baseline_ms},
-		{"cc|", p->baseline_ms},
+		{"cc|", p->baseline_ms},       {"tod|", p->baseline_ms}, {"sn|", p->window_ms},
+		{"dn|", p->window_ms},
 	};
 	size_t total = 0, n;
 	for (size_t i = 0; i < sizeof family / sizeof family[0]; i++) {
@@ -525,6 +526,22 @@ static void pressure_counters(struct policy_plan *t, const struct policy *p,
 		t->d[k] = (struct store_decay){
 			.key = t->dkeys[k], .half_life_ms = {half, half}, .add = {made, 0}};
 	}
+	/* The country's hourly profile: its sessions per hour of the (UTC) day
+	 * and in all, over the baseline window, so a week's habits show; the
+	 * recent window is read to leave the last hours out (else an attack at
+	 * a quiet hour would make that hour look busy). */
+	for (int all = 0; made > 0 && s->region[0] && all < 2 && t->nd < POLICY_PLAN_COUNTERS;
+	     all++) {
+		size_t k = t->nd++;
+		if (all)
+			strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "tod|cc|%s|all", s->region);
+		else
+			strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "tod|cc|%s|%02d", s->region,
+			       (int)((t->now / 3600000) % 24));
+		t->d[k] = (struct store_decay){.key = t->dkeys[k],
+					       .half_life_ms = {p->window_ms, p->baseline_ms},
+					       .add = {made, 0}};
+	}
 	const char *keys[3] = {"pr|cc|", "pr|site|", "lag|cc|"};
 	/* The client's site: its /48 for IPv6, its /24 for IPv4. */
 	const char *of[3] = {s->region, s->site[0] ? s->site : s->network, s->region};
@@ -567,6 +584,11 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 	const struct store_decay *ip = counter(t, c, n, "ipsessions|");
 	if (ip && cfg->pow_ip_sessions > 0 && ip->out[0][0] > cfg->pow_ip_sessions)
 		risk++;
+	/* Many distinct numbers, not verified, from one client site. */
+	const struct store_decay *dn = counter(t, c, n, "dn|");
+	if (dn && cfg->pow_network_numbers > 0 &&
+	    dn->out[0][0] - dn->out[0][1] > cfg->pow_network_numbers)
+		risk++;
 	const struct store_decay *cc = counter(t, c, n, "cc|");
 	const struct store_decay *lag = counter(t, c, n, "lag|cc|");
 	const struct store_decay *prc = counter(t, c, n, "pr|cc|");
@@ -593,8 +615,22 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 		 * attack's young sessions count here too. */
 		const struct store_decay *yg = counter(t, c, n, "yg|cc|");
 		double young = yg ? yg->out[0][0] : 0;
-		if (young > cfg->fraud_pressure_young)
-			young = cfg->fraud_pressure_young;
+		/* How many: fraud_pressure_young at an average hour of the
+		 * country's day, less at its quiet hours (where an attack would
+		 * otherwise have them all), more at its busiest (up to 4 times). */
+		const struct store_decay *hour = counter(t, c, n, "tod|cc|");
+		const struct store_decay *all = NULL;
+		for (size_t i = 0; i < n && i < t->nd; i++)
+			if (!strncmp(c[i].key, "tod|cc|", 7) && strstr(c[i].key, "|all"))
+				all = &c[i];
+		double f = hour && all && hour != all
+				   ? pumping_hour_factor(hour->out[1][0] - hour->out[0][0],
+							 all->out[1][0] - all->out[0][0],
+							 cfg->fraud_profile_min_sessions)
+				   : 1;
+		double most = cfg->fraud_pressure_young * (f > 4 ? 4 : f);
+		if (young > most)
+			young = most;
 		level += pumping_pressure(&pc, cfg->fraud_pressure_floor + young);
 	}
 	if (prs) {
@@ -641,12 +677,29 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	}
 	/* Pressure: this session counts as unverified until it is; the
 	 * country's recent sends (read, adding nothing) give its usual. */
+	plan->now = now;
 	pressure_counters(plan, p, &s, 1, 0, 0);
 	if (plan->nd < POLICY_PLAN_COUNTERS && s.region[0]) {
 		size_t k = plan->nd++;
 		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "cc|%s", s.region);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->window_ms, p->baseline_ms}};
+	}
+	/* Distinct numbers per client site: the pair's counter, and the site's
+	 * count that it gates (added at the pair's first sighting only). */
+	const char *site = s.site[0] ? s.site : s.network;
+	if (p->cfg->pow_network_numbers > 0 && *site && plan->nd + 2 <= POLICY_PLAN_COUNTERS) {
+		size_t k = plan->nd;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "sn|%s|%s", site, s.number);
+		strfmt(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "dn|%s", site);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->window_ms, p->window_ms},
+						  .add = {1, 0}};
+		plan->d[k + 1] = (struct store_decay){.key = plan->dkeys[k + 1],
+						      .half_life_ms = {p->window_ms, p->window_ms},
+						      .add = {1, 0},
+						      .first_of = k + 1};
+		plan->nd += 2;
 	}
 	plan->pressure = 1;
 	/* Risk signals; each one makes the proof-of-work harder. */
@@ -759,6 +812,15 @@ void policy_verified(struct policy *p, const struct policy_client *who,
 	plan_counters(plan, p, &s, 0, 1);
 	double lag_s = (double)(now - session->created_at) / 1000.0;
 	pressure_counters(plan, p, &s, 0, 1, lag_s > 0.001 ? lag_s : 0.001);
+	/* A verified number no longer counts among its site's distinct ones. */
+	const char *site = s.site[0] ? s.site : s.network;
+	if (p->cfg->pow_network_numbers > 0 && *site && plan->nd < POLICY_PLAN_COUNTERS) {
+		size_t k = plan->nd++;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "dn|%s", site);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->window_ms, p->window_ms},
+						  .add = {0, 1}};
+	}
 }
 
 void policy_plan_attach(struct policy_plan *plan, struct store_write *w)

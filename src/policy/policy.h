@@ -54,7 +54,7 @@ void policy_free(struct policy *p);
  * after a lost compare-and-swap. Caller-owned storage; the fields are
  * policy's. */
 #define POLICY_PLAN_KEY_MAX 96
-#define POLICY_PLAN_COUNTERS 8
+#define POLICY_PLAN_COUNTERS 12
 struct policy_plan {
 	size_t n;
 	struct store_bucket b[STORE_BUCKETS_MAX];
@@ -68,6 +68,7 @@ struct policy_plan {
 	int judge;    /* the counters are a send's: judge the number's ranges after */
 	int pow_risk; /* at creation: risk signals known before the write */
 	int pressure; /* at creation: the counters give the proof-of-work owed */
+	int64_t now;  /* ms, the request's */
 };
 
 /* A session is about to be created for e164 in region: geo, then *plan gets

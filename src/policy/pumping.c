@@ -60,6 +60,14 @@ double pumping_usual(double verified, double share, double lag_s, double short_m
 	return made * share + made / life_s * (lag_s > 0 ? lag_s : 0);
 }
 
+double pumping_hour_factor(double hour, double all, double min)
+{
+	if (all < min || all <= 0)
+		return 1;
+	double f = 24 * hour / all;
+	return f < 0 ? 0 : f;
+}
+
 int64_t pumping_measure_ms(int64_t first_ms, int64_t max_ms, int strikes)
 {
 	int64_t ms = first_ms;

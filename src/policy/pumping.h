@@ -62,6 +62,14 @@ int pumping_pressure(const struct pressure_counts *c, double allowance);
  * attack verifies nothing, so it never raises its own allowance. */
 double pumping_usual(double verified, double share, double lag_s, double short_ms);
 
+/* How usual this hour of the day is for a key, from its hourly profile:
+ * 24 x the share of its sessions that came in this hour (hour: those of this
+ * hour, all: those of every hour, in the same window, both without the last
+ * hours, so that a burst now does not vouch for itself), so 1 is an average
+ * hour, 0 one that never sees any, 24 the only busy one. 1 until all reaches
+ * min (too little history to say: a cold start). */
+double pumping_hour_factor(double hour, double all, double min);
+
 /* How long (ms) the strikes-th measure in a row on a key lasts: first_ms,
  * doubled for each repeat, never more than max_ms. */
 int64_t pumping_measure_ms(int64_t first_ms, int64_t max_ms, int strikes);

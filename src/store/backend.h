@@ -7,9 +7,9 @@
 
 /* Bumped by every change to struct store_ops: store_open refuses a backend
  * written for another version rather than call it through the wrong table. */
-#define STORE_OPS_VERSION 10 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
+#define STORE_OPS_VERSION 11 /* 6: the dashboard's reads (activity, sessions_recent); 7: TOTP on accounts;
 			     * 8: session_history (a timeline in one snapshot); 9: a number's notes;
-			     * 10: cleanup */
+			     * 10: cleanup; 11: passkeys */
 
 struct store_ops {
 	int version; /* STORE_OPS_VERSION the backend was written for */
@@ -77,6 +77,14 @@ struct store_ops {
 			void (*fn)(const struct store_activity *a, void *arg), void *arg);
 	int (*sessions_recent)(void *state, int64_t since, size_t limit,
 			       void (*fn)(const struct store_session *s, void *arg), void *arg);
+	/* Passkeys (store_passkey_*). */
+	int (*passkey_insert)(void *state, const struct store_passkey *p, int max);
+	int (*passkey_get)(void *state, const char *app, const unsigned char *cred_id,
+			   size_t cred_id_len, struct store_passkey *out);
+	int (*passkey_list)(void *state, const char *account_id,
+			    void (*fn)(const struct store_passkey *p, void *arg), void *arg);
+	int (*passkey_update)(void *state, const struct store_passkey *p);
+	int (*passkey_delete)(void *state, const char *account_id, const char *id);
 	/* Optional (NULL: session_messages then session_attempts, which a
 	 * backend may only leave out when no write can come between them). */
 	int (*session_history)(void *state, const char *session_id,
@@ -94,6 +102,13 @@ struct store_ops {
 	int (*decay_prune)(void *state, const char *prefix, int64_t before, size_t *n);
 	int (*blocks_prune)(void *state, int64_t before, size_t *n);
 };
+
+/* Helpers every backend shares (store.c). */
+
+/* The apps a claim passes over (skip may be NULL) as a JSON array of strings,
+ * for the backends' queries to unnest (SQLite's json_each, PostgreSQL's
+ * json_array_elements_text). Heap: free it; NULL when out of memory. */
+char *store_skip_apps_json(const struct store_event_skip *skip);
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef IOTP_HAVE_POSTGRES

@@ -113,6 +113,15 @@ static const char *const migrations[] = {
 	/* 5: the cleanup's batches of events go oldest first (see sqlite.c's 11). */
 	"CREATE INDEX events_by_time ON events(created_at);"
 	"CREATE INDEX notes_by_time ON notes(at);",
+	/* 6: passkeys (WebAuthn credentials) of accounts (see sqlite.c's 12). */
+	"CREATE TABLE passkeys ("
+	" id text PRIMARY KEY, account_id text NOT NULL, app text NOT NULL, cred_id bytea NOT NULL,"
+	" public_key bytea NOT NULL, alg int NOT NULL, aaguid bytea NOT NULL,"
+	" attestation text NOT NULL, name text NOT NULL, sign_count bigint NOT NULL,"
+	" backup_eligible int NOT NULL, backup_state int NOT NULL,"
+	" created_at bigint NOT NULL, last_used_at bigint NOT NULL, version bigint NOT NULL);"
+	"CREATE UNIQUE INDEX passkeys_by_cred ON passkeys(app, cred_id);"
+	"CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */
@@ -149,6 +158,8 @@ static const char *stmt_sql(enum pg_stmt id)
 		return pg_account_sql[id];
 	if (pg_cleanup_sql[id])
 		return pg_cleanup_sql[id];
+	if (pg_passkey_sql[id])
+		return pg_passkey_sql[id];
 	return pg_limits_sql[id];
 }
 
@@ -820,6 +831,11 @@ const struct store_ops store_postgres_ops = {
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.record_list = pg_record_list,
+	.passkey_insert = pg_passkey_insert,
+	.passkey_get = pg_passkey_get,
+	.passkey_list = pg_passkey_list,
+	.passkey_update = pg_passkey_update,
+	.passkey_delete = pg_passkey_delete,
 	.activity = pg_activity,
 	.sessions_recent = pg_sessions_recent,
 	.note_add = pg_note_add,

@@ -4,11 +4,11 @@
  * STORE_CONFLICT. Events are claimed with FOR UPDATE SKIP LOCKED, so nodes
  * polling at once split the due events between them instead of queueing on
  * the same rows. */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "store/backend.h"
 #include "store/postgres_db.h"
 
 #define ACCOUNT_COLS                                                                            \
@@ -246,24 +246,13 @@ int pg_account_by_reset(void *state, const unsigned char key[STORE_KEY_LEN],
 	return account_find(state, P_ACCOUNT_BY_RESET, key, 1, NULL, out);
 }
 
-/* The skipped apps as a JSON array (heap; free it). */
-static char *skip_apps_json(const struct store_event_skip *skip)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; skip && i < skip->n_apps && i < STORE_EVENT_SKIP_MAX; i++)
-		json_array_append_new(a, json_string(skip->apps[i]));
-	char *text = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return text;
-}
-
 int pg_event_claim(void *state, int64_t now, int64_t lease_until,
 		   const struct store_event_skip *skip, struct store_event *out, size_t max,
 		   size_t *n)
 {
 	struct pg_db *db = state;
 	*n = 0;
-	char *apps = skip_apps_json(skip);
+	char *apps = store_skip_apps_json(skip);
 	if (!apps)
 		return -1;
 	struct pg_conn *c = pg_acquire(db);

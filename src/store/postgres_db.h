@@ -65,6 +65,14 @@ enum pg_stmt {
 	P_RECORD_PURGE,
 	P_RECORD_INSERT,
 	P_RECORD_UPDATE,
+	P_PASSKEY_LOCK,
+	P_PASSKEY_COUNT,
+	P_PASSKEY_INSERT,
+	P_PASSKEY_GET,
+	P_PASSKEY_LIST,
+	P_PASSKEY_UPDATE,
+	P_PASSKEY_DELETE,
+	P_PASSKEY_DELETE_ALL,
 	P_DECAY_PRUNE,
 	P_BLOCK_PRUNE,
 	P_CLEANUP,
@@ -156,6 +164,7 @@ extern const char *const pg_outbox_sql[P_COUNT];
 extern const char *const pg_account_sql[P_COUNT];
 extern const char *const pg_limits_sql[P_COUNT];
 extern const char *const pg_cleanup_sql[P_COUNT];
+extern const char *const pg_passkey_sql[P_COUNT];
 
 /* The store_ops entries of postgres_outbox.c. */
 int pg_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
@@ -205,6 +214,15 @@ int pg_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 		void (*fn)(const struct store_note *n, void *arg), void *arg);
 int pg_sessions_recent(void *state, int64_t since, size_t limit,
 		       void (*fn)(const struct store_session *s, void *arg), void *arg);
+
+/* The store_ops entries of postgres_passkey.c. */
+int pg_passkey_insert(void *state, const struct store_passkey *p, int max);
+int pg_passkey_get(void *state, const char *app, const unsigned char *cred_id,
+		   size_t cred_id_len, struct store_passkey *out);
+int pg_passkey_list(void *state, const char *account_id,
+		    void (*fn)(const struct store_passkey *p, void *arg), void *arg);
+int pg_passkey_update(void *state, const struct store_passkey *p);
+int pg_passkey_delete(void *state, const char *account_id, const char *id);
 
 /* The store_ops entries of postgres_limits.c. */
 int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,

@@ -148,12 +148,24 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 	for (size_t i = 0; i < n; i++)
 		keys[i] = d[i].key;
 	key_order(keys, n, order);
-	for (size_t k = 0; k < n; k++) {
+	/* The ungated first (each pass in key order, so calls never wait for
+	 * each other in a circle), so a gated one sees its gate's first sighting. */
+	for (size_t pass = 0; pass < 2 * n; pass++) {
+		size_t k = pass % n;
 		struct store_decay *x = &d[order[k]];
+		if (!x->first_of != (pass < n))
+			continue;
+		double take = 1;
+		if (x->first_of) {
+			if (x->first_of > n || d[x->first_of - 1].first_of)
+				return -1;
+			const struct store_decay *g = &d[x->first_of - 1];
+			take = g->out[0][0] - g->add[0] < 0.5 ? 1 : 0;
+		}
 		struct pg_params p = {0};
 		pg_p_text(&p, x->key);
-		pg_p_double(&p, x->add[0]);
-		pg_p_double(&p, x->add[1]);
+		pg_p_double(&p, take * x->add[0]);
+		pg_p_double(&p, take * x->add[1]);
 		pg_p_double(&p, x->half_life_ms[0]);
 		pg_p_double(&p, x->half_life_ms[1]);
 		pg_p_int(&p, now);

@@ -144,6 +144,16 @@ static const char *const migrations[] = {
 	 * at a time: by this (and sessions_by_time), not by scanning the tables. */
 	("CREATE INDEX events_by_time ON events(created_at);"
 	 "CREATE INDEX notes_by_time ON notes(at);"),
+	/* 12: passkeys (WebAuthn credentials) of accounts, unique per app. */
+	("CREATE TABLE passkeys ("
+	 " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, app TEXT NOT NULL, cred_id BLOB NOT NULL,"
+	 " public_key BLOB NOT NULL, alg INTEGER NOT NULL, aaguid BLOB NOT NULL,"
+	 " attestation TEXT NOT NULL, name TEXT NOT NULL, sign_count INTEGER NOT NULL,"
+	 " backup_eligible INTEGER NOT NULL, backup_state INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, version INTEGER NOT NULL"
+	 ");"
+	 "CREATE UNIQUE INDEX passkeys_by_cred ON passkeys(app, cred_id);"
+	 "CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);"),
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
@@ -865,5 +875,10 @@ const struct store_ops store_sqlite_ops = {
 	.sessions_recent = sqlite_sessions_recent,
 	.note_add = sqlite_note_add,
 	.notes_of = sqlite_notes_of,
+	.passkey_insert = sqlite_passkey_insert,
+	.passkey_get = sqlite_passkey_get,
+	.passkey_list = sqlite_passkey_list,
+	.passkey_update = sqlite_passkey_update,
+	.passkey_delete = sqlite_passkey_delete,
 	.ready = sqlite_ready,
 };

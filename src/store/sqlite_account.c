@@ -2,7 +2,6 @@
  * session traffic, so they run on the writer's connection (reads too: they see
  * a group's writes before its commit, which keeps read-your-writes simple) and
  * join its group commit like every other write. */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,17 +288,6 @@ int sqlite_account_by_reset(void *state, const unsigned char key[STORE_KEY_LEN],
 	return account_find(state, A_BY_RESET, key, 1, NULL, out);
 }
 
-/* The skipped apps as a JSON array for json_each (heap; free it). */
-static char *skip_apps_json(const struct store_event_skip *skip)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; skip && i < skip->n_apps && i < STORE_EVENT_SKIP_MAX; i++)
-		json_array_append_new(a, json_string(skip->apps[i]));
-	char *text = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return text;
-}
-
 int sqlite_event_claim(void *state, int64_t now, int64_t lease_until,
 		   const struct store_event_skip *skip, struct store_event *out, size_t max,
 		   size_t *n)
@@ -308,7 +296,7 @@ int sqlite_event_claim(void *state, int64_t now, int64_t lease_until,
 	uint64_t group = 0;
 	int rc = -1;
 	*n = 0;
-	char *apps = skip_apps_json(skip);
+	char *apps = store_skip_apps_json(skip);
 	if (!apps)
 		return -1;
 	sqlite_enter(db);

@@ -189,6 +189,15 @@ int sqlite_record_list(void *state, const char *kind, const char *after, size_t 
 		   void (*fn)(const struct store_record *r, void *arg), void *arg);
 int sqlite_record_put(void *state, const struct store_record *r, int64_t now);
 
+/* The store_ops entries sqlite_passkey.c implements. */
+int sqlite_passkey_insert(void *state, const struct store_passkey *p, int max);
+int sqlite_passkey_get(void *state, const char *app, const unsigned char *cred_id,
+		       size_t cred_id_len, struct store_passkey *out);
+int sqlite_passkey_list(void *state, const char *account_id,
+			void (*fn)(const struct store_passkey *p, void *arg), void *arg);
+int sqlite_passkey_update(void *state, const struct store_passkey *p);
+int sqlite_passkey_delete(void *state, const char *account_id, const char *id);
+
 /* The store_ops entries sqlite_limits.c implements. */
 int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, struct store_decay *d,
 		    size_t nd, int64_t now, size_t *refused, int64_t *retry_after_ms);

@@ -65,41 +65,60 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 	return 0;
 }
 
+/* Decays and adds one counter pair, scaled by take (0 or 1), filling out[]. */
+static int decay_one(struct sqlite_db *db, struct store_decay *d, double take, int64_t now)
+{
+	sqlite3_stmt *st = db->stmt[S_DECAY_GET];
+	double v[2][2] = {{0, 0}, {0, 0}};
+	int rc = 0;
+	sqlite3_bind_text(st, 1, d->key, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t at = sqlite3_column_int64(st, 4);
+		for (int w = 0; w < 2; w++) {
+			double f = now > at ? exp2(-(double)(now - at) / d->half_life_ms[w]) : 1.0;
+			v[w][0] = sqlite3_column_double(st, 2 * w) * f;
+			v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
+		}
+	} else if (step != SQLITE_DONE) {
+		rc = sqlite_fail(db, "read counter");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc < 0)
+		return -1;
+	for (int w = 0; w < 2; w++)
+		for (int k = 0; k < 2; k++)
+			d->out[w][k] = v[w][k] + take * d->add[k];
+	st = db->stmt[S_DECAY_PUT];
+	sqlite3_bind_text(st, 1, d->key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, d->out[0][0]);
+	sqlite3_bind_double(st, 3, d->out[0][1]);
+	sqlite3_bind_double(st, 4, d->out[1][0]);
+	sqlite3_bind_double(st, 5, d->out[1][1]);
+	sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
+	if (sqlite_step_done(db, S_DECAY_PUT) != SQLITE_DONE)
+		return sqlite_fail(db, "write counter");
+	return 0;
+}
+
 int sqlite_decay_apply(struct sqlite_db *db, struct store_decay *d, size_t n, int64_t now)
 {
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db->stmt[S_DECAY_GET];
-		double v[2][2] = {{0, 0}, {0, 0}};
-		int rc = 0;
-		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			int64_t at = sqlite3_column_int64(st, 4);
-			for (int w = 0; w < 2; w++) {
-				double f = now > at ? exp2(-(double)(now - at) / d[i].half_life_ms[w]) : 1.0;
-				v[w][0] = sqlite3_column_double(st, 2 * w) * f;
-				v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
+	/* The ungated first, so a gated one sees its gate's first sighting. */
+	for (int gated = 0; gated < 2; gated++)
+		for (size_t i = 0; i < n; i++) {
+			if (!d[i].first_of != !gated)
+				continue;
+			double take = 1;
+			if (gated) {
+				if (d[i].first_of > n || d[d[i].first_of - 1].first_of)
+					return -1;
+				const struct store_decay *g = &d[d[i].first_of - 1];
+				take = g->out[0][0] - g->add[0] < 0.5 ? 1 : 0;
 			}
-		} else if (step != SQLITE_DONE) {
-			rc = sqlite_fail(db, "read counter");
+			if (decay_one(db, &d[i], take, now) < 0)
+				return -1;
 		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (rc < 0)
-			return -1;
-		for (int w = 0; w < 2; w++)
-			for (int k = 0; k < 2; k++)
-				d[i].out[w][k] = v[w][k] + d[i].add[k];
-		st = db->stmt[S_DECAY_PUT];
-		sqlite3_bind_text(st, 1, d[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, d[i].out[0][0]);
-		sqlite3_bind_double(st, 3, d[i].out[0][1]);
-		sqlite3_bind_double(st, 4, d[i].out[1][0]);
-		sqlite3_bind_double(st, 5, d[i].out[1][1]);
-		sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
-		if (sqlite_step_done(db, S_DECAY_PUT) != SQLITE_DONE)
-			return sqlite_fail(db, "write counter");
-	}
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "base/alloc.h"
 #include "store/backend.h"
 
@@ -401,6 +403,16 @@ int store_record_get(struct store *st, const char *kind, const char *key, int64_
 	return st->ops->record_get(st->state, kind, key, now, out);
 }
 
+char *store_skip_apps_json(const struct store_event_skip *skip)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; skip && i < skip->n_apps && i < STORE_EVENT_SKIP_MAX; i++)
+		json_array_append_new(a, json_string(skip->apps[i]));
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
 int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
 		  struct store_cleanup *n)
 {
@@ -455,6 +467,33 @@ int store_lease_take(struct store *st, const char *name, const char *holder, int
 int store_record_put(struct store *st, const struct store_record *r, int64_t now)
 {
 	return st->ops->record_put(st->state, r, now);
+}
+
+int store_passkey_insert(struct store *st, const struct store_passkey *p, int max)
+{
+	return st->ops->passkey_insert(st->state, p, max);
+}
+
+int store_passkey_get(struct store *st, const char *app, const unsigned char *cred_id,
+		      size_t cred_id_len, struct store_passkey *out)
+{
+	return st->ops->passkey_get(st->state, app, cred_id, cred_id_len, out);
+}
+
+int store_passkey_list(struct store *st, const char *account_id,
+		       void (*fn)(const struct store_passkey *p, void *arg), void *arg)
+{
+	return st->ops->passkey_list(st->state, account_id, fn, arg);
+}
+
+int store_passkey_update(struct store *st, const struct store_passkey *p)
+{
+	return st->ops->passkey_update(st->state, p);
+}
+
+int store_passkey_delete(struct store *st, const char *account_id, const char *id)
+{
+	return st->ops->passkey_delete(st->state, account_id, id);
 }
 
 int store_record_list(struct store *st, const char *kind, const char *after, size_t limit,

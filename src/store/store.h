@@ -421,6 +421,52 @@ int store_account_by_device(struct store *st, const unsigned char key[STORE_KEY_
 int store_account_by_reset(struct store *st, const unsigned char key[STORE_KEY_LEN],
 			   struct store_account *out);
 
+/* A passkey (a WebAuthn credential) of an account: the public key the
+ * browser's authenticator made, as its COSE_Key, and what each use updates.
+ * A credential id is unique within an app (its relying party). */
+#define STORE_PASSKEY_CRED_MAX 1023 /* WebAuthn's longest credential id */
+#define STORE_PASSKEY_KEY_MAX 256
+
+struct store_passkey {
+	char id[STORE_ID_MAX];         /* the server's handle for it, for URLs */
+	char account_id[STORE_ID_MAX];
+	char app[STORE_APP_MAX];
+	unsigned char cred_id[STORE_PASSKEY_CRED_MAX];
+	size_t cred_id_len;
+	unsigned char public_key[STORE_PASSKEY_KEY_MAX]; /* COSE_Key as registered */
+	size_t public_key_len;
+	int alg;                       /* COSE: -7 ES256, -8 EdDSA */
+	unsigned char aaguid[16];      /* the authenticator model, zeros when unsaid */
+	char attestation[8];           /* "none", "self", "basic" */
+	char name[65];                 /* the person's label for it */
+	int64_t sign_count;            /* the authenticator's counter at its last use */
+	int backup_eligible;           /* BE: the passkey may be synced to other devices */
+	int backup_state;              /* BS: it is synced now (as of its last use) */
+	int64_t created_at;
+	int64_t last_used_at;          /* 0: never used since it was registered */
+	int64_t version;               /* bumped by every update */
+};
+
+/* Inserts a new passkey (version 1). STORE_CONFLICT when the app already has
+ * a passkey with this credential id; STORE_LIMITED when its account already
+ * has max passkeys, counted in the same transaction as the insert, so
+ * parallel registrations cannot pass max. */
+int store_passkey_insert(struct store *st, const struct store_passkey *p, int max);
+/* The app's passkey with this credential id: 0 or STORE_NOT_FOUND. */
+int store_passkey_get(struct store *st, const char *app, const unsigned char *cred_id,
+		      size_t cred_id_len, struct store_passkey *out);
+/* Calls fn for each passkey of the account, oldest first. Callbacks must not
+ * call the store. */
+int store_passkey_list(struct store *st, const char *account_id,
+		       void (*fn)(const struct store_passkey *p, void *arg), void *arg);
+/* Writes a use (sign_count, backup_state, last_used_at, name) when the stored
+ * version is p->version - 1 (the caller bumps it): else STORE_CONFLICT (a
+ * parallel use came first, or the passkey is gone) and nothing changes. */
+int store_passkey_update(struct store *st, const struct store_passkey *p);
+/* Removes the account's passkey id (STORE_NOT_FOUND when it has none such),
+ * or, with id NULL, every passkey of the account (0 even when none). */
+int store_passkey_delete(struct store *st, const char *account_id, const char *id);
+
 /* The destinations a claim passes over because a delivery to them is in
  * hand: the webhooks of these apps, and e-mails (events whose type starts with
  * "mail.") when mail is set. */
@@ -502,8 +548,14 @@ struct store_decay {
 	double half_life_ms[2];
 	double add[2];    /* added to both windows at now, after decaying what was there */
 	double out[2][2]; /* [window][value] at now, after the addition */
+	/* 0: add always. Else 1 + the index, in the same call, of another
+	 * counter (itself ungated): add only when that one read under 0.5 in
+	 * window 0 before its own addition — a first sighting, so this counter
+	 * counts distinct things (numbers per network). Read either way. */
+	size_t first_of;
 };
-/* Updates n counter pairs atomically and fills their out[]. */
+/* Updates n counter pairs atomically and fills their out[]; gated counters
+ * (first_of) after the others. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);

@@ -47,6 +47,8 @@ test('number shows each session and its messages, in any typing of the number', 
   assert.match(r.stdout, new RegExp(`session ${c.body.id}`));
   assert.match(r.stdout, /sms=1 voice=0 checks=1 verified=\d{4}-/);
   assert.match(r.stdout, /sms\s+via log\s+submitted\s+attempts=1/);
+  // Each check with its time (the store's notes of the number).
+  assert.match(r.stdout, new RegExp(`checks and limits hit, newest first:\\n  \\d{4}-\\S+ +check\\.right +session ${c.body.id}`));
   // The support view never shows the code.
   assert.doesNotMatch(r.stdout, new RegExp(codeFromSms(sms.text)));
 });

@@ -155,6 +155,68 @@ describe('a fresh node does not challenge its first honest people', () => {
   });
 });
 
+describe('many distinct numbers from one client site', () => {
+  test('past pow_network_numbers distinct unverified numbers, a /24 owes a proof-of-work; the same number again, or verified ones, do not count', async () => {
+    const srv = await startWith('', { IOTP_POW_NETWORK_NUMBERS: '10', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' });
+    // One person retrying their own number, eight times: one number.
+    const mine = british();
+    const retries = [];
+    for (let i = 0; i < 8; i++) retries.push((await owed(srv, mine, `198.51.100.${1 + i}`)).bits);
+    assert.deepEqual(retries, Array(8).fill(0), `retries of one number count once: ${retries}`);
+    // Then distinct numbers from the same /24, never verified: the 10th new
+    // one makes 11 distinct (with the retried one), past the limit.
+    const bits = [];
+    for (let i = 0; i < 12; i++) bits.push((await owed(srv, [nigerian, british, french][i % 3](), `198.51.100.${20 + i}`)).bits);
+    assert.deepEqual(bits.slice(0, 9), Array(9).fill(0), `the first ones are free: ${bits}`);
+    assert.ok(bits.slice(10).every((b) => b >= 8), `past 10 distinct unverified numbers each owes one: ${bits}`);
+    assert.equal((await owed(srv, british(), '198.51.101.1')).bits, 0, 'the next /24 does not');
+    // An office whose people verify: 15 distinct numbers from one /24, none challenged.
+    const office = [];
+    for (let i = 0; i < 15; i++) office.push(await honest(srv, british(), `203.0.113.${1 + i}`));
+    assert.deepEqual(office, Array(15).fill(0), `verified numbers do not count: ${office}`);
+  });
+});
+
+describe('the hour of the day against the country\'s usual', () => {
+  // iotpd runs at chosen times of day under libfaketime (Debian's faketime),
+  // on one data directory, so its hourly profile is learned at one hour and
+  // read at others. Monotonic clocks stay real (timeouts, waits).
+  const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+  // An ASan build wants its runtime first among the libraries; libfaketime
+  // comes first here, which is harmless for it (it only wraps time calls).
+  const asan = `${process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : ''}verify_asan_link_order=0`;
+  const at = (when) => ({ LD_PRELOAD: FAKETIME, FAKETIME: `@${when}`, FAKETIME_DONT_FAKE_MONOTONIC: '1', TZ: 'UTC', ASAN_OPTIONS: asan });
+  const env = { IOTP_FRAUD_PRESSURE_FLOOR: '20', IOTP_FRAUD_PROFILE_MIN_SESSIONS: '100', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' };
+
+  test('young sessions are forgiven at the country\'s usual hours, up to 4 times more at its busiest, not at an hour when it is quiet', async () => {
+    const dataDir = makeDataDir();
+    const file = path.join(dataDir, '..', `${path.basename(dataDir)}.conf`);
+    writeFileSync(file, 'trusted_proxies = 127.0.0.1\n');
+    const run = (when) => start({ ...env, ...at(when) }, { dataDir, args: ['--dev', '--config', file] });
+    // The UK's sessions come in the afternoon (150 of them, a profile).
+    let srv = await run('2026-12-01 14:00:00');
+    for (let i = 0; i < 150; i++) await owed(srv, british(), anywhere());
+    await srv.stop();
+
+    // 03:00 the next day: no British session ever came at this hour, so
+    // nothing young is forgiven: past fraud_pressure_floor (20) the price rises.
+    srv = await run('2026-12-02 03:00:00');
+    const night = [];
+    for (let i = 0; i < 40; i++) night.push((await owed(srv, british(), anywhere())).bits);
+    assert.deepEqual(night.slice(0, 18), Array(18).fill(0), `the first ones are free: ${night}`);
+    assert.ok(night.slice(25).every((b) => b >= 8), `at a quiet hour the young allowance is gone: ${night}`);
+    assert.equal((await owed(srv, french(), anywhere())).bits, 0, 'France has no profile: a cold start, 25 forgiven');
+    await srv.stop();
+
+    // 14:00 again: the busiest hour forgives 4 x fraud_pressure_young.
+    srv = await run('2026-12-02 14:00:00');
+    const day = [];
+    for (let i = 0; i < 60; i++) day.push((await owed(srv, british(), anywhere())).bits);
+    assert.deepEqual(day, Array(60).fill(0), `at the usual hour 60 young sessions are forgiven: ${day}`);
+    await srv.stop();
+  });
+});
+
 describe('measures run out on their own', () => {
   const conf = 'fraud_prefix3_min_sent = 5\nfraud_prefix5_min_sent = 1000\nfraud_country_min_sent = 1000\n';
   const range = (n, from = 0) => Array.from({ length: n }, (_, i) => `+4474009877${String(from + i).padStart(2, '0')}`);

@@ -216,8 +216,7 @@ describe('operator dashboard', () => {
     assert.match(await page.locator('#n-phone').textContent(), /^\+4474•+\d\d$/);
     await page.locator('#n-reveal').click();
     assert.equal(await page.locator('#n-phone').textContent(), phone);
-    await page.locator('#h-search').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(ARTIFACTS, 'timeline.png'), fullPage: true });
+    await page.locator('section[aria-labelledby=h-search]').screenshot({ path: path.join(ARTIFACTS, 'timeline.png') });
 
     // Another time range: the figures are asked for again over it.
     const week = page.waitForResponse((r) => r.url().includes('/v1/admin/stats?range=7d') && r.status() === 200);

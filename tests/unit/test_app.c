@@ -83,6 +83,34 @@ static void apps_with_languages_and_templates(void **state)
 	config_deinit(&cfg);
 }
 
+/* Passkey settings: the default app's from the options, another's from its
+ * section; origins default to https://<rp id>; any subdomain is fine. */
+static void passkey_settings(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct apps a;
+	assert_int_equal(load("passkey_rp_id = example.com\n"
+			      "passkey_origins = https://example.com, https://login.example.com:8443\n"
+			      "[app acme]\napi_key = k\nname = A\npasskey_rp_id = acme.test\n"
+			      "[app plain]\napi_key = p\nname = P\n"
+			      "[app dev]\napi_key = d\nname = D\npasskey_rp_id = localhost\n"
+			      "passkey_origins = http://localhost:*\n",
+			      1, &cfg, &a),
+			 0);
+	assert_string_equal(a.v[0].passkey_rp_id, "example.com");
+	assert_int_equal(a.v[0].n_passkey_origins, 2);
+	assert_string_equal(a.v[0].passkey_origins[1], "https://login.example.com:8443");
+	const struct app *acme = apps_find(&a, "acme");
+	assert_string_equal(acme->passkey_rp_id, "acme.test");
+	assert_int_equal(acme->n_passkey_origins, 1);
+	assert_string_equal(acme->passkey_origins[0], "https://acme.test");
+	assert_string_equal(apps_find(&a, "plain")->passkey_rp_id, "");
+	assert_string_equal(apps_find(&a, "dev")->passkey_origins[0], "http://localhost:*");
+	apps_free(&a);
+	config_deinit(&cfg);
+}
+
 static void refusals_say_what_to_fix(void **state)
 {
 	(void)state;
@@ -105,12 +133,31 @@ static void refusals_say_what_to_fix(void **state)
 		{"[app default]\ncolour = red\n", 1, "unknown setting 'colour'"},
 		{"[templates]\nvoice.es = Su código\n", 1, "{code}"},
 		{"[templates x]\n", 1, "[templates] takes no name"},
+		{"passkey_rp_id = https://example.com\n", 1, "passkey_rp_id 'https://example.com' is not a domain"},
+		{"passkey_rp_id = Example.com\n", 1, "is not a domain name"},
+		{"passkey_origins = https://example.com\n", 1, "passkey_rp_id is not"},
+		{"passkey_rp_id = example.com\npasskey_origins = http://example.com\n", 1,
+		 "'http://example.com' cannot run ceremonies for 'example.com'"},
+		{"passkey_rp_id = example.com\npasskey_origins = https://evilexample.com\n", 1,
+		 "cannot run ceremonies"},
+		{"passkey_rp_id = example.com\npasskey_origins = https://example.com/login\n", 1,
+		 "no path"},
+		{"passkey_rp_id = example.com\npasskey_origins = https://example.com:*\n", 1,
+		 "cannot run ceremonies"},
+		{"[app acme]\napi_key = k\nname = A\npasskey_rp_id = acme.test\n"
+		 "passkey_origins = https://example.com\n", 1, ":5: [app acme]: passkey_origins"},
+		{"passkey_user_verification = sometimes\n", 1, "is not required or preferred"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct config cfg;
 		struct apps a;
 		err[0] = '\0';
-		if (load(cases[i].conf, cases[i].dev, &cfg, &a) != -1 || !strstr(err, cases[i].want))
+		int rc = config_load(&cfg, write_file(cases[i].conf), cases[i].dev, err, sizeof err);
+		if (rc == 0)
+			rc = config_validate(&cfg, err, sizeof err);
+		if (rc == 0)
+			rc = apps_load(&a, &cfg, err, sizeof err);
+		if (rc != -1 || !strstr(err, cases[i].want))
 			fail_msg("case %zu: want '%s', got '%s'", i, cases[i].want, err);
 		config_deinit(&cfg);
 	}
@@ -123,6 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_app_from_options),
 		cmocka_unit_test(apps_with_languages_and_templates),
+		cmocka_unit_test(passkey_settings),
 		cmocka_unit_test(refusals_say_what_to_fix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,20 @@ static void pressure_usual(void **state)
 	assert_true(pumping_usual(10, 1, 0, 60000) < 90.01);
 }
 
+static void hour_factor_from_profile(void **state)
+{
+	(void)state;
+	/* Too little history: every hour counts as average (a cold start). */
+	assert_true(pumping_hour_factor(0, 1999, 2000) == 1);
+	assert_true(pumping_hour_factor(1999, 1999, 2000) == 1);
+	/* Flat over the day: 1. A quiet hour: near 0. The only busy one: 24. */
+	assert_true(pumping_hour_factor(100, 2400, 2000) > 0.999 &&
+		    pumping_hour_factor(100, 2400, 2000) < 1.001);
+	assert_true(pumping_hour_factor(1, 2400, 2000) < 0.011);
+	assert_true(pumping_hour_factor(0, 2400, 2000) == 0);
+	assert_true(pumping_hour_factor(2400, 2400, 2000) == 24);
+}
+
 static void measures_double_for_repeats(void **state)
 {
 	(void)state;
@@ -311,6 +325,7 @@ int main(void)
 		cmocka_unit_test(pumping_baselines),
 		cmocka_unit_test(pressure_levels),
 		cmocka_unit_test(pressure_usual),
+		cmocka_unit_test(hour_factor_from_profile),
 		cmocka_unit_test(measures_double_for_repeats),
 		cmocka_unit_test(pow_round_trip),
 		cmocka_unit_test(pow_known_answer),

@@ -782,7 +782,7 @@ static void session_write_all_or_nothing(void **state)
 	struct fixture *f = *state;
 	struct store_session s = make_session("s1", "+447400123456", 1000), got;
 	struct store_bucket b[2] = {{"wide", 10, 0, 1}, {"narrow", 1, 0, 1}};
-	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}};
+	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0};
 	struct store_write w = {.session = &s, .insert = 1, .buckets = b, .n_buckets = 2,
 				.counters = &d, .n_counters = 1, .now = 1000};
 	assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -843,7 +843,7 @@ static void session_write_adjusts_from_counters(void **state)
 	for (int i = 0; i < 4; i++) {
 		snprintf(id, sizeof id, "s%d", i);
 		struct store_session s = make_session(id, "+447400123456", 1000), got;
-		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}};
+		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}, 0};
 		struct store_write w = {.session = &s, .insert = 1, .counters = &d, .n_counters = 1,
 					.adjust = raise_owed, .now = 1000};
 		assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -907,7 +907,7 @@ static void session_write_holds_under_parallel_writes(void **state)
 static void decay_halves_per_half_life(void **state)
 {
 	struct fixture *f = *state;
-	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}};
+	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}, 0};
 	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
 	assert_true(d.out[0][0] == 8 && d.out[0][1] == 4 && d.out[1][0] == 8);
 	d.add[0] = 1;
@@ -920,6 +920,30 @@ static void decay_halves_per_half_life(void **state)
 	d.add[0] = 0;
 	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
 	assert_true(d.out[0][0] == 0 && d.out[0][1] == 0 && d.out[1][0] == 0);
+}
+
+/* A gated counter counts first sightings only: distinct numbers per site. */
+static void decay_gated_counts_distinct(void **state)
+{
+	struct fixture *f = *state;
+	const char *numbers[] = {"+1", "+2", "+1", "+3", "+2", "+1"};
+	double distinct = 0;
+	for (int i = 0; i < 6; i++) {
+		char pair[32];
+		snprintf(pair, sizeof pair, "sn|site|%s", numbers[i]);
+		/* The gated one first in the array: order in the call does not matter. */
+		struct store_decay d[2] = {
+			{.key = "dn|site", .half_life_ms = {1e12, 1e12}, .add = {1, 0}, .first_of = 2},
+			{.key = pair, .half_life_ms = {1e12, 1e12}, .add = {1, 0}},
+		};
+		assert_int_equal(store_decay_add(f->st, d, 2, 1000 + i), 0);
+		distinct = d[0].out[0][0];
+	}
+	assert_true(distinct > 2.99 && distinct < 3.01);
+	/* A gate that is itself gated is refused. */
+	struct store_decay bad[2] = {{.key = "a", .half_life_ms = {1, 1}, .first_of = 2},
+				     {.key = "b", .half_life_ms = {1, 1}, .first_of = 1}};
+	assert_int_equal(store_decay_add(f->st, bad, 2, 2000), -1);
 }
 
 static void count_block(const struct store_block *b, void *arg)
@@ -1191,6 +1215,137 @@ static void account_totp_round_trips_with_cas(void **state)
 	assert_int_equal(store_account_get(f->st, "t1", &got), 0);
 	assert_int_equal(got.totp_sealed_len, 0);
 	assert_int_equal(got.totp_enabled_at, 0);
+}
+
+static struct store_passkey make_passkey(const char *id, const char *account, int cred)
+{
+	struct store_passkey p;
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "%s", id);
+	snprintf(p.account_id, sizeof p.account_id, "%s", account);
+	snprintf(p.app, sizeof p.app, "app");
+	memset(p.cred_id, cred, 40);
+	p.cred_id_len = 40;
+	memset(p.public_key, 0xa5, 77);
+	p.public_key_len = 77;
+	p.alg = -7;
+	memset(p.aaguid, 0x11, 16);
+	snprintf(p.attestation, sizeof p.attestation, "none");
+	snprintf(p.name, sizeof p.name, "Ana's laptop");
+	p.sign_count = 3;
+	p.backup_eligible = 1;
+	p.created_at = 1000 + cred;
+	p.version = 1;
+	return p;
+}
+
+static void count_passkey(const struct store_passkey *p, void *arg)
+{
+	int *n = arg;
+	assert_string_equal(p->attestation, "none");
+	(*n)++;
+}
+
+/* Passkeys: unique credential ids per app, a per-account limit, updates
+ * with compare-and-swap, deletes of one or all. */
+static void passkeys_round_trip_unique_and_cas(void **state)
+{
+	struct fixture *f = *state;
+	struct store_passkey p = make_passkey("pk1", "acc1", 1), got;
+	assert_int_equal(store_passkey_insert(f->st, &p, 3), 0);
+	assert_int_equal(store_passkey_get(f->st, "app", p.cred_id, 40, &got), 0);
+	assert_string_equal(got.id, "pk1");
+	assert_string_equal(got.account_id, "acc1");
+	assert_int_equal(got.cred_id_len, 40);
+	assert_int_equal(got.public_key_len, 77);
+	assert_memory_equal(got.public_key, p.public_key, 77);
+	assert_memory_equal(got.aaguid, p.aaguid, 16);
+	assert_int_equal(got.alg, -7);
+	assert_int_equal(got.sign_count, 3);
+	assert_int_equal(got.backup_eligible, 1);
+	assert_int_equal(got.backup_state, 0);
+	assert_int_equal(got.version, 1);
+	assert_string_equal(got.name, "Ana's laptop");
+	/* Another app's id space, and a shorter id, are not this one. */
+	assert_int_equal(store_passkey_get(f->st, "other", p.cred_id, 40, &got), STORE_NOT_FOUND);
+	assert_int_equal(store_passkey_get(f->st, "app", p.cred_id, 39, &got), STORE_NOT_FOUND);
+	/* The same credential id again, even for another account. */
+	struct store_passkey dup = make_passkey("pk2", "acc2", 1);
+	assert_int_equal(store_passkey_insert(f->st, &dup, 3), STORE_CONFLICT);
+	snprintf(dup.app, sizeof dup.app, "other");
+	assert_int_equal(store_passkey_insert(f->st, &dup, 3), 0);
+
+	/* A use: compare-and-swap on the version. */
+	struct store_passkey used = p;
+	used.sign_count = 9;
+	used.backup_state = 1;
+	used.last_used_at = 5000;
+	used.version = 2;
+	assert_int_equal(store_passkey_update(f->st, &used), 0);
+	assert_int_equal(store_passkey_update(f->st, &used), STORE_CONFLICT);
+	assert_int_equal(store_passkey_get(f->st, "app", p.cred_id, 40, &got), 0);
+	assert_int_equal(got.sign_count, 9);
+	assert_int_equal(got.backup_state, 1);
+	assert_int_equal(got.last_used_at, 5000);
+	assert_int_equal(got.version, 2);
+
+	/* The limit per account. */
+	struct store_passkey b = make_passkey("pk3", "acc1", 3), c = make_passkey("pk4", "acc1", 4);
+	assert_int_equal(store_passkey_insert(f->st, &b, 2), 0);
+	assert_int_equal(store_passkey_insert(f->st, &c, 2), STORE_LIMITED);
+	int n = 0;
+	assert_int_equal(store_passkey_list(f->st, "acc1", count_passkey, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* Deleting: only the account's own, then all. */
+	assert_int_equal(store_passkey_delete(f->st, "acc2", "pk1"), STORE_NOT_FOUND);
+	assert_int_equal(store_passkey_delete(f->st, "acc1", "pk1"), 0);
+	assert_int_equal(store_passkey_delete(f->st, "acc1", "pk1"), STORE_NOT_FOUND);
+	assert_int_equal(store_passkey_update(f->st, &(struct store_passkey){.id = "pk1", .version = 3}),
+			 STORE_CONFLICT);
+	assert_int_equal(store_passkey_delete(f->st, "acc1", NULL), 0);
+	n = 0;
+	assert_int_equal(store_passkey_list(f->st, "acc1", count_passkey, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_passkey_delete(f->st, "acc1", NULL), 0);
+}
+
+struct passkey_racer {
+	struct store *st;
+	int i, rc;
+};
+
+static void *insert_passkey(void *arg)
+{
+	struct passkey_racer *r = arg;
+	char id[16];
+	snprintf(id, sizeof id, "race%d", r->i);
+	struct store_passkey p = make_passkey(id, "racer", 10 + r->i);
+	r->rc = store_passkey_insert(r->st, &p, 3);
+	return NULL;
+}
+
+/* Eight parallel registrations for one account with room for three. */
+static void passkey_limit_holds_in_parallel(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account a = make_account("racer", "app", "+447400123498", 7);
+	struct store_account_write w = {.account = &a, .insert = 1};
+	assert_int_equal(store_account_write(f->st, &w), 0);
+	pthread_t t[8];
+	struct passkey_racer r[8];
+	for (int i = 0; i < 8; i++) {
+		r[i] = (struct passkey_racer){f->st, i, -9};
+		pthread_create(&t[i], NULL, insert_passkey, &r[i]);
+	}
+	int ok = 0, limited = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ok += r[i].rc == 0;
+		limited += r[i].rc == STORE_LIMITED;
+	}
+	assert_int_equal(ok, 3);
+	assert_int_equal(limited, 5);
 }
 
 /* Events: a claim leases each due event to one claimer, skips the
@@ -1939,6 +2094,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup,
 						teardown),
@@ -1955,6 +2111,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(records_list_in_key_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounts_lookups_and_uniqueness, setup, teardown),
 		cmocka_unit_test_setup_teardown(account_totp_round_trips_with_cas, setup, teardown),
+		cmocka_unit_test_setup_teardown(passkeys_round_trip_unique_and_cas, setup, teardown),
+		cmocka_unit_test_setup_teardown(passkey_limit_holds_in_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_claimed_once_with_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_each_claimed_once_in_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(delivery_stats_and_counts, setup, teardown),

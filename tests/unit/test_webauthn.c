@@ -280,6 +280,23 @@ static void client_data_and_rp_checks(void **state)
 	/* A prefix of an allowed origin is not it. */
 	assert_int_equal(reg_none(&a, RP, "https://example.co", CHALLENGE, both, &cred, &why),
 			 WEBAUTHN_WRONG_ORIGIN);
+	/* ":*" takes any port, and only a port. */
+	static const char *const any_port[] = {"http://localhost:*"};
+	struct webauthn_expect lp = {.type = "webauthn.get", .challenge = CHALLENGE,
+				     .rp_id = "localhost", .origins = any_port, .n_origins = 1};
+	unsigned char h[32];
+	char json[300];
+	static const struct {
+		const char *origin;
+		enum webauthn_result r;
+	} ports[] = {{"http://localhost:8080", WEBAUTHN_OK},     {"http://localhost:1", WEBAUTHN_OK},
+		     {"http://localhost:", WEBAUTHN_WRONG_ORIGIN},   {"http://localhost", WEBAUTHN_WRONG_ORIGIN},
+		     {"http://localhost:80x", WEBAUTHN_WRONG_ORIGIN}, {"http://localhost.evil:80", WEBAUTHN_WRONG_ORIGIN}};
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		client_data(json, sizeof json, "webauthn.get", CHALLENGE, ports[i].origin);
+		assert_int_equal(webauthn_client_data_check((unsigned char *)json, strlen(json), &lp, h, &why),
+				 ports[i].r);
+	}
 	assert_int_equal(reg_none(&a, RP, ORIGIN, "another-challenge", both, &cred, &why),
 			 WEBAUTHN_WRONG_CHALLENGE);
 	assert_int_equal(reg_none(&a, "evil.example", ORIGIN, CHALLENGE, both, &cred, &why),
