@@ -81,7 +81,7 @@ PG=$("$ROOT/scripts/pg.sh" start "$TMP/pg")
 # start_node NAME STORE: an iotpd, its pid appended to PIDS, its port in NODE_PORT.
 start_node() {
 	local name=$1 store=$2 out="$TMP/$1.out" url=""
-	IOTP_POW_IP_SESSIONS=0 IOTP_STORE="$store" IOTP_SECRET="$SECRET" IOTP_NODE_NAME="$name" \
+	IOTP_POW_IP_SESSIONS=0 IOTP_POW_NETWORK_NUMBERS=0 IOTP_STORE="$store" IOTP_SECRET="$SECRET" IOTP_NODE_NAME="$name" \
 		"$IOTPD" --dev --config "$TMP/bench.conf" --listen 127.0.0.1:0 --data "$TMP/$name" \
 		>"$out" 2>"$TMP/$name.err" &
 	PIDS+=($!)

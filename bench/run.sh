@@ -125,7 +125,7 @@ LIFTED="1000000000/1s"
 		done
 	done
 } >"$TMP/bench.conf"
-IOTP_POW_IP_SESSIONS=0 "$IOTPD" --dev --config "$TMP/bench.conf" --listen 127.0.0.1:0 --data "$DATA" \
+IOTP_POW_IP_SESSIONS=0 IOTP_POW_NETWORK_NUMBERS=0 "$IOTPD" --dev --config "$TMP/bench.conf" --listen 127.0.0.1:0 --data "$DATA" \
 	>"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
 IOTPD_PID=$!
 URL=""

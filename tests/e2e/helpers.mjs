@@ -152,10 +152,11 @@ export async function start(env = {}, opts = {}) {
       pgEnv.IOTP_SECRET = createHash('sha256').update(`secret:${opts.secretOf ?? dataDir}`).digest('hex');
   }
   // Tests start bursts of sessions from one address and verify few of them:
-  // what the pressure measure (docs/fraud.md) takes for pumping. It stays out
-  // of their way unless a test sets IOTP_FRAUD_PRESSURE_FLOOR itself.
+  // what the pressure measure and the distinct-numbers-per-site signal
+  // (docs/fraud.md) take for pumping. They stay out of the way unless a test
+  // sets IOTP_FRAUD_PRESSURE_FLOOR or IOTP_POW_NETWORK_NUMBERS itself.
   const child = spawn(IOTPD, args, {
-    env: childEnv({ IOTP_API_KEY: apiKey, IOTP_FRAUD_PRESSURE_FLOOR: '10000000', ...pgEnv, ...env }),
+    env: childEnv({ IOTP_API_KEY: apiKey, IOTP_FRAUD_PRESSURE_FLOOR: '10000000', IOTP_POW_NETWORK_NUMBERS: '0', ...pgEnv, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { out, exited } = watch(child);
