@@ -5,6 +5,9 @@
 #  2. iotpd --dev on a fresh data dir: wrk with bench/flow.lua, verified flows/s
 #  3. the same iotpd: bench/latency.mjs at half that flow rate (open loop), p99 per call
 #  4. iotpd's VmRSS / VmHWM at the end, and CPU per iotpd thread during step 2
+#  5. refusals: a second iotpd with its default limits, wrk with bench/refuse.lua
+#     (one number asked for again and again: 429 rate_limited_number after the
+#     first ten), req/s against nginx's and iotpd's CPU per refused request
 #
 # Environment:
 #   DURATION     seconds of each measurement (default 10)
@@ -118,6 +121,7 @@ LIFTED="1000000000/1s"
 	echo "fraud_prefix3_min_sent = 100000"
 	echo "fraud_prefix5_min_sent = 100000"
 	echo "fraud_country_min_sent = 10000000"
+	echo "fraud_pressure_floor = 10000000"
 	echo "[limits]"
 	for a in create send check; do
 		for s in number prefix3 prefix5 ip network country app global; do
@@ -177,6 +181,36 @@ kill -TERM "$IOTPD_PID"
 wait "$IOTPD_PID" || echo "note: iotpd exited with status $? on SIGTERM"
 IOTPD_PID=""
 
+# -------------------------------------------------------------- 5. refusals
+DATA2="$TMP/iotp-refuse"
+mkdir -p "$DATA2"
+: >"$TMP/refuse.out"
+IOTP_POW_IP_SESSIONS=0 "$IOTPD" --dev --listen 127.0.0.1:0 --data "$DATA2" \
+	>"$TMP/refuse.out" 2>"$TMP/refuse.err" &
+IOTPD_PID=$!
+URL=""
+for _ in $(seq 100); do
+	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/refuse.out" || true)
+	[ -n "$URL" ] && break
+	kill -0 "$IOTPD_PID" 2>/dev/null || break
+	sleep 0.05
+done
+[ -n "$URL" ] || { cat "$TMP/refuse.err" >&2; die "iotpd (refusals) did not start"; }
+echo
+echo "== refusals (bench/refuse.lua: one number, default limits), $URL"
+TICKS_BEFORE=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$IOTPD_PID"/stat)
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$HERE/refuse.lua" "$URL" \
+	>"$TMP/wrk-refuse.txt" 2>&1 || die "wrk with refuse.lua failed"
+TICKS_AFTER=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$IOTPD_PID"/stat)
+cat "$TMP/wrk-refuse.txt"
+REFUSE_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/wrk-refuse.txt")
+REFUSE_N=$(awk '/ requests in / { print $1 }' "$TMP/wrk-refuse.txt")
+REFUSE_US=$(awk -v t=$((TICKS_AFTER - TICKS_BEFORE)) -v hz="$(getconf CLK_TCK)" -v n="$REFUSE_N" \
+	'BEGIN { printf "%.1f", t / hz / n * 1e6 }')
+kill -TERM "$IOTPD_PID"
+wait "$IOTPD_PID" || echo "note: iotpd exited with status $? on SIGTERM"
+IOTPD_PID=""
+
 # ---------------------------------------------------------------- summary
 echo
 echo "================================ summary ================================"
@@ -192,3 +226,8 @@ awk '/^call=/ {
 	printf "  %-9s p50 %8.2f ms   p99 %8.2f ms   (n=%s)\n", v["call"], v["p50_ms"], v["p99_ms"], v["n"]
 }' "$TMP/latency.txt"
 printf 'iotpd RSS: %s kB at start, %s kB at the end (VmHWM %s kB)\n' "$RSS_START" "$RSS_END" "$HWM_END"
+awk -v r="$REFUSE_RPS" -v n="$NGINX_RPS" -v us="$REFUSE_US" 'BEGIN {
+	p = 100 * r / n
+	printf "refusals (429):          %s req/s = %.1f%% of nginx (target >= 50%%: %s), %s us CPU each (target <= 20: %s)\n", \
+		r, p, (p >= 50 ? "met" : "MISSED"), us, (us <= 20 ? "met" : "MISSED")
+}'

@@ -341,8 +341,8 @@ int phone_init(void)
 	}
 }
 
-enum phone_status phone_parse(const char *input, const char *region,
-			      struct phone_number *out)
+enum phone_status phone_parse_uncached(const char *input, const char *region,
+				       struct phone_number *out)
 {
 	struct phone_number tmp;
 

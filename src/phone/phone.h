@@ -66,6 +66,12 @@ const char *phone_metadata_version(void);
  * an error message can name the country. Never returns a negative value. */
 enum phone_status phone_parse(const char *input, const char *region,
 			      struct phone_number *out);
+/* phone_parse answers from a bounded cache of recent inputs (phone_cache.c):
+ * the library's regular expressions cost 15-50 us a number, and a flood of
+ * requests for one number should not pay that each time. This is the library
+ * itself, uncached (the cache's misses, bench/phone.c). */
+enum phone_status phone_parse_uncached(const char *input, const char *region,
+				       struct phone_number *out);
 
 /* "mobile", "fixed_line", "fixed_line_or_mobile", "toll_free", "premium_rate",
  * "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",

@@ -608,7 +608,8 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 	pthread_cond_init(&db->ckpt_wake, NULL);
 	int flags = opt->existing_only ? (opt->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE)
 				       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &db->conn, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->conn, flags | SQLITE_OPEN_NOMUTEX, sqlite_walbuf_vfs()) !=
+	    SQLITE_OK) {
 		strfmt(err, errlen, "cannot open %s: %s", path,
 		       db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
 		goto err;

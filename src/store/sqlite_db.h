@@ -104,6 +104,11 @@ struct sqlite_db {
 	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
 };
 
+/* The name of a VFS that writes each commit to the WAL in one system call
+ * (sqlite_walbuf.c), registered on first use; NULL (the default VFS) if it
+ * could not be. */
+const char *sqlite_walbuf_vfs(void);
+
 /* Logs what failed with SQLite's message; returns -1. */
 int sqlite_fail(struct sqlite_db *db, const char *what);
 /* Steps statement id once on the writer's connection and resets it; returns

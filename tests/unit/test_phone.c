@@ -358,6 +358,39 @@ static void test_out_reset_and_null(void **state)
 	assert_int_equal(phone_parse("+44 1", NULL, NULL), PHONE_TOO_SHORT);
 }
 
+/* phone_parse answers from its cache exactly what the library answers: the
+ * same text with another region, or with a region where none was given, is
+ * another question; failures are cached as failures; an input too long for a
+ * cache slot is still parsed. */
+static void test_cache_same_answers(void **state)
+{
+	static const struct {
+		const char *text, *region;
+	} q[] = {
+		{"07911 123456", "GB"}, {"07911 123456", "FR"}, {"07911 123456", NULL},
+		{"07911 123456", ""},   {"+44 7911 123456", NULL}, {"+44 1", NULL},
+		{"+999 1234567", NULL}, {"(415) 555-2671", "US"}, {"415 555 2671", "CA"},
+		{"+44 7911 123456 and then a great deal more text than a slot holds", NULL},
+		{"", NULL},
+	};
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+			struct phone_number a, b;
+			memset(&a, 0x55, sizeof a);
+			memset(&b, 0x55, sizeof b);
+			enum phone_status sa = phone_parse(q[i].text, q[i].region, &a);
+			enum phone_status sb = phone_parse_uncached(q[i].text, q[i].region, &b);
+			assert_int_equal(sa, sb);
+			assert_memory_equal(&a, &b, sizeof a);
+		}
+	}
+	struct phone_number gb, fr;
+	assert_int_equal(phone_parse("07911 123456", "GB", &gb), PHONE_OK);
+	assert_string_equal(gb.e164, "+447911123456");
+	assert_int_not_equal(phone_parse("07911 123456", "FR", &fr), PHONE_OK);
+}
+
 static void test_type_names(void **state)
 {
 	static const char *const names[PHONE_TYPE_COUNT] = {
@@ -600,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_benin_ten_digits),
 		cmocka_unit_test(test_chile_mexico),
 		cmocka_unit_test(test_metadata_version),
+		cmocka_unit_test(test_cache_same_answers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
