@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's archive, whatever iotp needs and this machine lacks.
-# usage: scripts/install-deps.sh [--bench]   (--bench adds wrk and nginx)
+# usage: scripts/install-deps.sh [--bench]   (--bench adds wrk)
 set -euo pipefail
 
 # libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes, only recommended by clang.
@@ -8,15 +8,18 @@ set -euo pipefail
 # postgresql, libpq-dev: the PostgreSQL store and the server its tests start (scripts/pg.sh).
 # chromium: the browser tests (tests/e2e/web.test.mjs) drive Debian's own, headless,
 # through playwright-core; fonts-noto-color-emoji draws the country picker's flags.
+# libsystemd-dev: sd_notify readiness (optional); debhelper, dpkg-dev: the Debian
+# package (scripts/package-test.sh); nginx-light, openssl: the TLS proxy test.
 # faketime: tests/e2e/pressure.test.mjs runs iotpd at chosen hours of the day (its hourly profile).
 pkgs=(gcc g++ clang libclang-rt-14-dev meson ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
       libphonenumber-dev libicu-dev libcmocka-dev sqlite3 curl libcurl4-openssl-dev libssl-dev
       libcbor-dev
       kannel kannel-extras python3-aiosmtpd prometheus postgresql libpq-dev
-      chromium fonts-noto-color-emoji faketime)
+      chromium fonts-noto-color-emoji faketime
+      libsystemd-dev debhelper dpkg-dev nginx-light openssl)
 if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(wrk nginx-light)
+	pkgs+=(wrk)
 fi
 
 missing=()

@@ -2,6 +2,9 @@
 # Installs what is missing, builds, and runs every test:
 #   1. unit tests (cmocka) built with gcc, -Wall -Wextra -Werror
 #   2. the same build with clang (must compile warning-free too)
+#   1b. the Debian package (debian/): dpkg-buildpackage, installed, its unit
+#      checked by systemd-analyze verify, iotpd and iotpctl run from /usr/bin,
+#      purged (scripts/package-test.sh)
 #   3. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3b. the libFuzzer harnesses (tests/fuzz), built with clang in build-fuzz,
 #      each run over its seed corpus for a fixed number of inputs
@@ -26,6 +29,9 @@ export IOTP_TEST_PG
 echo "== gcc build and unit tests"
 CC=gcc CXX=g++ scripts/build.sh build
 meson test -C build --print-errorlogs
+
+echo "== Debian package: built, installed, systemd-analyze verify, run, purged"
+scripts/package-test.sh
 
 echo "== clang build"
 CC=clang CXX=clang++ scripts/build.sh build-clang

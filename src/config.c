@@ -958,6 +958,23 @@ void config_write_example(FILE *out)
 	      out);
 }
 
+int config_option_info(size_t i, struct config_option_info *out)
+{
+	if (i >= N_OPTIONS)
+		return -1;
+	const struct option *o = &options[i];
+	out->name = o->name;
+	env_name(o->name, out->env, sizeof out->env);
+	out->help = o->help;
+	out->def = o->def;
+	out->dev_def = o->secret == 1 && o->dev_def ? "(set)" : o->dev_def;
+	out->secret = o->secret;
+	out->is_int = o->type == T_INT || o->type == T_INT_LIST;
+	out->min = o->min;
+	out->max = o->max;
+	return 0;
+}
+
 const struct config_section *config_section_next(const struct config *cfg, const char *kind,
 						 const struct config_section *prev)
 {

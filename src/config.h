@@ -180,6 +180,17 @@ void config_write_example(FILE *out);
 
 void config_deinit(struct config *cfg);
 
+/* One row of the option table, for generated documentation (man pages). */
+struct config_option_info {
+	const char *name, *help, *def;
+	const char *dev_def; /* NULL: the same as def */
+	char env[64];        /* IOTP_<NAME> */
+	int secret, is_int;
+	long min, max;       /* is_int: bounds (each element of a list) */
+};
+/* Fills out with option i (0, 1, ...); -1 past the last. */
+int config_option_info(size_t i, struct config_option_info *out);
+
 /* The sections of one kind, in file order: pass NULL first, then the previous
  * answer; NULL when there are no more. */
 const struct config_section *config_section_next(const struct config *cfg, const char *kind,

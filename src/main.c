@@ -13,6 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef IOTP_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#else
+/* Without libsystemd, readiness is the "listening on" line alone. */
+#define sd_notify(unset, state) ((void)(unset), (void)(state), 0)
+#endif
 
 #include "api/api.h"
 #include "base/alloc.h"
@@ -20,6 +26,7 @@
 #include "base/log.h"
 #include "compat/compat.h"
 #include "config.h"
+#include "config_man.h"
 #include "core/core.h"
 #include "core/retention.h"
 #include "delivery/delivery.h"
@@ -31,7 +38,6 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define IOTP_VERSION "0.1.0"
 #define SHUTDOWN_GRACE_MS 10000
 
 static void usage(FILE *out)
@@ -120,7 +126,7 @@ static void notify_worker(void *arg, const struct store_message *m)
 
 struct args {
 	int dev, dump, example;
-	const char *config, *listen, *data;
+	const char *config, *listen, *data, *man;
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -147,6 +153,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			slot = &a->listen;
 		} else if (!strcmp(s, "--data")) {
 			slot = &a->data;
+		} else if (!strcmp(s, "--print-man")) {
+			slot = &a->man;
 		} else {
 			fprintf(stderr, "iotpd: unknown argument '%s'\n\n", s);
 			usage(stderr);
@@ -160,7 +168,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			*slot = argv[++i];
 		}
 	}
-	if (!a->dev && !a->config && !a->dump && !a->example) {
+	if (!a->dev && !a->config && !a->dump && !a->example && !a->man) {
 		fprintf(stderr, "iotpd: say --dev (development) or --config FILE (production)\n\n");
 		usage(stderr);
 		return -1;
@@ -274,6 +282,13 @@ int main(int argc, char **argv)
 		return 2;
 	if (a.example) {
 		config_write_example(stdout);
+		return 0;
+	}
+	if (a.man) {
+		if (config_write_man(a.man, stdout) < 0) {
+			fprintf(stderr, "iotpd: --print-man takes iotp.conf.5 or iotpd.8\n");
+			return 2;
+		}
 		return 0;
 	}
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -484,8 +499,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	int sig = 0;
-	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+	/* systemd (Type=notify) starts what depends on iotp only now. */
+	sd_notify(0, "READY=1");
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
+		sd_notify(0, "RELOADING=1");
 		reload(&a, &core, delivery);
+		sd_notify(0, "READY=1");
+	}
+	sd_notify(0, "STOPPING=1");
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:

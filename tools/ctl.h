@@ -18,4 +18,9 @@ int ctl_account(const struct config *cfg, struct store *st, int argc, char **arg
  * print the answer as JSON. */
 int ctl_remote(const char *url, const char *key, int json_out, int argc, char **argv);
 
+/* The SQLite store's online backup and its restore (tools/ctl_backup.c);
+ * store_url as iotpctl resolved it. A PostgreSQL store gets pg_dump advice. */
+int ctl_backup(const char *store_url, int argc, char **argv);
+int ctl_restore(const char *store_url, int argc, char **argv);
+
 #endif

@@ -39,6 +39,9 @@ static void usage(FILE *out)
 	      "                 lifts a measure (KEY as 'fraud list' shows it, e.g.\n"
 	      "                 p3|+447911123); its counters start afresh\n"
 	      "  fraud events   the fraud event log, oldest first\n"
+	      "  backup FILE    a consistent copy of the SQLite store into FILE (a new file),\n"
+	      "                 taken while iotpd runs (PostgreSQL: use pg_dump)\n"
+	      "  restore FILE   puts a backup back as the store, with iotpd stopped\n"
 	      "  phone check NUMBER [REGION]\n"
 	      "                 what iotp makes of a number: status, E.164, region, calling\n"
 	      "                 code, type, national and international forms (tab-separated;\n"
@@ -346,6 +349,12 @@ int main(int argc, char **argv)
 	}
 	if (!store_url)
 		store_url = cfg.store;
+	if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore")) {
+		int brc = (!strcmp(cmd, "backup") ? ctl_backup : ctl_restore)(store_url, argc - i,
+									       argv + i);
+		config_deinit(&cfg);
+		return brc;
+	}
 	if (!strcmp(cmd, "copy")) {
 		int crc = copy(store_url, argc - i, argv + i);
 		config_deinit(&cfg);
