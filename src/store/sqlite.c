@@ -428,6 +428,13 @@ uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 	return db->group;
 }
 
+uint64_t sqlite_write_lost(struct sqlite_db *db, int rc, uint64_t group)
+{
+	if (rc == STORE_CONFLICT && db->in_txn && db->group_ops > 0)
+		return db->group;
+	return group;
+}
+
 static void *checkpointer(void *arg)
 {
 	struct sqlite_db *db = arg;

@@ -236,7 +236,7 @@ int sqlite_account_write(void *state, const struct store_account_write *w)
 			rc = put_account(db, w->account, w->insert);
 		for (int i = 0; i < w->n_events && rc == 0; i++)
 			rc = sqlite_event_insert(db, w->events[i]);
-		group = sqlite_write_end(db, rc == 0);
+		group = sqlite_write_lost(db, rc, sqlite_write_end(db, rc == 0));
 	}
 	int crc = sqlite_leave(db, group);
 	return rc != 0 ? rc : crc;

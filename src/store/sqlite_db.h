@@ -123,6 +123,11 @@ void sqlite_enter(struct sqlite_db *db);
 int sqlite_leave(struct sqlite_db *db, uint64_t group);
 int sqlite_write_begin(struct sqlite_db *db);
 uint64_t sqlite_write_end(struct sqlite_db *db, int ok);
+/* The group a call whose compare-and-swap lost (rc STORE_CONFLICT) waits
+ * for: the winner's write may still sit in the open group, invisible to the
+ * readers, and a caller that re-read before its commit would see the old row
+ * and lose again, up to its bound of retries. Else group, unchanged. */
+uint64_t sqlite_write_lost(struct sqlite_db *db, int rc, uint64_t group);
 
 /* The compare-and-swap write of a session (see store_session_update), inside
  * an open write: 0, STORE_CONFLICT or -1. */

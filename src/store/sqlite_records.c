@@ -128,7 +128,7 @@ int sqlite_record_put(void *state, const struct store_record *r, int64_t now)
 		rc = sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
 end:
 	sqlite3_finalize(st);
-	group = sqlite_write_end(db, rc == 0);
+	group = sqlite_write_lost(db, rc, sqlite_write_end(db, rc == 0));
 out:;
 	int crc = sqlite_leave(db, group);
 	return rc != 0 ? rc : crc;
