@@ -627,9 +627,14 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		db->file_ino = sb.st_ino;
 	}
 	char pragmas[256];
-	/* A read-only connection leaves the journal mode to the writer (iotpd). */
+	/* A read-only connection leaves the journal mode to the writer (iotpd).
+	 * 1 KiB pages for a new file: a commit writes each page it touched whole
+	 * to the WAL (and a checkpoint once more), and a verification's rows are
+	 * small and scattered over a dozen tables and indexes, so 4 KiB pages
+	 * wrote ~200 KB per verified flow where 1 KiB pages write ~55 KB
+	 * (bench/RESULTS.md). An existing file keeps the size it was made with. */
 	strfmt(pragmas, sizeof pragmas,
-	       "%s PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
+	       "PRAGMA page_size=1024; %s PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
 	       " PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=134217728;",
 	       opt->read_only ? "" : "PRAGMA journal_mode=WAL;", synchronous_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
