@@ -61,17 +61,23 @@ static void add(struct core *c, const char *phone, const char *session_id, const
 		log_warn("note: %s of session %s not kept for the timeline", kind, session_id);
 }
 
+void note_of_check(const struct store_session *s, int right, int64_t now, struct store_note *n)
+{
+	memset(n, 0, sizeof *n);
+	n->at = now;
+	strfmt(n->phone, sizeof n->phone, "%s", s->phone);
+	strfmt(n->session_id, sizeof n->session_id, "%s", s->id);
+	strfmt(n->kind, sizeof n->kind, "%s", right ? "check.right" : "check.wrong");
+	strfmt(n->detail, sizeof n->detail, "%s", right ? "" : iotp_error_code(IOTP_E_INCORRECT_CODE));
+}
+
 void note_check(struct core *c, const struct store_session *s, enum iotp_error e, int64_t now)
 {
+	/* A compared code's note rode in the write that counted it (note_of_check). */
 	if (e == IOTP_E_SESSION_NOT_FOUND || e == IOTP_E_INVALID_FIELD || e == IOTP_E_INTERNAL ||
-	    !s->phone[0])
+	    e == IOTP_E_OK || e == IOTP_E_INCORRECT_CODE || !s->phone[0])
 		return;
-	if (e == IOTP_E_OK) {
-		add(c, s->phone, s->id, "check.right", "", now);
-	} else if (e == IOTP_E_INCORRECT_CODE) {
-		/* A wrong code costs the session an attempt: bounded by max_check_attempts. */
-		add(c, s->phone, s->id, "check.wrong", iotp_error_code(e), now);
-	} else if (may_note(s->phone, iotp_error_code(e), now)) {
+	if (may_note(s->phone, iotp_error_code(e), now)) {
 		/* Refused before any code was compared: limits, expiry, a spent session. */
 		add(c, s->phone, s->id, "check.refused", iotp_error_code(e), now);
 	}

@@ -19,8 +19,14 @@
 
 #define NOTE_REFUSALS_PER_SECOND 50
 
-/* Notes the outcome e of a code check on session s (right, wrong, or refused
- * by its limits); nothing for a check that named no session. */
+/* Fills *n with the note of a code compared on session s at now (right or
+ * wrong), to ride in the write that counts the attempt (store_write.note):
+ * a wrong code costs the session an attempt, so these are bounded by
+ * max_check_attempts. */
+void note_of_check(const struct store_session *s, int right, int64_t now, struct store_note *n);
+/* Notes the outcome e of a code check on session s when a limit or the
+ * session's state refused it before any comparison; nothing for a compared
+ * code (its note rode with it) or a check that named no session. */
 void note_check(struct core *c, const struct store_session *s, enum iotp_error e, int64_t now);
 
 /* Notes e when it is a refusal (refusal_reason_of) of a request for a code to

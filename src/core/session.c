@@ -358,11 +358,14 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	return rc;
 }
 
-/* The limits a session change takes, written with it (policy_plan_attach). */
+/* What rides with a session change: the limits it takes (policy_plan_attach)
+ * and the number's timeline note of it. */
 struct guard {
 	struct policy_plan plan;
+	int planned;              /* 1: plan holds limits to take */
 	struct policy_verdict *v; /* filled when a limit refuses */
 	int refused;              /* 1: a limit refused the change; nothing was written */
+	const struct store_note *note; /* may be NULL */
 };
 
 /* Applies change to the session with compare-and-swap: read, change a copy,
@@ -371,16 +374,17 @@ struct guard {
  * optionally, a heap message (*msg) to queue in the same transaction. The
  * guard's buckets and counters (g may be NULL) go in the same write: a limit
  * that refuses stops it (g->refused, the rule's outcome returned), and a
- * change that loses the compare-and-swap takes no token. On success *out is
- * the session as written. */
+ * change that loses the compare-and-swap takes no token. With have, *out
+ * already holds the session as just read. On success *out is the session as
+ * written. */
 typedef enum iotp_error (*change_fn)(struct core *c, struct store_session *s, int64_t now,
 				     void *arg, struct store_message **msg);
 
 static enum iotp_error change_session(struct core *c, const char *app, const char *id, int64_t now,
 				      change_fn change, void *arg, const struct store_event *event,
-				      struct guard *g, struct store_session *out)
+				      struct guard *g, int have, struct store_session *out)
 {
-	enum iotp_error e = session_get(c, app, id, out);
+	enum iotp_error e = have ? IOTP_E_OK : session_get(c, app, id, out);
 	for (int tries = 0; !e && tries < CAS_TRIES; tries++) {
 		struct store_session s = *out;
 		struct store_message *msg = NULL;
@@ -391,8 +395,8 @@ static enum iotp_error change_session(struct core *c, const char *app, const cha
 		s.version++;
 		/* The event goes with a message: it tells of a code on its way. */
 		struct store_write w = {.session = &s, .msg = msg, .event = msg ? event : NULL,
-					.now = now};
-		if (g)
+					.note = g ? g->note : NULL, .now = now};
+		if (g && g->planned)
 			policy_plan_attach(&g->plan, &w);
 		int rc = store_session_write(c->store, &w, out);
 		int queued = msg != NULL;
@@ -405,13 +409,13 @@ static enum iotp_error change_session(struct core *c, const char *app, const cha
 		free(msg);
 		if (rc == 0) {
 			*out = s;
-			if (g)
+			if (g && g->planned)
 				policy_plan_written(&g->plan, now);
 			if (queued && event && c->events_notify)
 				c->events_notify(c->events_arg);
 			return IOTP_E_OK;
 		}
-		if (rc == STORE_LIMITED && g) {
+		if (rc == STORE_LIMITED && g && g->planned) {
 			g->refused = 1;
 			return policy_plan_refused(&g->plan, &w, g->v);
 		}
@@ -526,6 +530,7 @@ static enum iotp_error send_code(struct core *c, const char *id, const char *cha
 			*out = cur;
 			return e;
 		}
+		g.planned = 1;
 		a.pretend = v->pretend;
 	}
 	/* Only an app that listens (webhook_url) is told, so only then does a
@@ -536,7 +541,8 @@ static enum iotp_error send_code(struct core *c, const char *id, const char *cha
 		       json_pack("{s:s, s:s, s:s, s:s}", "account_id", acct.id, "phone", cur.phone,
 				 "channel", channel, "session_id", cur.id)) == 0)
 		event = &ev;
-	e = change_session(c, app, id, now, apply_send, &a, event, pol ? &g : NULL, out);
+	*out = cur; /* as read: no second read before the write */
+	e = change_session(c, app, id, now, apply_send, &a, event, &g, 1, out);
 	if (g.refused)
 		*retry_after = v->retry_after;
 	return e;
@@ -599,15 +605,29 @@ enum iotp_error session_solve_challenge(struct core *c, const char *app, const c
 			return e;
 		return IOTP_E_CHALLENGE_NOT_SUPPORTED; /* a captcha verifier plugs in here */
 	}
-	return change_session(c, app, id, now, apply_solve, &a, NULL, NULL, out);
+	return change_session(c, app, id, now, apply_solve, &a, NULL, NULL, 1, out);
 }
 
-/* One check attempt, counted before any comparison. */
-static enum iotp_error apply_attempt(struct core *c, struct store_session *s, int64_t now,
-				     void *arg, struct store_message **msg)
+/* A check: the typed code compared with the session's, and the attempt, the
+ * outcome, the limits and the timeline note written together in one
+ * compare-and-swap. A comparison whose write loses the race is thrown away
+ * and made again on the winner's session, so no outcome is ever told that
+ * was not counted: parallel guesses get exactly max_check_attempts answers. */
+struct check {
+	const char *typed;
+	struct policy *pol; /* NULL: no limits (a test number, or no client) */
+	const struct policy_client *who;
+	struct guard *g;
+	struct store_note note;
+	int right; /* out: the code matched */
+};
+
+static enum iotp_error apply_check(struct core *c, struct store_session *s, int64_t now, void *arg,
+				   struct store_message **msg)
 {
-	(void)arg;
 	(void)msg;
+	struct check *a = arg;
+	char real[CODE_MAX_LENGTH + 1];
 	enum iotp_error e;
 	if ((e = usable(s, now)))
 		return e;
@@ -617,23 +637,25 @@ static enum iotp_error apply_attempt(struct core *c, struct store_session *s, in
 		return IOTP_E_ATTEMPTS_EXHAUSTED;
 	if (now >= s->code_expires_at)
 		return IOTP_E_CODE_EXPIRED;
+	if (seal_open(c->keys.code, s->id, s->code_sealed, s->code_sealed_len, real, sizeof real,
+		      NULL) < 0) {
+		log_error("session %s: its code does not open with this server's secret", s->id);
+		return IOTP_E_INTERNAL;
+	}
+	a->right = code_equal(a->typed, real);
+	seal_wipe(real, sizeof real);
 	s->check_attempts++;
-	return IOTP_E_OK;
-}
-
-static enum iotp_error apply_verified(struct core *c, struct store_session *s, int64_t now,
-				      void *arg, struct store_message **msg)
-{
-	(void)arg;
-	(void)msg;
-	if (s->verified_at)
-		return IOTP_E_ALREADY_VERIFIED; /* a parallel check with the same code won */
-	if (s->canceled_at)
-		return IOTP_E_SESSION_CANCELED; /* canceled after the attempt was counted */
-	s->verified_at = now;
-	s->expires_at = now + (int64_t)c->cfg->verified_ttl * 1000;
-	s->code_sealed_len = 0; /* a code works once */
-	s->code_expires_at = 0;
+	if (a->right) {
+		s->verified_at = now;
+		s->expires_at = now + (int64_t)c->cfg->verified_ttl * 1000;
+		s->code_sealed_len = 0; /* a code works once */
+		s->code_expires_at = 0;
+	}
+	if (a->pol && !s->test_number) { /* a test number's fixed code spends no limit */
+		policy_check(a->pol, a->who, s, a->right, now, &a->g->plan);
+		a->g->planned = 1;
+	}
+	note_of_check(s, a->right, now, &a->note);
 	return IOTP_E_OK;
 }
 
@@ -643,40 +665,22 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 {
 	struct policy_verdict local;
 	struct policy *pol = policy_for(c, who, &v, &local);
-	char typed[CODE_MAX_LENGTH + 1], real[CODE_MAX_LENGTH + 1];
+	char typed[CODE_MAX_LENGTH + 1];
 	const char *app = who ? who->app : NULL;
-	enum iotp_error e = session_get(c, app, id, out);
-	if (e)
-		return e;
-	if (code_normalize(code, typed, sizeof typed) < 0)
-		return IOTP_E_INVALID_FIELD;
-	if (out->test_number)
-		pol = NULL;
-	/* The attempt and the check limits in one write, so the session's own
-	 * limits answer first under parallel guesses. A refusal by a limit
-	 * writes nothing: no code was compared, so the session keeps its
-	 * attempt (wrong codes elsewhere must never spend this session's). */
+	if (code_normalize(code, typed, sizeof typed) < 0) {
+		/* Still tell a missing or foreign session first. */
+		enum iotp_error e = session_get(c, app, id, out);
+		return e ? e : IOTP_E_INVALID_FIELD;
+	}
 	struct guard g = {.v = v};
-	if (pol)
-		policy_check(pol, who, out, &g.plan);
-	e = change_session(c, app, id, now, apply_attempt, NULL, NULL, pol ? &g : NULL, out);
+	struct check a = {.typed = typed, .who = who, .g = &g};
+	g.note = &a.note;
+	a.pol = pol;
+	enum iotp_error e = change_session(c, app, id, now, apply_check, &a, NULL, &g, 0, out);
+	seal_wipe(typed, sizeof typed);
 	if (e)
 		return e; /* *out is the session as it stands */
-	if (seal_open(c->keys.code, out->id, out->code_sealed, out->code_sealed_len, real,
-		      sizeof real, NULL) < 0) {
-		log_error("session %s: its code does not open with this server's secret", id);
-		return IOTP_E_INTERNAL;
-	}
-	int same = code_equal(typed, real);
-	seal_wipe(real, sizeof real);
-	seal_wipe(typed, sizeof typed);
-	if (!same)
-		return IOTP_E_INCORRECT_CODE;
-	/* A right code gives its wrong-code token back and is counted for the
-	 * pumping detector in the same write that records it. */
-	if (pol)
-		policy_verified(pol, who, out, now, &g.plan);
-	return change_session(c, app, id, now, apply_verified, NULL, NULL, pol ? &g : NULL, out);
+	return a.right ? IOTP_E_OK : IOTP_E_INCORRECT_CODE;
 }
 
 enum iotp_error session_check_code(struct core *c, const char *id, const char *code,
@@ -718,5 +722,5 @@ static enum iotp_error apply_cancel(struct core *c, struct store_session *s, int
 enum iotp_error session_cancel(struct core *c, const char *app, const char *id, int64_t now,
 			       struct store_session *out)
 {
-	return change_session(c, app, id, now, apply_cancel, NULL, NULL, NULL, out);
+	return change_session(c, app, id, now, apply_cancel, NULL, NULL, NULL, 0, out);
 }

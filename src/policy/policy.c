@@ -779,36 +779,23 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 }
 
 void policy_check(struct policy *p, const struct policy_client *who,
-		  const struct store_session *session, struct policy_plan *plan)
-{
-	struct subject s;
-	plan_init(plan, p);
-	if (!p->on)
-		return;
-	subject_fill(&s, session->phone, NULL, who);
-	plan_action(plan, p, LIMITS_CHECK, &s);
-	/* Every evaluated code takes one from the number's wrong-code allowance
-	 * in the session's app, before the comparison, so parallel guesses
-	 * across sessions can never evaluate more than it allows; a right code
-	 * gives it back. Per app: wrong codes in one app lock no other. */
-	char key[POLICY_PLAN_KEY_MAX];
-	strfmt(key, sizeof key, "%s|%s", session->app, s.number);
-	plan_add(plan, "check_failed|number", "check_failed.number", key,
-		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], 1, IOTP_E_NUMBER_CHECKS_LOCKED);
-}
-
-void policy_verified(struct policy *p, const struct policy_client *who,
-		     const struct store_session *session, int64_t now, struct policy_plan *plan)
+		  const struct store_session *session, int right, int64_t now,
+		  struct policy_plan *plan)
 {
 	struct subject s;
 	plan_init(plan, p);
 	if (!p->on)
 		return;
 	subject_fill(&s, session->phone, session->region, who);
+	plan_action(plan, p, LIMITS_CHECK, &s);
+	/* Per app: wrong codes in one app lock no other. */
 	char key[POLICY_PLAN_KEY_MAX];
 	strfmt(key, sizeof key, "%s|%s", session->app, s.number);
 	plan_add(plan, "check_failed|number", "check_failed.number", key,
-		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], -1, IOTP_E_NUMBER_CHECKS_LOCKED);
+		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], right ? 0 : 1,
+		 IOTP_E_NUMBER_CHECKS_LOCKED);
+	if (!right)
+		return;
 	plan_counters(plan, p, &s, 0, 1);
 	double lag_s = (double)(now - session->created_at) / 1000.0;
 	pressure_counters(plan, p, &s, 0, 1, lag_s > 0.001 ? lag_s : 0.001);

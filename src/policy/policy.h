@@ -90,19 +90,18 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 enum iotp_error policy_send(struct policy *p, const struct policy_client *who, const char *e164,
 			    const char *region, int64_t now, struct policy_verdict *v,
 			    struct policy_plan *plan);
-/* A check attempt on session is about to be counted and the code compared:
- * *plan gets the check limits and one of the number's wrong-code allowance
- * in the session's app (check_failed.number), taken in the same write as the
- * session's attempt, so parallel guesses on one number across sessions never
- * evaluate more than it allows. When a limit refuses, nothing is written:
- * the session keeps the attempt. */
+/* A code compared on session (right or not) is about to be recorded with its
+ * attempt at now: *plan gets the check limits and the number's wrong-code
+ * allowance in the session's app (check_failed.number) — a wrong code takes
+ * one, a right code needs one left and takes none — all in the write that
+ * counts the attempt. So parallel guesses on one number across sessions never
+ * have more codes judged than it allows, and a refusal answers the same for a
+ * right code as for a wrong one. A right code also counts a verification for
+ * the pumping detector and the pressure on the country and the client's site.
+ * When a limit refuses, nothing is written: the session keeps the attempt. */
 void policy_check(struct policy *p, const struct policy_client *who,
-		  const struct store_session *session, struct policy_plan *plan);
-/* A right code is about to be recorded for session at now: *plan gives the
- * allowance back and counts a verification for the pumping detector and the
- * pressure on the country and the client's site, in the session's write. */
-void policy_verified(struct policy *p, const struct policy_client *who,
-		     const struct store_session *session, int64_t now, struct policy_plan *plan);
+		  const struct store_session *session, int right, int64_t now,
+		  struct policy_plan *plan);
 
 /* Puts the plan's buckets and counters into w (nothing for an empty plan). */
 void policy_plan_attach(struct policy_plan *plan, struct store_write *w);

@@ -700,6 +700,8 @@ static int session_write_once(struct pg_db *db, struct pg_conn *c, struct store_
 		rc = pg_message_insert(db, c, w->msg);
 	if (rc == 0 && w->event)
 		rc = pg_event_insert(db, c, w->event);
+	if (rc == 0 && w->note)
+		rc = pg_note_insert(db, c, w->note);
 	if (rc != 0) {
 		pg_cmd(db, c, "ROLLBACK");
 		if (rc == STORE_CONFLICT && current && !w->insert &&

@@ -151,6 +151,8 @@ int pg_session_cas(struct pg_db *db, struct pg_conn *c, const struct store_sessi
 int pg_message_insert(struct pg_db *db, struct pg_conn *c, const struct store_message *m);
 int pg_drop_queued(struct pg_db *db, struct pg_conn *c, const struct store_session *s);
 int pg_event_insert(struct pg_db *db, struct pg_conn *c, const struct store_event *e);
+/* Inserts a number's note on c (inside the caller's transaction, if any): 0 or -1. */
+int pg_note_insert(struct pg_db *db, struct pg_conn *c, const struct store_note *n);
 /* The limits inside an open transaction (postgres_limits.c): as
  * store_buckets_take and store_decay_add; STORE_LIMITED leaves what was taken
  * for the caller's ROLLBACK. */

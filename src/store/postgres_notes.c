@@ -8,12 +8,8 @@
 #include "base/log.h"
 #include "store/postgres_db.h"
 
-int pg_note_add(void *state, const struct store_note *n)
+int pg_note_insert(struct pg_db *db, struct pg_conn *c, const struct store_note *n)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	char at[24];
 	snprintf(at, sizeof at, "%lld", (long long)n->at);
 	const char *params[5] = {n->phone, at, n->kind, n->session_id, n->detail};
@@ -25,6 +21,16 @@ int pg_note_add(void *state, const struct store_note *n)
 	if (rc)
 		log_error("postgres: note on %s: %s", db->shown, PQerrorMessage(c->conn));
 	PQclear(r);
+	return rc;
+}
+
+int pg_note_add(void *state, const struct store_note *n)
+{
+	struct pg_db *db = state;
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	int rc = pg_note_insert(db, c, n);
 	pg_release(db, c);
 	return rc;
 }

@@ -264,6 +264,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " WHERE until <> 0 AND until < ?1 LIMIT 10000)",
 	[S_FRAUD_EVENT_LIST] = "SELECT id, at, type, subject, detail FROM fraud_events WHERE id > ?1"
 			 " ORDER BY id LIMIT ?2",
+	[S_NOTE_INSERT] = "INSERT INTO notes (phone, at, kind, session_id, detail)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 int sqlite_fail(struct sqlite_db *db, const char *what)
@@ -783,6 +785,8 @@ static int sqlite_session_write(void *state, struct store_write *w, struct store
 		if (rc == 0 && w->msg && sqlite_insert_message(db, w->msg) < 0)
 			rc = -1;
 		if (rc == 0 && w->event && sqlite_event_insert(db, w->event) < 0)
+			rc = -1;
+		if (rc == 0 && w->note && sqlite_note_insert(db, w->note) < 0)
 			rc = -1;
 		group = sqlite_write_end(db, rc == 0);
 	}

@@ -54,6 +54,7 @@ enum sqlite_stmt {
 	S_FRAUD_EVENT_LIST,
 	S_DECAY_PRUNE,
 	S_BLOCK_PRUNE,
+	S_NOTE_INSERT,
 	S_COUNT
 };
 
@@ -135,6 +136,8 @@ int sqlite_session_cas(struct sqlite_db *db, const struct store_session *s);
 
 /* Inserts an event inside an open write: 0 or -1. */
 int sqlite_event_insert(struct sqlite_db *db, const struct store_event *e);
+/* Inserts a number's note inside an open write: 0 or -1. */
+int sqlite_note_insert(struct sqlite_db *db, const struct store_note *n);
 
 /* Takes from n buckets inside an open write (see store_buckets_take): 0,
  * STORE_LIMITED with *refused and *retry_after_ms set (what it took is still

@@ -1,29 +1,20 @@
-/* The SQLite store's number notes (store_note_add, store_notes_of). A note
- * joins the writer's group commit like any other write, so a burst of checks
- * shares one commit. */
+/* The SQLite store's number notes (store_note_add, store_notes_of, and the
+ * note that rides in a session write). A note joins the writer's group
+ * commit like any other write, so a burst of refusals shares one commit. */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "store/sqlite_db.h"
 
-/* Inserts n, inside an open write. Prepared per call on the writer's
- * connection: a note is rare next to the session writes that keep theirs. */
-static int insert(struct sqlite_db *db, const struct store_note *n)
+int sqlite_note_insert(struct sqlite_db *db, const struct store_note *n)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->conn,
-			       "INSERT INTO notes (phone, at, kind, session_id, detail)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return sqlite_fail(db, "prepare note");
+	sqlite3_stmt *st = db->stmt[S_NOTE_INSERT];
 	sqlite3_bind_text(st, 1, n->phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, n->at);
 	sqlite3_bind_text(st, 3, n->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, n->session_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, n->detail, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlite_fail(db, "insert note");
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite_step_done(db, S_NOTE_INSERT) == SQLITE_DONE ? 0 : sqlite_fail(db, "insert note");
 }
 
 int sqlite_note_add(void *state, const struct store_note *n)
@@ -33,7 +24,7 @@ int sqlite_note_add(void *state, const struct store_note *n)
 	int rc = -1;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
-		rc = insert(db, n);
+		rc = sqlite_note_insert(db, n);
 		group = sqlite_write_end(db, rc == 0);
 	}
 	int crc = sqlite_leave(db, group);

@@ -578,6 +578,7 @@ struct store_write {
 	int insert;
 	const struct store_message *msg;   /* queued with it (the outbox); may be NULL */
 	const struct store_event *event;   /* may be NULL */
+	const struct store_note *note;     /* the number's timeline note of it; may be NULL */
 	const struct store_bucket *buckets; /* taken all or none, as store_buckets_take */
 	size_t n_buckets;                   /* at most STORE_BUCKETS_MAX */
 	struct store_decay *counters;       /* added once every bucket granted; out[] filled */
@@ -599,7 +600,7 @@ struct store_write {
  * STORE_CONFLICT or STORE_NOT_FOUND for an update, exactly as
  * store_session_update (nothing written, *current filled when not NULL); or
  * -1. Parallel writes never take more than a bucket holds, and a session
- * change is never seen without its buckets, counters, message and event. */
+ * change is never seen without its buckets, counters, message, event and note. */
 int store_session_write(struct store *st, struct store_write *w, struct store_session *current);
 
 /* A fraud measure on a key (a number prefix or a country). */
