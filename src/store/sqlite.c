@@ -378,27 +378,37 @@ static void commit_group(struct sqlite_db *db)
 	if (rc < 0)
 		sqlite_step_done(db, S_ROLLBACK);
 	db->in_txn = 0;
-	db->committed = db->group;
-	db->results[db->group % 64] = rc;
-	pthread_cond_broadcast(&db->done);
+	if (rc < 0)
+		db->failed[db->group % 256] = db->group;
+	atomic_store(&db->committed, db->group);
+	if (atomic_load(&db->waiting)) {
+		pthread_mutex_lock(&db->wait_lock);
+		pthread_cond_broadcast(&db->done);
+		pthread_mutex_unlock(&db->wait_lock);
+	}
 }
 
 /* Gives the connection back. Commits the open group when nobody else is queued
  * to join it (or it is full). A writing call (group != 0) then waits until its
- * group is committed and returns the commit's outcome. */
+ * group is committed and returns the commit's outcome. Whoever is queued
+ * leaves through here too, so an open group always has someone to commit it.
+ * (A failed group's mark is only overwritten by a failure 256 groups later.) */
 int sqlite_leave(struct sqlite_db *db, uint64_t group)
 {
-	for (;;) {
-		if (db->in_txn &&
-		    (atomic_load(&db->queued) == 0 || db->group_ops >= GROUP_MAX))
-			commit_group(db);
-		if (!group || db->committed >= group)
-			break;
-		pthread_cond_wait(&db->done, &db->lock);
-	}
-	int rc = group ? db->results[group % 64] : 0;
+	if (db->in_txn && (atomic_load(&db->queued) == 0 || db->group_ops >= GROUP_MAX))
+		commit_group(db);
 	pthread_mutex_unlock(&db->lock);
-	return rc;
+	if (!group)
+		return 0;
+	if (atomic_load(&db->committed) < group) {
+		pthread_mutex_lock(&db->wait_lock);
+		atomic_fetch_add(&db->waiting, 1);
+		while (atomic_load(&db->committed) < group)
+			pthread_cond_wait(&db->done, &db->wait_lock);
+		atomic_fetch_sub(&db->waiting, 1);
+		pthread_mutex_unlock(&db->wait_lock);
+	}
+	return db->failed[group % 256] == group ? -1 : 0;
 }
 
 /* Starts a writing call: joins (or opens) the group transaction and sets a
@@ -541,6 +551,7 @@ static void sqlite_close(void *state)
 	sqlite3_close(db->conn);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->done);
+	pthread_mutex_destroy(&db->wait_lock);
 	pthread_mutex_destroy(&db->ckpt_lock);
 	pthread_cond_destroy(&db->ckpt_wake);
 	free(db);
@@ -613,6 +624,7 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 	pthread_mutex_init(&db->readers_lock, NULL);
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->done, NULL);
+	pthread_mutex_init(&db->wait_lock, NULL);
 	pthread_mutex_init(&db->ckpt_lock, NULL);
 	pthread_cond_init(&db->ckpt_wake, NULL);
 	int flags = opt->existing_only ? (opt->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE)

@@ -87,9 +87,13 @@ struct sqlite_db {
 	int in_txn;               /* a group transaction is open */
 	int group_ops;            /* writing calls in it */
 	uint64_t group;           /* number of the open (or last) group */
-	uint64_t committed;       /* number of the last group committed or failed */
-	int results[64];          /* outcome of group g at g % 64: 0 or -1 */
-	pthread_cond_t done;      /* signalled at every commit */
+	/* Waiting for a commit happens outside lock, so that waking the waiters
+	 * of a commit never makes them queue for the writer again. */
+	_Atomic uint64_t committed; /* number of the last group committed or failed */
+	uint64_t failed[256];     /* a group whose commit failed, at g % 256 */
+	pthread_mutex_t wait_lock;
+	pthread_cond_t done;      /* signalled at every commit that has waiters */
+	atomic_int waiting;       /* threads waiting on done */
 
 	char path[4096];
 	pthread_key_t reader_key; /* this thread's struct reader */
