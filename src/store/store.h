@@ -521,15 +521,16 @@ int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
 /* What one batch of store_cleanup removed. */
 struct store_cleanup {
-	size_t sessions, messages, attempts, events, records, notes;
+	size_t sessions, messages, attempts, events, records, notes, fraud_events;
 };
 /* Removes old rows, at most batch of each kind, in one short transaction (so
  * no request waits on it for long): sessions created before before; messages
  * created before before that are no longer queued or sending, with their
  * hand-overs; events delivered or given up, created before before; a
- * number's notes made before before; records expired by now (of any kind). Oldest first; rows another transaction holds
- * are left for the next batch. Sets *n. A caller repeats while a count equals
- * batch. */
+ * number's notes made before before; fraud events logged before before;
+ * records expired by now (of any kind). Oldest first; rows another
+ * transaction holds are left for the next batch. Sets *n. A caller repeats
+ * while a count equals batch. */
 int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
 		  struct store_cleanup *n);
 
