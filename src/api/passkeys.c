@@ -108,9 +108,9 @@ void api_passkey_register_finish(struct http_request *req, struct http_response 
 	json_t *cred = json_incref(json_object_get(req->body, "credential"));
 	json_object_del(req->body, "credential");
 	const char *name;
-	const struct api_field fields[] = {{"name", 0, 64, &name}};
+	const struct api_field fields[] = {{"name", 0, SIZE_MAX, &name}}; /* api_name_ok bounds it */
 	struct account_passkey_response r;
-	if (api_read_fields(req, res, fields, 1) < 0)
+	if (api_read_fields(req, res, fields, 1) < 0 || !api_name_ok(name, "name", res))
 		goto out;
 	if (!cred) {
 		json_object_set_new(http_reply_error(res, IOTP_E_MISSING_FIELD,

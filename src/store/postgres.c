@@ -122,6 +122,8 @@ static const char *const migrations[] = {
 	" created_at bigint NOT NULL, last_used_at bigint NOT NULL, version bigint NOT NULL);"
 	"CREATE UNIQUE INDEX passkeys_by_cred ON passkeys(app, cred_id);"
 	"CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);",
+	/* 7: the cleanup's batches of fraud events go oldest first (see sqlite.c's 13). */
+	"CREATE INDEX fraud_events_by_time ON fraud_events(at);",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */
