@@ -202,9 +202,6 @@ int pg_account_write(void *state, const struct store_account_write *w)
 static int account_find(struct pg_db *db, enum pg_stmt id, const void *key, int blob,
 			const char *key2, struct store_account *out)
 {
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	if (blob)
 		pg_p_blob(&p, key, STORE_KEY_LEN);
@@ -212,8 +209,7 @@ static int account_find(struct pg_db *db, enum pg_stmt id, const void *key, int 
 		pg_p_text(&p, key);
 	if (key2)
 		pg_p_text(&p, key2);
-	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, id, &p);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) ? 0 : STORE_NOT_FOUND;
@@ -255,19 +251,13 @@ int pg_event_claim(void *state, int64_t now, int64_t lease_until,
 	char *apps = store_skip_apps_json(skip);
 	if (!apps)
 		return -1;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c) {
-		free(apps);
-		return -1;
-	}
 	struct pg_params p = {0};
 	pg_p_int(&p, now);
 	pg_p_int(&p, (int64_t)max);
 	pg_p_int(&p, skip && skip->mail);
 	pg_p_text(&p, apps);
 	pg_p_int(&p, lease_until);
-	PGresult *r = pg_run(db, c, P_EVENT_CLAIM, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, P_EVENT_CLAIM, &p);
 	free(apps);
 	if (!r)
 		return -1;
@@ -307,14 +297,9 @@ int pg_event_finish(void *state, const struct store_event *e, size_t n)
 int pg_account_events(void *state, const char *account_id,
 		      void (*fn)(const struct store_event *e, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, account_id);
-	PGresult *r = pg_run(db, c, P_ACCOUNT_EVENTS, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_ACCOUNT_EVENTS, &p);
 	if (!r)
 		return -1;
 	struct store_event e;

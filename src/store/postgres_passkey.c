@@ -48,17 +48,6 @@ static void read_row(PGresult *r, int row, struct store_passkey *p)
 	p->version = pg_int(r, row, 14);
 }
 
-/* Runs id with p on a connection of its own; the result, or NULL. */
-static PGresult *run(struct pg_db *db, enum pg_stmt id, const struct pg_params *p)
-{
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return NULL;
-	PGresult *r = pg_run(db, c, id, p, NULL);
-	pg_release(db, c);
-	return r;
-}
-
 static int insert_locked(struct pg_db *db, struct pg_conn *c, const struct store_passkey *p,
 			 int max)
 {
@@ -119,7 +108,7 @@ int pg_passkey_get(void *state, const char *app, const unsigned char *cred_id,
 	struct pg_params p = {0};
 	pg_p_text(&p, app);
 	pg_p_blob(&p, cred_id, cred_id_len);
-	PGresult *r = run(state, P_PASSKEY_GET, &p);
+	PGresult *r = pg_run_alone(state, P_PASSKEY_GET, &p);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) ? 0 : STORE_NOT_FOUND;
@@ -134,7 +123,7 @@ int pg_passkey_list(void *state, const char *account_id,
 {
 	struct pg_params p = {0};
 	pg_p_text(&p, account_id);
-	PGresult *r = run(state, P_PASSKEY_LIST, &p);
+	PGresult *r = pg_run_alone(state, P_PASSKEY_LIST, &p);
 	if (!r)
 		return -1;
 	struct store_passkey *k = xmalloc(sizeof *k);
@@ -156,7 +145,7 @@ int pg_passkey_update(void *state, const struct store_passkey *k)
 	pg_p_int(&p, k->last_used_at);
 	pg_p_text(&p, k->name);
 	pg_p_int(&p, k->version);
-	PGresult *r = run(state, P_PASSKEY_UPDATE, &p);
+	PGresult *r = pg_run_alone(state, P_PASSKEY_UPDATE, &p);
 	if (!r)
 		return -1;
 	int rc = pg_changed(r) == 1 ? 0 : STORE_CONFLICT;
@@ -170,7 +159,7 @@ int pg_passkey_delete(void *state, const char *account_id, const char *id)
 	pg_p_text(&p, account_id);
 	if (id)
 		pg_p_text(&p, id);
-	PGresult *r = run(state, id ? P_PASSKEY_DELETE : P_PASSKEY_DELETE_ALL, &p);
+	PGresult *r = pg_run_alone(state, id ? P_PASSKEY_DELETE : P_PASSKEY_DELETE_ALL, &p);
 	if (!r)
 		return -1;
 	int rc = (id && pg_changed(r) == 0) ? STORE_NOT_FOUND : 0;
