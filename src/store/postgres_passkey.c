@@ -48,9 +48,17 @@ static void read_row(PGresult *r, int row, struct store_passkey *p)
 	p->version = pg_int(r, row, 14);
 }
 
-static int insert_locked(struct pg_db *db, struct pg_conn *c, const struct store_passkey *p,
-			 int max)
+struct insert_args {
+	const struct store_passkey *p;
+	int max;
+};
+
+/* The insert, in a transaction: the account's passkeys locked and counted
+ * first, so parallel inserts never pass max. */
+static int insert_locked(struct pg_db *db, struct pg_conn *c, void *arg)
 {
+	const struct store_passkey *p = ((const struct insert_args *)arg)->p;
+	int max = ((const struct insert_args *)arg)->max;
 	struct pg_params q = {0};
 	pg_p_text(&q, p->account_id);
 	PGresult *r = pg_run(db, c, P_PASSKEY_LOCK, &q, NULL);
@@ -87,19 +95,8 @@ static int insert_locked(struct pg_db *db, struct pg_conn *c, const struct store
 
 int pg_passkey_insert(void *state, const struct store_passkey *p, int max)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
-	if (rc == 0)
-		rc = insert_locked(db, c, p, max);
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
-	return rc;
+	struct insert_args a = {p, max};
+	return pg_in_txn(state, insert_locked, &a);
 }
 
 int pg_passkey_get(void *state, const char *app, const unsigned char *cred_id,
