@@ -30,15 +30,11 @@ int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct st
 {
 	struct pg_db *db = state;
 	*n = (struct store_cleanup){0};
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_int(&p, before);
 	pg_p_int(&p, (int64_t)batch);
 	pg_p_int(&p, now);
-	PGresult *r = pg_run(db, c, P_CLEANUP, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, P_CLEANUP, &p);
 	if (!r)
 		return -1;
 	n->attempts = (size_t)pg_int(r, 0, 0);
