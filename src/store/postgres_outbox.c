@@ -238,39 +238,11 @@ int pg_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, s
 	return 0;
 }
 
-int pg_outbox_take(void *state, const char *id, const char *provider, int64_t now,
-		   struct store_message *out)
+/* store_outbox_finish's rows, on c (inside the caller's transaction). */
+static int finish_rows(struct pg_db *db, struct pg_conn *c, const struct store_message *m,
+		       size_t n)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	struct pg_params p = {0};
-	pg_p_text(&p, id);
-	pg_p_text(&p, provider);
-	pg_p_int(&p, now);
-	pg_p_int(&p, now + db->lease_ms);
-	pg_p_text(&p, db->node);
-	PGresult *r = pg_run(db, c, P_OUTBOX_TAKE, &p, NULL);
-	pg_release(db, c);
-	if (!r)
-		return -1;
-	int rc = PQntuples(r) == 1 ? 0 : STORE_CONFLICT;
-	if (rc == 0) {
-		read_message(r, 0, out);
-		out->body_len = pg_blob(out->body, sizeof out->body, r, 0, 15);
-	}
-	PQclear(r);
-	return rc;
-}
-
-int pg_outbox_finish(void *state, const struct store_message *m, size_t n)
-{
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
+	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct pg_params p = {0};
 		pg_p_text(&p, m[i].id);
@@ -284,6 +256,54 @@ int pg_outbox_finish(void *state, const struct store_message *m, size_t n)
 		for (int k = 0; rc == 0 && k < m[i].n_tried && k < STORE_ATTEMPTS_MAX; k++)
 			rc = insert_attempt(db, c, &m[i].tried[k]);
 	}
+	return rc;
+}
+
+/* With finished rounds to record, one transaction: their rows, then the take
+ * (kept even when the take finds nothing). Without, the take alone. */
+int pg_outbox_take(void *state, const struct store_message *done, size_t n_done, const char *id,
+		   const char *provider, int64_t now, struct store_message *out)
+{
+	struct pg_db *db = state;
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	if (n_done && (pg_cmd(db, c, "BEGIN") < 0 || finish_rows(db, c, done, n_done) < 0)) {
+		pg_cmd(db, c, "ROLLBACK");
+		pg_release(db, c);
+		return -1;
+	}
+	struct pg_params p = {0};
+	pg_p_text(&p, id);
+	pg_p_text(&p, provider);
+	pg_p_int(&p, now);
+	pg_p_int(&p, now + db->lease_ms);
+	pg_p_text(&p, db->node);
+	PGresult *r = pg_run(db, c, P_OUTBOX_TAKE, &p, NULL);
+	int rc = !r ? -1 : PQntuples(r) == 1 ? 0 : STORE_CONFLICT;
+	if (rc == 0) {
+		read_message(r, 0, out);
+		out->body_len = pg_blob(out->body, sizeof out->body, r, 0, 15);
+	}
+	if (r)
+		PQclear(r);
+	if (n_done && rc >= 0 && pg_cmd(db, c, "COMMIT") < 0)
+		rc = -1;
+	else if (n_done && rc < 0)
+		pg_cmd(db, c, "ROLLBACK");
+	pg_release(db, c);
+	return rc;
+}
+
+int pg_outbox_finish(void *state, const struct store_message *m, size_t n)
+{
+	struct pg_db *db = state;
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	int rc = pg_cmd(db, c, "BEGIN");
+	if (rc == 0)
+		rc = finish_rows(db, c, m, n);
 	if (rc == 0)
 		rc = pg_cmd(db, c, "COMMIT");
 	else
