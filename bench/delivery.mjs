@@ -20,7 +20,7 @@
 // Everything runs on loopback and is stopped at the end. Session creation is
 // not timed; each timed send uses a fresh session (no send waits in between).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cleanup, startWithConfig } from '../tests/e2e/helpers.mjs';
 import { startKannel } from '../tests/e2e/kannel.mjs';
@@ -44,6 +44,21 @@ function cpuMs(pid) {
   return ((Number(v[11]) + Number(v[12])) * 1000) / 100; // utime, stime in USER_HZ
 }
 const cpuOf = (pids) => pids.reduce((t, p) => t + cpuMs(p), 0);
+
+// Context switches so far, voluntary and not, summed over a process's threads:
+// on a virtual machine each costs more than most of what a message needs.
+function switches(pid) {
+  let n = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+      for (const m of st.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return n;
+}
 
 // QUICKACK=1: Linux's quickack route attribute on the loopback routes, so no
 // ACK is delayed and Kannel's smsbox->bearerbox Nagle hold (bench/RESULTS.md)
@@ -233,6 +248,7 @@ sms = kannel
     await new Promise((r) => setTimeout(r, 300));
   }
   const bCpu0 = [cpuMs(srv.pid), cpuOf(kannel.pids)];
+  const bSw0 = switches(srv.pid);
   const bStart = performance.now();
   await Promise.all(
     Array.from({ length: CONC }, async () => {
@@ -248,6 +264,7 @@ sms = kannel
   const bRate = HEAVY / ((bLast - bStart) / 1000);
   await new Promise((r) => setTimeout(r, 500)); // the last reports
   const bCpu = [(cpuMs(srv.pid) - bCpu0[0]) / HEAVY, (cpuOf(kannel.pids) - bCpu0[1]) / HEAVY];
+  const bSw = (switches(srv.pid) - bSw0) / HEAVY;
   if (perf) {
     const done = new Promise((r) => perf.on('exit', r));
     perf.kill('SIGINT');
@@ -270,7 +287,7 @@ sms = kannel
     console.log(`iotpd heavy load (${CONC} clients, each waiting for its SMS, ${HEAVY} codes): ${hRate.toFixed(0)} codes/s; POST -> SMSC p50 ${fmt(pct(heavy.map((x) => x.smsc), 50))}, p99 ${fmt(pct(heavy.map((x) => x.smsc), 99))}`);
   }
   console.log(`iotpd in front of Kannel (${CONC} clients post ${HEAVY} codes without waiting for the SMS): all posted in ${bPosted.toFixed(2)} s, all at the SMSC at ${kRateFmt(bRate)}${ONLY_BURST ? '' : ` (${((100 * bRate) / kdRate).toFixed(0)}% of Kannel alone with DLRs)`}`);
-  console.log(`CPU per message: ${ONLY_BURST ? '' : `Kannel alone (bearerbox + smsbox) ${(kdCpu * 1000).toFixed(0)} µs; `}in front of Kannel: iotpd ${(bCpu[0] * 1000).toFixed(0)} µs, Kannel ${(bCpu[1] * 1000).toFixed(0)} µs (iotpd busy ${((100 * bCpu[0] * bRate) / 1000).toFixed(0)}% of one core, Kannel ${((100 * bCpu[1] * bRate) / 1000).toFixed(0)}%)`);
+  console.log(`CPU per message: ${ONLY_BURST ? '' : `Kannel alone (bearerbox + smsbox) ${(kdCpu * 1000).toFixed(0)} µs; `}in front of Kannel: iotpd ${(bCpu[0] * 1000).toFixed(0)} µs, Kannel ${(bCpu[1] * 1000).toFixed(0)} µs (iotpd busy ${((100 * bCpu[0] * bRate) / 1000).toFixed(0)}% of one core, Kannel ${((100 * bCpu[1] * bRate) / 1000).toFixed(0)}%); iotpd context switches per message ${bSw.toFixed(1)}`);
   console.log(st.stdout.split('\n').filter((l) => l.startsWith('delivery') || l.startsWith('messages')).join('\n'));
 
   clearInterval(poll);
