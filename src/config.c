@@ -49,8 +49,8 @@ static const struct option options[] = {
 	 "taken for dead and another sends the message (or, caught mid-hand-over, marks it sent with "
 	 "an unknown outcome rather than send it twice). Longer than any provider's answer takes."},
 	{"retention_days", T_INT, F(retention_days), "90", NULL, 0, 36500, 0,
-	 "Days sessions, their finished messages and hand-overs, and delivered webhooks are kept (the "
-	 "timeline and the dashboard reach this far back); older ones are removed in small batches by "
+	 "Days sessions, their finished messages and hand-overs, delivered webhooks, numbers' notes and "
+	 "fraud events are kept (the timeline and the dashboard reach this far back); older ones are removed in small batches by "
 	 "whichever node holds the cleanup lease. Expired records go whatever this says. 0: keep them."},
 	{"node_name", T_STRING, F(node_name), "", NULL, 0, 0, 0,
 	 "PostgreSQL: this node's name, unique among the nodes and the same across its restarts; at "

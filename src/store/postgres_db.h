@@ -134,6 +134,19 @@ void pg_release(struct pg_db *db, struct pg_conn *c);
  * *sqlstate (may be NULL) then holds the error's SQLSTATE ("" for none). */
 PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
 		 char sqlstate[6]);
+/* pg_run on a connection of the pool, outside any transaction: one statement
+ * that is its own transaction. NULL also when no connection can be had. */
+PGresult *pg_run_alone(struct pg_db *db, enum pg_stmt id, const struct pg_params *p);
+/* The same for sql not prepared (statements run too rarely to keep prepared
+ * on every connection: notes, the dashboard's); NULL after logging why,
+ * naming what ("notes"). */
+PGresult *pg_run_sql(struct pg_db *db, const char *sql, const struct pg_params *p,
+		     const char *what);
+/* Runs fn in one transaction on a connection of the pool: COMMIT when it
+ * returns 0, else ROLLBACK; returns what fn returned (-1 when BEGIN, COMMIT
+ * or the connection failed). */
+int pg_in_txn(struct pg_db *db, int (*fn)(struct pg_db *db, struct pg_conn *c, void *arg),
+	      void *arg);
 /* Runs a statement without parameters (BEGIN, COMMIT, ROLLBACK): 0 or -1. */
 int pg_cmd(struct pg_db *db, struct pg_conn *c, const char *sql);
 /* Rows a command changed (PQcmdTuples). */

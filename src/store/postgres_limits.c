@@ -183,22 +183,6 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 
 /* Runs fn(db, c, arg) in one transaction. Returns what fn returned (a failed
  * COMMIT: -1); anything but 0 is rolled back. */
-static int in_txn(struct pg_db *db, int (*fn)(struct pg_db *, struct pg_conn *, void *), void *arg)
-{
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
-	if (rc == 0)
-		rc = fn(db, c, arg);
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
-	return rc;
-}
-
 struct take_args {
 	const struct store_bucket *b;
 	size_t n;
@@ -224,22 +208,18 @@ int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct 
 	*refused = 0;
 	*retry_after_ms = 0;
 	struct take_args a = {b, n, d, nd, now, refused, retry_after_ms};
-	return in_txn(state, take, &a);
+	return pg_in_txn(state, take, &a);
 }
 
 /* Runs a bounded pruning DELETE; prefix NULL for one that takes only a time. */
 static int prune(struct pg_db *db, enum pg_stmt id, const char *prefix, int64_t before, size_t *n)
 {
 	*n = 0;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	if (prefix)
 		pg_p_text(&p, prefix);
 	pg_p_int(&p, before);
-	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, id, &p);
 	if (!r)
 		return -1;
 	*n = (size_t)pg_changed(r);
@@ -259,20 +239,7 @@ int pg_blocks_prune(void *state, int64_t before, size_t *n)
 
 int pg_buckets_prune(void *state, int64_t before, size_t *n)
 {
-	struct pg_db *db = state;
-	*n = 0;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	struct pg_params p = {0};
-	pg_p_int(&p, before);
-	PGresult *r = pg_run(db, c, P_BUCKET_PRUNE, &p, NULL);
-	pg_release(db, c);
-	if (!r)
-		return -1;
-	*n = (size_t)pg_changed(r);
-	PQclear(r);
-	return 0;
+	return prune(state, P_BUCKET_PRUNE, NULL, before, n);
 }
 
 struct decay_args {
@@ -290,19 +257,15 @@ static int decay(struct pg_db *db, struct pg_conn *c, void *arg)
 int pg_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
 {
 	struct decay_args a = {d, n, now};
-	return in_txn(state, decay, &a);
+	return pg_in_txn(state, decay, &a);
 }
 
 /* Runs a statement with one text parameter; 0 or -1. */
 static int run_key(struct pg_db *db, enum pg_stmt id, const char *key)
 {
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, key);
-	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, id, &p);
 	PQclear(r);
 	return r ? 0 : -1;
 }
@@ -358,7 +321,7 @@ static int block_set(struct pg_db *db, struct pg_conn *c, void *arg)
 int pg_block_set(void *state, const struct store_block *b, const char *event_type)
 {
 	struct block_args a = {.b = b, .event_type = event_type};
-	return in_txn(state, block_set, &a);
+	return pg_in_txn(state, block_set, &a);
 }
 
 static int block_lift(struct pg_db *db, struct pg_conn *c, void *arg)
@@ -383,17 +346,12 @@ int pg_block_lift(void *state, const char *key, const char *who, int64_t now,
 		  const char *event_type)
 {
 	struct block_args a = {.key = key, .who = who, .now = now, .event_type = event_type};
-	return in_txn(state, block_lift, &a);
+	return pg_in_txn(state, block_lift, &a);
 }
 
 int pg_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	PGresult *r = pg_run(db, c, P_BLOCK_LIST, NULL, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_BLOCK_LIST, NULL);
 	if (!r)
 		return -1;
 	struct store_block b;
@@ -417,15 +375,10 @@ int pg_blocks_list(void *state, void (*fn)(const struct store_block *b, void *ar
 int pg_fraud_events(void *state, int64_t after_id, size_t limit,
 		    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_int(&p, after_id);
 	pg_p_int(&p, (int64_t)limit);
-	PGresult *r = pg_run(db, c, P_FRAUD_EVENT_LIST, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_FRAUD_EVENT_LIST, &p);
 	if (!r)
 		return -1;
 	struct store_fraud_event e;
@@ -445,16 +398,11 @@ int pg_fraud_events(void *state, int64_t after_id, size_t limit,
 int pg_record_get(void *state, const char *kind, const char *key, int64_t now,
 		  struct store_record *out)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, kind);
 	pg_p_text(&p, key);
 	pg_p_int(&p, now);
-	PGresult *r = pg_run(db, c, P_RECORD_GET, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_RECORD_GET, &p);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) ? 0 : STORE_NOT_FOUND;
@@ -472,17 +420,12 @@ int pg_record_get(void *state, const char *kind, const char *key, int64_t now,
 int pg_record_list(void *state, const char *kind, const char *after, size_t limit, int64_t now,
 		   void (*fn)(const struct store_record *r, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, kind);
 	pg_p_text(&p, after);
 	pg_p_int(&p, now);
 	pg_p_int(&p, (int64_t)limit);
-	PGresult *res = pg_run(db, c, P_RECORD_LIST, &p, NULL);
-	pg_release(db, c);
+	PGresult *res = pg_run_alone(state, P_RECORD_LIST, &p);
 	if (!res)
 		return -1;
 	struct store_record *r = xmalloc(sizeof *r);

@@ -154,6 +154,8 @@ static const char *const migrations[] = {
 	 ");"
 	 "CREATE UNIQUE INDEX passkeys_by_cred ON passkeys(app, cred_id);"
 	 "CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);"),
+	/* 13: the cleanup takes old fraud events oldest first too (see 11). */
+	"CREATE INDEX fraud_events_by_time ON fraud_events(at);",
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */

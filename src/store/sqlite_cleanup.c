@@ -18,6 +18,8 @@ static const char *const sweeps[] = {
 	"DELETE FROM records WHERE (kind, key) IN (SELECT kind, key FROM records"
 	" WHERE expires_at > 0 AND expires_at <= ?3 LIMIT ?2)",
 	"DELETE FROM notes WHERE rowid IN (SELECT rowid FROM notes WHERE at < ?1 LIMIT ?2)",
+	"DELETE FROM fraud_events WHERE id IN (SELECT id FROM fraud_events"
+	" WHERE at < ?1 ORDER BY at LIMIT ?2)",
 };
 
 int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
@@ -25,7 +27,7 @@ int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
 {
 	struct sqlite_db *db = state;
 	size_t *counts[] = {&n->attempts, &n->messages, &n->sessions, &n->events, &n->records,
-			   &n->notes};
+			   &n->notes, &n->fraud_events};
 	uint64_t group = 0;
 	int rc = -1;
 	*n = (struct store_cleanup){0};

@@ -28,6 +28,9 @@
 #define STORE_STALE 4 /* a delivery report older than what is known: ignored */
 
 #define STORE_ID_MAX 48
+/* A name a person gives (a device's, a passkey's): 64 characters of UTF-8, up
+ * to four bytes each, and the NUL. */
+#define STORE_NAME_MAX 257
 #define STORE_SEALED_MAX 96 /* nonce + sealed code + tag */
 #define STORE_TEXT_MAX 2048
 #define STORE_APP_MAX 33
@@ -372,7 +375,7 @@ struct store_account {
 	int64_t version;     /* bumped by every write */
 
 	char device_id[STORE_ID_MAX];
-	char device_name[65];
+	char device_name[STORE_NAME_MAX]; /* up to 64 characters of UTF-8 */
 	char push_token[257];
 	unsigned char device_key[STORE_KEY_LEN]; /* hash of the device credential */
 	int64_t device_at;   /* when this device registered */
@@ -446,7 +449,7 @@ struct store_passkey {
 	int alg;                       /* COSE: -7 ES256, -8 EdDSA */
 	unsigned char aaguid[16];      /* the authenticator model, zeros when unsaid */
 	char attestation[8];           /* "none", "self", "basic" */
-	char name[65];                 /* the person's label for it */
+	char name[STORE_NAME_MAX];     /* the person's label for it (64 characters) */
 	int64_t sign_count;            /* the authenticator's counter at its last use */
 	int backup_eligible;           /* BE: the passkey may be synced to other devices */
 	int backup_state;              /* BS: it is synced now (as of its last use) */
@@ -529,15 +532,16 @@ int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
 /* What one batch of store_cleanup removed. */
 struct store_cleanup {
-	size_t sessions, messages, attempts, events, records, notes;
+	size_t sessions, messages, attempts, events, records, notes, fraud_events;
 };
 /* Removes old rows, at most batch of each kind, in one short transaction (so
  * no request waits on it for long): sessions created before before; messages
  * created before before that are no longer queued or sending, with their
  * hand-overs; events delivered or given up, created before before; a
- * number's notes made before before; records expired by now (of any kind). Oldest first; rows another transaction holds
- * are left for the next batch. Sets *n. A caller repeats while a count equals
- * batch. */
+ * number's notes made before before; fraud events logged before before;
+ * records expired by now (of any kind). Oldest first; rows another
+ * transaction holds are left for the next batch. Sets *n. A caller repeats
+ * while a count equals batch. */
 int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
 		  struct store_cleanup *n);
 

@@ -1931,8 +1931,9 @@ static void another_nodes_claims_after_its_lease(void **state)
 #endif
 
 /* Old rows go in batches: finished messages with their hand-overs, sessions,
- * delivered events and expired records; a message still queued, a new
- * session, a pending event and a live record stay. */
+ * delivered events, notes, fraud events and expired records; a message still
+ * queued, a new session, a pending event, a live record and new notes and
+ * fraud events stay. */
 static void cleanup_takes_old_rows_in_batches(void **state)
 {
 	struct fixture *f = *state;
@@ -1985,6 +1986,15 @@ static void cleanup_takes_old_rows_in_batches(void **state)
 	struct store_note new_note = {.phone = "+447400123456", .at = 60000, .kind = "check.right"};
 	assert_int_equal(store_note_add(f->st, &old_note), 0);
 	assert_int_equal(store_note_add(f->st, &new_note), 0);
+	/* Three old fraud events (a measure set and lifted, another set) and a new one. */
+	struct store_block blk = {.key = "p3|+4474001", .state = STORE_BLOCK_BLOCKED, .since = 1000};
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
+	assert_int_equal(store_block_lift(f->st, blk.key, "test", 1001, "t.lifted"), 0);
+	blk.since = 1002;
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
+	blk.since = 60000;
+	snprintf(blk.key, sizeof blk.key, "p3|+4474002");
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
 
 	struct store_cleanup c;
 	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
@@ -1994,12 +2004,19 @@ static void cleanup_takes_old_rows_in_batches(void **state)
 	assert_int_equal(c.events, 1);
 	assert_int_equal(c.records, 1);
 	assert_int_equal(c.notes, 1);
+	assert_int_equal(c.fraud_events, 2);
 	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
 	assert_int_equal(c.sessions, 1);
 	assert_int_equal(c.messages, 0); /* m2 is still queued */
 	assert_int_equal(c.events + c.records + c.attempts, 0);
+	assert_int_equal(c.fraud_events, 1);
 	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
-	assert_int_equal(c.sessions + c.messages + c.events + c.records + c.attempts + c.notes, 0);
+	assert_int_equal(c.sessions + c.messages + c.events + c.records + c.attempts + c.notes +
+			 c.fraud_events, 0);
+	int64_t last = 0;
+	n_fraud = 0;
+	assert_int_equal(store_fraud_events(f->st, 0, 10, count_fraud, &last), 0);
+	assert_int_equal(n_fraud, 1); /* the new one */
 	struct store_session left;
 	assert_int_equal(store_session_get(f->st, "young", &left), 0);
 	assert_int_equal(store_session_get(f->st, "old0", &left), STORE_NOT_FOUND);
@@ -2042,9 +2059,12 @@ static void retention_sweeps_under_the_lease(void **state)
 	}
 	struct store_session young = make_session("young", "+447400123456", now - day);
 	assert_int_equal(store_session_insert(f->st, &young), 0);
+	struct store_block blk = {.key = "p3|+4474001", .state = STORE_BLOCK_BLOCKED, .since = 100 * day};
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
 	struct store_cleanup n = {0};
 	assert_int_equal(retention_sweep(f->st, "node-a", 90, now, &n), 0);
 	assert_int_equal(n.sessions, RETENTION_BATCH + 20);
+	assert_int_equal(n.fraud_events, 1);
 	assert_int_equal(retention_sweep(f->st, "node-b", 90, now + 1000, &n), 1);
 	assert_int_equal(n.sessions, RETENTION_BATCH + 20);
 	/* 0 days: sessions are kept whatever their age. */
