@@ -391,6 +391,20 @@ static int read_answer(struct reader *r, struct fetch_answer *ans)
 	}
 }
 
+int fetch_plain_read(int fd, long timeout_ms, struct fetch_answer *ans)
+{
+	struct reader *r = xmalloc(sizeof *r);
+	r->fd = fd;
+	r->deadline = clock_now_ms() + timeout_ms;
+	r->len = r->pos = r->got = 0;
+	ans->status = 0;
+	ans->len = 0;
+	int rc = read_answer(r, ans);
+	ans->body[ans->len] = '\0';
+	free(r);
+	return rc;
+}
+
 static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
 {
 	while (len) {
