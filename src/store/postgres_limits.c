@@ -16,9 +16,11 @@
 
 /* A value decayed over more than 60 half-lives is 0 (and tiny values are
  * flushed to 0): PostgreSQL refuses a float that underflows. */
-#define DECAY(col, hl)                                                                          \
-	"CASE WHEN $6 <= d.at THEN d." col " WHEN d." col " < 1e-200 OR ($6 - d.at)::float8 / " hl \
-	" > 60 THEN 0 ELSE d." col " * power(2::float8, -(($6 - d.at)::float8 / " hl ")) END"
+#define DECAY_AT(col, hl, now)                                                                \
+	"CASE WHEN " now " <= d.at THEN d." col " WHEN d." col " < 1e-200 OR (" now               \
+	" - d.at)::float8 / " hl " > 60 THEN 0 ELSE d." col " * power(2::float8, -((" now           \
+	" - d.at)::float8 / " hl ")) END"
+#define DECAY(col, hl) DECAY_AT(col, hl, "$6")
 
 const char *const pg_limits_sql[P_COUNT] = {
 	/* $1 key, $2 capacity, $3 refill per ms, $4 cost, $5 now: the tokens left. */
@@ -40,6 +42,10 @@ const char *const pg_limits_sql[P_COUNT] = {
 			" la = " DECAY("la", "$5::float8") " + $2::float8,"
 			" lb = " DECAY("lb", "$5::float8") " + $3::float8,"
 			" at = GREATEST($6::bigint, 0) RETURNING a, b, la, lb",
+	/* $1 key, $2 $3 half-lives (ms), $4 now: the counts decayed to now. */
+	[P_DECAY_GET] = "SELECT " DECAY_AT("a", "$2::float8", "$4") ", " DECAY_AT("b", "$2::float8", "$4")
+			", " DECAY_AT("la", "$3::float8", "$4") ", " DECAY_AT("lb", "$3::float8", "$4")
+			" FROM decay d WHERE key = $1",
 	[P_DECAY_RESET] = "DELETE FROM decay WHERE key = $1",
 	/* Bounded like P_BUCKET_PRUNE (STORE_PRUNE_MAX). */
 	[P_DECAY_PRUNE] = "DELETE FROM decay WHERE key IN (SELECT key FROM decay"
@@ -160,22 +166,27 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 			if (x->first_of > n || d[x->first_of - 1].first_of)
 				return -1;
 			const struct store_decay *g = &d[x->first_of - 1];
-			take = g->out[0][0] - g->add[0] < 0.5 ? 1 : 0;
+			double was = x->gate_verified ? g->out[1][1] - g->add[1]
+						      : g->out[0][0] - g->add[0];
+			take = was < 0.5 ? 1 : 0;
 		}
+		/* Nothing to add: only a read, which writes no row. */
+		int read = take * x->add[0] == 0 && take * x->add[1] == 0;
 		struct pg_params p = {0};
 		pg_p_text(&p, x->key);
-		pg_p_double(&p, take * x->add[0]);
-		pg_p_double(&p, take * x->add[1]);
+		if (!read) {
+			pg_p_double(&p, take * x->add[0]);
+			pg_p_double(&p, take * x->add[1]);
+		}
 		pg_p_double(&p, x->half_life_ms[0]);
 		pg_p_double(&p, x->half_life_ms[1]);
 		pg_p_int(&p, now);
-		PGresult *r = pg_run(db, c, P_DECAY_ADD, &p, NULL);
+		PGresult *r = pg_run(db, c, read ? P_DECAY_GET : P_DECAY_ADD, &p, NULL);
 		if (!r)
 			return -1;
-		x->out[0][0] = pg_double(r, 0, 0);
-		x->out[0][1] = pg_double(r, 0, 1);
-		x->out[1][0] = pg_double(r, 0, 2);
-		x->out[1][1] = pg_double(r, 0, 3);
+		int rows = PQntuples(r);
+		for (int k = 0; k < 4; k++)
+			x->out[k / 2][k % 2] = rows ? pg_double(r, 0, k) : 0;
 		PQclear(r);
 	}
 	return 0;

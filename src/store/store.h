@@ -557,9 +557,17 @@ struct store_decay {
 	 * window 0 before its own addition — a first sighting, so this counter
 	 * counts distinct things (numbers per network). Read either way. */
 	size_t first_of;
+	/* With first_of: the gate is instead that counter's second value in
+	 * window 1 (what was verified there over the long window), before its
+	 * own addition, under 0.5 — so this counter counts things in keys
+	 * without a verified history (sessions in number blocks where nobody
+	 * verified). */
+	int gate_verified;
 };
 /* Updates n counter pairs atomically and fills their out[]; gated counters
- * (first_of) after the others. */
+ * (first_of) after the others. A counter with nothing to add (add all 0, or
+ * gated shut) is only read: no row is written for it, so reading costs no
+ * write and leaves its age (store_decay_prune) as it was. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);

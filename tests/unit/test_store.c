@@ -782,7 +782,7 @@ static void session_write_all_or_nothing(void **state)
 	struct fixture *f = *state;
 	struct store_session s = make_session("s1", "+447400123456", 1000), got;
 	struct store_bucket b[2] = {{"wide", 10, 0, 1}, {"narrow", 1, 0, 1}};
-	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0};
+	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0, 0};
 	struct store_write w = {.session = &s, .insert = 1, .buckets = b, .n_buckets = 2,
 				.counters = &d, .n_counters = 1, .now = 1000};
 	assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -843,7 +843,7 @@ static void session_write_adjusts_from_counters(void **state)
 	for (int i = 0; i < 4; i++) {
 		snprintf(id, sizeof id, "s%d", i);
 		struct store_session s = make_session(id, "+447400123456", 1000), got;
-		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}, 0};
+		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}, 0, 0};
 		struct store_write w = {.session = &s, .insert = 1, .counters = &d, .n_counters = 1,
 					.adjust = raise_owed, .now = 1000};
 		assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -907,7 +907,7 @@ static void session_write_holds_under_parallel_writes(void **state)
 static void decay_halves_per_half_life(void **state)
 {
 	struct fixture *f = *state;
-	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}, 0};
+	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}, 0, 0};
 	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
 	assert_true(d.out[0][0] == 8 && d.out[0][1] == 4 && d.out[1][0] == 8);
 	d.add[0] = 1;
@@ -944,6 +944,57 @@ static void decay_gated_counts_distinct(void **state)
 	struct store_decay bad[2] = {{.key = "a", .half_life_ms = {1, 1}, .first_of = 2},
 				     {.key = "b", .half_life_ms = {1, 1}, .first_of = 1}};
 	assert_int_equal(store_decay_add(f->st, bad, 2, 2000), -1);
+}
+
+/* A counter gated on another's verified history counts what lands in keys
+ * nobody verified in (sessions in number blocks without history), and its
+ * first verification there; a counter with nothing to add is only read and
+ * writes no row (its age for pruning stays that of its last addition). */
+static void decay_gated_on_verified_and_reads_write_nothing(void **state)
+{
+	struct fixture *f = *state;
+	/* Block A has a verified history; block B has none. */
+	struct store_decay v = {.key = "p5|A", .half_life_ms = {1000, 1e12}, .add = {0, 1}};
+	assert_int_equal(store_decay_add(f->st, &v, 1, 1000), 0);
+	const char *blocks[] = {"p5|A", "p5|B", "p5|A", "p5|B"};
+	double novel = 0;
+	for (int i = 0; i < 4; i++) {
+		struct store_decay d[2] = {
+			{.key = "nv|cc|NG", .half_life_ms = {1e12, 1e12}, .add = {1, 0}, .first_of = 2,
+			 .gate_verified = 1},
+			{.key = blocks[i], .half_life_ms = {1000, 1e12}}, /* read only */
+		};
+		assert_int_equal(store_decay_add(f->st, d, 2, 2000 + i), 0);
+		assert_true(i % 2 ? d[1].out[1][1] == 0 : d[1].out[1][1] > 0.99);
+		novel = d[0].out[0][0];
+	}
+	assert_true(novel > 1.99 && novel < 2.01); /* the two in B */
+	/* B's first verification is counted as one that opened a block; its
+	 * second is not: B has a history then. */
+	for (int i = 0; i < 2; i++) {
+		struct store_decay d[2] = {
+			{.key = "nv|cc|NG", .half_life_ms = {1e12, 1e12}, .add = {0, 1}, .first_of = 2,
+			 .gate_verified = 1},
+			{.key = "p5|B", .half_life_ms = {1000, 1e12}, .add = {0, 1}},
+		};
+		assert_int_equal(store_decay_add(f->st, d, 2, 3000 + i), 0);
+		assert_true(d[0].out[1][1] > 0.99 && d[0].out[1][1] < 1.01);
+	}
+	/* Reading wrote nothing: no row for a key never added to ... */
+	size_t n = 99;
+	struct store_decay r = {.key = "ro|never", .half_life_ms = {1000, 1000}};
+	assert_int_equal(store_decay_add(f->st, &r, 1, 5000), 0);
+	assert_true(r.out[0][0] == 0 && r.out[1][1] == 0);
+	assert_int_equal(store_decay_prune(f->st, "ro|", 10000, &n), 0);
+	assert_int_equal(n, 0);
+	/* ... and a read leaves a row's age as it was, its value decayed. */
+	struct store_decay w = {.key = "ro|old", .half_life_ms = {1000, 1000}, .add = {4, 0}};
+	assert_int_equal(store_decay_add(f->st, &w, 1, 1000), 0);
+	w.add[0] = 0;
+	assert_int_equal(store_decay_add(f->st, &w, 1, 3000), 0);
+	assert_true(w.out[0][0] > 0.99 && w.out[0][0] < 1.01); /* 4, halved twice */
+	assert_int_equal(store_decay_prune(f->st, "ro|", 2000, &n), 0);
+	assert_int_equal(n, 1);
 }
 
 static void count_block(const struct store_block *b, void *arg)
@@ -2115,6 +2166,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
+		cmocka_unit_test_setup_teardown(decay_gated_on_verified_and_reads_write_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup,
 						teardown),
