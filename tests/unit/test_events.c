@@ -13,33 +13,22 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "tmp_store.h"
 
 #define T0 ((int64_t)1800000000000)
 #define S(x) ((int64_t)(x) * 1000)
 
-/* A fresh SQLite store in dir. */
-static int open_store(const char *dir, struct store **st, char *err, size_t errlen)
-{
-	char url[300];
-	snprintf(url, sizeof url, "sqlite:%s/iotp.db", dir);
-	return store_open(url, NULL, st, err, errlen);
-}
-
 struct fixture {
-	struct store *st;
-	char dir[256];
+	struct tmp_store ts;
+	struct store *st; /* ts.st */
 };
 
 static int setup(void **state)
 {
-	static int n;
 	struct fixture *f = calloc(1, sizeof *f);
-	char err[512];
-	snprintf(f->dir, sizeof f->dir, "%s/events-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	if (open_store(f->dir, &f->st, err, sizeof err) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (tmp_store_open(&f->ts, "events") < 0)
 		return -1;
-	}
+	f->st = f->ts.st;
 	*state = f;
 	return 0;
 }
@@ -47,12 +36,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[300];
-	store_close(f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
+	int rc = tmp_store_close(&f->ts);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* Writes a pending event due at `due`. */

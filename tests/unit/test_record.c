@@ -13,26 +13,21 @@
 #include <unistd.h>
 
 #include "core/record.h"
+#include "tmp_store.h"
 
 #define T0 1800000000000LL
 
 struct fixture {
-	struct store *st;
-	char dir[256];
+	struct tmp_store ts;
+	struct store *st; /* ts.st */
 };
 
 static int setup(void **state)
 {
-	static int n;
 	struct fixture *f = calloc(1, sizeof *f);
-	char err[256];
-	snprintf(f->dir, sizeof f->dir, "%s/record-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	char url[300];
-	snprintf(url, sizeof url, "sqlite:%s/iotp.db", f->dir);
-	if (store_open(url, NULL, &f->st, err, sizeof err) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (tmp_store_open(&f->ts, "record") < 0)
 		return -1;
-	}
+	f->st = f->ts.st;
 	*state = f;
 	return 0;
 }
@@ -40,12 +35,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[300];
-	store_close(f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
+	int rc = tmp_store_close(&f->ts);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void get_put_roundtrip(void **state)
