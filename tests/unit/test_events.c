@@ -18,31 +18,8 @@
 #define T0 ((int64_t)1800000000000)
 #define S(x) ((int64_t)(x) * 1000)
 
-struct fixture {
-	struct tmp_store ts;
-	struct store *st; /* ts.st */
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	if (tmp_store_open(&f->ts, "events") < 0)
-		return -1;
-	f->st = f->ts.st;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc = tmp_store_close(&f->ts);
-	free(f);
-	return rc;
-}
-
 /* Writes a pending event due at `due`. */
-static void add_event(struct fixture *f, const char *id, const char *type, const char *app,
+static void add_event(struct tmp_store *f, const char *id, const char *type, const char *app,
 		      int64_t due)
 {
 	static struct store_event e;
@@ -60,7 +37,7 @@ static void add_event(struct fixture *f, const char *id, const char *type, const
 
 static void lease_hides_the_event_until_it_ends(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct store_event got[4];
 	size_t n;
 	add_event(f, "ev1", "account.registered", "a", T0);
@@ -98,7 +75,7 @@ static void lease_hides_the_event_until_it_ends(void **state)
 
 static void claims_pass_over_busy_destinations(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct store_event got[8];
 	size_t n;
 	add_event(f, "a1", "account.registered", "a", T0);
@@ -150,7 +127,7 @@ static void *claim_all(void *arg)
 
 static void parallel_claims_take_each_event_once(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	for (int i = 0; i < EVENTS; i++) {
 		char id[16];
 		snprintf(id, sizeof id, "ev%d", i);
@@ -180,9 +157,12 @@ static void parallel_claims_take_each_event_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(lease_hides_the_event_until_it_ends, setup, teardown),
-		cmocka_unit_test_setup_teardown(claims_pass_over_busy_destinations, setup, teardown),
-		cmocka_unit_test_setup_teardown(parallel_claims_take_each_event_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(lease_hides_the_event_until_it_ends, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(claims_pass_over_busy_destinations, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(parallel_claims_take_each_event_once, tmp_store_setup,
+						tmp_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

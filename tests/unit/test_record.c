@@ -17,32 +17,9 @@
 
 #define T0 1800000000000LL
 
-struct fixture {
-	struct tmp_store ts;
-	struct store *st; /* ts.st */
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	if (tmp_store_open(&f->ts, "record") < 0)
-		return -1;
-	f->st = f->ts.st;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc = tmp_store_close(&f->ts);
-	free(f);
-	return rc;
-}
-
 static void get_put_roundtrip(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct store_record rec = {0};
 	int rc;
 	assert_null(record_get(f->st, "k", "a|1", T0, &rec, &rc));
@@ -110,7 +87,7 @@ static void *race(void *arg)
  * no, and the stored count is 60. */
 static void update_holds_a_bound_under_parallel_writers(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct bounded b = {60};
 	struct racer r[8];
 	pthread_t t[8];
@@ -158,7 +135,7 @@ static void collect(const struct store_record *r, void *arg)
 
 static void list_reads_in_key_order_after_a_prefix(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	const char *keys[] = {"b|2", "a|1", "ab|1", "a|2", "b|1"};
 	json_t *j = json_object();
 	for (size_t i = 0; i < 5; i++) {
@@ -179,10 +156,12 @@ static void list_reads_in_key_order_after_a_prefix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(get_put_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(update_holds_a_bound_under_parallel_writers, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(list_reads_in_key_order_after_a_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(get_put_roundtrip, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(update_holds_a_bound_under_parallel_writers, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(list_reads_in_key_order_after_a_prefix, tmp_store_setup,
+						tmp_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* A real SQLite store in a directory of its own under IOTP_TEST_TMP, for the
  * unit tests that need one (test_record, test_events, test_account,
  * test_compat_upgrade): opened by a test's setup, closed and removed by its
- * teardown. Include after cmocka.h. */
+ * teardown (or tmp_store_setup/teardown, when the store is all a test
+ * needs). Include after cmocka.h. */
 #ifndef IOTP_TEST_TMP_STORE_H
 #define IOTP_TEST_TMP_STORE_H
 
@@ -39,6 +40,26 @@ static inline int tmp_store_close(struct tmp_store *t)
 	t->st = NULL;
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* cmocka setup and teardown for a test whose state is just a tmp_store. */
+static inline int tmp_store_setup(void **state)
+{
+	struct tmp_store *t = calloc(1, sizeof *t);
+	if (!t || tmp_store_open(t, "unit") < 0) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static inline int tmp_store_teardown(void **state)
+{
+	struct tmp_store *t = *state;
+	int rc = tmp_store_close(t);
+	free(t);
+	return rc;
 }
 
 #endif
