@@ -274,6 +274,15 @@ int sqlite_fail(struct sqlite_db *db, const char *what)
 	return -1;
 }
 
+int sqlite_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **st, const char *what)
+{
+	if (sqlite3_prepare_v2(db->conn, sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	log_error("sqlite: prepare %s: %s", what, sqlite3_errmsg(db->conn));
+	*st = NULL;
+	return -1;
+}
+
 void sqlite_copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

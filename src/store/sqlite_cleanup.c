@@ -35,11 +35,9 @@ int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
 	if (sqlite_write_begin(db) == 0) {
 		rc = 0;
 		for (size_t i = 0; rc == 0 && i < sizeof sweeps / sizeof sweeps[0]; i++) {
-			sqlite3_stmt *st = NULL;
-			if (sqlite3_prepare_v2(db->conn, sweeps[i], -1, &st, NULL) != SQLITE_OK) {
-				rc = sqlite_fail(db, "prepare cleanup");
+			sqlite3_stmt *st;
+			if ((rc = sqlite_prepare(db, sweeps[i], &st, "cleanup")) < 0)
 				break;
-			}
 			sqlite3_bind_int64(st, 1, before);
 			sqlite3_bind_int64(st, 2, (sqlite3_int64)batch);
 			sqlite3_bind_int64(st, 3, now);

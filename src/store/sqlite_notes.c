@@ -11,11 +11,11 @@
 static int insert(struct sqlite_db *db, const struct store_note *n)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->conn,
-			       "INSERT INTO notes (phone, at, kind, session_id, detail)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return sqlite_fail(db, "prepare note");
+	if (sqlite_prepare(db,
+			   "INSERT INTO notes (phone, at, kind, session_id, detail)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5)",
+			   &st, "note") < 0)
+		return -1;
 	sqlite3_bind_text(st, 1, n->phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, n->at);
 	sqlite3_bind_text(st, 3, n->kind, -1, SQLITE_STATIC);
@@ -46,10 +46,9 @@ int sqlite_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 	struct sqlite_db *db = state;
 	sqlite3_stmt *st;
 	sqlite_enter(db);
-	if (sqlite3_prepare_v2(db->conn, SQLITE_NOTES_OF_SQL, -1, &st, NULL) != SQLITE_OK) {
-		int rc = sqlite_fail(db, "prepare notes");
+	if (sqlite_prepare(db, SQLITE_NOTES_OF_SQL, &st, "notes") < 0) {
 		sqlite_leave(db, 0);
-		return rc;
+		return -1;
 	}
 	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);

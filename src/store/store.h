@@ -242,6 +242,14 @@ int store_outbox_handing(struct store *st, const char *id, const char *provider)
  * provider's reference and the round's hand-overs (m->tried). A delivery
  * report that arrived during the round wins over the state given here. */
 int store_outbox_finish(struct store *st, const struct store_message *m, size_t n);
+/* store_outbox_finish of done[0..n_done) and store_outbox_take of id in one
+ * write, so a delivery thread moving on to its next message records the last
+ * one's round in the same transaction. The outcomes are recorded whenever the
+ * call returns 0 or STORE_CONFLICT (the take found nothing to take); on a
+ * failure (negative) neither happened. */
+int store_outbox_finish_take(struct store *st, const struct store_message *done, size_t n_done,
+			     const char *id, const char *provider, int64_t now,
+			     struct store_message *out);
 /* After a crash, at start-up, before the worker runs: puts back every SENDING
  * message that was not yet being handed over (*requeued), and marks those
  * caught in a hand-over as submitted with an unknown outcome (*unknown), so

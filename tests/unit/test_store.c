@@ -319,6 +319,13 @@ static void count_message(const struct store_message *m, void *arg)
 	assert_int_equal(m->body_len, 0); /* the timeline never carries the text */
 }
 
+static void keep_messages(const struct store_message *m, void *arg)
+{
+	if (timeline_count < 3)
+		((struct store_message *)arg)[timeline_count] = *m;
+	timeline_count++;
+}
+
 static void finish_retry_and_timeline(void **state)
 {
 	struct fixture *f = *state;
@@ -387,6 +394,64 @@ static void count_attempt(const struct store_attempt *a, void *arg)
 	(void)arg;
 	attempts_seen++;
 	attempt_outcome = a->outcome;
+}
+
+/* A delivery thread moving on records its last round in the take of the next
+ * message (store_outbox_finish_take): the outcome is written whether the take
+ * wins or finds the message gone, and the hand-overs with it. */
+static void finish_rides_on_the_next_take(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m1 = make_message("m1", "s1", 1000), m2 = make_message("m2", "s1", 1001);
+	struct store_message m3 = make_message("m3", "s1", 1002), out[3];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m1, NULL), 0);
+	s.version = 3;
+	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	s.version = 4;
+	assert_int_equal(store_session_update(f->st, &s, &m3, NULL), 0);
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel", 1000, &out[0]), 0);
+	out[0].state = STORE_MSG_SENT;
+	out[0].sent_at = 1005;
+	snprintf(out[0].provider_ref, sizeof out[0].provider_ref, "ref-1");
+	out[0].n_tried = 1;
+	memset(&out[0].tried[0], 0, sizeof out[0].tried[0]);
+	snprintf(out[0].tried[0].message_id, sizeof out[0].tried[0].message_id, "m1");
+	snprintf(out[0].tried[0].provider, sizeof out[0].tried[0].provider, "kannel");
+	out[0].tried[0].outcome = STORE_ATTEMPT_SUBMITTED;
+	assert_int_equal(store_outbox_finish_take(f->st, &out[0], 1, "m2", "kannel", 1010, &out[1]), 0);
+	assert_string_equal(out[1].id, "m2");
+	assert_int_equal(out[1].state, STORE_MSG_SENDING);
+	/* m2's round failed for good; m3 is taken by someone else first. */
+	out[1].state = STORE_MSG_FAILED;
+	snprintf(out[1].error, sizeof out[1].error, "refused");
+	assert_int_equal(store_outbox_take(f->st, "m3", "kannel", 1020, &out[2]), 0);
+	struct store_message lost;
+	assert_int_equal(store_outbox_finish_take(f->st, &out[1], 1, "m3", "kannel", 1020, &lost),
+			 STORE_CONFLICT);
+	struct store_message got[3];
+	timeline_count = 0;
+	assert_int_equal(store_session_messages(f->st, "s1", keep_messages, got), 0);
+	assert_int_equal(timeline_count, 3);
+	assert_int_equal(got[0].state, STORE_MSG_SENT);
+	assert_int_equal(got[0].sent_at, 1005);
+	assert_string_equal(got[0].provider_ref, "ref-1");
+	assert_int_equal(got[1].state, STORE_MSG_FAILED);
+	assert_string_equal(got[1].error, "refused");
+	assert_int_equal(got[2].state, STORE_MSG_SENDING);
+	attempts_seen = 0;
+	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
+	assert_int_equal(attempts_seen, 1);
+	/* Nothing is left due, and a restart finds only m3 mid-hand-over. */
+	struct store_due due[4];
+	size_t n = 9, requeued, unknown;
+	assert_int_equal(store_outbox_due(f->st, 5000, due, 4, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_recover(f->st, 6000, &requeued, &unknown), 0);
+	assert_int_equal(requeued, 0);
+	assert_int_equal(unknown, 1);
 }
 
 /* A crash during a hand-over: the message is not handed over again. */
@@ -2156,6 +2221,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(take_once_with_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_rides_on_the_next_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup, teardown),
