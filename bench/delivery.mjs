@@ -12,11 +12,15 @@
 //   CPUS=split node bench/delivery.mjs      # iotpd alone on core 0; Kannel and
 //                                           # this script (the clients, the fake
 //                                           # SMSC) on core 1
+//   ONLY=burst node bench/delivery.mjs      # only iotpd in front of Kannel (the
+//                                           # burst): for A/B runs of two builds
+//   PERF=/tmp/p.data node bench/delivery.mjs  # perf record -g on iotpd during
+//                                           # the burst
 //
 // Everything runs on loopback and is stopped at the end. Session creation is
 // not timed; each timed send uses a fresh session (no send waits in between).
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cleanup, startWithConfig } from '../tests/e2e/helpers.mjs';
 import { startKannel } from '../tests/e2e/kannel.mjs';
@@ -30,6 +34,8 @@ const THREADS = Number(process.env.DELIVERY_THREADS ?? 64);
 // Kannel alone with reports gets as many connections as iotpd has delivery
 // threads: the same concurrency in front of smsbox.
 const KCONC = Number(process.env.KCONC ?? THREADS);
+const ONLY_BURST = process.env.ONLY === 'burst';
+const PERF = process.env.PERF;
 
 // CPU time (ms) a process has used so far, user + system, all threads.
 function cpuMs(pid) {
@@ -38,6 +44,21 @@ function cpuMs(pid) {
   return ((Number(v[11]) + Number(v[12])) * 1000) / 100; // utime, stime in USER_HZ
 }
 const cpuOf = (pids) => pids.reduce((t, p) => t + cpuMs(p), 0);
+
+// Context switches so far, voluntary and not, summed over a process's threads:
+// on a virtual machine each costs more than most of what a message needs.
+function switches(pid) {
+  let n = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+      for (const m of st.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return n;
+}
 
 // QUICKACK=1: Linux's quickack route attribute on the loopback routes, so no
 // ACK is delayed and Kannel's smsbox->bearerbox Nagle hold (bench/RESULTS.md)
@@ -111,7 +132,7 @@ async function main() {
 
   // 1. Kannel alone: sendsms straight to smsbox, CONC keep-alive connections.
   const kStart = performance.now();
-  let kNext = 0;
+  let kNext = ONLY_BURST ? KANNEL_N : 0;
   const kLat = [];
   async function kWorker() {
     while (kNext < KANNEL_N) {
@@ -142,9 +163,9 @@ async function main() {
     lat.push((await arrival(to)) - t0);
   }
   const kdLight = [];
-  for (let i = 0; i < LIGHT; i++) await kSend(kdLight);
+  for (let i = 0; i < (ONLY_BURST ? 0 : LIGHT); i++) await kSend(kdLight);
   const kdLat = [];
-  let kdNext = 0;
+  let kdNext = ONLY_BURST ? KANNEL_N : 0;
   const kdStart = performance.now();
   const kdCpu0 = cpuOf(kannel.pids);
   await Promise.all(
@@ -199,11 +220,11 @@ sms = kannel
 
   // Light load: one send at a time.
   const light = [];
-  for (let i = 0; i < LIGHT; i++) light.push(await timedSend(await session()));
+  for (let i = 0; i < (ONLY_BURST ? 0 : LIGHT); i++) light.push(await timedSend(await session()));
 
   // Heavy load: CONC clients, each sending as soon as its last SMS arrived.
   const pre = [];
-  for (let i = 0; i < HEAVY; i++) pre.push(await session());
+  for (let i = 0; i < (ONLY_BURST ? 0 : HEAVY); i++) pre.push(await session());
   const heavy = [];
   let next = 0;
   const hStart = performance.now();
@@ -213,7 +234,7 @@ sms = kannel
     }),
   );
   const hSecs = (performance.now() - hStart) / 1000;
-  const hRate = HEAVY / hSecs;
+  const hRate = pre.length / hSecs;
 
   // Throughput in front of Kannel: CONC clients post codes as fast as iotpd
   // answers (they do not wait for the SMS); iotpd's outbox and delivery threads
@@ -221,7 +242,13 @@ sms = kannel
   const burst = [];
   for (let i = 0; i < HEAVY; i++) burst.push(await session());
   let bNext = 0;
+  let perf;
+  if (PERF) {
+    perf = spawn('perf', ['record', ...(process.env.PERF_ARGS ?? '-g').split(' '), '-q', '-o', PERF, '-p', String(srv.pid)], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+  }
   const bCpu0 = [cpuMs(srv.pid), cpuOf(kannel.pids)];
+  const bSw0 = switches(srv.pid);
   const bStart = performance.now();
   await Promise.all(
     Array.from({ length: CONC }, async () => {
@@ -237,6 +264,12 @@ sms = kannel
   const bRate = HEAVY / ((bLast - bStart) / 1000);
   await new Promise((r) => setTimeout(r, 500)); // the last reports
   const bCpu = [(cpuMs(srv.pid) - bCpu0[0]) / HEAVY, (cpuOf(kannel.pids) - bCpu0[1]) / HEAVY];
+  const bSw = (switches(srv.pid) - bSw0) / HEAVY;
+  if (perf) {
+    const done = new Promise((r) => perf.on('exit', r));
+    perf.kill('SIGINT');
+    await done;
+  }
 
   // Delivery reports: Kannel's fake SMSC reports every message delivered.
   await new Promise((r) => setTimeout(r, 2000));
@@ -247,12 +280,14 @@ sms = kannel
     env: { ...process.env, IOTP_API_KEY: srv.apiKey },
   });
 
-  console.log(`Kannel alone (sendsms, ${CONC} keep-alive connections, ${KANNEL_N} messages): ${kRate.toFixed(0)} msg/s; send -> SMSC p50 ${fmt(pct(kLat, 50))}, p99 ${fmt(pct(kLat, 99))}`);
-  console.log(`Kannel alone with DLRs asked: 1 at a time send -> SMSC p50 ${fmt(pct(kdLight, 50))}, p99 ${fmt(pct(kdLight, 99))}; ${KCONC} connections ${kdRate.toFixed(0)} msg/s, p50 ${fmt(pct(kdLat, 50))}, p99 ${fmt(pct(kdLat, 99))}`);
-  console.log(`iotpd light load (1 at a time, ${LIGHT} codes): POST answered p50 ${fmt(pct(light.map((x) => x.answered), 50))}, p99 ${fmt(pct(light.map((x) => x.answered), 99))}; POST -> SMSC p50 ${fmt(pct(light.map((x) => x.smsc), 50))}, p99 ${fmt(pct(light.map((x) => x.smsc), 99))}`);
-  console.log(`iotpd heavy load (${CONC} clients, each waiting for its SMS, ${HEAVY} codes): ${hRate.toFixed(0)} codes/s; POST -> SMSC p50 ${fmt(pct(heavy.map((x) => x.smsc), 50))}, p99 ${fmt(pct(heavy.map((x) => x.smsc), 99))}`);
-  console.log(`iotpd in front of Kannel (${CONC} clients post ${HEAVY} codes without waiting for the SMS): all posted in ${bPosted.toFixed(2)} s, all at the SMSC at ${kRateFmt(bRate)} (${((100 * bRate) / kdRate).toFixed(0)}% of Kannel alone with DLRs)`);
-  console.log(`CPU per message: Kannel alone (bearerbox + smsbox) ${(kdCpu * 1000).toFixed(0)} µs; in front of Kannel: iotpd ${(bCpu[0] * 1000).toFixed(0)} µs, Kannel ${(bCpu[1] * 1000).toFixed(0)} µs (iotpd busy ${((100 * bCpu[0] * bRate) / 1000).toFixed(0)}% of one core, Kannel ${((100 * bCpu[1] * bRate) / 1000).toFixed(0)}%)`);
+  if (!ONLY_BURST) {
+    console.log(`Kannel alone (sendsms, ${CONC} keep-alive connections, ${KANNEL_N} messages): ${kRate.toFixed(0)} msg/s; send -> SMSC p50 ${fmt(pct(kLat, 50))}, p99 ${fmt(pct(kLat, 99))}`);
+    console.log(`Kannel alone with DLRs asked: 1 at a time send -> SMSC p50 ${fmt(pct(kdLight, 50))}, p99 ${fmt(pct(kdLight, 99))}; ${KCONC} connections ${kdRate.toFixed(0)} msg/s, p50 ${fmt(pct(kdLat, 50))}, p99 ${fmt(pct(kdLat, 99))}`);
+    console.log(`iotpd light load (1 at a time, ${LIGHT} codes): POST answered p50 ${fmt(pct(light.map((x) => x.answered), 50))}, p99 ${fmt(pct(light.map((x) => x.answered), 99))}; POST -> SMSC p50 ${fmt(pct(light.map((x) => x.smsc), 50))}, p99 ${fmt(pct(light.map((x) => x.smsc), 99))}`);
+    console.log(`iotpd heavy load (${CONC} clients, each waiting for its SMS, ${HEAVY} codes): ${hRate.toFixed(0)} codes/s; POST -> SMSC p50 ${fmt(pct(heavy.map((x) => x.smsc), 50))}, p99 ${fmt(pct(heavy.map((x) => x.smsc), 99))}`);
+  }
+  console.log(`iotpd in front of Kannel (${CONC} clients post ${HEAVY} codes without waiting for the SMS): all posted in ${bPosted.toFixed(2)} s, all at the SMSC at ${kRateFmt(bRate)}${ONLY_BURST ? '' : ` (${((100 * bRate) / kdRate).toFixed(0)}% of Kannel alone with DLRs)`}`);
+  console.log(`CPU per message: ${ONLY_BURST ? '' : `Kannel alone (bearerbox + smsbox) ${(kdCpu * 1000).toFixed(0)} µs; `}in front of Kannel: iotpd ${(bCpu[0] * 1000).toFixed(0)} µs, Kannel ${(bCpu[1] * 1000).toFixed(0)} µs (iotpd busy ${((100 * bCpu[0] * bRate) / 1000).toFixed(0)}% of one core, Kannel ${((100 * bCpu[1] * bRate) / 1000).toFixed(0)}%); iotpd context switches per message ${bSw.toFixed(1)}`);
   console.log(st.stdout.split('\n').filter((l) => l.startsWith('delivery') || l.startsWith('messages')).join('\n'));
 
   clearInterval(poll);

@@ -58,6 +58,18 @@
 // attacking /24 before its sessions owe a proof-of-work) and what it costs the
 // NAT's honest people. Default duration 300 s.
 //
+// Where honest people's numbers come from (the "country" and "sites"
+// scenarios): real traffic concentrates in the blocks of a numbering plan
+// that operators have issued and filled, so honest numbers are drawn from
+// --filled-blocks blocks of 100,000 numbers per country (default 100, the
+// same seeded choice in every run, uniform among them: the most spread-out,
+// so the costliest for honest people, of the ways real traffic could be
+// concentrated), while the attacker draws from every valid block (3,700 in
+// Nigeria). --filled-blocks 0: honest numbers random over every valid block
+// too, as before. --new-block P: P % of honest Nigerians come from one block
+// never seen before (a newly issued one), reported apart as "NG new block",
+// with when its first person verified (from then on it has a history).
+//
 // --set option=value adds a line to iotpd's configuration (repeatable).
 //
 // --faketime runs iotpd under Debian's libfaketime from that wall-clock time
@@ -108,6 +120,8 @@ const LOOKUP_UNASSIGNED = opt('--lookup-unassigned', 50);
 const FAKETIME = args.includes('--faketime') ? args[args.indexOf('--faketime') + 1] : '';
 const KEEP_DATA = args.includes('--data') ? args[args.indexOf('--data') + 1] : '';
 const PROFILE_MIN = opt('--profile-min', 0);
+const FILLED = opt('--filled-blocks', 100);
+const NEW_BLOCK = opt('--new-block', 0);
 const PHONE_RATE = opt('--phone-hashes-per-s', 270000);
 const VERY_SLOW_RATE = opt('--very-slow-hashes-per-s', 130000);
 
@@ -249,6 +263,39 @@ const NG_MOBILE = ['701', '703', '704', '705', '706', '708', '709', '802', '803'
   '905', '906', '907', '908', '909', '912', '913', '915', '916'];
 const rnd = (n) => Array.from({ length: n }, () => randomInt(10)).join('');
 const nigerian = () => `+234${NG_MOBILE[randomInt(NG_MOBILE.length)]}${rnd(7)}`;
+// Each country's filled blocks (the number without its last 5 digits), the
+// same in every run (a fixed seed), so a training run and the attack after
+// it see the same traffic.
+// mulberry32: a small seeded generator (the low bits of a plain LCG cycle
+// too soon to pick hundreds of distinct blocks).
+let seed = 19;
+const seeded = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const NEW_BLOCK_KEY = '+23491699'; // never among the filled ones (below)
+const hundred = (heads) => heads.flatMap((h) => Array.from({ length: 100 }, (_, i) => `${h}${String(i).padStart(2, '0')}`));
+// FILLED of a country's valid blocks, chosen by a seeded shuffle: never
+// more than there are.
+function filled(all) {
+  const b = all.filter((x) => x !== NEW_BLOCK_KEY);
+  for (let i = b.length - 1; i > 0; i--) {
+    const j = Math.floor(seeded() * (i + 1));
+    [b[i], b[j]] = [b[j], b[i]];
+  }
+  return b.slice(0, FILLED);
+}
+const FILLED_BLOCKS = FILLED > 0
+  ? {
+    NG: filled(hundred(NG_MOBILE.map((r) => `+234${r}`))),
+    GB: filled(hundred([0, 1, 2, 3, 4].map((d) => `+4474${d}`))),
+    DE: filled(hundred([...Array(10).keys()].map((d) => `+49151${d}`))),
+  }
+  : null;
+const fromFilled = (c) => `${FILLED_BLOCKS[c][randomInt(FILLED_BLOCKS[c].length)]}${rnd(5)}`;
+const newBlock = { firstVerifiedAt: null, t0: Date.now() };
 const attackNumbers = new Set();
 const perSite = {};
 async function attackCountryOnce(i) {
@@ -284,15 +331,18 @@ function honestNumber() {
 const byCountry = {};
 function honestCountryNumber(i) {
   switch (i % 3) {
-    case 0: return ['NG', nigerian()];
-    case 1: return ['GB', `+4474${[0, 1, 2, 3, 4][randomInt(5)]}${rnd(7)}`];
-    default: return ['DE', `+49151${rnd(8)}`];
+    case 0:
+      if (randomInt(100) < NEW_BLOCK) return ['NG new block', `${NEW_BLOCK_KEY}${rnd(5)}`];
+      return ['NG', FILLED_BLOCKS ? fromFilled('NG') : nigerian()];
+    case 1: return ['GB', FILLED_BLOCKS ? fromFilled('GB') : `+4474${[0, 1, 2, 3, 4][randomInt(5)]}${rnd(7)}`];
+    default: return ['DE', FILLED_BLOCKS ? fromFilled('DE') : `+49151${rnd(8)}`];
   }
 }
 async function honestOnce(i) {
   const [country, phone] = COUNTRY ? honestCountryNumber(i) : ['*', honestNumber()];
   inService.add(phone);
-  const mine = (byCountry[country] ??= { flows: 0, verified: 0, refused: 0, challenged: 0, bits: {}, solveMs: [] });
+  const mine = (byCountry[country] ??= { flows: 0, verified: 0, refused: 0, challenged: 0, bits: {}, solveMs: [], challengedAfterHistory: 0 });
+  const hadHistory = newBlock.firstVerifiedAt !== null;
   mine.flows++;
   // In "sites", every honest person is behind one carrier-grade NAT /24.
   const ip = SITES ? `100.64.7.${randomInt(1, 255)}` : `172.${16 + randomInt(16)}.${randomInt(256)}.${randomInt(1, 255)}`;
@@ -308,6 +358,7 @@ async function honestOnce(i) {
   if (!c.body.allowed_to_request_code && c.body.requested_information.includes('proof_of_work')) {
     honest.pow++;
     mine.challenged++;
+    if (hadHistory) mine.challengedAfterHistory++;
     const pow = c.body.challenge.proof_of_work;
     tally(mine.bits, pow.difficulty);
     const nonce = await solvePowOffThread(pow.challenge, pow.difficulty);
@@ -335,6 +386,7 @@ async function honestOnce(i) {
   if (v.status !== 200) return refuse('check', v);
   honest.verified++;
   mine.verified++;
+  if (country === 'NG new block' && newBlock.firstVerifiedAt === null) newBlock.firstVerifiedAt = Date.now();
 }
 
 // ------------------------------------------------------------------ the run
@@ -351,6 +403,7 @@ async function schedule(rate, fn, delay = 0) {
   }
   await Promise.all(pending);
 }
+newBlock.t0 = Date.now();
 console.log(`iotpd on port ${port}; scenario ${SCENARIO}; ${DURATION} s: attack ${ATTACK_RATE} ${COUNTRY ? 'sessions' : 'req'}/s, honest ${HONEST_RATE} flows/s${PRETEND ? ', fraud_action = pretend' : ''}`);
 await Promise.all([schedule(ATTACK_RATE, COUNTRY ? attackCountryOnce : attackOnce, WARMUP), schedule(HONEST_RATE, honestOnce)]);
 await sleep(500); // let the worker write the last messages
@@ -396,13 +449,19 @@ if (COUNTRY) {
       `${m.challenged} challenged; bits ${JSON.stringify(m.bits)}; solving here p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`);
   }
   for (const [k, v] of Object.entries(honest.refusals)) console.log(`  refused: ${String(v).padStart(6)}  ${k}`);
+  if (NEW_BLOCK) {
+    const nb = byCountry['NG new block'];
+    console.log(`new block ${NEW_BLOCK_KEY}: first verified ${newBlock.firstVerifiedAt === null ? 'never' : `${((newBlock.firstVerifiedAt - newBlock.t0) / 1000).toFixed(1)} s into the run`}; ` +
+      `${nb?.challenged ?? 0} of its ${nb?.flows ?? 0} people challenged, ${nb?.challengedAfterHistory ?? 0} of them after it had a history`);
+  }
   const rate = powSolved.reduce((a, x) => a + x.hashes, 0) / (powSolved.reduce((a, x) => a + x.ms, 0) / 1000 || 1);
   console.log(`solver speed here (node, one thread): ${(rate / 1e6).toFixed(2)} M hashes/s`);
   powTable();
   if (LOOKUP) console.log(`reachability lookups: ${lookups.asked} asked, ${lookups.unreachable} answered not in service${LOOKUP === 'hang' ? ' (the provider never answered)' : ''}`);
   console.log('\niotpctl fraud list:');
   console.log(execFileSync(IOTPCTL, ['--data', path.join(dir, 'data'), 'fraud', 'list']).toString().trimEnd());
-  const ng = byCountry.NG ?? { refused: 0, flows: 1 };
+  const ng = ['NG', 'NG new block'].reduce((a, c) => ({ refused: a.refused + (byCountry[c]?.refused ?? 0), flows: a.flows + (byCountry[c]?.flows ?? 0) }), { refused: 0, flows: 0 });
+  ng.flows ||= 1;
   const elsewhere = ['GB', 'DE'].reduce((a, c) => a + (byCountry[c]?.challenged ?? 0), 0);
   const lat = honest.latencies.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]?.toFixed(2);

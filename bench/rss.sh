@@ -56,7 +56,25 @@ mem() { # mem PID FIELD -> kB
 DATA="$TMP/iotp-data"
 mkdir -p "$DATA" "$TMP/done"
 : >"$TMP/iotpd.out"
-"$IOTPD" --dev --listen 127.0.0.1:0 --data "$DATA" >"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
+# One address creating sessions for sequential numbers at thousands a second
+# is what the rate limits, the proof-of-work and the pumping detector refuse
+# (docs/fraud.md): lifted as bench/run.sh lifts them, or the run measures a
+# server answering 429 (107 sessions were created of a million before this).
+LIFTED="1000000000/1s"
+{
+	echo "fraud_prefix3_min_sent = 100000"
+	echo "fraud_prefix5_min_sent = 100000"
+	echo "fraud_country_min_sent = 10000000"
+	echo "fraud_pressure_floor = 10000000"
+	echo "[limits]"
+	for a in create send check; do
+		for s in number prefix3 prefix5 ip network country app global; do
+			echo "$a.$s = $LIFTED"
+		done
+	done
+} >"$TMP/bench.conf"
+IOTP_POW_IP_SESSIONS=0 IOTP_POW_NETWORK_NUMBERS=0 "$IOTPD" --dev --config "$TMP/bench.conf" \
+	--listen 127.0.0.1:0 --data "$DATA" >"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
 IOTPD_PID=$!
 URL=""
 for _ in $(seq 100); do
@@ -116,7 +134,8 @@ printf 'before:              VmRSS %8d kB   VmHWM %8d kB\n' "$RSS0" "$HWM0"
 printf 'after:               VmRSS %8d kB   VmHWM %8d kB\n' "$RSS1" "$HWM1"
 printf 'after 2 s idle:      VmRSS %8d kB\n' "$RSS2"
 printf 'data dir:            %d kB\n' "$DB_KB"
-awk -v r="$RSS1" -v h="$HWM1" -v t="$TARGET_KB" 'BEGIN {
-	printf "target VmRSS <= %d kB (64 MB): %s (VmRSS %.1f MB, VmHWM %.1f MB)\n",
-		t, (r <= t ? "met" : "MISSED"), r / 1024, h / 1024
+awk -v r="$RSS1" -v h="$HWM1" -v t="$TARGET_KB" -v n="${SESSIONS:-0}" -v want="$TOTAL" 'BEGIN {
+	verdict = n < want ? "NOT MEASURED (only " n " of " want " sessions were created)" : (r <= t ? "met" : "MISSED")
+	printf "target VmRSS <= %d kB (64 MB) after %d sessions: %s (VmRSS %.1f MB, VmHWM %.1f MB)\n",
+		t, want, verdict, r / 1024, h / 1024
 }'

@@ -49,8 +49,8 @@ static const struct option options[] = {
 	 "taken for dead and another sends the message (or, caught mid-hand-over, marks it sent with "
 	 "an unknown outcome rather than send it twice). Longer than any provider's answer takes."},
 	{"retention_days", T_INT, F(retention_days), "90", NULL, 0, 36500, 0,
-	 "Days sessions, their finished messages and hand-overs, and delivered webhooks are kept (the "
-	 "timeline and the dashboard reach this far back); older ones are removed in small batches by "
+	 "Days sessions, their finished messages and hand-overs, delivered webhooks, numbers' notes and "
+	 "fraud events are kept (the timeline and the dashboard reach this far back); older ones are removed in small batches by "
 	 "whichever node holds the cleanup lease. Expired records go whatever this says. 0: keep them."},
 	{"node_name", T_STRING, F(node_name), "", NULL, 0, 0, 0,
 	 "PostgreSQL: this node's name, unique among the nodes and the same across its restarts; at "
@@ -251,6 +251,12 @@ static const struct option options[] = {
 	 "Sessions a country's hourly profile (when in the day its sessions come, learned over "
 	 "fraud_baseline_window) must hold before it scales fraud_pressure_young: down to nothing at "
 	 "the country's quiet hours, up to 4 times at its busiest."},
+	{"fraud_spread_floor", T_INT, F(fraud_spread_floor), "5", NULL, 0, 10000000, 0,
+	 "Sessions in blocks of 100,000 numbers where nobody verified within fraud_baseline_window that a "
+	 "country may gather in the short window, beyond its usual share of such sessions, before new "
+	 "sessions in such blocks owe a proof-of-work (an attack on random valid numbers lands mostly "
+	 "there; real people mostly where others verified before). Under a country's pressure a block "
+	 "with a verified history then pays only pow_difficulty. 0: the spread is not measured."},
 	{"reach_provider", T_STRING, F(reach_provider), "", NULL, 0, 0, 0,
 	 "A lookup provider asked, before a code is sent, whether the number is in service (an HLR "
 	 "lookup): 'http' (reach_url), or empty for none. A number it says is not in service gets no "
@@ -271,8 +277,10 @@ static const struct option options[] = {
 	 "(0: never)."},
 	{"pow_network_numbers", T_INT, F(pow_network_numbers), "50", NULL, 0, 1000000, 0,
 	 "Distinct numbers, not verified, that one client site (its /24 for IPv4, /48 for IPv6) may start "
-	 "sessions for within fraud_window before its new sessions owe a proof-of-work (0: never). The "
-	 "same number asked again counts once; a verified one not at all."},
+	 "sessions for within fraud_window before its new sessions owe a proof-of-work (0: never), on top "
+	 "of what the site's verified numbers account for at the country's usual conversion (a busy NAT "
+	 "whose numbers verify is not an attacker). The same number asked again counts once; a verified "
+	 "one not at all."},
 	{"pow_difficulty", T_INT, F(pow_difficulty), "16", NULL, 1, 30, 0,
 	 "Leading zero bits a proof-of-work needs at the lowest risk (2^N hashes on average); each further "
 	 "risk signal adds 2."},

@@ -130,6 +130,7 @@ struct config {
 	int fraud_pressure_floor;   /* unverified sessions beyond the usual before a proof-of-work */
 	int fraud_pressure_young;   /* most sessions younger than the time to verify forgiven */
 	int fraud_profile_min_sessions; /* a country's sessions before its hourly profile counts */
+	int fraud_spread_floor;     /* sessions in never-verified blocks beyond the usual before a proof-of-work */
 	char *pow_countries;
 	int pow_network_numbers;    /* distinct unverified numbers per client site before a proof-of-work */
 	char *reach_provider;       /* "" = no reachability lookup */

@@ -105,7 +105,7 @@ void api_account_register(struct http_request *req, struct http_response *res)
 		{"totp", 0, 16, &totp},
 	};
 	const struct api_field device_fields[] = {
-		{"name", 1, 64, &d.name},
+		{"name", 1, SIZE_MAX, &d.name}, /* api_name_ok bounds it, in characters */
 		{"push_token", 0, 256, &d.push_token},
 	};
 	struct http_request dreq = *req;
@@ -120,7 +120,8 @@ void api_account_register(struct http_request *req, struct http_response *res)
 				    "field", json_string("device"));
 		goto out;
 	}
-	if (api_read_fields(&dreq, res, device_fields, 2) < 0)
+	if (api_read_fields(&dreq, res, device_fields, 2) < 0 ||
+	    !api_name_ok(d.name, "name", res))
 		goto out;
 	if (passkey && api_passkey_response(passkey, "passkey", 0, &pk, res) < 0)
 		goto out;

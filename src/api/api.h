@@ -53,6 +53,18 @@ struct api_field {
 int api_read_fields(struct http_request *req, struct http_response *res,
 		    const struct api_field *fields, size_t n);
 
+/* The longest name a person may give a device or a passkey, in characters
+ * (store.h's STORE_NAME_MAX holds it in UTF-8). */
+#define API_NAME_CHARS 64
+
+/* 1 when name (may be NULL: absent) can be shown as a device's or a
+ * passkey's name: 1 to API_NAME_CHARS characters of UTF-8, not all blank,
+ * with no control characters (line breaks, tabs, U+0000-U+001F,
+ * U+007F-U+009F, U+2028, U+2029) and no direction overrides (U+202A-U+202E,
+ * U+2066-U+2069), which would garble it in a list or a log. Else fills res
+ * with a 400 naming field and saying what to send, and returns 0. */
+int api_name_ok(const char *name, const char *field, struct http_response *res);
+
 /* A time as the API writes it (RFC 3339 UTC with ms), or JSON null for 0
  * ("never"). */
 json_t *api_time(int64_t ms);

@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/utf8.h"
 
 /* How many bytes of s to quote in a message, at most max, never cutting a
  * UTF-8 character in two: the message is JSON, and JSON is UTF-8. */
@@ -92,6 +93,57 @@ int api_locale_ok(const char *locale, struct http_response *res)
 					     "Field 'locale' must be a language tag such as "
 					     "\"en\", \"es\" or \"pt-BR\"."),
 			    "field", json_string("locale"));
+	return 0;
+}
+
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+#define NAME_CHARS TEXT(API_NAME_CHARS)
+
+/* Characters that show nothing: a name of only these is blank. */
+static int blank(int32_t cp)
+{
+	return cp == ' ' || cp == 0xA0 || cp == 0x1680 || cp == 0x180E ||
+	       (cp >= 0x2000 && cp <= 0x200D) || cp == 0x202F || cp == 0x205F || cp == 0x2060 ||
+	       cp == 0x3000 || cp == 0xFEFF;
+}
+
+/* Characters that break a name out of its line or turn the text around it. */
+static int control(int32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int api_name_ok(const char *name, const char *field, struct http_response *res)
+{
+	if (!name)
+		return 1;
+	const char *why = NULL;
+	size_t len = strlen(name), i = 0, chars = 0, shown = 0;
+	while (!why && i < len) {
+		int32_t cp = utf8_next(name, len, &i);
+		chars++;
+		if (cp < 0)
+			why = "must be UTF-8 text";
+		else if (control(cp))
+			why = "must be one line of plain text, without control characters (line "
+			      "breaks, tabs) or direction overrides";
+		else if (!blank(cp))
+			shown++;
+	}
+	if (!why && chars > API_NAME_CHARS)
+		why = "is too long: at most " NAME_CHARS " characters";
+	else if (!why && !shown)
+		why = "must not be empty or only spaces";
+	if (!why)
+		return 1;
+	char msg[256];
+	strfmt(msg, sizeof msg,
+	       "Field '%s' %s. Send the name the person knows it by, like \"Ana's phone\".",
+	       field, why);
+	json_object_set_new(http_reply_error(res, IOTP_E_INVALID_FIELD, msg), "field",
+			    json_string(field));
 	return 0;
 }
 

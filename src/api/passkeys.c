@@ -82,6 +82,31 @@ static void refused(struct http_response *res, enum iotp_error e, const char *wh
 	http_reply_error(res, e, why);
 }
 
+/* Reads a ceremony's finish: the body's "credential", the PublicKeyCredential
+ * navigator.credentials.create() (registration) or .get() returned, and its
+ * other fields (as api_read_fields). 0 with r pointing into *cred; -1 after
+ * filling res. Either way the caller releases *cred (json_decref). */
+static int read_credential(struct http_request *req, struct http_response *res, int registration,
+			   const struct api_field *fields, size_t n, json_t **cred,
+			   struct account_passkey_response *r)
+{
+	*cred = json_incref(json_object_get(req->body, "credential"));
+	json_object_del(req->body, "credential");
+	if (api_read_fields(req, res, fields, n) < 0)
+		return -1;
+	if (!*cred) {
+		char msg[160];
+		strfmt(msg, sizeof msg,
+		       "Field 'credential' is missing: send the PublicKeyCredential "
+		       "navigator.credentials.%s() returned, as JSON.",
+		       registration ? "create" : "get");
+		json_object_set_new(http_reply_error(res, IOTP_E_MISSING_FIELD, msg), "field",
+				    json_string("credential"));
+		return -1;
+	}
+	return api_passkey_response(*cred, "credential", registration, r, res);
+}
+
 void api_passkey_register_options(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
@@ -105,22 +130,12 @@ void api_passkey_register_finish(struct http_request *req, struct http_response 
 	int64_t now = clock_now_ms();
 	if (api_device_account(req, res, 0, &a, now) < 0)
 		return;
-	json_t *cred = json_incref(json_object_get(req->body, "credential"));
-	json_object_del(req->body, "credential");
 	const char *name;
-	const struct api_field fields[] = {{"name", 0, 64, &name}};
+	const struct api_field fields[] = {{"name", 0, SIZE_MAX, &name}}; /* api_name_ok bounds it */
 	struct account_passkey_response r;
-	if (api_read_fields(req, res, fields, 1) < 0)
-		goto out;
-	if (!cred) {
-		json_object_set_new(http_reply_error(res, IOTP_E_MISSING_FIELD,
-						     "Field 'credential' is missing: send the "
-						     "PublicKeyCredential navigator.credentials.create() "
-						     "returned, as JSON."),
-				    "field", json_string("credential"));
-		goto out;
-	}
-	if (api_passkey_response(cred, "credential", 1, &r, res) < 0)
+	json_t *cred;
+	if (read_credential(req, res, 1, fields, 1, &cred, &r) < 0 ||
+	    !api_name_ok(name, "name", res))
 		goto out;
 	struct store_passkey p;
 	const char *why = NULL;
@@ -233,20 +248,9 @@ void api_passkey_auth_finish(struct http_request *req, struct http_response *res
 	}
 	if (api_device_account(req, res, 1, &a, now) < 0)
 		return;
-	json_t *cred = json_incref(json_object_get(req->body, "credential"));
-	json_object_del(req->body, "credential");
 	struct account_passkey_response r;
-	if (api_read_fields(req, res, NULL, 0) < 0)
-		goto out;
-	if (!cred) {
-		json_object_set_new(http_reply_error(res, IOTP_E_MISSING_FIELD,
-						     "Field 'credential' is missing: send the "
-						     "PublicKeyCredential navigator.credentials.get() "
-						     "returned, as JSON."),
-				    "field", json_string("credential"));
-		goto out;
-	}
-	if (api_passkey_response(cred, "credential", 0, &r, res) < 0)
+	json_t *cred;
+	if (read_credential(req, res, 0, NULL, 0, &cred, &r) < 0)
 		goto out;
 	struct account_result ar;
 	enum iotp_error e = account_passkey_reverify(api->core, a.id, &r, now, &ar);

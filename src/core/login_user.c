@@ -19,7 +19,6 @@
 #define K_ALIAS "gt_alias"
 #define K_OTP "gt_otp"
 #define KEEP_MS (24LL * 3600 * 1000)
-#define CAS_TRIES 16
 /* Users one number keeps waiting for it at once; an older one drops out. */
 #define WAITING_MAX 4
 
@@ -85,46 +84,62 @@ int login_user_load(struct core *c, const char *id, int64_t now, struct login_us
 	return 0;
 }
 
-/* Edits user id's record with edit() and writes it (compare-and-swap, from a
- * fresh read on conflict); *u is the user afterwards. 0, STORE_NOT_FOUND or -1. */
+/* An edit of a user's record (user_update). */
 typedef void (*user_edit)(json_t *j, void *arg);
 
+struct user_change {
+	user_edit edit;
+	void *arg;
+	int64_t now;
+};
+
+static enum record_change apply_user_change(json_t **j, int64_t *expires_at, void *arg)
+{
+	const struct user_change *ch = arg;
+	(void)expires_at; /* users do not expire */
+	if (!*j)
+		return RECORD_STOP;
+	ch->edit(*j, ch->arg);
+	json_object_set_new(*j, "updated", json_integer(ch->now));
+	return RECORD_WRITE;
+}
+
+/* Edits user id's record with edit() (record_update: compare-and-swap, again
+ * from the winner's record when a parallel write came first); *u is the user
+ * afterwards. 0, STORE_NOT_FOUND or -1. */
 static int user_update(struct core *c, const char *id, int64_t now, user_edit edit, void *arg,
 		       struct login_user *u)
 {
-	for (int tries = 0; tries < CAS_TRIES; tries++) {
-		struct store_record rec;
-		json_t *j;
-		int rc = login_user_load(c, id, now, u, &j, &rec);
-		if (rc != 0)
-			return rc;
-		edit(j, arg);
-		json_object_set_new(j, "updated", json_integer(now));
-		rc = record_put(c->store, &rec, K_USER, id, j, 0, now);
-		json_decref(j);
-		if (rc == 0)
-			return login_user_load(c, id, now, u, NULL, NULL);
-		if (rc != STORE_CONFLICT)
-			return -1;
-	}
-	return -1;
+	struct user_change ch = {edit, arg, now};
+	int rc = record_update(c->store, K_USER, id, now, apply_user_change, &ch, NULL);
+	if (rc != 0)
+		return rc == RECORD_STOPPED ? STORE_NOT_FOUND : -1;
+	return login_user_load(c, id, now, u, NULL, NULL);
+}
+
+/* Names user (a string) as the account's, unless a parallel first sign-in
+ * named its own first: then that one stays. */
+static enum record_change name_user(json_t **j, int64_t *expires_at, void *arg)
+{
+	(void)expires_at;
+	if (*j)
+		return RECORD_STOP;
+	*j = json_pack("{s:s}", "user", (const char *)arg);
+	return RECORD_WRITE;
 }
 
 /* The user of an account, made on its first sign-in here. 0 or -1. */
 static int user_for_account(struct core *c, const struct store_account *a, int64_t now,
 			    struct login_user *u)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		struct store_record rec;
-		int rc;
-		json_t *alias = record_get(c->store, K_ALIAS, a->id, now, &rec, &rc);
-		if (alias) {
-			rc = login_user_load(c, jstr(alias, "user"), now, u, NULL, NULL);
-			json_decref(alias);
-			return rc == 0 ? 0 : -1;
-		}
+	struct store_record rec;
+	int rc;
+	json_t *alias = record_get(c->store, K_ALIAS, a->id, now, &rec, &rc);
+	if (!alias) {
 		if (rc != STORE_NOT_FOUND)
 			return -1;
+		/* The user first, then the alias that names it, so an alias never
+		 * names a user not yet written. */
 		char id[LOGIN_ID_LEN];
 		login_uuid(id);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:s}", "id", id, "account",
@@ -134,18 +149,14 @@ static int user_for_account(struct core *c, const struct store_account *a, int64
 		memset(&rec, 0, sizeof rec);
 		rc = record_put(c->store, &rec, K_USER, id, j, 0, now);
 		json_decref(j);
-		if (rc != 0)
+		/* A parallel first sign-in may name its user first: then that one
+		 * is the account's (the user written here stays unused). */
+		if (rc != 0 || record_update(c->store, K_ALIAS, a->id, now, name_user, id, &alias) < 0)
 			return -1;
-		j = json_pack("{s:s}", "user", id);
-		memset(&rec, 0, sizeof rec);
-		rc = record_put(c->store, &rec, K_ALIAS, a->id, j, 0, now);
-		json_decref(j);
-		if (rc != 0 && rc != STORE_CONFLICT)
-			return -1;
-		/* On a conflict a parallel first sign-in named the account first: the
-		 * loop reads its alias (the user record made here stays unused). */
 	}
-	return -1;
+	rc = login_user_load(c, jstr(alias, "user"), now, u, NULL, NULL);
+	json_decref(alias);
+	return rc == 0 ? 0 : -1;
 }
 
 static void edit_signed_in(json_t *j, void *arg)

@@ -34,9 +34,11 @@ int retention_sweep(struct store *st, const char *node, int days, int64_t now,
 		total->events += n.events;
 		total->records += n.records;
 		total->notes += n.notes;
+		total->fraud_events += n.fraud_events;
 		if (n.sessions < RETENTION_BATCH && n.messages < RETENTION_BATCH &&
 		    n.attempts < RETENTION_BATCH && n.events < RETENTION_BATCH &&
-		    n.records < RETENTION_BATCH && n.notes < RETENTION_BATCH)
+		    n.records < RETENTION_BATCH && n.notes < RETENTION_BATCH &&
+		    n.fraud_events < RETENTION_BATCH)
 			break;
 	}
 	return 0;
@@ -76,11 +78,13 @@ static void *run(void *arg)
 		int rc = retention_sweep(r->st, r->node, r->days, clock_now_ms(), &n);
 		if (rc < 0)
 			log_warn("cleanup: the store failed a sweep; trying again in a minute");
-		else if (n.sessions || n.messages || n.attempts || n.events || n.records || n.notes)
+		else if (n.sessions || n.messages || n.attempts || n.events || n.records || n.notes ||
+			 n.fraud_events)
 			log_info("cleanup: removed %zu sessions, %zu messages (%zu hand-overs), %zu "
-				 "webhooks and %zu notes older than %d days, and %zu expired records",
-				 n.sessions, n.messages, n.attempts, n.events, n.notes, r->days,
-				 n.records);
+				 "webhooks, %zu notes and %zu fraud events older than %d days, and "
+				 "%zu expired records",
+				 n.sessions, n.messages, n.attempts, n.events, n.notes,
+				 n.fraud_events, r->days, n.records);
 		pthread_mutex_lock(&r->lock);
 		wait_ms = RETENTION_EVERY_MS;
 	}

@@ -1,7 +1,9 @@
 /* fetch: a provider instance's HTTP client: a pool of libcurl easy handles,
  * each keeping its connection to the gateway alive between messages, so a
  * gateway is not paying a TCP handshake per code. Several delivery threads
- * may call fetch_do at once; each gets a handle of its own. */
+ * may call fetch_do at once; each gets a handle of its own. A plain http://
+ * GET with nothing but its URL (Kannel's sendsms) goes through fetch_plain.c
+ * instead, a pool of keep-alive connections and two system calls a request. */
 #ifndef IOTP_FETCH_H
 #define IOTP_FETCH_H
 

@@ -267,11 +267,27 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 	}
 }
 
+/* Records the round of a message taken and handed over, when no take comes
+ * to carry it (store_outbox_finish_take). */
+static void finish(struct worker *w, const struct store_message *m)
+{
+	/* The hand-over was announced to the store before it happened, so a crash
+	 * before this write loses no fact that matters: the restart treats the
+	 * message as handed over. */
+	if (store_outbox_finish(w->ctx.store, m, 1) < 0)
+		log_error("outbox: could not record the outcome of message %s; after a restart it "
+		          "counts as handed over with an unknown outcome",
+		          m->id);
+}
+
 /* One message, start to end: choose its providers, take it from the store
- * (the first hand-over recorded in the same write), hand it over, record the
- * round. skips is scratch for the providers passed over. */
-static void handle(struct worker *w, const struct store_due *e, struct store_message *m,
-                   struct store_message *skips)
+ * (the first hand-over recorded in the same write, and the round of the
+ * thread's last message, done, when not NULL), hand it over. skips is scratch
+ * for the providers passed over. Returns 1 when m's round is over and still
+ * to be recorded (the caller passes it as done to the next take, or to
+ * finish()); done is recorded either way. */
+static int handle(struct worker *w, const struct store_due *e, const struct store_message *done,
+                  struct store_message *m, struct store_message *skips)
 {
 	struct store *st = w->ctx.store;
 	int64_t now = clock_now_ms();
@@ -282,25 +298,22 @@ static void handle(struct worker *w, const struct store_due *e, struct store_mes
 	strfmt(skips->id, sizeof skips->id, "%s", e->id);
 	skips->n_tried = 0;
 	n = order(plan, n, skips, now, try, probe);
-	int rc = store_outbox_take(st, e->id, n ? try[0]->name : "", now, m);
+	int rc = store_outbox_finish_take(st, done, done ? 1 : 0, e->id, n ? try[0]->name : "",
+	                                  now, m);
 	if (rc != 0)
 		release_probes(try, probe, 0, n);
+	if (rc < 0 && done)
+		finish(w, done); /* nothing of that write happened: the round alone */
 	if (rc == STORE_CONFLICT)
-		return; /* another thread took it, or it is not due yet */
+		return 0; /* another thread took it, or it is not due yet */
 	if (rc < 0) {
 		log_error("outbox: could not take message %s; the next poll tries again", e->id);
-		return;
+		return 0;
 	}
 	m->n_tried = skips->n_tried;
 	memcpy(m->tried, skips->tried, (size_t)skips->n_tried * sizeof *m->tried);
 	deliver(w, m, try, probe, n);
-	/* The hand-over was announced to the store before it happened, so a crash
-	 * before this write loses no fact that matters: the restart treats the
-	 * message as handed over. */
-	if (store_outbox_finish(st, m, 1) < 0)
-		log_error("outbox: could not record the outcome of message %s; after a restart it "
-		          "counts as handed over with an unknown outcome",
-		          m->id);
+	return 1;
 }
 
 /* Called with the lock held. */
@@ -330,9 +343,11 @@ static void poll_store(struct worker *w, struct store_due *buf)
 static void *run(void *arg)
 {
 	struct worker *w = arg;
-	struct store_message *m = xcalloc(2, sizeof *m); /* the message, the skips */
+	/* Two slots, m[cur] for the message in hand and m[cur ^ 1] for the last
+	 * one while its round is pending (still to record); m[2] for the skips. */
+	struct store_message *m = xcalloc(3, sizeof *m);
 	struct store_due *buf = xcalloc(POLL_BATCH, sizeof *buf);
-	int on = w->ctx.deliver;
+	int on = w->ctx.deliver, pending = 0, cur = 0;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
 		if (on && w->count) {
@@ -340,7 +355,19 @@ static void *run(void *arg)
 			w->head = (w->head + 1) % QUEUE_MAX;
 			w->count--;
 			pthread_mutex_unlock(&w->lock);
-			handle(w, &e, &m[0], &m[1]);
+			/* The round just over goes into this take's write: one write per
+			 * message instead of two while messages keep coming. */
+			pending = handle(w, &e, pending ? &m[cur ^ 1] : NULL, &m[cur], &m[2]);
+			if (pending)
+				cur ^= 1;
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		if (pending) {
+			/* Nothing more in the queue: record the round now. */
+			pthread_mutex_unlock(&w->lock);
+			finish(w, &m[cur ^ 1]);
+			pending = 0;
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
@@ -358,6 +385,8 @@ static void *run(void *arg)
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (pending)
+		finish(w, &m[cur ^ 1]);
 	free(buf);
 	free(m);
 	return NULL;

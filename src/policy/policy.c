@@ -318,7 +318,7 @@ static void prune_counters(struct policy *p, int64_t now)
 		{"ipsessions|", p->window_ms}, {"pr|", p->window_ms},	 {"lag|", p->window_ms},
 		{"yg|", p->window_ms},	       {"p3|", p->baseline_ms}, {"p5|", p->baseline_ms},
 		{"cc|", p->baseline_ms},       {"tod|", p->baseline_ms}, {"sn|", p->window_ms},
-		{"dn|", p->window_ms},
+		{"dn|", p->window_ms},	       {"nv|", p->baseline_ms},
 	};
 	size_t total = 0, n;
 	for (size_t i = 0; i < sizeof family / sizeof family[0]; i++) {
@@ -584,11 +584,6 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 	const struct store_decay *ip = counter(t, c, n, "ipsessions|");
 	if (ip && cfg->pow_ip_sessions > 0 && ip->out[0][0] > cfg->pow_ip_sessions)
 		risk++;
-	/* Many distinct numbers, not verified, from one client site. */
-	const struct store_decay *dn = counter(t, c, n, "dn|");
-	if (dn && cfg->pow_network_numbers > 0 &&
-	    dn->out[0][0] - dn->out[0][1] > cfg->pow_network_numbers)
-		risk++;
 	const struct store_decay *cc = counter(t, c, n, "cc|");
 	const struct store_decay *lag = counter(t, c, n, "lag|cc|");
 	const struct store_decay *prc = counter(t, c, n, "pr|cc|");
@@ -602,6 +597,21 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 	double share = 1 - p->default_baseline;
 	if (cc && cc->out[1][0] >= 10.0 * cfg->fraud_baseline_min_sent)
 		share = 1 - cc->out[1][1] / cc->out[1][0];
+	/* Many distinct numbers, not verified, from one client site, beyond what
+	 * its verified ones account for at the country's usual conversion. */
+	const struct store_decay *dn = counter(t, c, n, "dn|");
+	if (dn && cfg->pow_network_numbers > 0 &&
+	    dn->out[0][0] - dn->out[0][1] >
+		    pumping_numbers_allowance(cfg->pow_network_numbers, dn->out[0][1], share))
+		risk++;
+	/* The spread inside the country: is this session's block of 100,000
+	 * numbers one where somebody verified over the baseline window? Judged
+	 * once the country has fraud_baseline_min_sent verifications there. */
+	const struct store_decay *p5 = counter(t, c, n, "p5|");
+	const struct store_decay *nv = counter(t, c, n, "nv|cc|");
+	int spread = cfg->fraud_spread_floor > 0 && p5 && nv && cc &&
+		     cc->out[1][1] >= cfg->fraud_baseline_min_sent;
+	int novel = spread && p5->out[1][1] < 0.5;
 	int level = 0;
 	if (prc) {
 		struct pressure_counts pc = {
@@ -631,7 +641,21 @@ static void adjust_pow(void *arg, struct store_session *s, const struct store_de
 		double most = cfg->fraud_pressure_young * (f > 4 ? 4 : f);
 		if (young > most)
 			young = most;
-		level += pumping_pressure(&pc, cfg->fraud_pressure_floor + young);
+		int country = pumping_pressure(&pc, cfg->fraud_pressure_floor + young);
+		/* A block with a verified history pays the base price for its
+		 * country's pressure: its people are who the country usually is. */
+		if (spread && !novel && country > 1)
+			country = 1;
+		level += country;
+		/* A block without one counts among the country's sessions in such
+		 * blocks, against their usual share of its traffic: a random
+		 * spread fills them far faster than real people do, so they pay
+		 * before the country's pressure rises, and more once it has. */
+		if (novel) {
+			double sh = pumping_spread_share(nv->out[1][1], cc->out[1][1]);
+			struct pressure_counts nc = {nv->out[0][0], nv->out[0][1], sh * pc.usual};
+			level += pumping_pressure(&nc, sh * young + cfg->fraud_spread_floor);
+		}
 	}
 	if (prs) {
 		struct pressure_counts pc = {
@@ -699,6 +723,23 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 						      .half_life_ms = {p->window_ms, p->window_ms},
 						      .add = {1, 0},
 						      .first_of = k + 1};
+		plan->nd += 2;
+	}
+	/* The spread inside the country: the number's block of 100,000 is read
+	 * (its verified history; reading writes nothing), and the session counts
+	 * among the country's sessions in blocks without one (added only then). */
+	if (p->cfg->fraud_spread_floor > 0 && s.region[0] && s.prefix5[0] &&
+	    plan->nd + 2 <= POLICY_PLAN_COUNTERS) {
+		size_t k = plan->nd;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "p5|%s", s.prefix5);
+		strfmt(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "nv|cc|%s", s.region);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->window_ms, p->baseline_ms}};
+		plan->d[k + 1] = (struct store_decay){.key = plan->dkeys[k + 1],
+						      .half_life_ms = {p->pressure_ms, p->baseline_ms},
+						      .add = {1, 0},
+						      .first_of = k + 1,
+						      .gate_verified = 1};
 		plan->nd += 2;
 	}
 	plan->pressure = 1;
@@ -797,6 +838,18 @@ void policy_check(struct policy *p, const struct policy_client *who,
 	if (!right)
 		return;
 	plan_counters(plan, p, &s, 0, 1);
+	/* The first verification in its block of 100,000 (plan_counters put
+	 * it second) within the baseline window: how often real people come
+	 * from a block without a verified history (pumping_spread_share). */
+	if (p->cfg->fraud_spread_floor > 0 && s.region[0] && plan->nd < POLICY_PLAN_COUNTERS) {
+		size_t k = plan->nd++;
+		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "nv|cc|%s", s.region);
+		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
+						  .half_life_ms = {p->pressure_ms, p->baseline_ms},
+						  .add = {0, 1},
+						  .first_of = 2,
+						  .gate_verified = 1};
+	}
 	double lag_s = (double)(now - session->created_at) / 1000.0;
 	pressure_counters(plan, p, &s, 0, 1, lag_s > 0.001 ? lag_s : 0.001);
 	/* A verified number no longer counts among its site's distinct ones. */

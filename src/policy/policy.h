@@ -54,7 +54,7 @@ void policy_free(struct policy *p);
  * after a lost compare-and-swap. Caller-owned storage; the fields are
  * policy's. */
 #define POLICY_PLAN_KEY_MAX 96
-#define POLICY_PLAN_COUNTERS 12
+#define POLICY_PLAN_COUNTERS 16
 struct policy_plan {
 	size_t n;
 	struct store_bucket b[STORE_BUCKETS_MAX];

@@ -60,6 +60,22 @@ double pumping_usual(double verified, double share, double lag_s, double short_m
 	return made * share + made / life_s * (lag_s > 0 ? lag_s : 0);
 }
 
+double pumping_spread_share(double first, double verified)
+{
+	if (verified <= 0 || first >= verified)
+		return 1;
+	return first > 0 ? first / verified : 0;
+}
+
+double pumping_numbers_allowance(double floor, double verified, double share)
+{
+	if (share < 0)
+		share = 0;
+	if (share > 0.9)
+		share = 0.9;
+	return floor + PRESSURE_SLACK * (verified > 0 ? verified : 0) * share / (1 - share);
+}
+
 double pumping_hour_factor(double hour, double all, double min)
 {
 	if (all < min || all <= 0)

@@ -62,6 +62,26 @@ int pumping_pressure(const struct pressure_counts *c, double allowance);
  * attack verifies nothing, so it never raises its own allowance. */
 double pumping_usual(double verified, double share, double lag_s, double short_ms);
 
+/* The spread of a country's numbers over the blocks of its numbering plan
+ * (blocks of 100,000 numbers, the "p5|" keys). Real people come from blocks
+ * that operators have issued and filled, so most of them land in a block
+ * where someone verified before; an attacker drawing random valid numbers
+ * spreads over every valid block, most of which nobody ever verified in.
+ * The usual share of a country's sessions that land in a block without a
+ * verified history: the country's verifications that were the first in
+ * their block (first), of all its verifications (verified), over the long
+ * window. Measured on verifications only, so an attack, which verifies
+ * nothing, cannot raise it; 0..1. */
+double pumping_spread_share(double first, double verified);
+
+/* How many distinct numbers not verified a client site (a /24, a /48) may
+ * have within the window before its sessions owe a proof-of-work: floor,
+ * plus what its verified numbers account for (per verified one, the share
+ * / (1 - share) that are usually never verified, with the same slack as
+ * pressure), so a busy carrier-grade NAT whose numbers do verify is not
+ * taken for an attacker, and a site that verifies nothing gets floor. */
+double pumping_numbers_allowance(double floor, double verified, double share);
+
 /* How usual this hour of the day is for a key, from its hourly profile:
  * 24 x the share of its sessions that came in this hour (hour: those of this
  * hour, all: those of every hour, in the same window, both without the last

@@ -24,7 +24,9 @@ struct store_ops {
 	/* store_session_insert and _update are this too, without buckets. */
 	int (*session_write)(void *state, struct store_write *w, struct store_session *current);
 	int (*outbox_due)(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
-	int (*outbox_take)(void *state, const char *id, const char *provider, int64_t now,
+	/* store_outbox_take and store_outbox_finish_take: done may be NULL (n_done 0). */
+	int (*outbox_take)(void *state, const struct store_message *done, size_t n_done,
+			   const char *id, const char *provider, int64_t now,
 			   struct store_message *out);
 	int (*outbox_handing)(void *state, const char *id, const char *provider);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);

@@ -122,6 +122,8 @@ static const char *const migrations[] = {
 	" created_at bigint NOT NULL, last_used_at bigint NOT NULL, version bigint NOT NULL);"
 	"CREATE UNIQUE INDEX passkeys_by_cred ON passkeys(app, cred_id);"
 	"CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);",
+	/* 7: the cleanup's batches of fraud events go oldest first (see sqlite.c's 13). */
+	"CREATE INDEX fraud_events_by_time ON fraud_events(at);",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */
@@ -146,6 +148,9 @@ static const char *const session_sql[P_COUNT] = {
 			     " WHERE id=$1 AND version=$8::bigint-1",
 	[P_NUMBER_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions WHERE phone = $1"
 			      " ORDER BY created_at DESC LIMIT $2",
+	/* A code check's note rides in its session write. */
+	[P_NOTE_INSERT] = "INSERT INTO notes (phone, at, kind, session_id, detail)"
+			  " VALUES ($1, $2::bigint, $3, $4, $5)",
 };
 
 static const char *stmt_sql(enum pg_stmt id)
@@ -414,6 +419,51 @@ PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const str
 		log_error("postgres: statement %d: %s", (int)id, PQerrorMessage(c->conn));
 	PQclear(r);
 	return NULL;
+}
+
+PGresult *pg_run_alone(struct pg_db *db, enum pg_stmt id, const struct pg_params *p)
+{
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return NULL;
+	PGresult *r = pg_run(db, c, id, p, NULL);
+	pg_release(db, c);
+	return r;
+}
+
+PGresult *pg_run_sql(struct pg_db *db, const char *sql, const struct pg_params *p,
+		     const char *what)
+{
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return NULL;
+	PGresult *r = PQexecParams(c->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
+				   p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		log_error("postgres: %s on %s: %s", what, db->shown, PQerrorMessage(c->conn));
+		PQclear(r);
+		r = NULL;
+	}
+	pg_release(db, c);
+	return r;
+}
+
+int pg_in_txn(struct pg_db *db, int (*fn)(struct pg_db *db, struct pg_conn *c, void *arg),
+	      void *arg)
+{
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	int rc = pg_cmd(db, c, "BEGIN");
+	if (rc == 0)
+		rc = fn(db, c, arg);
+	if (rc == 0)
+		rc = pg_cmd(db, c, "COMMIT");
+	else
+		pg_cmd(db, c, "ROLLBACK");
+	pg_release(db, c);
+	return rc;
 }
 
 int pg_cmd(struct pg_db *db, struct pg_conn *c, const char *sql)

@@ -175,13 +175,10 @@ static int put_account(struct pg_db *db, struct pg_conn *c, const struct store_a
 	return rc;
 }
 
-int pg_account_write(void *state, const struct store_account_write *w)
+static int account_write(struct pg_db *db, struct pg_conn *c, void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
+	const struct store_account_write *w = arg;
+	int rc = 0;
 	for (int i = 0; i < w->n_spend && rc == 0; i++)
 		rc = pg_session_cas(db, c, w->spend[i]);
 	/* The closed account first: it frees the number the other one takes. */
@@ -191,20 +188,17 @@ int pg_account_write(void *state, const struct store_account_write *w)
 		rc = put_account(db, c, w->account, w->insert);
 	for (int i = 0; i < w->n_events && rc == 0; i++)
 		rc = pg_event_insert(db, c, w->events[i]);
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
 	return rc;
+}
+
+int pg_account_write(void *state, const struct store_account_write *w)
+{
+	return pg_in_txn(state, account_write, (void *)w);
 }
 
 static int account_find(struct pg_db *db, enum pg_stmt id, const void *key, int blob,
 			const char *key2, struct store_account *out)
 {
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	if (blob)
 		pg_p_blob(&p, key, STORE_KEY_LEN);
@@ -212,8 +206,7 @@ static int account_find(struct pg_db *db, enum pg_stmt id, const void *key, int 
 		pg_p_text(&p, key);
 	if (key2)
 		pg_p_text(&p, key2);
-	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, id, &p);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) ? 0 : STORE_NOT_FOUND;
@@ -255,19 +248,13 @@ int pg_event_claim(void *state, int64_t now, int64_t lease_until,
 	char *apps = store_skip_apps_json(skip);
 	if (!apps)
 		return -1;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c) {
-		free(apps);
-		return -1;
-	}
 	struct pg_params p = {0};
 	pg_p_int(&p, now);
 	pg_p_int(&p, (int64_t)max);
 	pg_p_int(&p, skip && skip->mail);
 	pg_p_text(&p, apps);
 	pg_p_int(&p, lease_until);
-	PGresult *r = pg_run(db, c, P_EVENT_CLAIM, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, P_EVENT_CLAIM, &p);
 	free(apps);
 	if (!r)
 		return -1;
@@ -277,13 +264,16 @@ int pg_event_claim(void *state, int64_t now, int64_t lease_until,
 	return 0;
 }
 
-int pg_event_finish(void *state, const struct store_event *e, size_t n)
+struct finish_args {
+	const struct store_event *e;
+	size_t n;
+};
+
+static int event_finish(struct pg_db *db, struct pg_conn *c, void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
+	const struct store_event *e = ((struct finish_args *)arg)->e;
+	size_t n = ((struct finish_args *)arg)->n;
+	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct pg_params p = {0};
 		pg_p_text(&p, e[i].id);
@@ -296,25 +286,21 @@ int pg_event_finish(void *state, const struct store_event *e, size_t n)
 		rc = r ? 0 : -1;
 		PQclear(r);
 	}
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
 	return rc;
+}
+
+int pg_event_finish(void *state, const struct store_event *e, size_t n)
+{
+	struct finish_args a = {e, n};
+	return pg_in_txn(state, event_finish, &a);
 }
 
 int pg_account_events(void *state, const char *account_id,
 		      void (*fn)(const struct store_event *e, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, account_id);
-	PGresult *r = pg_run(db, c, P_ACCOUNT_EVENTS, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_ACCOUNT_EVENTS, &p);
 	if (!r)
 		return -1;
 	struct store_event e;

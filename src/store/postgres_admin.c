@@ -89,22 +89,13 @@ int pg_activity(void *state, int64_t since, int64_t step_ms,
 int pg_sessions_recent(void *state, int64_t since, size_t limit,
                        void (*fn)(const struct store_session *s, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
+	struct pg_params p = {0};
+	pg_p_int(&p, since);
+	pg_p_int(&p, (int64_t)limit);
+	PGresult *r = pg_run_sql(state, RECENT_SQL, &p, "recent sessions");
+	if (!r)
 		return -1;
-	char a[24], b[24];
-	snprintf(a, sizeof a, "%lld", (long long)since);
-	snprintf(b, sizeof b, "%zu", limit);
-	const char *params[2] = {a, b};
-	PGresult *r = PQexecParams(c->conn, RECENT_SQL, 2, NULL, params, NULL, NULL, 0);
-	int rc = 0;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_error("postgres: recent sessions on %s: %s", db->shown,
-		          PQerrorMessage(c->conn));
-		rc = -1;
-	}
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct store_session s;
 		memset(&s, 0, sizeof s);
 		pg_text(s.id, sizeof s.id, r, i, 0);
@@ -120,6 +111,5 @@ int pg_sessions_recent(void *state, int64_t since, size_t limit,
 		fn(&s, arg);
 	}
 	PQclear(r);
-	pg_release(db, c);
-	return rc;
+	return 0;
 }

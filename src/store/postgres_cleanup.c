@@ -19,23 +19,22 @@ static const char sweep_sql[] =
 	" dr AS (DELETE FROM records WHERE (kind, key) IN (SELECT kind, key FROM records"
 	"  WHERE expires_at > 0 AND expires_at <= $3 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1),"
 	" dn AS (DELETE FROM notes WHERE ctid IN (SELECT ctid FROM notes WHERE at < $1"
-	"  LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)"
+	"  LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1),"
+	" df AS (DELETE FROM fraud_events WHERE id IN (SELECT id FROM fraud_events WHERE at < $1"
+	"  ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)"
 	" SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM dm), (SELECT count(*) FROM ds),"
-	" (SELECT count(*) FROM de), (SELECT count(*) FROM dr), (SELECT count(*) FROM dn)";
+	" (SELECT count(*) FROM de), (SELECT count(*) FROM dr), (SELECT count(*) FROM dn),"
+	" (SELECT count(*) FROM df)";
 
 int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct store_cleanup *n)
 {
 	struct pg_db *db = state;
 	*n = (struct store_cleanup){0};
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_int(&p, before);
 	pg_p_int(&p, (int64_t)batch);
 	pg_p_int(&p, now);
-	PGresult *r = pg_run(db, c, P_CLEANUP, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, P_CLEANUP, &p);
 	if (!r)
 		return -1;
 	n->attempts = (size_t)pg_int(r, 0, 0);
@@ -44,6 +43,7 @@ int pg_cleanup(void *state, int64_t before, int64_t now, size_t batch, struct st
 	n->events = (size_t)pg_int(r, 0, 3);
 	n->records = (size_t)pg_int(r, 0, 4);
 	n->notes = (size_t)pg_int(r, 0, 5);
+	n->fraud_events = (size_t)pg_int(r, 0, 6);
 	PQclear(r);
 	return 0;
 }

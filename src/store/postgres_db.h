@@ -54,6 +54,7 @@ enum pg_stmt {
 	P_BUCKET_TAKE,
 	P_BUCKET_PRUNE,
 	P_DECAY_ADD,
+	P_DECAY_GET,
 	P_DECAY_RESET,
 	P_BLOCK_SET,
 	P_BLOCK_DELETE,
@@ -76,6 +77,7 @@ enum pg_stmt {
 	P_DECAY_PRUNE,
 	P_BLOCK_PRUNE,
 	P_CLEANUP,
+	P_NOTE_INSERT,
 	P_COUNT
 };
 
@@ -134,6 +136,19 @@ void pg_release(struct pg_db *db, struct pg_conn *c);
  * *sqlstate (may be NULL) then holds the error's SQLSTATE ("" for none). */
 PGresult *pg_run(struct pg_db *db, struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
 		 char sqlstate[6]);
+/* pg_run on a connection of the pool, outside any transaction: one statement
+ * that is its own transaction. NULL also when no connection can be had. */
+PGresult *pg_run_alone(struct pg_db *db, enum pg_stmt id, const struct pg_params *p);
+/* The same for sql not prepared (statements run too rarely to keep prepared
+ * on every connection: notes, the dashboard's); NULL after logging why,
+ * naming what ("notes"). */
+PGresult *pg_run_sql(struct pg_db *db, const char *sql, const struct pg_params *p,
+		     const char *what);
+/* Runs fn in one transaction on a connection of the pool: COMMIT when it
+ * returns 0, else ROLLBACK; returns what fn returned (-1 when BEGIN, COMMIT
+ * or the connection failed). */
+int pg_in_txn(struct pg_db *db, int (*fn)(struct pg_db *db, struct pg_conn *c, void *arg),
+	      void *arg);
 /* Runs a statement without parameters (BEGIN, COMMIT, ROLLBACK): 0 or -1. */
 int pg_cmd(struct pg_db *db, struct pg_conn *c, const char *sql);
 /* Rows a command changed (PQcmdTuples). */
@@ -170,7 +185,8 @@ extern const char *const pg_passkey_sql[P_COUNT];
 
 /* The store_ops entries of postgres_outbox.c. */
 int pg_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
-int pg_outbox_take(void *state, const char *id, const char *provider, int64_t now,
+int pg_outbox_take(void *state, const struct store_message *done, size_t n_done, const char *id,
+		   const char *provider, int64_t now,
 		   struct store_message *out);
 int pg_outbox_finish(void *state, const struct store_message *m, size_t n);
 int pg_outbox_handing(void *state, const char *id, const char *provider);

@@ -16,9 +16,11 @@
 
 /* A value decayed over more than 60 half-lives is 0 (and tiny values are
  * flushed to 0): PostgreSQL refuses a float that underflows. */
-#define DECAY(col, hl)                                                                          \
-	"CASE WHEN $6 <= d.at THEN d." col " WHEN d." col " < 1e-200 OR ($6 - d.at)::float8 / " hl \
-	" > 60 THEN 0 ELSE d." col " * power(2::float8, -(($6 - d.at)::float8 / " hl ")) END"
+#define DECAY_AT(col, hl, now)                                                                \
+	"CASE WHEN " now " <= d.at THEN d." col " WHEN d." col " < 1e-200 OR (" now               \
+	" - d.at)::float8 / " hl " > 60 THEN 0 ELSE d." col " * power(2::float8, -((" now           \
+	" - d.at)::float8 / " hl ")) END"
+#define DECAY(col, hl) DECAY_AT(col, hl, "$6")
 
 const char *const pg_limits_sql[P_COUNT] = {
 	/* $1 key, $2 capacity, $3 refill per ms, $4 cost, $5 now: the tokens left. */
@@ -40,6 +42,10 @@ const char *const pg_limits_sql[P_COUNT] = {
 			" la = " DECAY("la", "$5::float8") " + $2::float8,"
 			" lb = " DECAY("lb", "$5::float8") " + $3::float8,"
 			" at = GREATEST($6::bigint, 0) RETURNING a, b, la, lb",
+	/* $1 key, $2 $3 half-lives (ms), $4 now: the counts decayed to now. */
+	[P_DECAY_GET] = "SELECT " DECAY_AT("a", "$2::float8", "$4") ", " DECAY_AT("b", "$2::float8", "$4")
+			", " DECAY_AT("la", "$3::float8", "$4") ", " DECAY_AT("lb", "$3::float8", "$4")
+			" FROM decay d WHERE key = $1",
 	[P_DECAY_RESET] = "DELETE FROM decay WHERE key = $1",
 	/* Bounded like P_BUCKET_PRUNE (STORE_PRUNE_MAX). */
 	[P_DECAY_PRUNE] = "DELETE FROM decay WHERE key IN (SELECT key FROM decay"
@@ -160,22 +166,27 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 			if (x->first_of > n || d[x->first_of - 1].first_of)
 				return -1;
 			const struct store_decay *g = &d[x->first_of - 1];
-			take = g->out[0][0] - g->add[0] < 0.5 ? 1 : 0;
+			double was = x->gate_verified ? g->out[1][1] - g->add[1]
+						      : g->out[0][0] - g->add[0];
+			take = was < 0.5 ? 1 : 0;
 		}
+		/* Nothing to add: only a read, which writes no row. */
+		int read = take * x->add[0] == 0 && take * x->add[1] == 0;
 		struct pg_params p = {0};
 		pg_p_text(&p, x->key);
-		pg_p_double(&p, take * x->add[0]);
-		pg_p_double(&p, take * x->add[1]);
+		if (!read) {
+			pg_p_double(&p, take * x->add[0]);
+			pg_p_double(&p, take * x->add[1]);
+		}
 		pg_p_double(&p, x->half_life_ms[0]);
 		pg_p_double(&p, x->half_life_ms[1]);
 		pg_p_int(&p, now);
-		PGresult *r = pg_run(db, c, P_DECAY_ADD, &p, NULL);
+		PGresult *r = pg_run(db, c, read ? P_DECAY_GET : P_DECAY_ADD, &p, NULL);
 		if (!r)
 			return -1;
-		x->out[0][0] = pg_double(r, 0, 0);
-		x->out[0][1] = pg_double(r, 0, 1);
-		x->out[1][0] = pg_double(r, 0, 2);
-		x->out[1][1] = pg_double(r, 0, 3);
+		int rows = PQntuples(r);
+		for (int k = 0; k < 4; k++)
+			x->out[k / 2][k % 2] = rows ? pg_double(r, 0, k) : 0;
 		PQclear(r);
 	}
 	return 0;
@@ -183,22 +194,6 @@ int pg_decay_apply(struct pg_db *db, struct pg_conn *c, struct store_decay *d, s
 
 /* Runs fn(db, c, arg) in one transaction. Returns what fn returned (a failed
  * COMMIT: -1); anything but 0 is rolled back. */
-static int in_txn(struct pg_db *db, int (*fn)(struct pg_db *, struct pg_conn *, void *), void *arg)
-{
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
-	if (rc == 0)
-		rc = fn(db, c, arg);
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
-	return rc;
-}
-
 struct take_args {
 	const struct store_bucket *b;
 	size_t n;
@@ -224,22 +219,18 @@ int pg_buckets_take(void *state, const struct store_bucket *b, size_t n, struct 
 	*refused = 0;
 	*retry_after_ms = 0;
 	struct take_args a = {b, n, d, nd, now, refused, retry_after_ms};
-	return in_txn(state, take, &a);
+	return pg_in_txn(state, take, &a);
 }
 
 /* Runs a bounded pruning DELETE; prefix NULL for one that takes only a time. */
 static int prune(struct pg_db *db, enum pg_stmt id, const char *prefix, int64_t before, size_t *n)
 {
 	*n = 0;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	if (prefix)
 		pg_p_text(&p, prefix);
 	pg_p_int(&p, before);
-	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, id, &p);
 	if (!r)
 		return -1;
 	*n = (size_t)pg_changed(r);
@@ -259,20 +250,7 @@ int pg_blocks_prune(void *state, int64_t before, size_t *n)
 
 int pg_buckets_prune(void *state, int64_t before, size_t *n)
 {
-	struct pg_db *db = state;
-	*n = 0;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	struct pg_params p = {0};
-	pg_p_int(&p, before);
-	PGresult *r = pg_run(db, c, P_BUCKET_PRUNE, &p, NULL);
-	pg_release(db, c);
-	if (!r)
-		return -1;
-	*n = (size_t)pg_changed(r);
-	PQclear(r);
-	return 0;
+	return prune(state, P_BUCKET_PRUNE, NULL, before, n);
 }
 
 struct decay_args {
@@ -290,19 +268,15 @@ static int decay(struct pg_db *db, struct pg_conn *c, void *arg)
 int pg_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
 {
 	struct decay_args a = {d, n, now};
-	return in_txn(state, decay, &a);
+	return pg_in_txn(state, decay, &a);
 }
 
 /* Runs a statement with one text parameter; 0 or -1. */
 static int run_key(struct pg_db *db, enum pg_stmt id, const char *key)
 {
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, key);
-	PGresult *r = pg_run(db, c, id, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(db, id, &p);
 	PQclear(r);
 	return r ? 0 : -1;
 }
@@ -358,7 +332,7 @@ static int block_set(struct pg_db *db, struct pg_conn *c, void *arg)
 int pg_block_set(void *state, const struct store_block *b, const char *event_type)
 {
 	struct block_args a = {.b = b, .event_type = event_type};
-	return in_txn(state, block_set, &a);
+	return pg_in_txn(state, block_set, &a);
 }
 
 static int block_lift(struct pg_db *db, struct pg_conn *c, void *arg)
@@ -383,17 +357,12 @@ int pg_block_lift(void *state, const char *key, const char *who, int64_t now,
 		  const char *event_type)
 {
 	struct block_args a = {.key = key, .who = who, .now = now, .event_type = event_type};
-	return in_txn(state, block_lift, &a);
+	return pg_in_txn(state, block_lift, &a);
 }
 
 int pg_blocks_list(void *state, void (*fn)(const struct store_block *b, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	PGresult *r = pg_run(db, c, P_BLOCK_LIST, NULL, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_BLOCK_LIST, NULL);
 	if (!r)
 		return -1;
 	struct store_block b;
@@ -417,15 +386,10 @@ int pg_blocks_list(void *state, void (*fn)(const struct store_block *b, void *ar
 int pg_fraud_events(void *state, int64_t after_id, size_t limit,
 		    void (*fn)(const struct store_fraud_event *e, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_int(&p, after_id);
 	pg_p_int(&p, (int64_t)limit);
-	PGresult *r = pg_run(db, c, P_FRAUD_EVENT_LIST, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_FRAUD_EVENT_LIST, &p);
 	if (!r)
 		return -1;
 	struct store_fraud_event e;
@@ -445,16 +409,11 @@ int pg_fraud_events(void *state, int64_t after_id, size_t limit,
 int pg_record_get(void *state, const char *kind, const char *key, int64_t now,
 		  struct store_record *out)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, kind);
 	pg_p_text(&p, key);
 	pg_p_int(&p, now);
-	PGresult *r = pg_run(db, c, P_RECORD_GET, &p, NULL);
-	pg_release(db, c);
+	PGresult *r = pg_run_alone(state, P_RECORD_GET, &p);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) ? 0 : STORE_NOT_FOUND;
@@ -472,17 +431,12 @@ int pg_record_get(void *state, const char *kind, const char *key, int64_t now,
 int pg_record_list(void *state, const char *kind, const char *after, size_t limit, int64_t now,
 		   void (*fn)(const struct store_record *r, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
 	struct pg_params p = {0};
 	pg_p_text(&p, kind);
 	pg_p_text(&p, after);
 	pg_p_int(&p, now);
 	pg_p_int(&p, (int64_t)limit);
-	PGresult *res = pg_run(db, c, P_RECORD_LIST, &p, NULL);
-	pg_release(db, c);
+	PGresult *res = pg_run_alone(state, P_RECORD_LIST, &p);
 	if (!res)
 		return -1;
 	struct store_record *r = xmalloc(sizeof *r);

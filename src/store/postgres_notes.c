@@ -1,27 +1,22 @@
-/* The PostgreSQL store's number notes (store_note_add, store_notes_of): the
- * same as sqlite_notes.c, over every node's notes. Plain statements: a note is
- * rare next to the session writes. */
+/* The PostgreSQL store's number notes (store_note_add, store_notes_of, and the
+ * note that rides in a session write): the same as sqlite_notes.c, over every
+ * node's notes. */
 #include <libpq-fe.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "base/log.h"
 #include "store/postgres_db.h"
 
 int pg_note_insert(struct pg_db *db, struct pg_conn *c, const struct store_note *n)
 {
-	char at[24];
-	snprintf(at, sizeof at, "%lld", (long long)n->at);
-	const char *params[5] = {n->phone, at, n->kind, n->session_id, n->detail};
-	PGresult *r = PQexecParams(c->conn,
-				   "INSERT INTO notes (phone, at, kind, session_id, detail)"
-				   " VALUES ($1, $2::bigint, $3, $4, $5)",
-				   5, NULL, params, NULL, NULL, 0);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
-	if (rc)
-		log_error("postgres: note on %s: %s", db->shown, PQerrorMessage(c->conn));
+	struct pg_params p = {0};
+	pg_p_text(&p, n->phone);
+	pg_p_int(&p, n->at);
+	pg_p_text(&p, n->kind);
+	pg_p_text(&p, n->session_id);
+	pg_p_text(&p, n->detail);
+	PGresult *r = pg_run(db, c, P_NOTE_INSERT, &p, NULL);
 	PQclear(r);
-	return rc;
+	return r ? 0 : -1;
 }
 
 int pg_note_add(void *state, const struct store_note *n)
@@ -38,21 +33,14 @@ int pg_note_add(void *state, const struct store_note *n)
 int pg_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 		void (*fn)(const struct store_note *n, void *arg), void *arg)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
+	struct pg_params p = {0};
+	pg_p_text(&p, phone);
+	pg_p_int(&p, since);
+	pg_p_int(&p, (int64_t)limit);
+	PGresult *r = pg_run_sql(state, PG_NOTES_OF_SQL, &p, "a number's notes");
+	if (!r)
 		return -1;
-	char a[24], b[24];
-	snprintf(a, sizeof a, "%lld", (long long)since);
-	snprintf(b, sizeof b, "%zu", limit);
-	const char *params[3] = {phone, a, b};
-	PGresult *r = PQexecParams(c->conn, PG_NOTES_OF_SQL, 3, NULL, params, NULL, NULL, 0);
-	int rc = 0;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_error("postgres: notes on %s: %s", db->shown, PQerrorMessage(c->conn));
-		rc = -1;
-	}
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct store_note n;
 		memset(&n, 0, sizeof n);
 		pg_text(n.phone, sizeof n.phone, r, i, 0);
@@ -63,6 +51,5 @@ int pg_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 		fn(&n, arg);
 	}
 	PQclear(r);
-	pg_release(db, c);
-	return rc;
+	return 0;
 }

@@ -238,39 +238,11 @@ int pg_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, s
 	return 0;
 }
 
-int pg_outbox_take(void *state, const char *id, const char *provider, int64_t now,
-		   struct store_message *out)
+/* store_outbox_finish's rows, on c (inside the caller's transaction). */
+static int finish_rows(struct pg_db *db, struct pg_conn *c, const struct store_message *m,
+		       size_t n)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	struct pg_params p = {0};
-	pg_p_text(&p, id);
-	pg_p_text(&p, provider);
-	pg_p_int(&p, now);
-	pg_p_int(&p, now + db->lease_ms);
-	pg_p_text(&p, db->node);
-	PGresult *r = pg_run(db, c, P_OUTBOX_TAKE, &p, NULL);
-	pg_release(db, c);
-	if (!r)
-		return -1;
-	int rc = PQntuples(r) == 1 ? 0 : STORE_CONFLICT;
-	if (rc == 0) {
-		read_message(r, 0, out);
-		out->body_len = pg_blob(out->body, sizeof out->body, r, 0, 15);
-	}
-	PQclear(r);
-	return rc;
-}
-
-int pg_outbox_finish(void *state, const struct store_message *m, size_t n)
-{
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
+	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct pg_params p = {0};
 		pg_p_text(&p, m[i].id);
@@ -284,12 +256,70 @@ int pg_outbox_finish(void *state, const struct store_message *m, size_t n)
 		for (int k = 0; rc == 0 && k < m[i].n_tried && k < STORE_ATTEMPTS_MAX; k++)
 			rc = insert_attempt(db, c, &m[i].tried[k]);
 	}
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
 	return rc;
+}
+
+struct take {
+	const struct store_message *done;
+	size_t n_done;
+	const char *id, *provider;
+	int64_t now;
+	struct store_message *out;
+	int rc; /* 0 or STORE_CONFLICT */
+};
+
+/* The finished rounds, then the take: 0 (committed) also when the take finds
+ * nothing (t->rc says), so the rounds stay recorded. */
+static int take_in(struct pg_db *db, struct pg_conn *c, void *arg)
+{
+	struct take *t = arg;
+	if (finish_rows(db, c, t->done, t->n_done) < 0)
+		return -1;
+	struct pg_params p = {0};
+	pg_p_text(&p, t->id);
+	pg_p_text(&p, t->provider);
+	pg_p_int(&p, t->now);
+	pg_p_int(&p, t->now + db->lease_ms);
+	pg_p_text(&p, db->node);
+	PGresult *r = pg_run(db, c, P_OUTBOX_TAKE, &p, NULL);
+	if (!r)
+		return -1;
+	t->rc = PQntuples(r) == 1 ? 0 : STORE_CONFLICT;
+	if (t->rc == 0) {
+		read_message(r, 0, t->out);
+		t->out->body_len = pg_blob(t->out->body, sizeof t->out->body, r, 0, 15);
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* With finished rounds to record, one transaction; without, the take alone
+ * (one UPDATE ... RETURNING is its own transaction). */
+int pg_outbox_take(void *state, const struct store_message *done, size_t n_done, const char *id,
+		   const char *provider, int64_t now, struct store_message *out)
+{
+	struct pg_db *db = state;
+	struct take t = {done, n_done, id, provider, now, out, 0};
+	if (n_done)
+		return pg_in_txn(db, take_in, &t) < 0 ? -1 : t.rc;
+	struct pg_conn *c = pg_acquire(db);
+	if (!c)
+		return -1;
+	int rc = take_in(db, c, &t);
+	pg_release(db, c);
+	return rc < 0 ? -1 : t.rc;
+}
+
+static int finish_in(struct pg_db *db, struct pg_conn *c, void *arg)
+{
+	const struct take *t = arg;
+	return finish_rows(db, c, t->done, t->n_done);
+}
+
+int pg_outbox_finish(void *state, const struct store_message *m, size_t n)
+{
+	struct take t = {.done = m, .n_done = n};
+	return pg_in_txn(state, finish_in, &t);
 }
 
 int pg_outbox_handing(void *state, const char *id, const char *provider)

@@ -48,20 +48,17 @@ static void read_row(PGresult *r, int row, struct store_passkey *p)
 	p->version = pg_int(r, row, 14);
 }
 
-/* Runs id with p on a connection of its own; the result, or NULL. */
-static PGresult *run(struct pg_db *db, enum pg_stmt id, const struct pg_params *p)
-{
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return NULL;
-	PGresult *r = pg_run(db, c, id, p, NULL);
-	pg_release(db, c);
-	return r;
-}
+struct insert_args {
+	const struct store_passkey *p;
+	int max;
+};
 
-static int insert_locked(struct pg_db *db, struct pg_conn *c, const struct store_passkey *p,
-			 int max)
+/* The insert, in a transaction: the account's passkeys locked and counted
+ * first, so parallel inserts never pass max. */
+static int insert_locked(struct pg_db *db, struct pg_conn *c, void *arg)
 {
+	const struct store_passkey *p = ((const struct insert_args *)arg)->p;
+	int max = ((const struct insert_args *)arg)->max;
 	struct pg_params q = {0};
 	pg_p_text(&q, p->account_id);
 	PGresult *r = pg_run(db, c, P_PASSKEY_LOCK, &q, NULL);
@@ -98,19 +95,8 @@ static int insert_locked(struct pg_db *db, struct pg_conn *c, const struct store
 
 int pg_passkey_insert(void *state, const struct store_passkey *p, int max)
 {
-	struct pg_db *db = state;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
-		return -1;
-	int rc = pg_cmd(db, c, "BEGIN");
-	if (rc == 0)
-		rc = insert_locked(db, c, p, max);
-	if (rc == 0)
-		rc = pg_cmd(db, c, "COMMIT");
-	else
-		pg_cmd(db, c, "ROLLBACK");
-	pg_release(db, c);
-	return rc;
+	struct insert_args a = {p, max};
+	return pg_in_txn(state, insert_locked, &a);
 }
 
 int pg_passkey_get(void *state, const char *app, const unsigned char *cred_id,
@@ -119,7 +105,7 @@ int pg_passkey_get(void *state, const char *app, const unsigned char *cred_id,
 	struct pg_params p = {0};
 	pg_p_text(&p, app);
 	pg_p_blob(&p, cred_id, cred_id_len);
-	PGresult *r = run(state, P_PASSKEY_GET, &p);
+	PGresult *r = pg_run_alone(state, P_PASSKEY_GET, &p);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) ? 0 : STORE_NOT_FOUND;
@@ -134,7 +120,7 @@ int pg_passkey_list(void *state, const char *account_id,
 {
 	struct pg_params p = {0};
 	pg_p_text(&p, account_id);
-	PGresult *r = run(state, P_PASSKEY_LIST, &p);
+	PGresult *r = pg_run_alone(state, P_PASSKEY_LIST, &p);
 	if (!r)
 		return -1;
 	struct store_passkey *k = xmalloc(sizeof *k);
@@ -156,7 +142,7 @@ int pg_passkey_update(void *state, const struct store_passkey *k)
 	pg_p_int(&p, k->last_used_at);
 	pg_p_text(&p, k->name);
 	pg_p_int(&p, k->version);
-	PGresult *r = run(state, P_PASSKEY_UPDATE, &p);
+	PGresult *r = pg_run_alone(state, P_PASSKEY_UPDATE, &p);
 	if (!r)
 		return -1;
 	int rc = pg_changed(r) == 1 ? 0 : STORE_CONFLICT;
@@ -170,7 +156,7 @@ int pg_passkey_delete(void *state, const char *account_id, const char *id)
 	pg_p_text(&p, account_id);
 	if (id)
 		pg_p_text(&p, id);
-	PGresult *r = run(state, id ? P_PASSKEY_DELETE : P_PASSKEY_DELETE_ALL, &p);
+	PGresult *r = pg_run_alone(state, id ? P_PASSKEY_DELETE : P_PASSKEY_DELETE_ALL, &p);
 	if (!r)
 		return -1;
 	int rc = (id && pg_changed(r) == 0) ? STORE_NOT_FOUND : 0;

@@ -154,6 +154,8 @@ static const char *const migrations[] = {
 	 ");"
 	 "CREATE UNIQUE INDEX passkeys_by_cred ON passkeys(app, cred_id);"
 	 "CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);"),
+	/* 13: the cleanup takes old fraud events oldest first too (see 11). */
+	"CREATE INDEX fraud_events_by_time ON fraud_events(at);",
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */
@@ -271,6 +273,15 @@ static const char *const stmt_sql[S_COUNT] = {
 int sqlite_fail(struct sqlite_db *db, const char *what)
 {
 	log_error("sqlite: %s: %s", what, sqlite3_errmsg(db->conn));
+	return -1;
+}
+
+int sqlite_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **st, const char *what)
+{
+	if (sqlite3_prepare_v2(db->conn, sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	log_error("sqlite: prepare %s: %s", what, sqlite3_errmsg(db->conn));
+	*st = NULL;
 	return -1;
 }
 

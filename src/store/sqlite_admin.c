@@ -24,17 +24,6 @@ static sqlite3 *open_reader(struct sqlite_db *db)
 	return conn;
 }
 
-static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t n = t ? strlen((const char *)t) : 0;
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(dst, t, n);
-	dst[n] = '\0';
-}
-
 /* One query per kind; ?1 is since, ?2 the step. Each row: at, key, n0, n1. */
 static const struct {
 	int kind;
@@ -97,7 +86,7 @@ int sqlite_activity(void *state, int64_t since, int64_t step_ms,
 				strfmt(a.key, sizeof a.key, "%s",
 				       store_message_state_name(sqlite3_column_int(st, 1)));
 			else
-				text(a.key, sizeof a.key, st, 1);
+				sqlite_copy_text(a.key, sizeof a.key, st, 1);
 			a.n[0] = sqlite3_column_int64(st, 2);
 			a.n[1] = sqlite3_column_int64(st, 3);
 			fn(&a, arg);
@@ -133,10 +122,10 @@ int sqlite_sessions_recent(void *state, int64_t since, size_t limit,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_session s;
 		memset(&s, 0, sizeof s);
-		text(s.id, sizeof s.id, st, 0);
-		text(s.phone, sizeof s.phone, st, 1);
-		text(s.region, sizeof s.region, st, 2);
-		text(s.app, sizeof s.app, st, 3);
+		sqlite_copy_text(s.id, sizeof s.id, st, 0);
+		sqlite_copy_text(s.phone, sizeof s.phone, st, 1);
+		sqlite_copy_text(s.region, sizeof s.region, st, 2);
+		sqlite_copy_text(s.app, sizeof s.app, st, 3);
 		s.created_at = sqlite3_column_int64(st, 4);
 		s.sms_sent = sqlite3_column_int(st, 5);
 		s.voice_sent = sqlite3_column_int(st, 6);

@@ -18,6 +18,8 @@ static const char *const sweeps[] = {
 	"DELETE FROM records WHERE (kind, key) IN (SELECT kind, key FROM records"
 	" WHERE expires_at > 0 AND expires_at <= ?3 LIMIT ?2)",
 	"DELETE FROM notes WHERE rowid IN (SELECT rowid FROM notes WHERE at < ?1 LIMIT ?2)",
+	"DELETE FROM fraud_events WHERE id IN (SELECT id FROM fraud_events"
+	" WHERE at < ?1 ORDER BY at LIMIT ?2)",
 };
 
 int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
@@ -25,7 +27,7 @@ int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
 {
 	struct sqlite_db *db = state;
 	size_t *counts[] = {&n->attempts, &n->messages, &n->sessions, &n->events, &n->records,
-			   &n->notes};
+			   &n->notes, &n->fraud_events};
 	uint64_t group = 0;
 	int rc = -1;
 	*n = (struct store_cleanup){0};
@@ -33,11 +35,9 @@ int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
 	if (sqlite_write_begin(db) == 0) {
 		rc = 0;
 		for (size_t i = 0; rc == 0 && i < sizeof sweeps / sizeof sweeps[0]; i++) {
-			sqlite3_stmt *st = NULL;
-			if (sqlite3_prepare_v2(db->conn, sweeps[i], -1, &st, NULL) != SQLITE_OK) {
-				rc = sqlite_fail(db, "prepare cleanup");
+			sqlite3_stmt *st;
+			if ((rc = sqlite_prepare(db, sweeps[i], &st, "cleanup")) < 0)
 				break;
-			}
 			sqlite3_bind_int64(st, 1, before);
 			sqlite3_bind_int64(st, 2, (sqlite3_int64)batch);
 			sqlite3_bind_int64(st, 3, now);

@@ -116,6 +116,10 @@ const char *sqlite_walbuf_vfs(void);
 
 /* Logs what failed with SQLite's message; returns -1. */
 int sqlite_fail(struct sqlite_db *db, const char *what);
+/* Prepares sql on the writer's connection (between sqlite_enter and
+ * sqlite_leave) for statements not kept prepared: the caller finalizes *st.
+ * 0, or -1 after logging "prepare <what>" (*st NULL). */
+int sqlite_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **st, const char *what);
 /* Steps statement id once on the writer's connection and resets it; returns
  * sqlite3_step's code. */
 int sqlite_step_done(struct sqlite_db *db, enum sqlite_stmt id);
@@ -159,7 +163,8 @@ int sqlite_drop_queued(struct sqlite_db *db, const struct store_session *s);
 
 /* The store_ops entries sqlite_outbox.c implements. */
 int sqlite_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
-int sqlite_outbox_take(void *state, const char *id, const char *provider, int64_t now,
+int sqlite_outbox_take(void *state, const struct store_message *done, size_t n_done,
+		       const char *id, const char *provider, int64_t now,
 		   struct store_message *out);
 int sqlite_outbox_finish(void *state, const struct store_message *m, size_t n);
 int sqlite_outbox_handing(void *state, const char *id, const char *provider);

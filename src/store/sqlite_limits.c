@@ -90,6 +90,9 @@ static int decay_one(struct sqlite_db *db, struct store_decay *d, double take, i
 	for (int w = 0; w < 2; w++)
 		for (int k = 0; k < 2; k++)
 			d->out[w][k] = v[w][k] + take * d->add[k];
+	/* Nothing added: a read, and decay is the same whenever it is applied. */
+	if (take * d->add[0] == 0 && take * d->add[1] == 0)
+		return 0;
 	st = db->stmt[S_DECAY_PUT];
 	sqlite3_bind_text(st, 1, d->key, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, d->out[0][0]);
@@ -114,7 +117,9 @@ int sqlite_decay_apply(struct sqlite_db *db, struct store_decay *d, size_t n, in
 				if (d[i].first_of > n || d[d[i].first_of - 1].first_of)
 					return -1;
 				const struct store_decay *g = &d[d[i].first_of - 1];
-				take = g->out[0][0] - g->add[0] < 0.5 ? 1 : 0;
+				double was = d[i].gate_verified ? g->out[1][1] - g->add[1]
+								: g->out[0][0] - g->add[0];
+				take = was < 0.5 ? 1 : 0;
 			}
 			if (decay_one(db, &d[i], take, now) < 0)
 				return -1;

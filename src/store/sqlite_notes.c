@@ -37,10 +37,9 @@ int sqlite_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 	struct sqlite_db *db = state;
 	sqlite3_stmt *st;
 	sqlite_enter(db);
-	if (sqlite3_prepare_v2(db->conn, SQLITE_NOTES_OF_SQL, -1, &st, NULL) != SQLITE_OK) {
-		int rc = sqlite_fail(db, "prepare notes");
+	if (sqlite_prepare(db, SQLITE_NOTES_OF_SQL, &st, "notes") < 0) {
 		sqlite_leave(db, 0);
-		return rc;
+		return -1;
 	}
 	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);

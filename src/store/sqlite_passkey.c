@@ -12,13 +12,6 @@
 	"id, account_id, app, cred_id, public_key, alg, aaguid, attestation, name, sign_count," \
 	" backup_eligible, backup_state, created_at, last_used_at, version"
 
-static int prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(db->conn, sql, -1, st, NULL) != SQLITE_OK)
-		return sqlite_fail(db, "prepare passkey statement");
-	return 0;
-}
-
 static void read_row(sqlite3_stmt *st, struct store_passkey *p)
 {
 	memset(p, 0, sizeof *p);
@@ -51,7 +44,7 @@ static int write_one(struct sqlite_db *db, const char *sql,
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) < 0)
 		goto out;
-	if (prepare(db, sql, &st) == 0) {
+	if (sqlite_prepare(db, sql, &st, "passkey statement") == 0) {
 		bind(st, arg);
 		if (sqlite3_step(st) == SQLITE_DONE) {
 			*changed = sqlite3_changes(db->conn);
@@ -78,7 +71,8 @@ int sqlite_passkey_insert(void *state, const struct store_passkey *p, int max)
 		goto out;
 	/* The count and the insert in one write: the writer's lock is held
 	 * throughout, so parallel inserts see each other. */
-	if (prepare(db, "SELECT count(*) FROM passkeys WHERE account_id = ?1", &st) < 0)
+	if (sqlite_prepare(db, "SELECT count(*) FROM passkeys WHERE account_id = ?1", &st,
+			   "passkey count") < 0)
 		goto end;
 	sqlite3_bind_text(st, 1, p->account_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -91,9 +85,10 @@ int sqlite_passkey_insert(void *state, const struct store_passkey *p, int max)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (prepare(db, "INSERT INTO passkeys (" COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-			" ?10, ?11, ?12, ?13, ?14, 1)",
-		    &st) < 0)
+	if (sqlite_prepare(db,
+			   "INSERT INTO passkeys (" COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+			   " ?9, ?10, ?11, ?12, ?13, ?14, 1)",
+			   &st, "passkey insert") < 0)
 		goto end;
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, p->account_id, -1, SQLITE_STATIC);
@@ -131,7 +126,8 @@ int sqlite_passkey_get(void *state, const char *app, const unsigned char *cred_i
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	sqlite_enter(db);
-	if (prepare(db, "SELECT " COLS " FROM passkeys WHERE app = ?1 AND cred_id = ?2", &st) == 0) {
+	if (sqlite_prepare(db, "SELECT " COLS " FROM passkeys WHERE app = ?1 AND cred_id = ?2", &st,
+			   "passkey read") == 0) {
 		sqlite3_bind_text(st, 1, app, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 2, cred_id, (int)cred_id_len, SQLITE_STATIC);
 		int step = sqlite3_step(st);
@@ -154,9 +150,10 @@ int sqlite_passkey_list(void *state, const char *account_id,
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	sqlite_enter(db);
-	if (prepare(db, "SELECT " COLS " FROM passkeys WHERE account_id = ?1"
-			" ORDER BY created_at, id",
-		    &st) == 0) {
+	if (sqlite_prepare(db,
+			   "SELECT " COLS " FROM passkeys WHERE account_id = ?1"
+			   " ORDER BY created_at, id",
+			   &st, "passkey list") == 0) {
 		sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
 		struct store_passkey *p = xmalloc(sizeof *p);
 		int step;

@@ -7,13 +7,6 @@
 #include "base/alloc.h"
 #include "store/sqlite_db.h"
 
-static int record_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(db->conn, sql, -1, st, NULL) != SQLITE_OK)
-		return sqlite_fail(db, "prepare record statement");
-	return 0;
-}
-
 int sqlite_record_get(void *state, const char *kind, const char *key, int64_t now,
 			 struct store_record *out)
 {
@@ -22,10 +15,10 @@ int sqlite_record_get(void *state, const char *kind, const char *key, int64_t no
 	int rc = -1;
 	/* On the writer's connection: a put may still sit in the open group. */
 	sqlite_enter(db);
-	if (record_prepare(db,
+	if (sqlite_prepare(db,
 			   "SELECT value, version, expires_at FROM records WHERE kind = ?1 AND key = ?2"
 			   " AND (expires_at = 0 OR expires_at > ?3)",
-			   &st) == 0) {
+			   &st, "record statement") == 0) {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
@@ -54,11 +47,11 @@ int sqlite_record_list(void *state, const char *kind, const char *after, size_t 
 	int rc = -1;
 	/* On the writer's connection, as record_get: a put may sit in the open group. */
 	sqlite_enter(db);
-	if (record_prepare(db,
+	if (sqlite_prepare(db,
 			   "SELECT key, value, version, expires_at FROM records WHERE kind = ?1"
 			   " AND key > ?2 AND (expires_at = 0 OR expires_at > ?3)"
 			   " ORDER BY key LIMIT ?4",
-			   &st) == 0) {
+			   &st, "record statement") == 0) {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
@@ -91,11 +84,11 @@ int sqlite_record_put(void *state, const struct store_record *r, int64_t now)
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) < 0)
 		goto out;
-	if (record_prepare(db,
+	if (sqlite_prepare(db,
 			   "DELETE FROM records WHERE kind = ?1 AND expires_at > 0 AND expires_at <= ?2"
 			   " AND key IN (SELECT key FROM records WHERE kind = ?1 AND expires_at > 0"
 			   " AND expires_at <= ?2 LIMIT 8)",
-			   &st) < 0)
+			   &st, "record statement") < 0)
 		goto end;
 	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -114,7 +107,7 @@ int sqlite_record_put(void *state, const struct store_record *r, int64_t now)
 			: "UPDATE records SET value = ?3, version = ?4, expires_at = ?5"
 			  " WHERE kind = ?1 AND key = ?2 AND version = ?4 - 1"
 			  " AND (expires_at = 0 OR expires_at > ?6)";
-	if (record_prepare(db, sql, &st) < 0)
+	if (sqlite_prepare(db, sql, &st, "record statement") < 0)
 		goto end;
 	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->key, -1, SQLITE_STATIC);

@@ -28,6 +28,9 @@
 #define STORE_STALE 4 /* a delivery report older than what is known: ignored */
 
 #define STORE_ID_MAX 48
+/* A name a person gives (a device's, a passkey's): 64 characters of UTF-8, up
+ * to four bytes each, and the NUL. */
+#define STORE_NAME_MAX 257
 #define STORE_SEALED_MAX 96 /* nonce + sealed code + tag */
 #define STORE_TEXT_MAX 2048
 #define STORE_APP_MAX 33
@@ -239,6 +242,14 @@ int store_outbox_handing(struct store *st, const char *id, const char *provider)
  * provider's reference and the round's hand-overs (m->tried). A delivery
  * report that arrived during the round wins over the state given here. */
 int store_outbox_finish(struct store *st, const struct store_message *m, size_t n);
+/* store_outbox_finish of done[0..n_done) and store_outbox_take of id in one
+ * write, so a delivery thread moving on to its next message records the last
+ * one's round in the same transaction. The outcomes are recorded whenever the
+ * call returns 0 or STORE_CONFLICT (the take found nothing to take); on a
+ * failure (negative) neither happened. */
+int store_outbox_finish_take(struct store *st, const struct store_message *done, size_t n_done,
+			     const char *id, const char *provider, int64_t now,
+			     struct store_message *out);
 /* After a crash, at start-up, before the worker runs: puts back every SENDING
  * message that was not yet being handed over (*requeued), and marks those
  * caught in a hand-over as submitted with an unknown outcome (*unknown), so
@@ -364,7 +375,7 @@ struct store_account {
 	int64_t version;     /* bumped by every write */
 
 	char device_id[STORE_ID_MAX];
-	char device_name[65];
+	char device_name[STORE_NAME_MAX]; /* up to 64 characters of UTF-8 */
 	char push_token[257];
 	unsigned char device_key[STORE_KEY_LEN]; /* hash of the device credential */
 	int64_t device_at;   /* when this device registered */
@@ -438,7 +449,7 @@ struct store_passkey {
 	int alg;                       /* COSE: -7 ES256, -8 EdDSA */
 	unsigned char aaguid[16];      /* the authenticator model, zeros when unsaid */
 	char attestation[8];           /* "none", "self", "basic" */
-	char name[65];                 /* the person's label for it */
+	char name[STORE_NAME_MAX];     /* the person's label for it (64 characters) */
 	int64_t sign_count;            /* the authenticator's counter at its last use */
 	int backup_eligible;           /* BE: the passkey may be synced to other devices */
 	int backup_state;              /* BS: it is synced now (as of its last use) */
@@ -521,15 +532,16 @@ int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
 /* What one batch of store_cleanup removed. */
 struct store_cleanup {
-	size_t sessions, messages, attempts, events, records, notes;
+	size_t sessions, messages, attempts, events, records, notes, fraud_events;
 };
 /* Removes old rows, at most batch of each kind, in one short transaction (so
  * no request waits on it for long): sessions created before before; messages
  * created before before that are no longer queued or sending, with their
  * hand-overs; events delivered or given up, created before before; a
- * number's notes made before before; records expired by now (of any kind). Oldest first; rows another transaction holds
- * are left for the next batch. Sets *n. A caller repeats while a count equals
- * batch. */
+ * number's notes made before before; fraud events logged before before;
+ * records expired by now (of any kind). Oldest first; rows another
+ * transaction holds are left for the next batch. Sets *n. A caller repeats
+ * while a count equals batch. */
 int store_cleanup(struct store *st, int64_t before, int64_t now, size_t batch,
 		  struct store_cleanup *n);
 
@@ -553,9 +565,17 @@ struct store_decay {
 	 * window 0 before its own addition — a first sighting, so this counter
 	 * counts distinct things (numbers per network). Read either way. */
 	size_t first_of;
+	/* With first_of: the gate is instead that counter's second value in
+	 * window 1 (what was verified there over the long window), before its
+	 * own addition, under 0.5 — so this counter counts things in keys
+	 * without a verified history (sessions in number blocks where nobody
+	 * verified). */
+	int gate_verified;
 };
 /* Updates n counter pairs atomically and fills their out[]; gated counters
- * (first_of) after the others. */
+ * (first_of) after the others. A counter with nothing to add (add all 0, or
+ * gated shut) is only read: no row is written for it, so reading costs no
+ * write and leaves its age (store_decay_prune) as it was. */
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);

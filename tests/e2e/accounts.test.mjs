@@ -121,6 +121,41 @@ describe('registration and devices', () => {
     assert.equal(r.body.error.code, 'session_not_found');
   });
 
+  test('a device name that is empty, blank, too long or not one line of text: 400 saying what to send, the session unspent', async () => {
+    const phone = freshPhone();
+    const sid = await verified(srv, phone);
+    const refusals = [
+      ['', /must not be empty or only spaces/],
+      ['   ', /must not be empty or only spaces/],
+      ['\u00a0\u3000\u200b', /must not be empty or only spaces/],
+      ['a'.repeat(65), /too long: at most 64 characters/],
+      ['Ana\nphone', /one line of plain text/],
+      ['Ana\tphone', /one line of plain text/],
+      ['Ana\u0007', /one line of plain text/],
+      ['Ana\u0085', /one line of plain text/],
+      ['\u202eenohp', /direction overrides/],
+    ];
+    for (const [name, why] of refusals) {
+      const r = await register(srv, sid, {}, name);
+      assert.equal(r.status, 400, `${JSON.stringify(name)}: ${r.text}`);
+      assert.equal(r.body.error.code, 'invalid_field');
+      assert.equal(r.body.error.field, 'name');
+      assert.match(r.body.error.message, why);
+      assert.match(r.body.error.message, /Send the name the person knows it by, like "Ana's phone"/);
+    }
+    // Invalid UTF-8 never reaches the field: the body is refused whole.
+    const raw = Buffer.concat([Buffer.from(`{"session_id":"${sid}","device":{"name":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
+    const bad = await srv.call('POST', '/v1/accounts', undefined, { rawBody: raw, headers: { 'content-type': 'application/json' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.error.code, 'invalid_utf8');
+    // 64 characters are 64 whatever their script (here 130 bytes of UTF-8);
+    // the refusals spent nothing.
+    const name = 'é'.repeat(62) + '📱ж';
+    const r = await register(srv, sid, {}, name);
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.account.device.name, name);
+  });
+
   test('parallel registrations with one session: exactly one wins', async () => {
     const sid = await verified(srv, freshPhone());
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => register(srv, sid, {}, `d${i}`)));

@@ -153,10 +153,11 @@ export async function start(env = {}, opts = {}) {
   }
   // Tests start bursts of sessions from one address and verify few of them:
   // what the pressure measure and the distinct-numbers-per-site signal
-  // (docs/fraud.md) take for pumping. They stay out of the way unless a test
-  // sets IOTP_FRAUD_PRESSURE_FLOOR or IOTP_POW_NETWORK_NUMBERS itself.
+  // (docs/fraud.md) take for pumping, and so does the spread measure once a
+  // country has verifications. They stay out of the way unless a test sets
+  // IOTP_FRAUD_PRESSURE_FLOOR, IOTP_POW_NETWORK_NUMBERS or IOTP_FRAUD_SPREAD_FLOOR itself.
   const child = spawn(IOTPD, args, {
-    env: childEnv({ IOTP_API_KEY: apiKey, IOTP_FRAUD_PRESSURE_FLOOR: '10000000', IOTP_POW_NETWORK_NUMBERS: '0', ...pgEnv, ...env }),
+    env: childEnv({ IOTP_API_KEY: apiKey, IOTP_FRAUD_PRESSURE_FLOOR: '10000000', IOTP_POW_NETWORK_NUMBERS: '0', IOTP_FRAUD_SPREAD_FLOOR: '0', ...pgEnv, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { out, exited } = watch(child);

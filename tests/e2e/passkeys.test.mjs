@@ -204,6 +204,21 @@ describe('passkeys', () => {
     assert.equal(theirs.status, 404, theirs.text);
   });
 
+  test('a passkey name that is empty, blank, too long or holds control characters: 400 saying what to send', async () => {
+    const { cred } = await account();
+    const auth = new Authenticator(-7);
+    for (const [name, why] of [[' ', /empty/], ['k'.repeat(65), /at most 64 characters/], ['key\r\n', /one line/]]) {
+      const r = await srv.call('POST', '/v1/accounts/me/passkeys/register/finish', { credential: auth.create(await regOptions(cred)), name }, device(cred));
+      assert.equal(r.status, 400, `${JSON.stringify(name)}: ${r.text}`);
+      assert.equal(r.body.error.code, 'invalid_field');
+      assert.equal(r.body.error.field, 'name');
+      assert.match(r.body.error.message, why);
+    }
+    const ok = await finish(cred, auth.create(await regOptions(cred)), 'Clé de Ana 🔑');
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.body.passkey.name, 'Clé de Ana 🔑');
+  });
+
   test('registration refusals: replayed challenge, wrong origin, wrong rp id, no UV, another account\'s challenge, tampered self attestation', async () => {
     const { cred } = await account();
     const refuse = async (credential, status, code, re) => {

@@ -177,6 +177,75 @@ describe('many distinct numbers from one client site', () => {
   });
 });
 
+describe('many distinct numbers from a busy carrier-grade NAT', () => {
+  test('a /24 whose numbers verify has room for the numbers its people abandon; one that verifies none does not', async () => {
+    const srv = await startWith('', { IOTP_POW_NETWORK_NUMBERS: '10', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' });
+    // A NAT's people: 20 verify, then 15 more never type their code. At the
+    // default 40 % never verified (no history yet), 20 verified numbers
+    // account for 20 x 0.4/0.6 x 1.25 = 16.7 abandoned ones, on top of 10.
+    for (let i = 0; i < 20; i++) assert.equal(await honest(srv, british(), `100.64.7.${1 + i}`), 0);
+    const abandoned = [];
+    for (let i = 0; i < 15; i++) abandoned.push((await owed(srv, british(), `100.64.7.${30 + i}`)).bits);
+    assert.deepEqual(abandoned, Array(15).fill(0), `a NAT whose numbers verify is not an attacker: ${abandoned}`);
+    // Past the room its verifications give, it owes one like any other site.
+    const more = [];
+    for (let i = 0; i < 15; i++) more.push((await owed(srv, british(), `100.64.7.${50 + i}`)).bits);
+    assert.ok(more.slice(-3).every((b) => b >= 8), `beyond that, a proof-of-work: ${more}`);
+    // A /24 that verifies nothing gets pow_network_numbers and no more.
+    const bits = [];
+    for (let i = 0; i < 12; i++) bits.push((await owed(srv, british(), `198.51.100.${20 + i}`)).bits);
+    assert.deepEqual(bits.slice(0, 10), Array(10).fill(0), `the first ones are free: ${bits}`);
+    assert.ok(bits[11] >= 8, `the 11th distinct unverified number owes one: ${bits}`);
+  });
+});
+
+describe('the spread of numbers inside a country', () => {
+  // Real people come from the blocks of 100,000 numbers that operators filled,
+  // where others verified before; random valid numbers land mostly in blocks
+  // where nobody ever did. Scaled down: a country is judged after 5
+  // verifications (fraud_baseline_min_sent), 3 sessions in never-verified
+  // blocks beyond their usual share raise their price (fraud_spread_floor).
+  const env = { IOTP_FRAUD_SPREAD_FLOOR: '3', IOTP_FRAUD_BASELINE_MIN_SENT: '5', IOTP_FRAUD_PRESSURE_FLOOR: '20',
+    IOTP_FRAUD_PRESSURE_YOUNG: '0', IOTP_POW_DIFFICULTY: '8', IOTP_POW_MAX_DIFFICULTY: '12' };
+  const inBlock = (block) => `${block}${digits(5)}`; // +23480312 + 5 digits: one block of 100,000
+  let nextBlock = 0;
+  const neverSeen = () => inBlock(`+234909${String(nextBlock++ % 100).padStart(2, '0')}`);
+
+  test('a block nobody verified in pays first under pressure and more; a block with a verified history pays the base price; a new block earns its history with its first verification', async () => {
+    const srv = await startWith('', env);
+    // Nigerians from one filled block verify: the country has a history, and
+    // 1 of its 6 verifications opened a block (a usual share of 1/6).
+    for (let i = 0; i < 6; i++) assert.equal(await honest(srv, inBlock('+23480312'), anywhere()), 0);
+    // Random valid numbers, never verified: each lands in a block with no history.
+    const spread = [];
+    for (let i = 0; i < 10; i++) spread.push((await owed(srv, neverSeen(), anywhere())).bits);
+    assert.deepEqual(spread.slice(0, 3), [0, 0, 0], `the first few are free (fraud_spread_floor): ${spread}`);
+    assert.ok(spread.slice(5).every((b) => b >= 8), `then sessions in never-verified blocks owe one: ${spread}`);
+    // The country's pressure (20 + its usual) is not reached: a Nigerian from
+    // the filled block owes nothing, nor does anyone elsewhere.
+    assert.equal((await owed(srv, inBlock('+23480312'), anywhere())).bits, 0, 'a block with a verified history pays nothing');
+    assert.equal((await owed(srv, british(), anywhere())).bits, 0, 'nor does another country');
+    // The attack goes on until the country is under pressure: a block with a
+    // verified history then pays the base price, a never-verified one the most.
+    for (let i = 0; i < 60; i++) await owed(srv, neverSeen(), anywhere());
+    assert.equal((await owed(srv, neverSeen(), anywhere())).bits, 12, 'never verified: pow_max_difficulty');
+    assert.equal((await owed(srv, inBlock('+23480312'), anywhere())).bits, 8, 'verified history: pow_difficulty');
+    // A newly issued block: its first person pays the higher price (never a
+    // refusal), verifies, and the block has a history from then on.
+    const fresh = '+23490155';
+    assert.equal(await honest(srv, inBlock(fresh), anywhere()), 12, 'the first person of a new block solves the higher price');
+    assert.equal((await owed(srv, inBlock(fresh), anywhere())).bits, 8, 'the next one pays the base price: the block earned its history');
+  });
+
+  test('off with fraud_spread_floor = 0: a never-verified block pays only the country\'s price', async () => {
+    const srv = await startWith('', { ...env, IOTP_FRAUD_SPREAD_FLOOR: '0' });
+    for (let i = 0; i < 6; i++) assert.equal(await honest(srv, inBlock('+23480312'), anywhere()), 0);
+    const spread = [];
+    for (let i = 0; i < 10; i++) spread.push((await owed(srv, neverSeen(), anywhere())).bits);
+    assert.deepEqual(spread, Array(10).fill(0), `below the country's pressure nothing is asked: ${spread}`);
+  });
+});
+
 describe('the hour of the day against the country\'s usual', () => {
   // iotpd runs at chosen times of day under libfaketime (Debian's faketime),
   // on one data directory, so its hourly profile is learned at one hour and

@@ -19,28 +19,20 @@
 #include "base/seal.h"
 #include "base/totp.h"
 #include "events/events.h"
+#include "tmp_store.h"
 
 #define T0 ((int64_t)1800000000000)
 #define S(x) ((int64_t)(x) * 1000)
 
-/* A fresh SQLite store in dir. */
-static int open_store(const char *dir, struct store **st, char *err, size_t errlen)
-{
-	char url[300];
-	snprintf(url, sizeof url, "sqlite:%s/iotp.db", dir);
-	return store_open(url, NULL, st, err, errlen);
-}
-
 struct fixture {
 	struct config cfg;
 	struct core core;
-	struct store *st;
-	char dir[256];
+	struct tmp_store ts;
+	struct store *st; /* ts.st */
 };
 
 static int setup(void **state)
 {
-	static int n;
 	struct fixture *f = calloc(1, sizeof *f);
 	char err[512];
 	unsigned char secret[32];
@@ -49,12 +41,11 @@ static int setup(void **state)
 	setenv("IOTP_PIN_LAPSE", "604800", 1);
 	setenv("IOTP_PIN_REMINDER_HOURS", "12,24,72", 1);
 	setenv("IOTP_TEST_NUMBERS", "+447700900001:111111,+447700900002:222222,+447700900003:333333", 1);
-	snprintf(f->dir, sizeof f->dir, "%s/account-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
 	randombytes_buf(secret, sizeof secret);
 	if (config_load(&f->cfg, NULL, 1, err, sizeof err) < 0 ||
 	    config_validate(&f->cfg, err, sizeof err) < 0 ||
-	    open_store(f->dir, &f->st, err, sizeof err) < 0 ||
-	    core_init(&f->core, &f->cfg, f->st, secret, err, sizeof err) < 0) {
+	    tmp_store_open(&f->ts, "account") < 0 ||
+	    core_init(&f->core, &f->cfg, f->st = f->ts.st, secret, err, sizeof err) < 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
 	}
@@ -65,14 +56,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[300];
 	core_deinit(&f->core);
-	store_close(f->st);
+	int rc = tmp_store_close(&f->ts);
 	config_deinit(&f->cfg);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* A verified session for a test number (fixed code) at time now. */

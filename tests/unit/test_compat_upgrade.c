@@ -16,14 +16,15 @@
 #include "compat/compat.h"
 #include "core/core.h"
 #include "core/record.h"
+#include "tmp_store.h"
 
 #define SID_A1 "VA00000000000000000000000000000a01"
 #define SID_A2 "VA00000000000000000000000000000a02"
 #define SID_B1 "VA00000000000000000000000000000b01"
 
 struct fixture {
-	struct core core;
-	char dir[256];
+	struct core core; /* only its store: core.store is ts.st */
+	struct tmp_store ts;
 };
 
 static void put_old(struct store *st, const char *sid, const char *app, const char *name)
@@ -37,15 +38,10 @@ static void put_old(struct store *st, const char *sid, const char *app, const ch
 
 static int setup(void **state)
 {
-	static int n;
 	struct fixture *f = calloc(1, sizeof *f);
-	char err[256], url[300];
-	snprintf(f->dir, sizeof f->dir, "%s/upgrade-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	snprintf(url, sizeof url, "sqlite:%s/iotp.db", f->dir);
-	if (store_open(url, NULL, &f->core.store, err, sizeof err) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (tmp_store_open(&f->ts, "upgrade") < 0)
 		return -1;
-	}
+	f->core.store = f->ts.st;
 	*state = f;
 	return 0;
 }
@@ -53,12 +49,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[300];
-	store_close(f->core.store);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
+	int rc = tmp_store_close(&f->ts);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static int64_t count_of(struct store *st, const char *app)

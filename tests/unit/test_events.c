@@ -13,50 +13,13 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "tmp_store.h"
 
 #define T0 ((int64_t)1800000000000)
 #define S(x) ((int64_t)(x) * 1000)
 
-/* A fresh SQLite store in dir. */
-static int open_store(const char *dir, struct store **st, char *err, size_t errlen)
-{
-	char url[300];
-	snprintf(url, sizeof url, "sqlite:%s/iotp.db", dir);
-	return store_open(url, NULL, st, err, errlen);
-}
-
-struct fixture {
-	struct store *st;
-	char dir[256];
-};
-
-static int setup(void **state)
-{
-	static int n;
-	struct fixture *f = calloc(1, sizeof *f);
-	char err[512];
-	snprintf(f->dir, sizeof f->dir, "%s/events-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	if (open_store(f->dir, &f->st, err, sizeof err) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[300];
-	store_close(f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
-	free(f);
-	return rc == 0 ? 0 : -1;
-}
-
 /* Writes a pending event due at `due`. */
-static void add_event(struct fixture *f, const char *id, const char *type, const char *app,
+static void add_event(struct tmp_store *f, const char *id, const char *type, const char *app,
 		      int64_t due)
 {
 	static struct store_event e;
@@ -74,7 +37,7 @@ static void add_event(struct fixture *f, const char *id, const char *type, const
 
 static void lease_hides_the_event_until_it_ends(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct store_event got[4];
 	size_t n;
 	add_event(f, "ev1", "account.registered", "a", T0);
@@ -112,7 +75,7 @@ static void lease_hides_the_event_until_it_ends(void **state)
 
 static void claims_pass_over_busy_destinations(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct store_event got[8];
 	size_t n;
 	add_event(f, "a1", "account.registered", "a", T0);
@@ -164,7 +127,7 @@ static void *claim_all(void *arg)
 
 static void parallel_claims_take_each_event_once(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	for (int i = 0; i < EVENTS; i++) {
 		char id[16];
 		snprintf(id, sizeof id, "ev%d", i);
@@ -194,9 +157,12 @@ static void parallel_claims_take_each_event_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(lease_hides_the_event_until_it_ends, setup, teardown),
-		cmocka_unit_test_setup_teardown(claims_pass_over_busy_destinations, setup, teardown),
-		cmocka_unit_test_setup_teardown(parallel_claims_take_each_event_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(lease_hides_the_event_until_it_ends, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(claims_pass_over_busy_destinations, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(parallel_claims_take_each_event_once, tmp_store_setup,
+						tmp_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

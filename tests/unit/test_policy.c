@@ -173,6 +173,32 @@ static void pressure_usual(void **state)
 	assert_true(pumping_usual(10, 1, 0, 60000) < 90.01);
 }
 
+/* The usual share of sessions in blocks without a verified history comes
+ * from verifications only; no evidence reads as "everything is new". */
+static void spread_share_from_verifications(void **state)
+{
+	(void)state;
+	assert_true(pumping_spread_share(0, 0) == 1);
+	assert_true(pumping_spread_share(5, 3) == 1);
+	assert_true(pumping_spread_share(0, 100) == 0);
+	double sh = pumping_spread_share(10, 200);
+	assert_true(sh > 0.0499 && sh < 0.0501);
+}
+
+/* A site that verifies nothing gets the floor; one whose numbers verify at
+ * the country's usual conversion gets room for its usual abandons. */
+static void numbers_allowance_grows_with_verified(void **state)
+{
+	(void)state;
+	assert_true(pumping_numbers_allowance(50, 0, 0.4) == 50);
+	/* 70 verified at a usual 40 % never verified: 70 x 0.4/0.6 x 1.25 more. */
+	double a = pumping_numbers_allowance(50, 70, 0.4);
+	assert_true(a > 108.3 && a < 108.4);
+	/* A share is capped like pressure's usual (0.9), never dividing by 0. */
+	assert_true(pumping_numbers_allowance(50, 10, 1) < 50 + 1.25 * 10 * 9 + 0.01);
+	assert_true(pumping_numbers_allowance(50, 10, -1) == 50);
+}
+
 static void hour_factor_from_profile(void **state)
 {
 	(void)state;
@@ -326,6 +352,8 @@ int main(void)
 		cmocka_unit_test(pressure_levels),
 		cmocka_unit_test(pressure_usual),
 		cmocka_unit_test(hour_factor_from_profile),
+		cmocka_unit_test(spread_share_from_verifications),
+		cmocka_unit_test(numbers_allowance_grows_with_verified),
 		cmocka_unit_test(measures_double_for_repeats),
 		cmocka_unit_test(pow_round_trip),
 		cmocka_unit_test(pow_known_answer),

@@ -13,44 +13,13 @@
 #include <unistd.h>
 
 #include "core/record.h"
+#include "tmp_store.h"
 
 #define T0 1800000000000LL
 
-struct fixture {
-	struct store *st;
-	char dir[256];
-};
-
-static int setup(void **state)
-{
-	static int n;
-	struct fixture *f = calloc(1, sizeof *f);
-	char err[256];
-	snprintf(f->dir, sizeof f->dir, "%s/record-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
-	char url[300];
-	snprintf(url, sizeof url, "sqlite:%s/iotp.db", f->dir);
-	if (store_open(url, NULL, &f->st, err, sizeof err) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[300];
-	store_close(f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
-	free(f);
-	return rc == 0 ? 0 : -1;
-}
-
 static void get_put_roundtrip(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct store_record rec = {0};
 	int rc;
 	assert_null(record_get(f->st, "k", "a|1", T0, &rec, &rc));
@@ -118,7 +87,7 @@ static void *race(void *arg)
  * no, and the stored count is 60. */
 static void update_holds_a_bound_under_parallel_writers(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	struct bounded b = {60};
 	struct racer r[8];
 	pthread_t t[8];
@@ -166,7 +135,7 @@ static void collect(const struct store_record *r, void *arg)
 
 static void list_reads_in_key_order_after_a_prefix(void **state)
 {
-	struct fixture *f = *state;
+	struct tmp_store *f = *state;
 	const char *keys[] = {"b|2", "a|1", "ab|1", "a|2", "b|1"};
 	json_t *j = json_object();
 	for (size_t i = 0; i < 5; i++) {
@@ -187,10 +156,12 @@ static void list_reads_in_key_order_after_a_prefix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(get_put_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(update_holds_a_bound_under_parallel_writers, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(list_reads_in_key_order_after_a_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(get_put_roundtrip, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(update_holds_a_bound_under_parallel_writers, tmp_store_setup,
+						tmp_store_teardown),
+		cmocka_unit_test_setup_teardown(list_reads_in_key_order_after_a_prefix, tmp_store_setup,
+						tmp_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,6 +319,13 @@ static void count_message(const struct store_message *m, void *arg)
 	assert_int_equal(m->body_len, 0); /* the timeline never carries the text */
 }
 
+static void keep_messages(const struct store_message *m, void *arg)
+{
+	if (timeline_count < 3)
+		((struct store_message *)arg)[timeline_count] = *m;
+	timeline_count++;
+}
+
 static void finish_retry_and_timeline(void **state)
 {
 	struct fixture *f = *state;
@@ -387,6 +394,64 @@ static void count_attempt(const struct store_attempt *a, void *arg)
 	(void)arg;
 	attempts_seen++;
 	attempt_outcome = a->outcome;
+}
+
+/* A delivery thread moving on records its last round in the take of the next
+ * message (store_outbox_finish_take): the outcome is written whether the take
+ * wins or finds the message gone, and the hand-overs with it. */
+static void finish_rides_on_the_next_take(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m1 = make_message("m1", "s1", 1000), m2 = make_message("m2", "s1", 1001);
+	struct store_message m3 = make_message("m3", "s1", 1002), out[3];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m1, NULL), 0);
+	s.version = 3;
+	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	s.version = 4;
+	assert_int_equal(store_session_update(f->st, &s, &m3, NULL), 0);
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel", 1000, &out[0]), 0);
+	out[0].state = STORE_MSG_SENT;
+	out[0].sent_at = 1005;
+	snprintf(out[0].provider_ref, sizeof out[0].provider_ref, "ref-1");
+	out[0].n_tried = 1;
+	memset(&out[0].tried[0], 0, sizeof out[0].tried[0]);
+	snprintf(out[0].tried[0].message_id, sizeof out[0].tried[0].message_id, "m1");
+	snprintf(out[0].tried[0].provider, sizeof out[0].tried[0].provider, "kannel");
+	out[0].tried[0].outcome = STORE_ATTEMPT_SUBMITTED;
+	assert_int_equal(store_outbox_finish_take(f->st, &out[0], 1, "m2", "kannel", 1010, &out[1]), 0);
+	assert_string_equal(out[1].id, "m2");
+	assert_int_equal(out[1].state, STORE_MSG_SENDING);
+	/* m2's round failed for good; m3 is taken by someone else first. */
+	out[1].state = STORE_MSG_FAILED;
+	snprintf(out[1].error, sizeof out[1].error, "refused");
+	assert_int_equal(store_outbox_take(f->st, "m3", "kannel", 1020, &out[2]), 0);
+	struct store_message lost;
+	assert_int_equal(store_outbox_finish_take(f->st, &out[1], 1, "m3", "kannel", 1020, &lost),
+			 STORE_CONFLICT);
+	struct store_message got[3];
+	timeline_count = 0;
+	assert_int_equal(store_session_messages(f->st, "s1", keep_messages, got), 0);
+	assert_int_equal(timeline_count, 3);
+	assert_int_equal(got[0].state, STORE_MSG_SENT);
+	assert_int_equal(got[0].sent_at, 1005);
+	assert_string_equal(got[0].provider_ref, "ref-1");
+	assert_int_equal(got[1].state, STORE_MSG_FAILED);
+	assert_string_equal(got[1].error, "refused");
+	assert_int_equal(got[2].state, STORE_MSG_SENDING);
+	attempts_seen = 0;
+	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
+	assert_int_equal(attempts_seen, 1);
+	/* Nothing is left due, and a restart finds only m3 mid-hand-over. */
+	struct store_due due[4];
+	size_t n = 9, requeued, unknown;
+	assert_int_equal(store_outbox_due(f->st, 5000, due, 4, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_recover(f->st, 6000, &requeued, &unknown), 0);
+	assert_int_equal(requeued, 0);
+	assert_int_equal(unknown, 1);
 }
 
 /* A crash during a hand-over: the message is not handed over again. */
@@ -782,7 +847,7 @@ static void session_write_all_or_nothing(void **state)
 	struct fixture *f = *state;
 	struct store_session s = make_session("s1", "+447400123456", 1000), got;
 	struct store_bucket b[2] = {{"wide", 10, 0, 1}, {"narrow", 1, 0, 1}};
-	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0};
+	struct store_decay d = {"sent", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0, 0};
 	struct store_write w = {.session = &s, .insert = 1, .buckets = b, .n_buckets = 2,
 				.counters = &d, .n_counters = 1, .now = 1000};
 	assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -843,7 +908,7 @@ static void session_write_adjusts_from_counters(void **state)
 	for (int i = 0; i < 4; i++) {
 		snprintf(id, sizeof id, "s%d", i);
 		struct store_session s = make_session(id, "+447400123456", 1000), got;
-		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}, 0};
+		struct store_decay d = {"ipsessions", {1e9, 1e9}, {1, 0}, {{0, 0}, {0, 0}}, 0, 0};
 		struct store_write w = {.session = &s, .insert = 1, .counters = &d, .n_counters = 1,
 					.adjust = raise_owed, .now = 1000};
 		assert_int_equal(store_session_write(f->st, &w, NULL), 0);
@@ -907,7 +972,7 @@ static void session_write_holds_under_parallel_writes(void **state)
 static void decay_halves_per_half_life(void **state)
 {
 	struct fixture *f = *state;
-	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}, 0};
+	struct store_decay d = {"k", {1000, 4000}, {8, 4}, {{0, 0}, {0, 0}}, 0, 0};
 	assert_int_equal(store_decay_add(f->st, &d, 1, 0), 0);
 	assert_true(d.out[0][0] == 8 && d.out[0][1] == 4 && d.out[1][0] == 8);
 	d.add[0] = 1;
@@ -944,6 +1009,57 @@ static void decay_gated_counts_distinct(void **state)
 	struct store_decay bad[2] = {{.key = "a", .half_life_ms = {1, 1}, .first_of = 2},
 				     {.key = "b", .half_life_ms = {1, 1}, .first_of = 1}};
 	assert_int_equal(store_decay_add(f->st, bad, 2, 2000), -1);
+}
+
+/* A counter gated on another's verified history counts what lands in keys
+ * nobody verified in (sessions in number blocks without history), and its
+ * first verification there; a counter with nothing to add is only read and
+ * writes no row (its age for pruning stays that of its last addition). */
+static void decay_gated_on_verified_and_reads_write_nothing(void **state)
+{
+	struct fixture *f = *state;
+	/* Block A has a verified history; block B has none. */
+	struct store_decay v = {.key = "p5|A", .half_life_ms = {1000, 1e12}, .add = {0, 1}};
+	assert_int_equal(store_decay_add(f->st, &v, 1, 1000), 0);
+	const char *blocks[] = {"p5|A", "p5|B", "p5|A", "p5|B"};
+	double novel = 0;
+	for (int i = 0; i < 4; i++) {
+		struct store_decay d[2] = {
+			{.key = "nv|cc|NG", .half_life_ms = {1e12, 1e12}, .add = {1, 0}, .first_of = 2,
+			 .gate_verified = 1},
+			{.key = blocks[i], .half_life_ms = {1000, 1e12}}, /* read only */
+		};
+		assert_int_equal(store_decay_add(f->st, d, 2, 2000 + i), 0);
+		assert_true(i % 2 ? d[1].out[1][1] == 0 : d[1].out[1][1] > 0.99);
+		novel = d[0].out[0][0];
+	}
+	assert_true(novel > 1.99 && novel < 2.01); /* the two in B */
+	/* B's first verification is counted as one that opened a block; its
+	 * second is not: B has a history then. */
+	for (int i = 0; i < 2; i++) {
+		struct store_decay d[2] = {
+			{.key = "nv|cc|NG", .half_life_ms = {1e12, 1e12}, .add = {0, 1}, .first_of = 2,
+			 .gate_verified = 1},
+			{.key = "p5|B", .half_life_ms = {1000, 1e12}, .add = {0, 1}},
+		};
+		assert_int_equal(store_decay_add(f->st, d, 2, 3000 + i), 0);
+		assert_true(d[0].out[1][1] > 0.99 && d[0].out[1][1] < 1.01);
+	}
+	/* Reading wrote nothing: no row for a key never added to ... */
+	size_t n = 99;
+	struct store_decay r = {.key = "ro|never", .half_life_ms = {1000, 1000}};
+	assert_int_equal(store_decay_add(f->st, &r, 1, 5000), 0);
+	assert_true(r.out[0][0] == 0 && r.out[1][1] == 0);
+	assert_int_equal(store_decay_prune(f->st, "ro|", 10000, &n), 0);
+	assert_int_equal(n, 0);
+	/* ... and a read leaves a row's age as it was, its value decayed. */
+	struct store_decay w = {.key = "ro|old", .half_life_ms = {1000, 1000}, .add = {4, 0}};
+	assert_int_equal(store_decay_add(f->st, &w, 1, 1000), 0);
+	w.add[0] = 0;
+	assert_int_equal(store_decay_add(f->st, &w, 1, 3000), 0);
+	assert_true(w.out[0][0] > 0.99 && w.out[0][0] < 1.01); /* 4, halved twice */
+	assert_int_equal(store_decay_prune(f->st, "ro|", 2000, &n), 0);
+	assert_int_equal(n, 1);
 }
 
 static void count_block(const struct store_block *b, void *arg)
@@ -1866,8 +1982,9 @@ static void another_nodes_claims_after_its_lease(void **state)
 #endif
 
 /* Old rows go in batches: finished messages with their hand-overs, sessions,
- * delivered events and expired records; a message still queued, a new
- * session, a pending event and a live record stay. */
+ * delivered events, notes, fraud events and expired records; a message still
+ * queued, a new session, a pending event, a live record and new notes and
+ * fraud events stay. */
 static void cleanup_takes_old_rows_in_batches(void **state)
 {
 	struct fixture *f = *state;
@@ -1920,6 +2037,15 @@ static void cleanup_takes_old_rows_in_batches(void **state)
 	struct store_note new_note = {.phone = "+447400123456", .at = 60000, .kind = "check.right"};
 	assert_int_equal(store_note_add(f->st, &old_note), 0);
 	assert_int_equal(store_note_add(f->st, &new_note), 0);
+	/* Three old fraud events (a measure set and lifted, another set) and a new one. */
+	struct store_block blk = {.key = "p3|+4474001", .state = STORE_BLOCK_BLOCKED, .since = 1000};
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
+	assert_int_equal(store_block_lift(f->st, blk.key, "test", 1001, "t.lifted"), 0);
+	blk.since = 1002;
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
+	blk.since = 60000;
+	snprintf(blk.key, sizeof blk.key, "p3|+4474002");
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
 
 	struct store_cleanup c;
 	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
@@ -1929,12 +2055,19 @@ static void cleanup_takes_old_rows_in_batches(void **state)
 	assert_int_equal(c.events, 1);
 	assert_int_equal(c.records, 1);
 	assert_int_equal(c.notes, 1);
+	assert_int_equal(c.fraud_events, 2);
 	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
 	assert_int_equal(c.sessions, 1);
 	assert_int_equal(c.messages, 0); /* m2 is still queued */
 	assert_int_equal(c.events + c.records + c.attempts, 0);
+	assert_int_equal(c.fraud_events, 1);
 	assert_int_equal(store_cleanup(f->st, 50000, 50000, 2, &c), 0);
-	assert_int_equal(c.sessions + c.messages + c.events + c.records + c.attempts + c.notes, 0);
+	assert_int_equal(c.sessions + c.messages + c.events + c.records + c.attempts + c.notes +
+			 c.fraud_events, 0);
+	int64_t last = 0;
+	n_fraud = 0;
+	assert_int_equal(store_fraud_events(f->st, 0, 10, count_fraud, &last), 0);
+	assert_int_equal(n_fraud, 1); /* the new one */
 	struct store_session left;
 	assert_int_equal(store_session_get(f->st, "young", &left), 0);
 	assert_int_equal(store_session_get(f->st, "old0", &left), STORE_NOT_FOUND);
@@ -1977,9 +2110,12 @@ static void retention_sweeps_under_the_lease(void **state)
 	}
 	struct store_session young = make_session("young", "+447400123456", now - day);
 	assert_int_equal(store_session_insert(f->st, &young), 0);
+	struct store_block blk = {.key = "p3|+4474001", .state = STORE_BLOCK_BLOCKED, .since = 100 * day};
+	assert_int_equal(store_block_set(f->st, &blk, "t.blocked"), 0);
 	struct store_cleanup n = {0};
 	assert_int_equal(retention_sweep(f->st, "node-a", 90, now, &n), 0);
 	assert_int_equal(n.sessions, RETENTION_BATCH + 20);
+	assert_int_equal(n.fraud_events, 1);
 	assert_int_equal(retention_sweep(f->st, "node-b", 90, now + 1000, &n), 1);
 	assert_int_equal(n.sessions, RETENTION_BATCH + 20);
 	/* 0 days: sessions are kept whatever their age. */
@@ -2085,6 +2221,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(take_once_with_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_rides_on_the_next_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup, teardown),
@@ -2095,6 +2232,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
+		cmocka_unit_test_setup_teardown(decay_gated_on_verified_and_reads_write_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(session_write_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_write_adjusts_from_counters, setup,
 						teardown),
