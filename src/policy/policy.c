@@ -15,6 +15,7 @@
 #include "policy/pow.h"
 #include "policy/pumping.h"
 #include "policy/reach.h"
+#include "policy/waits.h"
 
 /* How often the measures in force are re-read from the store (another node,
  * or iotpctl, may have changed them), and how often full buckets are dropped. */
@@ -44,6 +45,7 @@ struct policy {
 	unsigned char pow_regions[GEO_REGIONS / 8 + 1];
 	unsigned char pow_key[POW_KEY_BYTES];
 	struct reach *reach; /* NULL: no reachability lookup */
+	struct waits *waits; /* refused buckets' known waits */
 
 	pthread_mutex_t lock; /* guards what follows */
 	/* Read without the lock on every request, so that the common case (no
@@ -139,10 +141,11 @@ static enum iotp_error scope_error(enum limits_scope scope)
 	return IOTP_E_RATE_LIMITED_GLOBAL;
 }
 
-static void plan_init(struct policy_plan *t, struct policy *p)
+static void plan_init(struct policy_plan *t, struct policy *p, int64_t now)
 {
 	t->n = t->nd = 0;
 	t->p = p;
+	t->now = now;
 	t->judge = t->pow_risk = t->pressure = 0;
 }
 
@@ -170,14 +173,35 @@ static void plan_action(struct policy_plan *t, const struct policy *p, enum limi
 	}
 }
 
+/* The store refused bucket refused, empty for wait_ms more: that is
+ * remembered (waits.h), and the rule's outcome returned with *v filled. */
 static enum iotp_error refusal(const struct policy_plan *t, size_t refused, int64_t wait_ms,
 			       struct policy_verdict *v)
 {
 	if (refused >= t->n)
 		return IOTP_E_INTERNAL;
+	if (t->b[refused].cost >= 0)
+		waits_note(t->p->waits, t->keys[refused], t->now + wait_ms);
 	v->retry_after = (wait_ms + 999) / 1000;
 	strfmt(v->limit, sizeof v->limit, "%s", t->limit[refused]);
 	return t->refusal[refused];
+}
+
+/* A bucket of the plan known to lack a token now refuses at once, as the
+ * store would, without asking it. IOTP_E_OK when none is known to. */
+static enum iotp_error known_wait(const struct policy_plan *t, struct policy_verdict *v)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->b[i].cost < 0)
+			continue;
+		int64_t until = waits_until(t->p->waits, t->keys[i], t->now);
+		if (until) {
+			v->retry_after = (until - t->now + 999) / 1000;
+			strfmt(v->limit, sizeof v->limit, "%s", t->limit[i]);
+			return t->refusal[i];
+		}
+	}
+	return IOTP_E_OK;
 }
 
 static int parse_regions(const char *list, unsigned char *bits, char *err, size_t errlen)
@@ -220,6 +244,11 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	p->on = cfg->limits;
 	p->pretend = !strcmp(cfg->fraud_action, "pretend");
 	pthread_mutex_init(&p->lock, NULL);
+	if (!(p->waits = waits_new())) {
+		strfmt(err, errlen, "out of memory");
+		policy_free(p);
+		return -1;
+	}
 	if (limits_load(&p->lim, cfg, err, errlen) < 0 || geo_load(&p->geo, cfg, err, errlen) < 0 ||
 	    parse_regions(cfg->pow_countries, p->pow_regions, err, errlen) < 0 ||
 	    reach_new(cfg, &p->reach, err, errlen) < 0) {
@@ -283,6 +312,7 @@ void policy_free(struct policy *p)
 		return;
 	pthread_mutex_destroy(&p->lock);
 	reach_free(p->reach);
+	waits_free(p->waits);
 	free(p->blocks);
 	sodium_memzero(p->pow_key, sizeof p->pow_key);
 	free(p);
@@ -681,7 +711,7 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 {
 	struct subject s;
 	memset(v, 0, sizeof *v);
-	plan_init(plan, p);
+	plan_init(plan, p, now);
 	subject_fill(&s, e164, region, who);
 	if (!geo_allowed(&p->geo, s.app, s.region)) {
 		memcpy(v->region, s.region, sizeof v->region);
@@ -701,7 +731,6 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	}
 	/* Pressure: this session counts as unverified until it is; the
 	 * country's recent sends (read, adding nothing) give its usual. */
-	plan->now = now;
 	pressure_counters(plan, p, &s, 1, 0, 0);
 	if (plan->nd < POLICY_PLAN_COUNTERS && s.region[0]) {
 		size_t k = plan->nd++;
@@ -749,7 +778,7 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	 * and a challenge there would tell a pretend block apart. */
 	if (measure(p, &s, now) == STORE_BLOCK_THROTTLED)
 		plan->pow_risk++;
-	return IOTP_E_OK;
+	return known_wait(plan, v);
 }
 
 enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who, const char *e164,
@@ -763,10 +792,13 @@ enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who,
 	if (!p->on)
 		return IOTP_E_OK;
 	subject_fill(&s, e164, NULL, who);
-	plan_init(&t, p);
+	plan_init(&t, p, now);
 	plan_action(&t, p, LIMITS_LOOKUP, &s);
 	if (!t.n)
 		return IOTP_E_OK;
+	enum iotp_error known = known_wait(&t, v);
+	if (known)
+		return known;
 	int rc = store_buckets_take(p->st, t.b, t.n, now, &refused, &wait_ms);
 	if (rc == STORE_LIMITED)
 		return refusal(&t, refused, wait_ms, v);
@@ -779,7 +811,7 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 {
 	struct subject s;
 	memset(v, 0, sizeof *v);
-	plan_init(plan, p);
+	plan_init(plan, p, now);
 	subject_fill(&s, e164, region, who);
 	if (!geo_allowed(&p->geo, s.app, s.region)) {
 		memcpy(v->region, s.region, sizeof v->region);
@@ -816,7 +848,7 @@ enum iotp_error policy_send(struct policy *p, const struct policy_client *who, c
 	 * write: only a send that happens is counted. */
 	plan_counters(plan, p, &s, 1, 0);
 	plan->judge = 1;
-	return IOTP_E_OK;
+	return known_wait(plan, v);
 }
 
 void policy_check(struct policy *p, const struct policy_client *who,
@@ -824,7 +856,7 @@ void policy_check(struct policy *p, const struct policy_client *who,
 		  struct policy_plan *plan)
 {
 	struct subject s;
-	plan_init(plan, p);
+	plan_init(plan, p, now);
 	if (!p->on)
 		return;
 	subject_fill(&s, session->phone, session->region, who);

@@ -77,7 +77,9 @@ struct policy_plan {
  * the pressure of unverified sessions on the country and the client's site.
  * Nothing shared with other clients is refused here: pressure raises the
  * proof-of-work the session owes (pow_difficulty), set on the session by the
- * write itself (policy_plan_attach) from the counts it takes. */
+ * write itself (policy_plan_attach) from the counts it takes. A limit already
+ * known to lack a token (waits.h) refuses here, without the store; so in
+ * policy_send and policy_lookup. */
 enum iotp_error policy_create(struct policy *p, const struct policy_client *who, const char *e164,
 			      const char *region, int64_t now, struct policy_verdict *v,
 			      struct policy_plan *plan);

@@ -14,6 +14,7 @@
 #include "policy/limits.h"
 #include "policy/pow.h"
 #include "policy/pumping.h"
+#include "policy/waits.h"
 #include "store/store.h"
 
 static void prefixes(void **state)
@@ -68,6 +69,37 @@ static void sites(void **state)
 	assert_int_equal(keys_site("not-an-ip", out, sizeof out), -1);
 	assert_string_equal(out, "");
 	assert_string_equal(limits_scope_name(LIMITS_SITE), "site");
+}
+
+/* A refused bucket's wait is known until it ends, for that key only. */
+static void known_waits(void **state)
+{
+	(void)state;
+	struct waits *w = waits_new();
+	assert_non_null(w);
+	assert_int_equal(waits_until(w, "create|number|+447911123456", 1000), 0);
+	waits_note(w, "create|number|+447911123456", 61000);
+	assert_int_equal(waits_until(w, "create|number|+447911123456", 1000), 61000);
+	assert_int_equal(waits_until(w, "create|number|+447911123456", 60999), 61000);
+	assert_int_equal(waits_until(w, "create|number|+447911123456", 61000), 0); /* over */
+	assert_int_equal(waits_until(w, "create|number|+447911123457", 1000), 0);
+	assert_int_equal(waits_until(w, "send|number|+447911123456", 1000), 0);
+	/* A later refusal says how long from then. */
+	waits_note(w, "create|number|+447911123456", 90000);
+	assert_int_equal(waits_until(w, "create|number|+447911123456", 62000), 90000);
+	/* Thousands of other keys: each is known or costs a trip to the store,
+	 * never another key's wait. */
+	char key[64];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(key, sizeof key, "send|ip|10.0.%d.%d", i / 256, i % 256);
+		waits_note(w, key, 5000 + i);
+	}
+	for (int i = 0; i < 20000; i++) {
+		snprintf(key, sizeof key, "send|ip|10.0.%d.%d", i / 256, i % 256);
+		int64_t u = waits_until(w, key, 1000);
+		assert_true(u == 0 || u == 5000 + i);
+	}
+	waits_free(w);
 }
 
 static void rates(void **state)
@@ -346,6 +378,7 @@ int main(void)
 		cmocka_unit_test(networks),
 		cmocka_unit_test(sites),
 		cmocka_unit_test(rates),
+		cmocka_unit_test(known_waits),
 		cmocka_unit_test(pumping_needs_volume),
 		cmocka_unit_test(pumping_thresholds),
 		cmocka_unit_test(pumping_baselines),
