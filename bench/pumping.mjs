@@ -266,23 +266,32 @@ const nigerian = () => `+234${NG_MOBILE[randomInt(NG_MOBILE.length)]}${rnd(7)}`;
 // Each country's filled blocks (the number without its last 5 digits), the
 // same in every run (a fixed seed), so a training run and the attack after
 // it see the same traffic.
+// mulberry32: a small seeded generator (the low bits of a plain LCG cycle
+// too soon to pick hundreds of distinct blocks).
 let seed = 19;
-const seeded = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
-const two = () => String(seeded(100)).padStart(2, '0');
+const seeded = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const NEW_BLOCK_KEY = '+23491699'; // never among the filled ones (below)
-function filled(block) {
-  const set = new Set();
-  while (set.size < FILLED) {
-    const b = block();
-    if (b !== NEW_BLOCK_KEY) set.add(b);
+const hundred = (heads) => heads.flatMap((h) => Array.from({ length: 100 }, (_, i) => `${h}${String(i).padStart(2, '0')}`));
+// FILLED of a country's valid blocks, chosen by a seeded shuffle: never
+// more than there are.
+function filled(all) {
+  const b = all.filter((x) => x !== NEW_BLOCK_KEY);
+  for (let i = b.length - 1; i > 0; i--) {
+    const j = Math.floor(seeded() * (i + 1));
+    [b[i], b[j]] = [b[j], b[i]];
   }
-  return [...set];
+  return b.slice(0, FILLED);
 }
 const FILLED_BLOCKS = FILLED > 0
   ? {
-    NG: filled(() => `+234${NG_MOBILE[seeded(NG_MOBILE.length)]}${two()}`),
-    GB: filled(() => `+4474${seeded(5)}${two()}`),
-    DE: filled(() => `+49151${seeded(10)}${two()}`),
+    NG: filled(hundred(NG_MOBILE.map((r) => `+234${r}`))),
+    GB: filled(hundred([0, 1, 2, 3, 4].map((d) => `+4474${d}`))),
+    DE: filled(hundred([...Array(10).keys()].map((d) => `+49151${d}`))),
   }
   : null;
 const fromFilled = (c) => `${FILLED_BLOCKS[c][randomInt(FILLED_BLOCKS[c].length)]}${rnd(5)}`;
