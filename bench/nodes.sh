@@ -68,6 +68,7 @@ LIFTED="1000000000/1s"
 	echo "fraud_prefix5_min_sent = 100000"
 	echo "fraud_country_min_sent = 10000000"
 	echo "fraud_pressure_floor = 10000000" # a burst of unverified sessions from one address
+	echo "fraud_spread_floor = 10000000" # new number blocks every few seconds: counted, never priced
 	echo "[limits]"
 	for a in create send check; do
 		for s in number prefix3 prefix5 ip network country app global; do
