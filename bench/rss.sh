@@ -56,25 +56,9 @@ mem() { # mem PID FIELD -> kB
 DATA="$TMP/iotp-data"
 mkdir -p "$DATA" "$TMP/done"
 : >"$TMP/iotpd.out"
-# One address creating sessions for sequential numbers at thousands a second
-# is what the rate limits, the proof-of-work and the pumping detector refuse
-# (docs/fraud.md): lifted as bench/run.sh lifts them, or the run measures a
-# server answering 429 (107 sessions were created of a million before this).
-LIFTED="1000000000/1s"
-{
-	echo "fraud_prefix3_min_sent = 100000"
-	echo "fraud_prefix5_min_sent = 100000"
-	echo "fraud_country_min_sent = 10000000"
-	echo "fraud_pressure_floor = 10000000"
-	echo "fraud_spread_floor = 10000000" # new number blocks every few seconds: counted, never priced
-	echo "[limits]"
-	for a in create send check; do
-		for s in number prefix3 prefix5 ip network country app global; do
-			echo "$a.$s = $LIFTED"
-		done
-	done
-} >"$TMP/bench.conf"
-IOTP_POW_IP_SESSIONS=0 IOTP_POW_NETWORK_NUMBERS=0 "$IOTPD" --dev --config "$TMP/bench.conf" \
+# Limits and fraud measures lifted for one address on sequential numbers:
+# bench/lifted.conf says why.
+"$IOTPD" --dev --config "$HERE/lifted.conf" \
 	--listen 127.0.0.1:0 --data "$DATA" >"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
 IOTPD_PID=$!
 URL=""

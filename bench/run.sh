@@ -111,26 +111,9 @@ NGINX_PID=""
 DATA="$TMP/iotp-data"
 : >"$TMP/iotpd.out"
 mkdir -p "$DATA"
-# The load comes from one address on sequential numbers at thousands a second,
-# codes verified milliseconds later: exactly what the rate limits, the
-# proof-of-work and the pumping detector refuse (docs/fraud.md). They stay on,
-# so every request still pays for its buckets and counters, but at rates and
-# volumes no benchmark reaches.
-LIFTED="1000000000/1s"
-{
-	echo "fraud_prefix3_min_sent = 100000"
-	echo "fraud_prefix5_min_sent = 100000"
-	echo "fraud_country_min_sent = 10000000"
-	echo "fraud_pressure_floor = 10000000"
-	echo "fraud_spread_floor = 10000000" # new number blocks every few seconds: counted, never priced
-	echo "[limits]"
-	for a in create send check; do
-		for s in number prefix3 prefix5 ip network country app global; do
-			echo "$a.$s = $LIFTED"
-		done
-	done
-} >"$TMP/bench.conf"
-IOTP_POW_IP_SESSIONS=0 IOTP_POW_NETWORK_NUMBERS=0 "$IOTPD" --dev --config "$TMP/bench.conf" --listen 127.0.0.1:0 --data "$DATA" \
+# Limits and fraud measures lifted for one address on sequential numbers:
+# bench/lifted.conf says why.
+"$IOTPD" --dev --config "$HERE/lifted.conf" --listen 127.0.0.1:0 --data "$DATA" \
 	>"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
 IOTPD_PID=$!
 URL=""
