@@ -33,15 +33,22 @@ static int open_secret(const struct core *c, const struct store_account *a,
 
 /* The step code is good for: one within a step either side of now (clock
  * drift, a code typed as it changed) and after the last accepted step, so a
- * code is accepted once. 0 when none. */
+ * code is accepted once. 0 when none; then *spent says whether it is the
+ * code of a step already accepted (a copy of a right code, not a guess). */
 static int64_t matching_step(const unsigned char key[TOTP_SECRET_BYTES], int64_t last_step,
-                             int64_t now, const char *code)
+                             int64_t now, const char *code, int *spent)
 {
 	int64_t s = totp_step(now), found = 0;
-	for (int64_t t = s - 1; t <= s + 1; t++)
+	int used = 0;
+	for (int64_t t = s - 1; t <= s + 1; t++) {
 		/* All three compared, whatever matched: the time taken says nothing. */
-		if (t > last_step && totp_matches(key, TOTP_SECRET_BYTES, t, code) && !found)
+		int match = totp_matches(key, TOTP_SECRET_BYTES, t, code);
+		if (match && t > last_step && !found)
 			found = t;
+		else if (match && t <= last_step)
+			used = 1;
+	}
+	*spent = !found && used;
 	return found;
 }
 
@@ -70,8 +77,14 @@ enum iotp_error account_totp_guess(struct core *c, struct store_account *a, cons
 		unsigned char key[TOTP_SECRET_BYTES];
 		if (open_secret(c, a, key) < 0)
 			return IOTP_E_INTERNAL;
-		int64_t step = matching_step(key, a->totp_last_step, now, code);
+		int spent;
+		int64_t step = matching_step(key, a->totp_last_step, now, code, &spent);
 		sodium_memzero(key, sizeof key);
+		/* A copy of the right code that another request already used (a
+		 * double tap, a retry that raced its first try): refused, as a code
+		 * works once, but no wrong guess. Whoever has it needs no guessing. */
+		if (spent)
+			return IOTP_E_INCORRECT_TOTP;
 		/* The outcome and the step are written with a compare-and-swap: of
 		 * two requests with one code only one lands, and the other, read
 		 * again, finds the step used. Every wrong code is counted. */

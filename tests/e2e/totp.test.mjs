@@ -204,6 +204,19 @@ describe('authenticator-app codes', () => {
     assert.equal(ok.status, 200, ok.text);
   });
 
+  test('copies of a code already used are refused but are not wrong guesses: no wait follows them', async () => {
+    const { cred, app } = await withTotp();
+    const used = hotp(app.key, app.last); // the code that confirmed it
+    // pin_waits 0,0,2: three wrong codes in a row would start a wait.
+    for (let i = 0; i < 4; i++) {
+      const r = await srv.call('DELETE', '/v1/accounts/me/totp', { code: used }, device(cred));
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.body.error.code, 'incorrect_totp', r.text);
+    }
+    const ok = await srv.call('DELETE', '/v1/accounts/me/totp', { code: await app.code() }, device(cred));
+    assert.equal(ok.status, 200, ok.text);
+  });
+
   test('turned off with a current code; parallel requests with one code: one wins', async () => {
     const { cred, app, phone } = await withTotp();
     const code = await app.code();
