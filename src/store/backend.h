@@ -24,9 +24,10 @@ struct store_ops {
 	/* store_session_insert and _update are this too, without buckets. */
 	int (*session_write)(void *state, struct store_write *w, struct store_session *current);
 	int (*outbox_due)(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
-	/* store_outbox_take and store_outbox_finish_take: done may be NULL (n_done 0). */
+	/* store_outbox_take_batch (store_outbox_take and _finish_take are the case
+	 * n = 1): done may be NULL (n_done 0). */
 	int (*outbox_take)(void *state, const struct store_message *done, size_t n_done,
-			   const char *id, const char *provider, int64_t now,
+			   struct store_take *want, size_t n, int64_t now,
 			   struct store_message *out);
 	int (*outbox_handing)(void *state, const char *id, const char *provider);
 	int (*outbox_finish)(void *state, const struct store_message *m, size_t n);

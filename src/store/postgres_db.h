@@ -185,9 +185,8 @@ extern const char *const pg_passkey_sql[P_COUNT];
 
 /* The store_ops entries of postgres_outbox.c. */
 int pg_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
-int pg_outbox_take(void *state, const struct store_message *done, size_t n_done, const char *id,
-		   const char *provider, int64_t now,
-		   struct store_message *out);
+int pg_outbox_take(void *state, const struct store_message *done, size_t n_done,
+		   struct store_take *want, size_t n, int64_t now, struct store_message *out);
 int pg_outbox_finish(void *state, const struct store_message *m, size_t n);
 int pg_outbox_handing(void *state, const char *id, const char *provider);
 int pg_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown);

@@ -262,52 +262,64 @@ static int finish_rows(struct pg_db *db, struct pg_conn *c, const struct store_m
 struct take {
 	const struct store_message *done;
 	size_t n_done;
-	const char *id, *provider;
+	struct store_take *want;
+	size_t n;
 	int64_t now;
 	struct store_message *out;
-	int rc; /* 0 or STORE_CONFLICT */
 };
 
-/* The finished rounds, then the take: 0 (committed) also when the take finds
- * nothing (t->rc says), so the rounds stay recorded. */
+/* The finished rounds, then the takes: 0 (committed) also when a take finds
+ * nothing (its want[i].rc says), so the rounds and the other takes stay. */
 static int take_in(struct pg_db *db, struct pg_conn *c, void *arg)
 {
 	struct take *t = arg;
 	if (finish_rows(db, c, t->done, t->n_done) < 0)
 		return -1;
-	struct pg_params p = {0};
-	pg_p_text(&p, t->id);
-	pg_p_text(&p, t->provider);
-	pg_p_int(&p, t->now);
-	pg_p_int(&p, t->now + db->lease_ms);
-	pg_p_text(&p, db->node);
-	PGresult *r = pg_run(db, c, P_OUTBOX_TAKE, &p, NULL);
-	if (!r)
-		return -1;
-	t->rc = PQntuples(r) == 1 ? 0 : STORE_CONFLICT;
-	if (t->rc == 0) {
-		read_message(r, 0, t->out);
-		t->out->body_len = pg_blob(t->out->body, sizeof t->out->body, r, 0, 15);
+	for (size_t i = 0; i < t->n; i++) {
+		struct pg_params p = {0};
+		pg_p_text(&p, t->want[i].id);
+		pg_p_text(&p, t->want[i].provider);
+		pg_p_int(&p, t->now);
+		pg_p_int(&p, t->now + db->lease_ms);
+		pg_p_text(&p, db->node);
+		PGresult *r = pg_run(db, c, P_OUTBOX_TAKE, &p, NULL);
+		if (!r)
+			return -1;
+		t->want[i].rc = PQntuples(r) == 1 ? 0 : STORE_CONFLICT;
+		if (t->want[i].rc == 0) {
+			read_message(r, 0, &t->out[i]);
+			t->out[i].body_len = pg_blob(t->out[i].body, sizeof t->out[i].body, r, 0, 15);
+		}
+		PQclear(r);
 	}
-	PQclear(r);
 	return 0;
 }
 
-/* With finished rounds to record, one transaction; without, the take alone
- * (one UPDATE ... RETURNING is its own transaction). */
-int pg_outbox_take(void *state, const struct store_message *done, size_t n_done, const char *id,
-		   const char *provider, int64_t now, struct store_message *out)
+/* With finished rounds to record or several takes, one transaction; a lone
+ * take is one UPDATE ... RETURNING, its own transaction. */
+int pg_outbox_take(void *state, const struct store_message *done, size_t n_done,
+		   struct store_take *want, size_t n, int64_t now, struct store_message *out)
 {
 	struct pg_db *db = state;
-	struct take t = {done, n_done, id, provider, now, out, 0};
-	if (n_done)
-		return pg_in_txn(db, take_in, &t) < 0 ? -1 : t.rc;
-	struct pg_conn *c = pg_acquire(db);
-	if (!c)
+	struct take t = {done, n_done, want, n, now, out};
+	int rc;
+	for (size_t i = 0; i < n; i++)
+		want[i].rc = STORE_CONFLICT;
+	if (n_done || n > 1) {
+		rc = pg_in_txn(db, take_in, &t);
+	} else {
+		struct pg_conn *c = pg_acquire(db);
+		if (!c)
+			return -1;
+		rc = take_in(db, c, &t);
+		pg_release(db, c);
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			want[i].rc = STORE_CONFLICT;
 		return -1;
-	int rc = take_in(db, c, &t);
-	pg_release(db, c);
-	return rc < 0 ? -1 : t.rc;
+	}
+	return 0;
 }
 
 static int finish_in(struct pg_db *db, struct pg_conn *c, void *arg)

@@ -164,8 +164,7 @@ int sqlite_drop_queued(struct sqlite_db *db, const struct store_session *s);
 /* The store_ops entries sqlite_outbox.c implements. */
 int sqlite_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);
 int sqlite_outbox_take(void *state, const struct store_message *done, size_t n_done,
-		       const char *id, const char *provider, int64_t now,
-		   struct store_message *out);
+		       struct store_take *want, size_t n, int64_t now, struct store_message *out);
 int sqlite_outbox_finish(void *state, const struct store_message *m, size_t n);
 int sqlite_outbox_handing(void *state, const char *id, const char *provider);
 int sqlite_outbox_recover(void *state, int64_t now, size_t *requeued, size_t *unknown);

@@ -152,45 +152,63 @@ int sqlite_outbox_finish(void *state, const struct store_message *m, size_t n)
 	return rc < 0 ? rc : crc;
 }
 
-/* The finished rounds first, then the take, in one savepoint: a take that
- * finds the message gone (STORE_CONFLICT) changed nothing, so the savepoint
- * is kept for the outcomes. */
+/* Takes id for a round inside the caller's savepoint: 0 with *out filled,
+ * STORE_CONFLICT when it is not queued and due, negative on a failure. */
+static int take_one(struct sqlite_db *db, const char *id, const char *provider, int64_t now,
+		    struct store_message *out)
+{
+	/* UPDATE, then SELECT: cheaper than RETURNING, which goes through a
+	 * temporary table. */
+	sqlite3_stmt *st = db->stmt[S_OUTBOX_TAKE];
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite_step_done(db, S_OUTBOX_TAKE) != SQLITE_DONE)
+		return sqlite_fail(db, "take message");
+	if (sqlite3_changes(db->conn) == 0)
+		return STORE_CONFLICT;
+	st = db->stmt[S_MESSAGE_GET];
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : sqlite_fail(db, "read taken message");
+	if (rc == 0) {
+		read_message(st, out);
+		out->body_len = sqlite_copy_blob(out->body, sizeof out->body, st, 15);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* The finished rounds first, then the takes, in one savepoint: a take that
+ * finds its message gone (STORE_CONFLICT) changed nothing, so the savepoint
+ * is kept for the outcomes and the other takes. */
 int sqlite_outbox_take(void *state, const struct store_message *done, size_t n_done,
-		       const char *id, const char *provider, int64_t now, struct store_message *out)
+		       struct store_take *want, size_t n, int64_t now, struct store_message *out)
 {
 	struct sqlite_db *db = state;
 	uint64_t group = 0;
 	int rc = -1;
+	size_t taken = 0;
+	for (size_t i = 0; i < n; i++)
+		want[i].rc = STORE_CONFLICT;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
 		rc = finish_rows(db, done, n_done);
-		/* UPDATE, then SELECT: cheaper than RETURNING, which goes through a
-		 * temporary table. */
-		sqlite3_stmt *st = db->stmt[S_OUTBOX_TAKE];
-		if (rc == 0) {
-			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, provider, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, now);
-			if (sqlite_step_done(db, S_OUTBOX_TAKE) != SQLITE_DONE)
-				rc = sqlite_fail(db, "take message");
-			else if (sqlite3_changes(db->conn) == 0)
-				rc = STORE_CONFLICT;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			int one = take_one(db, want[i].id, want[i].provider, now, &out[i]);
+			if (one < 0)
+				rc = one;
+			else
+				want[i].rc = one;
+			taken += one == 0;
 		}
-		if (rc == 0) {
-			st = db->stmt[S_MESSAGE_GET];
-			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-			rc = sqlite3_step(st) == SQLITE_ROW ? 0 : sqlite_fail(db, "read taken message");
-			if (rc == 0) {
-				read_message(st, out);
-				out->body_len = sqlite_copy_blob(out->body, sizeof out->body, st, 15);
-			}
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-		}
-		group = sqlite_write_end(db, rc == 0 || (rc == STORE_CONFLICT && n_done));
+		group = sqlite_write_end(db, rc == 0 && (taken || n_done));
 	}
 	int crc = sqlite_leave(db, group);
-	return rc < 0 ? rc : crc ? crc : rc;
+	if (rc < 0 || crc < 0)
+		for (size_t i = 0; i < n; i++)
+			want[i].rc = STORE_CONFLICT;
+	return rc < 0 ? rc : crc;
 }
 
 int sqlite_outbox_handing(void *state, const char *id, const char *provider)

@@ -190,14 +190,23 @@ int store_outbox_due(struct store *st, int64_t now, struct store_due *out, size_
 int store_outbox_take(struct store *st, const char *id, const char *provider, int64_t now,
 		      struct store_message *out)
 {
-	return st->ops->outbox_take(st->state, NULL, 0, id, provider, now, out);
+	return store_outbox_finish_take(st, NULL, 0, id, provider, now, out);
 }
 
 int store_outbox_finish_take(struct store *st, const struct store_message *done, size_t n_done,
 			     const char *id, const char *provider, int64_t now,
 			     struct store_message *out)
 {
-	return st->ops->outbox_take(st->state, done, n_done, id, provider, now, out);
+	struct store_take want = {.id = id, .provider = provider};
+	int rc = st->ops->outbox_take(st->state, done, n_done, &want, 1, now, out);
+	return rc < 0 ? rc : want.rc;
+}
+
+int store_outbox_take_batch(struct store *st, const struct store_message *done, size_t n_done,
+			    struct store_take *want, size_t n, int64_t now,
+			    struct store_message *out)
+{
+	return st->ops->outbox_take(st->state, done, n_done, want, n, now, out);
 }
 
 int store_outbox_finish(struct store *st, const struct store_message *m, size_t n)

@@ -250,6 +250,22 @@ int store_outbox_finish(struct store *st, const struct store_message *m, size_t 
 int store_outbox_finish_take(struct store *st, const struct store_message *done, size_t n_done,
 			     const char *id, const char *provider, int64_t now,
 			     struct store_message *out);
+/* One message a delivery round asks for (store_outbox_take_batch). */
+struct store_take {
+	const char *id;
+	const char *provider; /* its first hand-over, "" when there is none */
+	int rc;		      /* set by the call: 0 taken, or STORE_CONFLICT */
+};
+/* store_outbox_finish of done[0..n_done) and store_outbox_take of each of
+ * want[0..n) in one write, so a delivery round that hands several messages
+ * over at once costs one durable write, not one per message. want[i].rc says
+ * whether message i was taken (out[i] filled) or not (STORE_CONFLICT: another
+ * taker had it, or it is not due). Returns 0 when the write is durable (the
+ * outcomes are recorded even when nothing was taken), or negative when
+ * nothing of it happened. */
+int store_outbox_take_batch(struct store *st, const struct store_message *done, size_t n_done,
+			    struct store_take *want, size_t n, int64_t now,
+			    struct store_message *out);
 /* After a crash, at start-up, before the worker runs: puts back every SENDING
  * message that was not yet being handed over (*requeued), and marks those
  * caught in a hand-over as submitted with an unknown outcome (*unknown), so

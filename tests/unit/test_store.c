@@ -454,6 +454,71 @@ static void finish_rides_on_the_next_take(void **state)
 	assert_int_equal(unknown, 1);
 }
 
+/* A delivery round takes several messages in one write
+ * (store_outbox_take_batch), with the last round's outcomes: each message is
+ * taken or not on its own (one already taken, one not yet due), the others
+ * are taken all the same, and the outcomes are recorded. */
+static void take_batch_one_write(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m[5];
+	const char *ids[5] = {"m1", "m2", "m3", "m4", "m5"};
+	for (int i = 0; i < 5; i++) {
+		m[i] = make_message(ids[i], "s1", i == 3 ? 9000 : 1000 + i);
+		s.version = 2 + i;
+		assert_int_equal(store_session_update(f->st, &s, &m[i], NULL), 0);
+	}
+	struct store_message done, out[4];
+	assert_int_equal(store_outbox_take(f->st, "m1", "kannel", 1010, &done), 0);
+	assert_int_equal(store_outbox_take(f->st, "m3", "kannel", 1010, &out[0]), 0);
+	done.state = STORE_MSG_SENT;
+	done.sent_at = 1015;
+	snprintf(done.provider_ref, sizeof done.provider_ref, "ref-1");
+	done.n_tried = 0;
+	/* m3 is taken already, m4 is not due until 9000. */
+	struct store_take want[4] = {
+	    {"m2", "kannel", 7}, {"m3", "kannel", 7}, {"m4", "kannel", 7}, {"m5", "", 7}};
+	assert_int_equal(store_outbox_take_batch(f->st, &done, 1, want, 4, 1020, out), 0);
+	assert_int_equal(want[0].rc, 0);
+	assert_int_equal(want[1].rc, STORE_CONFLICT);
+	assert_int_equal(want[2].rc, STORE_CONFLICT);
+	assert_int_equal(want[3].rc, 0);
+	assert_string_equal(out[0].id, "m2");
+	assert_int_equal(out[0].state, STORE_MSG_SENDING);
+	assert_int_equal(out[0].attempts, 1);
+	assert_int_equal(out[0].body_len, 12);
+	assert_memory_equal(out[0].body, "sealed-bytes", 12);
+	assert_string_equal(out[3].id, "m5");
+	assert_int_equal(out[3].attempts, 1);
+	struct store_message got[3];
+	timeline_count = 0;
+	assert_int_equal(store_session_messages(f->st, "s1", keep_messages, got), 0);
+	assert_int_equal(timeline_count, 5);
+	assert_int_equal(got[0].state, STORE_MSG_SENT);
+	assert_string_equal(got[0].provider_ref, "ref-1");
+	assert_int_equal(got[1].state, STORE_MSG_SENDING);
+	assert_string_equal(got[1].provider, "kannel");
+	/* Only m4 is left to take, once due; a batch that takes nothing and
+	 * records nothing is no failure. */
+	struct store_due due[4];
+	size_t n = 9;
+	assert_int_equal(store_outbox_due(f->st, 9000, due, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(due[0].id, "m4");
+	struct store_take again[2] = {{"m2", "kannel", 7}, {"m5", "kannel", 7}};
+	assert_int_equal(store_outbox_take_batch(f->st, NULL, 0, again, 2, 9000, out), 0);
+	assert_int_equal(again[0].rc, STORE_CONFLICT);
+	assert_int_equal(again[1].rc, STORE_CONFLICT);
+	/* A restart finds m2 and m3 mid-hand-over (not sent again) and m5, taken
+	 * with no provider to hand it to, queued again. */
+	size_t requeued, unknown;
+	assert_int_equal(store_outbox_recover(f->st, 9500, &requeued, &unknown), 0);
+	assert_int_equal(requeued, 1);
+	assert_int_equal(unknown, 2);
+}
+
 /* A crash during a hand-over: the message is not handed over again. */
 static void recover_mid_hand_over(void **state)
 {
@@ -2222,6 +2287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_rides_on_the_next_take, setup, teardown),
+		cmocka_unit_test_setup_teardown(take_batch_one_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup, teardown),
