@@ -135,3 +135,19 @@ int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answ
 	}
 	return 0;
 }
+
+void fetch_get_batch(struct fetch *f, const char *const *urls, size_t n, struct fetch_answer *ans,
+		     int *rc, char *err, size_t errlen)
+{
+	int plain = f->plain != NULL;
+	for (size_t i = 0; plain && i < n; i++)
+		plain = fetch_plain_accepts(urls[i]);
+	if (plain) {
+		fetch_plain_get_batch(f->plain, urls, n, ans, rc, err, errlen);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fetch_request req = {.method = "GET", .url = urls[i]};
+		rc[i] = fetch_do(f, &req, &ans[i], err + i * errlen, errlen);
+	}
+}

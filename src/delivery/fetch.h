@@ -38,6 +38,14 @@ void fetch_free(struct fetch *f);
 int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answer *ans, char *err,
              size_t errlen);
 
+/* fetch_do for n GETs with nothing but their URLs, at once: over plain
+ * http:// each goes on its own kept-alive connection and all are sent before
+ * any answer is read, so the wait is the slowest answer's, not the sum (else
+ * one after the other). rc[i] and the n err strings (err + i * errlen) as
+ * fetch_do's. */
+void fetch_get_batch(struct fetch *f, const char *const *urls, size_t n, struct fetch_answer *ans,
+		     int *rc, char *err, size_t errlen);
+
 /* libcurl's process-wide set-up (curl_global_init) is main's. */
 
 #endif

@@ -428,63 +428,149 @@ static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
 	return 0;
 }
 
-int fetch_plain_get(struct fetch_plain *p, const char *url, struct fetch_answer *ans, char *err,
-                    size_t errlen)
-{
+/* A request made ready to go: its target and its bytes. */
+struct prepared {
 	struct target t;
-	ans->status = 0;
-	ans->len = 0;
-	ans->body[0] = '\0';
-	if (parse_url(url, &t) < 0) {
+	char *req;
+	size_t len;
+};
+
+static int prepare(const char *url, struct prepared *q, char *err, size_t errlen)
+{
+	q->req = NULL;
+	if (parse_url(url, &q->t) < 0) {
 		strfmt(err, errlen, "URL using bad/illegal format or missing URL");
 		return -1;
 	}
-	size_t cap = t.path_len + strlen(t.authority) + 96;
-	char *req = xmalloc(cap);
-	strfmt(req, cap, "GET %s%.*s HTTP/1.1\r\nHost: %s\r\nUser-Agent: iotpd\r\n\r\n",
-	       t.path[0] == '/' ? "" : "/", (int)t.path_len, t.path, t.authority);
-	size_t len = strlen(req);
-	struct reader *r = xmalloc(sizeof *r);
-	int64_t deadline = clock_now_ms() + p->timeout_ms;
-	int rc = -1;
-	/* A pooled connection the gateway has closed in the meantime fails at
-	 * once, before any answer: then once more on a new connection. Only then:
-	 * a request that got some answer, or none in time, is never repeated. */
-	for (int tries = 0; tries < 2; tries++) {
-		int fd = take_idle(p, t.authority), reused = fd >= 0;
-		if (!reused && (fd = connect_to(&t, p->timeout_ms, deadline, err, errlen)) < 0)
-			break;
-		r->fd = fd;
-		r->deadline = deadline;
-		r->len = r->pos = r->got = 0;
-		ans->len = 0;
-		int keep = send_all(fd, req, len, deadline) < 0 ? -1 : read_answer(r, ans);
-		int why = errno;
-		if (keep > 0 && r->pos == r->len)
-			give_idle(p, fd, t.authority);
-		else
-			close(fd);
-		if (keep >= 0) {
-			rc = 0;
-			break;
-		}
-		if (reused && r->got == 0 && why != ETIMEDOUT)
-			continue;
-		if (why == ETIMEDOUT)
-			strfmt(err, errlen, "no answer within %ld ms", p->timeout_ms);
-		else if (why == EPROTO || why == EMSGSIZE)
-			strfmt(err, errlen, "the answer is not HTTP/1.x this client reads (%s)",
-			       strerror(why));
-		else if (r->got == 0)
-			strfmt(err, errlen, "the connection failed before an answer (%s)",
-			       strerror(why));
-		else
-			strfmt(err, errlen, "the connection failed during the answer (%s)",
-			       strerror(why));
-		break;
+	size_t cap = q->t.path_len + strlen(q->t.authority) + 96;
+	q->req = xmalloc(cap);
+	strfmt(q->req, cap, "GET %s%.*s HTTP/1.1\r\nHost: %s\r\nUser-Agent: iotpd\r\n\r\n",
+	       q->t.path[0] == '/' ? "" : "/", (int)q->t.path_len, q->t.path, q->t.authority);
+	q->len = strlen(q->req);
+	return 0;
+}
+
+/* A pooled connection, or else a new one: -1 with err when none. */
+static int open_for(struct fetch_plain *p, const struct target *t, int64_t deadline, int *reused,
+		    char *err, size_t errlen)
+{
+	int fd = take_idle(p, t->authority);
+	*reused = fd >= 0;
+	return fd >= 0 ? fd : connect_to(t, p->timeout_ms, deadline, err, errlen);
+}
+
+/* The answer to the request sent on fd (sent: send_all's result, why its
+ * errno), after which fd goes back to the pool or is closed. Returns 0 with
+ * the answer in ans; 1 when fd was a pooled connection the gateway had closed
+ * before answering anything, so the request may go once more on another; -1
+ * with err. */
+static int answer_on(struct fetch_plain *p, const struct target *t, int fd, int reused, int sent,
+		     int why, int64_t deadline, struct reader *r, struct fetch_answer *ans,
+		     char *err, size_t errlen)
+{
+	r->fd = fd;
+	r->deadline = deadline;
+	r->len = r->pos = r->got = 0;
+	ans->len = 0;
+	int keep = -1;
+	if (sent == 0) {
+		keep = read_answer(r, ans);
+		why = errno;
 	}
+	if (keep > 0 && r->pos == r->len)
+		give_idle(p, fd, t->authority);
+	else
+		close(fd);
+	if (keep >= 0)
+		return 0;
+	if (reused && r->got == 0 && why != ETIMEDOUT)
+		return 1;
+	if (why == ETIMEDOUT)
+		strfmt(err, errlen, "no answer within %ld ms", p->timeout_ms);
+	else if (why == EPROTO || why == EMSGSIZE)
+		strfmt(err, errlen, "the answer is not HTTP/1.x this client reads (%s)",
+		       strerror(why));
+	else if (r->got == 0)
+		strfmt(err, errlen, "the connection failed before an answer (%s)", strerror(why));
+	else
+		strfmt(err, errlen, "the connection failed during the answer (%s)", strerror(why));
+	return -1;
+}
+
+/* Sends q and reads its answer, tries times at most (a pooled connection the
+ * gateway has closed in the meantime fails at once, before any answer: then
+ * once more. Only then: a request that got some answer, or none in time, is
+ * never repeated). */
+static int exchange(struct fetch_plain *p, const struct prepared *q, int tries, int64_t deadline,
+		    struct reader *r, struct fetch_answer *ans, char *err, size_t errlen)
+{
+	int rc = -1;
+	for (; tries > 0; tries--) {
+		int reused, fd = open_for(p, &q->t, deadline, &reused, err, errlen);
+		if (fd < 0)
+			break;
+		int sent = send_all(fd, q->req, q->len, deadline);
+		rc = answer_on(p, &q->t, fd, reused, sent, errno, deadline, r, ans, err, errlen);
+		if (rc != 1)
+			break;
+		rc = -1;
+		strfmt(err, errlen, "the connection failed before an answer (closed by the gateway)");
+	}
+	return rc;
+}
+
+int fetch_plain_get(struct fetch_plain *p, const char *url, struct fetch_answer *ans, char *err,
+		    size_t errlen)
+{
+	ans->status = 0;
+	ans->len = 0;
+	ans->body[0] = '\0';
+	struct prepared q;
+	if (prepare(url, &q, err, errlen) < 0)
+		return -1;
+	struct reader *r = xmalloc(sizeof *r);
+	int rc = exchange(p, &q, 2, clock_now_ms() + p->timeout_ms, r, ans, err, errlen);
 	ans->body[ans->len] = '\0';
 	free(r);
-	free(req);
+	free(q.req);
 	return rc;
+}
+
+void fetch_plain_get_batch(struct fetch_plain *p, const char *const *urls, size_t n,
+			   struct fetch_answer *ans, int *rc, char *err, size_t errlen)
+{
+	struct prepared *q = xcalloc(n, sizeof *q);
+	struct sent {
+		int fd, reused, rc, why;
+	} *s = xcalloc(n, sizeof *s);
+	struct reader *r = xmalloc(sizeof *r);
+	int64_t deadline = clock_now_ms() + p->timeout_ms;
+	/* Every request goes out before any answer is read: the gateway works on
+	 * them together, and the wait is the slowest answer's, not the sum. */
+	for (size_t i = 0; i < n; i++) {
+		char *e = err + i * errlen;
+		ans[i].status = 0;
+		ans[i].len = 0;
+		rc[i] = -1;
+		s[i].fd = -1;
+		if (prepare(urls[i], &q[i], e, errlen) < 0 ||
+		    (s[i].fd = open_for(p, &q[i].t, deadline, &s[i].reused, e, errlen)) < 0)
+			continue;
+		s[i].rc = send_all(s[i].fd, q[i].req, q[i].len, deadline);
+		s[i].why = errno;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *e = err + i * errlen;
+		if (s[i].fd >= 0) {
+			rc[i] = answer_on(p, &q[i].t, s[i].fd, s[i].reused, s[i].rc, s[i].why,
+					  deadline, r, &ans[i], e, errlen);
+			if (rc[i] == 1)
+				rc[i] = exchange(p, &q[i], 1, deadline, r, &ans[i], e, errlen);
+		}
+		ans[i].body[ans[i].len] = '\0';
+		free(q[i].req);
+	}
+	free(r);
+	free(s);
+	free(q);
 }

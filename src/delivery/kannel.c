@@ -130,14 +130,12 @@ static const char *var(void *arg, const char *name)
 	return NULL;
 }
 
-static int kannel_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
-                       char *error, size_t errlen)
+/* The sendsms URL for m into url (URL_MAX bytes): 0, or PROVIDER_REFUSED
+ * with why in error. */
+static int build_url(const struct kannel *k, const struct provider_message *m, char *url,
+                     char *error, size_t errlen)
 {
-	struct kannel *k = state;
 	char dlr[1024], mask[8], err[256];
-	char *url = xmalloc(URL_MAX);
-	ref[0] = '\0';
-	(void)reflen;
 	/* Kannel fills the %-escapes when it calls back: %d the report type, %A the
 	 * SMSC's words, %F the SMSC's id for the message. */
 	char token[CALLBACK_TOKEN_LEN + 1];
@@ -156,18 +154,15 @@ static int kannel_send(void *state, const struct provider_message *m, char *ref,
 	       ucs2 ? "&coding=2" : "", k->dlr_mask ? "&dlr-mask={mask}&dlr-url={dlr}" : "",
 	       k->smsc ? "&smsc={smsc}" : "");
 	size_t base = strlen(k->url);
-	int rc;
 	if (base >= URL_MAX / 2) {
 		strfmt(error, errlen, "the sendsms url is too long");
-		rc = PROVIDER_REFUSED;
-		goto out;
+		return PROVIDER_REFUSED;
 	}
 	memcpy(url, k->url, base);
 	if (expand_template(tmpl, EXPAND_URL, var, &v, url + base, URL_MAX - base, err,
 	                    sizeof err) < 0) {
 		strfmt(error, errlen, "cannot build the sendsms request: %s", err);
-		rc = PROVIDER_REFUSED;
-		goto out;
+		return PROVIDER_REFUSED;
 	}
 	if (!m->from[0]) {
 		/* No from= makes Kannel use its own default sender (global-sender). */
@@ -175,32 +170,88 @@ static int kannel_send(void *state, const struct provider_message *m, char *ref,
 		if (p)
 			memmove(p, p + 6, strlen(p + 6) + 1);
 	}
-	struct fetch_request req = {.method = "GET", .url = url};
-	struct fetch_answer *ans = xmalloc(sizeof *ans);
-	if (fetch_do(k->fetch, &req, ans, err, sizeof err) < 0) {
+	return 0;
+}
+
+/* What Kannel's answer (or fetch's failure, fetched < 0 with err) means. */
+static int judge(const struct kannel *k, int fetched, const struct fetch_answer *ans,
+                 const char *err, char *error, size_t errlen)
+{
+	if (fetched < 0) {
 		strfmt(error, errlen, "Kannel did not answer: %s", err);
-		rc = PROVIDER_RETRY;
-	} else if (ans->status == 202 || ans->status == 200) {
-		rc = PROVIDER_SENT;
-	} else if (ans->status == 403) {
+		return PROVIDER_RETRY;
+	}
+	if (ans->status == 202 || ans->status == 200)
+		return PROVIDER_SENT;
+	if (ans->status == 403) {
 		strfmt(error, errlen,
 		       "Kannel refused the username or password (403): check [provider %s] against "
 		       "its sendsms-user",
 		       k->name);
-		rc = PROVIDER_REFUSED;
-	} else if (ans->status >= 500) {
-		strfmt(error, errlen, "Kannel failed (%ld): %.120s", ans->status, ans->body);
-		rc = PROVIDER_RETRY;
-	} else {
-		strfmt(error, errlen, "Kannel refused the message (%ld): %.120s", ans->status,
-		       ans->body);
-		rc = PROVIDER_REFUSED;
+		return PROVIDER_REFUSED;
 	}
-	free(ans);
-out:
+	if (ans->status >= 500) {
+		strfmt(error, errlen, "Kannel failed (%ld): %.120s", ans->status, ans->body);
+		return PROVIDER_RETRY;
+	}
+	strfmt(error, errlen, "Kannel refused the message (%ld): %.120s", ans->status, ans->body);
+	return PROVIDER_REFUSED;
+}
+
+static int kannel_send(void *state, const struct provider_message *m, char *ref, size_t reflen,
+                       char *error, size_t errlen)
+{
+	struct kannel *k = state;
+	char err[256];
+	char *url = xmalloc(URL_MAX);
+	ref[0] = '\0';
+	(void)reflen;
+	int rc = build_url(k, m, url, error, errlen);
+	if (rc == 0) {
+		struct fetch_request req = {.method = "GET", .url = url};
+		struct fetch_answer *ans = xmalloc(sizeof *ans);
+		int fetched = fetch_do(k->fetch, &req, ans, err, sizeof err);
+		rc = judge(k, fetched, ans, err, error, errlen);
+		free(ans);
+	}
 	seal_wipe(url, URL_MAX);
 	free(url);
 	return rc;
+}
+
+/* The URLs (they carry the codes) are wiped before they are freed. */
+static void kannel_send_batch(void *state, const struct provider_message *m, size_t n,
+                              struct provider_sent *out)
+{
+	struct kannel *k = state;
+	char *urls = xmalloc(n * URL_MAX), *errs = xmalloc(n * 256);
+	const char **go = xcalloc(n, sizeof *go);
+	size_t *which = xcalloc(n, sizeof *which), k_go = 0;
+	struct fetch_answer *ans = xmalloc(n * sizeof *ans);
+	int *fetched = xcalloc(n, sizeof *fetched);
+	for (size_t i = 0; i < n; i++) {
+		out[i].ref[0] = '\0';
+		out[i].error[0] = '\0';
+		out[i].outcome =
+		    build_url(k, &m[i], urls + i * URL_MAX, out[i].error, sizeof out[i].error);
+		if (out[i].outcome == 0) {
+			which[k_go] = i;
+			go[k_go++] = urls + i * URL_MAX;
+		}
+	}
+	fetch_get_batch(k->fetch, go, k_go, ans, fetched, errs, 256);
+	for (size_t j = 0; j < k_go; j++) {
+		size_t i = which[j];
+		out[i].outcome = judge(k, fetched[j], &ans[j], errs + j * 256, out[i].error,
+		                       sizeof out[i].error);
+	}
+	seal_wipe(urls, n * URL_MAX);
+	free(urls);
+	free(errs);
+	free(go);
+	free(which);
+	free(ans);
+	free(fetched);
 }
 
 static int kannel_report(void *state, const struct provider_report_in *in,
@@ -234,5 +285,6 @@ const struct provider_ops provider_kannel_ops = {
     .open = kannel_open,
     .close = kannel_close,
     .send = kannel_send,
+    .send_batch = kannel_send_batch,
     .report = kannel_report,
 };

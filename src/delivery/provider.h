@@ -21,7 +21,7 @@
 #include "config.h"
 #include "delivery/inbox.h"
 
-#define PROVIDER_OPS_VERSION 2
+#define PROVIDER_OPS_VERSION 3
 #define PROVIDER_CHANNEL_SMS 1u
 #define PROVIDER_CHANNEL_VOICE 2u
 #define PROVIDER_CHANNEL_WHATSAPP 4u
@@ -81,6 +81,13 @@ struct provider_report {
 	char reason[256];           /* words a support person understands, UTF-8; "" for none */
 };
 
+/* What send() said of one message of a send_batch(). */
+struct provider_sent {
+	int outcome; /* PROVIDER_SENT, _RETRY or _REFUSED */
+	char ref[PROVIDER_REF_MAX];
+	char error[256];
+};
+
 struct provider_ops {
 	int version;
 	const char *type;
@@ -91,6 +98,12 @@ struct provider_ops {
 	 * ""), _RETRY or _REFUSED with a reason in error. */
 	int (*send)(void *state, const struct provider_message *m, char *ref, size_t reflen,
 	            char *error, size_t errlen);
+	/* Optional (NULL: send() one message at a time): hands m[0..n) over at
+	 * once, each on its own connection, and waits for the gateway's answers
+	 * together, so one thread keeps n hand-overs in flight; out[i] is what
+	 * send() would have said of m[i]. */
+	void (*send_batch)(void *state, const struct provider_message *m, size_t n,
+	                   struct provider_sent *out);
 	/* Authenticates and reads a delivery report; NULL when the type gets none.
 	 * Returns 0 with *out filled, or PROVIDER_REPORT_* with why in error. */
 	int (*report)(void *state, const struct provider_report_in *in, struct provider_report *out,

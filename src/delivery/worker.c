@@ -13,14 +13,27 @@
 #include "base/seal.h"
 #include "msg/voice.h"
 
-/* New messages reach the threads through a queue in memory (worker_notify);
- * the store stays the truth. A thread takes a message with one
- * compare-and-swap write that also records its first hand-over, and a poll of
- * the store finds what the queue never held: retries that came due, messages a
+/* New messages reach the drivers through a queue in memory (worker_notify);
+ * the store stays the truth. A driver takes every message queued (up to its
+ * share of delivery_threads) with one compare-and-swap write that also
+ * records each one's first hand-over and the outcomes of its last round, and
+ * hands those whose provider can (Kannel's sendsms over plain HTTP) over
+ * together, each on its own kept-alive connection: one durable write and one
+ * wake-up per round, not per message. Messages for providers that hand over
+ * one at a time (libcurl: https, bodies) go on to a pool of threads, one
+ * message each, as a slow gateway must not hold the others up. A poll of the
+ * store finds what the queue never held: retries that came due, messages a
  * crash left, more than the queue could hold. */
 #define QUEUE_MAX 4096
 #define POLL_BATCH 64
 #define THREADS_MAX 256
+/* A driver hands over up to BATCH_MAX messages a round, and there are as
+ * many drivers as delivery_threads needs: while some wait for their round's
+ * answers (the slowest of a round holds it up: Kannel sometimes takes 40 ms),
+ * the others take what came in meanwhile. In bench/delivery.mjs 8 drivers of
+ * 8 carried more codes than 2 of 32 or 4 of 16 (bench/RESULTS.md). */
+#define BATCH_MAX 8
+#define DRIVERS_MAX (THREADS_MAX / BATCH_MAX)
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
 /* Retries wait backoff_ms (base/backoff.h): between half and all of 1 s, 2 s,
@@ -30,16 +43,24 @@
  * bites should MAX_ATTEMPTS grow. */
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
 
+/* A ring of due messages; guarded by the worker's lock. */
+struct queue {
+	struct store_due *e; /* QUEUE_MAX */
+	size_t head, count;
+	pthread_cond_t wake; /* signalled on each push */
+};
+
 struct worker {
 	struct worker_context ctx;
 	struct delivery *d;
-	int n_threads;
+	int n_threads, n_drivers;
+	size_t batch_max; /* messages a driver hands over at once */
 	pthread_t threads[THREADS_MAX];
+	pthread_t drivers[DRIVERS_MAX];
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct store_due *queue; /* ring of QUEUE_MAX */
-	size_t head, count;
-	int overflow; /* the store may hold due messages the queue does not */
+	struct queue due;    /* new and polled messages, for the drivers */
+	struct queue single; /* those a thread of the pool hands over alone */
+	int overflow;	     /* the store may hold due messages the queues do not */
 	int64_t polled_at;
 	int stopping;
 };
@@ -170,24 +191,42 @@ static void prefer_others(struct worker *w, const struct store_due *m,
 	}
 }
 
-/* Hands m to the providers in try[] until one takes it; the hand-over to
- * try[0] was recorded when m was taken. Sets m's state for the round. */
-static void deliver(struct worker *w, struct store_message *m, struct delivery_provider **try,
-                    const int *probe, size_t n)
+/* Opens m's sealed text into text (STORE_TEXT_MAX bytes) and fills *pm for
+ * its hand-overs. Returns 0, or -1 with m failed for good (the text does not
+ * open with this server's secret). */
+static int open_message(struct worker *w, struct store_message *m, char *text,
+                        struct provider_message *pm)
 {
-	struct store *st = w->ctx.store;
-	char text[STORE_TEXT_MAX], ref[PROVIDER_REF_MAX], error[256] = "";
 	m->error[0] = '\0';
 	m->provider_ref[0] = '\0';
-	if (seal_open(w->ctx.message_key, m->id, m->body, m->body_len, text, sizeof text, NULL) < 0) {
+	if (seal_open(w->ctx.message_key, m->id, m->body, m->body_len, text, STORE_TEXT_MAX,
+	              NULL) < 0) {
 		strfmt(m->error, sizeof m->error,
 		       "the message does not open with this server's secret (was the secret "
 		       "changed?)");
 		m->state = STORE_MSG_FAILED;
-		release_probes(try, probe, 0, n);
-		return;
+		return -1;
 	}
-	const char *ssml = msg_voice_unpack(text);
+	*pm = (struct provider_message){.id = m->id,
+	                                .to = m->to,
+	                                .region = m->region,
+	                                .channel = m->channel,
+	                                .text = text,
+	                                .ssml = msg_voice_unpack(text),
+	                                .from = delivery_sender(w->d, m->region, m->channel)};
+	return 0;
+}
+
+/* Hands m (its text opened in pm) to the providers in try[] until one takes
+ * it; the hand-over to try[0] was recorded when m was taken, and when first
+ * is not NULL it was made already (send_batch, started at pm->now) and first
+ * is what it said. Sets m's state for the round and wipes the text. */
+static void deliver(struct worker *w, struct store_message *m, struct provider_message *pm,
+                    char *text, struct delivery_provider **try, const int *probe, size_t n,
+                    const struct provider_sent *first)
+{
+	struct store *st = w->ctx.store;
+	char ref[PROVIDER_REF_MAX], error[256] = "";
 	int transient = 0, sent = 0;
 	size_t tried = 0;
 	if (!n)
@@ -195,25 +234,26 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		       "no route sends %s to %s: add the channel to [route default] or [route %s]",
 		       m->channel, m->region[0] ? m->region : "this country",
 		       m->region[0] ? m->region : "XX");
-	struct provider_message pm = {.id = m->id,
-	                              .to = m->to,
-	                              .region = m->region,
-	                              .channel = m->channel,
-	                              .text = text,
-	                              .ssml = ssml,
-	                              .from = delivery_sender(w->d, m->region, m->channel)};
 	for (size_t i = 0; i < n && !sent; i++) {
 		struct delivery_provider *p = try[i];
-		int64_t started = clock_now_ms();
+		int made = i == 0 && first;
+		int64_t started = made ? pm->now : clock_now_ms();
 		if (i > 0 && store_outbox_handing(st, m->id, p->name) < 0) {
 			strfmt(error, sizeof error, "could not record the hand-over; will retry");
 			transient = 1;
 			break;
 		}
-		pm.now = started;
+		pm->now = started;
 		error[0] = '\0';
 		tried++;
-		int outcome = p->ops->send(p->state, &pm, ref, sizeof ref, error, sizeof error);
+		int outcome;
+		if (made) {
+			outcome = first->outcome;
+			strfmt(ref, sizeof ref, "%s", first->ref);
+			strfmt(error, sizeof error, "%s", first->error);
+		} else {
+			outcome = p->ops->send(p->state, pm, ref, sizeof ref, error, sizeof error);
+		}
 		strfmt(m->provider, sizeof m->provider, "%s", p->name);
 		if (outcome == PROVIDER_SENT) {
 			pthread_mutex_lock(&p->lock);
@@ -242,7 +282,7 @@ static void deliver(struct worker *w, struct store_message *m, struct delivery_p
 		         i + 1 < n ? "; trying the next" : "");
 	}
 	release_probes(try, probe, tried, n);
-	seal_wipe(text, sizeof text);
+	seal_wipe(text, STORE_TEXT_MAX);
 	int64_t now = clock_now_ms();
 	const char *labels[] = {m->provider, m->region, m->channel,
 	                        sent                                          ? "submitted"
@@ -312,19 +352,33 @@ static int handle(struct worker *w, const struct store_due *e, const struct stor
 	}
 	m->n_tried = skips->n_tried;
 	memcpy(m->tried, skips->tried, (size_t)skips->n_tried * sizeof *m->tried);
-	deliver(w, m, try, probe, n);
+	char text[STORE_TEXT_MAX];
+	struct provider_message pm;
+	if (open_message(w, m, text, &pm) < 0)
+		release_probes(try, probe, 0, n);
+	else
+		deliver(w, m, &pm, text, try, probe, n, NULL);
 	return 1;
 }
 
 /* Called with the lock held. */
-static void push(struct worker *w, const struct store_due *e)
+static void push(struct worker *w, struct queue *q, const struct store_due *e)
 {
-	if (w->count == QUEUE_MAX) {
+	if (q->count == QUEUE_MAX) {
 		w->overflow = 1;
 		return;
 	}
-	w->queue[(w->head + w->count++) % QUEUE_MAX] = *e;
-	pthread_cond_signal(&w->wake);
+	q->e[(q->head + q->count++) % QUEUE_MAX] = *e;
+	pthread_cond_signal(&q->wake);
+}
+
+/* Called with the lock held; q not empty. */
+static struct store_due pop(struct queue *q)
+{
+	struct store_due e = q->e[q->head];
+	q->head = (q->head + 1) % QUEUE_MAX;
+	q->count--;
+	return e;
 }
 
 static void poll_store(struct worker *w, struct store_due *buf)
@@ -334,26 +388,24 @@ static void poll_store(struct worker *w, struct store_due *buf)
 		return;
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < n; i++)
-		push(w, &buf[i]);
+		push(w, &w->due, &buf[i]);
 	if (n == POLL_BATCH)
 		w->overflow = 1; /* more may be due: look again once these are taken */
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* A thread of the pool: one message at a time, from the single queue. */
 static void *run(void *arg)
 {
 	struct worker *w = arg;
 	/* Two slots, m[cur] for the message in hand and m[cur ^ 1] for the last
 	 * one while its round is pending (still to record); m[2] for the skips. */
 	struct store_message *m = xcalloc(3, sizeof *m);
-	struct store_due *buf = xcalloc(POLL_BATCH, sizeof *buf);
-	int on = w->ctx.deliver, pending = 0, cur = 0;
+	int pending = 0, cur = 0;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		if (on && w->count) {
-			struct store_due e = w->queue[w->head];
-			w->head = (w->head + 1) % QUEUE_MAX;
-			w->count--;
+		if (w->single.count) {
+			struct store_due e = pop(&w->single);
 			pthread_mutex_unlock(&w->lock);
 			/* The round just over goes into this take's write: one write per
 			 * message instead of two while messages keep coming. */
@@ -371,6 +423,217 @@ static void *run(void *arg)
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
+		pthread_cond_wait(&w->single.wake, &w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (pending)
+		finish(w, &m[cur ^ 1]);
+	free(m);
+	return NULL;
+}
+
+/* A driver's round, allocated once for batch_max messages. */
+struct round {
+	size_t max;
+	struct store_due *due;
+	struct store_take *want;
+	struct store_message *m;     /* the messages taken */
+	struct store_message *skips; /* the providers order() passed over, per message */
+	struct store_message *done;  /* the last round's, still to record */
+	size_t n_done;
+	struct delivery_provider *(*try)[DELIVERY_ROUTE_MAX];
+	int (*probe)[DELIVERY_ROUTE_MAX];
+	size_t *n_try;
+	char (*text)[STORE_TEXT_MAX];
+	struct provider_message *pm;
+	int *opened;
+	struct provider_message *go; /* one provider's share of the round */
+	size_t *go_at;
+	struct provider_sent *sent;
+	struct provider_sent *first; /* per message: send_batch's answer */
+	int *made;
+};
+
+static struct round *round_new(size_t max)
+{
+	struct round *r = xcalloc(1, sizeof *r);
+	r->max = max;
+	r->due = xcalloc(max, sizeof *r->due);
+	r->want = xcalloc(max, sizeof *r->want);
+	r->m = xcalloc(max, sizeof *r->m);
+	r->skips = xcalloc(max, sizeof *r->skips);
+	r->done = xcalloc(max, sizeof *r->done);
+	r->try = xcalloc(max, sizeof *r->try);
+	r->probe = xcalloc(max, sizeof *r->probe);
+	r->n_try = xcalloc(max, sizeof *r->n_try);
+	r->text = xcalloc(max, sizeof *r->text);
+	r->pm = xcalloc(max, sizeof *r->pm);
+	r->opened = xcalloc(max, sizeof *r->opened);
+	r->go = xcalloc(max, sizeof *r->go);
+	r->go_at = xcalloc(max, sizeof *r->go_at);
+	r->sent = xcalloc(max, sizeof *r->sent);
+	r->first = xcalloc(max, sizeof *r->first);
+	r->made = xcalloc(max, sizeof *r->made);
+	return r;
+}
+
+static void round_free(struct round *r)
+{
+	free(r->due);
+	free(r->want);
+	free(r->m);
+	free(r->skips);
+	free(r->done);
+	free(r->try);
+	free(r->probe);
+	free(r->n_try);
+	free(r->text);
+	free(r->pm);
+	free(r->opened);
+	free(r->go);
+	free(r->go_at);
+	free(r->sent);
+	free(r->first);
+	free(r->made);
+	free(r);
+}
+
+/* Whether a round for a message routed plan[0..n) would start with a
+ * provider that hands over in batches: the first whose breaker is not open
+ * (order() picks it), else the first. A guess, never a promise: a wrong one
+ * only costs speed (the driver hands such a message over alone). */
+static int batchable(struct delivery_provider **plan, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&plan[i]->lock);
+		int open = breaker_state(&plan[i]->breaker, now) == BREAKER_OPEN;
+		pthread_mutex_unlock(&plan[i]->lock);
+		if (!open)
+			return plan[i]->ops->send_batch != NULL;
+	}
+	return n && plan[0]->ops->send_batch != NULL;
+}
+
+/* Records the last round alone, when no take comes to carry it. */
+static void finish_round(struct worker *w, struct round *r)
+{
+	if (r->n_done && store_outbox_finish(w->ctx.store, r->done, r->n_done) < 0)
+		log_error("outbox: could not record the outcome of %zu message(s) (the first %s); "
+		          "after a restart they count as handed over with an unknown outcome",
+		          r->n_done, r->done[0].id);
+	r->n_done = 0;
+}
+
+/* One round over r->due[0..k): passes on to the pool what a batch cannot
+ * carry, takes the rest with the last round's outcomes in one write, hands
+ * them over (each provider's share in one send_batch) and keeps their
+ * outcomes in r->done for the next take. */
+static void drive_round(struct worker *w, struct round *r, size_t k)
+{
+	struct store *st = w->ctx.store;
+	int64_t now = clock_now_ms();
+	size_t n = 0;
+	for (size_t i = 0; i < k; i++) {
+		const struct store_due *e = &r->due[i];
+		struct delivery_provider *plan[DELIVERY_ROUTE_MAX];
+		size_t np = delivery_plan(w->d, e->region, e->channel, plan, DELIVERY_ROUTE_MAX);
+		if (!batchable(plan, np, now)) {
+			pthread_mutex_lock(&w->lock);
+			push(w, &w->single, e);
+			pthread_mutex_unlock(&w->lock);
+			continue;
+		}
+		prefer_others(w, e, plan, np, now);
+		if (n != i)
+			r->due[n] = *e;
+		strfmt(r->skips[n].id, sizeof r->skips[n].id, "%s", r->due[n].id);
+		r->skips[n].n_tried = 0;
+		r->n_try[n] = order(plan, np, &r->skips[n], now, r->try[n], r->probe[n]);
+		r->want[n].id = r->due[n].id;
+		r->want[n].provider = r->n_try[n] ? r->try[n][0]->name : "";
+		n++;
+	}
+	if (!n)
+		return;
+	int rc = store_outbox_take_batch(st, r->done, r->n_done, r->want, n, now, r->m);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			release_probes(r->try[i], r->probe[i], 0, r->n_try[i]);
+		finish_round(w, r); /* nothing of that write happened: the outcomes alone */
+		log_error("outbox: could not take %zu message(s) (the first %s); the next poll "
+		          "tries again",
+		          n, r->due[0].id);
+		return;
+	}
+	r->n_done = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_message *m = &r->m[i];
+		r->opened[i] = r->made[i] = 0;
+		if (r->want[i].rc != 0) {
+			release_probes(r->try[i], r->probe[i], 0, r->n_try[i]);
+			continue; /* another taker had it, or it is not due yet */
+		}
+		m->n_tried = r->skips[i].n_tried;
+		memcpy(m->tried, r->skips[i].tried, (size_t)m->n_tried * sizeof *m->tried);
+		if (open_message(w, m, r->text[i], &r->pm[i]) < 0)
+			release_probes(r->try[i], r->probe[i], 0, r->n_try[i]);
+		else
+			r->opened[i] = 1;
+	}
+	/* Each provider's share goes out in one send_batch. */
+	for (size_t i = 0; i < n; i++) {
+		if (!r->opened[i] || r->made[i] || !r->n_try[i] || !r->try[i][0]->ops->send_batch)
+			continue;
+		struct delivery_provider *p = r->try[i][0];
+		int64_t started = clock_now_ms();
+		size_t g = 0;
+		for (size_t j = i; j < n; j++) {
+			if (!r->opened[j] || r->made[j] || !r->n_try[j] || r->try[j][0] != p)
+				continue;
+			r->pm[j].now = started;
+			r->go[g] = r->pm[j];
+			r->go_at[g++] = j;
+			r->made[j] = 1;
+		}
+		p->ops->send_batch(p->state, r->go, g, r->sent);
+		for (size_t x = 0; x < g; x++)
+			r->first[r->go_at[x]] = r->sent[x];
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (r->want[i].rc != 0)
+			continue;
+		if (r->opened[i])
+			deliver(w, &r->m[i], &r->pm[i], r->text[i], r->try[i], r->probe[i],
+			        r->n_try[i], r->made[i] ? &r->first[i] : NULL);
+		r->done[r->n_done++] = r->m[i];
+	}
+}
+
+/* A driver: every message queued at once, up to batch_max, per round. */
+static void *drive(void *arg)
+{
+	struct worker *w = arg;
+	struct round *r = round_new(w->batch_max);
+	struct store_due *buf = xcalloc(POLL_BATCH, sizeof *buf);
+	int on = w->ctx.deliver;
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		if (on && w->due.count) {
+			size_t k = 0;
+			while (k < r->max && w->due.count)
+				r->due[k++] = pop(&w->due);
+			pthread_mutex_unlock(&w->lock);
+			drive_round(w, r, k);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		if (r->n_done) {
+			/* Nothing more queued: record the round now. */
+			pthread_mutex_unlock(&w->lock);
+			finish_round(w, r);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
 		int64_t now = clock_now_ms();
 		if (on && (w->overflow || now - w->polled_at >= POLL_MS)) {
 			w->overflow = 0;
@@ -382,13 +645,12 @@ static void *run(void *arg)
 		}
 		struct timespec until;
 		clock_deadline_in(on ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS, &until);
-		pthread_cond_timedwait(&w->wake, &w->lock, &until);
+		pthread_cond_timedwait(&w->due.wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
-	if (pending)
-		finish(w, &m[cur ^ 1]);
+	finish_round(w, r);
 	free(buf);
-	free(m);
+	round_free(r);
 	return NULL;
 }
 
@@ -412,19 +674,31 @@ int worker_start(const struct worker_context *ctx, struct delivery *d, struct wo
 		    "count",
 		    unknown);
 	struct worker *w = xcalloc(1, sizeof *w);
-	w->queue = xcalloc(QUEUE_MAX, sizeof *w->queue);
+	w->due.e = xcalloc(QUEUE_MAX, sizeof *w->due.e);
+	w->single.e = xcalloc(QUEUE_MAX, sizeof *w->single.e);
 	w->ctx = *ctx;
 	w->d = d;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->due.wake, NULL);
+	pthread_cond_init(&w->single.wake, NULL);
 	int want = ctx->threads;
 	if (want < 1)
 		want = 1;
 	if (want > THREADS_MAX)
 		want = THREADS_MAX;
+	/* delivery_threads hand-overs at once, shared among the drivers. */
+	int drivers = (want + BATCH_MAX - 1) / BATCH_MAX;
+	w->batch_max = (size_t)(want + drivers - 1) / drivers;
 	for (; w->n_threads < want; w->n_threads++) {
 		if (pthread_create(&w->threads[w->n_threads], NULL, run, w) != 0) {
 			strfmt(err, errlen, "cannot start delivery thread %d", w->n_threads + 1);
+			worker_stop(w);
+			return -1;
+		}
+	}
+	for (; w->n_drivers < drivers; w->n_drivers++) {
+		if (pthread_create(&w->drivers[w->n_drivers], NULL, drive, w) != 0) {
+			strfmt(err, errlen, "cannot start delivery driver %d", w->n_drivers + 1);
 			worker_stop(w);
 			return -1;
 		}
@@ -442,7 +716,7 @@ void worker_notify(struct worker *w, const struct store_message *m)
 	strfmt(e.channel, sizeof e.channel, "%s", m->channel);
 	e.created_at = m->created_at;
 	pthread_mutex_lock(&w->lock);
-	push(w, &e);
+	push(w, &w->due, &e);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -452,12 +726,17 @@ void worker_stop(struct worker *w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
-	pthread_cond_broadcast(&w->wake);
+	pthread_cond_broadcast(&w->due.wake);
+	pthread_cond_broadcast(&w->single.wake);
 	pthread_mutex_unlock(&w->lock);
+	for (int i = 0; i < w->n_drivers; i++)
+		pthread_join(w->drivers[i], NULL);
 	for (int i = 0; i < w->n_threads; i++)
 		pthread_join(w->threads[i], NULL);
 	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
-	free(w->queue);
+	pthread_cond_destroy(&w->due.wake);
+	pthread_cond_destroy(&w->single.wake);
+	free(w->due.e);
+	free(w->single.e);
 	free(w);
 }
