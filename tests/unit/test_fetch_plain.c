@@ -2,14 +2,18 @@
  * server on loopback: the answer framings it must read (length, chunked, to
  * the close, after a 1xx), connection reuse, a pooled connection the server
  * closed (tried once more, on a new connection), and a request that got no
- * answer (never repeated: a gateway must not get a message twice). */
+ * answer (never repeated: a gateway must not get a message twice); and
+ * fetch_plain_get_batch, whose requests all go out before any answer is
+ * read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +247,128 @@ static void refused_and_malformed(void **state)
 	assert_false(fetch_plain_accepts("http://[::1/x"));
 }
 
+/* A server for batches: it answers only once `hold` requests are in (on
+ * as many connections), the last first, and closes the connection that
+ * carried "/b" after answering it. */
+struct batch_server {
+	int fd, port;
+	pthread_t thread;
+	atomic_int hold, stop;
+	int accepts, requests;
+};
+
+static void *serve_batch(void *arg)
+{
+	struct batch_server *s = arg;
+	int conns[8], nc = 0, np = 0;
+	struct {
+		int conn;
+		char path[16];
+	} pending[8];
+	while (!atomic_load(&s->stop)) {
+		struct pollfd pf[9] = {{.fd = s->fd, .events = POLLIN}};
+		for (int i = 0; i < nc; i++)
+			pf[i + 1] = (struct pollfd){.fd = conns[i], .events = POLLIN};
+		if (poll(pf, (nfds_t)nc + 1, 50) <= 0)
+			continue;
+		if ((pf[0].revents & POLLIN) && nc < 8) {
+			int c = accept(s->fd, NULL, NULL);
+			if (c >= 0) {
+				conns[nc++] = c;
+				s->accepts++;
+			}
+		}
+		for (int i = 0; i < nc; i++) {
+			if (conns[i] < 0 || !(pf[i + 1].revents & (POLLIN | POLLHUP)))
+				continue;
+			char head[1024];
+			if (!read_request(conns[i], head, sizeof head)) {
+				close(conns[i]);
+				conns[i] = -1;
+				continue;
+			}
+			s->requests++;
+			pending[np].conn = i;
+			sscanf(head, "GET %15s ", pending[np].path);
+			np++;
+		}
+		if (np < atomic_load(&s->hold))
+			continue;
+		while (np > 0) {
+			np--;
+			char answer[128];
+			int i = pending[np].conn;
+			snprintf(answer, sizeof answer,
+			         "HTTP/1.1 202 Accepted\r\nContent-Length: %zu\r\n\r\n%s",
+			         strlen(pending[np].path), pending[np].path);
+			assert_true(send(conns[i], answer, strlen(answer), MSG_NOSIGNAL) > 0);
+			if (!strcmp(pending[np].path, "/b")) {
+				close(conns[i]);
+				conns[i] = -1;
+			}
+		}
+	}
+	for (int i = 0; i < nc; i++)
+		if (conns[i] >= 0)
+			close(conns[i]);
+	return NULL;
+}
+
+/* Three requests the server answers only once all three are in (so they
+ * must all go out before the first answer is read), each answer to its own
+ * request; then a batch of two where one pooled connection was closed by the
+ * server meanwhile: that request goes once more, on another connection, and
+ * each reaches the server once. */
+static void batch_sends_all_before_reading(void **state)
+{
+	(void)state;
+	struct batch_server s;
+	memset(&s, 0, sizeof s);
+	atomic_store(&s.hold, 3);
+	s.fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(s.fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(s.fd, 8), 0);
+	socklen_t len = sizeof a;
+	assert_int_equal(getsockname(s.fd, (struct sockaddr *)&a, &len), 0);
+	s.port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&s.thread, NULL, serve_batch, &s), 0);
+
+	struct fetch_plain *p = fetch_plain_new(3000);
+	struct fetch_answer *ans = calloc(3, sizeof *ans);
+	char urls[3][64], err[3 * 256];
+	const char *u[3] = {urls[0], urls[1], urls[2]};
+	int rc[3];
+	const char *paths[] = {"/a", "/b", "/c"};
+	for (int i = 0; i < 3; i++)
+		snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:%d%s", s.port, paths[i]);
+	fetch_plain_get_batch(p, u, 3, ans, rc, err, 256);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rc[i], 0);
+		assert_int_equal(ans[i].status, 202);
+		assert_string_equal(ans[i].body, paths[i]);
+	}
+	assert_int_equal(s.accepts, 3);
+
+	atomic_store(&s.hold, 1);
+	usleep(50 * 1000); /* the server has closed /b's connection */
+	const char *more[] = {"/d", "/e"};
+	for (int i = 0; i < 2; i++)
+		snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:%d%s", s.port, more[i]);
+	fetch_plain_get_batch(p, u, 2, ans, rc, err, 256);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(rc[i], 0);
+		assert_string_equal(ans[i].body, more[i]);
+	}
+	assert_int_equal(s.requests, 5); /* each received once */
+
+	fetch_plain_free(p);
+	atomic_store(&s.stop, 1);
+	pthread_join(s.thread, NULL);
+	close(s.fd);
+	free(ans);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(closed_pooled_connection_is_replaced),
 	    cmocka_unit_test(unanswered_request_is_not_repeated),
 	    cmocka_unit_test(refused_and_malformed),
+	    cmocka_unit_test(batch_sends_all_before_reading),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
