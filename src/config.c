@@ -316,8 +316,9 @@ static const struct option options[] = {
 	 "Seconds a GoTrue login lasts without being refreshed (its refresh token then expires)."},
 	{"delivery_threads", T_INT, F(delivery_threads), "16", NULL, 1, 256, 0,
 	 "Messages handed to gateways at once. A gateway answers each hand-over in its own time "
-	 "(Kannel takes ~40 ms when a delivery report is asked for), so more threads keep codes "
-	 "flowing while others wait."},
+	 "(Kannel takes ~40 ms when a delivery report is asked for), so more keep codes flowing "
+	 "while others wait. Kannel's go out in rounds of up to 8 from one driver per 8; the "
+	 "other providers' from as many threads, one message each."},
 	{"dlr_timeout", T_INT, F(dlr_timeout), "0", NULL, 0, 86400, 0,
 	 "Seconds after which a message the carrier has not confirmed (no delivery report) makes "
 	 "the session's next send try the other providers of its route first. 0: off."},

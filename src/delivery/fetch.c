@@ -137,7 +137,7 @@ int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answ
 }
 
 void fetch_get_batch(struct fetch *f, const char *const *urls, size_t n, struct fetch_answer *ans,
-		     int *rc, char *err, size_t errlen)
+                     int *rc, char *err, size_t errlen)
 {
 	int plain = f->plain != NULL;
 	for (size_t i = 0; plain && i < n; i++)

@@ -44,7 +44,7 @@ int fetch_do(struct fetch *f, const struct fetch_request *req, struct fetch_answ
  * one after the other). rc[i] and the n err strings (err + i * errlen) as
  * fetch_do's. */
 void fetch_get_batch(struct fetch *f, const char *const *urls, size_t n, struct fetch_answer *ans,
-		     int *rc, char *err, size_t errlen);
+                     int *rc, char *err, size_t errlen);
 
 /* libcurl's process-wide set-up (curl_global_init) is main's. */
 

@@ -452,7 +452,7 @@ static int prepare(const char *url, struct prepared *q, char *err, size_t errlen
 
 /* A pooled connection, or else a new one: -1 with err when none. */
 static int open_for(struct fetch_plain *p, const struct target *t, int64_t deadline, int *reused,
-		    char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
 	int fd = take_idle(p, t->authority);
 	*reused = fd >= 0;
@@ -465,8 +465,8 @@ static int open_for(struct fetch_plain *p, const struct target *t, int64_t deadl
  * before answering anything, so the request may go once more on another; -1
  * with err. */
 static int answer_on(struct fetch_plain *p, const struct target *t, int fd, int reused, int sent,
-		     int why, int64_t deadline, struct reader *r, struct fetch_answer *ans,
-		     char *err, size_t errlen)
+                     int why, int64_t deadline, struct reader *r, struct fetch_answer *ans,
+                     char *err, size_t errlen)
 {
 	r->fd = fd;
 	r->deadline = deadline;
@@ -502,7 +502,7 @@ static int answer_on(struct fetch_plain *p, const struct target *t, int fd, int 
  * once more. Only then: a request that got some answer, or none in time, is
  * never repeated). */
 static int exchange(struct fetch_plain *p, const struct prepared *q, int tries, int64_t deadline,
-		    struct reader *r, struct fetch_answer *ans, char *err, size_t errlen)
+                    struct reader *r, struct fetch_answer *ans, char *err, size_t errlen)
 {
 	int rc = -1;
 	for (; tries > 0; tries--) {
@@ -514,13 +514,14 @@ static int exchange(struct fetch_plain *p, const struct prepared *q, int tries, 
 		if (rc != 1)
 			break;
 		rc = -1;
-		strfmt(err, errlen, "the connection failed before an answer (closed by the gateway)");
+		strfmt(err, errlen,
+		       "the connection failed before an answer (closed by the gateway)");
 	}
 	return rc;
 }
 
 int fetch_plain_get(struct fetch_plain *p, const char *url, struct fetch_answer *ans, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	ans->status = 0;
 	ans->len = 0;
@@ -537,7 +538,7 @@ int fetch_plain_get(struct fetch_plain *p, const char *url, struct fetch_answer 
 }
 
 void fetch_plain_get_batch(struct fetch_plain *p, const char *const *urls, size_t n,
-			   struct fetch_answer *ans, int *rc, char *err, size_t errlen)
+                           struct fetch_answer *ans, int *rc, char *err, size_t errlen)
 {
 	struct prepared *q = xcalloc(n, sizeof *q);
 	struct sent {
@@ -563,7 +564,7 @@ void fetch_plain_get_batch(struct fetch_plain *p, const char *const *urls, size_
 		char *e = err + i * errlen;
 		if (s[i].fd >= 0) {
 			rc[i] = answer_on(p, &q[i].t, s[i].fd, s[i].reused, s[i].rc, s[i].why,
-					  deadline, r, &ans[i], e, errlen);
+			                  deadline, r, &ans[i], e, errlen);
 			if (rc[i] == 1)
 				rc[i] = exchange(p, &q[i], 1, deadline, r, &ans[i], e, errlen);
 		}

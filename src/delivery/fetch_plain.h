@@ -27,7 +27,7 @@ int fetch_plain_get(struct fetch_plain *p, const char *url, struct fetch_answer 
  * sent before any answer is read. rc[i] and the n err strings (err + i *
  * errlen) as fetch_plain_get's. */
 void fetch_plain_get_batch(struct fetch_plain *p, const char *const *urls, size_t n,
-			   struct fetch_answer *ans, int *rc, char *err, size_t errlen);
+                           struct fetch_answer *ans, int *rc, char *err, size_t errlen);
 /* Reads one answer from fd (the fuzz harness's way in): 1 when the connection
  * can carry another request, 0 when it cannot, -1 on a failure or no answer
  * within timeout_ms. With 0 or 1, ans has a status of 200 to 999 (or 101) and

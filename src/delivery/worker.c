@@ -60,7 +60,7 @@ struct worker {
 	pthread_mutex_t lock;
 	struct queue due;    /* new and polled messages, for the drivers */
 	struct queue single; /* those a thread of the pool hands over alone */
-	int overflow;	     /* the store may hold due messages the queues do not */
+	int overflow;        /* the store may hold due messages the queues do not */
 	int64_t polled_at;
 	int stopping;
 };
@@ -199,8 +199,8 @@ static int open_message(struct worker *w, struct store_message *m, char *text,
 {
 	m->error[0] = '\0';
 	m->provider_ref[0] = '\0';
-	if (seal_open(w->ctx.message_key, m->id, m->body, m->body_len, text, STORE_TEXT_MAX,
-	              NULL) < 0) {
+	if (seal_open(w->ctx.message_key, m->id, m->body, m->body_len, text, STORE_TEXT_MAX, NULL) <
+	    0) {
 		strfmt(m->error, sizeof m->error,
 		       "the message does not open with this server's secret (was the secret "
 		       "changed?)");

@@ -1,5 +1,7 @@
-/* worker: the delivery threads (option delivery_threads) that drain the
- * outbox through the providers, one message per thread at a time.
+/* worker: the delivery drivers and threads (option delivery_threads) that
+ * drain the outbox through the providers: a driver hands a round of up to 8
+ * messages over at once to providers that can (send_batch: Kannel over plain
+ * HTTP), a thread one message at a time to the others.
  * For each message it follows the route's providers in order: a provider that
  * fails or refuses passes the message to the next at once; when none took it
  * and some failure was transient, the message is retried later (exponential
@@ -26,9 +28,10 @@ struct worker_context {
 
 struct worker;
 
-/* Starts ctx->threads threads over d's providers (d stays the caller's and must
- * outlive the worker). First settles messages a previous process left mid-send.
- * Sets *out only on success; on failure returns -1 with a reason in err. */
+/* Starts the drivers and ctx->threads threads over d's providers (d stays
+ * the caller's and must outlive the worker). First settles messages a
+ * previous process left mid-send. Sets *out only on success; on failure
+ * returns -1 with a reason in err. */
 int worker_start(const struct worker_context *ctx, struct delivery *d, struct worker **out,
                  char *err, size_t errlen);
 /* Hands message m (just queued and committed) to a thread; safe from any
