@@ -27,13 +27,18 @@
 #define QUEUE_MAX 4096
 #define POLL_BATCH 64
 #define THREADS_MAX 256
-/* A driver hands over up to BATCH_MAX messages a round, and there are as
- * many drivers as delivery_threads needs: while some wait for their round's
- * answers (the slowest of a round holds it up: Kannel sometimes takes 40 ms),
- * the others take what came in meanwhile. In bench/delivery.mjs 8 drivers of
- * 8 carried more codes than 2 of 32 or 4 of 16 (bench/RESULTS.md). */
-#define BATCH_MAX 8
-#define DRIVERS_MAX (THREADS_MAX / BATCH_MAX)
+/* A driver hands over up to BATCH_MAX messages a round, and there is one
+ * driver per BATCH_MAX of delivery_threads, so no more than delivery_threads
+ * messages are in drivers' hands at once (a gateway sees no more connections
+ * than that: Kannel's smsbox, whose listen backlog is 10, slowed to half when
+ * drivers held twice as many). Only one driver takes at a time: messages that
+ * come while it waits for its take's commit go to the next driver, all in one
+ * write, instead of each waking a driver of its own. Measured in
+ * bench/delivery.mjs (bench/RESULTS.md): 16 drivers of 4 for 64 kept codes
+ * flowing when some answers took Kannel's 40 ms; 8 of 8 left messages
+ * waiting for a free driver (half the codes/s with 32 clients each waiting
+ * for its SMS), 64 of 8 formed no batches. */
+#define BATCH_MAX 4
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
 /* Retries wait backoff_ms (base/backoff.h): between half and all of 1 s, 2 s,
@@ -55,8 +60,14 @@ struct worker {
 	struct delivery *d;
 	int n_threads, n_drivers;
 	size_t batch_max; /* messages a driver hands over at once */
+	size_t budget;    /* messages in drivers' hands at once: delivery_threads */
+	size_t in_flight; /* messages in drivers' hands now */
+	/* A driver is taking (between its pop and its take's commit): messages
+	 * that come meanwhile wait for the next driver, which takes them all in
+	 * one write, instead of each waking a driver of its own. */
+	int taking;
 	pthread_t threads[THREADS_MAX];
-	pthread_t drivers[DRIVERS_MAX];
+	pthread_t drivers[THREADS_MAX];
 	pthread_mutex_t lock;
 	struct queue due;    /* new and polled messages, for the drivers */
 	struct queue single; /* those a thread of the pool hands over alone */
@@ -369,7 +380,8 @@ static void push(struct worker *w, struct queue *q, const struct store_due *e)
 		return;
 	}
 	q->e[(q->head + q->count++) % QUEUE_MAX] = *e;
-	pthread_cond_signal(&q->wake);
+	if (q != &w->due || !w->taking)
+		pthread_cond_signal(&q->wake);
 }
 
 /* Called with the lock held; q not empty. */
@@ -524,11 +536,11 @@ static void finish_round(struct worker *w, struct round *r)
 	r->n_done = 0;
 }
 
-/* One round over r->due[0..k): passes on to the pool what a batch cannot
- * carry, takes the rest with the last round's outcomes in one write, hands
- * them over (each provider's share in one send_batch) and keeps their
- * outcomes in r->done for the next take. */
-static void drive_round(struct worker *w, struct round *r, size_t k)
+/* The first half of a round over r->due[0..k): passes on to the pool what a
+ * batch cannot carry and takes the rest with the last round's outcomes in
+ * one write. Returns how many messages it asked for (r->want[i].rc says
+ * which it got); 0 when none, or when the write failed. */
+static size_t take_round(struct worker *w, struct round *r, size_t k)
 {
 	struct store *st = w->ctx.store;
 	int64_t now = clock_now_ms();
@@ -554,7 +566,7 @@ static void drive_round(struct worker *w, struct round *r, size_t k)
 		n++;
 	}
 	if (!n)
-		return;
+		return 0;
 	int rc = store_outbox_take_batch(st, r->done, r->n_done, r->want, n, now, r->m);
 	if (rc < 0) {
 		for (size_t i = 0; i < n; i++)
@@ -563,9 +575,16 @@ static void drive_round(struct worker *w, struct round *r, size_t k)
 		log_error("outbox: could not take %zu message(s) (the first %s); the next poll "
 		          "tries again",
 		          n, r->due[0].id);
-		return;
+		return 0;
 	}
 	r->n_done = 0;
+	return n;
+}
+
+/* The second half: hands the messages taken over (each provider's share in
+ * one send_batch) and keeps their outcomes in r->done for the next take. */
+static void hand_over_round(struct worker *w, struct round *r, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct store_message *m = &r->m[i];
 		r->opened[i] = r->made[i] = 0;
@@ -609,7 +628,8 @@ static void drive_round(struct worker *w, struct round *r, size_t k)
 	}
 }
 
-/* A driver: every message queued at once, up to batch_max, per round. */
+/* A driver: every message queued at once, up to batch_max and the room left
+ * in delivery_threads, per round. */
 static void *drive(void *arg)
 {
 	struct worker *w = arg;
@@ -618,13 +638,24 @@ static void *drive(void *arg)
 	int on = w->ctx.deliver;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		if (on && w->due.count) {
+		size_t room = w->budget - w->in_flight;
+		if (on && w->due.count && room && !w->taking) {
 			size_t k = 0;
-			while (k < r->max && w->due.count)
+			while (k < r->max && k < room && w->due.count)
 				r->due[k++] = pop(&w->due);
+			w->in_flight += k;
+			w->taking = 1;
 			pthread_mutex_unlock(&w->lock);
-			drive_round(w, r, k);
+			size_t n = take_round(w, r, k);
 			pthread_mutex_lock(&w->lock);
+			/* What came in during the take goes to the next driver in one. */
+			w->taking = 0;
+			if (w->due.count)
+				pthread_cond_signal(&w->due.wake);
+			pthread_mutex_unlock(&w->lock);
+			hand_over_round(w, r, n);
+			pthread_mutex_lock(&w->lock);
+			w->in_flight -= k;
 			continue;
 		}
 		if (r->n_done) {
@@ -635,7 +666,8 @@ static void *drive(void *arg)
 			continue;
 		}
 		int64_t now = clock_now_ms();
-		if (on && (w->overflow || now - w->polled_at >= POLL_MS)) {
+		/* Not while messages wait for room: the poll would queue them twice. */
+		if (on && !w->due.count && (w->overflow || now - w->polled_at >= POLL_MS)) {
 			w->overflow = 0;
 			w->polled_at = now;
 			pthread_mutex_unlock(&w->lock);
@@ -643,8 +675,11 @@ static void *drive(void *arg)
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
+		/* Messages waiting for room wait for a round to end (its driver takes
+		 * them), not for the poll. */
+		int ms = on && !w->due.count ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS;
 		struct timespec until;
-		clock_deadline_in(on ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS, &until);
+		clock_deadline_in(ms > 0 ? ms : 1, &until);
 		pthread_cond_timedwait(&w->due.wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -688,7 +723,8 @@ int worker_start(const struct worker_context *ctx, struct delivery *d, struct wo
 		want = THREADS_MAX;
 	/* delivery_threads hand-overs at once, shared among the drivers. */
 	int drivers = (want + BATCH_MAX - 1) / BATCH_MAX;
-	w->batch_max = (size_t)(want + drivers - 1) / drivers;
+	w->budget = (size_t)want;
+	w->batch_max = want < BATCH_MAX ? (size_t)want : BATCH_MAX;
 	for (; w->n_threads < want; w->n_threads++) {
 		if (pthread_create(&w->threads[w->n_threads], NULL, run, w) != 0) {
 			strfmt(err, errlen, "cannot start delivery thread %d", w->n_threads + 1);
