@@ -12,6 +12,7 @@
 //   CPUS=split node bench/delivery.mjs      # iotpd alone on core 0; Kannel and
 //                                           # this script (the clients, the fake
 //                                           # SMSC) on core 1
+//   DELIVERY_BATCH=4 node bench/delivery.mjs  # delivery drivers hand over rounds of 4
 //   ONLY=burst node bench/delivery.mjs      # only iotpd in front of Kannel (the
 //                                           # burst): for A/B runs of two builds
 //   PERF=/tmp/p.data node bench/delivery.mjs  # perf record -g on iotpd during
@@ -31,6 +32,8 @@ const CONC = Number(process.env.CONC ?? 32);
 const KANNEL_N = Number(process.env.KANNEL_N ?? 4000);
 const SPLIT = process.env.CPUS === 'split';
 const THREADS = Number(process.env.DELIVERY_THREADS ?? 64);
+// Rounds of several messages per delivery driver (delivery_batch; 1 = one per thread).
+const BATCH = Number(process.env.DELIVERY_BATCH ?? 1); // set only when asked: older builds know no such option
 // Kannel alone with reports gets as many connections as iotpd has delivery
 // threads: the same concurrency in front of smsbox.
 const KCONC = Number(process.env.KCONC ?? THREADS);
@@ -187,7 +190,7 @@ callback_listen = 127.0.0.1:0
 sms_delays = 0,0,0
 http_threads = 8
 delivery_threads = ${THREADS}
-
+${process.env.DELIVERY_BATCH ? `delivery_batch = ${BATCH}\n` : ''}
 [provider kannel]
 type = kannel
 url = ${kannel.sendsmsUrl}

@@ -317,8 +317,13 @@ static const struct option options[] = {
 	{"delivery_threads", T_INT, F(delivery_threads), "16", NULL, 1, 256, 0,
 	 "Messages handed to gateways at once. A gateway answers each hand-over in its own time "
 	 "(Kannel takes ~40 ms when a delivery report is asked for), so more keep codes flowing "
-	 "while others wait. Kannel's go out in rounds of up to 8 from one driver per 8; the "
-	 "other providers' from as many threads, one message each."},
+	 "while others wait."},
+	{"delivery_batch", T_INT, F(delivery_batch), "1", NULL, 1, 64, 0,
+	 "Messages to Kannel (over plain http://) one delivery driver takes in one store write "
+	 "and sends at once, each on its own connection, when more are queued than "
+	 "delivery_threads can carry one by one: about a fifth less iotpd CPU per code in bursts, "
+	 "but Kannel then holds more of them ~40 ms (Nagle's algorithm between smsbox and "
+	 "bearerbox), so raise it only where delayed ACKs are off (docs/delivery.md)."},
 	{"dlr_timeout", T_INT, F(dlr_timeout), "0", NULL, 0, 86400, 0,
 	 "Seconds after which a message the carrier has not confirmed (no delivery report) makes "
 	 "the session's next send try the other providers of its route first. 0: off."},

@@ -84,6 +84,7 @@ struct config {
 	char *provider;
 	int delivery;               /* 0: keep messages in the outbox */
 	int delivery_threads;       /* messages handed over at once */
+	int delivery_batch;         /* messages one driver hands over in a round */
 	int dlr_timeout;            /* s without a report before a resend avoids the provider; 0 off */
 	char *callback_base_url;    /* how gateways reach iotpd; "" = callback_listen, else listen */
 	char *callback_listen;      /* "HOST:PORT" of the delivery-report listener; "" = none */

@@ -478,6 +478,7 @@ int main(int argc, char **argv)
 	struct worker_context wc = {.store = st,
 				    .message_key = core.keys.message,
 				    .threads = cfg.delivery_threads,
+				    .batch = cfg.delivery_batch,
 				    .deliver = cfg.delivery,
 				    .dlr_timeout = cfg.dlr_timeout};
 	if (worker_start(&wc, delivery, &worker, err, sizeof err) < 0) {

@@ -13,32 +13,34 @@
 #include "base/seal.h"
 #include "msg/voice.h"
 
-/* New messages reach the drivers through a queue in memory (worker_notify);
- * the store stays the truth. A driver takes every message queued (up to its
- * share of delivery_threads) with one compare-and-swap write that also
- * records each one's first hand-over and the outcomes of its last round, and
- * hands those whose provider can (Kannel's sendsms over plain HTTP) over
- * together, each on its own kept-alive connection: one durable write and one
- * wake-up per round, not per message. Messages for providers that hand over
- * one at a time (libcurl: https, bodies) go on to a pool of threads, one
- * message each, as a slow gateway must not hold the others up. A poll of the
- * store finds what the queue never held: retries that came due, messages a
- * crash left, more than the queue could hold. */
+/* New messages reach the threads through a queue in memory (worker_notify);
+ * the store stays the truth. A thread takes a message with one
+ * compare-and-swap write that also records its first hand-over and the
+ * outcome of its last one, and a poll of the store finds what the queue never
+ * held: retries that came due, messages a crash left, more than the queue
+ * could hold. With delivery_batch > 1, drivers take from the queue instead:
+ * up to delivery_batch messages in one such write, handed over together by
+ * providers that can (Kannel over plain HTTP: each on its own kept-alive
+ * connection), so a round costs one durable write and one wake-up, not one
+ * per message; the messages of other providers (libcurl: https, bodies) go on
+ * to the threads, one message each, as a slow gateway must not hold the
+ * others up. */
 #define QUEUE_MAX 4096
 #define POLL_BATCH 64
 #define THREADS_MAX 256
-/* A driver hands over up to BATCH_MAX messages a round, and there is one
- * driver per BATCH_MAX of delivery_threads, so no more than delivery_threads
- * messages are in drivers' hands at once (a gateway sees no more connections
- * than that: Kannel's smsbox, whose listen backlog is 10, slowed to half when
- * drivers held twice as many). Only one driver takes at a time: messages that
- * come while it waits for its take's commit go to the next driver, all in one
- * write, instead of each waking a driver of its own. Measured in
- * bench/delivery.mjs (bench/RESULTS.md): 16 drivers of 4 for 64 kept codes
- * flowing when some answers took Kannel's 40 ms; 8 of 8 left messages
- * waiting for a free driver (half the codes/s with 32 clients each waiting
- * for its SMS), 64 of 8 formed no batches. */
-#define BATCH_MAX 4
+/* A driver hands over up to delivery_batch messages a round, and there is
+ * one driver per delivery_batch of delivery_threads, so no more than
+ * delivery_threads messages are in drivers' hands at once (a gateway sees no
+ * more connections than that: Kannel's smsbox, whose listen backlog is 10,
+ * slowed to half when drivers held twice as many). With rounds of several,
+ * only one driver is woken while another takes: messages that come while it
+ * waits for its take's commit go to the next driver, all in one write.
+ * Rounds of one (the default) need no drivers: the threads take one each.
+ * Measured in bench/delivery.mjs (bench/RESULTS.md): rounds of 4 cost a
+ * fifth less CPU per code in bursts, but with 32 clients each waiting for
+ * its SMS half the codes/s went through: several sendsms at once make
+ * Kannel's smsbox hold more of its writes to bearerbox ~40 ms (Nagle's
+ * algorithm against delayed ACKs); with delayed ACKs off both are even. */
 #define POLL_MS 1000
 #define MAX_ATTEMPTS 8
 /* Retries wait backoff_ms (base/backoff.h): between half and all of 1 s, 2 s,
@@ -380,7 +382,7 @@ static void push(struct worker *w, struct queue *q, const struct store_due *e)
 		return;
 	}
 	q->e[(q->head + q->count++) % QUEUE_MAX] = *e;
-	if (q != &w->due || !w->taking)
+	if (q != &w->due || !w->taking || w->batch_max == 1)
 		pthread_cond_signal(&q->wake);
 }
 
@@ -406,18 +408,22 @@ static void poll_store(struct worker *w, struct store_due *buf)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* A thread of the pool: one message at a time, from the single queue. */
+/* A thread of the pool: one message at a time. Without drivers
+ * (delivery_batch = 1) the threads take every message from the queue and
+ * poll the store; with drivers, only what the drivers pass on. */
 static void *run(void *arg)
 {
 	struct worker *w = arg;
 	/* Two slots, m[cur] for the message in hand and m[cur ^ 1] for the last
 	 * one while its round is pending (still to record); m[2] for the skips. */
 	struct store_message *m = xcalloc(3, sizeof *m);
-	int pending = 0, cur = 0;
+	struct store_due *buf = xcalloc(POLL_BATCH, sizeof *buf);
+	int polls = w->batch_max == 1, on = !polls || w->ctx.deliver, pending = 0, cur = 0;
+	struct queue *q = polls ? &w->due : &w->single;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		if (w->single.count) {
-			struct store_due e = pop(&w->single);
+		if (on && q->count) {
+			struct store_due e = pop(q);
 			pthread_mutex_unlock(&w->lock);
 			/* The round just over goes into this take's write: one write per
 			 * message instead of two while messages keep coming. */
@@ -435,11 +441,27 @@ static void *run(void *arg)
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
-		pthread_cond_wait(&w->single.wake, &w->lock);
+		if (!polls) {
+			pthread_cond_wait(&q->wake, &w->lock);
+			continue;
+		}
+		int64_t now = clock_now_ms();
+		if (on && (w->overflow || now - w->polled_at >= POLL_MS)) {
+			w->overflow = 0;
+			w->polled_at = now;
+			pthread_mutex_unlock(&w->lock);
+			poll_store(w, buf);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		struct timespec until;
+		clock_deadline_in(on ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS, &until);
+		pthread_cond_timedwait(&q->wake, &w->lock, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (pending)
 		finish(w, &m[cur ^ 1]);
+	free(buf);
 	free(m);
 	return NULL;
 }
@@ -639,17 +661,17 @@ static void *drive(void *arg)
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
 		size_t room = w->budget - w->in_flight;
-		if (on && w->due.count && room && !w->taking) {
+		if (on && w->due.count && room) {
 			size_t k = 0;
 			while (k < r->max && k < room && w->due.count)
 				r->due[k++] = pop(&w->due);
 			w->in_flight += k;
-			w->taking = 1;
+			w->taking++;
 			pthread_mutex_unlock(&w->lock);
 			size_t n = take_round(w, r, k);
 			pthread_mutex_lock(&w->lock);
 			/* What came in during the take goes to the next driver in one. */
-			w->taking = 0;
+			w->taking--;
 			if (w->due.count)
 				pthread_cond_signal(&w->due.wake);
 			pthread_mutex_unlock(&w->lock);
@@ -722,9 +744,11 @@ int worker_start(const struct worker_context *ctx, struct delivery *d, struct wo
 	if (want > THREADS_MAX)
 		want = THREADS_MAX;
 	/* delivery_threads hand-overs at once, shared among the drivers. */
-	int drivers = (want + BATCH_MAX - 1) / BATCH_MAX;
+	int batch = ctx->batch < 1 ? 1 : ctx->batch > want ? want : ctx->batch;
+	/* Rounds of one are the threads' own way, without drivers. */
+	int drivers = batch == 1 ? 0 : (want + batch - 1) / batch;
 	w->budget = (size_t)want;
-	w->batch_max = want < BATCH_MAX ? (size_t)want : BATCH_MAX;
+	w->batch_max = (size_t)batch;
 	for (; w->n_threads < want; w->n_threads++) {
 		if (pthread_create(&w->threads[w->n_threads], NULL, run, w) != 0) {
 			strfmt(err, errlen, "cannot start delivery thread %d", w->n_threads + 1);

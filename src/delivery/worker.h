@@ -1,7 +1,8 @@
-/* worker: the delivery drivers and threads (option delivery_threads) that
- * drain the outbox through the providers: a driver hands a round of up to 8
- * messages over at once to providers that can (send_batch: Kannel over plain
- * HTTP), a thread one message at a time to the others.
+/* worker: the delivery drivers and threads (options delivery_threads,
+ * delivery_batch) that drain the outbox through the providers: a driver
+ * hands a round of up to delivery_batch messages over at once to providers
+ * that can (send_batch: Kannel over plain HTTP), a thread one message at a
+ * time to the others.
  * For each message it follows the route's providers in order: a provider that
  * fails or refuses passes the message to the next at once; when none took it
  * and some failure was transient, the message is retried later (exponential
@@ -22,6 +23,7 @@ struct worker_context {
 	struct store *store;              /* the outbox */
 	const unsigned char *message_key; /* SEAL_KEY_BYTES: opens the sealed texts */
 	int threads;                      /* delivery_threads */
+	int batch;                        /* delivery_batch */
 	int deliver;                      /* delivery: 0 leaves the messages in the outbox */
 	int dlr_timeout;                  /* s; 0: off (see prefer_others in worker.c) */
 };

@@ -128,3 +128,57 @@ describe('Kannel with the fake SMSC', () => {
     assert.match(st.stdout, /delivery\s+kannel-a\s+GB\s+\d+\s+\d+\s+\d+/);
   });
 });
+
+// delivery_batch: one driver takes several queued codes in one write and
+// sends them to smsbox at once, each on its own connection. Twelve codes
+// asked at once with one driver of four: every one reaches the SMSC once,
+// with its own code, and is reported delivered.
+describe('Kannel with rounds of several messages (delivery_batch)', () => {
+  let batched;
+  before(async () => {
+    batched = await startWithConfig(`delivery_threads = 4
+delivery_batch = 4
+
+[provider kannel-a]
+type = kannel
+url = ${kannel.sendsmsUrl}
+username = ${kannel.username}
+password = ${kannel.password}
+callback_secret = ${SECRET}
+
+[sender default]
+alpha = iotp
+
+[route default]
+sms = kannel-a
+`);
+  });
+  after(async () => {
+    await batched?.stop();
+  });
+
+  test('codes asked at once each reach the SMSC once and are reported delivered', async () => {
+    const phones = Array.from({ length: 12 }, () => freshPhone());
+    const ids = await Promise.all(
+      phones.map(async (phone) => {
+        const c = await batched.call('POST', '/v1/sessions', { phone });
+        assert.equal(c.status, 201, c.text);
+        return c.body.id;
+      }),
+    );
+    const sends = await Promise.all(ids.map((id) => batched.call('POST', `/v1/sessions/${id}/code`, { channel: 'sms' })));
+    for (const s of sends) assert.equal(s.status, 200, s.text);
+    for (const phone of phones) {
+      const m = await kannel.waitMessage((r) => r.to === phone);
+      assert.ok(m, `the SMSC got nothing for ${phone}`);
+      assert.match(m.text, SMS_RE);
+    }
+    for (const [i, id] of ids.entries()) {
+      await waitFor(async () => {
+        const g = await batched.call('GET', `/v1/sessions/${id}`);
+        return g.body.timeline[0]?.status === 'delivered';
+      }, { timeoutMs: 10000 });
+      assert.equal(kannel.received.filter((r) => r.to === phones[i]).length, 1, `${phones[i]} got more than one SMS`);
+    }
+  });
+});
