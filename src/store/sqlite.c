@@ -392,33 +392,97 @@ static void commit_group(struct sqlite_db *db)
 	if (rc < 0)
 		db->failed[db->group % 256] = db->group;
 	atomic_store(&db->committed, db->group);
-	if (atomic_load(&db->waiting)) {
-		pthread_mutex_lock(&db->wait_lock);
+	pthread_mutex_lock(&db->wait_lock);
+	if (atomic_load(&db->waiting))
 		pthread_cond_broadcast(&db->done);
-		pthread_mutex_unlock(&db->wait_lock);
+	/* Every watch is for this group or an earlier one: a group only opens
+	 * under lock, which the committer holds. */
+	if (db->watches) {
+		struct durable_watch *last = db->watches;
+		while (last->next)
+			last = last->next;
+		last->next = db->ready;
+		db->ready = db->watches;
+		db->watches = NULL;
+	}
+	pthread_mutex_unlock(&db->wait_lock);
+}
+
+static int group_outcome(struct sqlite_db *db, uint64_t group)
+{
+	if (atomic_load(&db->committed) < group)
+		return 0;
+	return db->failed[group % 256] == group ? -1 : 1;
+}
+
+static void wait_for(struct sqlite_db *db, uint64_t group)
+{
+	if (atomic_load(&db->committed) >= group)
+		return;
+	pthread_mutex_lock(&db->wait_lock);
+	atomic_fetch_add(&db->waiting, 1);
+	while (atomic_load(&db->committed) < group)
+		pthread_cond_wait(&db->done, &db->wait_lock);
+	atomic_fetch_sub(&db->waiting, 1);
+	pthread_mutex_unlock(&db->wait_lock);
+}
+
+static void fire(struct sqlite_db *db, struct durable_watch *w)
+{
+	while (w) {
+		struct durable_watch *next = w->next; /* w may be gone after its call */
+		w->fn(w, group_outcome(db, w->group) > 0);
+		w = next;
 	}
 }
 
+static int durable_outcome(void *state, uint64_t group)
+{
+	return group_outcome(state, group);
+}
+
+static void durable_watch(void *state, struct durable_watch *w)
+{
+	struct sqlite_db *db = state;
+	pthread_mutex_lock(&db->wait_lock);
+	if (atomic_load(&db->committed) < w->group) {
+		w->next = db->watches;
+		db->watches = w;
+		w = NULL;
+	}
+	pthread_mutex_unlock(&db->wait_lock);
+	if (w) {
+		w->next = NULL;
+		fire(db, w);
+	}
+}
+
+static const struct durable_source durable_sqlite = {
+	.outcome = durable_outcome,
+	.watch = durable_watch,
+};
+
 /* Gives the connection back. Commits the open group when nobody else is queued
  * to join it (or it is full). A writing call (group != 0) then waits until its
- * group is committed and returns the commit's outcome. Whoever is queued
- * leaves through here too, so an open group always has someone to commit it.
- * (A failed group's mark is only overwritten by a failure 256 groups later.) */
+ * group is committed and returns the commit's outcome; on a thread that defers
+ * its answers it only marks the group as owed and returns 0. Whoever is
+ * queued leaves through here too, so an open group always has someone to
+ * commit it. (A failed group's mark is only overwritten by a failure 256
+ * groups later.) */
 int sqlite_leave(struct sqlite_db *db, uint64_t group)
 {
 	if (db->in_txn && (atomic_load(&db->queued) == 0 || db->group_ops >= GROUP_MAX))
 		commit_group(db);
+	struct durable_watch *ready = db->ready;
+	db->ready = NULL;
 	pthread_mutex_unlock(&db->lock);
+	fire(db, ready);
 	if (!group)
 		return 0;
-	if (atomic_load(&db->committed) < group) {
-		pthread_mutex_lock(&db->wait_lock);
-		atomic_fetch_add(&db->waiting, 1);
-		while (atomic_load(&db->committed) < group)
-			pthread_cond_wait(&db->done, &db->wait_lock);
-		atomic_fetch_sub(&db->waiting, 1);
-		pthread_mutex_unlock(&db->wait_lock);
-	}
+	if (atomic_load(&db->committed) < group && durable_deferring() &&
+	    durable_owe(&durable_sqlite, db, group) == 0)
+		return 0;
+	wait_for(db, group);
 	return db->failed[group % 256] == group ? -1 : 0;
 }
 
@@ -759,6 +823,9 @@ static struct reader *this_reader(struct sqlite_db *db)
 static int sqlite_session_get(void *state, const char *id, struct store_session *out)
 {
 	struct sqlite_db *db = state;
+	/* A reader sees only what is committed: this thread's own writes whose
+	 * answer it holds back must be, or it would read around them. */
+	wait_for(db, durable_owed_to(db));
 	struct reader *r = this_reader(db);
 	if (r)
 		return get_session(r->conn, r->get, id, out);

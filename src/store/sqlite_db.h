@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/durable.h"
 #include "store/store.h"
 
 enum sqlite_stmt {
@@ -94,6 +95,11 @@ struct sqlite_db {
 	pthread_mutex_t wait_lock;
 	pthread_cond_t done;      /* signalled at every commit that has waiters */
 	atomic_int waiting;       /* threads waiting on done */
+	/* Answers held back until their group commits (base/durable.h): the
+	 * watched, under wait_lock; those whose group a commit just ended, under
+	 * lock, called once lock is given back. */
+	struct durable_watch *watches;
+	struct durable_watch *ready;
 
 	char path[4096];
 	pthread_key_t reader_key; /* this thread's struct reader */
@@ -127,7 +133,8 @@ void sqlite_copy_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 size_t sqlite_copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col);
 
 /* The writer's protocol (group commit): enter, write_begin, the writes,
- * write_end (keep or undo them), leave (which waits for the commit). */
+ * write_end (keep or undo them), leave (which waits for the commit, or on a
+ * thread that defers, marks the group as owed: base/durable.h). */
 void sqlite_enter(struct sqlite_db *db);
 int sqlite_leave(struct sqlite_db *db, uint64_t group);
 int sqlite_write_begin(struct sqlite_db *db);
