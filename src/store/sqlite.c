@@ -241,6 +241,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* A bucket is read, refilled and taken from in C (sqlite_limits.c), then
 	 * written back: cheaper than one upsert with RETURNING, whose result
 	 * table costs more than the read. */
+	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_BUCKET_GET] = "SELECT tokens, at FROM buckets WHERE key = ?1",
 	[S_BUCKET_PUT] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, ?2, ?3)"
 			 " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
@@ -385,9 +386,13 @@ void sqlite_enter(struct sqlite_db *db)
 
 static void commit_group(struct sqlite_db *db)
 {
-	int rc = sqlite_step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : sqlite_fail(db, "commit");
-	if (rc < 0)
+	int rc = sqlite_bucket_save(db, 0);
+	if (rc == 0)
+		rc = sqlite_step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : sqlite_fail(db, "commit");
+	if (rc < 0) {
 		sqlite_step_done(db, S_ROLLBACK);
+		sqlite_bucket_forget(db);
+	}
 	db->in_txn = 0;
 	if (rc < 0)
 		db->failed[db->group % 256] = db->group;
@@ -493,6 +498,14 @@ int sqlite_write_begin(struct sqlite_db *db)
 	if (!db->in_txn) {
 		if (sqlite_step_done(db, S_BEGIN) != SQLITE_DONE)
 			return sqlite_fail(db, "begin");
+		/* Another process wrote to the file (iotpctl, a restore): the
+		 * buckets kept in memory may no longer be what the table holds. */
+		sqlite3_stmt *st = db->stmt[S_DATA_VERSION];
+		int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		sqlite3_reset(st);
+		if (version != db->data_version)
+			sqlite_bucket_forget(db);
+		db->data_version = version;
 		db->in_txn = 1;
 		db->group++;
 		db->group_ops = 0;
@@ -506,6 +519,7 @@ int sqlite_write_begin(struct sqlite_db *db)
  * to wait for, or 0 when nothing was written. */
 uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
+	sqlite_bucket_call_end(db, ok);
 	if (!ok)
 		sqlite_step_done(db, S_ROLLBACK_TO);
 	sqlite_step_done(db, S_RELEASE);
@@ -530,6 +544,12 @@ static void *checkpointer(void *arg)
 		struct timespec until;
 		clock_deadline_in(CHECKPOINT_MS, &until);
 		pthread_cond_timedwait(&db->ckpt_wake, &db->ckpt_lock, &until);
+		/* Buckets changed in memory reach the table within a second even
+		 * when no request commits. */
+		sqlite_enter(db);
+		if (sqlite_bucket_due(db) && sqlite_write_begin(db) == 0)
+			sqlite_write_end(db, 1);
+		sqlite_leave(db, 0);
 		/* PASSIVE never blocks the writer; what it cannot copy now waits for
 		 * the next round. */
 		int frames = 0, copied = 0;
@@ -611,6 +631,13 @@ static void sqlite_close(void *state)
 		pthread_mutex_unlock(&db->ckpt_lock);
 		pthread_join(db->ckpt_thread, NULL);
 		sqlite3_close(db->ckpt_conn);
+	}
+	if (db->buckets) {
+		sqlite_enter(db);
+		if (sqlite_bucket_unsaved(db) && sqlite_write_begin(db) == 0)
+			sqlite_write_end(db, sqlite_bucket_save(db, 1) == 0);
+		sqlite_leave(db, 0);
+		sqlite_bucket_cache_free(db);
 	}
 	for (struct reader *r = db->readers, *next; r; r = next) {
 		next = r->next;
@@ -763,6 +790,7 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		db->ckpt_conn = NULL;
 		goto err;
 	}
+	sqlite_bucket_cache_open(db);
 	if (pthread_create(&db->ckpt_thread, NULL, checkpointer, db) != 0) {
 		strfmt(err, errlen, "cannot start the checkpoint thread");
 		sqlite3_close(db->ckpt_conn);

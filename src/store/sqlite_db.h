@@ -56,6 +56,7 @@ enum sqlite_stmt {
 	S_DECAY_PRUNE,
 	S_BLOCK_PRUNE,
 	S_NOTE_INSERT,
+	S_DATA_VERSION,
 	S_COUNT
 };
 
@@ -113,12 +114,36 @@ struct sqlite_db {
 	int ckpt_stop;
 
 	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
+	struct bucket_cache *buckets; /* under lock; NULL for a read-only store */
+	int64_t data_version;         /* what PRAGMA data_version read last */
 };
 
 /* The name of a VFS that writes each commit to the WAL in one system call
  * (sqlite_walbuf.c), registered on first use; NULL (the default VFS) if it
  * could not be. */
 const char *sqlite_walbuf_vfs(void);
+
+/* The token buckets kept in memory by the writer (sqlite_bucket_cache.c);
+ * every call but open and free runs between sqlite_enter and sqlite_leave. */
+#define BUCKET_KEY_MAX 96
+void sqlite_bucket_cache_open(struct sqlite_db *db);
+void sqlite_bucket_cache_free(struct sqlite_db *db);
+/* Reads key's bucket: 1 with *tokens and *at, 0 when it has none (full), or
+ * -1. *slot is what sqlite_bucket_put takes back. */
+int sqlite_bucket_get(struct sqlite_db *db, const char *key, double *tokens, int64_t *at,
+		      int *slot);
+/* Sets key's bucket, read by sqlite_bucket_get into slot: 0 or -1. */
+int sqlite_bucket_put(struct sqlite_db *db, int slot, const char *key, double tokens, int64_t at);
+/* A writing call ends: its changes are kept, or undone with its savepoint. */
+void sqlite_bucket_call_end(struct sqlite_db *db, int kept);
+/* Writes the changed buckets into the open group when they are due (or
+ * force): 0 or -1 (the group must not commit). */
+int sqlite_bucket_save(struct sqlite_db *db, int force);
+/* 1 when some change is not written yet; sqlite_bucket_due: and is due. */
+int sqlite_bucket_unsaved(struct sqlite_db *db);
+int sqlite_bucket_due(struct sqlite_db *db);
+/* Empties the cache: the table no longer holds what it says. */
+void sqlite_bucket_forget(struct sqlite_db *db);
 
 /* Logs what failed with SQLite's message; returns -1. */
 int sqlite_fail(struct sqlite_db *db, const char *what);

@@ -4,7 +4,8 @@
  *
  * They run on the writer's connection inside the group transaction, so they
  * see every change of the group before its commit: that is what makes a take
- * atomic across threads. A take alone does not wait for the commit that holds
+ * atomic across threads. The buckets themselves are kept in memory by the
+ * writer and written back once a second (sqlite_bucket_cache.c). A take alone does not wait for the commit that holds
  * it: a token taken and lost in a crash only errs on the client's side, and
  * not waiting keeps the limits off the request's path. (A take that rides with
  * a session change waits for that change's commit, as the change must.) */
@@ -22,20 +23,12 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 	if (n > STORE_BUCKETS_MAX)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db->stmt[S_BUCKET_GET];
 		/* A bucket never seen is full. */
 		double tokens = b[i].capacity;
 		int64_t at = now;
-		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			tokens = sqlite3_column_double(st, 0);
-			at = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			return sqlite_fail(db, "read bucket");
+		int slot;
+		if (sqlite_bucket_get(db, b[i].key, &tokens, &at, &slot) < 0)
+			return -1;
 		/* Refill for the time passed (none when the clock reads earlier than
 		 * the last take), never past capacity; then take the cost. */
 		if (now > at)
@@ -55,12 +48,8 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 						  : INT64_MAX / 2;
 			return STORE_LIMITED; /* the caller undoes what the others took */
 		}
-		st = db->stmt[S_BUCKET_PUT];
-		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, left);
-		sqlite3_bind_int64(st, 3, now > at ? now : at);
-		if (sqlite_step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
-			return sqlite_fail(db, "write bucket");
+		if (sqlite_bucket_put(db, slot, b[i].key, left, now > at ? now : at) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -155,10 +144,17 @@ int sqlite_buckets_prune(void *state, int64_t before, size_t *n)
 	*n = 0;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
+		/* The buckets kept in memory are written first, and forgotten with
+		 * the rows: a bucket pruned is full again. */
+		rc = sqlite_bucket_save(db, 1);
 		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
-		rc = sqlite_step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune buckets");
+		if (rc == 0)
+			rc = sqlite_step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE
+				     ? 0
+				     : sqlite_fail(db, "prune buckets");
 		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
 		sqlite_write_end(db, rc == 0);
+		sqlite_bucket_forget(db);
 	}
 	sqlite_leave(db, 0);
 	return rc;

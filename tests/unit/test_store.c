@@ -838,6 +838,46 @@ static void buckets_hold_under_parallel_takes(void **state)
 	assert_int_equal(total, 100); /* 800 tries, 100 tokens, never refilled */
 }
 
+/* What was taken is still taken after the store is closed and opened again
+ * (the SQLite store keeps buckets in memory and writes them back). */
+static void buckets_kept_across_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b = {"kept", 2, 0, 1};
+	size_t refused;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	char err[256];
+	store_close(f->st);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 2000, &refused, &wait), STORE_LIMITED);
+}
+
+/* Another process (iotpctl) changing the buckets is seen at once: a bucket it
+ * prunes is full again for the running node, whatever that node held. */
+static void buckets_follow_another_process(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b = {"shared", 1, 0, 1};
+	size_t refused, n;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	char err[256];
+	store_close(f->st); /* written back */
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), STORE_LIMITED);
+	struct store *other;
+	struct store_options o = test_options;
+	o.existing_only = 1;
+	assert_int_equal(store_open(f->url, &o, &other, err, sizeof err), 0);
+	assert_int_equal(store_buckets_prune(other, 5000, &n), 0);
+	assert_int_equal(n, 1);
+	store_close(other);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), STORE_LIMITED);
+}
+
 /* A session change with its limits (store_session_write): one bucket short
  * and nothing at all is written, neither the session nor its message nor
  * the other buckets nor the counters; a lost compare-and-swap takes no token
@@ -2230,6 +2270,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
+		cmocka_unit_test_setup_teardown(buckets_kept_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(buckets_follow_another_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_on_verified_and_reads_write_nothing, setup,
