@@ -312,11 +312,15 @@ static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+/* The store is done with the request: from here libmicrohttpd owns it, and
+ * may complete it (a client that hung up) without asking for the answer. */
 static void on_durable(struct durable_watch *w, int ok)
 {
 	struct req_ctx *rc = (struct req_ctx *)((char *)w - offsetof(struct req_ctx, durable));
+	struct http_server *srv = rc->srv;
 	rc->holding = ok ? 2 : 3;
 	MHD_resume_connection(rc->conn);
+	atomic_fetch_sub(&srv->held, 1);
 }
 
 /* Sends res now when the writes the handler made are durable (or it made
@@ -347,8 +351,7 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 
 /* The held answer once its writes' commit is over: as made, or 503 when the
  * commit failed and nothing of the request was kept. */
-static enum MHD_Result answer_held(struct http_server *srv, struct MHD_Connection *conn,
-				   struct req_ctx *rc)
+static enum MHD_Result answer_held(struct MHD_Connection *conn, struct req_ctx *rc)
 {
 	struct http_response res = rc->held;
 	if (rc->holding == 3) {
@@ -359,7 +362,6 @@ static enum MHD_Result answer_held(struct http_server *srv, struct MHD_Connectio
 		res.html = NULL;
 	}
 	rc->holding = 0;
-	atomic_fetch_sub(&srv->held, 1);
 	return send_response(conn, rc, &res, 0);
 }
 
@@ -476,7 +478,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rc) /* libmicrohttpd calls on_uri first; never trust that blindly */
 		rc = *con_cls = on_uri(NULL, "", conn);
 	if (rc->holding > 1)
-		return answer_held(srv, conn, rc);
+		return answer_held(conn, rc);
 	if (rc->holding)
 		return MHD_YES; /* resumed before its commit: cannot happen, but wait on */
 	if (!rc->started) {
@@ -551,6 +553,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && ci && ci->socket_context)
 			conntrack_idle(srv->conns, ci->socket_context, clock_now_ms());
+	}
+	if (rc->holding) { /* its client left before the answer could go */
+		json_decref(rc->held.body);
+		free(rc->held.html);
 	}
 	free(rc->body);
 	free(rc);
@@ -819,7 +825,7 @@ void http_stop(struct http_server *srv, int grace_ms)
 		nanosleep(&ts, NULL);
 	}
 	/* A held answer's commit is at most one group away; the daemon must not
-	 * stop with a connection the store will resume. */
+	 * stop with a connection the store has yet to resume. */
 	while (atomic_load(&srv->held) > 0) {
 		struct timespec ts = {0, 1000 * 1000};
 		nanosleep(&ts, NULL);

@@ -386,12 +386,12 @@ void sqlite_enter(struct sqlite_db *db)
 
 static void commit_group(struct sqlite_db *db)
 {
-	int rc = sqlite_bucket_save(db, 0);
+	int rc = sqlite_cache_save(db, 0);
 	if (rc == 0)
 		rc = sqlite_step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : sqlite_fail(db, "commit");
 	if (rc < 0) {
 		sqlite_step_done(db, S_ROLLBACK);
-		sqlite_bucket_forget(db);
+		sqlite_cache_forget(db);
 	}
 	db->in_txn = 0;
 	if (rc < 0)
@@ -499,12 +499,12 @@ int sqlite_write_begin(struct sqlite_db *db)
 		if (sqlite_step_done(db, S_BEGIN) != SQLITE_DONE)
 			return sqlite_fail(db, "begin");
 		/* Another process wrote to the file (iotpctl, a restore): the
-		 * buckets kept in memory may no longer be what the table holds. */
+		 * limits kept in memory may no longer be what the tables hold. */
 		sqlite3_stmt *st = db->stmt[S_DATA_VERSION];
 		int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 		sqlite3_reset(st);
 		if (version != db->data_version)
-			sqlite_bucket_forget(db);
+			sqlite_cache_forget(db);
 		db->data_version = version;
 		db->in_txn = 1;
 		db->group++;
@@ -519,7 +519,7 @@ int sqlite_write_begin(struct sqlite_db *db)
  * to wait for, or 0 when nothing was written. */
 uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
-	sqlite_bucket_call_end(db, ok);
+	sqlite_cache_call_end(db, ok);
 	if (!ok)
 		sqlite_step_done(db, S_ROLLBACK_TO);
 	sqlite_step_done(db, S_RELEASE);
@@ -544,10 +544,10 @@ static void *checkpointer(void *arg)
 		struct timespec until;
 		clock_deadline_in(CHECKPOINT_MS, &until);
 		pthread_cond_timedwait(&db->ckpt_wake, &db->ckpt_lock, &until);
-		/* Buckets changed in memory reach the table within a second even
-		 * when no request commits. */
+		/* Limits changed in memory reach their tables within a second
+		 * even when no request commits. */
 		sqlite_enter(db);
-		if (sqlite_bucket_due(db) && sqlite_write_begin(db) == 0)
+		if (sqlite_cache_due(db) && sqlite_write_begin(db) == 0)
 			sqlite_write_end(db, 1);
 		sqlite_leave(db, 0);
 		/* PASSIVE never blocks the writer; what it cannot copy now waits for
@@ -632,12 +632,12 @@ static void sqlite_close(void *state)
 		pthread_join(db->ckpt_thread, NULL);
 		sqlite3_close(db->ckpt_conn);
 	}
-	if (db->buckets) {
+	if (db->cache) {
 		sqlite_enter(db);
-		if (sqlite_bucket_unsaved(db) && sqlite_write_begin(db) == 0)
-			sqlite_write_end(db, sqlite_bucket_save(db, 1) == 0);
+		if (sqlite_cache_unsaved(db) && sqlite_write_begin(db) == 0)
+			sqlite_write_end(db, sqlite_cache_save(db, 1) == 0);
 		sqlite_leave(db, 0);
-		sqlite_bucket_cache_free(db);
+		sqlite_cache_free(db);
 	}
 	for (struct reader *r = db->readers, *next; r; r = next) {
 		next = r->next;
@@ -790,7 +790,7 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		db->ckpt_conn = NULL;
 		goto err;
 	}
-	sqlite_bucket_cache_open(db);
+	sqlite_cache_open(db);
 	if (pthread_create(&db->ckpt_thread, NULL, checkpointer, db) != 0) {
 		strfmt(err, errlen, "cannot start the checkpoint thread");
 		sqlite3_close(db->ckpt_conn);

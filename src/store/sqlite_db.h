@@ -114,7 +114,7 @@ struct sqlite_db {
 	int ckpt_stop;
 
 	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
-	struct bucket_cache *buckets; /* under lock; NULL for a read-only store */
+	struct limits_cache *cache;   /* under lock; NULL but in iotpd */
 	int64_t data_version;         /* what PRAGMA data_version read last */
 };
 
@@ -123,27 +123,33 @@ struct sqlite_db {
  * could not be. */
 const char *sqlite_walbuf_vfs(void);
 
-/* The token buckets kept in memory by the writer (sqlite_bucket_cache.c);
+/* The limits' rows kept in memory by the writer (sqlite_limits_cache.c);
  * every call but open and free runs between sqlite_enter and sqlite_leave. */
-#define BUCKET_KEY_MAX 96
-void sqlite_bucket_cache_open(struct sqlite_db *db);
-void sqlite_bucket_cache_free(struct sqlite_db *db);
-/* Reads key's bucket: 1 with *tokens and *at, 0 when it has none (full), or
- * -1. *slot is what sqlite_bucket_put takes back. */
-int sqlite_bucket_get(struct sqlite_db *db, const char *key, double *tokens, int64_t *at,
-		      int *slot);
-/* Sets key's bucket, read by sqlite_bucket_get into slot: 0 or -1. */
-int sqlite_bucket_put(struct sqlite_db *db, int slot, const char *key, double tokens, int64_t at);
+#define CACHE_KEY_MAX 96
+#define CACHE_VALUES 4
+enum cache_kind { CACHE_BUCKET, CACHE_DECAY, CACHE_KINDS };
+void sqlite_cache_open(struct sqlite_db *db);
+void sqlite_cache_free(struct sqlite_db *db);
+/* Reads key's row of kind (a bucket: tokens; a counter: a, b, la, lb): 1 with
+ * v[] and *at, 0 when there is none, or -1. *slot is what sqlite_cache_put
+ * takes back. */
+int sqlite_cache_get(struct sqlite_db *db, enum cache_kind kind, const char *key,
+		     double v[CACHE_VALUES], int64_t *at, int *slot);
+/* Sets key's row, read by sqlite_cache_get into slot: 0 or -1. */
+int sqlite_cache_put(struct sqlite_db *db, enum cache_kind kind, int slot, const char *key,
+		     const double v[CACHE_VALUES], int64_t at);
+/* Forgets key's row, changed or not (its row is being deleted). */
+void sqlite_cache_drop(struct sqlite_db *db, enum cache_kind kind, const char *key);
 /* A writing call ends: its changes are kept, or undone with its savepoint. */
-void sqlite_bucket_call_end(struct sqlite_db *db, int kept);
-/* Writes the changed buckets into the open group when they are due (or
+void sqlite_cache_call_end(struct sqlite_db *db, int kept);
+/* Writes the changed rows into the open group when they are due (or
  * force): 0 or -1 (the group must not commit). */
-int sqlite_bucket_save(struct sqlite_db *db, int force);
-/* 1 when some change is not written yet; sqlite_bucket_due: and is due. */
-int sqlite_bucket_unsaved(struct sqlite_db *db);
-int sqlite_bucket_due(struct sqlite_db *db);
-/* Empties the cache: the table no longer holds what it says. */
-void sqlite_bucket_forget(struct sqlite_db *db);
+int sqlite_cache_save(struct sqlite_db *db, int force);
+/* 1 when some change is not written yet; sqlite_cache_due: and is due. */
+int sqlite_cache_unsaved(struct sqlite_db *db);
+int sqlite_cache_due(struct sqlite_db *db);
+/* Empties the cache: the tables no longer hold what it says. */
+void sqlite_cache_forget(struct sqlite_db *db);
 
 /* Logs what failed with SQLite's message; returns -1. */
 int sqlite_fail(struct sqlite_db *db, const char *what);

@@ -838,20 +838,27 @@ static void buckets_hold_under_parallel_takes(void **state)
 	assert_int_equal(total, 100); /* 800 tries, 100 tokens, never refilled */
 }
 
-/* What was taken is still taken after the store is closed and opened again
- * (the SQLite store keeps buckets in memory and writes them back). */
-static void buckets_kept_across_reopen(void **state)
+/* What was taken and counted is still there after the store is closed and
+ * opened again (the SQLite store keeps these rows in memory and writes them
+ * back). */
+static void limits_kept_across_reopen(void **state)
 {
 	struct fixture *f = *state;
 	struct store_bucket b = {"kept", 2, 0, 1};
+	struct store_decay d = {"counted", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0, 0};
 	size_t refused;
 	int64_t wait;
 	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
 	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
 	char err[256];
 	store_close(f->st);
 	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
 	assert_int_equal(store_buckets_take(f->st, &b, 1, 2000, &refused, &wait), STORE_LIMITED);
+	d.add[0] = 0; /* a read */
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_true(d.out[0][0] > 1.99 && d.out[0][0] < 2.01);
 }
 
 /* Another process (iotpctl) changing the buckets is seen at once: a bucket it
@@ -2270,7 +2277,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
-		cmocka_unit_test_setup_teardown(buckets_kept_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(limits_kept_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_follow_another_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
