@@ -393,6 +393,9 @@ static void commit_group(struct sqlite_db *db)
 		sqlite_step_done(db, S_ROLLBACK);
 		sqlite_cache_forget(db);
 	}
+	/* Published before the group counts as committed: whoever waits for it
+	 * reads its sessions next. */
+	sqlite_sessions_committed(db, rc == 0);
 	db->in_txn = 0;
 	if (rc < 0)
 		db->failed[db->group % 256] = db->group;
@@ -503,8 +506,10 @@ int sqlite_write_begin(struct sqlite_db *db)
 		sqlite3_stmt *st = db->stmt[S_DATA_VERSION];
 		int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 		sqlite3_reset(st);
-		if (version != db->data_version)
+		if (version != db->data_version) {
 			sqlite_cache_forget(db);
+			sqlite_sessions_forget(db);
+		}
 		db->data_version = version;
 		db->in_txn = 1;
 		db->group++;
@@ -512,6 +517,7 @@ int sqlite_write_begin(struct sqlite_db *db)
 	}
 	if (sqlite_step_done(db, S_SAVEPOINT) != SQLITE_DONE)
 		return sqlite_fail(db, "savepoint");
+	sqlite_sessions_call_begin(db);
 	return 0;
 }
 
@@ -520,6 +526,7 @@ int sqlite_write_begin(struct sqlite_db *db)
 uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
 	sqlite_cache_call_end(db, ok);
+	sqlite_sessions_call_end(db, ok);
 	if (!ok)
 		sqlite_step_done(db, S_ROLLBACK_TO);
 	sqlite_step_done(db, S_RELEASE);
@@ -639,6 +646,7 @@ static void sqlite_close(void *state)
 		sqlite_leave(db, 0);
 		sqlite_cache_free(db);
 	}
+	sqlite_sessions_free(db);
 	for (struct reader *r = db->readers, *next; r; r = next) {
 		next = r->next;
 		sqlite3_finalize(r->get);
@@ -791,6 +799,7 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		goto err;
 	}
 	sqlite_cache_open(db);
+	sqlite_sessions_open(db);
 	if (pthread_create(&db->ckpt_thread, NULL, checkpointer, db) != 0) {
 		strfmt(err, errlen, "cannot start the checkpoint thread");
 		sqlite3_close(db->ckpt_conn);
@@ -854,6 +863,8 @@ static int sqlite_session_get(void *state, const char *id, struct store_session 
 	/* A reader sees only what is committed: this thread's own writes whose
 	 * answer it holds back must be, or it would read around them. */
 	wait_for(db, durable_owed_to(db));
+	if (sqlite_sessions_find(db, id, out))
+		return 0;
 	struct reader *r = this_reader(db);
 	if (r)
 		return get_session(r->conn, r->get, id, out);
@@ -868,7 +879,10 @@ int sqlite_session_cas(struct sqlite_db *db, const struct store_session *s)
 	bind_session(db->stmt[S_SESSION_UPDATE], s);
 	if (sqlite_step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
 		return sqlite_fail(db, "update session");
-	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
+	if (sqlite3_changes(db->conn) == 0)
+		return STORE_CONFLICT;
+	sqlite_sessions_written(db, s);
+	return 0;
 }
 
 /* store_session_write: every piece in one savepoint of the group, so that
@@ -895,6 +909,8 @@ static int sqlite_session_write(void *state, struct store_write *w, struct store
 			bind_session(db->stmt[S_SESSION_INSERT], s);
 			if (sqlite_step_done(db, S_SESSION_INSERT) != SQLITE_DONE)
 				rc = sqlite_fail(db, "insert session");
+			else
+				sqlite_sessions_written(db, s);
 		} else if (rc == 0) {
 			rc = sqlite_session_cas(db, s);
 		}

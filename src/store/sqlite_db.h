@@ -118,6 +118,7 @@ struct sqlite_db {
 
 	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
 	struct limits_cache *cache;   /* under lock; NULL but in iotpd */
+	struct session_cache *sessions; /* NULL but in iotpd */
 	int64_t data_version;         /* what PRAGMA data_version read last */
 };
 
@@ -153,6 +154,22 @@ int sqlite_cache_unsaved(struct sqlite_db *db);
 int sqlite_cache_due(struct sqlite_db *db);
 /* Empties the cache: the tables no longer hold what it says. */
 void sqlite_cache_forget(struct sqlite_db *db);
+
+/* Sessions committed lately, kept for the reads that follow their writes
+ * (sqlite_session_cache.c). find is safe from any thread; the others run
+ * under lock. */
+void sqlite_sessions_open(struct sqlite_db *db);
+void sqlite_sessions_free(struct sqlite_db *db);
+/* 1 with *out when id's session as last committed is kept, else 0. */
+int sqlite_sessions_find(struct sqlite_db *db, const char *id, struct store_session *out);
+/* s was written in the open group (kept once the group commits). */
+void sqlite_sessions_written(struct sqlite_db *db, const struct store_session *s);
+void sqlite_sessions_call_begin(struct sqlite_db *db);
+void sqlite_sessions_call_end(struct sqlite_db *db, int kept);
+/* The open group is over: committed (ok) or rolled back. */
+void sqlite_sessions_committed(struct sqlite_db *db, int ok);
+/* Empties it: sessions were deleted, or the file changed under us. */
+void sqlite_sessions_forget(struct sqlite_db *db);
 
 /* Logs what failed with SQLite's message; returns -1. */
 int sqlite_fail(struct sqlite_db *db, const char *what);
