@@ -95,8 +95,8 @@ static const struct option options[] = {
 	{"allow_test_numbers", T_BOOL, F(allow_test_numbers), "false", "true", 0, 0, 0,
 	 "Whether test_numbers may be used outside dev mode."},
 	{"http_threads", T_INT, F(http_threads), "0", NULL, 0, 256, 0,
-	 "HTTP worker threads; 0 means four per CPU core (a request waits for its group commit, "
-	 "so more threads than cores keep the cores busy)."},
+	 "HTTP worker threads; 0 means four per CPU core (an answer waits for its group commit "
+	 "without holding its thread, but a read of the store or a provider still blocks it)."},
 	{"http_timeout", T_INT, F(http_timeout), "10", NULL, 1, 3600, 0,
 	 "Seconds a client may take to send a request's body once its headers are in (then 408), and "
 	 "to send the next request's headers on a kept-alive connection (then it is closed)."},

@@ -51,3 +51,25 @@ int strfmt(char *out, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
+
+int strjoin(char *out, size_t size, const char *a, const char *b, const char *c)
+{
+	const char *part[3] = {a, b, c};
+	size_t at = 0;
+	if (size == 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		if (!part[i])
+			continue;
+		size_t n = strlen(part[i]);
+		if (n >= size - at) {
+			memcpy(out + at, part[i], size - at - 1);
+			out[size - 1] = '\0';
+			return -1;
+		}
+		memcpy(out + at, part[i], n);
+		at += n;
+	}
+	out[at] = '\0';
+	return 0;
+}

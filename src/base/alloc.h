@@ -12,5 +12,10 @@ char *xstrdup(const char *s);
 
 /* snprintf that reports truncation: returns 0, or -1 when out did not fit. */
 int strfmt(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* a, then b and c (either may be NULL), into out; 0, or -1 when it was cut
+ * to fit (out ends in a NUL either way). For strings built on every request
+ * (keys of buckets and counters), where printf's parsing of its format was a
+ * tenth of a refusal's CPU. */
+int strjoin(char *out, size_t size, const char *a, const char *b, const char *c);
 
 #endif

@@ -139,14 +139,14 @@ static enum iotp_error create(struct core *c, const struct session_request *r,
 	seal_random_id(SESSION_ID_BYTES, s->id, sizeof s->id);
 	memcpy(s->phone, number->e164, sizeof s->phone);
 	memcpy(s->region, number->region, sizeof s->region);
-	strfmt(s->number_type, sizeof s->number_type, "%s", phone_type_name(number->type));
+	strjoin(s->number_type, sizeof s->number_type, phone_type_name(number->type), NULL, NULL);
 	s->created_at = now;
 	s->expires_at = now + (int64_t)c->cfg->session_ttl * 1000;
 	s->version = 1;
 	s->test_number = number_test(c, s->phone) != NULL;
-	strfmt(s->app, sizeof s->app, "%s", r->app ? r->app : APP_DEFAULT);
+	strjoin(s->app, sizeof s->app, r->app ? r->app : APP_DEFAULT, NULL, NULL);
 	if (r->locale)
-		strfmt(s->locale, sizeof s->locale, "%s", r->locale);
+		strjoin(s->locale, sizeof s->locale, r->locale, NULL, NULL);
 	/* Fixed at creation: a later change of code_length does not change the
 	 * length a person was told to expect. */
 	s->code_length = r->code_length ? r->code_length : c->cfg->code_length;
@@ -276,7 +276,7 @@ static int code_for_send(const struct core *c, struct store_session *s, int64_t 
 {
 	const struct config_test_number *t = s->test_number ? number_test(c, s->phone) : NULL;
 	if (t) {
-		strfmt(code, CODE_MAX_LENGTH + 1, "%s", t->code);
+		strjoin(code, CODE_MAX_LENGTH + 1, t->code, NULL, NULL);
 	} else if (s->code_sealed_len && now < s->code_expires_at) {
 		if (seal_open(c->keys.code, s->id, s->code_sealed, s->code_sealed_len, code,
 			      CODE_MAX_LENGTH + 1, NULL) < 0) {
@@ -340,14 +340,14 @@ static int build_message(const struct core *c, const struct store_session *s, co
 	memcpy(m->session_id, s->id, sizeof m->session_id);
 	memcpy(m->to, s->phone, sizeof m->to);
 	memcpy(m->region, s->region, sizeof m->region);
-	strfmt(m->channel, sizeof m->channel, "%s", channel);
+	strjoin(m->channel, sizeof m->channel, channel, NULL, NULL);
 	m->state = STORE_MSG_QUEUED;
 	m->created_at = now;
 	m->next_attempt_at = now;
 	/* A WhatsApp authentication template is approved at the platform with the
 	 * code as its one parameter: the provider gets the bare code. */
 	if (!strcmp(channel, "whatsapp")) {
-		strfmt(text, sizeof text, "%s", code);
+		strjoin(text, sizeof text, code, NULL, NULL);
 	} else if (render(c, s, channel, code, text, sizeof text) < 0) {
 		seal_wipe(text, sizeof text);
 		return -1;
@@ -450,7 +450,7 @@ static enum iotp_error apply_send(struct core *c, struct store_session *s, int64
 	if (code_for_send(c, s, now, code) < 0)
 		return IOTP_E_INTERNAL;
 	if (a->locale) /* the person's latest word on their language */
-		strfmt(s->locale, sizeof s->locale, "%s", a->locale);
+		strjoin(s->locale, sizeof s->locale, a->locale, NULL, NULL);
 	if (!s->test_number) {
 		*msg = xmalloc(sizeof **msg);
 		if (build_message(c, s, a->channel, code, now, *msg) < 0) {

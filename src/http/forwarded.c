@@ -52,7 +52,7 @@ static int walk_line(const char *trusted, const char *xff, char *out, size_t siz
 		if (!valid_address(item))
 			return 0; /* a garbled hop: trust nothing further left */
 		if (!forwarded_trusted(trusted, item)) {
-			strfmt(out, size, "%s", item);
+			strjoin(out, size, item, NULL, NULL);
 			return 1;
 		}
 		if (start == 0)
@@ -64,7 +64,7 @@ static int walk_line(const char *trusted, const char *xff, char *out, size_t siz
 int forwarded_client(const char *trusted, const char *peer, const char *const *lines, size_t n,
 		     char *out, size_t size)
 {
-	strfmt(out, size, "%s", peer);
+	strjoin(out, size, peer, NULL, NULL);
 	if (!n || !forwarded_trusted(trusted, peer))
 		return 0;
 	for (size_t i = n; i-- > 0;) {

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/durable.h"
 #include "base/log.h"
 #include "base/outage.h"
 #include "http/auth.h"
@@ -40,6 +42,9 @@ struct http_server {
 	struct conntrack *conns;
 	struct deadline *deadline;
 	atomic_int in_flight;
+	atomic_int held; /* connections suspended until their writes are durable */
+	_Atomic uint64_t requests; /* numbered for their X-Request-Id */
+	unsigned char id_key[crypto_shorthash_siphashx24_KEYBYTES];
 };
 
 /* One per request: made when its request line arrives (on_uri), freed when
@@ -62,6 +67,14 @@ struct req_ctx {
 	struct timespec t0;    /* CLOCK_MONOTONIC when the headers were in */
 	char params[HTTP_PARAMS_MAX][128];
 	struct http_form form; /* points into body */
+	/* An answer held back until the writes it reports are durable: the
+	 * connection is suspended, and resumed by the store's commit. */
+	struct durable_watch durable;
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	struct http_response held;
+	http_error_fn held_reply;
+	int holding; /* 1 while held; 2 resumed after a commit, 3 after a failed one */
 };
 
 struct http_conn {
@@ -301,6 +314,59 @@ static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+/* The store is done with the request: from here libmicrohttpd owns it, and
+ * may complete it (a client that hung up) without asking for the answer. */
+static void on_durable(struct durable_watch *w, int ok)
+{
+	struct req_ctx *rc = (struct req_ctx *)((char *)w - offsetof(struct req_ctx, durable));
+	struct http_server *srv = rc->srv;
+	rc->holding = ok ? 2 : 3;
+	MHD_resume_connection(rc->conn);
+	atomic_fetch_sub(&srv->held, 1);
+}
+
+/* Sends res now when the writes the handler made are durable (or it made
+ * none); otherwise holds it, and the thread goes on to other connections. */
+static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
+			      struct req_ctx *rc, http_error_fn reply, struct http_response *res)
+{
+	struct durable_owed owed;
+	int outcome = durable_take(&owed) ? owed.source->outcome(owed.state, owed.group) : 1;
+	if (outcome < 0) {
+		reply(res, IOTP_E_STORE_UNAVAILABLE, NULL);
+		res->retry_after = 1;
+	}
+	if (outcome != 0)
+		return send_response(conn, rc, res, 0);
+	rc->held = *res;
+	rc->held_reply = reply;
+	rc->holding = 1;
+	rc->srv = srv;
+	rc->conn = conn;
+	rc->durable.group = owed.group;
+	rc->durable.fn = on_durable;
+	atomic_fetch_add(&srv->held, 1);
+	MHD_suspend_connection(conn);
+	owed.source->watch(owed.state, &rc->durable);
+	return MHD_YES;
+}
+
+/* The held answer once its writes' commit is over: as made, or 503 when the
+ * commit failed and nothing of the request was kept. */
+static enum MHD_Result answer_held(struct MHD_Connection *conn, struct req_ctx *rc)
+{
+	struct http_response res = rc->held;
+	if (rc->holding == 3) {
+		rc->held_reply(&res, IOTP_E_STORE_UNAVAILABLE, NULL);
+		res.status = 503;
+		res.retry_after = 1;
+		free(res.html);
+		res.html = NULL;
+	}
+	rc->holding = 0;
+	return send_response(conn, rc, &res, 0);
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *conn,
 				struct req_ctx *rc, const char *url, const char *method)
 {
@@ -348,7 +414,9 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		return send_response(conn, rc, &res, 0);
 	if (route->takes_body == HTTP_FORM_BODY)
 		req.form = &rc->form;
+	durable_defer(1);
 	route->handler(&req, &res);
+	durable_defer(0);
 	/* An internal error while the store is unreachable is the outage, not a
 	 * bug: 503 and when to retry, in the route's own error shape. */
 	int64_t outage = res.status == 500 ? outage_retry_after() : 0;
@@ -358,12 +426,16 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		res.retry_after = outage;
 	}
 	json_decref(req.body);
-	return send_response(conn, rc, &res, 0);
+	return answer(srv, conn, rc, reply, &res);
 }
 
 /* A client's own id is kept when it is short and plain (it may be logged
- * and is echoed as a header); otherwise, or without one, a fresh random one. */
-static void request_id(const char *given, char out[HTTP_REQUEST_ID_MAX + 1])
+ * and is echoed as a header); otherwise, or without one, a fresh one: the
+ * request's number under a random key, unique and as unguessable as random
+ * bytes, without the system call for them that was a twentieth of a
+ * refusal's CPU. */
+static void request_id(struct http_server *srv, const char *given,
+		       char out[HTTP_REQUEST_ID_MAX + 1])
 {
 	size_t n = given ? strlen(given) : 0;
 	int ok = n > 0 && n <= HTTP_REQUEST_ID_MAX;
@@ -376,8 +448,9 @@ static void request_id(const char *given, char out[HTTP_REQUEST_ID_MAX + 1])
 		memcpy(out, given, n + 1);
 		return;
 	}
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
+	uint64_t seq = atomic_fetch_add(&srv->requests, 1);
+	unsigned char raw[crypto_shorthash_siphashx24_BYTES];
+	crypto_shorthash_siphashx24(raw, (const unsigned char *)&seq, sizeof seq, srv->id_key);
 	sodium_bin2hex(out, HTTP_REQUEST_ID_MAX + 1, raw, sizeof raw);
 }
 
@@ -411,6 +484,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req_ctx *rc = *con_cls;
 	if (!rc) /* libmicrohttpd calls on_uri first; never trust that blindly */
 		rc = *con_cls = on_uri(NULL, "", conn);
+	if (rc->holding > 1)
+		return answer_held(conn, rc);
+	if (rc->holding)
+		return MHD_YES; /* resumed before its commit: cannot happen, but wait on */
 	if (!rc->started) {
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -423,7 +500,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&srv->in_flight, 1);
 		clock_gettime(CLOCK_MONOTONIC, &rc->t0);
 		strfmt(rc->method, sizeof rc->method, "%s", method);
-		request_id(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+		request_id(srv, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
 			   rc->request_id);
 		const union MHD_ConnectionInfo *fd =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -484,6 +561,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && ci && ci->socket_context)
 			conntrack_idle(srv->conns, ci->socket_context, clock_now_ms());
 	}
+	if (rc->holding) { /* its client left before the answer could go */
+		json_decref(rc->held.body);
+		free(rc->held.html);
+	}
 	free(rc->body);
 	free(rc);
 	*con_cls = NULL;
@@ -503,6 +584,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rc->started = 0;
 	rc->route = rc->principal = NULL;
 	rc->status = 0;
+	rc->holding = 0;
 	rc->request_id[0] = '\0';
 	size_t n = strlen(uri);
 	if (n < sizeof rc->target)
@@ -671,6 +753,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 	if (fd < 0 && http_listen(opt->listen, opt->listen_option, &fd, err, errlen) < 0)
 		return -1;
 	struct http_server *srv = xcalloc(1, sizeof *srv);
+	randombytes_buf(srv->id_key, sizeof srv->id_key);
 	srv->opt = *opt;
 	/* libmicrohttpd's own cap sits above max_connections: conntrack must see
 	 * the connection beyond it to shed the longest-waiting one for it. */
@@ -692,7 +775,7 @@ int http_start(const struct http_options *opt, struct http_server **out, char *b
 	unsigned threads = opt->threads > 0 ? (unsigned)opt->threads
 					   : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+			 MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
@@ -747,6 +830,12 @@ void http_stop(struct http_server *srv, int grace_ms)
 		close(fd);
 	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < grace_ms; waited += 10) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	/* A held answer's commit is at most one group away; the daemon must not
+	 * stop with a connection the store has yet to resume. */
+	while (atomic_load(&srv->held) > 0) {
+		struct timespec ts = {0, 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(srv->daemon);

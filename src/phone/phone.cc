@@ -262,7 +262,11 @@ enum phone_status parse(const char *input, const char *region,
 
 	int cc = n.country_code();
 
-	if (!util().IsValidNumber(n)) {
+	// The library's IsValidNumber is its GetNumberType != UNKNOWN, each
+	// finding the number's region first: asking for the type once does both
+	// (a third of a new number's parse, bench/RESULTS.md).
+	PhoneNumberUtil::PhoneNumberType type = util().GetNumberType(n);
+	if (type == PhoneNumberUtil::UNKNOWN) {
 		// The library's own region for an invalid number is unreliable
 		// (+1 800 123 4567 gives "DO"): use the caller's region when
 		// it shares the calling code, else the code's main region.
@@ -303,7 +307,7 @@ enum phone_status parse(const char *input, const char *region,
 	if (r.size() == 2 && r != "ZZ")
 		std::memcpy(out->region, r.c_str(), 3);
 	std::memcpy(out->e164, e164.c_str(), e164.size() + 1);
-	out->type = map_type(util().GetNumberType(n));
+	out->type = map_type(type);
 	return PHONE_OK;
 }
 

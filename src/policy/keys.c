@@ -65,11 +65,11 @@ int keys_network(const char *ip, char *out, size_t size)
 	if (v4) {
 		a4.s_addr &= htonl(0xffffff00u);
 		inet_ntop(AF_INET, &a4, buf, sizeof buf);
-		return strfmt(out, size, "%s/24", buf);
+		return strjoin(out, size, buf, "/24", NULL);
 	}
 	memset(&a6.s6_addr[8], 0, 8);
 	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-	return strfmt(out, size, "%s/64", buf);
+	return strjoin(out, size, buf, "/64", NULL);
 }
 
 int keys_site(const char *ip, char *out, size_t size)
@@ -85,5 +85,5 @@ int keys_site(const char *ip, char *out, size_t size)
 		return 0;
 	memset(&a6.s6_addr[6], 0, 10);
 	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-	return strfmt(out, size, "%s/48", buf);
+	return strjoin(out, size, buf, "/48", NULL);
 }

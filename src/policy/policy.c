@@ -75,19 +75,19 @@ static void subject_fill(struct subject *s, const char *e164, const char *region
 {
 	memset(s, 0, sizeof *s);
 	if (e164) {
-		strfmt(s->number, sizeof s->number, "%s", e164);
+		strjoin(s->number, sizeof s->number, e164, NULL, NULL);
 		keys_prefix(e164, 3, s->prefix3, sizeof s->prefix3);
 		keys_prefix(e164, 5, s->prefix5, sizeof s->prefix5);
 	}
 	if (region)
-		strfmt(s->region, sizeof s->region, "%s", region);
+		strjoin(s->region, sizeof s->region, region, NULL, NULL);
 	if (who && who->ip && *who->ip) {
 		if (keys_address(who->ip, s->ip, sizeof s->ip) < 0)
-			strfmt(s->ip, sizeof s->ip, "%s", who->ip);
+			strjoin(s->ip, sizeof s->ip, who->ip, NULL, NULL);
 		keys_network(who->ip, s->network, sizeof s->network);
 		keys_site(who->ip, s->site, sizeof s->site);
 	}
-	strfmt(s->app, sizeof s->app, "%s", who && who->app ? who->app : "default");
+	strjoin(s->app, sizeof s->app, who && who->app ? who->app : "default", NULL, NULL);
 }
 
 static const char *subject_key(const struct subject *s, enum limits_scope scope)
@@ -155,10 +155,10 @@ static void plan_add(struct policy_plan *t, const char *prefix, const char *name
 	if (r->count <= 0 || !key || !*key || t->n == STORE_BUCKETS_MAX)
 		return;
 	size_t i = t->n++;
-	strfmt(t->keys[i], POLICY_PLAN_KEY_MAX, "%s|%s", prefix, key);
+	strjoin(t->keys[i], POLICY_PLAN_KEY_MAX, prefix, "|", key);
 	t->b[i] = (struct store_bucket){t->keys[i], r->count, r->count / (double)r->period_ms, cost};
 	t->refusal[i] = refusal;
-	strfmt(t->limit[i], sizeof t->limit[i], "%s", name);
+	strjoin(t->limit[i], sizeof t->limit[i], name, NULL, NULL);
 }
 
 static void plan_action(struct policy_plan *t, const struct policy *p, enum limits_action a,
@@ -166,8 +166,8 @@ static void plan_action(struct policy_plan *t, const struct policy *p, enum limi
 {
 	for (int scope = 0; scope < LIMITS_SCOPES; scope++) {
 		char prefix[48], name[32];
-		strfmt(prefix, sizeof prefix, "%s|%s", limits_action_name(a), limits_scope_name(scope));
-		strfmt(name, sizeof name, "%s.%s", limits_action_name(a), limits_scope_name(scope));
+		strjoin(prefix, sizeof prefix, limits_action_name(a), "|", limits_scope_name(scope));
+		strjoin(name, sizeof name, limits_action_name(a), ".", limits_scope_name(scope));
 		plan_add(t, prefix, name, subject_key(s, scope), &p->lim.r[a][scope], 1,
 			 scope_error(scope));
 	}
@@ -183,7 +183,7 @@ static enum iotp_error refusal(const struct policy_plan *t, size_t refused, int6
 	if (t->b[refused].cost >= 0)
 		waits_note(t->p->waits, t->keys[refused], t->now + wait_ms);
 	v->retry_after = (wait_ms + 999) / 1000;
-	strfmt(v->limit, sizeof v->limit, "%s", t->limit[refused]);
+	strjoin(v->limit, sizeof v->limit, t->limit[refused], NULL, NULL);
 	return t->refusal[refused];
 }
 
@@ -197,7 +197,7 @@ static enum iotp_error known_wait(const struct policy_plan *t, struct policy_ver
 		int64_t until = waits_until(t->p->waits, t->keys[i], t->now);
 		if (until) {
 			v->retry_after = (until - t->now + 999) / 1000;
-			strfmt(v->limit, sizeof v->limit, "%s", t->limit[i]);
+			strjoin(v->limit, sizeof v->limit, t->limit[i], NULL, NULL);
 			return t->refusal[i];
 		}
 	}
@@ -420,13 +420,13 @@ static int measure(struct policy *p, const struct subject *s, int64_t now)
 {
 	char key[40];
 	int worst = 0, st;
-	strfmt(key, sizeof key, "p3|%s", s->prefix3);
+	strjoin(key, sizeof key, "p3|", s->prefix3, NULL);
 	if ((st = block_state(p, key, now)) > worst)
 		worst = st;
-	strfmt(key, sizeof key, "p5|%s", s->prefix5);
+	strjoin(key, sizeof key, "p5|", s->prefix5, NULL);
 	if ((st = block_state(p, key, now)) > worst)
 		worst = st;
-	strfmt(key, sizeof key, "cc|%s", s->region);
+	strjoin(key, sizeof key, "cc|", s->region, NULL);
 	if ((st = block_state(p, key, now)) > worst)
 		worst = st;
 	return worst;
@@ -457,9 +457,9 @@ static int next_strike(struct policy *p, const char *key, int64_t now)
 static void plan_counters(struct policy_plan *t, const struct policy *p, const struct subject *s,
 			  int sent, int verified)
 {
-	strfmt(t->dkeys[0], POLICY_PLAN_KEY_MAX, "p3|%s", s->prefix3);
-	strfmt(t->dkeys[1], POLICY_PLAN_KEY_MAX, "p5|%s", s->prefix5);
-	strfmt(t->dkeys[2], POLICY_PLAN_KEY_MAX, "cc|%s", s->region);
+	strjoin(t->dkeys[0], POLICY_PLAN_KEY_MAX, "p3|", s->prefix3, NULL);
+	strjoin(t->dkeys[1], POLICY_PLAN_KEY_MAX, "p5|", s->prefix5, NULL);
+	strjoin(t->dkeys[2], POLICY_PLAN_KEY_MAX, "cc|", s->region, NULL);
 	for (int i = 0; i < 3; i++)
 		t->d[i] = (struct store_decay){.key = t->dkeys[i],
 					       .half_life_ms = {p->window_ms, p->baseline_ms},
@@ -552,7 +552,7 @@ static void pressure_counters(struct policy_plan *t, const struct policy *p,
 	if (made > 0 && s->region[0] && t->nd < POLICY_PLAN_COUNTERS) {
 		size_t k = t->nd++;
 		double half = LAG_DEFAULT_S * 1000.0 * 0.6931471805599453;
-		strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "yg|cc|%s", s->region);
+		strjoin(t->dkeys[k], POLICY_PLAN_KEY_MAX, "yg|cc|", s->region, NULL);
 		t->d[k] = (struct store_decay){
 			.key = t->dkeys[k], .half_life_ms = {half, half}, .add = {made, 0}};
 	}
@@ -564,7 +564,7 @@ static void pressure_counters(struct policy_plan *t, const struct policy *p,
 	     all++) {
 		size_t k = t->nd++;
 		if (all)
-			strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "tod|cc|%s|all", s->region);
+			strjoin(t->dkeys[k], POLICY_PLAN_KEY_MAX, "tod|cc|", s->region, "|all");
 		else
 			strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "tod|cc|%s|%02d", s->region,
 			       (int)((t->now / 3600000) % 24));
@@ -579,7 +579,7 @@ static void pressure_counters(struct policy_plan *t, const struct policy *p,
 		if (!*of[i])
 			continue;
 		size_t k = t->nd++;
-		strfmt(t->dkeys[k], POLICY_PLAN_KEY_MAX, "%s%s", keys[i], of[i]);
+		strjoin(t->dkeys[k], POLICY_PLAN_KEY_MAX, keys[i], of[i], NULL);
 		/* The lag is an average over the medium window; the others are
 		 * read in the short one. */
 		double half = i == 2 ? p->window_ms : p->pressure_ms;
@@ -723,7 +723,7 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	plan_action(plan, p, LIMITS_CREATE, &s);
 	/* Sessions per address, counted with the limits: a risk signal. */
 	if (p->cfg->pow_ip_sessions > 0 && s.ip[0]) {
-		strfmt(plan->dkeys[0], POLICY_PLAN_KEY_MAX, "ipsessions|%s", s.ip);
+		strjoin(plan->dkeys[0], POLICY_PLAN_KEY_MAX, "ipsessions|", s.ip, NULL);
 		plan->d[0] = (struct store_decay){.key = plan->dkeys[0],
 						  .half_life_ms = {p->window_ms, p->window_ms},
 						  .add = {1, 0}};
@@ -734,7 +734,7 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	pressure_counters(plan, p, &s, 1, 0, 0);
 	if (plan->nd < POLICY_PLAN_COUNTERS && s.region[0]) {
 		size_t k = plan->nd++;
-		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "cc|%s", s.region);
+		strjoin(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "cc|", s.region, NULL);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->window_ms, p->baseline_ms}};
 	}
@@ -744,7 +744,7 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	if (p->cfg->pow_network_numbers > 0 && *site && plan->nd + 2 <= POLICY_PLAN_COUNTERS) {
 		size_t k = plan->nd;
 		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "sn|%s|%s", site, s.number);
-		strfmt(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "dn|%s", site);
+		strjoin(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "dn|", site, NULL);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->window_ms, p->window_ms},
 						  .add = {1, 0}};
@@ -760,8 +760,8 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	if (p->cfg->fraud_spread_floor > 0 && s.region[0] && s.prefix5[0] &&
 	    plan->nd + 2 <= POLICY_PLAN_COUNTERS) {
 		size_t k = plan->nd;
-		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "p5|%s", s.prefix5);
-		strfmt(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "nv|cc|%s", s.region);
+		strjoin(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "p5|", s.prefix5, NULL);
+		strjoin(plan->dkeys[k + 1], POLICY_PLAN_KEY_MAX, "nv|cc|", s.region, NULL);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->window_ms, p->baseline_ms}};
 		plan->d[k + 1] = (struct store_decay){.key = plan->dkeys[k + 1],
@@ -863,7 +863,7 @@ void policy_check(struct policy *p, const struct policy_client *who,
 	plan_action(plan, p, LIMITS_CHECK, &s);
 	/* Per app: wrong codes in one app lock no other. */
 	char key[POLICY_PLAN_KEY_MAX];
-	strfmt(key, sizeof key, "%s|%s", session->app, s.number);
+	strjoin(key, sizeof key, session->app, "|", s.number);
 	plan_add(plan, "check_failed|number", "check_failed.number", key,
 		 &p->lim.r[LIMITS_CHECK_FAILED][LIMITS_NUMBER], right ? 0 : 1,
 		 IOTP_E_NUMBER_CHECKS_LOCKED);
@@ -875,7 +875,7 @@ void policy_check(struct policy *p, const struct policy_client *who,
 	 * from a block without a verified history (pumping_spread_share). */
 	if (p->cfg->fraud_spread_floor > 0 && s.region[0] && plan->nd < POLICY_PLAN_COUNTERS) {
 		size_t k = plan->nd++;
-		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "nv|cc|%s", s.region);
+		strjoin(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "nv|cc|", s.region, NULL);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->pressure_ms, p->baseline_ms},
 						  .add = {0, 1},
@@ -888,7 +888,7 @@ void policy_check(struct policy *p, const struct policy_client *who,
 	const char *site = s.site[0] ? s.site : s.network;
 	if (p->cfg->pow_network_numbers > 0 && *site && plan->nd < POLICY_PLAN_COUNTERS) {
 		size_t k = plan->nd++;
-		strfmt(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "dn|%s", site);
+		strjoin(plan->dkeys[k], POLICY_PLAN_KEY_MAX, "dn|", site, NULL);
 		plan->d[k] = (struct store_decay){.key = plan->dkeys[k],
 						  .half_life_ms = {p->window_ms, p->window_ms},
 						  .add = {0, 1}};

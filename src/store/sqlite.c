@@ -241,6 +241,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* A bucket is read, refilled and taken from in C (sqlite_limits.c), then
 	 * written back: cheaper than one upsert with RETURNING, whose result
 	 * table costs more than the read. */
+	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_BUCKET_GET] = "SELECT tokens, at FROM buckets WHERE key = ?1",
 	[S_BUCKET_PUT] = "INSERT INTO buckets (key, tokens, at) VALUES (?1, ?2, ?3)"
 			 " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
@@ -385,40 +386,111 @@ void sqlite_enter(struct sqlite_db *db)
 
 static void commit_group(struct sqlite_db *db)
 {
-	int rc = sqlite_step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : sqlite_fail(db, "commit");
-	if (rc < 0)
+	int rc = sqlite_cache_save(db, 0);
+	if (rc == 0)
+		rc = sqlite_step_done(db, S_COMMIT) == SQLITE_DONE ? 0 : sqlite_fail(db, "commit");
+	if (rc < 0) {
 		sqlite_step_done(db, S_ROLLBACK);
+		sqlite_cache_forget(db);
+	}
+	/* Published before the group counts as committed: whoever waits for it
+	 * reads its sessions next. */
+	sqlite_sessions_committed(db, rc == 0);
 	db->in_txn = 0;
 	if (rc < 0)
 		db->failed[db->group % 256] = db->group;
 	atomic_store(&db->committed, db->group);
-	if (atomic_load(&db->waiting)) {
-		pthread_mutex_lock(&db->wait_lock);
+	pthread_mutex_lock(&db->wait_lock);
+	if (atomic_load(&db->waiting))
 		pthread_cond_broadcast(&db->done);
-		pthread_mutex_unlock(&db->wait_lock);
+	/* Every watch is for this group or an earlier one: a group only opens
+	 * under lock, which the committer holds. */
+	if (db->watches) {
+		struct durable_watch *last = db->watches;
+		while (last->next)
+			last = last->next;
+		last->next = db->ready;
+		db->ready = db->watches;
+		db->watches = NULL;
+	}
+	pthread_mutex_unlock(&db->wait_lock);
+}
+
+static int group_outcome(struct sqlite_db *db, uint64_t group)
+{
+	if (atomic_load(&db->committed) < group)
+		return 0;
+	return db->failed[group % 256] == group ? -1 : 1;
+}
+
+static void wait_for(struct sqlite_db *db, uint64_t group)
+{
+	if (atomic_load(&db->committed) >= group)
+		return;
+	pthread_mutex_lock(&db->wait_lock);
+	atomic_fetch_add(&db->waiting, 1);
+	while (atomic_load(&db->committed) < group)
+		pthread_cond_wait(&db->done, &db->wait_lock);
+	atomic_fetch_sub(&db->waiting, 1);
+	pthread_mutex_unlock(&db->wait_lock);
+}
+
+static void fire(struct sqlite_db *db, struct durable_watch *w)
+{
+	while (w) {
+		struct durable_watch *next = w->next; /* w may be gone after its call */
+		w->fn(w, group_outcome(db, w->group) > 0);
+		w = next;
 	}
 }
 
+static int durable_outcome(void *state, uint64_t group)
+{
+	return group_outcome(state, group);
+}
+
+static void durable_watch(void *state, struct durable_watch *w)
+{
+	struct sqlite_db *db = state;
+	pthread_mutex_lock(&db->wait_lock);
+	if (atomic_load(&db->committed) < w->group) {
+		w->next = db->watches;
+		db->watches = w;
+		w = NULL;
+	}
+	pthread_mutex_unlock(&db->wait_lock);
+	if (w) {
+		w->next = NULL;
+		fire(db, w);
+	}
+}
+
+static const struct durable_source durable_sqlite = {
+	.outcome = durable_outcome,
+	.watch = durable_watch,
+};
+
 /* Gives the connection back. Commits the open group when nobody else is queued
  * to join it (or it is full). A writing call (group != 0) then waits until its
- * group is committed and returns the commit's outcome. Whoever is queued
- * leaves through here too, so an open group always has someone to commit it.
- * (A failed group's mark is only overwritten by a failure 256 groups later.) */
+ * group is committed and returns the commit's outcome; on a thread that defers
+ * its answers it only marks the group as owed and returns 0. Whoever is
+ * queued leaves through here too, so an open group always has someone to
+ * commit it. (A failed group's mark is only overwritten by a failure 256
+ * groups later.) */
 int sqlite_leave(struct sqlite_db *db, uint64_t group)
 {
 	if (db->in_txn && (atomic_load(&db->queued) == 0 || db->group_ops >= GROUP_MAX))
 		commit_group(db);
+	struct durable_watch *ready = db->ready;
+	db->ready = NULL;
 	pthread_mutex_unlock(&db->lock);
+	fire(db, ready);
 	if (!group)
 		return 0;
-	if (atomic_load(&db->committed) < group) {
-		pthread_mutex_lock(&db->wait_lock);
-		atomic_fetch_add(&db->waiting, 1);
-		while (atomic_load(&db->committed) < group)
-			pthread_cond_wait(&db->done, &db->wait_lock);
-		atomic_fetch_sub(&db->waiting, 1);
-		pthread_mutex_unlock(&db->wait_lock);
-	}
+	if (atomic_load(&db->committed) < group && durable_deferring() &&
+	    durable_owe(&durable_sqlite, db, group) == 0)
+		return 0;
+	wait_for(db, group);
 	return db->failed[group % 256] == group ? -1 : 0;
 }
 
@@ -429,12 +501,23 @@ int sqlite_write_begin(struct sqlite_db *db)
 	if (!db->in_txn) {
 		if (sqlite_step_done(db, S_BEGIN) != SQLITE_DONE)
 			return sqlite_fail(db, "begin");
+		/* Another process wrote to the file (iotpctl, a restore): the
+		 * limits kept in memory may no longer be what the tables hold. */
+		sqlite3_stmt *st = db->stmt[S_DATA_VERSION];
+		int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		sqlite3_reset(st);
+		if (version != db->data_version) {
+			sqlite_cache_forget(db);
+			sqlite_sessions_forget(db);
+		}
+		db->data_version = version;
 		db->in_txn = 1;
 		db->group++;
 		db->group_ops = 0;
 	}
 	if (sqlite_step_done(db, S_SAVEPOINT) != SQLITE_DONE)
 		return sqlite_fail(db, "savepoint");
+	sqlite_sessions_call_begin(db);
 	return 0;
 }
 
@@ -442,6 +525,8 @@ int sqlite_write_begin(struct sqlite_db *db)
  * to wait for, or 0 when nothing was written. */
 uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
+	sqlite_cache_call_end(db, ok);
+	sqlite_sessions_call_end(db, ok);
 	if (!ok)
 		sqlite_step_done(db, S_ROLLBACK_TO);
 	sqlite_step_done(db, S_RELEASE);
@@ -466,6 +551,12 @@ static void *checkpointer(void *arg)
 		struct timespec until;
 		clock_deadline_in(CHECKPOINT_MS, &until);
 		pthread_cond_timedwait(&db->ckpt_wake, &db->ckpt_lock, &until);
+		/* Limits changed in memory reach their tables within a second
+		 * even when no request commits. */
+		sqlite_enter(db);
+		if (sqlite_cache_due(db) && sqlite_write_begin(db) == 0)
+			sqlite_write_end(db, 1);
+		sqlite_leave(db, 0);
 		/* PASSIVE never blocks the writer; what it cannot copy now waits for
 		 * the next round. */
 		int frames = 0, copied = 0;
@@ -548,6 +639,14 @@ static void sqlite_close(void *state)
 		pthread_join(db->ckpt_thread, NULL);
 		sqlite3_close(db->ckpt_conn);
 	}
+	if (db->cache) {
+		sqlite_enter(db);
+		if (sqlite_cache_unsaved(db) && sqlite_write_begin(db) == 0)
+			sqlite_write_end(db, sqlite_cache_save(db, 1) == 0);
+		sqlite_leave(db, 0);
+		sqlite_cache_free(db);
+	}
+	sqlite_sessions_free(db);
 	for (struct reader *r = db->readers, *next; r; r = next) {
 		next = r->next;
 		sqlite3_finalize(r->get);
@@ -699,6 +798,8 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 		db->ckpt_conn = NULL;
 		goto err;
 	}
+	sqlite_cache_open(db);
+	sqlite_sessions_open(db);
 	if (pthread_create(&db->ckpt_thread, NULL, checkpointer, db) != 0) {
 		strfmt(err, errlen, "cannot start the checkpoint thread");
 		sqlite3_close(db->ckpt_conn);
@@ -759,6 +860,11 @@ static struct reader *this_reader(struct sqlite_db *db)
 static int sqlite_session_get(void *state, const char *id, struct store_session *out)
 {
 	struct sqlite_db *db = state;
+	/* A reader sees only what is committed: this thread's own writes whose
+	 * answer it holds back must be, or it would read around them. */
+	wait_for(db, durable_owed_to(db));
+	if (sqlite_sessions_find(db, id, out))
+		return 0;
 	struct reader *r = this_reader(db);
 	if (r)
 		return get_session(r->conn, r->get, id, out);
@@ -773,7 +879,10 @@ int sqlite_session_cas(struct sqlite_db *db, const struct store_session *s)
 	bind_session(db->stmt[S_SESSION_UPDATE], s);
 	if (sqlite_step_done(db, S_SESSION_UPDATE) != SQLITE_DONE)
 		return sqlite_fail(db, "update session");
-	return sqlite3_changes(db->conn) == 0 ? STORE_CONFLICT : 0;
+	if (sqlite3_changes(db->conn) == 0)
+		return STORE_CONFLICT;
+	sqlite_sessions_written(db, s);
+	return 0;
 }
 
 /* store_session_write: every piece in one savepoint of the group, so that
@@ -800,6 +909,8 @@ static int sqlite_session_write(void *state, struct store_write *w, struct store
 			bind_session(db->stmt[S_SESSION_INSERT], s);
 			if (sqlite_step_done(db, S_SESSION_INSERT) != SQLITE_DONE)
 				rc = sqlite_fail(db, "insert session");
+			else
+				sqlite_sessions_written(db, s);
 		} else if (rc == 0) {
 			rc = sqlite_session_cas(db, s);
 		}

@@ -47,6 +47,9 @@ int sqlite_cleanup(void *state, int64_t before, int64_t now, size_t batch,
 				rc = sqlite_fail(db, "clean up old rows");
 			sqlite3_finalize(st);
 		}
+		/* The sessions kept in memory may be among those deleted. */
+		if (n->sessions)
+			sqlite_sessions_forget(db);
 		group = sqlite_write_end(db, rc == 0);
 	}
 	int crc = sqlite_leave(db, group);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/durable.h"
 #include "store/store.h"
 
 enum sqlite_stmt {
@@ -55,6 +56,7 @@ enum sqlite_stmt {
 	S_DECAY_PRUNE,
 	S_BLOCK_PRUNE,
 	S_NOTE_INSERT,
+	S_DATA_VERSION,
 	S_COUNT
 };
 
@@ -72,10 +74,13 @@ struct reader {
 /* Most calls one commit may carry: bounds how long the first of them waits. */
 #define GROUP_MAX 64
 #define CHECKPOINT_MS 200
-/* Past this many WAL frames (4 KiB each: 128 MiB) the checkpointer makes the log
- * start over: under steady writes a passive checkpoint never catches the last
- * frame, and the WAL (and its index, mapped into memory) would grow without end. */
-#define WAL_RESTART_FRAMES 32768
+/* Past this many WAL frames (1 KiB each in a new file: 128 MiB) the
+ * checkpointer makes the log start over: under steady writes a passive
+ * checkpoint never catches the last frame, and the WAL (and its index, mapped
+ * into memory) would grow without end. Starting over holds every write for
+ * one last copy and its fsync (15-25 ms here): at 32,768 frames that came
+ * every 0.7 s under load and was the whole of every call's p99. */
+#define WAL_RESTART_FRAMES 131072
 
 struct sqlite_db {
 	sqlite3 *conn;
@@ -94,6 +99,11 @@ struct sqlite_db {
 	pthread_mutex_t wait_lock;
 	pthread_cond_t done;      /* signalled at every commit that has waiters */
 	atomic_int waiting;       /* threads waiting on done */
+	/* Answers held back until their group commits (base/durable.h): the
+	 * watched, under wait_lock; those whose group a commit just ended, under
+	 * lock, called once lock is given back. */
+	struct durable_watch *watches;
+	struct durable_watch *ready;
 
 	char path[4096];
 	pthread_key_t reader_key; /* this thread's struct reader */
@@ -107,12 +117,59 @@ struct sqlite_db {
 	int ckpt_stop;
 
 	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
+	struct limits_cache *cache;   /* under lock; NULL but in iotpd */
+	struct session_cache *sessions; /* NULL but in iotpd */
+	int64_t data_version;         /* what PRAGMA data_version read last */
 };
 
 /* The name of a VFS that writes each commit to the WAL in one system call
  * (sqlite_walbuf.c), registered on first use; NULL (the default VFS) if it
  * could not be. */
 const char *sqlite_walbuf_vfs(void);
+
+/* The limits' rows kept in memory by the writer (sqlite_limits_cache.c);
+ * every call but open and free runs between sqlite_enter and sqlite_leave. */
+#define CACHE_KEY_MAX 96
+#define CACHE_VALUES 4
+enum cache_kind { CACHE_BUCKET, CACHE_DECAY, CACHE_KINDS };
+void sqlite_cache_open(struct sqlite_db *db);
+void sqlite_cache_free(struct sqlite_db *db);
+/* Reads key's row of kind (a bucket: tokens; a counter: a, b, la, lb): 1 with
+ * v[] and *at, 0 when there is none, or -1. *slot is what sqlite_cache_put
+ * takes back. */
+int sqlite_cache_get(struct sqlite_db *db, enum cache_kind kind, const char *key,
+		     double v[CACHE_VALUES], int64_t *at, int *slot);
+/* Sets key's row, read by sqlite_cache_get into slot: 0 or -1. */
+int sqlite_cache_put(struct sqlite_db *db, enum cache_kind kind, int slot, const char *key,
+		     const double v[CACHE_VALUES], int64_t at);
+/* Forgets key's row, changed or not (its row is being deleted). */
+void sqlite_cache_drop(struct sqlite_db *db, enum cache_kind kind, const char *key);
+/* A writing call ends: its changes are kept, or undone with its savepoint. */
+void sqlite_cache_call_end(struct sqlite_db *db, int kept);
+/* Writes into the open group the changed rows that came due, a bounded
+ * few (or, with force, every changed row): 0 or -1 (the group must not commit). */
+int sqlite_cache_save(struct sqlite_db *db, int force);
+/* 1 when some change is not written yet; sqlite_cache_due: and is due. */
+int sqlite_cache_unsaved(struct sqlite_db *db);
+int sqlite_cache_due(struct sqlite_db *db);
+/* Empties the cache: the tables no longer hold what it says. */
+void sqlite_cache_forget(struct sqlite_db *db);
+
+/* Sessions committed lately, kept for the reads that follow their writes
+ * (sqlite_session_cache.c). find is safe from any thread; the others run
+ * under lock. */
+void sqlite_sessions_open(struct sqlite_db *db);
+void sqlite_sessions_free(struct sqlite_db *db);
+/* 1 with *out when id's session as last committed is kept, else 0. */
+int sqlite_sessions_find(struct sqlite_db *db, const char *id, struct store_session *out);
+/* s was written in the open group (kept once the group commits). */
+void sqlite_sessions_written(struct sqlite_db *db, const struct store_session *s);
+void sqlite_sessions_call_begin(struct sqlite_db *db);
+void sqlite_sessions_call_end(struct sqlite_db *db, int kept);
+/* The open group is over: committed (ok) or rolled back. */
+void sqlite_sessions_committed(struct sqlite_db *db, int ok);
+/* Empties it: sessions were deleted, or the file changed under us. */
+void sqlite_sessions_forget(struct sqlite_db *db);
 
 /* Logs what failed with SQLite's message; returns -1. */
 int sqlite_fail(struct sqlite_db *db, const char *what);
@@ -127,7 +184,8 @@ void sqlite_copy_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 size_t sqlite_copy_blob(unsigned char *dst, size_t size, sqlite3_stmt *st, int col);
 
 /* The writer's protocol (group commit): enter, write_begin, the writes,
- * write_end (keep or undo them), leave (which waits for the commit). */
+ * write_end (keep or undo them), leave (which waits for the commit, or on a
+ * thread that defers, marks the group as owed: base/durable.h). */
 void sqlite_enter(struct sqlite_db *db);
 int sqlite_leave(struct sqlite_db *db, uint64_t group);
 int sqlite_write_begin(struct sqlite_db *db);

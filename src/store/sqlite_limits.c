@@ -4,7 +4,8 @@
  *
  * They run on the writer's connection inside the group transaction, so they
  * see every change of the group before its commit: that is what makes a take
- * atomic across threads. A take alone does not wait for the commit that holds
+ * atomic across threads. The rows themselves are kept in memory by the writer
+ * and written back once a second (sqlite_limits_cache.c). A take alone does not wait for the commit that holds
  * it: a token taken and lost in a crash only errs on the client's side, and
  * not waiting keeps the limits off the request's path. (A take that rides with
  * a session change waits for that change's commit, as the change must.) */
@@ -22,20 +23,13 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 	if (n > STORE_BUCKETS_MAX)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db->stmt[S_BUCKET_GET];
 		/* A bucket never seen is full. */
-		double tokens = b[i].capacity;
+		double row[CACHE_VALUES] = {b[i].capacity};
 		int64_t at = now;
-		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			tokens = sqlite3_column_double(st, 0);
-			at = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			return sqlite_fail(db, "read bucket");
+		int slot;
+		if (sqlite_cache_get(db, CACHE_BUCKET, b[i].key, row, &at, &slot) < 0)
+			return -1;
+		double tokens = row[0];
 		/* Refill for the time passed (none when the clock reads earlier than
 		 * the last take), never past capacity; then take the cost. */
 		if (now > at)
@@ -55,12 +49,9 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 						  : INT64_MAX / 2;
 			return STORE_LIMITED; /* the caller undoes what the others took */
 		}
-		st = db->stmt[S_BUCKET_PUT];
-		sqlite3_bind_text(st, 1, b[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, left);
-		sqlite3_bind_int64(st, 3, now > at ? now : at);
-		if (sqlite_step_done(db, S_BUCKET_PUT) != SQLITE_DONE)
-			return sqlite_fail(db, "write bucket");
+		row[0] = left;
+		if (sqlite_cache_put(db, CACHE_BUCKET, slot, b[i].key, row, now > at ? now : at) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -68,41 +59,22 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 /* Decays and adds one counter pair, scaled by take (0 or 1), filling out[]. */
 static int decay_one(struct sqlite_db *db, struct store_decay *d, double take, int64_t now)
 {
-	sqlite3_stmt *st = db->stmt[S_DECAY_GET];
-	double v[2][2] = {{0, 0}, {0, 0}};
-	int rc = 0;
-	sqlite3_bind_text(st, 1, d->key, -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		int64_t at = sqlite3_column_int64(st, 4);
-		for (int w = 0; w < 2; w++) {
-			double f = now > at ? exp2(-(double)(now - at) / d->half_life_ms[w]) : 1.0;
-			v[w][0] = sqlite3_column_double(st, 2 * w) * f;
-			v[w][1] = sqlite3_column_double(st, 2 * w + 1) * f;
-		}
-	} else if (step != SQLITE_DONE) {
-		rc = sqlite_fail(db, "read counter");
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc < 0)
+	double row[CACHE_VALUES] = {0, 0, 0, 0};
+	int64_t at = now;
+	int slot;
+	int found = sqlite_cache_get(db, CACHE_DECAY, d->key, row, &at, &slot);
+	if (found < 0)
 		return -1;
-	for (int w = 0; w < 2; w++)
+	for (int w = 0; w < 2; w++) {
+		double f = found && now > at ? exp2(-(double)(now - at) / d->half_life_ms[w]) : 1.0;
 		for (int k = 0; k < 2; k++)
-			d->out[w][k] = v[w][k] + take * d->add[k];
+			d->out[w][k] = row[2 * w + k] * f + take * d->add[k];
+	}
 	/* Nothing added: a read, and decay is the same whenever it is applied. */
 	if (take * d->add[0] == 0 && take * d->add[1] == 0)
 		return 0;
-	st = db->stmt[S_DECAY_PUT];
-	sqlite3_bind_text(st, 1, d->key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, d->out[0][0]);
-	sqlite3_bind_double(st, 3, d->out[0][1]);
-	sqlite3_bind_double(st, 4, d->out[1][0]);
-	sqlite3_bind_double(st, 5, d->out[1][1]);
-	sqlite3_bind_int64(st, 6, now > 0 ? now : 0);
-	if (sqlite_step_done(db, S_DECAY_PUT) != SQLITE_DONE)
-		return sqlite_fail(db, "write counter");
-	return 0;
+	double out[CACHE_VALUES] = {d->out[0][0], d->out[0][1], d->out[1][0], d->out[1][1]};
+	return sqlite_cache_put(db, CACHE_DECAY, slot, d->key, out, now > 0 ? now : 0);
 }
 
 int sqlite_decay_apply(struct sqlite_db *db, struct store_decay *d, size_t n, int64_t now)
@@ -155,10 +127,17 @@ int sqlite_buckets_prune(void *state, int64_t before, size_t *n)
 	*n = 0;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
+		/* The buckets kept in memory are written first, and forgotten with
+		 * the rows: a bucket pruned is full again. */
+		rc = sqlite_cache_save(db, 1);
 		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
-		rc = sqlite_step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune buckets");
+		if (rc == 0)
+			rc = sqlite_step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE
+				     ? 0
+				     : sqlite_fail(db, "prune buckets");
 		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
 		sqlite_write_end(db, rc == 0);
+		sqlite_cache_forget(db);
 	}
 	sqlite_leave(db, 0);
 	return rc;
@@ -184,6 +163,7 @@ int sqlite_decay_reset(void *state, const char *key)
 	int rc = -1;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
+		sqlite_cache_drop(db, CACHE_DECAY, key);
 		sqlite3_bind_text(db->stmt[S_DECAY_RESET], 1, key, -1, SQLITE_STATIC);
 		rc = sqlite_step_done(db, S_DECAY_RESET) == SQLITE_DONE ? 0 : sqlite_fail(db, "reset counter");
 		group = sqlite_write_end(db, rc == 0);
@@ -200,14 +180,19 @@ static int prune(struct sqlite_db *db, int id, const char *prefix, int64_t befor
 	*n = 0;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
+		/* The counters kept in memory are written first, and forgotten
+		 * with the rows (blocks are not kept: forgetting costs a reread). */
+		rc = sqlite_cache_save(db, 1);
 		sqlite3_stmt *st = db->stmt[id];
 		int k = 1;
 		if (prefix)
 			sqlite3_bind_text(st, k++, prefix, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, k, before);
-		rc = sqlite_step_done(db, id) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune");
+		if (rc == 0)
+			rc = sqlite_step_done(db, id) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune");
 		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
 		sqlite_write_end(db, rc == 0);
+		sqlite_cache_forget(db);
 	}
 	sqlite_leave(db, 0);
 	return rc;

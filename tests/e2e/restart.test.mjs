@@ -3,11 +3,13 @@
 // restart, test numbers, and start-up refusals that name the option.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import {
-  cleanup, codeFromSms, freshPhone, httpRequest, makeDataDir, rawConnect, runIotpd, SMS_RE, start, waitFor,
+  cleanup, codeFromSms, freshPhone, httpRequest, makeDataDir, rawConnect, runIotpd, sleep, SMS_RE, start,
+  startWithConfig, waitFor,
 } from './helpers.mjs';
 
 after(cleanup);
@@ -79,6 +81,45 @@ describe('restart', () => {
     assert.match(res.body.phone, /^\+44/);
     c.close();
     assert.deepEqual(await exit, { code: 0, signal: null });
+  });
+
+  // Under load an answer waits for the group commit that holds its write,
+  // without its thread; clients that hang up before it is sent must not leave
+  // the server waiting for them at shutdown.
+  test('SIGTERM exits 0 after clients hung up on answers that were waiting for their commit', async () => {
+    const s = await startWithConfig(
+      'pow_ip_sessions = 0\nfraud_pressure_floor = 10000000\nfraud_spread_floor = 10000000\n' +
+        '[limits]\ncreate.ip = 100000/1s\ncreate.network = 100000/1s\ncreate.country = 100000/1s\n' +
+        'create.prefix3 = 100000/1s\ncreate.prefix5 = 100000/1s\ncreate.app = 100000/1s\ncreate.global = 100000/1s\n',
+      {},
+      { dev: true },
+    );
+    let created = 0;
+    const hangUp = async (i) => {
+      const body = JSON.stringify({ phone: freshPhone() });
+      const sock = net.connect({ host: '127.0.0.1', port: s.port });
+      sock.on('error', () => {});
+      await new Promise((resolve) => sock.once('connect', resolve));
+      sock.write(
+        `POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${s.apiKey}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await sleep(i % 3); // gone before, while or after the server answers
+      sock.destroy();
+    };
+    // Waves of parallel writes keep a group commit open for others to join.
+    for (let wave = 0; wave < 15; wave++) {
+      await Promise.all([
+        ...Array.from({ length: 24 }, (_, i) => hangUp(i)),
+        ...Array.from({ length: 8 }, async () => {
+          const r = await s.call('POST', '/v1/sessions', { phone: freshPhone() });
+          assert.equal(r.status, 201, r.text);
+          created++;
+        }),
+      ]);
+    }
+    assert.equal(created, 120, 'the clients that waited were all answered');
+    assert.deepEqual(await s.stop('SIGTERM'), { code: 0, signal: null });
   });
 
   test('sessions survive a normal restart, and their codes still verify', async () => {

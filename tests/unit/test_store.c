@@ -903,6 +903,120 @@ static void buckets_hold_under_parallel_takes(void **state)
 	assert_int_equal(total, 100); /* 800 tries, 100 tokens, never refilled */
 }
 
+/* What was taken and counted is still there after the store is closed and
+ * opened again (the SQLite store keeps these rows in memory and writes them
+ * back). */
+static void limits_kept_across_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b = {"kept", 2, 0, 1};
+	struct store_decay d = {"counted", {1000, 1000}, {1, 0}, {{0, 0}, {0, 0}}, 0, 0};
+	size_t refused;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	char err[256];
+	store_close(f->st);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 2000, &refused, &wait), STORE_LIMITED);
+	d.add[0] = 0; /* a read */
+	assert_int_equal(store_decay_add(f->st, &d, 1, 1000), 0);
+	assert_true(d.out[0][0] > 1.99 && d.out[0][0] < 2.01);
+}
+
+/* More rows than the SQLite store keeps in memory, each changed once: every
+ * one is there after a reopen (kept rows, rows that went to the table
+ * directly, and the queue of changes compacted on the way). */
+static void many_limits_kept_across_reopen(void **state)
+{
+	struct fixture *f = *state;
+	enum { KEYS = 20000, PER_CALL = 16 };
+	static char keys[KEYS][16];
+	struct store_bucket b[PER_CALL];
+	size_t refused;
+	int64_t wait;
+	for (int i = 0; i < KEYS; i += PER_CALL) {
+		for (int k = 0; k < PER_CALL; k++) {
+			snprintf(keys[i + k], sizeof keys[0], "k%d", i + k);
+			b[k] = (struct store_bucket){keys[i + k], 1, 0, 1};
+		}
+		assert_int_equal(store_buckets_take(f->st, b, PER_CALL, 1000, &refused, &wait), 0);
+		/* and one refused call, undone whole, after each */
+		assert_int_equal(store_buckets_take(f->st, b, PER_CALL, 1000, &refused, &wait),
+				 STORE_LIMITED);
+	}
+	char err[256];
+	store_close(f->st);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	for (int i = 0; i < KEYS; i++) {
+		struct store_bucket one = {keys[i], 1, 0, 1};
+		assert_int_equal(store_buckets_take(f->st, &one, 1, 2000, &refused, &wait), STORE_LIMITED);
+	}
+}
+
+/* A running node writes what it keeps in memory back by itself: the table
+ * shows a take within a few seconds, without another write or a close. */
+static void limits_written_back_while_running(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b = {"seen", 1, 0, 1};
+	size_t refused;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	if (strcmp(backend, "sqlite")) {
+		/* PostgreSQL keeps nothing in memory: another node sees it at once. */
+		struct store *other;
+		char err[256];
+		assert_int_equal(store_open(f->url, &test_options, &other, err, sizeof err), 0);
+		assert_int_equal(store_buckets_take(other, &b, 1, 1000, &refused, &wait), STORE_LIMITED);
+		store_close(other);
+		return;
+	}
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->url + 7, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 1000);
+	double tokens = -1;
+	for (int tries = 0; tries < 200 && tokens != 0; tries++) {
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT tokens FROM buckets WHERE key = 'seen'", -1,
+						    &st, NULL),
+				 SQLITE_OK);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			tokens = sqlite3_column_double(st, 0);
+		sqlite3_finalize(st);
+		if (tokens != 0)
+			usleep(50 * 1000);
+	}
+	sqlite3_close(db);
+	assert_true(tokens == 0);
+}
+
+/* Another process (iotpctl) changing the buckets is seen at once: a bucket it
+ * prunes is full again for the running node, whatever that node held. */
+static void buckets_follow_another_process(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket b = {"shared", 1, 0, 1};
+	size_t refused, n;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	char err[256];
+	store_close(f->st); /* written back */
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), STORE_LIMITED);
+	struct store *other;
+	struct store_options o = test_options;
+	o.existing_only = 1;
+	assert_int_equal(store_open(f->url, &o, &other, err, sizeof err), 0);
+	assert_int_equal(store_buckets_prune(other, 5000, &n), 0);
+	assert_int_equal(n, 1);
+	store_close(other);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &b, 1, 1000, &refused, &wait), STORE_LIMITED);
+}
+
 /* A session change with its limits (store_session_write): one bucket short
  * and nothing at all is written, neither the session nor its message nor
  * the other buckets nor the counters; a lost compare-and-swap takes no token
@@ -2296,6 +2410,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sessions_of_a_number, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_take_refill_peek_refund, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
+		cmocka_unit_test_setup_teardown(limits_kept_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_limits_kept_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(limits_written_back_while_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(buckets_follow_another_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_counts_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_gated_on_verified_and_reads_write_nothing, setup,
