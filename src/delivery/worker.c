@@ -408,6 +408,20 @@ static void poll_store(struct worker *w, struct store_due *buf)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Polls the store when its time has come, or at once when the last poll found
+ * more due than it took; called and returns with w->lock held. 1 if it polled. */
+static int poll_when_due(struct worker *w, struct store_due *buf, int64_t now)
+{
+	if (!w->overflow && now - w->polled_at < POLL_MS)
+		return 0;
+	w->overflow = 0;
+	w->polled_at = now;
+	pthread_mutex_unlock(&w->lock);
+	poll_store(w, buf);
+	pthread_mutex_lock(&w->lock);
+	return 1;
+}
+
 /* A thread of the pool: one message at a time. Without drivers
  * (delivery_batch = 1) the threads take every message from the queue and
  * poll the store; with drivers, only what the drivers pass on. */
@@ -446,14 +460,8 @@ static void *run(void *arg)
 			continue;
 		}
 		int64_t now = clock_now_ms();
-		if (on && (w->overflow || now - w->polled_at >= POLL_MS)) {
-			w->overflow = 0;
-			w->polled_at = now;
-			pthread_mutex_unlock(&w->lock);
-			poll_store(w, buf);
-			pthread_mutex_lock(&w->lock);
+		if (on && poll_when_due(w, buf, now))
 			continue;
-		}
 		struct timespec until;
 		clock_deadline_in(on ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS, &until);
 		pthread_cond_timedwait(&q->wake, &w->lock, &until);
@@ -689,14 +697,8 @@ static void *drive(void *arg)
 		}
 		int64_t now = clock_now_ms();
 		/* Not while messages wait for room: the poll would queue them twice. */
-		if (on && !w->due.count && (w->overflow || now - w->polled_at >= POLL_MS)) {
-			w->overflow = 0;
-			w->polled_at = now;
-			pthread_mutex_unlock(&w->lock);
-			poll_store(w, buf);
-			pthread_mutex_lock(&w->lock);
+		if (on && !w->due.count && poll_when_due(w, buf, now))
 			continue;
-		}
 		/* Messages waiting for room wait for a round to end (its driver takes
 		 * them), not for the poll. */
 		int ms = on && !w->due.count ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS;

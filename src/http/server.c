@@ -325,6 +325,17 @@ static void on_durable(struct durable_watch *w, int ok)
 	atomic_fetch_sub(&srv->held, 1);
 }
 
+/* The answer when the commit holding the request's writes failed: nothing
+ * of it was kept, so 503 and when to retry, in the route's error shape. */
+static void unsaved(http_error_fn reply, struct http_response *res)
+{
+	reply(res, IOTP_E_STORE_UNAVAILABLE, NULL);
+	res->status = 503;
+	res->retry_after = 1;
+	free(res->html);
+	res->html = NULL;
+}
+
 /* Sends res now when the writes the handler made are durable (or it made
  * none); otherwise holds it, and the thread goes on to other connections. */
 static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
@@ -332,10 +343,8 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 {
 	struct durable_owed owed;
 	int outcome = durable_take(&owed) ? owed.source->outcome(owed.state, owed.group) : 1;
-	if (outcome < 0) {
-		reply(res, IOTP_E_STORE_UNAVAILABLE, NULL);
-		res->retry_after = 1;
-	}
+	if (outcome < 0)
+		unsaved(reply, res);
 	if (outcome != 0)
 		return send_response(conn, rc, res, 0);
 	rc->held = *res;
@@ -356,13 +365,8 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 static enum MHD_Result answer_held(struct MHD_Connection *conn, struct req_ctx *rc)
 {
 	struct http_response res = rc->held;
-	if (rc->holding == 3) {
-		rc->held_reply(&res, IOTP_E_STORE_UNAVAILABLE, NULL);
-		res.status = 503;
-		res.retry_after = 1;
-		free(res.html);
-		res.html = NULL;
-	}
+	if (rc->holding == 3)
+		unsaved(rc->held_reply, &res);
 	rc->holding = 0;
 	return send_response(conn, rc, &res, 0);
 }

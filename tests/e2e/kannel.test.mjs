@@ -13,9 +13,10 @@ const SECRET = 'kannel-callback-secret-0123456789';
 let kannel;
 let srv;
 
-before(async () => {
-  kannel = await startKannel();
-  srv = await startWithConfig(`
+// iotpd's configuration in front of this Kannel: head (options first), then
+// the provider, the sender (sender: its lines) and the route.
+function kannelConfig(head, sender) {
+  return `${head}
 [provider kannel-a]
 type = kannel
 url = ${kannel.sendsmsUrl}
@@ -24,12 +25,16 @@ password = ${kannel.password}
 callback_secret = ${SECRET}
 
 [sender default]
-alpha = iotp
-number = +447700900123
+${sender}
 
 [route default]
 sms = kannel-a
-`);
+`;
+}
+
+before(async () => {
+  kannel = await startKannel();
+  srv = await startWithConfig(kannelConfig('', 'alpha = iotp\nnumber = +447700900123'));
 });
 
 after(async () => {
@@ -136,22 +141,7 @@ describe('Kannel with the fake SMSC', () => {
 describe('Kannel with rounds of several messages (delivery_batch)', () => {
   let batched;
   before(async () => {
-    batched = await startWithConfig(`delivery_threads = 4
-delivery_batch = 4
-
-[provider kannel-a]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = ${SECRET}
-
-[sender default]
-alpha = iotp
-
-[route default]
-sms = kannel-a
-`);
+    batched = await startWithConfig(kannelConfig('delivery_threads = 4\ndelivery_batch = 4\n', 'alpha = iotp'));
   });
   after(async () => {
     await batched?.stop();
