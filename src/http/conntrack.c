@@ -30,6 +30,7 @@ enum state {
 	WAITING_FIRST, /* opened, first request's headers not complete: 408 when late */
 	WAITING_NEXT,  /* kept alive after a response: closed silently when late */
 	BUSY,          /* a request in progress: never shed, no deadline here */
+	LEAVING,       /* its last answer is queued and it closes after: takes no place */
 	CLOSED,        /* conntrack shut the socket; libmicrohttpd has yet to report it */
 };
 
@@ -56,7 +57,9 @@ struct conntrack {
 	struct counter *buckets[BUCKETS];
 	struct conntrack_stats stats;
 	struct conntrack_stats reported;
-	int64_t closing; /* shut by us, not yet reported closed: no longer take a place */
+	/* Shut by us, or answered for the last time, and not yet reported closed:
+	 * they no longer take a place. */
+	int64_t closing;
 	int64_t reported_at;
 	char answer[512]; /* the 408 a late first request gets */
 	size_t answer_len;
@@ -305,9 +308,23 @@ int conntrack_busy(struct conntrack *ct, struct conntrack_slot *slot)
 	return closed;
 }
 
+void conntrack_leaving(struct conntrack *ct, struct conntrack_slot *slot)
+{
+	pthread_mutex_lock(&ct->lock);
+	if (slot->state == BUSY) {
+		slot->state = LEAVING;
+		ct->closing++;
+	}
+	pthread_mutex_unlock(&ct->lock);
+}
+
 void conntrack_idle(struct conntrack *ct, struct conntrack_slot *slot, int64_t now)
 {
 	pthread_mutex_lock(&ct->lock);
+	if (slot->state == LEAVING) { /* libmicrohttpd kept it after all */
+		slot->state = BUSY;
+		ct->closing--;
+	}
 	if (slot->state == BUSY) {
 		slot->state = WAITING_NEXT;
 		slot->since_ms = now;
@@ -325,7 +342,7 @@ void conntrack_close(struct conntrack *ct, struct conntrack_slot *slot)
 		list_unlink(slot);
 		ct->stats.waiting--;
 	}
-	if (slot->state == CLOSED)
+	if (slot->state == CLOSED || slot->state == LEAVING)
 		ct->closing--;
 	for (int l = 0; l < LEVELS; l++)
 		if (slot->counter[l])

@@ -66,6 +66,11 @@ enum iotp_error conntrack_refusal(const struct conntrack_slot *slot, char *msg, 
  * can no longer be shed. Returns 0, or 1 when conntrack has already closed it
  * (the caller drops the request). */
 int conntrack_busy(struct conntrack *ct, struct conntrack_slot *slot);
+/* The request's answer is queued and the connection closes once it is
+ * written: it no longer takes a place from a new connection (the client may
+ * already hold the answer and be connecting again), and is never shed, so
+ * its answer is never cut short. */
+void conntrack_leaving(struct conntrack *ct, struct conntrack_slot *slot);
 /* The response is sent and the connection kept: it waits for the next
  * request, under idle_timeout from now. */
 void conntrack_idle(struct conntrack *ct, struct conntrack_slot *slot, int64_t now);

@@ -56,6 +56,7 @@ struct req_ctx {
 	size_t len;
 	size_t discarded;
 	int started; /* on_request has seen it: counted in flight, under a deadline */
+	int closes;  /* the client asked for the connection to close after the answer */
 	char target[TARGET_MAX]; /* "" when too long */
 	struct deadline_entry deadline;
 	/* For the access log and X-Request-Id, set when the headers are in. */
@@ -153,6 +154,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx
 	MHD_add_response_header(r, "X-Request-Id", rc->request_id);
 	enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
 	MHD_destroy_response(r);
+	if (ok == MHD_YES && (close_after || rc->closes)) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		if (ci && ci->socket_context)
+			conntrack_leaving(rc->srv->conns, ci->socket_context);
+	}
 	return ok;
 }
 
@@ -171,6 +178,24 @@ static int is_type(const char *ct, const char *want)
 		return 0;
 	char next = ct[n];
 	return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Whether the connection closes after this request's answer, as the client
+ * asked: "Connection: close", or HTTP/1.0 without "keep-alive". */
+static int asks_close(struct MHD_Connection *conn, const char *version)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
+	int keep = strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
+	for (const char *p = v; p && *p;) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, " \t,");
+		if (n == 5 && strncasecmp(p, "close", 5) == 0)
+			return 1;
+		if (n == 10 && strncasecmp(p, "keep-alive", 10) == 0)
+			keep = 1;
+		p += n;
+	}
+	return !keep;
 }
 
 /* Parses the body into a JSON object, or fills res (in the route's error shape)
@@ -350,7 +375,6 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 	rc->held = *res;
 	rc->held_reply = reply;
 	rc->holding = 1;
-	rc->srv = srv;
 	rc->conn = conn;
 	rc->durable.group = owed.group;
 	rc->durable.fn = on_durable;
@@ -483,11 +507,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	struct http_server *srv = cls;
 	struct req_ctx *rc = *con_cls;
 	if (!rc) /* libmicrohttpd calls on_uri first; never trust that blindly */
 		rc = *con_cls = on_uri(NULL, "", conn);
+	rc->srv = srv;
 	if (rc->holding > 1)
 		return answer_held(conn, rc);
 	if (rc->holding)
@@ -501,6 +525,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (slot && conntrack_busy(srv->conns, slot))
 			return MHD_NO;
 		rc->started = 1;
+		rc->closes = asks_close(conn, version);
 		atomic_fetch_add(&srv->in_flight, 1);
 		clock_gettime(CLOCK_MONOTONIC, &rc->t0);
 		strfmt(rc->method, sizeof rc->method, "%s", method);
@@ -586,6 +611,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rc->len = 0;
 	rc->discarded = 0;
 	rc->started = 0;
+	rc->closes = 0;
+	rc->srv = NULL;
 	rc->route = rc->principal = NULL;
 	rc->status = 0;
 	rc->holding = 0;
