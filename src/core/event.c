@@ -10,7 +10,7 @@ int event_make(struct store_event *e, const char *type, const char *app, const c
 	       int64_t now, json_t *data)
 {
 	memset(e, 0, sizeof *e);
-	seal_random_id(16, e->id, sizeof e->id);
+	seal_time_id(12, now, e->id, sizeof e->id);
 	strfmt(e->type, sizeof e->type, "%s", type);
 	strfmt(e->app, sizeof e->app, "%s", app);
 	strfmt(e->account_id, sizeof e->account_id, "%s", account_id ? account_id : "");

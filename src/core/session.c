@@ -19,7 +19,8 @@
 /* A session_update that loses a compare-and-swap re-reads and tries again; each
  * loss means another request made progress, so a small bound suffices. */
 #define CAS_TRIES 64
-#define SESSION_ID_BYTES 24 /* 192 bits */
+#define SESSION_ID_RANDOM 18 /* bytes after the time: 144 bits */
+#define MESSAGE_ID_RANDOM 12 /* 96 bits */
 
 static int64_t secs_until(int64_t at, int64_t now)
 {
@@ -136,7 +137,7 @@ static enum iotp_error create(struct core *c, const struct session_request *r,
 
 	struct store_session *s = out;
 	memset(s, 0, sizeof *s);
-	seal_random_id(SESSION_ID_BYTES, s->id, sizeof s->id);
+	seal_time_id(SESSION_ID_RANDOM, now, s->id, sizeof s->id);
 	memcpy(s->phone, number->e164, sizeof s->phone);
 	memcpy(s->region, number->region, sizeof s->region);
 	strjoin(s->number_type, sizeof s->number_type, phone_type_name(number->type), NULL, NULL);
@@ -336,7 +337,7 @@ static int build_message(const struct core *c, const struct store_session *s, co
 {
 	char text[STORE_TEXT_MAX];
 	memset(m, 0, offsetof(struct store_message, body));
-	seal_random_id(16, m->id, sizeof m->id);
+	seal_time_id(MESSAGE_ID_RANDOM, now, m->id, sizeof m->id);
 	memcpy(m->session_id, s->id, sizeof m->session_id);
 	memcpy(m->to, s->phone, sizeof m->to);
 	memcpy(m->region, s->region, sizeof m->region);
