@@ -49,6 +49,12 @@ int sqlite_buckets_apply(struct sqlite_db *db, const struct store_bucket *b, siz
 						  : INT64_MAX / 2;
 			return STORE_LIMITED; /* the caller undoes what the others took */
 		}
+		/* A peek changes nothing: refilled later, the row as it is comes
+		 * to what it would say if rewritten now (a bucket never seen stays
+		 * unwritten, full). Checks peek their number's failures bucket, so
+		 * this is one row fewer per number verified. */
+		if (b[i].cost == 0)
+			continue;
 		row[0] = left;
 		if (sqlite_cache_put(db, CACHE_BUCKET, slot, b[i].key, row, now > at ? now : at) < 0)
 			return -1;

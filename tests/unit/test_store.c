@@ -926,6 +926,42 @@ static void limits_kept_across_reopen(void **state)
 	assert_true(d.out[0][0] > 1.99 && d.out[0][0] < 2.01);
 }
 
+/* A peek (cost 0) grants or refuses as the tokens left say, and writes
+ * nothing: on SQLite a bucket only ever peeked has no row. */
+static void peeks_write_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_bucket peek = {"peeked", 2, 0, 0}, take = {"peeked", 2, 0, 1};
+	struct store_bucket never = {"only-peeked", 2, 0, 0};
+	size_t refused;
+	int64_t wait;
+	assert_int_equal(store_buckets_take(f->st, &never, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &take, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &take, 1, 1000, &refused, &wait), 0);
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 1000, &refused, &wait), STORE_LIMITED);
+	char err[256];
+	store_close(f->st);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	assert_int_equal(store_buckets_take(f->st, &peek, 1, 2000, &refused, &wait), STORE_LIMITED);
+	assert_int_equal(store_buckets_take(f->st, &never, 1, 2000, &refused, &wait), 0);
+	if (strcmp(backend, "sqlite"))
+		return;
+	store_close(f->st);
+	f->st = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open_v2(f->url + 7, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(key) FROM buckets", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "peeked");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+}
+
 /* More rows than the SQLite store keeps in memory, each changed once: every
  * one is there after a reopen (kept rows, rows that went to the table
  * directly, and the queue of changes compacted on the way). */
@@ -2412,6 +2448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(buckets_hold_under_parallel_takes, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits_kept_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_limits_kept_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(peeks_write_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits_written_back_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_follow_another_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
