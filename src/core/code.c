@@ -4,11 +4,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Bytes drawn at once: a code needs length of them and a few more when some
+ * are rejected; one draw is one system call (a draw per digit was six). */
+#define DRAW 32
+
 void code_generate(int length, char *out)
 {
-	for (int i = 0; i < length; i++)
-		out[i] = (char)('0' + randombytes_uniform(10));
+	unsigned char r[DRAW];
+	size_t used = DRAW;
+	for (int i = 0; i < length;) {
+		if (used == DRAW) {
+			randombytes_buf(r, sizeof r);
+			used = 0;
+		}
+		/* 250 is the largest multiple of 10 a byte holds: the bytes above it
+		 * are dropped, so each digit is exactly uniform. */
+		unsigned char b = r[used++];
+		if (b < 250)
+			out[i++] = (char)('0' + b % 10);
+	}
 	out[length] = '\0';
+	sodium_memzero(r, sizeof r);
 }
 
 int code_normalize(const char *input, char *out, size_t size)

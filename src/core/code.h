@@ -8,7 +8,8 @@
 #define CODE_MAX_LENGTH 10
 
 /* Writes length uniformly random decimal digits from libsodium's CSPRNG
- * (randombytes_uniform, no modulo bias) and a NUL into out (size > length). */
+ * (bytes of 250 and above dropped, so no modulo bias) and a NUL into out
+ * (size > length). */
 void code_generate(int length, char *out);
 
 /* Reads what a person typed: digits, optionally grouped by spaces or dashes
