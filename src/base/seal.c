@@ -59,11 +59,6 @@ static const char sorted64[] = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghij
 
 void seal_time_id(size_t n, int64_t now_ms, char *out, size_t size)
 {
-	unsigned char buf[64];
-	if (n > sizeof buf)
-		n = sizeof buf;
-	if (n < 12)
-		n = 12;
 	if (size < SEAL_TIME_CHARS + 1) {
 		if (size)
 			out[0] = '\0';
@@ -72,10 +67,7 @@ void seal_time_id(size_t n, int64_t now_ms, char *out, size_t size)
 	uint64_t t = (uint64_t)now_ms;
 	for (int i = 0; i < SEAL_TIME_CHARS; i++)
 		out[i] = sorted64[(t >> (6 * (SEAL_TIME_CHARS - 1 - i))) & 63];
-	randombytes_buf(buf, n);
-	sodium_bin2base64(out + SEAL_TIME_CHARS, size - SEAL_TIME_CHARS, buf, n,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(buf, n);
+	seal_random_id(n < 12 ? 12 : n, out + SEAL_TIME_CHARS, size - SEAL_TIME_CHARS);
 }
 
 void seal_wipe(char *buf, size_t size)
