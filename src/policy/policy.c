@@ -149,13 +149,19 @@ static void plan_init(struct policy_plan *t, struct policy *p, int64_t now)
 	t->judge = t->pow_risk = t->pressure = 0;
 }
 
-static void plan_add(struct policy_plan *t, const char *prefix, const char *name, const char *key,
-		     const struct limits_rate *r, double cost, enum iotp_error refusal)
+static void plan_add(struct policy_plan *t, const char *rule, const char *name,
+		     const char *subject, const struct limits_rate *r, double cost,
+		     enum iotp_error refusal)
 {
-	if (r->count <= 0 || !key || !*key || t->n == STORE_BUCKETS_MAX)
+	if (r->count <= 0 || !subject || !*subject || t->n == STORE_BUCKETS_MAX)
 		return;
 	size_t i = t->n++;
-	strjoin(t->keys[i], POLICY_PLAN_KEY_MAX, prefix, "|", key);
+	/* The subject first ("+447700900123|create|number"): a number's buckets
+	 * then sit side by side in the store, and writing them back touches one
+	 * page, not one per rule. The longest subject (63 characters of an
+	 * address, or an app and a number) and the longest rule fit
+	 * POLICY_PLAN_KEY_MAX. */
+	strjoin(t->keys[i], POLICY_PLAN_KEY_MAX, subject, "|", rule);
 	t->b[i] = (struct store_bucket){t->keys[i], r->count, r->count / (double)r->period_ms, cost};
 	t->refusal[i] = refusal;
 	strjoin(t->limit[i], sizeof t->limit[i], name, NULL, NULL);

@@ -124,6 +124,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);",
 	/* 7: the cleanup's batches of fraud events go oldest first (see sqlite.c's 13). */
 	"CREATE INDEX fraud_events_by_time ON fraud_events(at);",
+	/* 8: a bucket's key names its subject first (see sqlite.c's 14). */
+	"UPDATE buckets SET key = substr(key, length(split_part(key, '|', 1))"
+	" + length(split_part(key, '|', 2)) + 3) || '|' || split_part(key, '|', 1) || '|' ||"
+	" split_part(key, '|', 2) WHERE key LIKE '%|%|%';",
 };
 
 /* Any bigint: the lock migrations take, the same in every node. */

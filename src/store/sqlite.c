@@ -156,6 +156,13 @@ static const char *const migrations[] = {
 	 "CREATE INDEX passkeys_by_account ON passkeys(account_id, created_at);"),
 	/* 13: the cleanup takes old fraud events oldest first too (see 11). */
 	"CREATE INDEX fraud_events_by_time ON fraud_events(at);",
+	/* 14: a bucket's key names its subject first ("+447700900123|create|number",
+	 * was "create|number|+447700900123"), so that a number's buckets share a
+	 * page (policy.c's plan_add): the rule's two parts move to the end. */
+	"UPDATE buckets SET key ="
+	" substr(key, instr(key, '|') + instr(substr(key, instr(key, '|') + 1), '|') + 1) || '|' ||"
+	" substr(key, 1, instr(key, '|') + instr(substr(key, instr(key, '|') + 1), '|') - 1)"
+	" WHERE key LIKE '%|%|%';",
 };
 
 /* store_message_rank in SQL, for the report's "never backwards" rule. */

@@ -2339,6 +2339,56 @@ static void retention_sweeps_under_the_lease(void **state)
 	assert_int_equal(store_session_get(f->st, "young", &got), 0);
 }
 
+/* Buckets written before keys named their subject first keep what they hold
+ * across the upgrade: the migration moves each key's rule to its end. */
+static void old_bucket_keys_move_subject_first(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->st);
+	f->st = NULL;
+	const char *rows = "('create|number|+447700900001', 0, 1000),"
+			   " ('check_failed|number|default|+447700900001', 0, 1000),"
+			   " ('spend|86400000|GB', 0, 1000)";
+	char sql[600];
+#ifdef IOTP_HAVE_POSTGRES
+	if (f->schema[0]) {
+		snprintf(sql, sizeof sql,
+			 "UPDATE %s.iotp_schema SET version = version - 1;"
+			 " INSERT INTO %s.buckets (key, tokens, at) VALUES %s",
+			 f->schema, f->schema, rows);
+		assert_int_equal(pg_admin(sql), 0);
+	} else
+#endif
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_open(f->url + 7, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		int version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		snprintf(sql, sizeof sql,
+			 "PRAGMA user_version = %d; INSERT INTO buckets (key, tokens, at) VALUES %s",
+			 version - 1, rows);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	char err[256];
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	size_t refused;
+	int64_t wait;
+	/* Empty under their new keys (never refilled: 0 per ms)... */
+	const char *moved[] = {"+447700900001|create|number",
+			       "default|+447700900001|check_failed|number", "GB|spend|86400000"};
+	for (size_t i = 0; i < 3; i++) {
+		struct store_bucket b = {moved[i], 5, 0, 1};
+		assert_int_equal(store_buckets_take(f->st, &b, 1, 2000, &refused, &wait), STORE_LIMITED);
+	}
+	/* ...and nothing left under the old ones: a bucket there is new, full. */
+	struct store_bucket old = {"create|number|+447700900001", 5, 0, 1};
+	assert_int_equal(store_buckets_take(f->st, &old, 1, 2000, &refused, &wait), 0);
+}
+
 /* A store migrated by a newer iotpd is refused at open, saying so, rather
  * than read with statements that do not know its columns. */
 static void newer_schema_is_refused(void **state)
@@ -2449,6 +2499,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(limits_kept_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_limits_kept_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(peeks_write_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(old_bucket_keys_move_subject_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits_written_back_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(buckets_follow_another_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(decay_halves_per_half_life, setup, teardown),
