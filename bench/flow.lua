@@ -74,6 +74,11 @@ local key = os.getenv("IOTP_BENCH_KEY") or "dev"
 local auth = "Bearer " .. key
 local base = 7400000000
 local counter = 0
+-- IOTP_BENCH_NUMBERS=spread: each thread's numbers in a fixed scattered order
+-- (its counter times 7919993, which shares no factor with 10^7, mod 10^7),
+-- as real people's numbers are, so the indexes and buckets keyed by number
+-- are written at scattered places; by default they follow one another.
+local spread = os.getenv("IOTP_BENCH_NUMBERS") == "spread"
 
 local H_JSON -- headers for requests with a body
 local H_GET
@@ -210,7 +215,7 @@ function request()
 		return wrk.format("GET", "/v1/dev/inbox?to=%2B" .. p:sub(2), H_GET)
 	end
 	-- start a new flow
-	local n = base + tid * 10000000 + counter
+	local n = base + tid * 10000000 + (spread and (counter * 7919993) % 10000000 or counter)
 	counter = counter + 1
 	local phone = "+44" .. string.format("%010d", n)
 	flows[phone] = { phone = phone, state = CREATING, t0 = t, t_req = t }
