@@ -223,9 +223,13 @@ int pg_activity(void *state, int64_t since, int64_t step_ms,
 /* The dashboard's reads, one by one from 0 (NULL past the last), for the
  * conformance test that EXPLAINs them (see sqlite_admin_sql). */
 const char *pg_admin_sql(size_t i);
+/* A right check is its session's verified_at (see sqlite_db.h). */
 #define PG_NOTES_OF_SQL                                                                            \
-	"SELECT phone, at, kind, session_id, detail FROM notes"                                    \
-	" WHERE phone = $1 AND at >= $2::bigint ORDER BY at DESC LIMIT $3::bigint"
+	"SELECT phone, at, kind, session_id, detail FROM notes WHERE phone = $1 AND at >= $2::bigint" \
+	" UNION ALL SELECT phone, verified_at, 'check.right', id, '' FROM sessions s"              \
+	" WHERE phone = $1 AND verified_at >= $2::bigint AND verified_at > 0 AND NOT EXISTS"       \
+	" (SELECT 1 FROM notes n WHERE n.phone = $1 AND n.session_id = s.id"                       \
+	" AND n.kind = 'check.right') ORDER BY 2 DESC LIMIT $3::bigint"
 int pg_note_add(void *state, const struct store_note *n);
 int pg_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 		void (*fn)(const struct store_note *n, void *arg), void *arg);

@@ -252,9 +252,14 @@ int sqlite_activity(void *state, int64_t since, int64_t step_ms,
  * conformance test that EXPLAINs them: each must use an index, never scan a
  * whole table. */
 const char *sqlite_admin_sql(size_t i);
+/* A right check is its session's verified_at, not a note (core/session.c);
+ * it is read as the note it once was, unless one was written then. */
 #define SQLITE_NOTES_OF_SQL                                                                        \
-	"SELECT phone, at, kind, session_id, detail FROM notes"                                    \
-	" WHERE phone = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3"
+	"SELECT phone, at, kind, session_id, detail FROM notes WHERE phone = ?1 AND at >= ?2"      \
+	" UNION ALL SELECT phone, verified_at, 'check.right', id, '' FROM sessions s"              \
+	" WHERE phone = ?1 AND verified_at >= ?2 AND verified_at > 0 AND NOT EXISTS"               \
+	" (SELECT 1 FROM notes n WHERE n.phone = ?1 AND n.session_id = s.id"                       \
+	" AND n.kind = 'check.right') ORDER BY 2 DESC LIMIT ?3"
 int sqlite_note_add(void *state, const struct store_note *n);
 int sqlite_notes_of(void *state, const char *phone, int64_t since, size_t limit,
 		    void (*fn)(const struct store_note *n, void *arg), void *arg);

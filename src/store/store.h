@@ -317,21 +317,25 @@ int store_number_sessions(struct store *st, const char *phone, size_t limit,
 			  void (*fn)(const struct store_session *s, void *arg), void *arg);
 
 /* A number's notes: what happened to a number that its sessions' rows do not
- * keep — each code check with its time and outcome, and each request a limit,
+ * keep — each wrong code with its time (a right one is the session's
+ * verified_at, which store_notes_of reads as a note), each check a limit or
+ * the session's state refused, and each request a limit,
  * a geo rule, a number-type rule, a challenge or a fraud block refused — for
  * its timeline (GET /v1/admin/numbers/{phone}). Never a code or a PIN. */
 struct store_note {
 	char phone[17];                /* E.164 */
 	int64_t at;                    /* ms */
-	char kind[32];                 /* "check.right", "check.wrong", "refused.rate_limit", ... */
+	char kind[32];                 /* "check.wrong", "refused.rate_limit", ... */
 	char session_id[STORE_ID_MAX]; /* "" when the request made no session */
 	char detail[64];               /* the API's error code, or the channel */
 };
 /* Appends a note. 0 or -1. */
 int store_note_add(struct store *st, const struct store_note *n);
 /* Calls fn for the number's notes at or after since, newest first, at most
- * limit; an index on (phone, at) serves it. Callbacks must not call the store.
- * 0 or -1. */
+ * limit of them; a verified session's right check is among them, "check.right"
+ * at its verified_at (it is kept in the session, not as a note). Indexes on
+ * (phone, at) and the sessions' (phone, created_at) serve it. Callbacks must
+ * not call the store. 0 or -1. */
 int store_notes_of(struct store *st, const char *phone, int64_t since, size_t limit,
 		   void (*fn)(const struct store_note *n, void *arg), void *arg);
 

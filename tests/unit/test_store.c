@@ -2104,6 +2104,50 @@ static void notes_newest_first_bounded(void **state)
 	assert_int_equal(r.n, 0);
 }
 
+/* A right check is kept as its session's verified_at, not as a note, and read
+ * back among the notes all the same; one noted by an older iotpd is not
+ * read twice, and a session not verified adds nothing. */
+static void right_checks_read_from_sessions(void **state)
+{
+	struct fixture *f = *state;
+	const char *phone = "+447400000003";
+	struct store_session now_made = make_session("verified-now", phone, T0);
+	now_made.verified_at = T0 + 5 * MIN;
+	struct store_session before = make_session("verified-before", phone, T0 + MIN);
+	before.verified_at = T0 + 3 * MIN;
+	struct store_session open = make_session("still-open", phone, T0 + 2 * MIN);
+	assert_int_equal(store_session_insert(f->st, &now_made), 0);
+	assert_int_equal(store_session_insert(f->st, &before), 0);
+	assert_int_equal(store_session_insert(f->st, &open), 0);
+	struct store_note wrong = {.at = T0 + 4 * MIN, .kind = "check.wrong",
+				   .session_id = "verified-now", .detail = "incorrect_code"};
+	struct store_note noted = {.at = T0 + 3 * MIN, .kind = "check.right",
+				   .session_id = "verified-before"};
+	snprintf(wrong.phone, sizeof wrong.phone, "%s", phone);
+	snprintf(noted.phone, sizeof noted.phone, "%s", phone);
+	assert_int_equal(store_note_add(f->st, &wrong), 0);
+	assert_int_equal(store_note_add(f->st, &noted), 0);
+	struct notes r = {0};
+	assert_int_equal(store_notes_of(f->st, phone, 0, 10, collect_note, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[0].kind, "check.right");
+	assert_string_equal(r.v[0].session_id, "verified-now");
+	assert_int_equal(r.v[0].at, T0 + 5 * MIN);
+	assert_string_equal(r.v[0].phone, phone);
+	assert_string_equal(r.v[0].detail, "");
+	assert_string_equal(r.v[1].kind, "check.wrong");
+	assert_string_equal(r.v[2].kind, "check.right");
+	assert_string_equal(r.v[2].session_id, "verified-before");
+	/* since and limit hold for them too */
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_notes_of(f->st, phone, T0 + 4 * MIN, 10, collect_note, &r), 0);
+	assert_int_equal(r.n, 2);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(store_notes_of(f->st, phone, 0, 1, collect_note, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].session_id, "verified-now");
+}
+
 /* The dashboard's reads (activity, recent sessions, a number's notes) use an
  * index, never a scan of a whole table, however many rows there are: SQLite's
  * query plan, and PostgreSQL's with sequential scans priced out (on a table
@@ -2537,6 +2581,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(retention_sweeps_under_the_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(notes_newest_first_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(right_checks_read_from_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(dashboard_reads_use_indexes, setup, teardown),
 		cmocka_unit_test(unknown_backend_is_named),
 		cmocka_unit_test(url_password_is_masked),
