@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "http/conntrack.h"
 
 #define MAX 4
@@ -21,8 +22,14 @@ struct peer {
 	struct conntrack_slot *slot;
 };
 
+/* Times the tests give are ms after this: conntrack's own thread holds the
+ * deadlines against the real clock, so they must be near it (a time long
+ * past would have every connection expire under the test). */
+static int64_t base;
+
 static struct conntrack *start(void)
 {
+	base = clock_now_ms();
 	struct conntrack_limits lim = {
 		.max = MAX,
 		.per_ip = 100,
@@ -40,7 +47,7 @@ static void open_peer(struct conntrack *ct, struct peer *p, const char *ip, int6
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	p->ours = sv[0];
 	p->theirs = sv[1];
-	p->slot = conntrack_open(ct, ip, p->ours, now);
+	p->slot = conntrack_open(ct, ip, p->ours, base + now);
 }
 
 /* Whether conntrack shut the server's end: the client reads end of file. */
@@ -123,7 +130,7 @@ static void a_connection_kept_after_all_takes_its_place_again(void **state)
 	conntrack_leaving(ct, p[0].slot);
 	conntrack_leaving(ct, p[0].slot); /* twice is once */
 	/* libmicrohttpd kept it open: it waits for its next request and counts. */
-	conntrack_idle(ct, p[0].slot, 1500);
+	conntrack_idle(ct, p[0].slot, base + 1500);
 	for (int i = 1; i <= MAX; i++)
 		open_peer(ct, &p[i], "192.0.2.2", 2000 + i);
 	assert_true(was_shed(&p[0])); /* waited longest, since 1500 */
