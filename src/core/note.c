@@ -61,19 +61,19 @@ static void add(struct core *c, const char *phone, const char *session_id, const
 		log_warn("note: %s of session %s not kept for the timeline", kind, session_id);
 }
 
-void note_of_check(const struct store_session *s, int right, int64_t now, struct store_note *n)
+void note_of_wrong_code(const struct store_session *s, int64_t now, struct store_note *n)
 {
 	memset(n, 0, sizeof *n);
 	n->at = now;
 	strfmt(n->phone, sizeof n->phone, "%s", s->phone);
 	strfmt(n->session_id, sizeof n->session_id, "%s", s->id);
-	strfmt(n->kind, sizeof n->kind, "%s", right ? "check.right" : "check.wrong");
-	strfmt(n->detail, sizeof n->detail, "%s", right ? "" : iotp_error_code(IOTP_E_INCORRECT_CODE));
+	strfmt(n->kind, sizeof n->kind, "%s", "check.wrong");
+	strfmt(n->detail, sizeof n->detail, "%s", iotp_error_code(IOTP_E_INCORRECT_CODE));
 }
 
 void note_check(struct core *c, const struct store_session *s, enum iotp_error e, int64_t now)
 {
-	/* A compared code's note rode in the write that counted it (note_of_check). */
+	/* A compared code's note rode in the write that counted it (note_of_wrong_code; a right one is its session's verified_at). */
 	if (e == IOTP_E_SESSION_NOT_FOUND || e == IOTP_E_INVALID_FIELD || e == IOTP_E_INTERNAL ||
 	    e == IOTP_E_OK || e == IOTP_E_INCORRECT_CODE || !s->phone[0])
 		return;

@@ -19,11 +19,12 @@
 
 #define NOTE_REFUSALS_PER_SECOND 50
 
-/* Fills *n with the note of a code compared on session s at now, to ride in
- * the write that counts the attempt (store_write.note): a wrong code costs
- * the session an attempt, so these are bounded by max_check_attempts. Only a
- * wrong code's note is written: a right one is the session's verified_at. */
-void note_of_check(const struct store_session *s, int right, int64_t now, struct store_note *n);
+/* Fills *n with the note of a wrong code compared on session s at now, to
+ * ride in the write that counts the attempt (store_write.note): a wrong code
+ * costs the session an attempt, so these are bounded by max_check_attempts.
+ * A right code has no note: it is the session's verified_at, which
+ * store_notes_of reads as one. */
+void note_of_wrong_code(const struct store_session *s, int64_t now, struct store_note *n);
 /* Notes the outcome e of a code check on session s when a limit or the
  * session's state refused it before any comparison; nothing for a compared
  * code (its note rode with it) or a check that named no session. */

@@ -659,8 +659,11 @@ static enum iotp_error apply_check(struct core *c, struct store_session *s, int6
 	/* A wrong code is noted for the number's timeline; a right one is the
 	 * session's verified_at already (store_notes_of reads it as a note), which
 	 * spares every verification a row in a page picked by its number. */
-	note_of_check(s, a->right, now, &a->note);
-	a->g->note = a->right ? NULL : &a->note;
+	a->g->note = NULL;
+	if (!a->right) {
+		note_of_wrong_code(s, now, &a->note);
+		a->g->note = &a->note;
+	}
 	return IOTP_E_OK;
 }
 
@@ -678,8 +681,7 @@ static enum iotp_error check_code(struct core *c, const char *id, const char *co
 		return e ? e : IOTP_E_INVALID_FIELD;
 	}
 	struct guard g = {.v = v};
-	struct check a = {.typed = typed, .who = who, .g = &g};
-	g.note = &a.note;
+	struct check a = {.typed = typed, .who = who, .g = &g}; /* apply_check sets g.note */
 	a.pol = pol;
 	enum iotp_error e = change_session(c, app, id, now, apply_check, &a, NULL, &g, 0, out);
 	seal_wipe(typed, sizeof typed);
