@@ -116,11 +116,20 @@ static void app_webhook(void *arg, const char *id, const char **url, const char 
 	*secret = app ? app->webhook_secret : NULL;
 }
 
-static void notify_worker(void *arg, const struct store_message *m)
+static void *claim_for_worker(void *arg, struct store_message *m)
 {
 	(void)arg;
 	struct worker *w = atomic_load(&the_worker);
-	if (w)
+	return w ? worker_claim(w, m) : NULL;
+}
+
+static void notify_worker(void *arg, const struct store_message *m, void *claim, int written)
+{
+	(void)arg;
+	struct worker *w = atomic_load(&the_worker);
+	if (claim)
+		worker_claimed(claim, m, written);
+	else if (w && written)
 		worker_notify(w, m);
 }
 
@@ -399,6 +408,7 @@ int main(int argc, char **argv)
 
 	/* Requests may queue messages before the worker runs (it starts once the
 	 * API listens); the worker's first drain picks those up. */
+	core.outbox_claim = claim_for_worker;
 	core.outbox_notify = notify_worker;
 	struct events_context ec = {.cfg = &cfg,
 				    .store = st,

@@ -39,3 +39,13 @@ int durable_take(struct durable_owed *out)
 	owed = (struct durable_owed){0};
 	return 1;
 }
+
+void durable_after(struct durable_watch *w)
+{
+	if (!owed.source) {
+		w->fn(w, 1);
+		return;
+	}
+	w->group = owed.group;
+	owed.source->watch(owed.state, w);
+}

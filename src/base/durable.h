@@ -54,5 +54,9 @@ int durable_owe(const struct durable_source *source, void *state, uint64_t group
 uint64_t durable_owed_to(const void *state);
 /* 1 and what this thread owes (cleared), or 0 when it owes nothing. */
 int durable_take(struct durable_owed *out);
+/* Calls w->fn once this thread's writes so far are durable: later, on the
+ * thread that commits them, when it owes a group; at once (ok 1) when it owes
+ * nothing (its writes waited for their commit). What it owes stays owed. */
+void durable_after(struct durable_watch *w);
 
 #endif

@@ -22,9 +22,16 @@ struct core {
 	unsigned channels;      /* CORE_CHANNEL_*; core_init sets sms and voice */
 	struct policy *policy;  /* fraud and abuse defence; NULL: none (unit tests) */
 	struct apps apps;       /* the apps served, their languages and templates */
-	/* Called after message m was queued (committed), so the delivery worker
-	 * takes it at once instead of at its next poll. May be NULL. */
-	void (*outbox_notify)(void *arg, const struct store_message *m);
+	/* Called before message m is written: the delivery worker may take it
+	 * for its first round in that very write (m made STORE_MSG_SENDING, to
+	 * m->provider), and returns what it needs to send it then; NULL leaves m
+	 * queued. May be NULL. */
+	void *(*outbox_claim)(void *arg, struct store_message *m);
+	/* Called after the write of m, with claim as outbox_claim gave it and
+	 * written 1 when the write went through (the claim is sent once it is
+	 * durable, a queued m taken at once instead of at the next poll) or 0 when
+	 * it did not (the claim is let go). May be NULL. */
+	void (*outbox_notify)(void *arg, const struct store_message *m, void *claim, int written);
 	void *notify_arg;
 	/* Called after events were written, so events/ delivers them at once. */
 	void (*events_notify)(void *arg);

@@ -399,14 +399,15 @@ static enum iotp_error change_session(struct core *c, const char *app, const cha
 					.note = g ? g->note : NULL, .now = now};
 		if (g && g->planned)
 			policy_plan_attach(&g->plan, &w);
+		void *claim = msg && c->outbox_claim ? c->outbox_claim(c->notify_arg, msg) : NULL;
 		int rc = store_session_write(c->store, &w, out);
 		int queued = msg != NULL;
 		if (rc == 0 && msg) {
 			const char *labels[] = {s.app, msg->region, msg->channel};
 			metrics_add(METRIC_CODES_SENT, labels, 1);
-			if (c->outbox_notify)
-				c->outbox_notify(c->notify_arg, msg);
 		}
+		if (msg && c->outbox_notify)
+			c->outbox_notify(c->notify_arg, msg, claim, rc == 0);
 		free(msg);
 		if (rc == 0) {
 			*out = s;

@@ -1,6 +1,7 @@
 #include "delivery/worker.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,13 +9,17 @@
 #include "base/alloc.h"
 #include "base/backoff.h"
 #include "base/clock.h"
+#include "base/durable.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/seal.h"
 #include "msg/voice.h"
 
-/* New messages reach the threads through a queue in memory (worker_notify);
- * the store stays the truth. A thread takes a message with one
+/* A message sent while a thread of the pool is idle is claimed for it
+ * (worker_claim): written already taken, its first hand-over announced, and
+ * handed to the thread from memory once that write is durable, so it costs
+ * no take and no wait for one. Other new messages reach the threads through
+ * a queue in memory (worker_notify); the store stays the truth. A thread takes a message with one
  * compare-and-swap write that also records its first hand-over and the
  * outcome of its last one, and a poll of the store finds what the queue never
  * held: retries that came due, messages a crash left, more than the queue
@@ -49,6 +54,9 @@
  * first round (its code goes stale in minutes anyway); the 5-minute cap only
  * bites should MAX_ATTEMPTS grow. */
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
+/* Stopping, how long the threads wait for claims whose write is not yet
+ * durable: the API has stopped by then, so its last group is committing. */
+#define CLAIM_WAIT_MS 2000
 
 /* A ring of due messages; guarded by the worker's lock. */
 struct queue {
@@ -76,6 +84,25 @@ struct worker {
 	int overflow;        /* the store may hold due messages the queues do not */
 	int64_t polled_at;
 	int stopping;
+	int64_t stop_by; /* when stopping: how long the threads wait for claims */
+	/* Threads of the pool waiting for work, and claims made on them that no
+	 * thread has picked up yet: a claim is only made while idle > claimed,
+	 * so a claimed message never waits for a thread to come free. */
+	int idle, claimed;
+	struct worker_claim *ready, **ready_end; /* claims durable, to send */
+};
+
+/* A message taken as it was written (worker_claim): its providers, chosen
+ * then, and the message itself, sealed text and all, for the thread to send
+ * without reading it back. */
+struct worker_claim {
+	struct durable_watch durable; /* the write that took it */
+	struct worker *w;
+	struct store_message m; /* its tried[]: the providers order() passed over */
+	struct delivery_provider *try[DELIVERY_ROUTE_MAX];
+	int probe[DELIVERY_ROUTE_MAX];
+	size_t n;
+	struct worker_claim *next; /* in w->ready */
 };
 
 static struct store_attempt *record(struct store_message *m, const char *provider, int outcome,
@@ -422,9 +449,34 @@ static int poll_when_due(struct worker *w, struct store_due *buf, int64_t now)
 	return 1;
 }
 
+/* Sends claim c (its text opened in m), as handle() sends a message it took. */
+static void send_claim(struct worker *w, struct worker_claim *c, struct store_message *m)
+{
+	*m = c->m;
+	char text[STORE_TEXT_MAX];
+	struct provider_message pm;
+	if (open_message(w, m, text, &pm) < 0)
+		release_probes(c->try, c->probe, 0, c->n);
+	else
+		deliver(w, m, &pm, text, c->try, c->probe, c->n, NULL);
+	free(c);
+}
+
+/* Called with the lock held; w->ready not empty. */
+static struct worker_claim *pop_claim(struct worker *w)
+{
+	struct worker_claim *c = w->ready;
+	w->ready = c->next;
+	if (!w->ready)
+		w->ready_end = &w->ready;
+	w->claimed--;
+	return c;
+}
+
 /* A thread of the pool: one message at a time. Without drivers
- * (delivery_batch = 1) the threads take every message from the queue and
- * poll the store; with drivers, only what the drivers pass on. */
+ * (delivery_batch = 1) the threads send the claims, take every message from
+ * the queue and poll the store; with drivers, only what the drivers pass on.
+ * Stopping, they wait a little for claims whose write is not durable yet. */
 static void *run(void *arg)
 {
 	struct worker *w = arg;
@@ -435,8 +487,21 @@ static void *run(void *arg)
 	int polls = w->batch_max == 1, on = !polls || w->ctx.deliver, pending = 0, cur = 0;
 	struct queue *q = polls ? &w->due : &w->single;
 	pthread_mutex_lock(&w->lock);
-	while (!w->stopping) {
-		if (on && q->count) {
+	while (!w->stopping || (w->claimed && clock_now_ms() < w->stop_by)) {
+		if (w->ready) {
+			struct worker_claim *c = pop_claim(w);
+			pthread_mutex_unlock(&w->lock);
+			/* The last round is on record before the next message goes
+			 * out: a report must never find its message's round missing. */
+			if (pending)
+				finish(w, &m[cur ^ 1]);
+			send_claim(w, c, &m[cur]);
+			pending = 1;
+			cur ^= 1;
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		if (on && q->count && !w->stopping) {
 			struct store_due e = pop(q);
 			pthread_mutex_unlock(&w->lock);
 			/* The round just over goes into this take's write: one write per
@@ -455,6 +520,12 @@ static void *run(void *arg)
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
+		struct timespec until;
+		if (w->stopping) {
+			clock_deadline_in(10, &until);
+			pthread_cond_timedwait(&q->wake, &w->lock, &until);
+			continue;
+		}
 		if (!polls) {
 			pthread_cond_wait(&q->wake, &w->lock);
 			continue;
@@ -462,9 +533,10 @@ static void *run(void *arg)
 		int64_t now = clock_now_ms();
 		if (on && poll_when_due(w, buf, now))
 			continue;
-		struct timespec until;
 		clock_deadline_in(on ? (int)(POLL_MS - (now - w->polled_at)) : POLL_MS, &until);
+		w->idle++;
 		pthread_cond_timedwait(&q->wake, &w->lock, &until);
+		w->idle--;
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (pending)
@@ -737,6 +809,7 @@ int worker_start(const struct worker_context *ctx, struct delivery *d, struct wo
 	w->single.e = xcalloc(QUEUE_MAX, sizeof *w->single.e);
 	w->ctx = *ctx;
 	w->d = d;
+	w->ready_end = &w->ready;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->due.wake, NULL);
 	pthread_cond_init(&w->single.wake, NULL);
@@ -769,7 +842,7 @@ int worker_start(const struct worker_context *ctx, struct delivery *d, struct wo
 	return 0;
 }
 
-void worker_notify(struct worker *w, const struct store_message *m)
+static struct store_due due_of(const struct store_message *m)
 {
 	struct store_due e;
 	strfmt(e.id, sizeof e.id, "%s", m->id);
@@ -777,9 +850,91 @@ void worker_notify(struct worker *w, const struct store_message *m)
 	strfmt(e.region, sizeof e.region, "%s", m->region);
 	strfmt(e.channel, sizeof e.channel, "%s", m->channel);
 	e.created_at = m->created_at;
+	return e;
+}
+
+void worker_notify(struct worker *w, const struct store_message *m)
+{
+	struct store_due e = due_of(m);
 	pthread_mutex_lock(&w->lock);
 	push(w, &w->due, &e);
 	pthread_mutex_unlock(&w->lock);
+}
+
+/* A claim that will not be sent: its probes back, its place free. */
+static void let_go(struct worker_claim *c)
+{
+	struct worker *w = c->w;
+	release_probes(c->try, c->probe, 0, c->n);
+	pthread_mutex_lock(&w->lock);
+	w->claimed--;
+	pthread_mutex_unlock(&w->lock);
+	free(c);
+}
+
+struct worker_claim *worker_claim(struct worker *w, struct store_message *m)
+{
+	if (!w->ctx.deliver || w->batch_max != 1)
+		return NULL;
+	pthread_mutex_lock(&w->lock);
+	int room = !w->stopping && w->idle > w->claimed;
+	w->claimed += room;
+	pthread_mutex_unlock(&w->lock);
+	if (!room)
+		return NULL;
+	struct worker_claim *c = xcalloc(1, sizeof *c);
+	c->w = w;
+	int64_t now = clock_now_ms();
+	struct store_due e = due_of(m);
+	struct delivery_provider *plan[DELIVERY_ROUTE_MAX];
+	size_t n = delivery_plan(w->d, m->region, m->channel, plan, DELIVERY_ROUTE_MAX);
+	prefer_others(w, &e, plan, n, now);
+	strfmt(c->m.id, sizeof c->m.id, "%s", m->id);
+	c->n = order(plan, n, &c->m, now, c->try, c->probe);
+	if (!c->n) {
+		let_go(c); /* no route: a take records why, as for any message */
+		return NULL;
+	}
+	m->state = STORE_MSG_SENDING;
+	m->attempts = 1;
+	strfmt(m->provider, sizeof m->provider, "%s", c->try[0]->name);
+	return c;
+}
+
+/* On the thread that committed the claim's write (or at once): the claim
+ * goes to a thread, or, when the commit failed and nothing was kept, away. */
+static void claim_durable(struct durable_watch *d, int ok)
+{
+	struct worker_claim *c =
+	    (struct worker_claim *)((char *)d - offsetof(struct worker_claim, durable));
+	struct worker *w = c->w;
+	if (!ok) {
+		let_go(c);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	c->next = NULL;
+	*w->ready_end = c;
+	w->ready_end = &c->next;
+	pthread_cond_signal(&w->due.wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void worker_claimed(struct worker_claim *c, const struct store_message *m, int written)
+{
+	if (!written) {
+		let_go(c);
+		return;
+	}
+	/* The message as written, with the providers order() passed over. */
+	int n_tried = c->m.n_tried;
+	struct store_attempt tried[STORE_ATTEMPTS_MAX];
+	memcpy(tried, c->m.tried, sizeof tried);
+	c->m = *m;
+	c->m.n_tried = n_tried;
+	memcpy(c->m.tried, tried, sizeof tried);
+	c->durable.fn = claim_durable;
+	durable_after(&c->durable);
 }
 
 void worker_stop(struct worker *w)
@@ -788,6 +943,7 @@ void worker_stop(struct worker *w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
+	w->stop_by = clock_now_ms() + CLAIM_WAIT_MS;
 	pthread_cond_broadcast(&w->due.wake);
 	pthread_cond_broadcast(&w->single.wake);
 	pthread_mutex_unlock(&w->lock);

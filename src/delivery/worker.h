@@ -39,6 +39,19 @@ int worker_start(const struct worker_context *ctx, struct delivery *d, struct wo
 /* Hands message m (just queued and committed) to a thread; safe from any
  * thread. When the threads are far behind, the store's poll finds it instead. */
 void worker_notify(struct worker *w, const struct store_message *m);
+
+/* A message taken for its first round in the write that queues it. */
+struct worker_claim;
+/* Called before m is written: when a thread is idle, chooses m's providers,
+ * makes m STORE_MSG_SENDING (attempts 1, provider the first to try) and
+ * returns the claim, which the thread sends once the write is durable: no
+ * take of its own, and no wait for one. NULL leaves m as it was (queued),
+ * for worker_notify. Safe from any thread. */
+struct worker_claim *worker_claim(struct worker *w, struct store_message *m);
+/* The write of claimed m is over: written, the claim goes to the thread when
+ * the thread calling this owes nothing more to the store (base/durable.h);
+ * not written, it is let go. Takes c. */
+void worker_claimed(struct worker_claim *c, const struct store_message *m, int written);
 /* Lets each thread finish the message in hand, stops them, frees. NULL does nothing. */
 void worker_stop(struct worker *w);
 

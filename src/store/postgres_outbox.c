@@ -26,8 +26,13 @@
 #define SWEEP_MS 1000
 
 const char *const pg_outbox_sql[P_COUNT] = {
-	[P_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
-			     "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
+	/* Written taken (state 1), it is being handed to its provider by this
+	 * node, under a lease as a take gives. */
+	[P_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body, handing, lease_until,"
+			     " claimed_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,"
+			     "$15,$16, CASE WHEN $6::int = 1 THEN $5::text ELSE '' END,"
+			     " CASE WHEN $6::int = 1 THEN $17::bigint ELSE 0 END,"
+			     " CASE WHEN $6::int = 1 THEN $18::text ELSE '' END)",
 	/* A code still queued for a session that is over would only cost money. */
 	[P_MESSAGES_DROP] = "UPDATE messages SET state = 3, final_at = $2, body = NULL, error = CASE"
 			    " WHEN $3::int = 1 THEN 'the verification was canceled before this message"
@@ -140,6 +145,8 @@ int pg_message_insert(struct pg_db *db, struct pg_conn *c, const struct store_me
 	pg_p_int(&p, m->accepted_at);
 	pg_p_int(&p, m->final_at);
 	pg_p_blob(&p, m->body, m->body_len);
+	pg_p_int(&p, m->created_at + db->lease_ms);
+	pg_p_text(&p, db->node);
 	return run_done(db, c, P_MESSAGE_INSERT, &p);
 }
 

@@ -196,8 +196,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			     " verified_at=?17, test_number=?18, app=?19, spent_at=?20,"
 			     " pow_difficulty=?21, code_length=?22, canceled_at=?23"
 			     " WHERE id=?1 AND version=?8-1",
-	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body) VALUES "
-			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+	/* Written taken (state 1), it is being handed to its provider. */
+	[S_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ", body, handing) VALUES "
+			     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+			     " CASE WHEN ?6 = 1 THEN ?5 ELSE '' END)",
 	[S_OUTBOX_DUE] = "SELECT id, session_id, region, channel, created_at FROM messages"
 			 " WHERE state = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
 	/* The claim and the first hand-over in one write: a crash after it counts

@@ -616,7 +616,12 @@ struct store_write {
 	 * with the compare-and-swap of store_session_update. */
 	struct store_session *session;
 	int insert;
-	const struct store_message *msg;   /* queued with it (the outbox); may be NULL */
+	/* Queued with it (the outbox); may be NULL. Written STORE_MSG_SENDING
+	 * (attempts 1), it is taken for its first round as it is written, about
+	 * to be handed to msg->provider, as store_outbox_take leaves a message:
+	 * the write announces that hand-over, so the taker may send once the
+	 * write is durable, with no take of its own. */
+	const struct store_message *msg;
 	const struct store_event *event;   /* may be NULL */
 	const struct store_note *note;     /* the number's timeline note of it; may be NULL */
 	const struct store_bucket *buckets; /* taken all or none, as store_buckets_take */

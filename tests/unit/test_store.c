@@ -567,6 +567,64 @@ static void report_state(const struct store_message *m, void *arg)
 		*(struct store_message *)arg = *m;
 }
 
+/* A message written taken (the worker claimed it as it was queued): no take
+ * finds it, its round is recorded as a taken one's, and a crash before that
+ * counts it as handed over, never to be sent again. */
+static struct store_message make_taken(const char *id, const char *session_id, int64_t at)
+{
+	struct store_message m = make_message(id, session_id, at);
+	m.state = STORE_MSG_SENDING;
+	m.attempts = 1;
+	snprintf(m.provider, sizeof m.provider, "kannel-a");
+	return m;
+}
+
+static void message_written_taken(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_taken("m1", "s1", 1000), m2 = make_taken("m2", "s1", 1000);
+	struct store_message out[2];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	s.version = 3;
+	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	size_t n, unknown;
+	assert_int_equal(claim(f->st, 5000, out, 2, &n), 0);
+	assert_int_equal(n, 0); /* taken already */
+	/* m1's round, as the worker records it. */
+	m.state = STORE_MSG_SENT;
+	m.sent_at = 1010;
+	snprintf(m.provider_ref, sizeof m.provider_ref, "ref-1");
+	m.n_tried = 1;
+	m.tried[0] = (struct store_attempt){.message_id = "m1", .provider = "kannel-a",
+					    .outcome = STORE_ATTEMPT_SUBMITTED, .started_at = 1001,
+					    .finished_at = 1010};
+	assert_int_equal(store_outbox_finish(f->st, &m, 1), 0);
+	/* Dies while m2 is handed over. */
+	assert_int_equal(store_outbox_recover(f->st, 2000, &n, &unknown), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(unknown, 1);
+	assert_int_equal(claim(f->st, 9000, out, 2, &n), 0);
+	assert_int_equal(n, 0); /* m2 is not handed over again */
+	struct store_message got = {0};
+	assert_int_equal(store_session_messages(f->st, "s1", report_state, &got), 0);
+	assert_string_equal(got.id, "m1");
+	assert_int_equal(got.state, STORE_MSG_SENT);
+	assert_string_equal(got.provider_ref, "ref-1");
+	assert_int_equal(got.attempts, 1);
+	attempts_seen = 0;
+	assert_int_equal(store_session_attempts(f->st, "s1", count_attempt, NULL), 0);
+	assert_int_equal(attempts_seen, 2); /* m1 submitted, m2 unknown */
+	/* m1's report finds it by the provider's reference. */
+	struct store_report r = {.provider = "kannel-a", .provider_ref = "ref-1",
+				 .state = STORE_MSG_DELIVERED, .at = 2100};
+	struct store_reported id;
+	assert_int_equal(store_message_report(f->st, &r, &id), 0);
+	assert_string_equal(id.id, "m1");
+}
+
 /* Reports move a message forward only: duplicates and late ones change nothing. */
 static void reports_never_go_backwards(void **state)
 {
@@ -2238,6 +2296,40 @@ static void another_nodes_claims_after_its_lease(void **state)
 	assert_int_equal(out[0].attempts, 2);
 	store_close(other);
 }
+
+/* Shared stores only: a message written taken is under the writer's lease,
+ * as a take's: a sibling leaves it alone until the lease ends, and then
+ * counts it as handed over (the writer may have sent it), never sending it
+ * again. */
+static void written_taken_after_its_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	struct store_message m = make_taken("m1", "s1", 1000), out[2];
+	s.version = 2;
+	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	struct store *other;
+	char err[256];
+	struct store_options o = test_options;
+	o.node = "sibling";
+	o.lease_ms = 30000;
+	assert_int_equal(store_open(f->url, &o, &other, err, sizeof err), 0);
+	size_t n, unknown;
+	assert_int_equal(store_outbox_recover(other, 2000, &n, &unknown), 0);
+	assert_int_equal(n + unknown, 0);
+	struct store_message got = {0};
+	assert_int_equal(claim(other, 29000, out, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_session_messages(other, "s1", report_state, &got), 0);
+	assert_int_equal(got.state, STORE_MSG_SENDING);
+	assert_int_equal(claim(other, 31001, out, 2, &n), 0); /* the lease ended */
+	assert_int_equal(n, 0);
+	assert_int_equal(store_session_messages(other, "s1", report_state, &got), 0);
+	assert_int_equal(got.state, STORE_MSG_SENT);
+	assert_non_null(strstr(got.error, "not sent again"));
+	store_close(other);
+}
 #endif
 
 /* Old rows go in batches: finished messages with their hand-overs, sessions,
@@ -2534,6 +2626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(take_batch_one_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(message_written_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_never_go_backwards, setup, teardown),
 		cmocka_unit_test(rank_orders_states),
 		cmocka_unit_test_setup_teardown(concurrent_updates_lose_nothing, setup, teardown),
@@ -2593,6 +2686,7 @@ int main(void)
 	/* What only a store shared by several nodes promises. */
 	const struct CMUnitTest shared[] = {
 		cmocka_unit_test_setup_teardown(another_nodes_claims_after_its_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(written_taken_after_its_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(deadlock_victim_is_retried, setup, teardown),
 	};
 	if (!strcmp(backend, "postgres")) {
