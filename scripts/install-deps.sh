@@ -5,6 +5,7 @@ set -euo pipefail
 
 # libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes, only recommended by clang.
 # libcbor-dev: WebAuthn's CBOR (passkeys' attestation objects and COSE keys).
+# libpcre2-dev, libprotobuf-dev: a number's region and type (src/phone/phone_type.cc).
 # postgresql, libpq-dev: the PostgreSQL store and the server its tests start (scripts/pg.sh).
 # chromium: the browser tests (tests/e2e/web.test.mjs) drive Debian's own, headless,
 # through playwright-core; fonts-noto-color-emoji draws the country picker's flags.
@@ -13,7 +14,7 @@ set -euo pipefail
 # faketime: tests/e2e/pressure.test.mjs runs iotpd at chosen hours of the day (its hourly profile).
 pkgs=(gcc g++ clang libclang-rt-14-dev meson ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
-      libphonenumber-dev libicu-dev libcmocka-dev sqlite3 curl libcurl4-openssl-dev libssl-dev
+      libphonenumber-dev libicu-dev libprotobuf-dev libpcre2-dev libcmocka-dev sqlite3 curl libcurl4-openssl-dev libssl-dev
       libcbor-dev
       kannel kannel-extras python3-aiosmtpd prometheus postgresql libpq-dev
       chromium fonts-noto-color-emoji faketime

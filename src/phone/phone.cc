@@ -1,6 +1,6 @@
 // phone: the C API of phone.h on top of Google's libphonenumber (C++).
 //
-// This is the project's only C++ file. Every extern "C" function catches all
+// With phone_type.cc, the project's only C++. Every extern "C" function catches all
 // exceptions (std::string and protobuf can throw std::bad_alloc), so nothing
 // unwinds into C. Nothing is allocated that outlives a call except the
 // read-only tables below, built once.
@@ -10,6 +10,7 @@ extern "C" {
 #include "phone/phone.h"
 #include "phone/phone_metadata.h"
 }
+#include "phone/phone_type.h"
 
 #include <cstdint>
 #include <cstring>
@@ -262,10 +263,10 @@ enum phone_status parse(const char *input, const char *region,
 
 	int cc = n.country_code();
 
-	// The library's IsValidNumber is its GetNumberType != UNKNOWN, each
-	// finding the number's region first: asking for the type once does both
-	// (a third of a new number's parse, bench/RESULTS.md).
-	PhoneNumberUtil::PhoneNumberType type = util().GetNumberType(n);
+	// The library's IsValidNumber is its GetNumberType != UNKNOWN; the
+	// region and the type come out of one pass (phone_type.cc).
+	std::string r;
+	PhoneNumberUtil::PhoneNumberType type = phone_region_and_type(n, &r);
 	if (type == PhoneNumberUtil::UNKNOWN) {
 		// The library's own region for an invalid number is unreliable
 		// (+1 800 123 4567 gives "DO"): use the caller's region when
@@ -292,7 +293,7 @@ enum phone_status parse(const char *input, const char *region,
 		}
 	}
 
-	std::string e164, r;
+	std::string e164;
 
 	util().Format(n, PhoneNumberUtil::E164, &e164);
 	if (e164.size() > PHONE_E164_MAX) {	// cannot happen for a valid number
@@ -302,7 +303,6 @@ enum phone_status parse(const char *input, const char *region,
 	// The number's own region, which may differ from the argument
 	// (+44 7911 ... is Guernsey); "001" for +800 and the like is no
 	// region, so it stays "".
-	util().GetRegionCodeForNumber(n, &r);
 	set_country(out, cc);
 	if (r.size() == 2 && r != "ZZ")
 		std::memcpy(out->region, r.c_str(), 3);
@@ -332,6 +332,8 @@ int phone_init(void)
 		// A library linked statically or with -Bsymbolic would have
 		// read its own, older metadata: refuse to run on it.
 		if (!metadata_handed_over)
+			return -1;
+		if (!phone_types_init(phone_metadata_bytes, phone_metadata_size))
 			return -1;
 		release_metadata_pages();
 		// ICU loads its display names lazily: pay for that here too.
