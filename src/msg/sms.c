@@ -35,8 +35,15 @@ static const uint16_t extension[] = {
 
 int msg_gsm7_septets(uint32_t cp)
 {
-	if (cp == 0)
-		return 0;
+	/* ASCII first, without the tables: most texts are all ASCII, and this is
+	 * asked once per character of every code's SMS. All of printable ASCII
+	 * is in the basic table but '`', and eight characters are extensions;
+	 * of the control characters only LF and CR are basic, FF an extension. */
+	if (cp < 0x80) {
+		if (cp >= 0x20 && cp < 0x7F)
+			return cp == '`' ? 0 : strchr("^{}\\[~]|", (int)cp) ? 2 : 1;
+		return cp == '\n' || cp == '\r' ? 1 : cp == 0x0C ? 2 : 0;
+	}
 	for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++)
 		if (basic[i] == cp)
 			return 1;
