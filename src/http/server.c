@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,9 +51,11 @@ struct http_server {
 /* One per request: made when its request line arrives (on_uri), freed when
  * libmicrohttpd reports the request completed. */
 struct req_ctx {
-	/* HTTP_BODY_MAX + 1 bytes once a body arrives (1 for none), so that a
-	 * connection still sending its headers costs little: thousands may. */
+	/* buf once a body arrives (none for none), so that a connection still
+	 * sending its headers costs little: thousands may. */
 	char *body;
+	char *buf; /* HTTP_BODY_MAX + 1 bytes, or NULL; kept when the context is */
+	char none[1];
 	size_t len;
 	size_t discarded;
 	int started; /* on_request has seen it: counted in flight, under a deadline */
@@ -501,6 +504,45 @@ static void access_log(const struct req_ctx *rc, int timed_out)
 	log_event(LOG_INFO, "access", f, sizeof f / sizeof f[0]);
 }
 
+/* Each HTTP thread keeps the context of its last finished request, body
+ * buffer and all, for its next one: both are past malloc's per-thread cache
+ * (a few KiB, and HTTP_BODY_MAX), and every request needs a context. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void ctx_free(void *p)
+{
+	struct req_ctx *rc = p;
+	free(rc->buf);
+	free(rc);
+}
+
+static int spare_ok; /* the key exists (without it, no context is kept) */
+
+static void spare_init(void)
+{
+	spare_ok = pthread_key_create(&spare_key, ctx_free) == 0;
+}
+
+static struct req_ctx *ctx_take(void)
+{
+	pthread_once(&spare_once, spare_init);
+	struct req_ctx *rc = spare_ok ? pthread_getspecific(spare_key) : NULL;
+	if (rc) {
+		pthread_setspecific(spare_key, NULL);
+		return rc;
+	}
+	rc = xmalloc(sizeof *rc);
+	rc->buf = NULL;
+	return rc;
+}
+
+static void ctx_release(struct req_ctx *rc)
+{
+	if (!spare_ok || pthread_getspecific(spare_key) || pthread_setspecific(spare_key, rc) != 0)
+		ctx_free(rc);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -555,8 +597,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			rc->discarded += n;
 			return rc->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
-		if (!rc->body)
-			rc->body = xmalloc(HTTP_BODY_MAX + 1);
+		if (!rc->body) {
+			if (!rc->buf)
+				rc->buf = xmalloc(HTTP_BODY_MAX + 1);
+			rc->body = rc->buf;
+		}
 		memcpy(rc->body + rc->len, upload, n);
 		rc->len += n;
 		return MHD_YES;
@@ -566,7 +611,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (rc->discarded)
 		return send_error(conn, rc, IOTP_E_BODY_TOO_LARGE, NULL, 1);
 	if (!rc->body)
-		rc->body = xmalloc(1);
+		rc->body = rc->none;
 	rc->body[rc->len] = '\0';
 	return dispatch(srv, conn, rc, url, method);
 }
@@ -594,8 +639,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		json_decref(rc->held.body);
 		free(rc->held.html);
 	}
-	free(rc->body);
-	free(rc);
+	ctx_release(rc);
 	*con_cls = NULL;
 }
 
@@ -606,7 +650,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	(void)cls;
 	(void)conn;
-	struct req_ctx *rc = xmalloc(sizeof *rc);
+	struct req_ctx *rc = ctx_take();
 	rc->body = NULL;
 	rc->len = 0;
 	rc->discarded = 0;
