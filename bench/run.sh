@@ -25,7 +25,7 @@ DURATION=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 IOTPD=${IOTPD:-$HERE/../build/iotpd}
-TARGET_RATIO=10 # percent: flows/s at least this share of nginx's req/s
+TARGET_RATIO=5 # percent: flows/s at least this share of nginx's req/s (issue 14; 10 next)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -207,7 +207,9 @@ awk -v f="$FLOWS_PS" -v n="$NGINX_RPS" -v t="$TARGET_RATIO" 'BEGIN {
 echo "p99 per call at $RATE flows/s (open loop):"
 awk '/^call=/ {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	printf "  %-9s p50 %8.2f ms   p99 %8.2f ms   (n=%s)\n", v["call"], v["p50_ms"], v["p99_ms"], v["n"]
+	limit = v["call"] == "flow" ? 15 : 5
+	printf "  %-9s p50 %8.2f ms   p99 %8.2f ms   (n=%s; target <= %d ms: %s)\n", v["call"], v["p50_ms"], \
+		v["p99_ms"], v["n"], limit, (v["p99_ms"] <= limit ? "met" : "MISSED")
 }' "$TMP/latency.txt"
 printf 'iotpd RSS: %s kB at start, %s kB at the end (VmHWM %s kB)\n' "$RSS_START" "$RSS_END" "$HWM_END"
 awk -v r="$REFUSE_RPS" -v n="$NGINX_RPS" -v us="$REFUSE_US" 'BEGIN {
