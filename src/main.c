@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 	struct http_route *routes = NULL, *native = NULL;
 	size_t n_native = 0, n_routes = 0;
 
+	alloc_keep_freed();
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
 	if (a.example) {

@@ -1,5 +1,6 @@
 #include "base/alloc.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,4 +73,22 @@ int strjoin(char *out, size_t size, const char *a, const char *b, const char *c)
 	}
 	out[at] = '\0';
 	return 0;
+}
+
+/* glibc hands the free top of a heap back to the kernel once it passes a
+ * threshold that it adjusts as it goes: a thread's arena then shrank and grew
+ * again with every few requests (SQLite frees a savepoint's pages, the next
+ * write needs them), each shrink an madvise with a TLB flush on every core and
+ * each growth page faults: 8-11 % of iotpd's CPU in front of Kannel
+ * (bench/RESULTS.md). Fixed thresholds instead: up to TRIM_KEEP free at the
+ * top of each heap stays, and blocks below MMAP_FROM come from the heaps, not
+ * from an mmap and munmap each. RSS after a million sessions stays within its
+ * target (bench/rss.sh). */
+#define TRIM_KEEP (8 << 20)
+#define MMAP_FROM (4 << 20)
+
+void alloc_keep_freed(void)
+{
+	mallopt(M_TRIM_THRESHOLD, TRIM_KEEP);
+	mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
 }

@@ -9,6 +9,10 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
+/* For a long-running server, before its threads start: memory freed at the
+ * top of a heap stays for the next allocation instead of going back to the
+ * kernel at once (see alloc.c). */
+void alloc_keep_freed(void);
 
 /* snprintf that reports truncation: returns 0, or -1 when out did not fit. */
 int strfmt(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
