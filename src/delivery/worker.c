@@ -913,7 +913,9 @@ static void let_go(struct worker_claim *c)
 
 struct worker_claim *worker_claim(struct worker *w, struct store_message *m)
 {
-	if (!w->ctx.deliver || w->batch_max != 1)
+	/* Only a message the outbox would take: not one written failed (a send
+	 * the policy pretends, or withholds). */
+	if (!w->ctx.deliver || w->batch_max != 1 || m->state != STORE_MSG_QUEUED)
 		return NULL;
 	pthread_mutex_lock(&w->lock);
 	int room = !w->stopping && w->idle > w->claimed;

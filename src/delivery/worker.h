@@ -42,7 +42,7 @@ void worker_notify(struct worker *w, const struct store_message *m);
 
 /* A message taken for its first round in the write that queues it. */
 struct worker_claim;
-/* Called before m is written: when a thread is idle, chooses m's providers,
+/* Called before m is written: when m is queued and a thread is idle, chooses m's providers,
  * makes m STORE_MSG_SENDING (attempts 1, provider the first to try) and
  * returns the claim, which the thread sends once the write is durable: no
  * take of its own, and no wait for one. NULL leaves m as it was (queued),

@@ -519,18 +519,25 @@ static void take_batch_one_write(void **state)
 	assert_int_equal(unknown, 2);
 }
 
+/* Session s1, with m and then m2 queued by two updates of it. */
+static void queue_two(struct store *st, const struct store_message *m,
+		      const struct store_message *m2)
+{
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(st, &s), 0);
+	s.version = 2;
+	assert_int_equal(store_session_update(st, &s, m, NULL), 0);
+	s.version = 3;
+	assert_int_equal(store_session_update(st, &s, m2, NULL), 0);
+}
+
 /* A crash during a hand-over: the message is not handed over again. */
 static void recover_mid_hand_over(void **state)
 {
 	struct fixture *f = *state;
-	struct store_session s = make_session("s1", "+447400123456", 1000);
-	assert_int_equal(store_session_insert(f->st, &s), 0);
 	struct store_message m = make_message("m1", "s1", 1000), m2 = make_message("m2", "s1", 1000);
 	struct store_message out[2];
-	s.version = 2;
-	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
-	s.version = 3;
-	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	queue_two(f->st, &m, &m2);
 	size_t n, unknown;
 	assert_int_equal(claim(f->st, 1000, out, 2, &n), 0);
 	assert_int_equal(n, 2);
@@ -582,14 +589,9 @@ static struct store_message make_taken(const char *id, const char *session_id, i
 static void message_written_taken(void **state)
 {
 	struct fixture *f = *state;
-	struct store_session s = make_session("s1", "+447400123456", 1000);
-	assert_int_equal(store_session_insert(f->st, &s), 0);
 	struct store_message m = make_taken("m1", "s1", 1000), m2 = make_taken("m2", "s1", 1000);
 	struct store_message out[2];
-	s.version = 2;
-	assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
-	s.version = 3;
-	assert_int_equal(store_session_update(f->st, &s, &m2, NULL), 0);
+	queue_two(f->st, &m, &m2);
 	size_t n, unknown;
 	assert_int_equal(claim(f->st, 5000, out, 2, &n), 0);
 	assert_int_equal(n, 0); /* taken already */
