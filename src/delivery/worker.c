@@ -19,11 +19,11 @@
  * (worker_claim): written already taken, its first hand-over announced, and
  * handed to the thread from memory once that write is durable, so it costs
  * no take and no wait for one. Other new messages reach the threads through
- * a queue in memory (worker_notify); the store stays the truth. A thread takes a message with one
- * compare-and-swap write that also records its first hand-over and the
- * outcome of its last one, and a poll of the store finds what the queue never
- * held: retries that came due, messages a crash left, more than the queue
- * could hold. With delivery_batch > 1, drivers take from the queue instead:
+ * a queue in memory (worker_notify); the store stays the truth. A thread
+ * takes a message with one compare-and-swap write that also records its
+ * first hand-over and the outcome of its last one, and a poll of the store
+ * finds what the queue never held: retries that came due, messages a crash
+ * left, more than the queue could hold. With delivery_batch > 1, drivers take from the queue instead:
  * up to delivery_batch messages in one such write, handed over together by
  * providers that can (Kannel over plain HTTP: each on its own kept-alive
  * connection), so a round costs one durable write and one wake-up, not one
@@ -349,15 +349,20 @@ static void deliver(struct worker *w, struct store_message *m, struct provider_m
 
 /* Records the round of a message taken and handed over, when no take comes
  * to carry it (store_outbox_finish_take). */
+/* The hand-over was announced to the store before it happened, so a lost
+ * record of its round loses no fact that matters: the restart treats the
+ * message as handed over. */
+static void unrecorded(const char *id)
+{
+	log_error("outbox: could not record the outcome of message %s; after a restart it "
+	          "counts as handed over with an unknown outcome",
+	          id);
+}
+
 static void finish(struct worker *w, const struct store_message *m)
 {
-	/* The hand-over was announced to the store before it happened, so a crash
-	 * before this write loses no fact that matters: the restart treats the
-	 * message as handed over. */
 	if (store_outbox_finish(w->ctx.store, m, 1) < 0)
-		log_error("outbox: could not record the outcome of message %s; after a restart it "
-		          "counts as handed over with an unknown outcome",
-		          m->id);
+		unrecorded(m->id);
 }
 
 /* A round recorded on the way to idle, until its commit says how it went. */
@@ -370,9 +375,7 @@ static void on_recorded(struct durable_watch *d, int ok)
 {
 	struct recorded *r = (struct recorded *)((char *)d - offsetof(struct recorded, durable));
 	if (!ok)
-		log_error("outbox: could not record the outcome of message %s; after a restart it "
-		          "counts as handed over with an unknown outcome",
-		          r->id);
+		unrecorded(r->id);
 	free(r);
 }
 
@@ -385,18 +388,16 @@ static void finish_idle(struct worker *w, const struct store_message *m)
 	durable_defer(1);
 	int rc = store_outbox_finish(w->ctx.store, m, 1);
 	durable_defer(0);
-	if (rc < 0) {
-		log_error("outbox: could not record the outcome of message %s; after a restart it "
-		          "counts as handed over with an unknown outcome",
-		          m->id);
-		return;
-	}
+	struct durable_owed owed;
+	if (rc < 0)
+		unrecorded(m->id);
+	if (rc < 0 || !durable_take(&owed))
+		return; /* nothing owed: the write committed as it left the store */
 	struct recorded *r = xmalloc(sizeof *r);
 	strfmt(r->id, sizeof r->id, "%s", m->id);
 	r->durable.fn = on_recorded;
-	durable_after(&r->durable);
-	struct durable_owed owed;
-	durable_take(&owed); /* the watch has it now */
+	r->durable.group = owed.group;
+	owed.source->watch(owed.state, &r->durable);
 }
 
 /* One message, start to end: choose its providers, take it from the store
