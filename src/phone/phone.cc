@@ -197,6 +197,42 @@ enum phone_type map_type(PhoneNumberUtil::PhoneNumberType t)
 	}
 }
 
+// The library's Parse of input (start: where it reads from), with our
+// statuses; PHONE_MISSING_COUNTRY_CODE for its invalid country code, which
+// the caller tells apart.
+enum phone_status parse_with_library(const char *input, const char *start, const char *region,
+				     PhoneNumber *n)
+{
+	bool have_region = region && *region;
+	bool idd00 = !have_region && start[0] == '0' && start[1] == '0';
+	std::string text(input);
+	if (idd00) {
+		// Without a region the library has no international prefix to
+		// strip; "00" is the one most of the world dials.
+		text.replace(static_cast<size_t>(start - input), 2, "+");
+	}
+	// An unknown region ("XX", "gb", "001") is passed on as "ZZ", the
+	// library's "no region": a national number then fails with
+	// INVALID_COUNTRY_CODE_ERROR, which we report as
+	// PHONE_INVALID_COUNTRY_CODE because the caller did name a region.
+	// Callers check regions with phone_region_known() first.
+	std::string def = region_known(region) ? region : "ZZ";
+
+	switch (util().Parse(text, def, n)) {
+	case PhoneNumberUtil::NO_PARSING_ERROR:
+		return PHONE_OK;
+	case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+		return PHONE_MISSING_COUNTRY_CODE;
+	case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+	case PhoneNumberUtil::TOO_SHORT_NSN:
+		return PHONE_TOO_SHORT;
+	case PhoneNumberUtil::TOO_LONG_NSN:
+		return PHONE_TOO_LONG;
+	default:
+		return PHONE_INVALID_NUMBER;
+	}
+}
+
 enum phone_status parse(const char *input, const char *region,
 			struct phone_number *out)
 {
@@ -228,36 +264,17 @@ enum phone_status parse(const char *input, const char *region,
 		return PHONE_INVALID_NUMBER;
 	}
 
-	std::string text(input);
-	if (idd00) {
-		// Without a region the library has no international prefix to
-		// strip; "00" is the one most of the world dials.
-		text.replace(static_cast<size_t>(start - input), 2, "+");
-	}
-	// An unknown region ("XX", "gb", "001") is passed on as "ZZ", the
-	// library's "no region": a national number then fails with
-	// INVALID_COUNTRY_CODE_ERROR, which we report as
-	// PHONE_INVALID_COUNTRY_CODE because the caller did name a region.
-	// Callers check regions with phone_region_known() first.
-	std::string def = region_known(region) ? region : "ZZ";
-
 	PhoneNumber n;
-	PhoneNumberUtil::ErrorType err = util().Parse(text, def, &n);
-
-	if (err != PhoneNumberUtil::NO_PARSING_ERROR) {
-		guess_country(digits, international, region, out);
-		switch (err) {
-		case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
-			if (!international && !have_region)
-				return PHONE_MISSING_COUNTRY_CODE;
-			return PHONE_INVALID_COUNTRY_CODE;
-		case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
-		case PhoneNumberUtil::TOO_SHORT_NSN:
-			return PHONE_TOO_SHORT;
-		case PhoneNumberUtil::TOO_LONG_NSN:
-			return PHONE_TOO_LONG;
-		default:
-			return PHONE_INVALID_NUMBER;
+	// A number already written as "+" and digits, the usual case, is read
+	// without the library's general parser (phone_type.cc), which would
+	// run half a dozen ICU patterns over it to find what it already is.
+	if (!phone_read_international(input, &n)) {
+		enum phone_status st = parse_with_library(input, start, region, &n);
+		if (st != PHONE_OK) {
+			guess_country(digits, international, region, out);
+			if (st == PHONE_MISSING_COUNTRY_CODE && (international || have_region))
+				st = PHONE_INVALID_COUNTRY_CODE;
+			return st;
 		}
 	}
 

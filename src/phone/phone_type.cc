@@ -15,6 +15,8 @@
 #include "phone/phone_type.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <list>
 #include <map>
 #include <memory>
@@ -89,6 +91,9 @@ const PhoneNumberUtil::PhoneNumberType kind_type[K_COUNT] = {
 
 struct region {
 	std::string id; // "GB", or "001" for a non-geographic code (+800 ...)
+	// national_prefix_for_parsing: what the library may strip from the
+	// start of a national number (phone_read_international)
+	pattern national_prefix;
 	bool has_leading;
 	pattern leading; // the national numbers that are this region's, when the code is shared
 	bool same_mobile_and_fixed;
@@ -106,6 +111,9 @@ struct region {
 		same_mobile_and_fixed = md.same_mobile_and_fixed_line_pattern();
 		has_leading = md.has_leading_digits();
 		if (has_leading && !leading.compile(md.leading_digits(), false))
+			return false;
+		if (!md.national_prefix_for_parsing().empty() &&
+		    !national_prefix.compile(md.national_prefix_for_parsing(), false))
 			return false;
 		for (int k = 0; k < K_COUNT; k++)
 			if (!kinds[k].compile(*d[k]))
@@ -214,6 +222,53 @@ bool phone_types_init(const void *metadata, size_t size)
 		}
 	}
 	built = t.release();
+	return true;
+}
+
+bool phone_read_international(const char *text, PhoneNumber *n)
+{
+	// The library's Parse, step by step, for "+" and digits only: the text
+	// is its own possible number, viable, with nothing to normalise and no
+	// extension; its calling code is the shortest of its first three digits
+	// that names a region (ExtractCountryCode; a leading 0 names none).
+	if (!built || text[0] != '+')
+		return false;
+	const char *d = text + 1;
+	size_t len = std::strspn(d, "0123456789");
+
+	// Two digits or fewer after the '+' are TOO_SHORT_AFTER_IDD; more than
+	// a calling code and 17 digits are TOO_LONG_NSN.
+	if (d[len] != '\0' || len < 3 || len > 20 || d[0] == '0')
+		return false;
+	int cc = 0;
+	const std::vector<const region *> *list = nullptr;
+	size_t cc_len = 0;
+
+	while (cc_len < 3 && !list) {
+		cc = cc * 10 + (d[cc_len++] - '0');
+		auto it = built->by_code.find(cc);
+
+		if (it != built->by_code.end() && !it->second.empty())
+			list = &it->second;
+	}
+	if (!list)
+		return false; // INVALID_COUNTRY_CODE_ERROR, told by the library
+	std::string nsn(d + cc_len);
+
+	// Too short or too long a national number is the library's to say; a
+	// leading zero sets its Italian-zero fields; and a national prefix
+	// (its national_prefix_for_parsing, for the code's main region) may be
+	// stripped, with or without a transform, when the rest still has a
+	// possible length. Only a number none of these touch is read here.
+	if (nsn.size() < 2 || nsn.size() > 17 || nsn[0] == '0')
+		return false;
+	const region &main = *list->front();
+
+	if (main.national_prefix.re && matches(main.national_prefix, nsn))
+		return false;
+	n->Clear();
+	n->set_country_code(cc);
+	n->set_national_number(std::strtoull(nsn.c_str(), nullptr, 10));
 	return true;
 }
 

@@ -15,6 +15,12 @@
 // and the metadata lacks).
 bool phone_types_init(const void *metadata, size_t size);
 
+// Reads text as the library's Parse would, when text is "+" and digits only
+// and the library would neither fail nor change the digits (no national
+// prefix to strip, no leading zero): true with *n set; false when the
+// library must read it. Only after phone_types_init succeeded.
+bool phone_read_international(const char *text, i18n::phonenumbers::PhoneNumber *n);
+
 // What the library's GetNumberType(n) says, and into *region_id what its
 // GetRegionCodeForNumber(n) says ("GB", "001" for a non-geographic code,
 // "ZZ" for none), in one pass. Only after phone_types_init succeeded.

@@ -551,6 +551,57 @@ static void test_every_region(void **state)
 	assert_true(regions > 200);
 }
 
+/* "+" and digits are read without the library's parser (phone_type.cc):
+ * every region's example in E.164, with its last digit cut and with one more,
+ * must read exactly as the same digits with a space after the calling code,
+ * which the library parses. */
+static void test_e164_reads_as_library(void **state)
+{
+	int compared = 0;
+
+	(void)state;
+	for (char a = 'A'; a <= 'Z'; a++) {
+		for (char b = 'A'; b <= 'Z'; b++) {
+			char r[3] = { a, b, '\0' };
+			char ex[64];
+			struct phone_number n;
+
+			if (!phone_region_known(r) || phone_example(r, ex, sizeof(ex)) != 0 ||
+			    phone_parse_uncached(ex, NULL, &n) != PHONE_OK)
+				continue;
+			char cc[8];
+			snprintf(cc, sizeof cc, "%d", n.calling_code);
+			const char *nsn = n.e164 + 1 + strlen(cc);
+			for (int cut = -1; cut <= 1; cut++) {
+				char tight[40], spaced[40];
+				int len = (int)strlen(nsn) + cut;
+				snprintf(tight, sizeof tight, "+%s%.*s%s", cc, len, nsn, cut > 0 ? "5" : "");
+				snprintf(spaced, sizeof spaced, "+%s %.*s%s", cc, len, nsn, cut > 0 ? "5" : "");
+				struct phone_number x, y;
+				memset(&x, 0x5a, sizeof x);
+				memset(&y, 0x5a, sizeof y);
+				assert_int_equal(phone_parse_uncached(tight, NULL, &x),
+						 phone_parse_uncached(spaced, NULL, &y));
+				assert_memory_equal(&x, &y, sizeof x);
+				compared++;
+			}
+		}
+	}
+	assert_true(compared > 600);
+	/* What the quick reading must leave to the library: a national prefix
+	 * after the calling code (stripped when the rest is a possible
+	 * number), a leading zero that is part of the number (Italy), no
+	 * calling code, and lengths the library refuses. */
+	EXPECT_OK("+112025550123", NULL, "+12025550123", "US", 1, "fixed_line_or_mobile");
+	EXPECT_OK("+4407911123456", NULL, "+447911123456", "GG", 44, "mobile");
+	EXPECT_OK("+789161234567", NULL, "+79161234567", "RU", 7, "mobile");
+	EXPECT_OK("+390612345678", NULL, "+390612345678", "IT", 39, "fixed_line");
+	EXPECT_OK("+447911123456", NULL, "+447911123456", "GG", 44, "mobile");
+	EXPECT_ERR("+0447911123456", NULL, PHONE_INVALID_COUNTRY_CODE, "GB", 44);
+	EXPECT_ERR("+441", NULL, PHONE_TOO_SHORT, "GB", 44);
+	EXPECT_ERR("+4479111234567890123", NULL, PHONE_TOO_LONG, "GB", 44);
+}
+
 struct worker {
 	int failures;
 };
@@ -593,6 +644,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_twice),
+		cmocka_unit_test(test_e164_reads_as_library),
 		cmocka_unit_test(test_gb_international),
 		cmocka_unit_test(test_gb_national_with_region),
 		cmocka_unit_test(test_leading_00),
