@@ -20,6 +20,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/durable.h"
+#include "base/json_write.h"
 #include "base/log.h"
 #include "base/outage.h"
 #include "http/auth.h"
@@ -106,10 +107,15 @@ json_t *http_reply_error(struct http_response *res, enum iotp_error e, const cha
 		utf8_scrub(clean);
 		message = clean;
 	}
-	json_t *err = json_pack("{s:s, s:s}", "code", iotp_error_code(e), "message",
-				message ? message : iotp_error_message(e));
+	/* Built by hand rather than by json_pack, whose format string is read
+	 * anew for every refusal; every string here is valid UTF-8 by now. */
+	json_t *err = json_object();
+	json_object_set_new_nocheck(err, "code", json_string_nocheck(iotp_error_code(e)));
+	json_object_set_new_nocheck(err, "message",
+				    json_string_nocheck(message ? message : iotp_error_message(e)));
 	json_decref(res->body);
-	res->body = json_pack("{s:o}", "error", err);
+	res->body = json_object();
+	json_object_set_new_nocheck(res->body, "error", err);
 	res->status = iotp_error_status(e);
 	return err;
 }
@@ -124,19 +130,30 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx
 				     struct http_response *res, int close_after)
 {
 	rc->status = res->status;
-	char *text = res->html	   ? res->html
-		     : res->body ? json_dumps(res->body, JSON_COMPACT)
-				 : xstrdup("{}");
 	const char *type = !res->html	  ? "application/json"
 			   : res->html_type ? res->html_type
 					    : "text/html; charset=utf-8";
+	struct MHD_Response *r;
+	/* Most bodies fit on the stack, which MHD copies once (json_dumps grew a
+	 * buffer by doubling and copied the result again). */
+	char small[2048];
+	size_t len = 0;
+	if (res->html) {
+		r = MHD_create_response_from_buffer(strlen(res->html), res->html,
+						    MHD_RESPMEM_MUST_FREE);
+	} else if (res->body && (len = json_write_compact(res->body, small, sizeof small)) > 0 &&
+		   len < sizeof small) {
+		r = MHD_create_response_from_buffer(len, small, MHD_RESPMEM_MUST_COPY);
+	} else {
+		char *text = res->body ? json_dumps(res->body, JSON_COMPACT) : xstrdup("{}");
+		if (!text)
+			text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":"
+				       "\"encoding failed\"}}");
+		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	}
 	json_decref(res->body);
 	res->body = NULL;
 	res->html = NULL;
-	if (!text)
-		text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":\"encoding failed\"}}");
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (res->retry_after >= 0) {
