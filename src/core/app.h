@@ -26,6 +26,9 @@ struct app_lang {
 struct app {
 	char id[APP_ID_MAX];
 	const char *api_key; /* borrowed from the configuration */
+	/* Its BLAKE2b-256, which apps_by_key compares: hashed once at load,
+	 * not for every request. */
+	unsigned char api_key_hash[32];
 	struct msg_app msg;  /* name, domain, hash: strings borrowed from the configuration */
 	const char *webhook_url;    /* where its events go (events/); NULL: nowhere */
 	const char *webhook_secret; /* signs them (Iotp-Signature) */

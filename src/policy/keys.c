@@ -40,6 +40,51 @@ static int parse(const char *ip, int *v4, struct in_addr *a4, struct in6_addr *a
 	return 0;
 }
 
+/* inet_ntop's text of an IPv4 address, without its sprintf. */
+static void format_v4(const struct in_addr *a, char out[INET_ADDRSTRLEN])
+{
+	const unsigned char *b = (const unsigned char *)&a->s_addr;
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
+int keys_client(const char *ip, struct keys_client *k)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	int v4;
+	char buf[INET6_ADDRSTRLEN];
+	k->site[0] = '\0';
+	if (parse(ip, &v4, &a4, &a6) < 0) {
+		strjoin(k->address, sizeof k->address, ip, NULL, NULL);
+		strjoin(k->network, sizeof k->network, ip, NULL, NULL);
+		return -1;
+	}
+	if (v4) {
+		format_v4(&a4, k->address);
+		a4.s_addr &= htonl(0xffffff00u);
+		format_v4(&a4, buf);
+		strjoin(k->network, sizeof k->network, buf, "/24", NULL);
+		return 0;
+	}
+	inet_ntop(AF_INET6, &a6, k->address, sizeof k->address);
+	memset(&a6.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+	strjoin(k->network, sizeof k->network, buf, "/64", NULL);
+	memset(&a6.s6_addr[6], 0, 2);
+	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+	strjoin(k->site, sizeof k->site, buf, "/48", NULL);
+	return 0;
+}
+
 int keys_address(const char *ip, char *out, size_t size)
 {
 	struct in_addr a4;

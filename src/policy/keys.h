@@ -26,4 +26,16 @@ int keys_site(const char *ip, char *out, size_t size);
 /* Canonical text of an address (IPv4-mapped IPv6 as IPv4), or -1. */
 int keys_address(const char *ip, char *out, size_t size);
 
+/* All three keys of one client address, reading it once (every limited
+ * request needs them): what keys_address, keys_network and keys_site give,
+ * with address a copy of ip when ip is not an address. Returns 0 or -1 as
+ * keys_address does. */
+#define KEYS_ADDRESS_MAX 64
+struct keys_client {
+	char address[KEYS_ADDRESS_MAX];
+	char network[KEYS_ADDRESS_MAX];
+	char site[KEYS_ADDRESS_MAX];
+};
+int keys_client(const char *ip, struct keys_client *k);
+
 #endif

@@ -46,6 +46,10 @@ struct policy {
 	unsigned char pow_key[POW_KEY_BYTES];
 	struct reach *reach; /* NULL: no reachability lookup */
 	struct waits *waits; /* refused buckets' known waits */
+	/* Each rule's part of a bucket key ("create|number") and its name
+	 * ("create.number"), joined once rather than for every request. */
+	char rule_key[LIMITS_ACTIONS][LIMITS_SCOPES][48];
+	char rule_name[LIMITS_ACTIONS][LIMITS_SCOPES][32];
 
 	pthread_mutex_t lock; /* guards what follows */
 	/* Read without the lock on every request, so that the common case (no
@@ -63,9 +67,9 @@ struct subject {
 	char number[17];
 	char prefix3[20];
 	char prefix5[20];
-	char ip[64];
-	char network[64];
-	char site[64]; /* "" for IPv4 */
+	char ip[KEYS_ADDRESS_MAX];
+	char network[KEYS_ADDRESS_MAX];
+	char site[KEYS_ADDRESS_MAX]; /* "" for IPv4 */
 	char region[3];
 	char app[32];
 };
@@ -82,10 +86,11 @@ static void subject_fill(struct subject *s, const char *e164, const char *region
 	if (region)
 		strjoin(s->region, sizeof s->region, region, NULL, NULL);
 	if (who && who->ip && *who->ip) {
-		if (keys_address(who->ip, s->ip, sizeof s->ip) < 0)
-			strjoin(s->ip, sizeof s->ip, who->ip, NULL, NULL);
-		keys_network(who->ip, s->network, sizeof s->network);
-		keys_site(who->ip, s->site, sizeof s->site);
+		struct keys_client k;
+		keys_client(who->ip, &k);
+		memcpy(s->ip, k.address, sizeof s->ip);
+		memcpy(s->network, k.network, sizeof s->network);
+		memcpy(s->site, k.site, sizeof s->site);
 	}
 	strjoin(s->app, sizeof s->app, who && who->app ? who->app : "default", NULL, NULL);
 }
@@ -170,13 +175,9 @@ static void plan_add(struct policy_plan *t, const char *rule, const char *name,
 static void plan_action(struct policy_plan *t, const struct policy *p, enum limits_action a,
 			const struct subject *s)
 {
-	for (int scope = 0; scope < LIMITS_SCOPES; scope++) {
-		char prefix[48], name[32];
-		strjoin(prefix, sizeof prefix, limits_action_name(a), "|", limits_scope_name(scope));
-		strjoin(name, sizeof name, limits_action_name(a), ".", limits_scope_name(scope));
-		plan_add(t, prefix, name, subject_key(s, scope), &p->lim.r[a][scope], 1,
-			 scope_error(scope));
-	}
+	for (int scope = 0; scope < LIMITS_SCOPES; scope++)
+		plan_add(t, p->rule_key[a][scope], p->rule_name[a][scope], subject_key(s, scope),
+			 &p->lim.r[a][scope], 1, scope_error(scope));
 }
 
 /* The store refused bucket refused, empty for wait_ms more: that is
@@ -250,6 +251,14 @@ int policy_new(const struct config *cfg, struct store *st, const struct seal_key
 	p->on = cfg->limits;
 	p->pretend = !strcmp(cfg->fraud_action, "pretend");
 	pthread_mutex_init(&p->lock, NULL);
+	for (int a = 0; a < LIMITS_ACTIONS; a++) {
+		for (int scope = 0; scope < LIMITS_SCOPES; scope++) {
+			const char *act = limits_action_name((enum limits_action)a);
+			const char *sc = limits_scope_name((enum limits_scope)scope);
+			strjoin(p->rule_key[a][scope], sizeof p->rule_key[a][scope], act, "|", sc);
+			strjoin(p->rule_name[a][scope], sizeof p->rule_name[a][scope], act, ".", sc);
+		}
+	}
 	if (!(p->waits = waits_new())) {
 		strfmt(err, errlen, "out of memory");
 		policy_free(p);
@@ -727,6 +736,11 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 		return IOTP_E_OK;
 	maintain(p, now);
 	plan_action(plan, p, LIMITS_CREATE, &s);
+	/* A limit already known to be spent refuses before the counters are
+	 * planned: a flood against one number is mostly this. */
+	enum iotp_error refused = known_wait(plan, v);
+	if (refused)
+		return refused;
 	/* Sessions per address, counted with the limits: a risk signal. */
 	if (p->cfg->pow_ip_sessions > 0 && s.ip[0]) {
 		strjoin(plan->dkeys[0], POLICY_PLAN_KEY_MAX, "ipsessions|", s.ip, NULL);
@@ -784,7 +798,7 @@ enum iotp_error policy_create(struct policy *p, const struct policy_client *who,
 	 * and a challenge there would tell a pretend block apart. */
 	if (measure(p, &s, now) == STORE_BLOCK_THROTTLED)
 		plan->pow_risk++;
-	return known_wait(plan, v);
+	return IOTP_E_OK;
 }
 
 enum iotp_error policy_lookup(struct policy *p, const struct policy_client *who, const char *e164,

@@ -50,6 +50,35 @@ static void networks(void **state)
 	assert_int_equal(keys_network("not-an-ip", out, sizeof out), -1);
 }
 
+/* keys_client reads an address once and gives what the three functions
+ * give one by one (the address itself when it is none). */
+static void client_keys(void **state)
+{
+	static const char *const ips[] = {
+	    "192.0.2.77", "0.0.0.0", "255.255.255.255", "10.1.20.100", "::ffff:198.51.100.9",
+	    "2001:db8:1:2:3:4:5:6", "2001:DB8::1", "::1", "fe80::1:2", "not-an-ip", "1.2.3",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof ips / sizeof ips[0]; i++) {
+		struct keys_client k;
+		char address[64], network[64], site[64];
+		int rc = keys_address(ips[i], address, sizeof address);
+		if (rc < 0)
+			strcpy(address, ips[i]);
+		keys_network(ips[i], network, sizeof network);
+		keys_site(ips[i], site, sizeof site);
+		assert_int_equal(keys_client(ips[i], &k), rc);
+		assert_string_equal(k.address, address);
+		assert_string_equal(k.network, network);
+		assert_string_equal(k.site, site);
+	}
+	struct keys_client k;
+	assert_int_equal(keys_client("10.1.20.100", &k), 0);
+	assert_string_equal(k.address, "10.1.20.100");
+	assert_string_equal(k.network, "10.1.20.0/24");
+	assert_string_equal(k.site, "");
+}
+
 /* IPv6 limits have a /48 level above the /64: one holder of a /48 has 65,536
  * networks to hop between. IPv4 has no such level. */
 static void sites(void **state)
@@ -377,6 +406,7 @@ int main(void)
 		cmocka_unit_test(prefixes),
 		cmocka_unit_test(networks),
 		cmocka_unit_test(sites),
+		cmocka_unit_test(client_keys),
 		cmocka_unit_test(rates),
 		cmocka_unit_test(known_waits),
 		cmocka_unit_test(pumping_needs_volume),
