@@ -153,5 +153,5 @@ json_t *api_time(int64_t ms)
 	if (!ms)
 		return json_null();
 	clock_format_ms(ms, buf, sizeof buf);
-	return json_string(buf);
+	return json_string_nocheck(buf);
 }

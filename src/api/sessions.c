@@ -35,21 +35,34 @@ static json_t *session_json(const struct core *c, const struct store_session *s,
 {
 	struct session_timers t;
 	session_timers(c, s, now, &t);
-	json_t *j =
-		json_pack("{s:s, s:s, s:s, s:s, s:b, s:[], s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:b, s:o}",
-			 "id", s->id, "phone", s->phone, "region", s->region, "number_type",
-			 s->number_type, "allowed_to_request_code", t.allowed_to_request_code,
-			 "requested_information", "next_sms", seconds_or_null(t.next_sms),
-			 "next_call", seconds_or_null(t.next_call), "next_verification_attempt",
-			 seconds_or_null(t.next_verification_attempt), "attempts_left",
-			 t.attempts_left, "created_at", api_time(s->created_at), "expires_at",
-			 api_time(s->expires_at), "code_expires_at",
-			 api_time(s->code_sealed_len ? s->code_expires_at : 0), "verified",
-			 s->verified_at != 0, "verified_at", api_time(s->verified_at));
-	json_object_set_new(j, "canceled_at", api_time(s->canceled_at));
-	json_object_set_new(j, "status", json_string(session_status_name(session_status(c, s, now))));
-	json_object_set_new(j, "code_length", json_integer(s->code_length ? s->code_length
-									  : c->cfg->code_length));
+	/* Set one by one, not by json_pack: its format string was read anew
+	 * and every string checked for UTF-8, a tenth of a verified flow's
+	 * instructions. The strings here are iotp's own ASCII. */
+	json_t *j = json_object();
+	json_object_set_new_nocheck(j, "id", json_string_nocheck(s->id));
+	json_object_set_new_nocheck(j, "phone", json_string_nocheck(s->phone));
+	json_object_set_new_nocheck(j, "region", json_string_nocheck(s->region));
+	json_object_set_new_nocheck(j, "number_type", json_string_nocheck(s->number_type));
+	json_object_set_new_nocheck(j, "allowed_to_request_code",
+				    json_boolean(t.allowed_to_request_code));
+	json_object_set_new_nocheck(j, "requested_information", json_array());
+	json_object_set_new_nocheck(j, "next_sms", seconds_or_null(t.next_sms));
+	json_object_set_new_nocheck(j, "next_call", seconds_or_null(t.next_call));
+	json_object_set_new_nocheck(j, "next_verification_attempt",
+				    seconds_or_null(t.next_verification_attempt));
+	json_object_set_new_nocheck(j, "attempts_left", json_integer(t.attempts_left));
+	json_object_set_new_nocheck(j, "created_at", api_time(s->created_at));
+	json_object_set_new_nocheck(j, "expires_at", api_time(s->expires_at));
+	json_object_set_new_nocheck(j, "code_expires_at",
+				    api_time(s->code_sealed_len ? s->code_expires_at : 0));
+	json_object_set_new_nocheck(j, "verified", json_boolean(s->verified_at != 0));
+	json_object_set_new_nocheck(j, "verified_at", api_time(s->verified_at));
+	json_object_set_new_nocheck(j, "canceled_at", api_time(s->canceled_at));
+	json_object_set_new_nocheck(
+		j, "status", json_string_nocheck(session_status_name(session_status(c, s, now))));
+	json_object_set_new_nocheck(
+		j, "code_length",
+		json_integer(s->code_length ? s->code_length : c->cfg->code_length));
 	add_challenge(c, s, j);
 	return j;
 }

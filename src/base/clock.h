@@ -10,6 +10,8 @@
 int64_t clock_now_ms(void);
 /* RFC 3339 in UTC with milliseconds: "2026-11-26T23:30:18.123Z". size >= 25. */
 void clock_format_ms(int64_t ms, char *buf, size_t size);
+/* 10000-01-01T00:00:00Z: from there on a year takes five digits. */
+#define CLOCK_YEAR_10000_MS 253402300800000LL
 
 struct timespec;
 /* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */

@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/json_write.h"
 #include "delivery/provider.h"
 
 struct log_state {
@@ -87,16 +88,22 @@ static int log_send(void *state, const struct provider_message *m, char *ref, si
 	                      when, "sent_at_ms", (json_int_t)m->now);
 	if (j && m->ssml)
 		json_object_set_new(j, "ssml", json_string(m->ssml));
-	char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char small[2048];
+	size_t n = j ? json_write_compact(j, small, sizeof small) : 0;
+	char *line = n > 0 && n < sizeof small ? small : j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!line) {
 		strfmt(error, errlen, "could not encode the message");
 		return PROVIDER_RETRY;
 	}
+	if (line != small)
+		n = strlen(line);
+	line[n] = '\n'; /* json_write_compact and json_dumps both leave room for a NUL */
 	pthread_mutex_lock(&s->lock);
-	int ok = fprintf(s->file, "%s\n", line) > 0 && fflush(s->file) == 0;
+	int ok = fwrite(line, 1, n + 1, s->file) == n + 1 && fflush(s->file) == 0;
 	pthread_mutex_unlock(&s->lock);
-	free(line);
+	if (line != small)
+		free(line);
 	if (!ok) {
 		strfmt(error, errlen, "could not write to messages.jsonl (disk full?)");
 		return PROVIDER_RETRY;
