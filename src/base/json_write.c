@@ -2,6 +2,7 @@
 #include "base/json_write.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,22 +30,44 @@ static void put_char(struct out *o, char c)
 	o->len++;
 }
 
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* Whether any of the 8 bytes of w is below 0x20, '"', '\\' or not ASCII:
+ * the classic "has a zero byte" test, (x - ONES) & ~x & HIGHS, on w and on w
+ * xor each character. */
+static int special8(uint64_t w)
+{
+	uint64_t quote = w ^ (ONES * '"'), backslash = w ^ (ONES * '\\');
+	return ((((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote) |
+		 ((backslash - ONES) & ~backslash) | w) &
+		HIGHS) != 0;
+}
+
 /* jansson's escapes: the two that must be, the five with a short form, and
  * \u00XX (upper case) for the other control characters; nothing else, not
- * even '/', DEL or U+2028. */
+ * even '/', DEL or U+2028. Plain runs are found 8 bytes at a time. */
 static int put_string(struct out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	int ascii = 1;
 	put_char(o, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	size_t run = 0, i = 0;
+	while (i < n) {
+		uint64_t w;
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (!special8(w)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = (unsigned char)s[i++];
 		ascii &= c < 0x80;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		put(o, s + run, i - run);
-		run = i + 1;
+		put(o, s + run, i - 1 - run);
+		run = i;
 		char esc[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 15]};
 		switch (c) {
 		case '"': esc[1] = '"'; break;
