@@ -503,8 +503,11 @@ int sqlite_leave(struct sqlite_db *db, uint64_t group)
 	return db->failed[group % 256] == group ? -1 : 0;
 }
 
-/* Starts a writing call: joins (or opens) the group transaction and sets a
- * savepoint, so the call can be undone alone. Returns 0 or -1. */
+/* Starts a writing call: joins (or opens) the group transaction, so the call
+ * can be undone alone: a call that joins sets a savepoint; the call that
+ * opens the group needs none (undoing it is rolling the transaction back),
+ * which spares the usual lone call of a group two statements. Returns 0 or
+ * -1. */
 int sqlite_write_begin(struct sqlite_db *db)
 {
 	if (!db->in_txn) {
@@ -523,9 +526,12 @@ int sqlite_write_begin(struct sqlite_db *db)
 		db->in_txn = 1;
 		db->group++;
 		db->group_ops = 0;
+		db->call_savepoint = 0;
+	} else {
+		if (sqlite_step_done(db, S_SAVEPOINT) != SQLITE_DONE)
+			return sqlite_fail(db, "savepoint");
+		db->call_savepoint = 1;
 	}
-	if (sqlite_step_done(db, S_SAVEPOINT) != SQLITE_DONE)
-		return sqlite_fail(db, "savepoint");
 	sqlite_sessions_call_begin(db);
 	return 0;
 }
@@ -536,6 +542,19 @@ uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
 	sqlite_cache_call_end(db, ok);
 	sqlite_sessions_call_end(db, ok);
+	if (!db->call_savepoint) {
+		if (ok) {
+			db->group_ops++;
+			return db->group;
+		}
+		/* The group held this call alone: nothing is left to commit.
+		 * (After SQLITE_FULL or an I/O error SQLite may have rolled the
+		 * transaction back already; this ROLLBACK then fails, harmlessly.) */
+		sqlite_step_done(db, S_ROLLBACK);
+		sqlite_sessions_committed(db, 0);
+		db->in_txn = 0;
+		return 0;
+	}
 	if (!ok)
 		sqlite_step_done(db, S_ROLLBACK_TO);
 	sqlite_step_done(db, S_RELEASE);

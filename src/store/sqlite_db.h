@@ -91,6 +91,7 @@ struct sqlite_db {
 	atomic_int queued;        /* threads waiting for lock */
 	int in_txn;               /* a group transaction is open */
 	int group_ops;            /* writing calls in it */
+	int call_savepoint;       /* the call under way set a savepoint (it joined a group) */
 	uint64_t group;           /* number of the open (or last) group */
 	/* Waiting for a commit happens outside lock, so that waking the waiters
 	 * of a commit never makes them queue for the writer again. */
