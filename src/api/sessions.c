@@ -134,7 +134,9 @@ static void reply(struct http_request *req, struct http_response *res, enum iotp
 		session_timers(api->core, s, now, &t);
 		json_object_set_new(err, "attempts_left", json_integer(t.attempts_left));
 	}
-	if (s && e != IOTP_E_SESSION_NOT_FOUND && e != IOTP_E_INTERNAL)
+	/* Only a session that was read: a call refused before that (a channel
+	 * nothing serves) has none to show. */
+	if (s && s->id[0] && e != IOTP_E_SESSION_NOT_FOUND && e != IOTP_E_INTERNAL)
 		json_object_set_new(res->body, "session", session_json(api->core, s, now));
 }
 
@@ -195,7 +197,7 @@ void api_session_create(struct http_request *req, struct http_response *res)
 	if (read_code_length(req, res, &r.code_length) < 0 ||
 	    api_read_fields(req, res, fields, 4) < 0 || !api_locale_ok(r.locale, res))
 		return;
-	struct store_session s;
+	struct store_session s = {0};
 	struct phone_number n;
 	struct policy_verdict v;
 	struct policy_client who = client_of(req);
@@ -220,7 +222,7 @@ void api_session_create(struct http_request *req, struct http_response *res)
 void api_session_get(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
-	struct store_session s;
+	struct store_session s = {0};
 	int64_t now = clock_now_ms();
 	enum iotp_error e = session_get(api->core, client_of(req).app, req->params[0], &s);
 	reply(req, res, e, &s, now, 200);
@@ -256,7 +258,7 @@ void api_session_send_code(struct http_request *req, struct http_response *res)
 	}
 	if (!api_locale_ok(locale, res))
 		return;
-	struct store_session s;
+	struct store_session s = {0};
 	struct policy_verdict v;
 	struct policy_client who = client_of(req);
 	int64_t now = clock_now_ms(), retry_after = 0;
@@ -276,7 +278,7 @@ void api_session_check_code(struct http_request *req, struct http_response *res)
 	const struct api_field fields[] = {{"code", 1, 32, &code}};
 	if (api_read_fields(req, res, fields, 1) < 0)
 		return;
-	struct store_session s;
+	struct store_session s = {0};
 	struct policy_verdict v;
 	struct policy_client who = client_of(req);
 	int64_t now = clock_now_ms();
@@ -286,7 +288,8 @@ void api_session_check_code(struct http_request *req, struct http_response *res)
 						     "Field 'code' must be the digits from the message, "
 						     "like \"123456\" or \"123-456\"."),
 				    "field", json_string("code"));
-		json_object_set_new(res->body, "session", session_json(api->core, &s, now));
+		if (s.id[0])
+			json_object_set_new(res->body, "session", session_json(api->core, &s, now));
 		return;
 	}
 	reply(req, res, e, &s, now, 200);
@@ -312,7 +315,7 @@ void api_session_update(struct http_request *req, struct http_response *res)
 				    "field", json_string("proof_of_work"));
 		return;
 	}
-	struct store_session s;
+	struct store_session s = {0};
 	int64_t now = clock_now_ms();
 	enum iotp_error e = session_solve_challenge(api->core, client_of(req).app, req->params[0],
 						    pow ? "proof_of_work" : "captcha",
@@ -325,7 +328,7 @@ void api_session_update(struct http_request *req, struct http_response *res)
 void api_session_cancel(struct http_request *req, struct http_response *res)
 {
 	struct api *api = req->app;
-	struct store_session s;
+	struct store_session s = {0};
 	int64_t now = clock_now_ms();
 	enum iotp_error e = session_cancel(api->core, client_of(req).app, req->params[0], now, &s);
 	reply(req, res, e, &s, now, 200);

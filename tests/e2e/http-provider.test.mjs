@@ -274,6 +274,9 @@ describe('http provider: configuration', () => {
     const w = await other.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'whatsapp' });
     assert.equal(w.status, 422, w.text);
     assert.equal(w.body.error.code, 'channel_not_configured');
+    // Refused before the session was read: the answer carries none (it once
+    // carried whatever the stack held).
+    assert.equal(w.body.session, undefined);
     const sms = await other.call('POST', `/v1/sessions/${c.body.id}/code`, { channel: 'sms' });
     assert.equal(sms.status, 200, sms.text);
     // A form body is URL-encoded.
