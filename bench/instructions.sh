@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/instructions.sh: the user-space instructions iotpd spends on a fixed
+# load, counted by valgrind's callgrind: a measure that a shared machine's
+# noise does not move, for A/B comparisons of a change (bench/RESULTS.md).
+#
+#   bash bench/instructions.sh [refusals|flows] [N]
+#     refusals  N POST /v1/sessions for one number, refused after the first ten
+#               (default limits), as bench/refuse.lua sends (default N 3000)
+#     flows     N verified flows with bench/lifted.conf, as bench/flow.lua runs
+#               them (default N 500)
+#
+# Prints the instructions per request or flow, then the 30 functions with the
+# most instructions, callees included. IOTPD picks the binary (default
+# build/iotpd); KEEP=1 keeps the callgrind file for callgrind_annotate.
+# Needs valgrind (apt-get install -y valgrind) and node. Counts only: valgrind
+# runs iotpd ~50x slower and one thread at a time, so it says nothing of time,
+# locks or the kernel. It counts `rep stosb` byte by byte: libmicrohttpd
+# clearing its 16 KiB connection pool shows as ~24,500 instructions a request.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+KIND=${1:-refusals}
+case "$KIND" in
+refusals) N=${2:-3000}; CONF=() ;;
+flows) N=${2:-500}; CONF=(--config "$HERE/lifted.conf") ;;
+*) echo "usage: bash bench/instructions.sh [refusals|flows] [N]" >&2; exit 1 ;;
+esac
+IOTPD=${IOTPD:-$HERE/../build/iotpd}
+for tool in valgrind callgrind_control callgrind_annotate node; do
+	command -v "$tool" >/dev/null || { echo "instructions.sh: $tool is missing (apt-get install -y valgrind nodejs)" >&2; exit 1; }
+done
+[ -x "$IOTPD" ] || { echo "instructions.sh: no server binary at $IOTPD (set IOTPD)" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/iotp-instructions.XXXXXX)
+PID=""
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+	[ "${KEEP:-0}" = 1 ] && echo "kept: $TMP" || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+IOTP_POW_IP_SESSIONS=0 valgrind --tool=callgrind --instr-atstart=no \
+	--callgrind-out-file="$TMP/callgrind.out" "$IOTPD" --dev "${CONF[@]}" \
+	--listen 127.0.0.1:0 --data "$TMP/data" >"$TMP/out" 2>"$TMP/err" &
+PID=$!
+URL=""
+for _ in $(seq 600); do
+	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/out" || true)
+	[ -n "$URL" ] && break
+	kill -0 "$PID" 2>/dev/null || break
+	sleep 0.1
+done
+[ -n "$URL" ] || { cat "$TMP/err" >&2; echo "instructions.sh: iotpd did not start" >&2; exit 1; }
+
+# A warm-up outside the count (first numbers, caches, prepared statements).
+node "$HERE/load.mjs" --url "$URL" --kind "$KIND" --n 50 --base 7480000000 >/dev/null
+callgrind_control -i on "$PID" >/dev/null 2>&1
+node "$HERE/load.mjs" --url "$URL" --kind "$KIND" --n "$N" --base 7481000000
+callgrind_control -i off "$PID" >/dev/null 2>&1
+kill "$PID"
+wait "$PID" 2>/dev/null || true
+PID=""
+
+TOTAL=$(awk '/^totals:/ { s += $2 } END { print s + 0 }' "$TMP"/callgrind.out*)
+[ "$TOTAL" -gt 0 ] || { echo "instructions.sh: callgrind counted nothing" >&2; exit 1; }
+echo "$KIND: $TOTAL instructions for $N, $((TOTAL / N)) each"
+callgrind_annotate --inclusive=yes "$TMP"/callgrind.out* 2>/dev/null |
+	awk '/^ *[0-9,]+ \(/ && !/PROGRAM TOTALS/' | head -30
