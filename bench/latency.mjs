@@ -4,8 +4,11 @@
 // Open loop: flow i starts at t0 + i/RATE whatever the server's speed, so a slow
 // server is not hidden by a client that waits for it (coordinated omission). Each
 // flow runs create -> send code -> poll the dev inbox until the SMS is there ->
-// check the code, over keep-alive connections (node:http Agent, at most
-// --connections sockets; a call waiting for a free socket counts that wait).
+// check the code, over keep-alive connections (at most --connections sockets,
+// one request at a time on each; a call waiting for a free socket counts that
+// wait). The client is lean on purpose: with node:http it spent three times the
+// CPU and its garbage collections, counted as the server's time, made most of
+// the p99 (bench/RESULTS.md, sixth round); it reports what its collector took.
 //
 // Usage: node bench/latency.mjs --url http://127.0.0.1:PORT --rate FLOWS_PER_S
 //          [--duration 10] [--connections 32] [--base 7480000000] [--poll-gap-ms 0]
@@ -16,8 +19,8 @@
 // Exit status: 0 when it ran (whatever the latencies), 1 when it could not run or
 // no flow completed.
 
-import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import net from 'node:net';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 function parseArgs(argv) {
 	const o = {
@@ -53,7 +56,6 @@ function parseArgs(argv) {
 
 const opt = parseArgs(process.argv.slice(2));
 const target = new URL(opt.url);
-const agent = new http.Agent({ keepAlive: true, maxSockets: opt.connections });
 
 const samples = { create: [], send: [], poll: [], check: [], delivery: [], flow: [] };
 const errors = new Map();
@@ -61,32 +63,125 @@ let started = 0, completed = 0, polls = 0, pollsEmpty = 0, maxLagMs = 0;
 
 function countError(kind) { errors.set(kind, (errors.get(kind) || 0) + 1); }
 
+// The client's own pauses: a garbage collection stops every call in flight,
+// and would be counted as the server's time. node:http allocated so much per
+// call that its collections came every ~100 ms, 3-4 % of the run (up to 29 ms
+// each); this client writes each request as one string and reads answers off
+// the socket itself, and the run reports what the collector still took.
+let gcMs = 0, gcMaxMs = 0;
+new PerformanceObserver((list) => {
+	for (const e of list.getEntries()) {
+		if (recording) {
+			gcMs += e.duration;
+			gcMaxMs = Math.max(gcMaxMs, e.duration);
+		}
+	}
+}).observe({ entryTypes: ['gc'] });
+
+// A keep-alive HTTP/1.1 connection with one request at a time, as node:http's
+// agent uses its sockets. iotpd answers with Content-Length, never chunked.
+class Conn {
+	constructor() {
+		this.sock = net.connect(Number(target.port), target.hostname);
+		this.sock.setNoDelay(true);
+		this.chunks = [];
+		this.have = 0;
+		this.done = null;
+		this.sock.on('data', (d) => this.onData(d));
+		this.sock.on('error', (e) => this.fail(e));
+		this.sock.on('close', () => this.fail(new Error('closed')));
+	}
+
+	fail(e) {
+		this.dead = true;
+		const done = this.done;
+		this.done = null;
+		if (done) done(e);
+	}
+
+	send(text, done) {
+		this.done = done;
+		this.sock.write(text);
+	}
+
+	onData(d) {
+		this.chunks.push(d);
+		this.have += d.length;
+		const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+		const end = buf.indexOf('\r\n\r\n');
+		if (end < 0) return;
+		const head = buf.toString('latin1', 0, end);
+		const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+		const length = m ? Number(m[1]) : 0;
+		if (buf.length < end + 4 + length) {
+			this.chunks = [buf];
+			return;
+		}
+		this.chunks = [];
+		this.have = 0;
+		const status = Number(head.slice(9, 12));
+		const text = buf.toString('utf8', end + 4, end + 4 + length);
+		if (/\r\nconnection: *close/i.test(head)) this.dead = true;
+		const done = this.done;
+		this.done = null;
+		if (done) done(null, status, text);
+	}
+}
+
+// At most opt.connections sockets; a call waits for a free one, and that
+// wait counts in its time.
+const idle = [];
+const waiting = [];
+let open = 0;
+
+function withConn(fn) {
+	while (idle.length) {
+		const c = idle.pop();
+		if (!c.dead) return fn(c);
+		open--; /* the server closed it while it was idle */
+		c.sock.destroy();
+	}
+	if (open < opt.connections) {
+		open++;
+		return fn(new Conn());
+	}
+	waiting.push(fn);
+}
+
+function release(c) {
+	if (c.dead) {
+		open--;
+		c.sock.destroy();
+		if (waiting.length) withConn(waiting.shift());
+		return;
+	}
+	if (waiting.length) waiting.shift()(c);
+	else idle.push(c);
+}
+
+const auth = `Authorization: Bearer ${opt.key}\r\n`;
+const hostLine = `Host: ${target.host}\r\n`;
+
 function call(method, path, body) {
 	return new Promise((resolve, reject) => {
-		const headers = { Authorization: `Bearer ${opt.key}` };
-		let data;
+		let text = `${method} ${path} HTTP/1.1\r\n${hostLine}${auth}`;
 		if (body !== undefined) {
-			data = JSON.stringify(body);
-			headers['Content-Type'] = 'application/json';
-			headers['Content-Length'] = Buffer.byteLength(data);
+			const data = JSON.stringify(body);
+			text += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(data)}\r\n\r\n${data}`;
+		} else {
+			text += '\r\n';
 		}
-		const req = http.request({
-			host: target.hostname, port: target.port, path, method, headers, agent,
-		}, (res) => {
-			const chunks = [];
-			res.on('data', (c) => chunks.push(c));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
+		withConn((c) => {
+			const timer = setTimeout(() => { c.dead = true; c.sock.destroy(); }, 10000);
+			c.send(text, (err, status, answer) => {
+				clearTimeout(timer);
+				release(c);
+				if (err) return reject(err);
 				let json = null;
-				try { json = JSON.parse(text); } catch { /* counted by the caller */ }
-				resolve({ status: res.statusCode, json });
+				try { json = JSON.parse(answer); } catch { /* counted by the caller */ }
+				resolve({ status, json });
 			});
-			res.on('error', reject);
 		});
-		req.setTimeout(10000, () => req.destroy(new Error('timeout')));
-		req.on('error', reject);
-		if (data !== undefined) req.write(data);
-		req.end();
 	});
 }
 
@@ -188,13 +283,14 @@ async function main() {
 	recording = true;
 	const total = Math.round(opt.rate * opt.duration);
 	const { secs, unfinished } = await runPhase(warm, total);
-	agent.destroy();
+	for (const c of idle) c.sock.destroy();
 
 	console.log(`target: ${opt.rate} flows/s for ${opt.duration} s after ${opt.warmup} s of warm-up ` +
 		`(open loop, ${opt.connections} keep-alive connections at most)`);
 	console.log(`flows: started ${started} (${(started / secs).toFixed(1)}/s), verified ${completed}, ` +
 		`unfinished ${unfinished}; inbox polls ${polls} (empty ${pollsEmpty}); ` +
-		`max start lag ${maxLagMs.toFixed(1)} ms`);
+		`max start lag ${maxLagMs.toFixed(1)} ms; client GC ${gcMs.toFixed(0)} ms in all, ` +
+		`longest ${gcMaxMs.toFixed(1)} ms`);
 	if (errors.size === 0) console.log('errors: none');
 	for (const [k, v] of [...errors].sort()) console.log(`error: ${k}: ${v}`);
 	console.log('call      n        p50        p90        p99        max');
