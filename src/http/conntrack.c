@@ -43,6 +43,7 @@ struct conntrack_slot {
 	int64_t due_ms;
 	enum level over; /* which limit it was beyond, when refused */
 	int refused;
+	char peer[64]; /* the address as conntrack_open was given it */
 };
 
 struct conntrack {
@@ -250,6 +251,7 @@ struct conntrack_slot *conntrack_open(struct conntrack *ct, const char *ip, int 
 		have[LEVEL_SITE] = 1;
 	}
 	const int limit[LEVELS] = {ct->lim.per_ip, ct->lim.per_network, ct->lim.per_site};
+	strfmt(s->peer, sizeof s->peer, "%s", ip);
 	s->fd = fd;
 	s->state = WAITING_FIRST;
 	s->since_ms = now;
@@ -282,6 +284,11 @@ struct conntrack_slot *conntrack_open(struct conntrack *ct, const char *ip, int 
 	}
 	pthread_mutex_unlock(&ct->lock);
 	return s;
+}
+
+const char *conntrack_peer(const struct conntrack_slot *slot)
+{
+	return slot->peer;
 }
 
 enum iotp_error conntrack_refusal(const struct conntrack_slot *slot, char *msg, size_t size)

@@ -58,6 +58,9 @@ void conntrack_stop(struct conntrack *ct);
  * header deadline; may shed the longest-waiting connection (this one, when
  * it is the only one waiting). Returns the handle for the calls below. */
 struct conntrack_slot *conntrack_open(struct conntrack *ct, const char *ip, int fd, int64_t now);
+/* The connection's address, as conntrack_open was given it: read once per
+ * connection rather than formatted again for every request. */
+const char *conntrack_peer(const struct conntrack_slot *slot);
 /* IOTP_E_OK, or IOTP_E_TOO_MANY_CONNECTIONS when the connection was beyond a
  * limit when it opened; then what (a sentence naming the address or
  * network) goes into msg. */

@@ -443,8 +443,14 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	rc->principal = principal;
 
 	struct http_conn hc = {.mhd = conn};
-	char peer[64], ip[64];
-	client_ip(conn, peer, sizeof peer);
+	char own[64], ip[64];
+	const union MHD_ConnectionInfo *sc =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const char *peer = own;
+	if (sc && sc->socket_context)
+		peer = conntrack_peer(sc->socket_context);
+	else
+		client_ip(conn, own, sizeof own);
 	struct xff_lines xff = {.n = 0};
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &xff);
 	forwarded_client(srv->opt.trusted_proxies, peer, xff.line, xff.n, ip, sizeof ip);
