@@ -181,3 +181,13 @@ size_t json_write_compact(const json_t *j, char *buf, size_t size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return o.len;
 }
+
+char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len)
+{
+	*len = json_write_compact(j, buf, size);
+	if (*len > 0 && *len < size)
+		return buf;
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	*len = text ? strlen(text) : 0;
+	return text;
+}

@@ -20,4 +20,9 @@ size_t json_write_compact(const json_t *j, char *buf, size_t size);
 
 #define JSON_WRITE_DEPTH 256
 
+/* j's compact text in buf when it fits there (the usual case, no
+ * allocation), else from json_dumps on the heap: the caller frees what is
+ * not buf. *len is its length. NULL when j cannot be written at all. */
+char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len);
+
 #endif

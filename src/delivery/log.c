@@ -89,16 +89,14 @@ static int log_send(void *state, const struct provider_message *m, char *ref, si
 	if (j && m->ssml)
 		json_object_set_new(j, "ssml", json_string(m->ssml));
 	char small[2048];
-	size_t n = j ? json_write_compact(j, small, sizeof small) : 0;
-	char *line = n > 0 && n < sizeof small ? small : j ? json_dumps(j, JSON_COMPACT) : NULL;
+	size_t n;
+	char *line = j ? json_write_text(j, small, sizeof small, &n) : NULL;
 	json_decref(j);
 	if (!line) {
 		strfmt(error, errlen, "could not encode the message");
 		return PROVIDER_RETRY;
 	}
-	if (line != small)
-		n = strlen(line);
-	line[n] = '\n'; /* json_write_compact and json_dumps both leave room for a NUL */
+	line[n] = '\n'; /* in place of the NUL that both ways leave */
 	pthread_mutex_lock(&s->lock);
 	int ok = fwrite(line, 1, n + 1, s->file) == n + 1 && fflush(s->file) == 0;
 	pthread_mutex_unlock(&s->lock);

@@ -137,20 +137,17 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx
 	/* Most bodies fit on the stack, which MHD copies once (json_dumps grew a
 	 * buffer by doubling and copied the result again). */
 	char small[2048];
-	size_t len = 0;
-	if (res->html) {
-		r = MHD_create_response_from_buffer(strlen(res->html), res->html,
-						    MHD_RESPMEM_MUST_FREE);
-	} else if (res->body && (len = json_write_compact(res->body, small, sizeof small)) > 0 &&
-		   len < sizeof small) {
+	size_t len;
+	char *text = res->html ? res->html
+		     : res->body ? json_write_text(res->body, small, sizeof small, &len)
+				 : xstrdup("{}");
+	if (!text)
+		text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":"
+			       "\"encoding failed\"}}");
+	if (text == small)
 		r = MHD_create_response_from_buffer(len, small, MHD_RESPMEM_MUST_COPY);
-	} else {
-		char *text = res->body ? json_dumps(res->body, JSON_COMPACT) : xstrdup("{}");
-		if (!text)
-			text = xstrdup("{\"error\":{\"code\":\"internal_error\",\"message\":"
-				       "\"encoding failed\"}}");
+	else
 		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	}
 	json_decref(res->body);
 	res->body = NULL;
 	res->html = NULL;

@@ -85,50 +85,30 @@ int keys_client(const char *ip, struct keys_client *k)
 	return 0;
 }
 
+/* The three below are keys_client's, one at a time. */
 int keys_address(const char *ip, char *out, size_t size)
 {
-	struct in_addr a4;
-	struct in6_addr a6;
-	int v4;
-	if (parse(ip, &v4, &a4, &a6) < 0)
+	struct keys_client k;
+	if (keys_client(ip, &k) < 0)
 		return -1;
-	if (v4)
-		return inet_ntop(AF_INET, &a4, out, (socklen_t)size) ? 0 : -1;
-	return inet_ntop(AF_INET6, &a6, out, (socklen_t)size) ? 0 : -1;
+	return strjoin(out, size, k.address, NULL, NULL);
 }
 
 int keys_network(const char *ip, char *out, size_t size)
 {
-	struct in_addr a4;
-	struct in6_addr a6;
-	int v4;
-	char buf[INET6_ADDRSTRLEN];
-	if (parse(ip, &v4, &a4, &a6) < 0) {
-		strfmt(out, size, "%s", ip);
+	struct keys_client k;
+	int rc = keys_client(ip, &k);
+	if (strjoin(out, size, k.network, NULL, NULL) < 0)
 		return -1;
-	}
-	if (v4) {
-		a4.s_addr &= htonl(0xffffff00u);
-		inet_ntop(AF_INET, &a4, buf, sizeof buf);
-		return strjoin(out, size, buf, "/24", NULL);
-	}
-	memset(&a6.s6_addr[8], 0, 8);
-	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-	return strjoin(out, size, buf, "/64", NULL);
+	return rc;
 }
 
 int keys_site(const char *ip, char *out, size_t size)
 {
-	struct in_addr a4;
-	struct in6_addr a6;
-	int v4;
-	char buf[INET6_ADDRSTRLEN];
-	out[0] = '\0';
-	if (parse(ip, &v4, &a4, &a6) < 0)
+	struct keys_client k;
+	if (keys_client(ip, &k) < 0) {
+		out[0] = '\0';
 		return -1;
-	if (v4)
-		return 0;
-	memset(&a6.s6_addr[6], 0, 10);
-	inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-	return strjoin(out, size, buf, "/48", NULL);
+	}
+	return strjoin(out, size, k.site, NULL, NULL);
 }

@@ -548,11 +548,7 @@ uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 {
 	sqlite_cache_call_end(db, ok);
 	sqlite_sessions_call_end(db, ok);
-	if (!db->call_savepoint) {
-		if (ok) {
-			db->group_ops++;
-			return db->group;
-		}
+	if (!ok && !db->call_savepoint) {
 		/* The group held this call alone: nothing is left to commit.
 		 * (After SQLITE_FULL or an I/O error SQLite may have rolled the
 		 * transaction back already; this ROLLBACK then fails, harmlessly.) */
@@ -563,7 +559,8 @@ uint64_t sqlite_write_end(struct sqlite_db *db, int ok)
 	}
 	if (!ok)
 		sqlite_step_done(db, S_ROLLBACK_TO);
-	sqlite_step_done(db, S_RELEASE);
+	if (db->call_savepoint)
+		sqlite_step_done(db, S_RELEASE);
 	if (!ok)
 		return 0;
 	db->group_ops++;
