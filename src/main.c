@@ -24,6 +24,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "compat/compat.h"
 #include "config.h"
 #include "config_man.h"
@@ -301,7 +302,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (random_install() < 0 || sodium_init() < 0 ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "iotpd: libsodium or libcurl failed to start\n");
 		return 1;
 	}
