@@ -727,6 +727,16 @@ static int sqlite_accepts(const char *url)
 	return strncmp(url, "sqlite:", 7) == 0;
 }
 
+/* Before SQLite starts (its first open or VFS): no memory statistics. SQLite
+ * keeps them under one process-wide mutex that every allocation and free of
+ * every connection takes, and iotp reads none of them. (Once SQLite has
+ * started, in a process that opened a database before, this changes
+ * nothing.) */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* url is "sqlite:PATH"; the directory PATH is in is created (0700) if need be. */
 static int sqlite_open(const char *url, const struct store_options *opt, void **state, char *err,
 		       size_t errlen)
@@ -759,6 +769,8 @@ static int sqlite_open(const char *url, const struct store_options *opt, void **
 			}
 		}
 	}
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+	pthread_once(&configured, configure_sqlite);
 	struct sqlite_db *db = xcalloc(1, sizeof *db);
 	strfmt(db->path, sizeof db->path, "%s", path);
 	pthread_key_create(&db->reader_key, NULL);
