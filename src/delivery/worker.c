@@ -958,8 +958,10 @@ static void claim_durable(struct durable_watch *d, int ok)
 	c->next = NULL;
 	*w->ready_end = c;
 	w->ready_end = &c->next;
-	pthread_cond_signal(&w->due.wake);
 	pthread_mutex_unlock(&w->lock);
+	/* After the unlock: a thread woken while the lock is still held wakes
+	 * only to sleep on the lock, two system calls and a switch more. */
+	pthread_cond_signal(&w->due.wake);
 }
 
 void worker_claimed(struct worker_claim *c, const struct store_message *m, int written)

@@ -416,8 +416,7 @@ static void commit_group(struct sqlite_db *db)
 		db->failed[db->group % 256] = db->group;
 	atomic_store(&db->committed, db->group);
 	pthread_mutex_lock(&db->wait_lock);
-	if (atomic_load(&db->waiting))
-		pthread_cond_broadcast(&db->done);
+	int waiting = atomic_load(&db->waiting);
 	/* Every watch is for this group or an earlier one: a group only opens
 	 * under lock, which the committer holds. */
 	if (db->watches) {
@@ -429,6 +428,9 @@ static void commit_group(struct sqlite_db *db)
 		db->watches = NULL;
 	}
 	pthread_mutex_unlock(&db->wait_lock);
+	/* After the unlock, so the woken do not wake only to wait for it. */
+	if (waiting)
+		pthread_cond_broadcast(&db->done);
 }
 
 static int group_outcome(struct sqlite_db *db, uint64_t group)
