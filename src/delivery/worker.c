@@ -441,16 +441,19 @@ static int handle(struct worker *w, const struct store_due *e, const struct stor
 	return 1;
 }
 
-/* Called with the lock held. */
-static void push(struct worker *w, struct queue *q, const struct store_due *e)
+/* Called with the lock held. Returns the condition to signal once the lock
+ * is let go (a thread woken while it is held wakes only to sleep on it), or
+ * NULL when no thread needs waking. */
+static pthread_cond_t *push(struct worker *w, struct queue *q, const struct store_due *e)
 {
 	if (q->count == QUEUE_MAX) {
 		w->overflow = 1;
-		return;
+		return NULL;
 	}
 	q->e[(q->head + q->count++) % QUEUE_MAX] = *e;
 	if (q != &w->due || !w->taking || w->batch_max == 1)
-		pthread_cond_signal(&q->wake);
+		return &q->wake;
+	return NULL;
 }
 
 /* Called with the lock held; q not empty. */
@@ -467,12 +470,17 @@ static void poll_store(struct worker *w, struct store_due *buf)
 	size_t n = 0;
 	if (store_outbox_due(w->ctx.store, clock_now_ms(), buf, POLL_BATCH, &n) < 0)
 		return;
+	pthread_cond_t *wake = NULL;
+	size_t wakes = 0;
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < n; i++)
-		push(w, &w->due, &buf[i]);
+		if ((wake = push(w, &w->due, &buf[i])) != NULL)
+			wakes++;
 	if (n == POLL_BATCH)
 		w->overflow = 1; /* more may be due: look again once these are taken */
 	pthread_mutex_unlock(&w->lock);
+	while (wakes--)
+		pthread_cond_signal(wake);
 }
 
 /* Polls the store when its time has come, or at once when the last poll found
@@ -693,8 +701,10 @@ static size_t take_round(struct worker *w, struct round *r, size_t k)
 		size_t np = delivery_plan(w->d, e->region, e->channel, plan, DELIVERY_ROUTE_MAX);
 		if (!batchable(plan, np, now)) {
 			pthread_mutex_lock(&w->lock);
-			push(w, &w->single, e);
+			pthread_cond_t *wake = push(w, &w->single, e);
 			pthread_mutex_unlock(&w->lock);
+			if (wake)
+				pthread_cond_signal(wake);
 			continue;
 		}
 		prefer_others(w, e, plan, np, now);
@@ -792,9 +802,10 @@ static void *drive(void *arg)
 			pthread_mutex_lock(&w->lock);
 			/* What came in during the take goes to the next driver in one. */
 			w->taking--;
-			if (w->due.count)
-				pthread_cond_signal(&w->due.wake);
+			int more = w->due.count > 0;
 			pthread_mutex_unlock(&w->lock);
+			if (more)
+				pthread_cond_signal(&w->due.wake);
 			hand_over_round(w, r, n);
 			pthread_mutex_lock(&w->lock);
 			w->in_flight -= k;
@@ -897,8 +908,10 @@ void worker_notify(struct worker *w, const struct store_message *m)
 {
 	struct store_due e = due_of(m);
 	pthread_mutex_lock(&w->lock);
-	push(w, &w->due, &e);
+	pthread_cond_t *wake = push(w, &w->due, &e);
 	pthread_mutex_unlock(&w->lock);
+	if (wake)
+		pthread_cond_signal(wake);
 }
 
 /* A claim that will not be sent: its probes back, its place free. */
