@@ -383,7 +383,7 @@ void api_pin_reset_page(struct http_request *req, struct http_response *res)
 {
 	(void)req;
 	res->status = 200;
-	res->html = xstrdup(reset_page);
+	res->text = xstrdup(reset_page);
 }
 
 void api_pin_reset(struct http_request *req, struct http_response *res)

@@ -51,7 +51,7 @@ void api_dlr(struct http_request *req, struct http_response *res)
 	case DELIVERY_REPORT_CHALLENGE:
 		/* WhatsApp's (Meta's) webhook subscription: echo hub.challenge as is. */
 		res->status = 200;
-		res->html = xstrdup(id);
+		res->text = xstrdup(id);
 		return;
 	case DELIVERY_REPORT_FORGED:
 		log_warn("refused a forged delivery report for provider %.32s from %s: %s",

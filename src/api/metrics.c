@@ -38,6 +38,6 @@ void api_metrics(struct http_request *req, struct http_response *res)
 		return;
 	}
 	res->status = 200;
-	res->html = text;
-	res->html_type = "text/plain; version=0.0.4; charset=utf-8";
+	res->text = text;
+	res->text_type = "text/plain; version=0.0.4; charset=utf-8";
 }

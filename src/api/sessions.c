@@ -7,63 +7,85 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/json_write.h"
 #include "core/code.h"
 #include "core/session.h"
 #include "core/timeline.h"
 
-static json_t *seconds_or_null(int64_t v)
+/* A timer in seconds, or null when it will never come. */
+static void put_seconds(struct json_obj *w, const char *key, int64_t v)
 {
-	return v < 0 ? json_null() : json_integer(v);
+	if (v < 0)
+		json_obj_null(w, key);
+	else
+		json_obj_int(w, key, v);
 }
 
-/* What the session asks of the client before it may request a code, and the
- * challenge itself (docs/fraud.md says how to solve it). */
-static void add_challenge(const struct core *c, const struct store_session *s, json_t *j)
+/* An instant as the API writes it (RFC 3339, ms, UTC), or null for 0. */
+static void put_time(struct json_obj *w, const char *key, int64_t ms)
 {
-	char challenge[33];
-	if (!session_challenge(c, s, challenge))
+	char buf[32];
+	if (!ms) {
+		json_obj_null(w, key);
 		return;
-	json_array_append_new(json_object_get(j, "requested_information"),
-			      json_string("proof_of_work"));
-	json_object_set_new(j, "challenge",
-			    json_pack("{s:{s:s, s:s, s:i}}", "proof_of_work", "algorithm",
-				      "sha256-leading-zero-bits", "challenge", challenge,
-				      "difficulty", s->pow_difficulty));
+	}
+	clock_format_ms(ms, buf, sizeof buf);
+	json_obj_string(w, key, buf);
 }
 
-static json_t *session_json(const struct core *c, const struct store_session *s, int64_t now)
+/* The session as every answer about it shows it, written straight to JSON
+ * text (heap; the caller frees it): a jansson tree built, written and freed
+ * for each answer cost a sixth of a verified flow's instructions. What the
+ * session asks of the client before it may request a code, and the
+ * challenge itself, are in requested_information and challenge
+ * (docs/fraud.md says how to solve it). NULL when memory ran out. */
+static char *session_text(const struct core *c, const struct store_session *s, int64_t now,
+			  size_t *len)
 {
 	struct session_timers t;
 	session_timers(c, s, now, &t);
-	/* Set one by one, not by json_pack: its format string was read anew
-	 * and every string checked for UTF-8, a tenth of a verified flow's
-	 * instructions. The strings here are iotp's own ASCII. */
-	json_t *j = json_object();
-	json_object_set_new_nocheck(j, "id", json_string_nocheck(s->id));
-	json_object_set_new_nocheck(j, "phone", json_string_nocheck(s->phone));
-	json_object_set_new_nocheck(j, "region", json_string_nocheck(s->region));
-	json_object_set_new_nocheck(j, "number_type", json_string_nocheck(s->number_type));
-	json_object_set_new_nocheck(j, "allowed_to_request_code",
-				    json_boolean(t.allowed_to_request_code));
-	json_object_set_new_nocheck(j, "requested_information", json_array());
-	json_object_set_new_nocheck(j, "next_sms", seconds_or_null(t.next_sms));
-	json_object_set_new_nocheck(j, "next_call", seconds_or_null(t.next_call));
-	json_object_set_new_nocheck(j, "next_verification_attempt",
-				    seconds_or_null(t.next_verification_attempt));
-	json_object_set_new_nocheck(j, "attempts_left", json_integer(t.attempts_left));
-	json_object_set_new_nocheck(j, "created_at", api_time(s->created_at));
-	json_object_set_new_nocheck(j, "expires_at", api_time(s->expires_at));
-	json_object_set_new_nocheck(j, "code_expires_at",
-				    api_time(s->code_sealed_len ? s->code_expires_at : 0));
-	json_object_set_new_nocheck(j, "verified", json_boolean(s->verified_at != 0));
-	json_object_set_new_nocheck(j, "verified_at", api_time(s->verified_at));
-	json_object_set_new_nocheck(j, "canceled_at", api_time(s->canceled_at));
-	json_object_set_new_nocheck(
-		j, "status", json_string_nocheck(session_status_name(session_status(c, s, now))));
-	json_object_set_new_nocheck(
-		j, "code_length",
-		json_integer(s->code_length ? s->code_length : c->cfg->code_length));
-	add_challenge(c, s, j);
+	char challenge[33];
+	int pow = session_challenge(c, s, challenge);
+	struct json_obj w;
+	json_obj_begin(&w);
+	json_obj_string(&w, "id", s->id);
+	json_obj_string(&w, "phone", s->phone);
+	json_obj_string(&w, "region", s->region);
+	json_obj_string(&w, "number_type", s->number_type);
+	json_obj_bool(&w, "allowed_to_request_code", t.allowed_to_request_code);
+	json_obj_raw(&w, "requested_information", pow ? "[\"proof_of_work\"]" : "[]");
+	put_seconds(&w, "next_sms", t.next_sms);
+	put_seconds(&w, "next_call", t.next_call);
+	put_seconds(&w, "next_verification_attempt", t.next_verification_attempt);
+	json_obj_int(&w, "attempts_left", t.attempts_left);
+	put_time(&w, "created_at", s->created_at);
+	put_time(&w, "expires_at", s->expires_at);
+	put_time(&w, "code_expires_at", s->code_sealed_len ? s->code_expires_at : 0);
+	json_obj_bool(&w, "verified", s->verified_at != 0);
+	put_time(&w, "verified_at", s->verified_at);
+	put_time(&w, "canceled_at", s->canceled_at);
+	json_obj_string(&w, "status", session_status_name(session_status(c, s, now)));
+	json_obj_int(&w, "code_length", s->code_length ? s->code_length : c->cfg->code_length);
+	if (pow) {
+		char obj[160];
+		/* The challenge is hex: nothing in it needs escaping. */
+		strfmt(obj, sizeof obj,
+		       "{\"proof_of_work\":{\"algorithm\":\"sha256-leading-zero-bits\","
+		       "\"challenge\":\"%s\",\"difficulty\":%d}}",
+		       challenge, (int)s->pow_difficulty);
+		json_obj_raw(&w, "challenge", obj);
+	}
+	return json_obj_end(&w, len);
+}
+
+/* The same as a jansson value, for the error answers that carry the
+ * session inside their own object. */
+static json_t *session_json(const struct core *c, const struct store_session *s, int64_t now)
+{
+	size_t len;
+	char *text = session_text(c, s, now, &len);
+	json_t *j = text ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
 	return j;
 }
 
@@ -107,8 +129,12 @@ static void reply(struct http_request *req, struct http_response *res, enum iotp
 {
 	struct api *api = req->app;
 	if (e == IOTP_E_OK) {
+		size_t len;
 		res->status = status;
-		res->body = session_json(api->core, s, now);
+		res->text = session_text(api->core, s, now, &len);
+		res->text_type = "application/json";
+		if (!res->text)
+			http_reply_error(res, IOTP_E_INTERNAL, NULL);
 		return;
 	}
 	const char *msg = NULL;
@@ -225,15 +251,21 @@ void api_session_get(struct http_request *req, struct http_response *res)
 	struct store_session s = {0};
 	int64_t now = clock_now_ms();
 	enum iotp_error e = session_get(api->core, client_of(req).app, req->params[0], &s);
-	reply(req, res, e, &s, now, 200);
-	if (e == IOTP_E_OK) {
-		json_t *timeline = timeline_of_session(api->core, s.id);
-		if (!timeline) {
-			http_reply_error(res, IOTP_E_INTERNAL, NULL);
-			return;
-		}
-		json_object_set_new(res->body, "timeline", timeline);
+	if (e != IOTP_E_OK) {
+		reply(req, res, e, &s, now, 200);
+		return;
 	}
+	/* The session with its timeline: a tree, as the timeline is one. */
+	json_t *timeline = timeline_of_session(api->core, s.id);
+	json_t *body = timeline ? session_json(api->core, &s, now) : NULL;
+	if (!body) {
+		json_decref(timeline);
+		http_reply_error(res, IOTP_E_INTERNAL, NULL);
+		return;
+	}
+	json_object_set_new(body, "timeline", timeline);
+	res->status = 200;
+	res->body = body;
 }
 
 void api_session_send_code(struct http_request *req, struct http_response *res)

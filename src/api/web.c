@@ -26,8 +26,8 @@ static void serve(struct http_response *res, const char *name)
 		return;
 	}
 	res->status = 200;
-	res->html = xstrdup(a->data);
-	res->html_type = a->type;
+	res->text = xstrdup(a->data);
+	res->text_type = a->type;
 	res->csp = WEB_CSP;
 }
 

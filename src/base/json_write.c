@@ -12,10 +12,30 @@ struct out {
 	char *buf;
 	size_t size;
 	size_t len; /* of the whole text so far, written or not */
+	int grows;  /* buf is the heap's: grow it rather than cut the text */
 };
+
+/* Makes room for n more bytes in a growing buffer; 0 when memory ran out
+ * (the text is then cut, and the writer reports it). */
+static int room_for(struct out *o, size_t n)
+{
+	if (o->len + n < o->size)
+		return 1;
+	size_t size = o->size ? o->size : 256;
+	while (size <= o->len + n)
+		size *= 2;
+	char *buf = realloc(o->buf, size);
+	if (!buf)
+		return 0;
+	o->buf = buf;
+	o->size = size;
+	return 1;
+}
 
 static void put(struct out *o, const char *s, size_t n)
 {
+	if (o->grows)
+		room_for(o, n);
 	if (o->len < o->size) {
 		size_t room = o->size - o->len;
 		memcpy(o->buf + o->len, s, n < room ? n : room);
@@ -25,6 +45,8 @@ static void put(struct out *o, const char *s, size_t n)
 
 static void put_char(struct out *o, char c)
 {
+	if (o->grows)
+		room_for(o, 1);
 	if (o->len < o->size)
 		o->buf[o->len] = c;
 	o->len++;
@@ -88,6 +110,22 @@ static int put_string(struct out *o, const char *s, size_t n)
 	return ascii || utf8_valid(s, n);
 }
 
+/* "%" JSON_INTEGER_FORMAT, by hand: snprintf was a tenth of jansson's own
+ * cost. */
+static void put_int(struct out *o, long long v)
+{
+	char num[24];
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	char *p = num + sizeof num;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(num + sizeof num - p));
+}
+
 /* A real as jansson writes it ("%.17g", then ".0" or an exponent without
  * '+' and leading zeros, whatever the locale): rare in iotp's answers, so
  * jansson writes it. */
@@ -103,7 +141,6 @@ static int put_real(struct out *o, const json_t *j)
 
 static int put_value(struct out *o, const json_t *j, int depth)
 {
-	char num[24];
 	switch (json_typeof(j)) {
 	case JSON_OBJECT: {
 		if (depth >= JSON_WRITE_DEPTH)
@@ -142,21 +179,9 @@ static int put_value(struct out *o, const json_t *j, int depth)
 	}
 	case JSON_STRING:
 		return put_string(o, json_string_value(j), json_string_length(j));
-	case JSON_INTEGER: {
-		/* "%" JSON_INTEGER_FORMAT, by hand: snprintf was a tenth of
-		 * jansson's own cost. */
-		json_int_t v = json_integer_value(j);
-		uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-		char *p = num + sizeof num;
-		do {
-			*--p = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (v < 0)
-			*--p = '-';
-		put(o, p, (size_t)(num + sizeof num - p));
+	case JSON_INTEGER:
+		put_int(o, json_integer_value(j));
 		return 1;
-	}
 	case JSON_REAL:
 		return put_real(o, j);
 	case JSON_TRUE:
@@ -174,7 +199,7 @@ static int put_value(struct out *o, const json_t *j, int depth)
 
 size_t json_write_compact(const json_t *j, char *buf, size_t size)
 {
-	struct out o = {buf, size, 0};
+	struct out o = {buf, size, 0, 0};
 	if (!j || !put_value(&o, j, 0))
 		return 0;
 	if (size > 0)
@@ -190,4 +215,77 @@ char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len)
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	*len = text ? strlen(text) : 0;
 	return text;
+}
+
+/* The object writer keeps its struct out in the caller's struct json_obj. */
+static struct out *out_of(struct json_obj *w)
+{
+	_Static_assert(sizeof(struct out) <= sizeof w->out, "struct json_obj too small");
+	return (struct out *)(void *)w->out;
+}
+
+void json_obj_begin(struct json_obj *w)
+{
+	struct out *o = out_of(w);
+	*o = (struct out){NULL, 0, 0, 1};
+	w->fields = 0;
+	w->bad = 0;
+	put_char(o, '{');
+}
+
+static void key(struct json_obj *w, const char *k)
+{
+	struct out *o = out_of(w);
+	if (w->fields++)
+		put_char(o, ',');
+	if (!put_string(o, k, strlen(k)))
+		w->bad = 1;
+	put_char(o, ':');
+}
+
+void json_obj_string(struct json_obj *w, const char *k, const char *v)
+{
+	key(w, k);
+	if (!v)
+		put(out_of(w), "null", 4);
+	else if (!put_string(out_of(w), v, strlen(v)))
+		w->bad = 1;
+}
+
+void json_obj_int(struct json_obj *w, const char *k, long long v)
+{
+	key(w, k);
+	put_int(out_of(w), v);
+}
+
+void json_obj_bool(struct json_obj *w, const char *k, int v)
+{
+	key(w, k);
+	put(out_of(w), v ? "true" : "false", v ? 4 : 5);
+}
+
+void json_obj_null(struct json_obj *w, const char *k)
+{
+	key(w, k);
+	put(out_of(w), "null", 4);
+}
+
+void json_obj_raw(struct json_obj *w, const char *k, const char *json)
+{
+	key(w, k);
+	put(out_of(w), json, strlen(json));
+}
+
+char *json_obj_end(struct json_obj *w, size_t *len)
+{
+	struct out *o = out_of(w);
+	put_char(o, '}');
+	put_char(o, '\0');
+	if (w->bad || o->len > o->size) {
+		free(o->buf);
+		*len = 0;
+		return NULL;
+	}
+	*len = o->len - 1;
+	return o->buf;
 }

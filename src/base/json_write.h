@@ -25,4 +25,29 @@ size_t json_write_compact(const json_t *j, char *buf, size_t size);
  * not buf. *len is its length. NULL when j cannot be written at all. */
 char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len);
 
+/* An object written field by field, without a jansson tree: for answers
+ * sent on nearly every request (a session), where building and freeing the
+ * tree cost more than writing it. Byte for byte what json_write_compact
+ * writes for the object built with the same keys and values in the same
+ * order. Keys are the caller's own text; strings must be UTF-8 (a string
+ * that is not fails the whole object, as json_dumps would). */
+struct json_obj {
+	void *out[4]; /* the writer's state */
+	size_t fields;
+	int bad;
+};
+
+void json_obj_begin(struct json_obj *w);
+/* v NULL writes null. */
+void json_obj_string(struct json_obj *w, const char *key, const char *v);
+void json_obj_int(struct json_obj *w, const char *key, long long v);
+void json_obj_bool(struct json_obj *w, const char *key, int v);
+void json_obj_null(struct json_obj *w, const char *key);
+/* json: a value already written as compact JSON. */
+void json_obj_raw(struct json_obj *w, const char *key, const char *json);
+/* The object's text, NUL-terminated, on the heap (the caller frees it), and
+ * its length; NULL (nothing to free) when a string was not UTF-8 or memory
+ * ran out. */
+char *json_obj_end(struct json_obj *w, size_t *len);
+
 #endif

@@ -40,8 +40,8 @@ struct http_response {
 	json_t *body;        /* owned by the response; sent as JSON and freed */
 	int64_t retry_after; /* s; sent as Retry-After when >= 0 */
 	const char *allow;   /* Allow header for 405 */
-	char *html;          /* when set (heap, owned): sent instead of body as text/html */
-	const char *html_type; /* html's Content-Type instead of text/html (static) */
+	char *text;          /* a body already written (heap, owned): sent instead of body */
+	const char *text_type; /* text's Content-Type (static); NULL: text/html */
 	const char *csp;     /* a page's Content-Security-Policy (static); sent with
 			      * nosniff, no-referrer and frame-ancestors denied */
 };

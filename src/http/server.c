@@ -130,15 +130,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx
 				     struct http_response *res, int close_after)
 {
 	rc->status = res->status;
-	const char *type = !res->html	  ? "application/json"
-			   : res->html_type ? res->html_type
-					    : "text/html; charset=utf-8";
+	const char *type = "application/json";
+	if (res->text)
+		type = res->text_type ? res->text_type : "text/html; charset=utf-8";
 	struct MHD_Response *r;
 	/* Most bodies fit on the stack, which MHD copies once (json_dumps grew a
 	 * buffer by doubling and copied the result again). */
 	char small[2048];
 	size_t len;
-	char *text = res->html ? res->html
+	char *text = res->text ? res->text
 		     : res->body ? json_write_text(res->body, small, sizeof small, &len)
 				 : xstrdup("{}");
 	if (!text)
@@ -150,7 +150,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct req_ctx
 		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	json_decref(res->body);
 	res->body = NULL;
-	res->html = NULL;
+	res->text = NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (res->retry_after >= 0) {
@@ -374,8 +374,8 @@ static void unsaved(http_error_fn reply, struct http_response *res)
 	reply(res, IOTP_E_STORE_UNAVAILABLE, NULL);
 	res->status = 503;
 	res->retry_after = 1;
-	free(res->html);
-	res->html = NULL;
+	free(res->text);
+	res->text = NULL;
 }
 
 /* Sends res now when the writes the handler made are durable (or it made
@@ -657,7 +657,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	if (rc->holding) { /* its client left before the answer could go */
 		json_decref(rc->held.body);
-		free(rc->held.html);
+		free(rc->held.text);
 	}
 	ctx_release(rc);
 	*con_cls = NULL;

@@ -149,12 +149,114 @@ static void test_random_trees(void **state)
 	}
 }
 
+/* Objects written field by field: the same text as the tree with the same
+ * fields written by json_dumps, for random keys (C strings: no NUL) and
+ * values, nested ones given as raw text. */
+static void test_objects_field_by_field(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		json_t *tree = json_object();
+		struct json_obj w;
+		json_obj_begin(&w);
+		for (uint32_t n = next() % 30; n > 0; n--) {
+			char key[64], s[64];
+			size_t klen = random_text(key, sizeof key - 1);
+			key[klen] = '\0';
+			if (strlen(key) != klen)
+				continue; /* a key with a NUL: not a C string */
+			json_t *v = NULL;
+			switch (next() % 6) {
+			case 0: {
+				size_t len = random_text(s, sizeof s - 1);
+				s[len] = '\0';
+				if (strlen(s) != len)
+					continue;
+				json_obj_string(&w, key, s);
+				v = json_string(s);
+				break;
+			}
+			case 1: {
+				long long x = (long long)(((uint64_t)next() << 32) | next()) >> (next() % 64);
+				json_obj_int(&w, key, x);
+				v = json_integer(x);
+				break;
+			}
+			case 2: {
+				int b = (int)(next() & 1);
+				json_obj_bool(&w, key, b);
+				v = json_boolean(b);
+				break;
+			}
+			case 3:
+				json_obj_null(&w, key);
+				v = json_null();
+				break;
+			case 4:
+				json_obj_string(&w, key, NULL);
+				v = json_null();
+				break;
+			default: {
+				json_t *sub = random_value(1);
+				char *raw = json_dumps(sub, JSON_COMPACT | JSON_ENCODE_ANY);
+				if (!raw) {
+					json_decref(sub);
+					continue;
+				}
+				json_obj_raw(&w, key, raw);
+				free(raw);
+				v = sub;
+				break;
+			}
+			}
+			json_object_del(tree, key); /* a key set twice moves to the end */
+			json_object_set_new(tree, key, v);
+		}
+		size_t len;
+		char *got = json_obj_end(&w, &len);
+		assert_non_null(got);
+		assert_int_equal(len, strlen(got));
+		/* A key set twice is written twice; jansson keeps it once: compare
+		 * only objects whose keys are all different. */
+		if (json_object_size(tree) == w.fields) {
+			char *want = json_dumps(tree, JSON_COMPACT);
+			assert_non_null(want);
+			assert_string_equal(got, want);
+			free(want);
+		}
+		free(got);
+		json_decref(tree);
+	}
+}
+
+static void test_object_not_utf8(void **state)
+{
+	(void)state;
+	struct json_obj w;
+	json_obj_begin(&w);
+	json_obj_string(&w, "ok", "caf\xc3\xa9");
+	json_obj_string(&w, "bad", "caf\xe9");
+	size_t len = 1;
+	assert_null(json_obj_end(&w, &len));
+	assert_int_equal(len, 0);
+	json_obj_begin(&w);
+	json_obj_string(&w, "ok", "caf\xc3\xa9 \"quoted\"\n");
+	json_obj_int(&w, "min", INT64_MIN);
+	json_obj_raw(&w, "list", "[1,2]");
+	char *text = json_obj_end(&w, &len);
+	assert_string_equal(text, "{\"ok\":\"caf\xc3\xa9 \\\"quoted\\\"\\n\",\"min\":-9223372036854775808,"
+				  "\"list\":[1,2]}");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_chosen_values),
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_random_trees),
+	    cmocka_unit_test(test_objects_field_by_field),
+	    cmocka_unit_test(test_object_not_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
