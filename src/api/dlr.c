@@ -45,8 +45,10 @@ void api_dlr(struct http_request *req, struct http_response *res)
 	case DELIVERY_REPORT_IGNORED:
 		log_debug("report from %s for message %s: %s", provider, id[0] ? id : "-",
 		          rc ? why : "applied");
+		/* Two reports a message: the answer is written as is. */
 		res->status = 200;
-		res->body = json_pack("{s:s}", "status", rc == 0 ? "applied" : "ignored");
+		res->text = xstrdup(rc == 0 ? "{\"status\":\"applied\"}" : "{\"status\":\"ignored\"}");
+		res->text_type = "application/json";
 		return;
 	case DELIVERY_REPORT_CHALLENGE:
 		/* WhatsApp's (Meta's) webhook subscription: echo hub.challenge as is. */

@@ -236,9 +236,26 @@ void json_obj_begin(struct json_obj *w)
 static void key(struct json_obj *w, const char *k)
 {
 	struct out *o = out_of(w);
+	size_t n = strlen(k);
+	/* The usual key, a plain identifier, in one copy: ,"key": */
+	int plain = room_for(o, n + 4);
+	for (size_t i = 0; plain && i < n; i++)
+		plain = k[i] >= 0x20 && k[i] < 0x7f && k[i] != '"' && k[i] != '\\';
+	if (plain) {
+		char *p = o->buf + o->len;
+		if (w->fields++)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, k, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
+		o->len = (size_t)(p - o->buf);
+		return;
+	}
 	if (w->fields++)
 		put_char(o, ',');
-	if (!put_string(o, k, strlen(k)))
+	if (!put_string(o, k, n))
 		w->bad = 1;
 	put_char(o, ':');
 }
