@@ -19,6 +19,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 KIND=${1:-refusals}
 case "$KIND" in
 refusals) N=${2:-3000}; CONF=() ;;
@@ -34,8 +36,8 @@ done
 TMP=$(mktemp -d /tmp/iotp-instructions.XXXXXX)
 PID=""
 cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
-	[ "${KEEP:-0}" = 1 ] && echo "kept: $TMP" || rm -rf "$TMP"
+	if [ -n "$PID" ] && kill "$PID" 2>/dev/null; then wait "$PID" 2>/dev/null || true; fi
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept: $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 
@@ -43,13 +45,7 @@ IOTP_POW_IP_SESSIONS=0 valgrind --tool=callgrind --instr-atstart=no \
 	--callgrind-out-file="$TMP/callgrind.out" "$IOTPD" --dev "${CONF[@]}" \
 	--listen 127.0.0.1:0 --data "$TMP/data" >"$TMP/out" 2>"$TMP/err" &
 PID=$!
-URL=""
-for _ in $(seq 600); do
-	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/out" || true)
-	[ -n "$URL" ] && break
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
-done
+URL=$(iotpd_url "$TMP/out" "$PID" 600 0.1)
 [ -n "$URL" ] || { cat "$TMP/err" >&2; echo "instructions.sh: iotpd did not start" >&2; exit 1; }
 
 # A warm-up outside the count (first numbers, caches, prepared statements).

@@ -19,6 +19,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 TOTAL=${TOTAL:-1000000}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -61,13 +63,7 @@ mkdir -p "$DATA" "$TMP/done"
 "$IOTPD" --dev --config "$HERE/lifted.conf" \
 	--listen 127.0.0.1:0 --data "$DATA" >"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
 IOTPD_PID=$!
-URL=""
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/iotpd.out" || true)
-	[ -n "$URL" ] && break
-	kill -0 "$IOTPD_PID" 2>/dev/null || break
-	sleep 0.05
-done
+URL=$(iotpd_url "$TMP/iotpd.out" "$IOTPD_PID")
 [ -n "$URL" ] || { cat "$TMP/iotpd.err" >&2; die "iotpd did not start"; }
 
 RSS0=$(mem "$IOTPD_PID" VmRSS)

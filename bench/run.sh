@@ -21,6 +21,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 DURATION=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -116,13 +118,7 @@ mkdir -p "$DATA"
 "$IOTPD" --dev --config "$HERE/lifted.conf" --listen 127.0.0.1:0 --data "$DATA" \
 	>"$TMP/iotpd.out" 2>"$TMP/iotpd.err" &
 IOTPD_PID=$!
-URL=""
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/iotpd.out" || true)
-	[ -n "$URL" ] && break
-	kill -0 "$IOTPD_PID" 2>/dev/null || break
-	sleep 0.05
-done
+URL=$(iotpd_url "$TMP/iotpd.out" "$IOTPD_PID")
 [ -n "$URL" ] || { cat "$TMP/iotpd.err" >&2; die "iotpd did not start"; }
 RSS_START=$(awk '/^VmRSS:/ { print $2 }' /proc/"$IOTPD_PID"/status)
 
@@ -172,13 +168,7 @@ mkdir -p "$DATA2"
 IOTP_POW_IP_SESSIONS=0 "$IOTPD" --dev --listen 127.0.0.1:0 --data "$DATA2" \
 	>"$TMP/refuse.out" 2>"$TMP/refuse.err" &
 IOTPD_PID=$!
-URL=""
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/refuse.out" || true)
-	[ -n "$URL" ] && break
-	kill -0 "$IOTPD_PID" 2>/dev/null || break
-	sleep 0.05
-done
+URL=$(iotpd_url "$TMP/refuse.out" "$IOTPD_PID")
 [ -n "$URL" ] || { cat "$TMP/refuse.err" >&2; die "iotpd (refusals) did not start"; }
 echo
 echo "== refusals (bench/refuse.lua: one number, default limits), $URL"

@@ -15,6 +15,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 SECS=${1:-4}
 IOTPD=${IOTPD:-$HERE/../build/iotpd}
 for tool in perf wrk; do
@@ -25,7 +27,7 @@ done
 TMP=$(mktemp -d /tmp/iotp-syscalls.XXXXXX)
 PID=""
 cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+	if [ -n "$PID" ] && kill "$PID" 2>/dev/null; then wait "$PID" 2>/dev/null || true; fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -33,13 +35,7 @@ trap cleanup EXIT
 IOTP_POW_IP_SESSIONS=0 "$IOTPD" --dev --config "$HERE/lifted.conf" --listen 127.0.0.1:0 \
 	--data "$TMP/data" >"$TMP/out" 2>"$TMP/err" &
 PID=$!
-URL=""
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$TMP/out" || true)
-	[ -n "$URL" ] && break
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.05
-done
+URL=$(iotpd_url "$TMP/out" "$PID")
 [ -n "$URL" ] || { cat "$TMP/err" >&2; echo "syscalls.sh: iotpd did not start" >&2; exit 1; }
 
 EVENTS=raw_syscalls:sys_enter
