@@ -8,16 +8,9 @@
 
 #include "base/utf8.h"
 
-struct out {
-	char *buf;
-	size_t size;
-	size_t len; /* of the whole text so far, written or not */
-	int grows;  /* buf is the heap's: grow it rather than cut the text */
-};
-
 /* Makes room for n more bytes in a growing buffer; 0 when memory ran out
  * (the text is then cut, and the writer reports it). */
-static int room_for(struct out *o, size_t n)
+static int room_for(struct json_write_out *o, size_t n)
 {
 	if (o->len + n < o->size)
 		return 1;
@@ -32,7 +25,7 @@ static int room_for(struct out *o, size_t n)
 	return 1;
 }
 
-static void put(struct out *o, const char *s, size_t n)
+static void put(struct json_write_out *o, const char *s, size_t n)
 {
 	if (o->grows)
 		room_for(o, n);
@@ -43,7 +36,7 @@ static void put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void put_char(struct out *o, char c)
+static void put_char(struct json_write_out *o, char c)
 {
 	if (o->grows)
 		room_for(o, 1);
@@ -69,7 +62,7 @@ static int special8(uint64_t w)
 /* jansson's escapes: the two that must be, the five with a short form, and
  * \u00XX (upper case) for the other control characters; nothing else, not
  * even '/', DEL or U+2028. Plain runs are found 8 bytes at a time. */
-static int put_string(struct out *o, const char *s, size_t n)
+static int put_string(struct json_write_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	int ascii = 1;
@@ -112,7 +105,7 @@ static int put_string(struct out *o, const char *s, size_t n)
 
 /* "%" JSON_INTEGER_FORMAT, by hand: snprintf was a tenth of jansson's own
  * cost. */
-static void put_int(struct out *o, long long v)
+static void put_int(struct json_write_out *o, long long v)
 {
 	char num[24];
 	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
@@ -129,7 +122,7 @@ static void put_int(struct out *o, long long v)
 /* A real as jansson writes it ("%.17g", then ".0" or an exponent without
  * '+' and leading zeros, whatever the locale): rare in iotp's answers, so
  * jansson writes it. */
-static int put_real(struct out *o, const json_t *j)
+static int put_real(struct json_write_out *o, const json_t *j)
 {
 	char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (!text)
@@ -139,7 +132,7 @@ static int put_real(struct out *o, const json_t *j)
 	return 1;
 }
 
-static int put_value(struct out *o, const json_t *j, int depth)
+static int put_value(struct json_write_out *o, const json_t *j, int depth)
 {
 	switch (json_typeof(j)) {
 	case JSON_OBJECT: {
@@ -199,7 +192,7 @@ static int put_value(struct out *o, const json_t *j, int depth)
 
 size_t json_write_compact(const json_t *j, char *buf, size_t size)
 {
-	struct out o = {buf, size, 0, 0};
+	struct json_write_out o = {buf, size, 0, 0};
 	if (!j || !put_value(&o, j, 0))
 		return 0;
 	if (size > 0)
@@ -217,17 +210,15 @@ char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len)
 	return text;
 }
 
-/* The object writer keeps its struct out in the caller's struct json_obj. */
-static struct out *out_of(struct json_obj *w)
+static struct json_write_out *out_of(struct json_obj *w)
 {
-	_Static_assert(sizeof(struct out) <= sizeof w->out, "struct json_obj too small");
-	return (struct out *)(void *)w->out;
+	return &w->out;
 }
 
 void json_obj_begin(struct json_obj *w)
 {
-	struct out *o = out_of(w);
-	*o = (struct out){NULL, 0, 0, 1};
+	struct json_write_out *o = out_of(w);
+	*o = (struct json_write_out){NULL, 0, 0, 1};
 	w->fields = 0;
 	w->bad = 0;
 	put_char(o, '{');
@@ -235,7 +226,7 @@ void json_obj_begin(struct json_obj *w)
 
 static void key(struct json_obj *w, const char *k)
 {
-	struct out *o = out_of(w);
+	struct json_write_out *o = out_of(w);
 	size_t n = strlen(k);
 	/* The usual key, a plain identifier, in one copy: ,"key": */
 	int plain = room_for(o, n + 4);
@@ -295,7 +286,7 @@ void json_obj_raw(struct json_obj *w, const char *k, const char *json)
 
 char *json_obj_end(struct json_obj *w, size_t *len)
 {
-	struct out *o = out_of(w);
+	struct json_write_out *o = out_of(w);
 	put_char(o, '}');
 	put_char(o, '\0');
 	if (w->bad || o->len > o->size) {

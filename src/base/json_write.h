@@ -31,8 +31,16 @@ char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len);
  * writes for the object built with the same keys and values in the same
  * order. Keys are the caller's own text; strings must be UTF-8 (a string
  * that is not fails the whole object, as json_dumps would). */
+/* The writer's state; only json_write.c touches it. */
+struct json_write_out {
+	char *buf;
+	size_t size;
+	size_t len; /* of the whole text so far, written or not */
+	int grows;  /* buf is the heap's: grow it rather than cut the text */
+};
+
 struct json_obj {
-	void *out[4]; /* the writer's state */
+	struct json_write_out out;
 	size_t fields;
 	int bad;
 };
