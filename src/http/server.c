@@ -116,6 +116,10 @@ json_t *http_reply_error(struct http_response *res, enum iotp_error e, const cha
 	json_decref(res->body);
 	res->body = json_object();
 	json_object_set_new_nocheck(res->body, "error", err);
+	/* The error replaces any body already written, which would be sent first. */
+	free(res->text);
+	res->text = NULL;
+	res->text_type = NULL;
 	res->status = iotp_error_status(e);
 	return err;
 }

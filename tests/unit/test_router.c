@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/auth.h"
@@ -82,6 +83,24 @@ static void bearer_auth(void **state)
 	assert_null(auth_bearer("Bearer "));
 }
 
+/* An error replaces a body already written: the server sends a written
+ * body before a JSON one, so one left behind would go out with the error's
+ * status. */
+static void error_replaces_written_body(void **state)
+{
+	(void)state;
+	struct http_response res = {.status = 200, .retry_after = -1};
+	res.text = strdup("{\"id\":\"s1\"}");
+	res.text_type = "application/json";
+	json_t *err = http_reply_error(&res, IOTP_E_INTERNAL, NULL);
+	assert_non_null(err);
+	assert_null(res.text);
+	assert_null(res.text_type);
+	assert_int_equal(res.status, 500);
+	assert_string_equal(json_string_value(json_object_get(err, "code")), "internal_error");
+	json_decref(res.body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -89,6 +108,7 @@ int main(void)
 		cmocka_unit_test(refuses_near_misses),
 		cmocka_unit_test(lists_allowed_methods),
 		cmocka_unit_test(bearer_auth),
+		cmocka_unit_test(error_replaces_written_body),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
