@@ -28,10 +28,7 @@ flows) N=${2:-500}; CONF=(--config "$HERE/lifted.conf") ;;
 *) echo "usage: bash bench/instructions.sh [refusals|flows] [N]" >&2; exit 1 ;;
 esac
 IOTPD=${IOTPD:-$HERE/../build/iotpd}
-for tool in valgrind callgrind_control callgrind_annotate node; do
-	command -v "$tool" >/dev/null || { echo "instructions.sh: $tool is missing (apt-get install -y valgrind nodejs)" >&2; exit 1; }
-done
-[ -x "$IOTPD" ] || { echo "instructions.sh: no server binary at $IOTPD (set IOTPD)" >&2; exit 1; }
+bench_require instructions.sh "valgrind nodejs" valgrind callgrind_control callgrind_annotate node
 
 TMP=$(mktemp -d /tmp/iotp-instructions.XXXXXX)
 PID=""

@@ -15,3 +15,15 @@ iotpd_url() {
 	done
 	echo "$url"
 }
+
+# bench_require SCRIPT PACKAGES TOOL...: stops SCRIPT, saying what to install,
+# when a TOOL is missing, or when there is no server binary at $IOTPD.
+bench_require() {
+	local script=$1 packages=$2 tool
+	shift 2
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null ||
+			{ echo "$script: $tool is missing (apt-get install -y $packages)" >&2; exit 1; }
+	done
+	[ -x "$IOTPD" ] || { echo "$script: no server binary at $IOTPD (set IOTPD)" >&2; exit 1; }
+}

@@ -19,10 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 SECS=${1:-4}
 IOTPD=${IOTPD:-$HERE/../build/iotpd}
-for tool in perf wrk; do
-	command -v "$tool" >/dev/null || { echo "syscalls.sh: $tool is missing (apt-get install -y linux-perf wrk)" >&2; exit 1; }
-done
-[ -x "$IOTPD" ] || { echo "syscalls.sh: no server binary at $IOTPD (set IOTPD)" >&2; exit 1; }
+bench_require syscalls.sh "linux-perf wrk" perf wrk
 
 TMP=$(mktemp -d /tmp/iotp-syscalls.XXXXXX)
 PID=""

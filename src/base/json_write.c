@@ -1,7 +1,6 @@
 /* json_write: compact JSON as jansson writes it (see json_write.h). */
 #include "base/json_write.h"
 
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,14 +209,9 @@ char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len)
 	return text;
 }
 
-static struct json_write_out *out_of(struct json_obj *w)
-{
-	return &w->out;
-}
-
 void json_obj_begin(struct json_obj *w)
 {
-	struct json_write_out *o = out_of(w);
+	struct json_write_out *o = &w->out;
 	*o = (struct json_write_out){NULL, 0, 0, 1};
 	w->fields = 0;
 	w->bad = 0;
@@ -226,7 +220,7 @@ void json_obj_begin(struct json_obj *w)
 
 static void key(struct json_obj *w, const char *k)
 {
-	struct json_write_out *o = out_of(w);
+	struct json_write_out *o = &w->out;
 	size_t n = strlen(k);
 	/* The usual key, a plain identifier, in one copy: ,"key": */
 	int plain = room_for(o, n + 4);
@@ -255,38 +249,38 @@ void json_obj_string(struct json_obj *w, const char *k, const char *v)
 {
 	key(w, k);
 	if (!v)
-		put(out_of(w), "null", 4);
-	else if (!put_string(out_of(w), v, strlen(v)))
+		put(&w->out, "null", 4);
+	else if (!put_string(&w->out, v, strlen(v)))
 		w->bad = 1;
 }
 
 void json_obj_int(struct json_obj *w, const char *k, long long v)
 {
 	key(w, k);
-	put_int(out_of(w), v);
+	put_int(&w->out, v);
 }
 
 void json_obj_bool(struct json_obj *w, const char *k, int v)
 {
 	key(w, k);
-	put(out_of(w), v ? "true" : "false", v ? 4 : 5);
+	put(&w->out, v ? "true" : "false", v ? 4 : 5);
 }
 
 void json_obj_null(struct json_obj *w, const char *k)
 {
 	key(w, k);
-	put(out_of(w), "null", 4);
+	put(&w->out, "null", 4);
 }
 
 void json_obj_raw(struct json_obj *w, const char *k, const char *json)
 {
 	key(w, k);
-	put(out_of(w), json, strlen(json));
+	put(&w->out, json, strlen(json));
 }
 
 char *json_obj_end(struct json_obj *w, size_t *len)
 {
-	struct json_write_out *o = out_of(w);
+	struct json_write_out *o = &w->out;
 	put_char(o, '}');
 	put_char(o, '\0');
 	if (w->bad || o->len > o->size) {

@@ -25,12 +25,6 @@ size_t json_write_compact(const json_t *j, char *buf, size_t size);
  * not buf. *len is its length. NULL when j cannot be written at all. */
 char *json_write_text(const json_t *j, char *buf, size_t size, size_t *len);
 
-/* An object written field by field, without a jansson tree: for answers
- * sent on nearly every request (a session), where building and freeing the
- * tree cost more than writing it. Byte for byte what json_write_compact
- * writes for the object built with the same keys and values in the same
- * order. Keys are the caller's own text; strings must be UTF-8 (a string
- * that is not fails the whole object, as json_dumps would). */
 /* The writer's state; only json_write.c touches it. */
 struct json_write_out {
 	char *buf;
@@ -39,6 +33,12 @@ struct json_write_out {
 	int grows;  /* buf is the heap's: grow it rather than cut the text */
 };
 
+/* An object written field by field, without a jansson tree: for answers
+ * sent on nearly every request (a session), where building and freeing the
+ * tree cost more than writing it. Byte for byte what json_write_compact
+ * writes for the object built with the same keys and values in the same
+ * order. Keys are the caller's own text; strings must be UTF-8 (a string
+ * that is not fails the whole object, as json_dumps would). */
 struct json_obj {
 	struct json_write_out out;
 	size_t fields;
