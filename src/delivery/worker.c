@@ -379,11 +379,12 @@ static void on_recorded(struct durable_watch *d, int ok)
 	free(r);
 }
 
-/* finish() for a thread with nothing else to do: the round goes into the
- * open group, which commits as it would have, but the thread goes idle at
- * once instead of sleeping until then (one wake-up fewer per message). Its
- * next message is written after the round, so is never durable before it. */
-static void finish_idle(struct worker *w, const struct store_message *m)
+/* finish() without waiting: the round goes into the open group (or is handed
+ * to the store's writer, which puts it there before any later write), which
+ * commits as it would have, but the thread goes on at once instead of
+ * sleeping until then (one wake-up fewer per message). A report about the
+ * message is written after the round, whichever thread writes it. */
+static void finish_unwaited(struct worker *w, const struct store_message *m)
 {
 	durable_defer(1);
 	int rc = store_outbox_finish(w->ctx.store, m, 1);
@@ -539,10 +540,8 @@ static void *run(void *arg)
 		if (w->ready) {
 			struct worker_claim *c = pop_claim(w);
 			pthread_mutex_unlock(&w->lock);
-			/* The last round is on record before the next message goes
-			 * out: a report must never find its message's round missing. */
 			if (pending)
-				finish(w, &m[cur ^ 1]);
+				finish_unwaited(w, &m[cur ^ 1]);
 			send_claim(w, c, &m[cur]);
 			pending = 1;
 			cur ^= 1;
@@ -563,7 +562,7 @@ static void *run(void *arg)
 		if (pending) {
 			/* Nothing more in the queue: record the round now. */
 			pthread_mutex_unlock(&w->lock);
-			finish_idle(w, &m[cur ^ 1]);
+			finish_unwaited(w, &m[cur ^ 1]);
 			pending = 0;
 			pthread_mutex_lock(&w->lock);
 			continue;

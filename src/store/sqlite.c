@@ -397,6 +397,7 @@ void sqlite_enter(struct sqlite_db *db)
 	atomic_fetch_add(&db->queued, 1);
 	pthread_mutex_lock(&db->lock);
 	atomic_fetch_sub(&db->queued, 1);
+	sqlite_handed_write(db);
 }
 
 static void commit_group(struct sqlite_db *db)
@@ -411,6 +412,7 @@ static void commit_group(struct sqlite_db *db)
 	/* Published before the group counts as committed: whoever waits for it
 	 * reads its sessions next. */
 	sqlite_sessions_committed(db, rc == 0);
+	sqlite_handed_committed(db, rc == 0);
 	db->in_txn = 0;
 	if (rc < 0)
 		db->failed[db->group % 256] = db->group;
@@ -496,12 +498,17 @@ static const struct durable_source durable_sqlite = {
  * groups later.) */
 int sqlite_leave(struct sqlite_db *db, uint64_t group)
 {
+	sqlite_handed_write(db);
 	if (db->in_txn && (atomic_load(&db->queued) == 0 || db->group_ops >= GROUP_MAX))
 		commit_group(db);
 	struct durable_watch *ready = db->ready;
 	db->ready = NULL;
 	pthread_mutex_unlock(&db->lock);
 	fire(db, ready);
+	/* A round handed over after the write above found the lock taken: it
+	 * waits for the next holder, or for us when there is none. */
+	if (atomic_load(&db->handed) && pthread_mutex_trylock(&db->lock) == 0)
+		sqlite_leave(db, 0);
 	if (!group)
 		return 0;
 	if (atomic_load(&db->committed) < group && durable_deferring() &&

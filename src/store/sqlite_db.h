@@ -105,6 +105,10 @@ struct sqlite_db {
 	 * lock, called once lock is given back. */
 	struct durable_watch *watches;
 	struct durable_watch *ready;
+	/* Delivery rounds handed over without the lock (sqlite_handed.c): still
+	 * to write, and written into the open group (under lock). */
+	_Atomic(struct sqlite_handed *) handed;
+	struct sqlite_handed *handed_open;
 
 	char path[4096];
 	pthread_key_t reader_key; /* this thread's struct reader */
@@ -219,6 +223,18 @@ int sqlite_decay_apply(struct sqlite_db *db, struct store_decay *d, size_t n, in
  * session's messages still queued once it is canceled or verified. 0 or -1. */
 int sqlite_insert_message(struct sqlite_db *db, const struct store_message *m);
 int sqlite_drop_queued(struct sqlite_db *db, const struct store_session *s);
+
+/* store_outbox_finish's rows, inside the caller's write (sqlite_outbox.c). */
+int sqlite_outbox_finish_rows(struct sqlite_db *db, const struct store_message *m, size_t n);
+
+/* Delivery rounds recorded without waiting for the lock (sqlite_handed.c).
+ * push is safe from any thread and copies m; the holder of lock writes what
+ * was pushed as a call of the open group (write), and hears how the group
+ * ended (committed). */
+struct sqlite_handed;
+void sqlite_handed_push(struct sqlite_db *db, const struct store_message *m, size_t n);
+void sqlite_handed_write(struct sqlite_db *db);
+void sqlite_handed_committed(struct sqlite_db *db, int ok);
 
 /* The store_ops entries sqlite_outbox.c implements. */
 int sqlite_outbox_due(void *state, int64_t now, struct store_due *out, size_t max, size_t *n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/durable.h"
 #include "store/sqlite_db.h"
 
 static void read_message(sqlite3_stmt *st, struct store_message *m)
@@ -117,8 +118,7 @@ static int message_exists(struct sqlite_db *db, const char *id, const char *prov
 	return found;
 }
 
-/* store_outbox_finish's rows, inside the caller's savepoint. */
-static int finish_rows(struct sqlite_db *db, const struct store_message *m, size_t n)
+int sqlite_outbox_finish_rows(struct sqlite_db *db, const struct store_message *m, size_t n)
 {
 	sqlite3_stmt *st = db->stmt[S_OUTBOX_FINISH];
 	int rc = 0;
@@ -138,14 +138,23 @@ static int finish_rows(struct sqlite_db *db, const struct store_message *m, size
 	return rc;
 }
 
+/* A thread that does not wait for the commit (base/durable.h) does not
+ * queue for the lock either: the round is handed to the holder (or written
+ * here when nobody holds it). See sqlite_handed.c. */
 int sqlite_outbox_finish(void *state, const struct store_message *m, size_t n)
 {
 	struct sqlite_db *db = state;
+	if (durable_deferring()) {
+		sqlite_handed_push(db, m, n);
+		if (pthread_mutex_trylock(&db->lock) == 0)
+			sqlite_leave(db, 0); /* which writes it */
+		return 0;
+	}
 	uint64_t group = 0;
 	int rc = -1;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
-		rc = finish_rows(db, m, n);
+		rc = sqlite_outbox_finish_rows(db, m, n);
 		group = sqlite_write_end(db, rc == 0);
 	}
 	int crc = sqlite_leave(db, group);
@@ -193,7 +202,7 @@ int sqlite_outbox_take(void *state, const struct store_message *done, size_t n_d
 		want[i].rc = STORE_CONFLICT;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
-		rc = finish_rows(db, done, n_done);
+		rc = sqlite_outbox_finish_rows(db, done, n_done);
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			int one = take_one(db, want[i].id, want[i].provider, now, &out[i]);
 			if (one < 0)

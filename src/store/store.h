@@ -240,7 +240,11 @@ int store_outbox_handing(struct store *st, const char *id, const char *provider)
 /* Records what happened to n claimed messages, in one transaction: each SENT,
  * FAILED, or QUEUED again with a later next_attempt_at (a retry), with the
  * provider's reference and the round's hand-overs (m->tried). A delivery
- * report that arrived during the round wins over the state given here. */
+ * report that arrived during the round wins over the state given here. On a
+ * thread that defers its commits (base/durable.h) it may return before the
+ * write: whatever the store calls next writes the rounds first, and they
+ * commit with that call's group; a round that fails then is logged, not
+ * returned (after a restart it counts as handed over, outcome unknown). */
 int store_outbox_finish(struct store *st, const struct store_message *m, size_t n);
 /* store_outbox_finish of done[0..n_done) and store_outbox_take of id in one
  * write, so a delivery thread moving on to its next message records the last

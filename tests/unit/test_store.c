@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/durable.h"
 #include "core/retention.h"
 #include "store/sqlite_db.h" /* sqlite_admin_sql: the dashboard's reads, to EXPLAIN */
 #include "store/store.h"
@@ -1242,6 +1243,93 @@ static void session_write_holds_under_parallel_writes(void **state)
 				count++;
 		}
 	assert_int_equal(count, 50); /* exactly the sessions that got a token exist */
+}
+
+/* Rounds recorded without waiting for their commit (a delivery thread going
+ * on at once: durable_defer), by several threads while others write sessions:
+ * every outcome is visible once the threads are done, and survives a reopen. */
+struct recorder {
+	struct store *st;
+	struct store_message *m;
+	int n;
+	int failed;
+};
+
+static void *record_unwaited(void *arg)
+{
+	struct recorder *r = arg;
+	durable_defer(1);
+	for (int i = 0; i < r->n; i++) {
+		r->m[i].state = STORE_MSG_SENT;
+		r->m[i].sent_at = 2000 + i;
+		snprintf(r->m[i].provider_ref, sizeof r->m[i].provider_ref, "ref-%s", r->m[i].id);
+		if (store_outbox_finish(r->st, &r->m[i], 1) != 0)
+			r->failed++;
+	}
+	durable_defer(0);
+	struct durable_owed owed;
+	durable_take(&owed); /* what a store may say it owes is committed by now, see below */
+	return NULL;
+}
+
+static int sent_with_ref;
+static void count_sent(const struct store_message *m, void *arg)
+{
+	(void)arg;
+	char want[80];
+	snprintf(want, sizeof want, "ref-%s", m->id);
+	if (m->state == STORE_MSG_SENT && !strcmp(m->provider_ref, want))
+		sent_with_ref++;
+}
+
+static void unwaited_rounds_lose_nothing(void **state)
+{
+	struct fixture *f = *state;
+	enum { THREADS = 4, EACH = 24 };
+	struct store_session s = make_session("s1", "+447400123456", 1000);
+	assert_int_equal(store_session_insert(f->st, &s), 0);
+	for (int i = 0; i < THREADS * EACH; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "m%d", i);
+		struct store_message m = make_message(id, "s1", 1000);
+		s.version++;
+		assert_int_equal(store_session_update(f->st, &s, &m, NULL), 0);
+	}
+	static struct store_message taken[THREADS * EACH];
+	size_t n = 0, got;
+	while (n < THREADS * EACH) {
+		assert_int_equal(claim(f->st, 1000, &taken[n], 8, &got), 0);
+		assert_true(got > 0);
+		n += got;
+	}
+	pthread_t rec[THREADS], wr[THREADS];
+	struct recorder r[THREADS];
+	struct writer w[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		r[i] = (struct recorder){f->st, &taken[i * EACH], EACH, 0};
+		w[i] = (struct writer){f->st, i, 0};
+		pthread_create(&wr[i], NULL, write_many, &w[i]);
+		pthread_create(&rec[i], NULL, record_unwaited, &r[i]);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(rec[i], NULL);
+		pthread_join(wr[i], NULL);
+		assert_int_equal(r[i].failed, 0);
+	}
+	/* Every writing call has left the store: each round is committed, so
+	 * another opening of the store (which sees only commits) finds it. */
+	char err[256];
+	struct store *other;
+	assert_int_equal(store_open(f->url, &test_options, &other, err, sizeof err), 0);
+	sent_with_ref = 0;
+	assert_int_equal(store_session_messages(other, "s1", count_sent, NULL), 0);
+	store_close(other);
+	assert_int_equal(sent_with_ref, THREADS * EACH);
+	store_close(f->st);
+	assert_int_equal(store_open(f->url, &test_options, &f->st, err, sizeof err), 0);
+	sent_with_ref = 0;
+	assert_int_equal(store_session_messages(f->st, "s1", count_sent, NULL), 0);
+	assert_int_equal(sent_with_ref, THREADS * EACH);
 }
 
 static void decay_halves_per_half_life(void **state)
@@ -2625,6 +2713,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(over_session_drops_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_retry_and_timeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_rides_on_the_next_take, setup, teardown),
+		cmocka_unit_test_setup_teardown(unwaited_rounds_lose_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(take_batch_one_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(recover_mid_hand_over, setup, teardown),

@@ -1,0 +1,188 @@
+/* The SQLite store's delivery rounds handed to the writer (sqlite_handed.c):
+ * a thread that records a round without waiting for its commit never waits
+ * for the writer's lock either, and whoever holds the lock writes the round
+ * into its group before it lets go. Driven on the backend itself, so the test
+ * can hold the lock while another thread records. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/durable.h"
+#include "store/backend.h"
+#include "store/sqlite_db.h"
+
+struct fixture {
+	char dir[256];
+	char url[300];
+	struct sqlite_db *db; /* the backend under test */
+	struct store *other;  /* the same file opened again: sees only commits */
+	struct store_message taken;
+};
+
+static int setup(void **state)
+{
+	static int n;
+	struct fixture *f = calloc(1, sizeof *f);
+	char err[512];
+	struct store_options none = {0};
+	snprintf(f->dir, sizeof f->dir, "%s/handed-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
+	snprintf(f->url, sizeof f->url, "sqlite:%s/iotp.db", f->dir);
+	void *db = NULL;
+	if (store_sqlite_ops.open(f->url, &none, &db, err, sizeof err) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	f->db = db;
+	/* One session with one queued message, taken for a round. */
+	struct store_session s = {.version = 1, .created_at = 1000, .expires_at = 9000};
+	snprintf(s.id, sizeof s.id, "s1");
+	snprintf(s.phone, sizeof s.phone, "+447400123456");
+	snprintf(s.region, sizeof s.region, "GB");
+	snprintf(s.number_type, sizeof s.number_type, "mobile");
+	snprintf(s.locale, sizeof s.locale, "en");
+	snprintf(s.app, sizeof s.app, "default");
+	struct store_write w = {.session = &s, .insert = 1, .now = 1000};
+	if (store_sqlite_ops.session_write(db, &w, NULL) != 0)
+		return -1;
+	struct store_message m = {.state = STORE_MSG_QUEUED, .created_at = 1000,
+				  .next_attempt_at = 1000};
+	snprintf(m.id, sizeof m.id, "m1");
+	snprintf(m.session_id, sizeof m.session_id, "s1");
+	snprintf(m.to, sizeof m.to, "+447400123456");
+	snprintf(m.channel, sizeof m.channel, "sms");
+	s.version = 2;
+	w = (struct store_write){.session = &s, .msg = &m, .now = 1000};
+	if (store_sqlite_ops.session_write(db, &w, NULL) != 0)
+		return -1;
+	struct store_take take = {.id = "m1", .provider = "kannel"};
+	if (store_sqlite_ops.outbox_take(db, NULL, 0, &take, 1, 1000, &f->taken) != 0 ||
+	    take.rc != 0)
+		return -1;
+	if (store_open(f->url, NULL, &f->other, err, sizeof err) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[300];
+	store_close(f->other);
+	store_sqlite_ops.close(f->db);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+struct recording {
+	struct fixture *f;
+	int rc;
+	int owed;
+};
+
+/* A delivery thread going on at once: records m1 as sent. */
+static void *record(void *arg)
+{
+	struct recording *r = arg;
+	struct store_message m = r->f->taken;
+	m.state = STORE_MSG_SENT;
+	m.sent_at = 1001;
+	snprintf(m.provider_ref, sizeof m.provider_ref, "kannel-ref-1");
+	durable_defer(1);
+	r->rc = store_sqlite_ops.outbox_finish(r->f->db, &m, 1);
+	durable_defer(0);
+	struct durable_owed owed;
+	r->owed = durable_take(&owed);
+	return NULL;
+}
+
+static struct store_message last;
+static void keep(const struct store_message *m, void *arg)
+{
+	(void)arg;
+	last = *m;
+}
+
+static int committed_state(struct fixture *f)
+{
+	memset(&last, 0, sizeof last);
+	assert_int_equal(store_session_messages(f->other, "s1", keep, NULL), 0);
+	return last.state;
+}
+
+/* Joins t, failing the test instead of hanging when it does not end within
+ * 10 s (the thread would be waiting for the lock the test holds). */
+static void join_within(pthread_t t)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	int rc = pthread_timedjoin_np(t, NULL, &until);
+	if (rc == ETIMEDOUT)
+		fail_msg("the recording thread waited for the writer's lock");
+	assert_int_equal(rc, 0);
+}
+
+static void round_written_by_the_holder(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(committed_state(f), STORE_MSG_SENDING);
+	sqlite_enter(f->db); /* a request's write under way */
+	pthread_t t;
+	struct recording r = {f, -1, -1};
+	assert_int_equal(pthread_create(&t, NULL, record, &r), 0);
+	join_within(t); /* returned while the lock is held */
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.owed, 0); /* nothing for the thread to wait for */
+	assert_int_equal(committed_state(f), STORE_MSG_SENDING); /* not written yet */
+	assert_int_equal(sqlite_leave(f->db, 0), 0); /* the holder writes it, and commits */
+	assert_int_equal(committed_state(f), STORE_MSG_SENT);
+	assert_string_equal(last.provider_ref, "kannel-ref-1");
+	assert_int_equal(last.sent_at, 1001);
+}
+
+/* A call that enters after the hand-over sees the round before its own
+ * write: a delivery report never finds the round missing. */
+static void round_written_before_the_next_call(void **state)
+{
+	struct fixture *f = *state;
+	sqlite_enter(f->db);
+	pthread_t t;
+	struct recording r = {f, -1, -1};
+	assert_int_equal(pthread_create(&t, NULL, record, &r), 0);
+	join_within(t);
+	/* The holder lets go without writing (as a holder that left just before
+	 * the hand-over would): the next call to enter writes the round. */
+	pthread_mutex_unlock(&f->db->lock);
+	/* Named by the provider's reference, which only the round wrote. */
+	struct store_report rep = {.state = STORE_MSG_DELIVERED, .at = 1500};
+	snprintf(rep.provider, sizeof rep.provider, "kannel");
+	snprintf(rep.provider_ref, sizeof rep.provider_ref, "kannel-ref-1");
+	struct store_reported out;
+	assert_int_equal(store_sqlite_ops.message_report(f->db, &rep, &out), 0);
+	assert_string_equal(out.id, "m1");
+	assert_int_equal(committed_state(f), STORE_MSG_DELIVERED);
+	assert_int_equal(last.sent_at, 1001);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(round_written_by_the_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(round_written_before_the_next_call, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
