@@ -70,6 +70,7 @@ struct config {
 	int n_test_numbers;
 	struct config_test_number test[CONFIG_TEST_NUMBERS_MAX];
 
+	char *cpu_scheduling;       /* batch or normal */
 	int http_threads;
 	int http_timeout;           /* s */
 	int http_header_timeout;    /* s */

@@ -23,6 +23,7 @@
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/cpu_policy.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "compat/compat.h"
@@ -323,6 +324,12 @@ int main(int argc, char **argv)
 	log_set_level((enum log_level)log_level_from_name(cfg.log_level));
 	log_set_format((enum log_format)log_format_from_name(cfg.log_format));
 	config_unknown_env(environ, warn_env, NULL);
+	/* Before any thread starts, so that all of them inherit it. */
+	int sched = strcmp(cfg.cpu_scheduling, "batch") ? 0 : cpu_policy_batch();
+	if (sched < 0)
+		log_warn("cpu_scheduling = batch: the kernel refused SCHED_BATCH (%s); iotpd runs "
+			 "under its default policy",
+			 strerror(-sched));
 
 	sigset_t stop;
 	sigemptyset(&stop);
