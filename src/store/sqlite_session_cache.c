@@ -21,12 +21,19 @@
 #include "store/sqlite_db.h"
 
 #define SLOTS 4096
+/* Each id has a set of WAYS slots and takes the one written longest ago:
+ * a check comes tens of seconds after its send, and with one slot per id half
+ * the sessions of a few thousand in between were pushed out by a stranger
+ * hashed to the same slot; four ways keep a third more of them. */
+#define WAYS 4
+#define SETS (SLOTS / WAYS)
 #define STRIPES 64
 /* Sessions one group may list; past it, the group empties the cache instead. */
 #define PENDING_MAX 256
 
 struct entry {
 	int used;
+	uint64_t written; /* when, on the cache's clock */
 	struct store_session s;
 };
 
@@ -38,6 +45,7 @@ struct session_cache {
 	int n_pending;
 	int overflowed;
 	int call_mark; /* n_pending when the current call began */
+	uint64_t clock; /* sessions published so far; under the writer's lock */
 	unsigned char seed[crypto_shorthash_KEYBYTES];
 };
 
@@ -61,12 +69,27 @@ void sqlite_sessions_free(struct sqlite_db *db)
 	db->sessions = NULL;
 }
 
-/* Keyed with a random seed: ids are random already, but cheap to be sure. */
-static int slot_of(const struct session_cache *c, const char *id)
+/* The first slot of id's set. Keyed with a random seed: ids are random
+ * already, but cheap to be sure. */
+static int set_of(const struct session_cache *c, const char *id)
 {
 	unsigned char h[crypto_shorthash_BYTES];
 	crypto_shorthash(h, (const unsigned char *)id, strlen(id), c->seed);
-	return (int)(((unsigned)h[0] | (unsigned)h[1] << 8) % SLOTS);
+	return (int)(((unsigned)h[0] | (unsigned)h[1] << 8) % SETS) * WAYS;
+}
+
+static pthread_mutex_t *stripe_of(struct session_cache *c, int set)
+{
+	return &c->stripe[(set / WAYS) % STRIPES];
+}
+
+/* id's slot in the set starting at set, or -1 (under its stripe). */
+static int find_in(const struct session_cache *c, int set, const char *id)
+{
+	for (int i = set; i < set + WAYS; i++)
+		if (c->slot[i].used && strcmp(c->slot[i].s.id, id) == 0)
+			return i;
+	return -1;
 }
 
 int sqlite_sessions_find(struct sqlite_db *db, const char *id, struct store_session *out)
@@ -74,16 +97,27 @@ int sqlite_sessions_find(struct sqlite_db *db, const char *id, struct store_sess
 	struct session_cache *c = db->sessions;
 	if (!c)
 		return 0;
-	int i = slot_of(c, id);
-	pthread_mutex_t *m = &c->stripe[i % STRIPES];
-	int hit = 0;
+	int set = set_of(c, id);
+	pthread_mutex_t *m = stripe_of(c, set);
 	pthread_mutex_lock(m);
-	if (c->slot[i].used && strcmp(c->slot[i].s.id, id) == 0) {
+	int i = find_in(c, set, id);
+	if (i >= 0)
 		*out = c->slot[i].s;
-		hit = 1;
-	}
 	pthread_mutex_unlock(m);
-	return hit;
+	return i >= 0;
+}
+
+/* The set's free slot, else the one written longest ago. */
+static int victim(const struct session_cache *c, int set)
+{
+	int v = set;
+	for (int i = set; i < set + WAYS; i++) {
+		if (!c->slot[i].used)
+			return i;
+		if (c->slot[i].written < c->slot[v].written)
+			v = i;
+	}
+	return v;
 }
 
 void sqlite_sessions_written(struct sqlite_db *db, const struct store_session *s)
@@ -117,8 +151,9 @@ void sqlite_sessions_forget(struct sqlite_db *db)
 		return;
 	for (int k = 0; k < STRIPES; k++) {
 		pthread_mutex_lock(&c->stripe[k]);
-		for (int i = k; i < SLOTS; i += STRIPES)
-			c->slot[i].used = 0;
+		for (int set = k * WAYS; set < SLOTS; set += STRIPES * WAYS)
+			for (int i = set; i < set + WAYS; i++)
+				c->slot[i].used = 0;
 		pthread_mutex_unlock(&c->stripe[k]);
 	}
 }
@@ -133,11 +168,16 @@ void sqlite_sessions_committed(struct sqlite_db *db, int ok)
 	} else if (ok) {
 		for (int k = 0; k < c->n_pending; k++) {
 			const struct store_session *s = &c->pending[k];
-			int i = slot_of(c, s->id);
-			pthread_mutex_t *m = &c->stripe[i % STRIPES];
+			int set = set_of(c, s->id);
+			pthread_mutex_t *m = stripe_of(c, set);
 			pthread_mutex_lock(m);
+			/* Its own slot when it has one: never two copies. */
+			int i = find_in(c, set, s->id);
+			if (i < 0)
+				i = victim(c, set);
 			c->slot[i].s = *s;
 			c->slot[i].used = 1;
+			c->slot[i].written = ++c->clock;
 			pthread_mutex_unlock(m);
 		}
 	}

@@ -1,8 +1,11 @@
-/* The SQLite store's delivery rounds handed to the writer (sqlite_handed.c):
- * a thread that records a round without waiting for its commit never waits
- * for the writer's lock either, and whoever holds the lock writes the round
- * into its group before it lets go. Driven on the backend itself, so the test
- * can hold the lock while another thread records. */
+/* What the SQLite store's writer keeps beside the file, driven on the backend
+ * itself so a test can hold the writer's lock or look into its memory:
+ * - delivery rounds handed to the writer (sqlite_handed.c): a thread that
+ *   records a round without waiting for its commit never waits for the lock
+ *   either, and whoever holds it writes the round before it lets go;
+ * - the sessions kept for the reads that follow their writes
+ *   (sqlite_session_cache.c): the latest committed version or nothing, and
+ *   the sessions written lately kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,7 +37,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	char err[512];
 	struct store_options none = {0};
-	snprintf(f->dir, sizeof f->dir, "%s/handed-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
+	snprintf(f->dir, sizeof f->dir, "%s/writer-%d-%d", IOTP_TEST_TMP, (int)getpid(), n++);
 	snprintf(f->url, sizeof f->url, "sqlite:%s/iotp.db", f->dir);
 	void *db = NULL;
 	if (store_sqlite_ops.open(f->url, &none, &db, err, sizeof err) < 0) {
@@ -178,11 +181,77 @@ static void round_written_before_the_next_call(void **state)
 	assert_int_equal(last.sent_at, 1001);
 }
 
+static struct store_session session_numbered(int n, int version)
+{
+	struct store_session s = {.version = version, .created_at = 1000, .expires_at = 9000};
+	snprintf(s.id, sizeof s.id, "cached-%d", n);
+	snprintf(s.phone, sizeof s.phone, "+4474%08d", n);
+	snprintf(s.region, sizeof s.region, "GB");
+	snprintf(s.number_type, sizeof s.number_type, "mobile");
+	snprintf(s.locale, sizeof s.locale, "en");
+	snprintf(s.app, sizeof s.app, "default");
+	return s;
+}
+
+static void write_session(struct sqlite_db *db, struct store_session *s, int insert)
+{
+	struct store_write w = {.session = s, .insert = insert, .now = 1000};
+	assert_int_equal(store_sqlite_ops.session_write(db, &w, NULL), 0);
+}
+
+/* A session written over and over among many others is found as last
+ * written, or not at all: never an older copy. */
+static void cache_never_serves_an_older_version(void **state)
+{
+	struct fixture *f = *state;
+	struct store_session x = session_numbered(0, 1), got;
+	write_session(f->db, &x, 1);
+	int others = 1;
+	for (int round = 0; round < 60; round++) {
+		x.version++;
+		x.check_attempts = round;
+		write_session(f->db, &x, 0);
+		for (int k = 0; k < 100; k++) {
+			struct store_session o = session_numbered(others++, 1);
+			write_session(f->db, &o, 1);
+		}
+		if (sqlite_sessions_find(f->db, x.id, &got)) {
+			assert_int_equal(got.version, x.version);
+			assert_int_equal(got.check_attempts, round);
+		}
+	}
+}
+
+/* Of 3,000 sessions written one after another into a cache of 4,096, the
+ * last 2,000 are still there (a check follows its send after thousands of
+ * other writes). One slot per id kept about four in five of them. */
+static void cache_keeps_the_sessions_written_lately(void **state)
+{
+	struct fixture *f = *state;
+	for (int n = 1; n <= 3000; n++) {
+		struct store_session s = session_numbered(n, 1);
+		write_session(f->db, &s, 1);
+	}
+	int kept = 0;
+	struct store_session got;
+	for (int n = 1001; n <= 3000; n++) {
+		char id[32];
+		snprintf(id, sizeof id, "cached-%d", n);
+		if (sqlite_sessions_find(f->db, id, &got)) {
+			assert_string_equal(got.id, id);
+			kept++;
+		}
+	}
+	assert_true(kept >= 1900); /* 1,937 here; 1,580 with one slot per id */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(round_written_by_the_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(round_written_before_the_next_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(cache_never_serves_an_older_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(cache_keeps_the_sessions_written_lately, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
