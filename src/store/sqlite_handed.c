@@ -25,40 +25,30 @@
 #include "base/log.h"
 #include "store/sqlite_db.h"
 
+/* One message's round, allocated only up to its body: a record never
+ * writes the text. */
 struct sqlite_handed {
 	struct sqlite_handed *next;
-	size_t n;
-	struct store_message m[]; /* each without its body: a record never writes one */
+	struct store_message m;
 };
-
-/* Room for one message up to its body (n of them, each a whole struct but the
- * last, whose body is left off). */
-static size_t size_of(size_t n)
-{
-	return offsetof(struct sqlite_handed, m) + (n - 1) * sizeof(struct store_message) +
-	       offsetof(struct store_message, body);
-}
 
 void sqlite_handed_push(struct sqlite_db *db, const struct store_message *m, size_t n)
 {
-	if (!n)
-		return;
-	struct sqlite_handed *h = xmalloc(size_of(n));
-	h->n = n;
-	for (size_t i = 0; i + 1 < n; i++)
-		h->m[i] = m[i];
-	memcpy(&h->m[n - 1], &m[n - 1], offsetof(struct store_message, body));
-	h->next = atomic_load(&db->handed);
-	while (!atomic_compare_exchange_weak(&db->handed, &h->next, h))
-		;
+	for (size_t i = 0; i < n; i++) {
+		struct sqlite_handed *h =
+			xmalloc(offsetof(struct sqlite_handed, m) + offsetof(struct store_message, body));
+		memcpy(&h->m, &m[i], offsetof(struct store_message, body));
+		h->next = atomic_load(&db->handed);
+		while (!atomic_compare_exchange_weak(&db->handed, &h->next, h))
+			;
+	}
 }
 
 static void lost(struct sqlite_handed *h)
 {
-	for (size_t i = 0; i < h->n; i++)
-		log_error("sqlite: could not record the outcome of message %s; after a restart it "
-			  "counts as handed over with an unknown outcome",
-			  h->m[i].id);
+	log_error("sqlite: could not record the outcome of message %s; after a restart it "
+		  "counts as handed over with an unknown outcome",
+		  h->m.id);
 }
 
 void sqlite_handed_write(struct sqlite_db *db)
@@ -75,7 +65,7 @@ void sqlite_handed_write(struct sqlite_db *db)
 	int rc = sqlite_write_begin(db);
 	if (rc == 0) {
 		for (h = fifo; rc == 0 && h; h = h->next)
-			rc = sqlite_outbox_finish_rows(db, h->m, h->n);
+			rc = sqlite_outbox_finish_rows(db, &h->m, 1);
 		sqlite_write_end(db, rc == 0);
 	}
 	if (rc == 0) {

@@ -31,6 +31,18 @@ struct fixture {
 	struct store_message taken;
 };
 
+static struct store_session make_session(const char *id, const char *phone, int version)
+{
+	struct store_session s = {.version = version, .created_at = 1000, .expires_at = 9000};
+	snprintf(s.id, sizeof s.id, "%s", id);
+	snprintf(s.phone, sizeof s.phone, "%s", phone);
+	snprintf(s.region, sizeof s.region, "GB");
+	snprintf(s.number_type, sizeof s.number_type, "mobile");
+	snprintf(s.locale, sizeof s.locale, "en");
+	snprintf(s.app, sizeof s.app, "default");
+	return s;
+}
+
 static int setup(void **state)
 {
 	static int n;
@@ -46,13 +58,7 @@ static int setup(void **state)
 	}
 	f->db = db;
 	/* One session with one queued message, taken for a round. */
-	struct store_session s = {.version = 1, .created_at = 1000, .expires_at = 9000};
-	snprintf(s.id, sizeof s.id, "s1");
-	snprintf(s.phone, sizeof s.phone, "+447400123456");
-	snprintf(s.region, sizeof s.region, "GB");
-	snprintf(s.number_type, sizeof s.number_type, "mobile");
-	snprintf(s.locale, sizeof s.locale, "en");
-	snprintf(s.app, sizeof s.app, "default");
+	struct store_session s = make_session("s1", "+447400123456", 1);
 	struct store_write w = {.session = &s, .insert = 1, .now = 1000};
 	if (store_sqlite_ops.session_write(db, &w, NULL) != 0)
 		return -1;
@@ -183,14 +189,10 @@ static void round_written_before_the_next_call(void **state)
 
 static struct store_session session_numbered(int n, int version)
 {
-	struct store_session s = {.version = version, .created_at = 1000, .expires_at = 9000};
-	snprintf(s.id, sizeof s.id, "cached-%d", n);
-	snprintf(s.phone, sizeof s.phone, "+4474%08d", n);
-	snprintf(s.region, sizeof s.region, "GB");
-	snprintf(s.number_type, sizeof s.number_type, "mobile");
-	snprintf(s.locale, sizeof s.locale, "en");
-	snprintf(s.app, sizeof s.app, "default");
-	return s;
+	char id[32], phone[20];
+	snprintf(id, sizeof id, "cached-%d", n);
+	snprintf(phone, sizeof phone, "+4474%08d", n);
+	return make_session(id, phone, version);
 }
 
 static void write_session(struct sqlite_db *db, struct store_session *s, int insert)
