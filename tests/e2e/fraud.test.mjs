@@ -186,7 +186,7 @@ describe('SMS-pumping detector', () => {
     const statuses = rs.map((r) => r.status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 403, 403, 403], JSON.stringify(statuses));
     assert.equal(rs[5].body.error.code, 'prefix_blocked');
-    assert.equal((await srv.inbox('+447400987614')).length, 1, 'the fifth message went');
+    assert.equal((await srv.waitInbox('+447400987614', 1)).length, 1, 'the fifth message went');
     assert.equal((await srv.inbox('+447400987615')).length, 0, 'the sixth did not');
     // A number elsewhere is not touched, and verifying works as ever.
     const ok = freshPhone();

@@ -38,8 +38,9 @@ process.on('exit', () => {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls fn() until it returns a truthy value (returned) or timeoutMs passes
- *  (then returns the last value). */
-export async function waitFor(fn, { timeoutMs = 3000, intervalMs = 50 } = {}) {
+ *  (then returns the last value). The default is generous: a passing wait
+ *  costs nothing, and CI's machines under ASan are slower than ours. */
+export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 50 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -229,7 +230,7 @@ export async function start(env = {}, opts = {}) {
   }
 
   /** Polls the inbox until it holds at least count messages (or timeoutMs). */
-  async function waitInbox(phone, count = 1, timeoutMs = 3000) {
+  async function waitInbox(phone, count = 1, timeoutMs = 10000) {
     let list = [];
     await waitFor(async () => (list = await inbox(phone)).length >= count, { timeoutMs });
     return list;

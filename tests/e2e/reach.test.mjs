@@ -52,7 +52,7 @@ describe('reachability lookup before sending', () => {
       IOTP_REACH_PROVIDER: 'http',
       IOTP_REACH_URL: `${base}/lookup/{phone}`,
       IOTP_REACH_HEADER: 'Authorization: Bearer lookup-key',
-      IOTP_REACH_TIMEOUT_MS: '300',
+      IOTP_REACH_TIMEOUT_MS: '2000',
     });
   });
 

@@ -23,7 +23,7 @@ export function signatureValid(header, body, secret, { toleranceS = 300 } = {}) 
  * Starts a webhook receiver. failFirst: how many deliveries to answer 503
  * before accepting; failAll: answer 503 to everything until recover(); hold:
  * take each request and answer nothing until release(). Returns {url,
- * deliveries (every request: {id, type, body, signature, status}; status
+ * deliveries (every request: {id, type, body, signature, status, at}; status
  * 'held' while unanswered), accepted (events answered 2xx), held() (requests
  * waiting for an answer), release(), recover(), close()}.
  */
@@ -44,7 +44,7 @@ export async function startWebhookReceiver({ failFirst = 0, failAll = false, hol
       } catch {
         body = undefined;
       }
-      const d = { id: req.headers['iotp-event-id'], type: body?.type, body, raw, signature: req.headers['iotp-signature'] };
+      const d = { id: req.headers['iotp-event-id'], type: body?.type, body, raw, signature: req.headers['iotp-signature'], at: Date.now() };
       deliveries.push(d);
       if (holding) {
         d.status = 'held';
