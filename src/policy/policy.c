@@ -15,12 +15,13 @@
 #include "policy/pow.h"
 #include "policy/pumping.h"
 #include "policy/reach.h"
+#include "policy/prune.h"
 #include "policy/waits.h"
 
 /* How often the measures in force are re-read from the store (another node,
- * or iotpctl, may have changed them), and how often full buckets are dropped. */
+ * or iotpctl, may have changed them); policy/prune.h says how often the
+ * limits' tables are pruned. */
 #define BLOCKS_REFRESH_MS 1000
-#define PRUNE_EVERY_MS 60000
 #define BLOCKS_MAX 4096
 
 struct cached_block {
@@ -56,7 +57,7 @@ struct policy {
 	 * measure in force, the copy fresh) takes no lock at all. */
 	atomic_int any_blocks;
 	_Atomic int64_t blocks_at; /* when blocks[] was read */
-	int64_t pruned_at;
+	struct prune_clock pruned;
 	int64_t longest_period_ms; /* after it, any bucket is full again */
 	int n_blocks;
 	struct cached_block *blocks;
@@ -354,7 +355,7 @@ static void gather_block(const struct store_block *b, void *arg)
  * forgetting it changes no verdict, and keeps the table to the keys seen
  * recently (every client address and site leaves its own). */
 #define PRUNE_HALF_LIVES 10
-static void prune_counters(struct policy *p, int64_t now)
+static void prune_counters(struct policy *p, int64_t now, int only_more)
 {
 	const struct {
 		const char *prefix;
@@ -365,23 +366,46 @@ static void prune_counters(struct policy *p, int64_t now)
 		{"cc|", p->baseline_ms},       {"tod|", p->baseline_ms}, {"sn|", p->window_ms},
 		{"dn|", p->window_ms},	       {"nv|", p->baseline_ms},
 	};
+	_Static_assert(sizeof family / sizeof family[0] < PRUNE_FAMILIES, "a flag each");
 	size_t total = 0, n;
 	for (size_t i = 0; i < sizeof family / sizeof family[0]; i++) {
+		if (only_more && !p->pruned.more[i])
+			continue;
 		int64_t age = (int64_t)(PRUNE_HALF_LIVES * family[i].half_life_ms);
-		if (store_decay_prune(p->st, family[i].prefix, now - age, &n) == 0)
+		int rc = store_decay_prune(p->st, family[i].prefix, now - age, &n);
+		p->pruned.more[i] = rc == STORE_PRUNE_MORE;
+		if (rc >= 0)
 			total += n;
 	}
-	/* A measure that ran out more than fraud_block_max ago no longer counts
-	 * for its key's strikes (next_strike): the row is only history, which
-	 * the fraud event log keeps. */
+	if (total)
+		log_debug("policy: forgot %zu idle counters", total);
+}
+
+static void prune_buckets(struct policy *p, int64_t now, int only_more)
+{
+	const int i = PRUNE_FAMILIES - 1;
+	size_t n = 0;
+	if (only_more && !p->pruned.more[i])
+		return;
+	int rc = store_buckets_prune(p->st, now - p->longest_period_ms, &n);
+	p->pruned.more[i] = rc == STORE_PRUNE_MORE;
+	if (rc >= 0 && n)
+		log_debug("policy: forgot %zu full buckets", n);
+}
+
+/* A measure that ran out more than fraud_block_max ago no longer counts for
+ * its key's strikes (next_strike): the row is only history, which the fraud
+ * event log keeps. */
+static void prune_blocks(struct policy *p, int64_t now)
+{
+	size_t n = 0;
 	if (store_blocks_prune(p->st, now - p->block_max_ms, &n) == 0 && n) {
 		log_info("policy: forgot %zu fraud measures that ran out over %llds ago", n,
 			 (long long)(p->block_max_ms / 1000));
 		atomic_store(&p->blocks_at, 0); /* re-read them */
 	}
-	if (total)
-		log_debug("policy: forgot %zu idle counters", total);
 }
+
 
 /* Re-reads the measures in force when the copy is stale, and drops full
  * buckets now and then. One thread does it; the others use the copy. */
@@ -400,13 +424,12 @@ static void maintain(struct policy *p, int64_t now)
 		}
 		atomic_store(&p->blocks_at, now);
 	}
-	if (p->on && now - p->pruned_at >= PRUNE_EVERY_MS) {
-		size_t n = 0;
-		p->pruned_at = now;
-		store_buckets_prune(p->st, now - p->longest_period_ms, &n);
-		if (n)
-			log_debug("policy: forgot %zu full buckets", n);
-		prune_counters(p, now);
+	enum prune_round round = p->on ? prune_round_start(&p->pruned, now) : PRUNE_NONE;
+	if (round != PRUNE_NONE) {
+		prune_buckets(p, now, round == PRUNE_LEFT);
+		prune_counters(p, now, round == PRUNE_LEFT);
+		if (round == PRUNE_ALL)
+			prune_blocks(p, now);
 	}
 	pthread_mutex_unlock(&p->lock);
 }

@@ -238,9 +238,17 @@ static int prune(struct pg_db *db, enum pg_stmt id, const char *prefix, int64_t 
 	return 0;
 }
 
+/* A prune that forgot all it may (STORE_PRUNE_MAX) leaves more behind. */
+static int prune_bounded(struct pg_db *db, enum pg_stmt id, const char *prefix, int64_t before,
+			 size_t *n)
+{
+	int rc = prune(db, id, prefix, before, n);
+	return rc == 0 && *n >= STORE_PRUNE_MAX ? STORE_PRUNE_MORE : rc;
+}
+
 int pg_decay_prune(void *state, const char *prefix, int64_t before, size_t *n)
 {
-	return prune(state, P_DECAY_PRUNE, prefix, before, n);
+	return prune_bounded(state, P_DECAY_PRUNE, prefix, before, n);
 }
 
 int pg_blocks_prune(void *state, int64_t before, size_t *n)
@@ -250,7 +258,7 @@ int pg_blocks_prune(void *state, int64_t before, size_t *n)
 
 int pg_buckets_prune(void *state, int64_t before, size_t *n)
 {
-	return prune(state, P_BUCKET_PRUNE, NULL, before, n);
+	return prune_bounded(state, P_BUCKET_PRUNE, NULL, before, n);
 }
 
 struct decay_args {

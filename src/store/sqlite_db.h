@@ -43,7 +43,9 @@ enum sqlite_stmt {
 	S_NUMBER_SESSIONS,
 	S_BUCKET_GET,
 	S_BUCKET_PUT,
-	S_BUCKET_PRUNE,
+	S_BUCKET_SWEEP_END,
+	S_BUCKET_SWEEP_TO,
+	S_BUCKET_SWEEP_REST,
 	S_DECAY_GET,
 	S_DECAY_PUT,
 	S_DECAY_RESET,
@@ -53,7 +55,9 @@ enum sqlite_stmt {
 	S_BLOCK_LIST,
 	S_FRAUD_EVENT_INSERT,
 	S_FRAUD_EVENT_LIST,
-	S_DECAY_PRUNE,
+	S_DECAY_SWEEP_END,
+	S_DECAY_SWEEP_TO,
+	S_DECAY_SWEEP_REST,
 	S_BLOCK_PRUNE,
 	S_NOTE_INSERT,
 	S_DATA_VERSION,
@@ -123,6 +127,7 @@ struct sqlite_db {
 
 	sqlite3_stmt *acct[ACCOUNT_STMT_MAX]; /* sqlite_account.c's statements */
 	struct limits_cache *cache;   /* under lock; NULL but in iotpd */
+	struct sqlite_sweep *sweeps;  /* under lock: where each prune stopped */
 	struct session_cache *sessions; /* NULL but in iotpd */
 	int64_t data_version;         /* what PRAGMA data_version read last */
 };
@@ -159,6 +164,23 @@ int sqlite_cache_unsaved(struct sqlite_db *db);
 int sqlite_cache_due(struct sqlite_db *db);
 /* Empties the cache: the tables no longer hold what it says. */
 void sqlite_cache_forget(struct sqlite_db *db);
+/* For a prune of the rows of kind with keys after lo, up to hi (included
+ * when hi_incl), last changed before before: writes back the changed ones
+ * among them, so that the prune's DELETE sees them (0 or -1)... */
+int sqlite_cache_save_old(struct sqlite_db *db, enum cache_kind kind, const char *lo,
+			  const char *hi, int hi_incl, int64_t before);
+/* ... and, once it has deleted them, forgets them: they read as never seen. */
+void sqlite_cache_drop_old(struct sqlite_db *db, enum cache_kind kind, const char *lo,
+			   const char *hi, int hi_incl, int64_t before);
+
+/* Prunes (sqlite_limits_sweep.c): the next few thousand keys of kind's
+ * table that start with prefix, from where the last call for that prefix
+ * stopped, forgetting those last changed before before. Sets *n; returns 0
+ * when the sweep came to the prefix's last key (the next call starts over),
+ * STORE_PRUNE_MORE when keys are left, or -1. */
+int sqlite_limits_sweep(struct sqlite_db *db, enum cache_kind kind, const char *prefix,
+			int64_t before, size_t *n);
+void sqlite_sweeps_free(struct sqlite_db *db);
 
 /* Sessions committed lately, kept for the reads that follow their writes
  * (sqlite_session_cache.c). find is safe from any thread; the others run

@@ -128,25 +128,7 @@ int sqlite_buckets_take(void *state, const struct store_bucket *b, size_t n, str
 
 int sqlite_buckets_prune(void *state, int64_t before, size_t *n)
 {
-	struct sqlite_db *db = state;
-	int rc = -1;
-	*n = 0;
-	sqlite_enter(db);
-	if (sqlite_write_begin(db) == 0) {
-		/* The buckets kept in memory are written first, and forgotten with
-		 * the rows: a bucket pruned is full again. */
-		rc = sqlite_cache_save(db, 1);
-		sqlite3_bind_int64(db->stmt[S_BUCKET_PRUNE], 1, before);
-		if (rc == 0)
-			rc = sqlite_step_done(db, S_BUCKET_PRUNE) == SQLITE_DONE
-				     ? 0
-				     : sqlite_fail(db, "prune buckets");
-		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
-		sqlite_write_end(db, rc == 0);
-		sqlite_cache_forget(db);
-	}
-	sqlite_leave(db, 0);
-	return rc;
+	return sqlite_limits_sweep(state, CACHE_BUCKET, "", before, n);
 }
 
 int sqlite_decay_add(void *state, struct store_decay *d, size_t n, int64_t now)
@@ -178,38 +160,25 @@ int sqlite_decay_reset(void *state, const char *key)
 	return rc < 0 ? rc : crc;
 }
 
-/* Runs a pruning DELETE (S_DECAY_PRUNE, S_BLOCK_PRUNE) in a write of its own;
- * prefix NULL for one that takes only a time. */
-static int prune(struct sqlite_db *db, int id, const char *prefix, int64_t before, size_t *n)
+int sqlite_decay_prune(void *state, const char *prefix, int64_t before, size_t *n)
 {
+	return sqlite_limits_sweep(state, CACHE_DECAY, prefix, before, n);
+}
+
+/* Measures are few (one per range or country blocked), so one DELETE reads
+ * them all. */
+int sqlite_blocks_prune(void *state, int64_t before, size_t *n)
+{
+	struct sqlite_db *db = state;
 	int rc = -1;
 	*n = 0;
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) == 0) {
-		/* The counters kept in memory are written first, and forgotten
-		 * with the rows (blocks are not kept: forgetting costs a reread). */
-		rc = sqlite_cache_save(db, 1);
-		sqlite3_stmt *st = db->stmt[id];
-		int k = 1;
-		if (prefix)
-			sqlite3_bind_text(st, k++, prefix, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, k, before);
-		if (rc == 0)
-			rc = sqlite_step_done(db, id) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune");
+		sqlite3_bind_int64(db->stmt[S_BLOCK_PRUNE], 1, before);
+		rc = sqlite_step_done(db, S_BLOCK_PRUNE) == SQLITE_DONE ? 0 : sqlite_fail(db, "prune");
 		*n = rc == 0 ? (size_t)sqlite3_changes(db->conn) : 0;
 		sqlite_write_end(db, rc == 0);
-		sqlite_cache_forget(db);
 	}
 	sqlite_leave(db, 0);
 	return rc;
-}
-
-int sqlite_decay_prune(void *state, const char *prefix, int64_t before, size_t *n)
-{
-	return prune(state, S_DECAY_PRUNE, prefix, before, n);
-}
-
-int sqlite_blocks_prune(void *state, int64_t before, size_t *n)
-{
-	return prune(state, S_BLOCK_PRUNE, NULL, before, n);
 }

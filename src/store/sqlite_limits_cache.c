@@ -305,3 +305,42 @@ void sqlite_cache_forget(struct sqlite_db *db)
 	c->n_dirty = c->n_undo = 0;
 	c->head = c->tail = 0;
 }
+
+/* 1 when slot s holds a row of kind in (lo, hi] (hi_incl) or (lo, hi),
+ * last changed before before. */
+static int old_in(const struct slot *s, enum cache_kind kind, const char *lo, const char *hi,
+		  int hi_incl, int64_t before)
+{
+	if (s->kind != kind || (!s->used && !s->queued) || s->at >= before)
+		return 0;
+	int c = strcmp(s->key, hi);
+	return strcmp(s->key, lo) > 0 && (hi_incl ? c <= 0 : c < 0);
+}
+
+int sqlite_cache_save_old(struct sqlite_db *db, enum cache_kind kind, const char *lo,
+			  const char *hi, int hi_incl, int64_t before)
+{
+	struct limits_cache *c = db->cache;
+	for (int i = 0; c && i < SLOTS; i++) {
+		struct slot *s = &c->slot[i];
+		if (!s->queued || !old_in(s, kind, lo, hi, hi_incl, before))
+			continue;
+		if (write_row(db, s->kind, s->key, s->v, s->at) < 0)
+			return -1;
+		clean(c, i);
+	}
+	return 0;
+}
+
+void sqlite_cache_drop_old(struct sqlite_db *db, enum cache_kind kind, const char *lo,
+			   const char *hi, int hi_incl, int64_t before)
+{
+	struct limits_cache *c = db->cache;
+	for (int i = 0; c && i < SLOTS; i++) {
+		struct slot *s = &c->slot[i];
+		if (old_in(s, kind, lo, hi, hi_incl, before)) {
+			clean(c, i);
+			s->used = 0; /* the row is gone: read as never seen */
+		}
+	}
+}

@@ -26,6 +26,7 @@
 #define STORE_CONFLICT 2
 #define STORE_LIMITED 3 /* a bucket lacks tokens */
 #define STORE_STALE 4 /* a delivery report older than what is known: ignored */
+#define STORE_PRUNE_MORE 5 /* a prune stopped at its bound: call it again soon */
 
 #define STORE_ID_MAX 48
 /* A name a person gives (a device's, a passkey's): 64 characters of UTF-8, up
@@ -551,7 +552,9 @@ int store_buckets_take(struct store *st, const struct store_bucket *b, size_t n,
 		       size_t *refused, int64_t *retry_after_ms);
 /* Forgets buckets last touched before before. A bucket "N per period" is full
  * again one period after its last take, so callers pass now minus their
- * longest period: what is forgotten reads as full anyway. Sets *n. */
+ * longest period: what is forgotten reads as full anyway. Bounded like
+ * store_decay_prune (one call looks at a few thousand buckets, or forgets
+ * STORE_PRUNE_MAX); sets *n and returns 0, STORE_PRUNE_MORE or -1 as it does. */
 int store_buckets_prune(struct store *st, int64_t before, size_t *n);
 
 /* What one batch of store_cleanup removed. */
@@ -603,11 +606,15 @@ struct store_decay {
 int store_decay_add(struct store *st, struct store_decay *d, size_t n, int64_t now);
 /* Forgets one key's counters (they read as zero again). */
 int store_decay_reset(struct store *st, const char *key);
-/* Forgets up to STORE_PRUNE_MAX counters whose key starts with prefix and
+/* Forgets counters whose key starts with prefix (and goes on after it) and
  * that were last added to before before (a counter untouched for ten of its
  * longest half-lives holds under a thousandth of what it held: the caller
- * passes now minus that). Bounded, so a large backlog goes over several
- * calls and never holds the writer long. Sets *n to the number forgotten. */
+ * passes now minus that). Bounded, so that no call holds the writer long
+ * however large the table: SQLite looks at the next few thousand keys of
+ * the prefix from where its last call stopped, PostgreSQL forgets at most
+ * STORE_PRUNE_MAX. Sets *n to the number forgotten; returns 0 when this call
+ * came to the end (SQLite: of the keys; PostgreSQL: of what was due),
+ * STORE_PRUNE_MORE when there is more for a next call, or -1. */
 #define STORE_PRUNE_MAX 10000
 int store_decay_prune(struct store *st, const char *prefix, int64_t before, size_t *n);
 

@@ -13,6 +13,7 @@
 #include "policy/keys.h"
 #include "policy/limits.h"
 #include "policy/pow.h"
+#include "policy/prune.h"
 #include "policy/pumping.h"
 #include "policy/waits.h"
 #include "store/store.h"
@@ -300,6 +301,29 @@ static void pumping_baselines(void **state)
 	assert_true(pumping_baseline(&params, &thin, 0.7) == 0.7);
 }
 
+/* Every family once a minute; while one's prune leaves more, it goes on
+ * twice a second (and only it); a clock that went back prunes at once. */
+static void prune_rounds(void **state)
+{
+	(void)state;
+	struct prune_clock c = {0};
+	assert_int_equal(prune_round_start(&c, 100000), PRUNE_ALL);
+	assert_int_equal(prune_round_start(&c, 100400), PRUNE_NONE);
+	assert_int_equal(prune_round_start(&c, 100600), PRUNE_NONE); /* nothing left */
+	c.more[3] = 1;
+	assert_int_equal(prune_round_start(&c, 100700), PRUNE_LEFT);
+	assert_int_equal(prune_round_start(&c, 101100), PRUNE_NONE);
+	assert_int_equal(prune_round_start(&c, 101200), PRUNE_LEFT);
+	c.more[3] = 0;
+	c.more[PRUNE_FAMILIES - 1] = 1; /* the buckets */
+	assert_int_equal(prune_round_start(&c, 101700), PRUNE_LEFT);
+	c.more[PRUNE_FAMILIES - 1] = 0;
+	assert_int_equal(prune_round_start(&c, 102200), PRUNE_NONE);
+	assert_int_equal(prune_round_start(&c, 159999), PRUNE_NONE);
+	assert_int_equal(prune_round_start(&c, 160000), PRUNE_ALL);
+	assert_int_equal(prune_round_start(&c, 150000), PRUNE_ALL); /* back in time */
+}
+
 static void pow_round_trip(void **state)
 {
 	(void)state;
@@ -420,6 +444,7 @@ int main(void)
 		cmocka_unit_test(measures_double_for_repeats),
 		cmocka_unit_test(pow_round_trip),
 		cmocka_unit_test(pow_known_answer),
+		cmocka_unit_test(prune_rounds),
 		cmocka_unit_test(forwarded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
