@@ -53,6 +53,22 @@ int strfmt(char *out, size_t size, const char *fmt, ...)
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+int strpast(char *out, size_t size, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (n >= size) {
+		if (size)
+			out[0] = '\0';
+		return -1;
+	}
+	memcpy(out, prefix, n + 1);
+	while (n > 0 && (unsigned char)out[n - 1] == 0xff)
+		out[--n] = '\0';
+	if (n > 0)
+		out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+	return 0;
+}
+
 int strjoin(char *out, size_t size, const char *a, const char *b, const char *c)
 {
 	const char *part[3] = {a, b, c};

@@ -21,5 +21,10 @@ int strfmt(char *out, size_t size, const char *fmt, ...) __attribute__((format(p
  * (keys of buckets and counters), where printf's parsing of its format was a
  * tenth of a refusal's CPU. */
 int strjoin(char *out, size_t size, const char *a, const char *b, const char *c);
+/* The least string past every string that starts with prefix, bytewise (the
+ * prefix with its last byte raised; "" when there is none: prefix empty or
+ * all 0xff bytes), into out: the end of a range of keys by prefix. 0, or -1
+ * when it did not fit. */
+int strpast(char *out, size_t size, const char *prefix);
 
 #endif

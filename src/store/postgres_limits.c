@@ -47,9 +47,10 @@ const char *const pg_limits_sql[P_COUNT] = {
 			", " DECAY_AT("la", "$3::float8", "$4") ", " DECAY_AT("lb", "$3::float8", "$4")
 			" FROM decay d WHERE key = $1",
 	[P_DECAY_RESET] = "DELETE FROM decay WHERE key = $1",
-	/* Bounded like P_BUCKET_PRUNE (STORE_PRUNE_MAX). */
+	/* Bounded like P_BUCKET_PRUNE (STORE_PRUNE_MAX); $1 the family's prefix,
+	 * $3 past its keys (strpast): a range of the primary key, bytewise. */
 	[P_DECAY_PRUNE] = "DELETE FROM decay WHERE key IN (SELECT key FROM decay"
-			  " WHERE left(key, length($1::text)) = $1::text AND at < $2::bigint LIMIT 10000"
+			  " WHERE key >= $1::text AND key < $3::text AND at < $2::bigint LIMIT 10000"
 			  " FOR UPDATE SKIP LOCKED)",
 	[P_BLOCK_PRUNE] = "DELETE FROM fraud_blocks WHERE key IN (SELECT key FROM fraud_blocks"
 			  " WHERE until <> 0 AND until < $1::bigint LIMIT 10000 FOR UPDATE SKIP LOCKED)",
@@ -227,9 +228,16 @@ static int prune(struct pg_db *db, enum pg_stmt id, const char *prefix, int64_t 
 {
 	*n = 0;
 	struct pg_params p = {0};
+	char past[256];
 	if (prefix)
 		pg_p_text(&p, prefix);
 	pg_p_int(&p, before);
+	if (prefix) {
+		/* A prefix with nothing past it ("" or 0xff bytes) is no family. */
+		if (strpast(past, sizeof past, prefix) < 0 || !past[0])
+			return -1;
+		pg_p_text(&p, past);
+	}
 	PGresult *r = pg_run_alone(db, id, &p);
 	if (!r)
 		return -1;

@@ -64,21 +64,16 @@ void sqlite_sweeps_free(struct sqlite_db *db)
 	db->sweeps = NULL;
 }
 
-/* The first string after every key that starts with prefix: the prefix with
- * its last byte raised (keys are text: no byte is 0xff); "\xff" for "". */
+/* The first string after every key that starts with prefix; for "" (or a
+ * prefix with nothing past it), "\xff", past every key (keys are UTF-8, in
+ * which no byte is 0xff; SQLite compares them bytewise). */
 static char *past_prefix(const char *prefix)
 {
-	size_t n = strlen(prefix);
-	char *p = xmalloc(n + 2);
-	memcpy(p, prefix, n + 1);
-	while (n > 0 && (unsigned char)p[n - 1] == 0xff)
-		p[--n] = '\0';
-	if (n == 0) {
-		p[0] = (char)0xff;
-		p[1] = '\0';
-	} else {
-		p[n - 1] = (char)((unsigned char)p[n - 1] + 1);
-	}
+	size_t size = strlen(prefix) + 2;
+	char *p = xmalloc(size);
+	strpast(p, size, prefix);
+	if (!p[0])
+		strfmt(p, size, "\xff");
 	return p;
 }
 

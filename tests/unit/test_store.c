@@ -2689,8 +2689,9 @@ static void old_bucket_keys_move_subject_first(void **state)
 	char sql[600];
 #ifdef IOTP_HAVE_POSTGRES
 	if (f->schema[0]) {
+		/* Back to before migration 8, the one that moves the keys. */
 		snprintf(sql, sizeof sql,
-			 "UPDATE %s.iotp_schema SET version = version - 1;"
+			 "UPDATE %s.iotp_schema SET version = 7;"
 			 " INSERT INTO %s.buckets (key, tokens, at) VALUES %s",
 			 f->schema, f->schema, rows);
 		assert_int_equal(pg_admin(sql), 0);

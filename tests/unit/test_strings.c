@@ -1,5 +1,6 @@
 /* base/alloc.h's string builders: strjoin, used for every request's bucket
- * and counter keys, must never overrun and must say when it cut. And
+ * and counter keys, must never overrun and must say when it cut; strpast
+ * ends a range of keys by prefix. And
  * base/seal.h's ids by time: they must sort as their times do (that is what
  * keeps a group commit's pages few) and stay unguessable. */
 #include <setjmp.h>
@@ -49,6 +50,28 @@ static void cuts_to_fit_and_says_so(void **state)
 	assert_int_equal(strjoin(one, 0, "a", NULL, NULL), -1);
 }
 
+/* strpast ends a range of keys by prefix: every key that starts with the
+ * prefix sorts before it, and the first key that does not, not. */
+static void past_every_key_of_a_prefix(void **state)
+{
+	(void)state;
+	char out[16];
+	assert_int_equal(strpast(out, sizeof out, "sn|"), 0);
+	assert_string_equal(out, "sn}");
+	const char *in[] = {"sn|", "sn|~~~~", "sn|\xf4\x8f\xbf\xbf"};
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+		assert_true(strcmp(in[i], out) < 0);
+	assert_true(strcmp("sn}", out) >= 0 && strcmp("so", out) > 0);
+	assert_int_equal(strpast(out, sizeof out, "a\xff\xff"), 0);
+	assert_string_equal(out, "b");
+	assert_int_equal(strpast(out, sizeof out, ""), 0);
+	assert_string_equal(out, ""); /* nothing is past every string */
+	assert_int_equal(strpast(out, sizeof out, "\xff"), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(strpast(out, 4, "abcd"), -1);
+	assert_string_equal(out, "");
+}
+
 static void time_ids_sort_as_their_times(void **state)
 {
 	(void)state;
@@ -90,6 +113,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(joins_up_to_three_parts),
 		cmocka_unit_test(cuts_to_fit_and_says_so),
+		cmocka_unit_test(past_every_key_of_a_prefix),
 		cmocka_unit_test(time_ids_sort_as_their_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
