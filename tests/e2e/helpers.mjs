@@ -99,8 +99,9 @@ function watch(child) {
   child.stdout.on('data', (s) => (out.stdout += s));
   child.stderr.on('data', (s) => (out.stderr += s));
   running.add(child);
+  // 'close', not 'exit': by then the child's output has all been read.
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       running.delete(child);
       resolve({ code, signal });
     });
@@ -126,8 +127,6 @@ export async function runIotpd(args, envOverrides = {}, { timeoutMs = 10000 } = 
   }, timeoutMs);
   const res = await exited;
   clearTimeout(timer);
-  // Let the pipes drain.
-  await sleep(20);
   return { ...res, timedOut, stdout: out.stdout, stderr: out.stderr };
 }
 
