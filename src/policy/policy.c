@@ -13,9 +13,9 @@
 #include "policy/keys.h"
 #include "policy/limits.h"
 #include "policy/pow.h"
+#include "policy/prune.h"
 #include "policy/pumping.h"
 #include "policy/reach.h"
-#include "policy/prune.h"
 #include "policy/waits.h"
 
 /* How often the measures in force are re-read from the store (another node,
@@ -405,7 +405,6 @@ static void prune_blocks(struct policy *p, int64_t now)
 		atomic_store(&p->blocks_at, 0); /* re-read them */
 	}
 }
-
 
 /* Re-reads the measures in force when the copy is stale, and drops full
  * buckets now and then. One thread does it; the others use the copy. */
