@@ -450,6 +450,16 @@ static int prepare(const char *url, struct prepared *q, char *err, size_t errlen
 	return 0;
 }
 
+/* A request's bytes carry what its URL does (Kannel's sendsms: the code), so
+ * they are wiped before they are freed, as the provider wipes its URL. */
+static void drop_request(struct prepared *q)
+{
+	if (q->req)
+		explicit_bzero(q->req, q->len);
+	free(q->req);
+	q->req = NULL;
+}
+
 /* A pooled connection, or else a new one: -1 with err when none. */
 static int open_for(struct fetch_plain *p, const struct target *t, int64_t deadline, int *reused,
                     char *err, size_t errlen)
@@ -533,7 +543,7 @@ int fetch_plain_get(struct fetch_plain *p, const char *url, struct fetch_answer 
 	int rc = exchange(p, &q, 2, clock_now_ms() + p->timeout_ms, r, ans, err, errlen);
 	ans->body[ans->len] = '\0';
 	free(r);
-	free(q.req);
+	drop_request(&q);
 	return rc;
 }
 
@@ -569,7 +579,7 @@ void fetch_plain_get_batch(struct fetch_plain *p, const char *const *urls, size_
 				rc[i] = exchange(p, &q[i], 1, deadline, r, &ans[i], e, errlen);
 		}
 		ans[i].body[ans[i].len] = '\0';
-		free(q[i].req);
+		drop_request(&q[i]);
 	}
 	free(r);
 	free(s);
