@@ -47,8 +47,9 @@ export function parseFakeLine(line) {
   return { from: decodeURIComponent(from), to: decodeURIComponent(to), type, text };
 }
 
-function spawnBox(bin, conf, logs) {
-  const child = spawn(bin, [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnBox(bin, conf, logs, stderrLevel) {
+  const args = stderrLevel === undefined ? [conf] : ['-v', String(stderrLevel), conf];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d) => (logs.out += d));
   child.stderr.on('data', (d) => (logs.out += d));
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -57,7 +58,12 @@ function spawnBox(bin, conf, logs) {
 
 /**
  * Starts Kannel. opts.smsc: 'fake' (default) or {smpp: port} to reach an SMPP
- * simulator. Returns {sendsmsUrl, username, password, received (fake SMSC
+ * simulator. opts.stderrLevel: what the boxes write to their standard error
+ * (gwlib's -v: 0 debug, the default, ... 2 warnings): a benchmark asks for 2,
+ * as a daemon's standard error goes nowhere, while here a pipe that the test's
+ * event loop drains late holds every Kannel thread that logs (bench/RESULTS.md).
+ * opts.logLevel: both boxes' log-level (1, info, unless given).
+ * Returns {sendsmsUrl, username, password, received (fake SMSC
  * messages: {from, to, type, text, at}), waitFor(pred), status(), stop()}.
  */
 export async function startKannel(opts = {}) {
@@ -92,7 +98,7 @@ export async function startKannel(opts = {}) {
     'box-allow-ip = 127.0.0.1',
     'dlr-storage = internal',
     `log-file = ${dir}/log/bearerbox.log`,
-    'log-level = 1',
+    `log-level = ${opts.logLevel ?? 1}`,
     '',
     'group = smsbox',
     'bearerbox-host = 127.0.0.1',
@@ -101,7 +107,7 @@ export async function startKannel(opts = {}) {
     'sendsms-interface = 127.0.0.1',
     'http-request-retry = 3',
     `log-file = ${dir}/log/smsbox.log`,
-    'log-level = 1',
+    `log-level = ${opts.logLevel ?? 1}`,
     '',
     'group = sendsms-user',
     `username = ${username}`,
@@ -123,7 +129,7 @@ export async function startKannel(opts = {}) {
     }
   };
 
-  const bb = spawnBox(BEARERBOX, confPath, logs);
+  const bb = spawnBox(BEARERBOX, confPath, logs, opts.stderrLevel);
   if (!(await waitFor(status, { timeoutMs: 10000 }))) throw new Error(`bearerbox did not start:\n${logs.out}`);
 
   // The fake SMSC: the test is the client Kannel delivers to, one line each.
@@ -156,7 +162,7 @@ export async function startKannel(opts = {}) {
   }
   if (!opts.smsc?.smpp && !opts.smscLater) await connectSmsc();
 
-  const sb = spawnBox(SMSBOX, confPath, logs);
+  const sb = spawnBox(SMSBOX, confPath, logs, opts.stderrLevel);
   const ready = await waitFor(
     async () => {
       const s = await status();

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanup, codeFromSms, freshPhone, IOTPD, SMS_RE, startWithConfig, waitFor } from './helpers.mjs';
 import { reportToken, startKannel } from './kannel.mjs';
@@ -170,5 +171,60 @@ describe('Kannel with rounds of several messages (delivery_batch)', () => {
       }, { timeoutMs: 10000 });
       assert.equal(kannel.received.filter((r) => r.to === phones[i]).length, 1, `${phones[i]} got more than one SMS`);
     }
+  });
+});
+
+// docs/delivery.md tells operators how to keep codes out of Kannel's logs:
+// checked here against a real Kannel, both ways, so the advice cannot go stale.
+describe("Kannel's logs and the codes (docs/delivery.md)", () => {
+  async function codeInLogs({ logLevel, stderrLevel }) {
+    const k = await startKannel({ logLevel, stderrLevel });
+    const s = await startWithConfig(`[provider kannel-a]
+type = kannel
+url = ${k.sendsmsUrl}
+username = ${k.username}
+password = ${k.password}
+callback_secret = ${SECRET}
+
+[sender default]
+alpha = iotp
+
+[route default]
+sms = kannel-a
+`);
+    try {
+      const phone = freshPhone();
+      const c = await s.call('POST', '/v1/sessions', { phone });
+      assert.equal(c.status, 201, c.text);
+      const send = await s.call('POST', `/v1/sessions/${c.body.id}/code`, {});
+      assert.equal(send.status, 200, send.text);
+      const m = await k.waitMessage((r) => r.to === phone);
+      assert.ok(m, 'the SMSC got the code');
+      // Written as the text has it ("123-456"), as a log line would carry it.
+      const shown = /code: ([\d-]+)\./.exec(m.text)[1];
+      // The delivery report's line comes last: once it is in, every line about the code is.
+      const g = await waitFor(async () => {
+        const t = (await s.call('GET', `/v1/sessions/${c.body.id}`)).body.timeline;
+        return t[0]?.status === 'delivered' ? t : null;
+      }, { timeoutMs: 5000 });
+      assert.ok(g, 'the delivery report came back');
+      const names = readdirSync(k.logDir).sort();
+      assert.deepEqual(names, ['bearerbox.log', 'smsbox.log'], 'both boxes keep a log');
+      const files = names.map((f) => readFileSync(path.join(k.logDir, f), 'utf8')).join('');
+      return { inFiles: files.includes(shown), inStderr: k.logs.out.includes(shown) };
+    } finally {
+      await s.stop();
+      await k.stop();
+    }
+  }
+
+  test('at log-level 1 and a default standard error Kannel writes the code in clear', async () => {
+    const found = await codeInLogs({ logLevel: 1 });
+    assert.deepEqual(found, { inFiles: true, inStderr: true });
+  });
+
+  test('with log-level 2 and -v 2, as the docs advise, no log of Kannel holds the code', async () => {
+    const found = await codeInLogs({ logLevel: 2, stderrLevel: 2 });
+    assert.deepEqual(found, { inFiles: false, inStderr: false });
   });
 });
