@@ -32,7 +32,7 @@ const get = (url) =>
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function main() {
-  const kannel = await startKannel();
+  const kannel = await startKannel({ stderrLevel: 2 }); // as in bench/delivery.mjs
   const waiters = new Map();
   const push = kannel.received.push.bind(kannel.received);
   kannel.received.push = (m) => {
