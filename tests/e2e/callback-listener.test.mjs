@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { cleanup, freshPhone, httpRequest, makeDataDir, rawConnect, runIotpd, startWithConfig, waitFor } from './helpers.mjs';
-import { reportToken, startKannel } from './kannel.mjs';
+import { iotpConfigFor, reportToken, startKannel } from './kannel.mjs';
 
 const SECRET = 'kannel-callback-secret-0123456789';
 const PER_IP = 4;
@@ -18,24 +18,12 @@ let reportsBase;
 
 before(async () => {
   kannel = await startKannel();
-  srv = await startWithConfig(`
-max_connections_per_ip = ${PER_IP}
-http_timeout = 60
-callback_listen = 127.0.0.1:0
-
-[provider kannel-a]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = ${SECRET}
-
-[sender default]
-alpha = iotp
-
-[route default]
-sms = kannel-a
-`);
+  srv = await startWithConfig(
+    iotpConfigFor(kannel, {
+      head: `max_connections_per_ip = ${PER_IP}\nhttp_timeout = 60\ncallback_listen = 127.0.0.1:0\n`,
+      secret: SECRET,
+    }),
+  );
   const m = /delivery reports on (http:\/\/127\.0\.0\.1:\d+)/.exec(srv.stdout);
   assert.ok(m, `iotpd says where reports go:\n${srv.stdout}`);
   reportsBase = m[1];

@@ -208,4 +208,26 @@ export async function startKannel(opts = {}) {
   };
 }
 
+/**
+ * iotpd's configuration in front of Kannel k: head (options first), then a
+ * [provider name] for k with callback_secret secret, the default sender
+ * (sender: its lines) and a default route sending SMS through it.
+ */
+export function iotpConfigFor(k, { head = '', name = 'kannel-a', secret, sender = 'alpha = iotp' }) {
+  return `${head}
+[provider ${name}]
+type = kannel
+url = ${k.sendsmsUrl}
+username = ${k.username}
+password = ${k.password}
+callback_secret = ${secret}
+
+[sender default]
+${sender}
+
+[route default]
+sms = ${name}
+`;
+}
+
 export { sleep };

@@ -8,29 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanup, codeFromSms, freshPhone, IOTPD, SMS_RE, startWithConfig, waitFor } from './helpers.mjs';
-import { reportToken, startKannel } from './kannel.mjs';
+import { iotpConfigFor, reportToken, startKannel } from './kannel.mjs';
 
 const SECRET = 'kannel-callback-secret-0123456789';
 let kannel;
 let srv;
 
-// iotpd's configuration in front of this Kannel: head (options first), then
-// the provider, the sender (sender: its lines) and the route.
+// iotpd's configuration in front of this file's Kannel.
 function kannelConfig(head, sender) {
-  return `${head}
-[provider kannel-a]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = ${SECRET}
-
-[sender default]
-${sender}
-
-[route default]
-sms = kannel-a
-`;
+  return iotpConfigFor(kannel, { head, secret: SECRET, sender });
 }
 
 before(async () => {
@@ -179,19 +165,7 @@ describe('Kannel with rounds of several messages (delivery_batch)', () => {
 describe("Kannel's logs and the codes (docs/delivery.md)", () => {
   async function codeInLogs({ logLevel, stderrLevel }) {
     const k = await startKannel({ logLevel, stderrLevel });
-    const s = await startWithConfig(`[provider kannel-a]
-type = kannel
-url = ${k.sendsmsUrl}
-username = ${k.username}
-password = ${k.password}
-callback_secret = ${SECRET}
-
-[sender default]
-alpha = iotp
-
-[route default]
-sms = kannel-a
-`);
+    const s = await startWithConfig(iotpConfigFor(k, { secret: SECRET }));
     try {
       const phone = freshPhone();
       const c = await s.call('POST', '/v1/sessions', { phone });

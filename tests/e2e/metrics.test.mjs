@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, codeFromSms, freshPhone, runIotpd, start, startWithConfig, waitFor } from './helpers.mjs';
-import { reportToken, startKannel } from './kannel.mjs';
+import { iotpConfigFor, reportToken, startKannel } from './kannel.mjs';
 import { startPrometheus } from './prometheus.mjs';
 
 const SECRET = 'kannel-callback-secret-0123456789';
@@ -16,22 +16,9 @@ let prom;
 
 before(async () => {
   kannel = await startKannel();
-  srv = await startWithConfig(`
-metrics_token = ${TOKEN}
-
-[provider kannel-m]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = ${SECRET}
-
-[sender default]
-alpha = iotp
-
-[route default]
-sms = kannel-m
-`);
+  srv = await startWithConfig(
+    iotpConfigFor(kannel, { head: `metrics_token = ${TOKEN}\n`, name: 'kannel-m', secret: SECRET }),
+  );
   prom = await startPrometheus({ port: srv.port, token: TOKEN });
 });
 
