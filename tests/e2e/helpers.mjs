@@ -291,10 +291,16 @@ export async function cleanup() {
 }
 
 /** The digits of the code in an SMS text ("Your iotp code: 123-456. ..."). */
-export function codeFromSms(text) {
+/** The code as an SMS text shows it ("123-456"). */
+export function codeAsShown(text) {
   const m = /code: ([\d-]+)\./.exec(text);
   if (!m) throw new Error(`no code in ${JSON.stringify(text)}`);
-  return m[1].replace(/-/g, '');
+  return m[1];
+}
+
+/** The code an SMS text carries, as a person types it ("123456"). */
+export function codeFromSms(text) {
+  return codeAsShown(text).replace(/-/g, '');
 }
 
 export const SMS_RE =

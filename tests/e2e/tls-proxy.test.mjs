@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { cleanup, freshPhone, makeDataDir, start, waitFor } from './helpers.mjs';
+import { cleanup, codeFromSms, freshPhone, makeDataDir, start, waitFor } from './helpers.mjs';
 
 let srv, nginx, port, ca;
 const dir = makeDataDir('iotp-nginx-');
@@ -147,7 +147,7 @@ test('a verification over HTTPS through nginx', async () => {
   const s = await request('POST', `/v1/sessions/${c.body.id}/code`, { body: { channel: 'sms' } });
   assert.equal(s.status, 200);
   const [sms] = await srv.waitInbox(phone);
-  const code = /code: ([\d-]+)\./.exec(sms.text)[1].replace(/-/g, '');
+  const code = codeFromSms(sms.text);
   const v = await request('PUT', `/v1/sessions/${c.body.id}/code`, { body: { code } });
   assert.equal(v.status, 200);
   assert.equal(v.body.verified, true);
