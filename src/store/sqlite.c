@@ -218,7 +218,6 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " provider = CASE WHEN ?2 <> '' THEN ?2 ELSE provider END"
 			  " WHERE id = ?1 AND state = 0 AND next_attempt_at <= ?3",
 	[S_MESSAGE_GET] = "SELECT " MESSAGE_COLS ", body FROM messages WHERE id = ?1",
-	[S_REPORTED] = "SELECT region, created_at FROM messages WHERE id = ?1",
 	/* A code still queued for a session that is over would only cost money. */
 	[S_MESSAGES_DROP] = "UPDATE messages SET state = 3, final_at = ?2, body = NULL, error = CASE"
 			    " WHEN ?3 THEN 'the verification was canceled before this message went"
@@ -249,7 +248,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		     " sent_at = CASE WHEN sent_at = 0 THEN ?5 ELSE sent_at END,"
 		     " provider_ref = CASE WHEN provider_ref = '' THEN ?6 ELSE provider_ref END,"
 		     " body = NULL"
-		     " WHERE id = ?1 AND provider = ?2 AND " RANK("state") " < " RANK("?3"),
+		     " WHERE id = ?1 AND provider = ?2 AND " RANK("state") " < " RANK("?3")
+		     " RETURNING region, created_at",
 	[S_SESSION_ATTEMPTS] = "SELECT a.message_id, a.provider, a.outcome, a.started_at,"
 			       " a.finished_at, a.error FROM message_attempts a JOIN messages m"
 			       " ON m.id = a.message_id WHERE m.session_id = ?1 ORDER BY a.rowid",
