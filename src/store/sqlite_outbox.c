@@ -285,8 +285,6 @@ int sqlite_message_report(void *state, const struct store_report *r,
 	int rc = -1;
 	char id[STORE_ID_MAX];
 	strfmt(id, sizeof id, "%s", r->id);
-	if (out)
-		memset(out, 0, sizeof *out);
 	sqlite_enter(db);
 	if (sqlite_write_begin(db) < 0)
 		goto out;
@@ -306,8 +304,6 @@ int sqlite_message_report(void *state, const struct store_report *r,
 		sqlite3_clear_bindings(st);
 	}
 	if (rc == 0) {
-		/* What the metrics need comes back from the UPDATE itself: a read
-		 * of the row after it cost a second look-up by id per report. */
 		sqlite3_stmt *st = db->stmt[S_REPORT];
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, r->provider, -1, SQLITE_STATIC);
@@ -315,19 +311,22 @@ int sqlite_message_report(void *state, const struct store_report *r,
 		sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, r->at);
 		sqlite3_bind_text(st, 6, r->provider_ref, -1, SQLITE_STATIC);
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW && out) {
-			sqlite_copy_text(out->region, sizeof out->region, st, 0);
-			out->created_at = sqlite3_column_int64(st, 1);
-		}
-		if (step == SQLITE_ROW)
-			step = sqlite3_step(st); /* one row at most: id is the key */
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (step != SQLITE_DONE)
+		if (sqlite_step_done(db, S_REPORT) != SQLITE_DONE)
 			rc = sqlite_fail(db, "apply report");
 		else if (sqlite3_changes(db->conn) == 0)
 			rc = message_exists(db, id, r->provider) ? STORE_STALE : STORE_NOT_FOUND;
+	}
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (rc == 0 && out) {
+		sqlite3_stmt *st = db->stmt[S_REPORTED];
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			sqlite_copy_text(out->region, sizeof out->region, st, 0);
+			out->created_at = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 	}
 	/* A stale report's UPDATE changed nothing: its savepoint is released, not
 	 * rolled back (ROLLBACK TO frees the statement journal, and glibc gave
