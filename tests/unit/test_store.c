@@ -2784,7 +2784,13 @@ static void deadlock_victim_is_retried(void **state)
 	assert_int_equal(store_buckets_take(f->st, b, 2, 1000, &refused, &retry), 0);
 	PGconn *x = PQconnectdb(f->url);
 	assert_int_equal(PQstatus(x), CONNECTION_OK);
-	PGresult *r = PQexec(x, "BEGIN; UPDATE buckets SET at = at WHERE key = 'dl|b'");
+	/* Whichever backend's deadlock_timeout runs out first finds the deadlock
+	 * and fails its own transaction; on a loaded machine x's check could come
+	 * first, and the write would never see the failure this test is about. */
+	PGresult *r = PQexec(x, "SET deadlock_timeout = '30s'");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	r = PQexec(x, "BEGIN; UPDATE buckets SET at = at WHERE key = 'dl|b'");
 	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
 	PQclear(r);
 	struct deadlocked d = {f->st, -9};
