@@ -47,6 +47,7 @@ struct http {
 	const char *id_field, *accept_field, *accept_value, *error_field;
 	const char *callback_secret, *sig_header, *sig_secret, *sig_prefix, *verify_token;
 	int sig_twilio; /* callback_signature = twilio: X-Twilio-Signature, not HMAC-SHA256 */
+	struct callback_key token_key, sig_key; /* callback_secret's, sig_secret's (HMAC-SHA256) */
 	const char *cb_id, *cb_ref, *cb_status, *cb_reason;
 	int n_rules;
 	struct status_rule rules[STATUS_MAP_MAX];
@@ -95,7 +96,7 @@ static void vars_init(struct vars *v, const struct http *h, const struct provide
 	strfmt(v->to_digits, sizeof v->to_digits, "%s", m->to[0] == '+' ? m->to + 1 : m->to);
 	v->callback[0] = '\0';
 	if (h->callback_secret)
-		callback_url(h->public_url, h->name, m->id, h->callback_secret, v->callback,
+		callback_url(h->public_url, h->name, m->id, &h->token_key, v->callback,
 		             sizeof v->callback);
 	else if (h->sig_secret)
 		strfmt(v->callback, sizeof v->callback, "%s/v1/dlr/%s", h->public_url, h->name);
@@ -107,6 +108,8 @@ static void http_close(void *state)
 	if (!h)
 		return;
 	fetch_free(h->fetch);
+	callback_key_wipe(&h->token_key);
+	callback_key_wipe(&h->sig_key);
 	free(h);
 }
 
@@ -368,6 +371,10 @@ static int http_open(const struct provider_env *env, void **state, char *err, si
 		strfmt(err, errlen, "%s: cannot set up an HTTP client", where);
 		goto err;
 	}
+	if (h->callback_secret)
+		callback_key_init(&h->token_key, h->callback_secret);
+	if (h->sig_secret && !h->sig_twilio)
+		callback_key_init(&h->sig_key, h->sig_secret);
 	*state = h;
 	return 0;
 err:
@@ -565,7 +572,7 @@ static int http_report(void *state, const struct provider_report_in *in,
 	if (mode && !strcmp(mode, "subscribe"))
 		return subscription(h, in, out, error, errlen);
 	int by_url = h->callback_secret && m && t && strlen(m) < sizeof out->id &&
-	             callback_token_ok(h->callback_secret, m, t);
+	             callback_token_ok(&h->token_key, m, t);
 	if (h->sig_twilio) {
 		/* Twilio signs every callback, so the signature is always required;
 		 * a token in the URL, when configured too, must hold as well. */
@@ -581,7 +588,7 @@ static int http_report(void *state, const struct provider_report_in *in,
 		}
 	} else if (!by_url &&
 	           !(h->sig_secret &&
-	             callback_signature_ok(h->sig_secret, in->body, in->body_len,
+	             callback_signature_ok(&h->sig_key, in->body, in->body_len,
 	                                   in->header(in->arg, h->sig_header), h->sig_prefix))) {
 		strfmt(error, errlen, "%s",
 		       h->sig_secret ? "the signature does not match the body"

@@ -23,7 +23,8 @@
 
 struct kannel {
 	char name[32];
-	char *url, *username, *password, *smsc, *secret;
+	char *url, *username, *password, *smsc;
+	struct callback_key key; /* callback_secret's, for the reports' tokens */
 	int dlr_mask;
 	const char *public_url;
 	struct fetch *fetch;
@@ -39,7 +40,7 @@ static void kannel_close(void *state)
 	free(k->username);
 	free(k->password);
 	free(k->smsc);
-	free(k->secret);
+	callback_key_wipe(&k->key);
 	free(k);
 }
 
@@ -89,7 +90,7 @@ static int kannel_open(const struct provider_env *env, void **state, char *err, 
 	k->password = xstrdup(pass);
 	const char *smsc = config_section_get(s, "smsc");
 	k->smsc = smsc ? xstrdup(smsc) : NULL;
-	k->secret = xstrdup(secret);
+	callback_key_init(&k->key, secret);
 	k->dlr_mask = (int)mask;
 	k->public_url = env->public_url;
 	k->fetch = fetch_new(timeout);
@@ -139,7 +140,7 @@ static int build_url(const struct kannel *k, const struct provider_message *m, c
 	/* Kannel fills the %-escapes when it calls back: %d the report type, %A the
 	 * SMSC's words, %F the SMSC's id for the message. */
 	char token[CALLBACK_TOKEN_LEN + 1];
-	callback_token(k->secret, m->id, token);
+	callback_token(&k->key, m->id, token);
 	strfmt(dlr, sizeof dlr, "%s/v1/dlr/%s?m=%s&t=%s&type=%%d&reply=%%A&ref=%%F", k->public_url,
 	       k->name, m->id, token);
 	strfmt(mask, sizeof mask, "%d", k->dlr_mask);
@@ -263,7 +264,7 @@ static int kannel_report(void *state, const struct provider_report_in *in,
 	const char *ref = in->query(in->arg, "ref");
 	memset(out, 0, sizeof *out);
 	if (!id || !id[0] || strlen(id) >= sizeof out->id ||
-	    !callback_token_ok(k->secret, id, token)) {
+	    !callback_token_ok(&k->key, id, token)) {
 		strfmt(error, errlen, "the report's message id and token do not match");
 		return PROVIDER_REPORT_FORGED;
 	}

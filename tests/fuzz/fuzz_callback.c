@@ -40,12 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int any = callback_twilio_ok(secret, url, NULL, body, len, header);
 	FUZZ_ASSERT(any == 0 || any == 1);
 
+	struct callback_key key;
+	callback_key_init(&key, secret);
 	char token[CALLBACK_TOKEN_LEN + 1];
-	callback_token(secret, url, token);
+	callback_token(&key, url, token);
 	FUZZ_ASSERT(strlen(token) == CALLBACK_TOKEN_LEN);
-	FUZZ_ASSERT(callback_token_ok(secret, url, token) == 1);
+	FUZZ_ASSERT(callback_token_ok(&key, url, token) == 1);
 	if (strcmp(header, token) != 0)
-		FUZZ_ASSERT(callback_token_ok(secret, url, header) == 0);
+		FUZZ_ASSERT(callback_token_ok(&key, url, header) == 0);
 
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st;
@@ -54,18 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	crypto_auth_hmacsha256_final(&st, mac);
 	char good[7 + 2 * sizeof mac + 1] = "sha256=";
 	sodium_bin2hex(good + 7, sizeof good - 7, mac, sizeof mac);
-	FUZZ_ASSERT(callback_signature_ok(secret, body, len, good, "sha256=") == 1);
+	FUZZ_ASSERT(callback_signature_ok(&key, body, len, good, "sha256=") == 1);
 	for (char *c = good + 7; *c; c++)
 		if (*c >= 'a' && *c <= 'f')
 			*c = (char)(*c - 'a' + 'A');
-	FUZZ_ASSERT(callback_signature_ok(secret, body, len, good, "sha256=") == 1);
+	FUZZ_ASSERT(callback_signature_ok(&key, body, len, good, "sha256=") == 1);
 	if (strcasecmp(header, good) != 0)
-		FUZZ_ASSERT(callback_signature_ok(secret, body, len, header, "sha256=") == 0);
+		FUZZ_ASSERT(callback_signature_ok(&key, body, len, header, "sha256=") == 0);
 
 	char cb[4096];
-	rc = callback_url(url, "twilio", header, secret, cb, sizeof cb);
+	rc = callback_url(url, "twilio", header, &key, cb, sizeof cb);
 	FUZZ_ASSERT(rc == 0 || rc == -1);
 	FUZZ_ASSERT(memchr(cb, '\0', sizeof cb));
+	callback_key_wipe(&key);
 	fuzz_parts_free(&p);
 	return 0;
 }

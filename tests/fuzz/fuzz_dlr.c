@@ -26,6 +26,7 @@ struct provider {
 	struct config cfg;
 	void *state;
 	const char *secret; /* URL token's secret, or NULL */
+	struct callback_key key; /* secret's */
 	const char *sig_header, *sig_secret;
 };
 
@@ -57,6 +58,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		}
 		p->secret = config_section_get(s, "callback_secret");
+		if (p->secret)
+			callback_key_init(&p->key, p->secret);
 		p->sig_secret = config_section_get(s, "callback_signature_secret");
 		p->sig_header = config_section_get(s, "callback_signature_header");
 		if (!p->sig_header && p->sig_secret)
@@ -106,7 +109,7 @@ static const char *query(void *arg, const char *key)
 			continue;
 		if (r->sign && r->p->secret && !strcmp(key, "t")) {
 			const char *m = query(arg, "m");
-			callback_token(r->p->secret, m ? m : "", r->token);
+			callback_token(&r->p->key, m ? m : "", r->token);
 			return r->token;
 		}
 		return r->value[i];

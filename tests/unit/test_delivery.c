@@ -191,25 +191,39 @@ static void kannel_reports(void **state)
 static void tokens_and_signatures(void **state)
 {
 	(void)state;
-	char tok[CALLBACK_TOKEN_LEN + 1], url[256];
-	callback_token("s3cret-s3cret-s3cret", "msg-1", tok);
+	char tok[CALLBACK_TOKEN_LEN + 1], again[CALLBACK_TOKEN_LEN + 1], url[256];
+	struct callback_key k, other, jefe;
+	callback_key_init(&k, "s3cret-s3cret-s3cret");
+	callback_key_init(&other, "other-secret-other");
+	callback_key_init(&jefe, "Jefe");
+	callback_token(&k, "msg-1", tok);
 	assert_int_equal(strlen(tok), 32);
-	assert_true(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", tok));
-	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-2", tok));
-	assert_false(callback_token_ok("other-secret-other", "msg-1", tok));
-	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", NULL));
+	/* The key is copied, not used up: the same token every time. */
+	callback_token(&k, "msg-1", again);
+	assert_string_equal(tok, again);
+	/* HMAC-SHA256(secret, "msg-1") cut to 128 bits: what iotpd wrote in the
+	 * report URLs before keys were made ready once, so URLs handed out by an
+	 * older iotpd still hold. */
+	assert_string_equal(tok, "f96c982aa6fd7c53f2c21c2a6c4a9d73");
+	assert_true(callback_token_ok(&k, "msg-1", tok));
+	assert_false(callback_token_ok(&k, "msg-2", tok));
+	assert_false(callback_token_ok(&other, "msg-1", tok));
+	assert_false(callback_token_ok(&k, "msg-1", NULL));
 	tok[31] = tok[31] == '0' ? '1' : '0';
-	assert_false(callback_token_ok("s3cret-s3cret-s3cret", "msg-1", tok));
-	assert_int_equal(
-	    callback_url("http://h:1", "k", "msg-1", "s3cret-s3cret-s3cret", url, sizeof url), 0);
+	assert_false(callback_token_ok(&k, "msg-1", tok));
+	assert_int_equal(callback_url("http://h:1", "k", "msg-1", &k, url, sizeof url), 0);
 	assert_non_null(strstr(url, "http://h:1/v1/dlr/k?m=msg-1&t="));
 	/* RFC 4231 test case 2: HMAC-SHA256(key "Jefe", "what do ya want for nothing?"). */
 	const char *body = "what do ya want for nothing?";
 	const char *mac = "sha256=5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843";
-	assert_true(callback_signature_ok("Jefe", body, strlen(body), mac, "sha256="));
-	assert_false(callback_signature_ok("Jefe", body, strlen(body) - 1, mac, "sha256="));
-	assert_false(callback_signature_ok("Jefe", body, strlen(body), mac + 7, "sha256="));
-	assert_false(callback_signature_ok("Jefe", body, strlen(body), NULL, "sha256="));
+	assert_true(callback_signature_ok(&jefe, body, strlen(body), mac, "sha256="));
+	assert_true(callback_signature_ok(&jefe, body, strlen(body), mac, "sha256="));
+	assert_false(callback_signature_ok(&jefe, body, strlen(body) - 1, mac, "sha256="));
+	assert_false(callback_signature_ok(&jefe, body, strlen(body), mac + 7, "sha256="));
+	assert_false(callback_signature_ok(&jefe, body, strlen(body), NULL, "sha256="));
+	callback_key_wipe(&k);
+	callback_key_wipe(&other);
+	callback_key_wipe(&jefe);
 }
 
 /* Vectors computed with Twilio's own SDK (twilio npm package 5.13.1,
