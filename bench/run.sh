@@ -211,7 +211,8 @@ echo "================================ summary ================================"
 printf 'nginx static 200:        %s req/s\n' "$NGINX_RPS"
 printf 'iotp verified flows:     %s flows/s (%s req/s)\n' "$FLOWS_PS" "$FLOW_RPS"
 # The two rates share the machine with wrk, and nginx's moves by a third from
-# one minute to the next on these VMs: the CPU each costs is the steadier figure.
+# one minute to the next on these VMs: how many of nginx's requests a flow
+# costs in CPU moves far less.
 awk -v f="$FLOW_US" -v n="$NGINX_US" 'BEGIN {
 	printf "CPU:                     iotpd %s us a verified flow, nginx %s us a request (%.0fx)\n", f, n, f / n
 }'
