@@ -7,7 +7,7 @@
 // no user verification, a sign count that goes down. The browser's own
 // ceremony (Chromium's virtual authenticator) is passkeys-browser.test.mjs.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -47,25 +47,34 @@ const b64u = (b) => Buffer.from(b).toString('base64url');
 const sha256 = (b) => createHash('sha256').update(b).digest();
 const FLAGS = { UP: 0x01, UV: 0x04, BE: 0x08, BS: 0x10, AT: 0x40 };
 
-/** One credential of a software authenticator. */
+/** One credential of a software authenticator. Its keys are made from raw
+ * bytes, not with generateKeyPairSync: Node 20 deadlocked once in CI when a
+ * garbage collection during an EC key's JWK export destroyed a key-generation
+ * job, whose destructor (~KeyGenJob) waited for a mutex the export held, and
+ * the test waited forever. Without such jobs there is nothing to wait for. */
 class Authenticator {
   constructor(alg = -7) {
     this.alg = alg;
     this.id = randomBytes(16);
     this.count = 0;
     if (alg === -7) {
-      this.keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const jwk = this.keys.publicKey.export({ format: 'jwk' });
-      this.cose = cbor(new Map([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x, 'base64url')], [-3, Buffer.from(jwk.y, 'base64url')]]));
+      const ecdh = createECDH('prime256v1');
+      const pub = ecdh.generateKeys(); // 0x04 || x || y
+      const [x, y] = [pub.subarray(1, 33), pub.subarray(33)];
+      const d = Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()]).subarray(-32);
+      this.privateKey = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(x), y: b64u(y), d: b64u(d) }, format: 'jwk' });
+      this.cose = cbor(new Map([[1, 2], [3, -7], [-1, 1], [-2, x], [-3, y]]));
     } else {
-      this.keys = generateKeyPairSync('ed25519');
-      const jwk = this.keys.publicKey.export({ format: 'jwk' });
-      this.cose = cbor(new Map([[1, 1], [3, -8], [-1, 6], [-2, Buffer.from(jwk.x, 'base64url')]]));
+      // PKCS #8 for an Ed25519 seed (RFC 8410), and the public key from it.
+      const seed = randomBytes(32);
+      this.privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+      const x = Buffer.from(this.privateKey.export({ format: 'jwk' }).x, 'base64url');
+      this.cose = cbor(new Map([[1, 1], [3, -8], [-1, 6], [-2, x]]));
     }
   }
 
   sign(data) {
-    return sign(this.alg === -7 ? 'sha256' : null, data, this.keys.privateKey);
+    return sign(this.alg === -7 ? 'sha256' : null, data, this.privateKey);
   }
 
   authData({ rpId = RP, flags = FLAGS.UP | FLAGS.UV | FLAGS.BE, count = this.count, attested = false } = {}) {
