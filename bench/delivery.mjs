@@ -26,7 +26,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cleanup, startWithConfig } from '../tests/e2e/helpers.mjs';
-import { startKannel } from '../tests/e2e/kannel.mjs';
+import { iotpConfigFor, startKannel } from '../tests/e2e/kannel.mjs';
 
 const LIGHT = Number(process.env.LIGHT ?? 300);
 const HEAVY = Number(process.env.HEAVY ?? 4000);
@@ -189,28 +189,18 @@ async function main() {
   // Dev mode for limits = off, and a high max_connections_per_ip: the benchmark
   // is one address asking thousands of codes. Kannel's reports come in on their
   // own listener, as docs/delivery.md recommends.
-  const srv = await startWithConfig(`
-limits = off
+  const head = `limits = off
 max_connections_per_ip = 4096
 callback_listen = 127.0.0.1:0
 sms_delays = 0,0,0
 http_threads = 8
 delivery_threads = ${THREADS}
-${process.env.DELIVERY_BATCH ? `delivery_batch = ${BATCH}\n` : ''}
-[provider kannel]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = bench-callback-secret-0123456789
-dlr_mask = ${process.env.DLR_MASK ?? 31}
-
-[sender default]
-alpha = iotp
-
-[route default]
-sms = kannel
-`, {}, { dev: true });
+${process.env.DELIVERY_BATCH ? `delivery_batch = ${BATCH}\n` : ''}`;
+  const srv = await startWithConfig(
+    iotpConfigFor(kannel, { head, name: 'kannel', secret: 'bench-callback-secret-0123456789', provider: `dlr_mask = ${process.env.DLR_MASK ?? 31}\n` }),
+    {},
+    { dev: true },
+  );
   if (SPLIT) pin(srv.pid, 0);
   const auth = { authorization: `Bearer ${srv.apiKey}`, 'content-type': 'application/json' };
   async function session() {

@@ -76,8 +76,8 @@ thread_ticks() {
 	done
 }
 
-# tree_ticks PID: utime+stime ticks of PID and its children (nginx's master and
-# workers), read while they run.
+# tree_ticks PID: utime+stime ticks of process PID (all its threads) and of its
+# child processes (nginx's workers), read while they run.
 tree_ticks() {
 	local pid sum=0 t
 	for pid in "$1" $(pgrep -P "$1" || true); do
@@ -192,10 +192,10 @@ URL=$(iotpd_url "$TMP/refuse.out" "$IOTPD_PID")
 [ -n "$URL" ] || { cat "$TMP/refuse.err" >&2; die "iotpd (refusals) did not start"; }
 echo
 echo "== refusals (bench/refuse.lua: one number, default limits), $URL"
-TICKS_BEFORE=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$IOTPD_PID"/stat)
+TICKS_BEFORE=$(tree_ticks "$IOTPD_PID")
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$HERE/refuse.lua" "$URL" \
 	>"$TMP/wrk-refuse.txt" 2>&1 || die "wrk with refuse.lua failed"
-TICKS_AFTER=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$IOTPD_PID"/stat)
+TICKS_AFTER=$(tree_ticks "$IOTPD_PID")
 cat "$TMP/wrk-refuse.txt"
 REFUSE_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/wrk-refuse.txt")
 REFUSE_N=$(awk '/ requests in / { print $1 }' "$TMP/wrk-refuse.txt")

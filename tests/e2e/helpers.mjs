@@ -290,8 +290,7 @@ export async function cleanup() {
   dirs.clear();
 }
 
-/** The digits of the code in an SMS text ("Your iotp code: 123-456. ..."). */
-/** The code as an SMS text shows it ("123-456"). */
+/** The code as an SMS text ("Your iotp code: 123-456. ...") shows it ("123-456"). */
 export function codeAsShown(text) {
   const m = /code: ([\d-]+)\./.exec(text);
   if (!m) throw new Error(`no code in ${JSON.stringify(text)}`);

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, freshPhone, SMS_RE, startWithConfig, waitFor } from './helpers.mjs';
-import { startKannel } from './kannel.mjs';
+import { kannelProvider, startKannel } from './kannel.mjs';
 
 const SECRET = 'kannel-callback-secret-0123456789';
 let kannel;
@@ -16,20 +16,8 @@ before(async () => {
   // (freshPhone() never makes one).
   kannel = await startKannel({ smscLater: true, sendsmsUser: ['black-list-regex = ^\\+447911'] });
   srv = await startWithConfig(`
-[provider good]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = ${SECRET}
-
-[provider badpass]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = not-the-password
-callback_secret = ${SECRET}
-
+${kannelProvider(kannel, { name: 'good', secret: SECRET })}
+${kannelProvider(kannel, { name: 'badpass', secret: SECRET, password: 'not-the-password' })}
 [sender default]
 alpha = iotp
 number = +447700900123

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, SMS_RE, startWithConfig, waitFor } from './helpers.mjs';
-import { startKannel } from './kannel.mjs';
+import { iotpConfigFor, startKannel } from './kannel.mjs';
 import { startSmppSim } from './smpp-sim.mjs';
 
 const tail = String(process.pid % 1000).padStart(3, '0');
@@ -25,20 +25,7 @@ before(async () => {
     return { stat: 'DELIVRD' };
   });
   kannel = await startKannel({ smsc: { smpp: sim.port } });
-  srv = await startWithConfig(`
-[provider smsc]
-type = kannel
-url = ${kannel.sendsmsUrl}
-username = ${kannel.username}
-password = ${kannel.password}
-callback_secret = smpp-callback-secret-0123456789
-
-[sender default]
-alpha = iotp
-
-[route default]
-sms = smsc
-`);
+  srv = await startWithConfig(iotpConfigFor(kannel, { name: 'smsc', secret: 'smpp-callback-secret-0123456789' }));
 });
 
 after(async () => {

@@ -209,19 +209,27 @@ export async function startKannel(opts = {}) {
 }
 
 /**
- * iotpd's configuration in front of Kannel k: head (options first), then a
- * [provider name] for k with callback_secret secret, the default sender
- * (sender: its lines) and a default route sending SMS through it.
+ * A [provider name] section for Kannel k, with callback_secret secret; password
+ * (k's own unless given) and further lines (lines) for the tests that need them.
  */
-export function iotpConfigFor(k, { head = '', name = 'kannel-a', secret, sender = 'alpha = iotp' }) {
-  return `${head}
-[provider ${name}]
+export function kannelProvider(k, { name = 'kannel-a', secret, password = k.password, lines = '' }) {
+  return `[provider ${name}]
 type = kannel
 url = ${k.sendsmsUrl}
 username = ${k.username}
-password = ${k.password}
+password = ${password}
 callback_secret = ${secret}
+${lines}`;
+}
 
+/**
+ * iotpd's configuration in front of Kannel k: head (options first), then
+ * kannelProvider(k, {name, secret, lines: provider}), the default sender
+ * (sender: its lines) and a default route sending SMS through it.
+ */
+export function iotpConfigFor(k, { head = '', name = 'kannel-a', secret, provider = '', sender = 'alpha = iotp' }) {
+  return `${head}
+${kannelProvider(k, { name, secret, lines: provider })}
 [sender default]
 ${sender}
 
